@@ -1,0 +1,112 @@
+#include "app/commands.hpp"
+
+#include "app/server_config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace dokkerr::app {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+void add_server_options(CLI::App& command, ServerConfig& config) {
+  command.add_option("--listen", config.listen,
+                     "Address to serve on, HOST:PORT (port 0 picks a free port). Loopback only "
+                     "until authentication and TLS are configured.")
+      ->envname("DOKKERR_LISTEN")
+      ->capture_default_str();
+  command.add_option("--data-dir", config.data_dir,
+                     "Directory for the database, keys and the private engine (default "
+                     "/var/lib/dokkerr as root, else ~/.local/share/dokkerr)")
+      ->envname("DOKKERR_DATA_DIR");
+  command.add_option("--database", config.database_url,
+                     "Database URL: sqlite:///path/file.db (default: dokkerr.db in the data dir) "
+                     "or postgres://user:password@host:port/dbname")
+      ->envname("DOKKERR_DATABASE");
+  command.add_option("--docker-host", config.docker_host,
+                     "The local Docker Engine: unix:///path or tcp://host:port (default: "
+                     "$DOCKER_HOST, else unix:///var/run/docker.sock)")
+      ->envname("DOKKERR_DOCKER_HOST");
+  command.add_option("--private-dockerd", config.private_dockerd,
+                     "auto: when no engine answers at the default socket and we are root, start "
+                     "a private dockerd under the data dir; never: do not")
+      ->envname("DOKKERR_PRIVATE_DOCKERD")
+      ->capture_default_str();
+  command.add_option("--max-body-size", config.max_body_bytes,
+                     "Largest accepted request body (bytes; suffixes like 10MiB accepted)")
+      ->envname("DOKKERR_MAX_BODY_SIZE")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  command.add_option("--max-upload-size", config.max_upload_bytes,
+                     "Largest image tarball accepted by images/load and images/import")
+      ->envname("DOKKERR_MAX_UPLOAD_SIZE")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  command.add_option("--max-header-size", config.max_header_bytes, "Largest request header block")
+      ->envname("DOKKERR_MAX_HEADER_SIZE")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  command.add_option("--max-connections", config.max_connections,
+                     "Most client connections served at once")
+      ->envname("DOKKERR_MAX_CONNECTIONS")
+      ->capture_default_str();
+  auto add_duration = [&command](const std::string& name, std::chrono::milliseconds& target,
+                                 const std::string& env, const std::string& help) {
+    command
+        .add_option_function<long long>(
+            name,
+            [&target, name](long long ms) {
+              if (ms <= 0 || ms > 24LL * 3600 * 1000) {
+                throw CLI::ValidationError(name, "must be from 1 to 86400000 milliseconds");
+              }
+              target = std::chrono::milliseconds(ms);
+            },
+            help + " (milliseconds, default " + std::to_string(target.count()) + ")")
+        ->envname(env);
+  };
+  add_duration("--header-timeout", config.header_timeout, "DOKKERR_HEADER_TIMEOUT",
+               "Time allowed to send the request headers");
+  add_duration("--body-timeout", config.body_timeout, "DOKKERR_BODY_TIMEOUT",
+               "Time allowed to send the request body");
+  add_duration("--idle-timeout", config.idle_timeout, "DOKKERR_IDLE_TIMEOUT",
+               "Keep-alive connections idle longer are closed");
+  add_duration("--shutdown-grace", config.shutdown_grace, "DOKKERR_SHUTDOWN_GRACE",
+               "On SIGTERM, time given to in-flight requests before connections are closed");
+  command.add_option("--threads", config.threads, "I/O threads (0: one per core)")
+      ->envname("DOKKERR_THREADS")
+      ->capture_default_str();
+  command.add_option("--log-level", config.log_level, "debug, info, warn or error")
+      ->envname("DOKKERR_LOG_LEVEL")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Dokkerr: a self-hosted, multi-tenant Docker management platform.", "dokkerr"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+
+  ServerConfig server_config;
+  auto* server = app.add_subcommand("server", "Serve the REST API, WebSockets and web UI");
+  server->set_config("--config", "",
+                     "Read options from a TOML/INI file: keys are the long option names without "
+                     "dashes, e.g. listen = \"127.0.0.1:8080\"; the command line wins over the file, "
+                     "the file over DOKKERR_* variables")
+      ->envname("DOKKERR_CONFIG");
+  add_server_options(*server, server_config);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  if (server->parsed()) {
+    return run_server(std::move(server_config));
+  }
+  return 0;
+}
+
+}  // namespace dokkerr::app

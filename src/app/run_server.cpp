@@ -1,0 +1,172 @@
+#include "app/commands.hpp"
+#include "app/config_error.hpp"
+#include "app/private_engine.hpp"
+#include "app/process_routes.hpp"
+#include "app/server_config.hpp"
+#include "containers/container_service.hpp"
+#include "containers/environment_service.hpp"
+#include "containers/image_service.hpp"
+#include "containers/network_service.hpp"
+#include "containers/routes.hpp"
+#include "core/blocking_pool.hpp"
+#include "core/error.hpp"
+#include "core/logger.hpp"
+#include "docker/endpoint.hpp"
+#include "http/server.hpp"
+#include "store/database.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <thread>
+#include <unistd.h>
+
+namespace dokkerr::app {
+namespace {
+
+namespace asio = boost::asio;
+
+// The local engine: the configured one, or a private dockerd when nothing answers at the
+// default socket and we may start one.
+docker::Endpoint local_engine(ServerConfig& config, bool docker_host_explicit, Logger& logger,
+                              std::optional<PrivateEngine>& private_engine) {
+  docker::Endpoint endpoint;
+  try {
+    endpoint = docker::parse_endpoint(config.docker_host);
+  } catch (const Error& error) {
+    throw ConfigError("--docker-host", error.detail());
+  }
+  if (docker_host_explicit || config.private_dockerd == "never" ||
+      endpoint.kind != docker::Endpoint::Kind::unix_socket || unix_socket_answers(endpoint.path)) {
+    return endpoint;
+  }
+  if (geteuid() != 0 || access("/usr/sbin/dockerd", X_OK) != 0) {
+    logger.warn("no Docker engine answers; environment 'local' stays down until one does",
+                {{"docker_host", config.docker_host}});
+    return endpoint;
+  }
+  private_engine.emplace(config.data_dir / "engine", logger);
+  private_engine->start();
+  config.docker_host = private_engine->socket_url();
+  return docker::parse_endpoint(config.docker_host);
+}
+
+}  // namespace
+
+int run_server(ServerConfig config) {
+  const bool docker_host_explicit = !config.docker_host.empty();
+  ListenAddress address;
+  try {
+    address = validate(config);
+  } catch (const ConfigError& error) {
+    std::cerr << "dokkerr: " << error.what() << '\n';
+    return 2;
+  }
+  LogLevel level = LogLevel::info;
+  parse_log_level(config.log_level, level);
+  Logger logger(level);
+
+  std::unique_ptr<store::Database> database;
+  try {
+    database = store::open_database(config.database_url, config.data_dir);
+  } catch (const Error& error) {
+    const bool bad_setting = error.kind() == ErrorKind::invalid;
+    std::cerr << "dokkerr: --database: " << error.detail() << '\n';
+    return bad_setting ? 2 : 1;
+  }
+
+  std::optional<PrivateEngine> private_engine;
+  docker::Endpoint local;
+  try {
+    local = local_engine(config, docker_host_explicit, logger, private_engine);
+  } catch (const ConfigError& error) {
+    std::cerr << "dokkerr: " << error.what() << '\n';
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "dokkerr: private engine: " << error.what() << '\n';
+    return 1;
+  }
+
+  const unsigned threads = config.threads > 0 ? config.threads : std::max(2U, std::thread::hardware_concurrency());
+  asio::io_context io(static_cast<int>(threads));
+  BlockingPool blocking(4);
+  auto environment_store = containers::make_sql_environment_store(*database);
+  containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking, logger);
+  containers::ContainerService container_service(environments);
+  containers::ImageService image_service(environments);
+  containers::NetworkService network_service(environments);
+  containers::VolumeService volume_service(environments);
+  containers::SystemService system_service(environments);
+
+  http::Router router;
+  add_process_routes(router, *database, blocking, environments);
+  containers::add_environment_routes(router, environments);
+  containers::add_container_routes(router, container_service);
+  containers::add_image_routes(router, image_service, config.max_upload_bytes);
+  containers::add_network_routes(router, network_service);
+  containers::add_volume_routes(router, volume_service);
+  containers::add_system_routes(router, system_service);
+
+  http::ServerLimits limits;
+  limits.max_body_bytes = config.max_body_bytes;
+  limits.max_header_bytes = config.max_header_bytes;
+  limits.max_connections = config.max_connections;
+  limits.header_timeout = config.header_timeout;
+  limits.body_timeout = config.body_timeout;
+  limits.idle_timeout = config.idle_timeout;
+  http::Server server(io, router, limits, logger);
+  asio::ip::tcp::endpoint bound;
+  try {
+    bound = server.listen({asio::ip::make_address(address.host), address.port});
+  } catch (const boost::system::system_error& error) {
+    std::cerr << "dokkerr: --listen: cannot listen on " << config.listen << ": " << error.code().message() << '\n';
+    return 1;
+  }
+
+  try {
+    environments.start();
+  } catch (const std::exception& error) {
+    std::cerr << "dokkerr: cannot load environments: " << error.what() << '\n';
+    return 1;
+  }
+  server.start();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    logger.info("shutting down", {{"signal", signal}});
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      co_await server.shutdown(config.shutdown_grace);
+      environments.stop();
+      io.stop();
+    }, asio::detached);
+  });
+
+  const auto url = "http://" + (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                                         : bound.address().to_string()) +
+                   ":" + std::to_string(bound.port());
+  logger.info("listening", {{"url", url},
+                            {"data_dir", config.data_dir.string()},
+                            {"database", database->backend()},
+                            {"docker_host", config.docker_host}});
+  std::cout << "Dokkerr listening on " << url << std::endl;
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) {
+    workers.emplace_back([&io] { io.run(); });
+  }
+  io.run();
+  for (auto& worker : workers) worker.join();
+  blocking.stop();
+  blocking.join();
+  if (private_engine) private_engine->stop();
+  logger.info("stopped");
+  return 0;
+}
+
+}  // namespace dokkerr::app

@@ -1,0 +1,99 @@
+#include "app/server_config.hpp"
+
+#include "app/config_error.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace dokkerr::app {
+
+std::filesystem::path default_data_dir() {
+  if (geteuid() == 0) {
+    return "/var/lib/dokkerr";
+  }
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::filesystem::path(xdg) / "dokkerr";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::filesystem::path(home) / ".local/share/dokkerr";
+  }
+  return ".dokkerr";
+}
+
+ListenAddress validate(ServerConfig& config) {
+  ListenAddress address;
+  const auto colon = config.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == config.listen.size()) {
+    throw ConfigError("--listen", "expected HOST:PORT, got '" + config.listen + "'");
+  }
+  address.host = config.listen.substr(0, colon);
+  if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']') {
+    address.host = address.host.substr(1, address.host.size() - 2);
+  }
+  const auto port_text = std::string_view(config.listen).substr(colon + 1);
+  unsigned port = 0;
+  const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port > 65535) {
+    throw ConfigError("--listen", "port must be a number from 0 to 65535, got '" +
+                                      std::string(port_text) + "'");
+  }
+  address.port = static_cast<unsigned short>(port);
+  if (address.host == "localhost") {
+    address.host = "127.0.0.1";
+  }
+  boost::system::error_code parse_ec;
+  const auto ip = boost::asio::ip::make_address(address.host, parse_ec);
+  if (parse_ec) {
+    throw ConfigError("--listen", "host must be an IP address or 'localhost', got '" +
+                                      address.host + "'");
+  }
+  // Until authentication and TLS exist, anything but loopback would hand the Docker API to the
+  // network.
+  if (!ip.is_loopback()) {
+    throw ConfigError("--listen", "only loopback addresses are allowed (got '" + address.host +
+                                      "'); binding other addresses needs authentication and TLS");
+  }
+
+  if (config.data_dir.empty()) {
+    config.data_dir = default_data_dir();
+  }
+  std::error_code fs_ec;
+  std::filesystem::create_directories(config.data_dir, fs_ec);
+  if (fs_ec) {
+    throw ConfigError("--data-dir", "cannot create '" + config.data_dir.string() + "': " +
+                                        fs_ec.message());
+  }
+  config.data_dir = std::filesystem::absolute(config.data_dir);
+  if (config.database_url.empty()) {
+    config.database_url = "sqlite://" + (config.data_dir / "dokkerr.db").string();
+  }
+  if (config.docker_host.empty()) {
+    const char* env = std::getenv("DOCKER_HOST");
+    config.docker_host = env != nullptr && *env != '\0' ? env : "unix:///var/run/docker.sock";
+  }
+  if (config.private_dockerd != "auto" && config.private_dockerd != "never") {
+    throw ConfigError("--private-dockerd", "must be 'auto' or 'never'");
+  }
+  if (config.max_body_bytes < 1024) {
+    throw ConfigError("--max-body-size", "must be at least 1024 bytes");
+  }
+  if (config.max_header_bytes < 1024 || config.max_header_bytes > 1024 * 1024) {
+    throw ConfigError("--max-header-size", "must be from 1024 to 1048576 bytes");
+  }
+  if (config.max_connections == 0) {
+    throw ConfigError("--max-connections", "must be at least 1");
+  }
+  if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&
+      config.log_level != "error") {
+    throw ConfigError("--log-level", "must be one of debug, info, warn, error");
+  }
+  if (config.threads > 256) {
+    throw ConfigError("--threads", "must be at most 256");
+  }
+  return address;
+}
+
+}  // namespace dokkerr::app

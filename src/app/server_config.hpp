@@ -1,0 +1,39 @@
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+namespace dokkerr::app {
+
+// The validated settings of `dokkerr server`.
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::filesystem::path data_dir;
+  std::string database_url;  // empty → sqlite:///<data_dir>/dokkerr.db
+  std::string docker_host;   // empty → $DOCKER_HOST, else unix:///var/run/docker.sock
+  std::string private_dockerd = "auto";  // auto | never
+  std::size_t max_body_bytes = 10U * 1024U * 1024U;
+  std::size_t max_upload_bytes = 2048ULL * 1024U * 1024U;
+  std::size_t max_header_bytes = 16U * 1024U;
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+  unsigned threads = 0;  // 0 → hardware concurrency
+  std::string log_level = "info";
+};
+
+// Resolved listen address.
+struct ListenAddress {
+  std::string host;
+  unsigned short port = 0;
+};
+
+// Checks every setting; throws ConfigError naming the setting ("--listen: ...").
+ListenAddress validate(ServerConfig& config);
+
+std::filesystem::path default_data_dir();
+
+}  // namespace dokkerr::app

@@ -1,0 +1,254 @@
+#include "containers/engine.hpp"
+
+#include "core/error.hpp"
+#include "core/logger.hpp"
+#include "docker/streams.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+namespace dokkerr::containers {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Container events that cannot change what the list shows; exec_* arrive on every exec.
+bool changes_summary(std::string_view action) {
+  static constexpr std::string_view ignored[] = {"exec_create", "exec_start", "exec_die",
+                                                 "exec_detach", "attach", "detach", "resize",
+                                                 "top", "export", "commit", "copy",
+                                                 "archive-path", "extract-to-dir"};
+  const auto colon = action.find(':');  // "exec_start: sh -c ..." carries the command
+  const auto verb = action.substr(0, colon);
+  return std::find(std::begin(ignored), std::end(ignored), verb) == std::end(ignored);
+}
+
+std::string id_filter(const std::vector<std::string>& ids) {
+  boost::json::array list;
+  for (const auto& id : ids) list.emplace_back(id);
+  const auto filters = boost::json::serialize(boost::json::object{{"id", std::move(list)}});
+  return "/containers/json?all=1&filters=" +
+         boost::urls::encode(filters, boost::urls::unreserved_chars);
+}
+
+std::vector<boost::json::object> parse_summaries(const std::string& body) {
+  std::vector<boost::json::object> out;
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body, ec);
+  if (ec || !value.is_array()) {
+    throw Error(ErrorKind::bad_gateway, "engine_error", "The engine sent an unreadable container list.");
+  }
+  for (auto& item : value.as_array()) {
+    if (item.is_object()) out.push_back(std::move(item.as_object()));
+  }
+  return out;
+}
+
+std::string text_of(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+
+}  // namespace
+
+Engine::Engine(asio::any_io_executor executor, std::string environment_id,
+               docker::Endpoint endpoint, Logger& logger)
+    : executor_(asio::make_strand(executor)),
+      environment_id_(std::move(environment_id)),
+      logger_(logger),
+      client_(std::make_unique<docker::Client>(executor, std::move(endpoint))),
+      model_(environment_id_) {}
+
+Engine::~Engine() = default;
+
+void Engine::start() {
+  asio::co_spawn(executor_, [self = shared_from_this()]() { return self->watch(); },
+                 [self = shared_from_this()](const std::exception_ptr& error) {
+                   if (error) {
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       self->logger_.error("engine watcher ended", {{"environment", self->environment_id_},
+                                                                     {"error", e.what()}});
+                     }
+                   }
+                 });
+}
+
+void Engine::stop() {
+  stopping_ = true;
+  asio::post(executor_, [self = shared_from_this()] {
+    if (self->events_) self->events_->close();
+    if (self->backoff_timer_) self->backoff_timer_->cancel();
+  });
+}
+
+EngineState Engine::state() const {
+  const std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void Engine::set_state(EngineStatus status, std::string error, std::optional<EngineInfo> info) {
+  const std::lock_guard lock(mutex_);
+  state_.status = status;
+  state_.error = std::move(error);
+  if (info) state_.info = std::move(*info);
+}
+
+void Engine::require_up() const {
+  const auto current = state();
+  if (current.status == EngineStatus::up) {
+    return;
+  }
+  throw Error::unavailable(
+      "engine_unavailable",
+      "The Docker engine of environment '" + environment_id_ + "' is unreachable" +
+          (current.error.empty() ? std::string(current.status == EngineStatus::connecting ? " (connecting)" : "")
+                                 : ": " + current.error));
+}
+
+std::string Engine::resolve(std::string_view reference) const {
+  auto id = model_.resolve(reference);
+  return id ? *id : std::string(reference);
+}
+
+void Engine::forget_container(const std::string& id) { model_.remove(id, model_.take_ticket()); }
+
+asio::awaitable<void> Engine::refresh(std::vector<std::string> ids) {
+  if (ids.empty()) co_return;
+  const auto ticket = model_.take_ticket();
+  auto response = co_await client_->request(docker::Verb::get, id_filter(ids));
+  if (!response.ok()) {
+    co_return;  // the next event or resync will fix the picture
+  }
+  std::set<std::string> seen;
+  for (const auto& summary : parse_summaries(response.body)) {
+    seen.insert(text_of(summary, "Id"));
+    model_.upsert(summary, ticket);
+  }
+  for (const auto& id : ids) {
+    if (!seen.contains(id)) model_.remove(id, ticket);
+  }
+}
+
+asio::awaitable<void> Engine::refresh_container(std::string id) {
+  std::vector<std::string> ids;
+  ids.push_back(std::move(id));
+  co_await refresh(std::move(ids));
+}
+
+asio::awaitable<void> Engine::sync_once() {
+  const auto version_body = co_await client_->negotiate();
+  EngineInfo info;
+  {
+    boost::system::error_code ec;
+    auto version = boost::json::parse(version_body, ec);
+    if (!ec && version.is_object()) {
+      const auto& object = version.as_object();
+      info.version = text_of(object, "Version");
+      info.api_version = client_->api_version();
+      info.os = text_of(object, "Os");
+      info.arch = text_of(object, "Arch");
+    }
+  }
+  // Subscribe before listing: whatever happens during the listing arrives as events afterwards.
+  const auto filters = boost::json::serialize(
+      boost::json::object{{"type", boost::json::array{"container"}}});
+  auto events = co_await client_->stream(
+      docker::Verb::get,
+      "/events?filters=" + boost::urls::encode(filters, boost::urls::unreserved_chars));
+  if (events->status() != 200) {
+    throw Error(ErrorKind::bad_gateway, "engine_error", "The engine refused its event stream.");
+  }
+  events_ = std::move(events);
+  if (stopping_) {
+    co_return;
+  }
+  const auto ticket = model_.take_ticket();
+  auto listing = co_await client_->request(docker::Verb::get, "/containers/json?all=1");
+  if (!listing.ok()) {
+    throw Error(ErrorKind::bad_gateway, "engine_error", "The engine refused to list containers.");
+  }
+  model_.replace_all(parse_summaries(listing.body), ticket);
+  set_state(EngineStatus::up, {}, info);
+  logger_.info("engine up", {{"environment", environment_id_},
+                             {"version", info.version},
+                             {"containers", model_.size()}});
+
+  docker::LineSplitter lines;
+  for (;;) {
+    auto chunk = co_await events_->read_some();
+    if (!chunk || stopping_) {
+      break;
+    }
+    std::vector<std::string> dirty;
+    for (const auto& line : lines.feed(*chunk)) {
+      boost::system::error_code ec;
+      auto event = boost::json::parse(line, ec);
+      if (ec || !event.is_object()) continue;
+      const auto& object = event.as_object();
+      const auto action = text_of(object, "Action");
+      std::string id;
+      if (const auto* actor = object.if_contains("Actor"); actor != nullptr && actor->is_object()) {
+        id = text_of(actor->as_object(), "ID");
+      }
+      if (id.empty()) id = text_of(object, "id");
+      if (id.empty()) continue;
+      if (action == "destroy") {
+        model_.remove(id, model_.take_ticket());
+        std::erase(dirty, id);
+      } else if (changes_summary(action) &&
+                 std::find(dirty.begin(), dirty.end(), id) == dirty.end()) {
+        dirty.push_back(id);
+      }
+    }
+    // One listing for every container touched by this batch of events.
+    co_await refresh(std::move(dirty));
+  }
+}
+
+asio::awaitable<void> Engine::watch() {
+  using namespace std::chrono_literals;
+  auto backoff = 250ms;
+  backoff_timer_ = std::make_unique<asio::steady_timer>(executor_);
+  while (!stopping_) {
+    std::string reason;
+    try {
+      co_await sync_once();
+      reason = "the engine closed its event stream";
+      backoff = 250ms;
+    } catch (const Error& error) {
+      reason = error.detail();
+    } catch (const std::exception& error) {
+      reason = error.what();
+    }
+    if (events_) {
+      events_->close();
+      events_.reset();
+    }
+    if (stopping_) break;
+    const bool was_up = state().status == EngineStatus::up;
+    set_state(EngineStatus::down, reason);
+    model_.clear();
+    if (was_up) {
+      logger_.warn("engine down", {{"environment", environment_id_}, {"error", reason}});
+    }
+    backoff_timer_->expires_after(backoff);
+    co_await backoff_timer_->async_wait(as_tuple);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5s);
+  }
+}
+
+}  // namespace dokkerr::containers

@@ -1,0 +1,65 @@
+#include "containers/engine_call.hpp"
+
+#include "core/error.hpp"
+#include "docker/errors.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+namespace dokkerr::containers {
+
+std::string encode(std::string_view text) {
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
+
+boost::asio::awaitable<std::string> call(Engine& engine, docker::Verb verb, std::string target,
+                                         std::string_view what, std::string body,
+                                         docker::Headers headers) {
+  auto response = co_await engine.client().request(verb, std::move(target), std::move(body),
+                                                   std::move(headers));
+  if (!response.ok()) {
+    throw docker::map_engine_error(response.status, response.body, what);
+  }
+  co_return std::move(response.body);
+}
+
+boost::asio::awaitable<boost::json::value> call_json(Engine& engine, docker::Verb verb,
+                                                     std::string target, std::string_view what,
+                                                     std::string body) {
+  auto text = co_await call(engine, verb, std::move(target), what, std::move(body));
+  if (text.empty()) {
+    co_return boost::json::value(nullptr);
+  }
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  if (ec) {
+    throw Error(ErrorKind::bad_gateway, "engine_error", "The engine sent an unreadable answer.");
+  }
+  co_return value;
+}
+
+boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> open_stream(
+    Engine& engine, docker::Verb verb, std::string target, std::string_view what,
+    std::string body, docker::Headers headers) {
+  auto stream = co_await engine.client().stream(verb, std::move(target), std::move(body),
+                                                std::move(headers));
+  if (stream->status() < 200 || stream->status() >= 300) {
+    const auto status = stream->status();
+    auto error_body = co_await stream->read_all(64 * 1024);
+    stream->close();
+    throw docker::map_engine_error(status, error_body, what);
+  }
+  co_return stream;
+}
+
+std::string items_document(boost::json::value items) {
+  if (!items.is_array()) {
+    items = boost::json::array{};
+  }
+  return boost::json::serialize(
+      boost::json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+}
+
+}  // namespace dokkerr::containers

@@ -1,0 +1,38 @@
+#pragma once
+// Where the Docker environments (engines) a user registered are kept. The local engine is not
+// stored: the service adds it.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dokkerr::store {
+class Database;
+}
+
+namespace dokkerr::containers {
+
+struct EnvironmentRecord {
+  std::string id, name, url, tls_ca, tls_cert, tls_key;  // empty TLS fields are stored as NULL
+  bool tls_verify = true;
+  std::string created_at, updated_at;  // RFC 3339; empty means "now" on insert/update
+};
+
+class EnvironmentStore {
+ public:
+  virtual ~EnvironmentStore() = default;
+  virtual std::vector<EnvironmentRecord> list() = 0;  // ordered by name
+  virtual std::optional<EnvironmentRecord> find(std::string_view id) = 0;
+  // Duplicate name or id -> Error conflict "environment_name_conflict".
+  virtual void insert(const EnvironmentRecord& record) = 0;
+  // Changes everything but id and created_at. Missing -> Error not_found "environment_not_found";
+  // duplicate name -> Error conflict "environment_name_conflict".
+  virtual void update(const EnvironmentRecord& record) = 0;
+  // False when there was nothing to remove.
+  virtual bool remove(std::string_view id) = 0;
+};
+
+std::unique_ptr<EnvironmentStore> make_sql_environment_store(store::Database& db);
+
+}  // namespace dokkerr::containers

@@ -1,0 +1,28 @@
+#pragma once
+// Route tables of the container service, one per resource (each in its *_routes.cpp).
+#include "http/router.hpp"
+
+#include <cstddef>
+
+namespace dokkerr::containers {
+
+class ContainerService;
+class EnvironmentService;
+class ImageService;
+class NetworkService;
+class VolumeService;
+class SystemService;
+
+void add_environment_routes(http::Router& router, EnvironmentService& service);
+void add_container_routes(http::Router& router, ContainerService& service);
+void add_image_routes(http::Router& router, ImageService& service, std::size_t max_upload_bytes);
+void add_network_routes(http::Router& router, NetworkService& service);
+void add_volume_routes(http::Router& router, VolumeService& service);
+void add_system_routes(http::Router& router, SystemService& service);
+
+// Shorthands for handlers.
+http::Response ok_json(std::string body);
+http::Response created_json(std::string body);
+http::Response no_content();
+
+}  // namespace dokkerr::containers

@@ -1,0 +1,38 @@
+#pragma once
+// Blocking work (SQLite, libpq, later password hashing) runs here, never on the I/O threads.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <type_traits>
+#include <utility>
+
+namespace dokkerr {
+
+class BlockingPool {
+ public:
+  explicit BlockingPool(std::size_t threads) : pool_(threads) {}
+  BlockingPool(const BlockingPool&) = delete;
+  BlockingPool& operator=(const BlockingPool&) = delete;
+  ~BlockingPool() { pool_.join(); }
+
+  // Runs fn on the pool and resumes the awaiting coroutine on its own executor with the result
+  // (or the exception fn threw).
+  template <typename Fn>
+  auto run(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn>> {
+    using Result = std::invoke_result_t<Fn>;
+    co_return co_await boost::asio::co_spawn(
+        pool_.get_executor(),
+        [fn = std::move(fn)]() mutable -> boost::asio::awaitable<Result> { co_return fn(); },
+        boost::asio::use_awaitable);
+  }
+
+  void stop() { pool_.stop(); }
+  void join() { pool_.join(); }
+
+ private:
+  boost::asio::thread_pool pool_;
+};
+
+}  // namespace dokkerr

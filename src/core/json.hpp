@@ -1,0 +1,31 @@
+#pragma once
+// Boost.JSON helpers for request bodies: parse with bounds, and typed field access whose
+// errors name the field (400 invalid_body).
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dokkerr::json {
+
+// Parses a request body that must be a JSON object. Empty body → empty object when
+// allow_empty. Errors: invalid "invalid_json" (syntax, depth > 64, duplicate keys are allowed
+// here; the security policy layer checks them separately), invalid "invalid_body" (not an object).
+boost::json::object parse_object(std::string_view body, bool allow_empty = false);
+boost::json::value parse(std::string_view body);
+
+// Typed, optional field access: absent or null → std::nullopt; present with the wrong type →
+// Error invalid "invalid_body" naming the field.
+std::optional<std::string> optional_string(const boost::json::object& object, std::string_view key);
+std::string required_string(const boost::json::object& object, std::string_view key);
+std::optional<bool> optional_bool(const boost::json::object& object, std::string_view key);
+std::optional<std::int64_t> optional_int(const boost::json::object& object, std::string_view key);
+const boost::json::object* optional_object(const boost::json::object& object, std::string_view key);
+const boost::json::array* optional_array(const boost::json::object& object, std::string_view key);
+
+std::string serialize(const boost::json::value& value);
+
+}  // namespace dokkerr::json

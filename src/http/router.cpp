@@ -1,0 +1,200 @@
+#include "http/router.hpp"
+
+#include "core/error.hpp"
+
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <charconv>
+
+namespace dokkerr::http {
+namespace {
+
+std::vector<std::string_view> split_segments(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t start = 0;
+  if (!path.empty() && path.front() == '/') {
+    start = 1;
+  }
+  while (start <= path.size()) {
+    const auto end = path.find('/', start);
+    const auto stop = end == std::string_view::npos ? path.size() : end;
+    segments.push_back(path.substr(start, stop - start));
+    if (end == std::string_view::npos) {
+      break;
+    }
+    start = end + 1;
+  }
+  return segments;
+}
+
+bool is_param(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void Router::add(Verb verb, std::string pattern, Handler handler, RouteOptions options) {
+  routes_.push_back(Route{verb, std::move(pattern), std::move(handler), options});
+}
+
+RouteMatch Router::match(Verb verb, std::string_view path) const {
+  RouteMatch result;
+  const auto segments = split_segments(path);
+  for (const auto& route : routes_) {
+    const auto pattern = split_segments(route.pattern);
+    if (pattern.size() != segments.size()) {
+      continue;
+    }
+    std::vector<std::pair<std::string, std::string>> params;
+    bool matched = true;
+    for (std::size_t i = 0; i < pattern.size() && matched; ++i) {
+      if (is_param(pattern[i])) {
+        auto decoded = percent_decode(segments[i], false);
+        if (!decoded || decoded->empty()) {
+          matched = false;
+          break;
+        }
+        params.emplace_back(std::string(pattern[i].substr(1, pattern[i].size() - 2)),
+                            std::move(*decoded));
+      } else if (pattern[i] != segments[i]) {
+        matched = false;
+      }
+    }
+    if (!matched) {
+      continue;
+    }
+    if (route.verb != verb) {
+      result.path_known = true;
+      continue;
+    }
+    result.route = &route;
+    result.params = std::move(params);
+    return result;
+  }
+  return result;
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) {
+        return std::nullopt;
+      }
+      const int hi = hex_value(text[i + 1]);
+      const int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+        return std::nullopt;
+      }
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_as_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+QueryParams parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> items;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    auto end = query.find('&', start);
+    if (end == std::string_view::npos) {
+      end = query.size();
+    }
+    const auto part = query.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) {
+      continue;
+    }
+    const auto eq = part.find('=');
+    auto key = percent_decode(part.substr(0, eq), true);
+    auto value = eq == std::string_view::npos ? std::optional<std::string>{""}
+                                              : percent_decode(part.substr(eq + 1), true);
+    if (!key || !value || key->empty()) {
+      throw Error::invalid("invalid_parameter", "The query string is malformed.");
+    }
+    items.emplace_back(std::move(*key), std::move(*value));
+  }
+  return QueryParams(std::move(items));
+}
+
+std::optional<std::string> QueryParams::get(std::string_view key) const {
+  for (const auto& [k, v] : items_) {
+    if (k == key) {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> QueryParams::all(std::string_view key) const {
+  std::vector<std::string> values;
+  for (const auto& [k, v] : items_) {
+    if (k == key) {
+      values.push_back(v);
+    }
+  }
+  return values;
+}
+
+bool QueryParams::flag(std::string_view key, bool fallback) const {
+  const auto value = get(key);
+  if (!value) {
+    return fallback;
+  }
+  if (*value == "1" || *value == "true" || *value == "yes") {
+    return true;
+  }
+  if (value->empty() || *value == "0" || *value == "false" || *value == "no") {
+    return false;
+  }
+  throw Error::invalid("invalid_parameter",
+                       "Query parameter '" + std::string(key) + "' must be true or false.");
+}
+
+long long QueryParams::integer(std::string_view key, long long fallback, long long min,
+                               long long max) const {
+  const auto value = get(key);
+  if (!value) {
+    return fallback;
+  }
+  long long parsed = 0;
+  const auto* first = value->data();
+  const auto* last = first + value->size();
+  const auto [ptr, ec] = std::from_chars(first, last, parsed);
+  if (ec != std::errc{} || ptr != last || parsed < min || parsed > max) {
+    throw Error::invalid("invalid_parameter", "Query parameter '" + std::string(key) +
+                                                  "' must be an integer from " +
+                                                  std::to_string(min) + " to " +
+                                                  std::to_string(max) + ".");
+  }
+  return parsed;
+}
+
+const std::string& RequestContext::param(std::string_view name) const {
+  for (const auto& [k, v] : path_params) {
+    if (k == name) {
+      return v;
+    }
+  }
+  throw Error::internal_error("route parameter missing: " + std::string(name));
+}
+
+bool RequestContext::is_websocket_upgrade() const {
+  return boost::beast::websocket::is_upgrade(request);
+}
+
+}  // namespace dokkerr::http

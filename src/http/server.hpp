@@ -1,0 +1,57 @@
+#pragma once
+// The HTTP/1.1 + WebSocket edge: accept loop, keep-alive sessions with bounded reads, the
+// middleware chain (request id, access log, security headers, error mapping), routing, and an
+// orderly shutdown.
+#include "http/router.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+namespace dokkerr {
+class Logger;
+}
+
+namespace dokkerr::http {
+
+struct ServerLimits {
+  std::size_t max_body_bytes = 10U * 1024U * 1024U;
+  std::size_t max_header_bytes = 16U * 1024U;
+  std::chrono::milliseconds header_timeout{10'000};  // from the first byte to the end of headers
+  std::chrono::milliseconds body_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{60'000};  // per write to a slow client
+  std::size_t max_connections = 1024;
+  std::size_t max_websocket_message = 1024U * 1024U;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const Router& router, ServerLimits limits, Logger& logger);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; returns the bound endpoint (port 0 picks a free port). Throws
+  // boost::system::system_error when the address cannot be bound.
+  boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  void start();  // starts accepting (on the io_context)
+
+  // Stops accepting, lets in-flight requests finish, closes idle keep-alive connections and
+  // WebSockets (close frame 1001), then after `grace` closes whatever is left. Resolves when
+  // every connection is gone.
+  boost::asio::awaitable<void> shutdown(std::chrono::milliseconds grace);
+
+  [[nodiscard]] std::size_t active_connections() const;
+
+  struct Impl;  // public only so that the connection type in server.cpp can name it
+
+ private:
+  std::shared_ptr<Impl> impl_;  // shared with the sessions, which may outlive a call stack
+};
+
+}  // namespace dokkerr::http

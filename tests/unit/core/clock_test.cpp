@@ -1,0 +1,37 @@
+#include "core/clock.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+namespace dokkerr {
+namespace {
+
+using namespace std::chrono;
+
+sys_time<milliseconds> at(year_month_day day, hours h, minutes m, seconds s, milliseconds ms) {
+  return sys_days{day} + h + m + s + ms;
+}
+
+TEST(ClockTest, FormatsUtcWithMilliseconds) {
+  EXPECT_EQ(format_rfc3339(at(2026y / 11 / 25, 23h, 33min, 12s, 123ms)),
+            "2026-11-25T23:33:12.123Z");
+  EXPECT_EQ(format_rfc3339(system_clock::time_point{}), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339(at(2000y / 2 / 29, 0h, 0min, 0s, 7ms)), "2000-02-29T00:00:00.007Z");
+}
+
+TEST(ClockTest, TruncatesSubMillisecondsAndHandlesTimesBefore1970) {
+  EXPECT_EQ(format_rfc3339(system_clock::time_point{} + microseconds(1999)),
+            "1970-01-01T00:00:00.001Z");
+  // One microsecond before the epoch is still in 1969's last millisecond.
+  EXPECT_EQ(format_rfc3339(system_clock::time_point{} - microseconds(1)),
+            "1969-12-31T23:59:59.999Z");
+}
+
+TEST(ClockTest, NowHasTheFixedShape) {
+  EXPECT_TRUE(std::regex_match(now_rfc3339(),
+                               std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")));
+}
+
+}  // namespace
+}  // namespace dokkerr

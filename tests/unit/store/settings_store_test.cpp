@@ -1,0 +1,61 @@
+#include "store/settings_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "unit/store/test_databases.hpp"
+
+namespace dokkerr::store {
+namespace {
+
+class SettingsStoreTest : public testing::BackendTest {};
+
+TEST_P(SettingsStoreTest, GetsNothingForAMissingKey) {
+  SettingsStore settings(db());
+  EXPECT_EQ(settings.get("nope"), std::nullopt);
+}
+
+TEST_P(SettingsStoreTest, SetsAndReplaces) {
+  SettingsStore settings(db());
+  settings.set("theme", "dark");
+  EXPECT_EQ(settings.get("theme"), std::optional<std::string>("dark"));
+  settings.set("theme", "light");
+  EXPECT_EQ(settings.get("theme"), std::optional<std::string>("light"));
+  settings.set("empty", "");
+  EXPECT_EQ(settings.get("empty"), std::optional<std::string>(""));
+  const std::string tricky = "it's \"?\"; --";
+  settings.set(tricky, tricky);
+  EXPECT_EQ(settings.get(tricky), std::optional<std::string>(tricky));
+
+  const auto rows = db().query("SELECT key, updated_at FROM settings ORDER BY key");
+  ASSERT_EQ(rows.size(), 3U);
+  for (const auto& row : rows) {
+    EXPECT_TRUE(std::regex_match(row.text(1),
+                                 std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")));
+  }
+}
+
+TEST_P(SettingsStoreTest, ConcurrentWritersOfOneKeyDoNotConflict) {
+  SettingsStore settings(db());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        EXPECT_NO_THROW(settings.set("shared", std::to_string(t)));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const auto value = settings.get("shared");
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(value->size(), 1U);
+}
+
+DOKKERR_INSTANTIATE_BACKENDS(SettingsStoreTest);
+
+}  // namespace
+}  // namespace dokkerr::store

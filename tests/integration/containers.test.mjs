@@ -274,6 +274,21 @@ describe('container lists', { timeout: 120_000 }, () => {
     expectProblem(assert, badCursor, 400, 'invalid_parameter');
   });
 
+  test('a container that exits right after start is listed as exited', async () => {
+    const quick = await createViaApi(`${P}-quick`, { Cmd: ['sh', '-c', 'exit 3'] });
+    expectStatus(assert, await server.api('POST', envPath(`containers/${quick}/start`)), 204);
+    const wait = await server.api('POST', envPath(`containers/${quick}/wait?condition=not-running`));
+    assert.equal(wait.json.StatusCode, 3);
+    const item = await waitFor(async () => {
+      const found = (await ourContainers()).find((c) => c.Id === quick);
+      return found && found.State === 'exited' ? found : null;
+    }, 10_000, { what: 'the list to show the quick container as exited' });
+    assert.match(item.Status, /^Exited \(3\)/);
+    const running = (await ourContainers('&status=running')).map((c) => c.Id);
+    assert.ok(!running.includes(quick), 'not in the running list');
+    expectStatus(assert, await server.api('DELETE', envPath(`containers/${quick}`)), 204);
+  });
+
   test('a container removed behind our back disappears from the list', async () => {
     const victim = await engine.createContainer(`${P}-behind`, { Labels: testLabels(P) });
     await waitFor(async () => (await ourContainers()).some((c) => c.Id === victim), 10_000, {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Dokkerr needs. Usage: install-deps.sh [build|test|bench]...
+#   build  the toolchain and libraries to compile dokkerr (always included)
+#   test   what the test suite starts: dockerd, PostgreSQL, Node.js, busybox for test images
+#   bench  wrk for the benchmarks
+# Only missing packages are installed; with nothing missing, apt is not touched.
+set -euo pipefail
+
+build=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libboost-json1.81-dev
+       libboost-url1.81-dev libssl-dev libsqlite3-dev libpqxx-dev libcli11-dev libspdlog-dev
+       libfmt-dev openssl ca-certificates)
+runtime=(docker.io containerd runc)
+test=(libgtest-dev libgmock-dev postgresql-15 busybox-static nodejs npm curl iproute2 psmisc)
+bench=(wrk)
+
+wanted=("${build[@]}" "${runtime[@]}")
+for group in "$@"; do
+  case $group in
+    build) ;;
+    test) wanted+=("${test[@]}") ;;
+    bench) wanted+=("${bench[@]}") ;;
+    *) echo "install-deps.sh: unknown group '$group' (build, test, bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for package in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    # A tool that is already on PATH from elsewhere (node, npm) counts as present.
+    case $package in
+      nodejs) command -v node >/dev/null && continue ;;
+      npm) command -v npm >/dev/null && continue ;;
+    esac
+    missing+=("$package")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps.sh: missing packages (run as root to install): ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Installing docker.io must not start the host's engine: policy-rc.d refuses service starts.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
+  created_policy=1
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [[ $created_policy -eq 1 ]]; then rm -f "$policy"; fi

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up and runs `dokkerr server` with the embedded defaults on a fresh Debian 12 machine:
+# installs what is missing, builds the release program into build/bin/dokkerr and starts it.
+# Extra arguments go to `dokkerr server` (e.g. --listen 127.0.0.1:9000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh build
+cmake --preset release >/dev/null
+cmake --build --preset release
+exec build/bin/dokkerr server "$@"

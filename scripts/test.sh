@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sets up and runs every test on a fresh Debian 12 machine: installs what is missing, builds the
+# debug preset (ASan/UBSan), starts the services the tests use (a private dockerd, a second one
+# behind TLS, PostgreSQL 15), runs ctest, and stops what it started. Ends with ctest's summary.
+# Extra arguments go to ctest (e.g. -R containers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+scripts/install-deps.sh build test
+(cd tests/integration && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+cmake --preset debug >/dev/null
+cmake --build --preset debug
+
+export DOKKERR_TESTENV_DIR=$root/.testenv
+mkdir -p "$DOKKERR_TESTENV_DIR"
+services_log=$DOKKERR_TESTENV_DIR/services.log
+stop_services() {
+  {
+    scripts/testenv/dockerd.sh stop test || true
+    scripts/testenv/dockerd.sh stop tls || true
+    scripts/testenv/postgres.sh stop || true
+  } >>"$services_log" 2>&1
+}
+trap stop_services EXIT
+stop_services  # leftovers of an interrupted run
+
+echo "Starting test services (log: $services_log)"
+scripts/testenv/dockerd.sh start test >>"$services_log" 2>&1
+scripts/testenv/dockerd.sh start-tls tls >>"$services_log" 2>&1
+scripts/testenv/postgres.sh start >>"$services_log" 2>&1
+
+set -a
+# shellcheck disable=SC1090
+source "$DOKKERR_TESTENV_DIR/dockerd-test/env"
+DOKKERR_TEST_DOCKER_HOST=$DOCKER_HOST
+DOKKERR_TEST_POSTGRES_URL=$(scripts/testenv/postgres.sh url)
+set +a
+unset DOCKER_HOST  # nothing in the tests may fall back to an engine it was not given
+
+ctest --preset debug -j2 "$@"

@@ -14,7 +14,8 @@
 # Everything it made is removed at the end (containers, server, engine), also on failure.
 #
 # Knobs (environment): BENCH_COUNTS="100 500", BENCH_DURATION=10s, BENCH_THREADS=2,
-# BENCH_CONNECTIONS=16, BENCH_CREATES=50, DOKKERR_TESTENV_DIR (engine state, default .testenv).
+# BENCH_CONNECTIONS=16, BENCH_WRK_TIMEOUT=10s, BENCH_CREATES=50, DOKKERR_TESTENV_DIR (engine
+# state, default .testenv).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -29,6 +30,8 @@ read -r -a COUNTS <<<"${BENCH_COUNTS:-100 500}"
 DURATION=${BENCH_DURATION:-10s}
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
+# wrk's own default (2 s) would count the engine's slow answers at N=500 as socket timeouts.
+WRK_TIMEOUT=${BENCH_WRK_TIMEOUT:-10s}
 CREATES=${BENCH_CREATES:-50}
 ENGINE_NAME=bench
 IMAGE=dokkerr-test/busybox:latest
@@ -144,7 +147,7 @@ run_wrk() {
   curl -fsS --max-time 30 -o /dev/null "$url" || die "warm-up request to $url failed"
   e0=$(cpu_ticks "$ENGINE_PID")
   d0=$(cpu_ticks "$SERVER_PID")
-  wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$url" >"$out"
+  wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" "$url" >"$out"
   e1=$(cpu_ticks "$ENGINE_PID")
   d1=$(cpu_ticks "$SERVER_PID")
   read -r R_RPS R_P50 R_P99 R_REQS R_BAD R_SOCKERR < <(parse_wrk "$out")
@@ -233,7 +236,7 @@ read -r CS_D CS_E < <(time_create_start)
 echo
 echo "## Container list: Dokkerr vs. Docker Engine"
 echo
-echo "$(date -u +%FT%TZ), $(nproc) cores, kernel $(uname -r), $(dockerd --version), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, binary $BIN"
+echo "$(date -u +%FT%TZ), $(nproc) cores, kernel $(uname -r), $(dockerd --version), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout $WRK_TIMEOUT --latency, binary $BIN"
 echo
 echo "| containers | target | req/s | p50 ms | p99 ms | engine CPU µs/req | Dokkerr CPU µs/req | non-2xx / socket errors | Dokkerr RSS / HWM MiB |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -12,7 +12,7 @@ scripts/install-deps.sh build test
 cmake --preset debug >/dev/null
 cmake --build --preset debug
 
-export DOKKERR_TESTENV_DIR=$root/.testenv
+export DOKKERR_TESTENV_DIR=${DOKKERR_TESTENV_DIR:-$root/.testenv}
 mkdir -p "$DOKKERR_TESTENV_DIR"
 services_log=$DOKKERR_TESTENV_DIR/services.log
 stop_services() {

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   ServerConfig server_config;
-  auto* server = app.add_subcommand("server", "Serve the REST API, WebSockets and web UI");
+  auto* server = app.add_subcommand("server", "Serve the REST API and WebSockets");
   server->set_config("--config", "",
                      "Read options from a TOML/INI file: keys are the long option names without "
                      "dashes, e.g. listen = \"127.0.0.1:8080\"; the command line wins over the file, "

@@ -27,7 +27,8 @@ void add_process_routes(http::Router& router, store::Database& database, Blockin
     boost::json::object checks;
     bool database_up = false;
     try {
-      database_up = co_await blocking.run([&database] { return database.ping(); });
+      auto ping = [&database] { return database.ping(); };
+      database_up = co_await blocking.run(std::move(ping));
     } catch (const std::exception&) {
       database_up = false;
     }

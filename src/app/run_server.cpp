@@ -20,6 +20,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <optional>
@@ -147,6 +149,21 @@ int run_server(ServerConfig config) {
     }, asio::detached);
   });
 
+  std::vector<std::thread> workers;
+  for (unsigned i = 0; i < threads; ++i) {
+    workers.emplace_back([&io] { io.run(); });
+  }
+  // Give each engine a moment to connect, so the first requests do not meet "connecting".
+  const auto settle_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < settle_deadline) {
+    const auto states = environments.states();
+    const bool settled = std::none_of(states.begin(), states.end(), [](const auto& entry) {
+      return entry.second.status == containers::EngineStatus::connecting;
+    });
+    if (settled) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
   const auto url = "http://" + (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                                          : bound.address().to_string()) +
                    ":" + std::to_string(bound.port());
@@ -156,11 +173,6 @@ int run_server(ServerConfig config) {
                             {"docker_host", config.docker_host}});
   std::cout << "Dokkerr listening on " << url << std::endl;
 
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) {
-    workers.emplace_back([&io] { io.run(); });
-  }
-  io.run();
   for (auto& worker : workers) worker.join();
   blocking.stop();
   blocking.join();

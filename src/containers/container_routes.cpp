@@ -62,7 +62,7 @@ void add_container_routes(http::Router& router, ContainerService& service) {
 
   // GET
   router.add(Verb::get, path(""), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto limit = static_cast<std::size_t>(c.query.integer("limit", 1000, 1, 10000));
+    const auto limit = static_cast<std::size_t>(c.query.integer("limit", 1000, 1, 1000));
     co_return ok_json(co_await service.list(c.param("env"), filter_from(c.query), limit,
                                             c.query.get("cursor").value_or("")));
   });

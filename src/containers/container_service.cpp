@@ -233,10 +233,17 @@ asio::awaitable<void> ContainerService::rename(std::string env, std::string ref,
 asio::awaitable<std::string> ContainerService::update(std::string env, std::string ref,
                                                       boost::json::object body) {
   auto engine = environments_.engine_up(env);
-  auto result = co_await call(*engine, docker::Verb::post, container_path(ref) + "/update", "container",
-                              boost::json::serialize(body));
+  auto result = co_await call_json(*engine, docker::Verb::post, container_path(ref) + "/update",
+                                   "container", boost::json::serialize(body));
   co_await engine->refresh_container(engine->resolve(ref));
-  co_return result;
+  boost::json::value warnings = boost::json::array{};
+  if (result.is_object()) {
+    if (auto* found = result.as_object().if_contains("Warnings"); found && found->is_array()) {
+      warnings = std::move(*found);
+    }
+  }
+  boost::json::object document{{"Warnings", std::move(warnings)}};
+  co_return boost::json::serialize(document);
 }
 
 asio::awaitable<void> ContainerService::remove(std::string env, std::string ref, bool force, bool volumes) {

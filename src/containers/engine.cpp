@@ -1,5 +1,6 @@
 #include "containers/engine.hpp"
 
+#include "containers/engine_call.hpp"
 #include "core/error.hpp"
 #include "core/logger.hpp"
 #include "docker/streams.hpp"
@@ -126,10 +127,20 @@ std::string Engine::resolve(std::string_view reference) const {
 
 void Engine::forget_container(const std::string& id) { model_.remove(id, model_.take_ticket()); }
 
-asio::awaitable<void> Engine::refresh(std::vector<std::string> ids) {
+asio::awaitable<void> Engine::refresh(std::vector<std::string> ids, bool barrier) {
   if (ids.empty()) co_return;
+  if (barrier) {
+    // The engine announces some changes (notably "die") before its list view reflects them; it
+    // updates that view while holding the container's lock, and inspect takes the same lock. So
+    // an inspect first makes the listing below see the state the event announced.
+    for (const auto& id : ids) {
+      (void)co_await client_->request(docker::Verb::get, "/containers/" + encode(id) + "/json");
+    }
+  }
   const auto ticket = model_.take_ticket();
   auto response = co_await client_->request(docker::Verb::get, id_filter(ids));
+  logger_.debug("refresh", {{"environment", environment_id_}, {"ids", ids.size()}, {"status", response.status},
+                            {"bytes", response.body.size()}});
   if (!response.ok()) {
     co_return;  // the next event or resync will fix the picture
   }
@@ -143,10 +154,18 @@ asio::awaitable<void> Engine::refresh(std::vector<std::string> ids) {
   }
 }
 
+asio::awaitable<void> Engine::count_images() {
+  auto response = co_await client_->request(docker::Verb::get, "/images/json");
+  if (!response.ok()) co_return;
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(response.body, ec);
+  if (!ec && value.is_array()) image_count_ = value.as_array().size();
+}
+
 asio::awaitable<void> Engine::refresh_container(std::string id) {
   std::vector<std::string> ids;
   ids.push_back(std::move(id));
-  co_await refresh(std::move(ids));
+  co_await refresh(std::move(ids), true);
 }
 
 asio::awaitable<void> Engine::sync_once() {
@@ -165,7 +184,7 @@ asio::awaitable<void> Engine::sync_once() {
   }
   // Subscribe before listing: whatever happens during the listing arrives as events afterwards.
   const auto filters = boost::json::serialize(
-      boost::json::object{{"type", boost::json::array{"container"}}});
+      boost::json::object{{"type", boost::json::array{"container", "image"}}});
   auto events = co_await client_->stream(
       docker::Verb::get,
       "/events?filters=" + boost::urls::encode(filters, boost::urls::unreserved_chars));
@@ -182,6 +201,7 @@ asio::awaitable<void> Engine::sync_once() {
     throw Error(ErrorKind::bad_gateway, "engine_error", "The engine refused to list containers.");
   }
   model_.replace_all(parse_summaries(listing.body), ticket);
+  co_await count_images();
   set_state(EngineStatus::up, {}, info);
   logger_.info("engine up", {{"environment", environment_id_},
                              {"version", info.version},
@@ -193,13 +213,19 @@ asio::awaitable<void> Engine::sync_once() {
     if (!chunk || stopping_) {
       break;
     }
+    logger_.debug("engine events", {{"environment", environment_id_}, {"bytes", chunk->size()}});
     std::vector<std::string> dirty;
+    bool images_changed = false;
     for (const auto& line : lines.feed(*chunk)) {
       boost::system::error_code ec;
       auto event = boost::json::parse(line, ec);
       if (ec || !event.is_object()) continue;
       const auto& object = event.as_object();
       const auto action = text_of(object, "Action");
+      if (text_of(object, "Type") == "image") {
+        images_changed = true;
+        continue;
+      }
       std::string id;
       if (const auto* actor = object.if_contains("Actor"); actor != nullptr && actor->is_object()) {
         id = text_of(actor->as_object(), "ID");
@@ -215,7 +241,8 @@ asio::awaitable<void> Engine::sync_once() {
       }
     }
     // One listing for every container touched by this batch of events.
-    co_await refresh(std::move(dirty));
+    co_await refresh(std::move(dirty), true);
+    if (images_changed) co_await count_images();
   }
 }
 

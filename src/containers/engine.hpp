@@ -58,11 +58,14 @@ class Engine : public std::enable_shared_from_this<Engine> {
   void forget_container(const std::string& id);
   // Resolves id, id prefix or name through the model; falls back to the reference itself.
   [[nodiscard]] std::string resolve(std::string_view reference) const;
+  // Images on the engine, recounted on every image event.
+  [[nodiscard]] std::size_t image_count() const { return image_count_; }
 
  private:
   boost::asio::awaitable<void> watch();
   boost::asio::awaitable<void> sync_once();
-  boost::asio::awaitable<void> refresh(std::vector<std::string> ids);
+  boost::asio::awaitable<void> refresh(std::vector<std::string> ids, bool barrier);
+  boost::asio::awaitable<void> count_images();
   void set_state(EngineStatus status, std::string error, std::optional<EngineInfo> info = {});
 
   boost::asio::any_io_executor executor_;  // a strand: the watcher's state lives here
@@ -73,6 +76,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   mutable std::mutex mutex_;
   EngineState state_;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> image_count_{0};
   std::unique_ptr<docker::EngineStream> events_;  // touched only on executor_
   std::unique_ptr<boost::asio::steady_timer> backoff_timer_;  // touched only on executor_
 };

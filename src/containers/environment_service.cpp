@@ -158,7 +158,8 @@ boost::json::object EnvironmentService::describe_entry(const Entry& entry) const
     out["counts"] = boost::json::object{{"containers", counts.total},
                                         {"running", counts.running},
                                         {"paused", counts.paused},
-                                        {"stopped", counts.stopped}};
+                                        {"stopped", counts.stopped},
+                                        {"images", entry.engine->image_count()}};
   }
   if (!entry.record.created_at.empty()) out["created_at"] = entry.record.created_at;
   if (!entry.record.updated_at.empty()) out["updated_at"] = entry.record.updated_at;
@@ -215,7 +216,8 @@ boost::asio::awaitable<boost::json::object> EnvironmentService::create(Environme
     throw Error::conflict("environment_name_conflict", "The name 'local' is reserved.");
   }
   auto endpoint = endpoint_of(record);  // validates the url before anything is stored
-  co_await blocking_.run([this, record] { store_.insert(record); });
+  auto insert = [this, record] { store_.insert(record); };
+  co_await blocking_.run(std::move(insert));
   auto engine = std::make_shared<Engine>(executor_, record.id, std::move(endpoint), logger_);
   {
     const std::lock_guard lock(mutex_);
@@ -257,7 +259,8 @@ boost::asio::awaitable<boost::json::object> EnvironmentService::update(std::stri
   }
   record.updated_at = now_rfc3339();
   auto endpoint = endpoint_of(record);
-  co_await blocking_.run([this, record] { store_.update(record); });
+  auto save = [this, record] { store_.update(record); };
+  co_await blocking_.run(std::move(save));
   std::shared_ptr<Engine> old_engine;
   std::shared_ptr<Engine> new_engine;
   {
@@ -286,7 +289,8 @@ boost::asio::awaitable<void> EnvironmentService::remove(std::string environment_
       throw Error::not_found("environment_not_found", "No environment '" + environment_id + "'.");
     }
   }
-  co_await blocking_.run([this, environment_id] { store_.remove(environment_id); });
+  auto erase = [this, environment_id] { store_.remove(environment_id); };
+  co_await blocking_.run(std::move(erase));
   std::shared_ptr<Engine> engine;
   {
     const std::lock_guard lock(mutex_);

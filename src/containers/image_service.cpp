@@ -10,6 +10,9 @@
 #include <boost/json/serialize.hpp>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace dokkerr::containers {
 namespace {
 
@@ -29,6 +32,53 @@ std::string base64url(const std::string& data) {
     else if (c == '/') c = '_';
   }
   return out;
+}
+
+// Repository names as the engine accepts them: optional registry host[:port]/, then lowercase
+// path components of [a-z0-9] joined by '.', '_', '__' or '-'. Checked here so that a bad name
+// is a clear 400 rather than the engine's 500 "invalid reference format".
+void check_repository(const std::string& repo) {
+  const auto fail = [] {
+    throw Error::invalid("invalid_reference",
+                         "Repository names are lowercase path components of [a-z0-9._-], "
+                         "optionally after a registry host[:port]/.");
+  };
+  if (repo.empty() || repo.size() > 255) fail();
+  std::string_view rest = repo;
+  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+    const auto first = rest.substr(0, slash);
+    if (first.find_first_of(".:") != std::string_view::npos || first == "localhost") {
+      for (const char c : first) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != ':') fail();
+      }
+      rest = rest.substr(slash + 1);
+    }
+  }
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    const auto end = std::min(rest.find('/', start), rest.size());
+    const auto part = rest.substr(start, end - start);
+    if (part.empty() || !std::isalnum(static_cast<unsigned char>(part.front())) ||
+        !std::isalnum(static_cast<unsigned char>(part.back()))) {
+      fail();
+    }
+    for (const char c : part) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+      if (!ok) fail();
+    }
+    start = end + 1;
+  }
+}
+
+void check_tag(const std::string& tag) {
+  const bool ok = !tag.empty() && tag.size() <= 128 &&
+                  (std::isalnum(static_cast<unsigned char>(tag.front())) || tag.front() == '_') &&
+                  std::all_of(tag.begin(), tag.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+                  });
+  if (!ok) {
+    throw Error::invalid("invalid_reference", "Tags are 1-128 characters of [A-Za-z0-9_.-].");
+  }
 }
 
 void check_reference(const std::string& text, std::string_view field) {
@@ -56,7 +106,10 @@ std::string collect_lines(const std::string& body, std::string_view what) {
     if (ec) continue;
     if (value.is_object()) {
       if (const auto* error = value.as_object().if_contains("error"); error && error->is_string()) {
-        throw Error::invalid(std::string(what) + "_failed", std::string(error->as_string()));
+        // The engine's text names its own temporary paths; the client gets a plain statement.
+        throw Error(ErrorKind::invalid, "invalid_body",
+                    "The engine could not read the uploaded " + std::string(what) + " tarball.",
+                    std::string(error->as_string()));
       }
     }
     items.push_back(std::move(value));
@@ -67,8 +120,9 @@ std::string collect_lines(const std::string& body, std::string_view what) {
 }  // namespace
 
 void check_engine_filters(const std::string& filters) {
-  auto value = json::parse(filters);
-  bool ok = value.is_object();
+  boost::system::error_code ec;
+  auto value = boost::json::parse(filters, ec);
+  bool ok = !ec && value.is_object();
   if (ok) {
     for (const auto& entry : value.as_object()) {
       const auto& list = entry.value();
@@ -160,8 +214,8 @@ asio::awaitable<http::StreamingReply> ImageService::pull(std::string env, PullRe
 }
 
 asio::awaitable<void> ImageService::tag(std::string env, std::string ref, std::string repo, std::string tag) {
-  check_reference(repo, "repo");
-  if (!tag.empty()) check_reference(tag, "tag");
+  check_repository(repo);
+  if (!tag.empty()) check_tag(tag);
   auto engine = environments_.engine_up(env);
   std::string target = image_path(ref) + "/tag?repo=" + encode(repo);
   if (!tag.empty()) target += "&tag=" + encode(tag);
@@ -191,7 +245,7 @@ asio::awaitable<std::string> ImageService::load(std::string env, std::string tar
   docker::Headers headers{{"Content-Type", "application/x-tar"}};
   auto body = co_await call(*engine, docker::Verb::post, "/images/load?quiet=1", "image",
                             std::move(tarball), std::move(headers));
-  co_return collect_lines(body, "image_load");
+  co_return collect_lines(body, "image");
 }
 
 asio::awaitable<http::StreamingReply> ImageService::export_image(std::string env, std::string ref) {
@@ -214,18 +268,18 @@ asio::awaitable<std::string> ImageService::import_rootfs(std::string env, std::s
   if (tarball.empty()) throw Error::invalid("invalid_body", "The body must be a root filesystem tarball.");
   std::string target = "/images/create?fromSrc=-";
   if (!repo.empty()) {
-    check_reference(repo, "repo");
+    check_repository(repo);
     target += "&repo=" + encode(repo);
   }
   if (!tag.empty()) {
-    check_reference(tag, "tag");
+    check_tag(tag);
     target += "&tag=" + encode(tag);
   }
   auto engine = environments_.engine_up(env);
   docker::Headers headers{{"Content-Type", "application/x-tar"}};
   auto body = co_await call(*engine, docker::Verb::post, std::move(target), "image",
                             std::move(tarball), std::move(headers));
-  co_return collect_lines(body, "image_import");
+  co_return collect_lines(body, "root filesystem");
 }
 
 }  // namespace dokkerr::containers

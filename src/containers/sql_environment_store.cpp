@@ -1,9 +1,9 @@
-#include <utility>
-
 #include "containers/environment_store.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "store/database.hpp"
+
+#include <utility>
 
 namespace dokkerr::containers {
 namespace {

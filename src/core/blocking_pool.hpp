@@ -18,20 +18,24 @@ class BlockingPool {
   ~BlockingPool() { pool_.join(); }
 
   // Runs fn on the pool and resumes the awaiting coroutine on its own executor with the result
-  // (or the exception fn threw).
+  // (or the exception fn threw). Callers pass a named function object: GCC 12 mishandles
+  // non-trivial temporaries created inside a co_await expression.
   template <typename Fn>
   auto run(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn>> {
-    using Result = std::invoke_result_t<Fn>;
-    co_return co_await boost::asio::co_spawn(
-        pool_.get_executor(),
-        [fn = std::move(fn)]() mutable -> boost::asio::awaitable<Result> { co_return fn(); },
-        boost::asio::use_awaitable);
+    co_return co_await boost::asio::co_spawn(pool_.get_executor(), invoke(std::move(fn)),
+                                             boost::asio::use_awaitable);
   }
 
   void stop() { pool_.stop(); }
   void join() { pool_.join(); }
 
  private:
+  // A plain coroutine function (not a capturing lambda), so fn lives in the coroutine frame.
+  template <typename Fn>
+  static auto invoke(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn>> {
+    co_return fn();
+  }
+
   boost::asio::thread_pool pool_;
 };
 

@@ -21,6 +21,8 @@ std::string format_rfc3339(std::chrono::system_clock::time_point tp) {
   return {buf.data(), static_cast<std::size_t>(n > 0 ? n : 0)};
 }
 
-std::string now_rfc3339() { return format_rfc3339(std::chrono::system_clock::now()); }
+std::string now_rfc3339() {
+  return format_rfc3339(std::chrono::system_clock::now());
+}
 
 }  // namespace dokkerr

@@ -15,6 +15,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -70,9 +71,9 @@ struct Shared {
 std::unique_ptr<asio::ssl::context> make_tls_context(const TlsMaterial& m) {
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
   const auto fail = [](const std::string& what, const ErrorCode& ec) {
-    throw Error::invalid("invalid_docker_tls",
-                         "The TLS settings for the Docker engine are unusable: " + what + " (" +
-                             ec.message() + ")");
+    throw Error::invalid(
+        "invalid_docker_tls",
+        "The TLS settings for the Docker engine are unusable: " + what + " (" + ec.message() + ")");
   };
   ErrorCode ec;
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -113,7 +114,8 @@ bool iequals(std::string_view a, std::string_view b) {
 // caller forgot to encode would split the request. These come from our own code; a failure here
 // is a bug, reported as internal.
 bool header_safe(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 bool target_safe(std::string_view s) {
   return !s.empty() && s.front() == '/' && std::none_of(s.begin(), s.end(), [](char c) {
@@ -153,8 +155,10 @@ bool is_idempotent(Verb verb) {
     case Verb::put:
     case Verb::delete_:
     case Verb::options:
-    case Verb::trace: return true;
-    default: return false;
+    case Verb::trace:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -166,8 +170,11 @@ bool is_peer_closed(const ErrorCode& ec) {
 }
 
 [[noreturn]] void throw_io(const Shared& s, const ErrorCode& ec, std::string_view during) {
-  const std::string internal = "docker " + std::string(during) + " " + s.display + ": " +
-                               ec.message();
+  // The caller cancelled the operation (e.g. it lost an awaitable_operators race): report it the
+  // way Asio reports a cancelled use_awaitable operation, not as an engine failure.
+  if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec);
+  const std::string internal =
+      "docker " + std::string(during) + " " + s.display + ": " + ec.message();
   if (ec == beast::error::timeout) {
     throw Error(ErrorKind::unavailable, "engine_timeout",
                 "Docker engine at " + s.display + " did not answer in time.", internal);
@@ -178,13 +185,15 @@ bool is_peer_closed(const ErrorCode& ec) {
                 "Docker engine at " + s.display + " sent a response larger than allowed.",
                 internal);
   }
-  if (!is_peer_closed(ec) && ec.category() == http::make_error_code(http::error::bad_version).category()) {
+  // A body cut short is the engine going away (restart, crash), not a malformed answer.
+  const bool cut_short = is_peer_closed(ec) || ec == http::error::partial_message;
+  if (!cut_short && ec.category() == http::make_error_code(http::error::bad_version).category()) {
     throw Error(ErrorKind::bad_gateway, "engine_protocol_error",
                 "Docker engine at " + s.display + " sent a response we cannot parse.", internal);
   }
-  throw Error::unavailable("engine_unavailable",
-                           "Docker engine at " + s.display + " is unreachable: " + ec.message(),
-                           internal);
+  throw Error::unavailable(
+      "engine_unavailable",
+      "The connection to the Docker engine at " + s.display + " failed: " + ec.message(), internal);
 }
 
 struct Lease {
@@ -325,13 +334,12 @@ asio::awaitable<EngineResponse> do_request(std::shared_ptr<Shared> s, Verb verb,
                                            Headers headers) {
   Request req = make_request(*s, verb, std::move(full_target), std::move(body), headers);
   const std::uint64_t limit = s->options.max_response_body;
-  auto [conn, parser] =
-      co_await perform<StringParser>(s, req, ReadMode::whole, [limit, verb] {
-        auto p = std::make_unique<StringParser>();
-        p->body_limit(limit);
-        if (verb == Verb::head) p->skip(true);  // a HEAD answer has headers but no body
-        return p;
-      });
+  auto [conn, parser] = co_await perform<StringParser>(s, req, ReadMode::whole, [limit, verb] {
+    auto p = std::make_unique<StringParser>();
+    p->body_limit(limit);
+    if (verb == Verb::head) p->skip(true);  // a HEAD answer has headers but no body
+    return p;
+  });
   auto& res = parser->get();
   EngineResponse out;
   out.status = res.result_int();
@@ -442,6 +450,10 @@ asio::awaitable<void> hijack_write(std::shared_ptr<HijackCore> core, std::string
   }
   auto [ec, n] = co_await core->conn->write_raw(asio::buffer(data));
   (void)n;
+  if (ec && core->closed.load()) {
+    throw Error::unavailable("engine_connection_closed",
+                             "The connection to the Docker engine is closed.");
+  }
   if (ec) throw_io(*core->shared, ec, "hijacked write");
 }
 
@@ -508,7 +520,8 @@ Client::Client(asio::any_io_executor executor, Endpoint endpoint, ClientOptions 
     s->host_header = "docker";  // what the Docker CLI sends; the engine ignores it
   } else {
     const bool v6 = s->endpoint.host.find(':') != std::string::npos;
-    s->host_header = (v6 ? "[" + s->endpoint.host + "]" : s->endpoint.host) + ":" + s->endpoint.port;
+    s->host_header =
+        (v6 ? "[" + s->endpoint.host + "]" : s->endpoint.host) + ":" + s->endpoint.port;
     if (s->endpoint.tls) s->tls = make_tls_context(s->endpoint.tls_material);
   }
   impl_->shared = std::move(s);
@@ -516,7 +529,9 @@ Client::Client(asio::any_io_executor executor, Endpoint endpoint, ClientOptions 
 
 Client::~Client() = default;
 
-const Endpoint& Client::endpoint() const { return impl_->shared->endpoint; }
+const Endpoint& Client::endpoint() const {
+  return impl_->shared->endpoint;
+}
 
 std::string Client::api_version() const {
   Shared& s = *impl_->shared;

@@ -43,9 +43,11 @@ class EngineStream {
   virtual ~EngineStream() = default;
   [[nodiscard]] virtual unsigned status() const = 0;
   [[nodiscard]] virtual const std::string& content_type() const = 0;
-  // Next piece of the body; std::nullopt at the end of the body. Throws Error on I/O failure.
+  // Next piece of the body; std::nullopt at the end of the body or after close(). Throws Error
+  // on I/O failure. One read_some at a time.
   virtual boost::asio::awaitable<std::optional<std::string>> read_some() = 0;
-  // Reads the rest (bounded by max_bytes) — used for error bodies.
+  // Reads the rest (bounded by max_bytes) — used for error bodies. Beyond max_bytes the rest is
+  // dropped and the stream closed.
   virtual boost::asio::awaitable<std::string> read_all(std::size_t max_bytes) = 0;
   virtual void close() = 0;  // cancels pending reads, closes the connection
 };
@@ -54,10 +56,13 @@ class EngineStream {
 class HijackedConnection {
  public:
   virtual ~HijackedConnection() = default;
-  // Bytes the engine sent; std::nullopt when the engine closed its side.
+  // Bytes the engine sent; std::nullopt when the engine closed its side, or after close().
+  // One read_some and one write may be pending at the same time (full duplex).
   virtual boost::asio::awaitable<std::optional<std::string>> read_some() = 0;
   virtual boost::asio::awaitable<void> write(std::string data) = 0;
-  virtual void shutdown_write() = 0;  // half-close: tells the process stdin is finished
+  // Half-close: tells the process stdin is finished. Call once no write is pending. Over TLS
+  // this is a TCP half-close without close_notify, which the engine reads as end of input.
+  virtual void shutdown_write() = 0;
   virtual void close() = 0;
 };
 
@@ -71,8 +76,9 @@ class Client {
   [[nodiscard]] const Endpoint& endpoint() const;
 
   // GET /version (unversioned path), remembers min(engine ApiVersion, ours) as the prefix used
-  // by every later call; throws Error{bad_gateway,"engine_too_old"} below 1.41. Returns the
-  // /version body as received.
+  // by every later call; throws Error{bad_gateway,"engine_too_old"} below 1.41, and
+  // Error{bad_gateway,"engine_too_new"} when the engine's MinAPIVersion is above 1.41.
+  // Returns the /version body as received.
   boost::asio::awaitable<std::string> negotiate();
   [[nodiscard]] std::string api_version() const;  // "1.41" until negotiated
 

@@ -2,8 +2,8 @@
 
 #include "core/error.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,11 +21,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-
 #include <openssl/ssl.h>
-#include <sys/socket.h>
 
 #include <cerrno>
+#include <sys/socket.h>
 #include <variant>
 
 namespace dokkerr::docker::detail {
@@ -38,9 +37,8 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-using UnixStream =
-    beast::basic_stream<asio::local::stream_protocol, asio::any_io_executor,
-                        beast::unlimited_rate_policy>;
+using UnixStream = beast::basic_stream<asio::local::stream_protocol, asio::any_io_executor,
+                                       beast::unlimited_rate_policy>;
 using TcpStream = beast::tcp_stream;
 using TlsStream = asio::ssl::stream<beast::tcp_stream>;
 
@@ -54,7 +52,9 @@ class StreamConnection final : public Connection {
   Stream& stream() { return stream_; }
   auto& lowest() { return beast::get_lowest_layer(stream_); }
 
-  void expires_after(std::chrono::milliseconds timeout) override { lowest().expires_after(timeout); }
+  void expires_after(std::chrono::milliseconds timeout) override {
+    lowest().expires_after(timeout);
+  }
   void expires_never() override { lowest().expires_never(); }
 
   asio::awaitable<IoResult> write(Request& request) override {
@@ -126,9 +126,9 @@ std::string reason_of(const ErrorCode& ec) {
 }
 
 asio::awaitable<std::unique_ptr<Connection>> connect_unix(asio::any_io_executor strand,
-                                                         const Endpoint& endpoint,
-                                                         std::chrono::milliseconds timeout,
-                                                         const std::string& display) {
+                                                          const Endpoint& endpoint,
+                                                          std::chrono::milliseconds timeout,
+                                                          const std::string& display) {
   asio::local::stream_protocol::endpoint peer;
   try {
     peer = asio::local::stream_protocol::endpoint(endpoint.path);
@@ -159,9 +159,9 @@ asio::awaitable<asio::ip::tcp::resolver::results_type> resolve(
 }
 
 asio::awaitable<std::unique_ptr<Connection>> connect_tcp(asio::any_io_executor strand,
-                                                        const Endpoint& endpoint,
-                                                        std::chrono::milliseconds timeout,
-                                                        const std::string& display) {
+                                                         const Endpoint& endpoint,
+                                                         std::chrono::milliseconds timeout,
+                                                         const std::string& display) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto results = co_await resolve(strand, endpoint, deadline, display);
   auto conn = std::make_unique<StreamConnection<TcpStream>>(strand);
@@ -174,10 +174,10 @@ asio::awaitable<std::unique_ptr<Connection>> connect_tcp(asio::any_io_executor s
 }
 
 asio::awaitable<std::unique_ptr<Connection>> connect_tls(asio::any_io_executor strand,
-                                                        const Endpoint& endpoint,
-                                                        asio::ssl::context& tls,
-                                                        std::chrono::milliseconds timeout,
-                                                        const std::string& display) {
+                                                         const Endpoint& endpoint,
+                                                         asio::ssl::context& tls,
+                                                         std::chrono::milliseconds timeout,
+                                                         const std::string& display) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto results = co_await resolve(strand, endpoint, deadline, display);
   auto conn = std::make_unique<StreamConnection<TlsStream>>(strand, tls);
@@ -193,9 +193,9 @@ asio::awaitable<std::unique_ptr<Connection>> connect_tls(asio::any_io_executor s
   const bool is_ip = !addr_ec;
   // SNI is for names only (RFC 6066 forbids literal addresses). SSL_set_tlsext_host_name is a
   // macro with a C cast, hence the call it expands to.
-  if (!is_ip && SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                         TLSEXT_NAMETYPE_host_name,
-                         const_cast<char*>(endpoint.host.c_str())) != 1) {
+  if (!is_ip &&
+      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(endpoint.host.c_str())) != 1) {
     unreachable(display, "cannot set the TLS server name");
   }
   if (endpoint.tls_material.verify_peer) {
@@ -212,10 +212,10 @@ asio::awaitable<std::unique_ptr<Connection>> connect_tls(asio::any_io_executor s
 }
 
 asio::awaitable<std::unique_ptr<Connection>> connect_on_strand(asio::any_io_executor strand,
-                                                              const Endpoint& endpoint,
-                                                              asio::ssl::context* tls,
-                                                              std::chrono::milliseconds timeout,
-                                                              std::string display) {
+                                                               const Endpoint& endpoint,
+                                                               asio::ssl::context* tls,
+                                                               std::chrono::milliseconds timeout,
+                                                               std::string display) {
   if (endpoint.kind == Endpoint::Kind::unix_socket) {
     co_return co_await connect_unix(strand, endpoint, timeout, display);
   }

@@ -52,9 +52,8 @@ std::string checked_port(const boost::urls::url_view& u, bool tls) {
   if (!u.has_port()) return tls ? kDefaultTlsPort : kDefaultPlainPort;
   const std::string_view port = u.port();
   if (port.empty()) reject("the port is empty");
-  if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
+  if (port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     reject("the port must be a number from 1 to 65535");
   }
   const unsigned long value = std::stoul(std::string(port));
@@ -85,11 +84,19 @@ Endpoint parse_tcp(const boost::urls::url_view& u, bool tls) {
   ep.kind = Endpoint::Kind::tcp;
   ep.tls = tls;
   switch (u.host_type()) {
-    case boost::urls::host_type::ipv4: ep.host = u.host_ipv4_address().to_string(); break;
-    case boost::urls::host_type::ipv6: ep.host = u.host_ipv6_address().to_string(); break;
-    case boost::urls::host_type::name: ep.host = checked_host_name(u); break;
-    case boost::urls::host_type::ipvfuture: reject("IPvFuture host addresses are not supported");
-    case boost::urls::host_type::none: reject("the host is missing");
+    case boost::urls::host_type::ipv4:
+      ep.host = u.host_ipv4_address().to_string();
+      break;
+    case boost::urls::host_type::ipv6:
+      ep.host = u.host_ipv6_address().to_string();
+      break;
+    case boost::urls::host_type::name:
+      ep.host = checked_host_name(u);
+      break;
+    case boost::urls::host_type::ipvfuture:
+      reject("IPvFuture host addresses are not supported");
+    case boost::urls::host_type::none:
+      reject("the host is missing");
   }
   if (ep.host.empty()) reject("the host is missing");
   ep.port = checked_port(u, tls);

@@ -22,11 +22,13 @@ struct Endpoint {
   bool tls = false;
   TlsMaterial tls_material;
 
-  [[nodiscard]] std::string to_string() const;  // unix:///path or tcp://host:port
+  // unix:///path, tcp://host:port, or https://host:port when tls (parse_endpoint reads it back)
+  [[nodiscard]] std::string to_string() const;
 };
 
-// Parses unix:///path, tcp://host:port, https://host:port (tls). Throws dokkerr::Error
-// (invalid, code "invalid_docker_host") naming the problem.
+// Parses unix:///path, tcp://host:port, https://host:port (tls). Without a port, tcp means
+// 2375 and https 2376, as with the Docker CLI. Throws dokkerr::Error (invalid, code
+// "invalid_docker_host") naming the problem.
 Endpoint parse_endpoint(std::string_view url);
 
 }  // namespace dokkerr::docker

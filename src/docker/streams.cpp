@@ -33,12 +33,12 @@ std::vector<Frame> FrameDemuxer::feed(std::string_view bytes) {
                              (std::size_t{h[6]} << 8U) | std::size_t{h[7]};
     if (size > max_frame_) {
       buffer_.clear();
-      invalid_stream("multiplexed frame of " + std::to_string(size) + " bytes exceeds the limit of " +
-                     std::to_string(max_frame_));
+      invalid_stream("multiplexed frame of " + std::to_string(size) +
+                     " bytes exceeds the limit of " + std::to_string(max_frame_));
     }
     if (buffer_.size() - pos - kFrameHeader < size) break;
-    frames.push_back(Frame{static_cast<StreamKind>(h[0]),
-                           buffer_.substr(pos + kFrameHeader, size)});
+    frames.push_back(
+        Frame{static_cast<StreamKind>(h[0]), buffer_.substr(pos + kFrameHeader, size)});
     pos += kFrameHeader + size;
   }
   buffer_.erase(0, pos);
@@ -66,8 +66,7 @@ std::vector<std::string> LineSplitter::feed(std::string_view bytes) {
   buffer_.append(bytes.substr(start));
   // An unfinished line is refused as soon as it is certainly too long, so memory stays bounded
   // however long the engine withholds the newline. One byte of slack: it may be the '\r' of CRLF.
-  if (buffer_.size() > max_line_ &&
-      (buffer_.size() > max_line_ + 1 || buffer_.back() != '\r')) {
+  if (buffer_.size() > max_line_ && (buffer_.size() > max_line_ + 1 || buffer_.back() != '\r')) {
     const std::size_t size = buffer_.size();
     buffer_.clear();
     invalid_stream("unfinished line of " + std::to_string(size) + " bytes exceeds the limit of " +

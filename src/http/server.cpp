@@ -84,7 +84,9 @@ struct Server::Impl {
 // ends; the shared_ptr keeps it alive for the posted shutdown notifications.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  enum class State { idle, busy, streaming, websocket };
+  // reading: between the first byte of a request and its complete headers; a request in that
+  // state is not in flight yet, so shutdown may drop it.
+  enum class State { idle, reading, busy, streaming, websocket };
 
   Connection(tcp::socket socket, std::shared_ptr<Server::Impl> server)
       : executor_(socket.get_executor()),
@@ -103,7 +105,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::post(executor_, [self = shared_from_this()] {
       self->shutdown_requested_ = true;
       self->shutdown_signal_.expires_at(Clock::time_point::min());  // wakes every waiter, now and later
-      if (self->state_ == State::idle) {
+      if (self->state_ == State::idle || self->state_ == State::reading) {
         self->close_socket();
       } else if (self->state_ == State::websocket) {
         self->request_websocket_close();
@@ -448,12 +450,14 @@ asio::awaitable<void> Connection::run() {
       }
       buffer.commit(n);
     }
-    state_ = State::busy;
+    state_ = State::reading;
     const auto start = Clock::now();
     auto request_id = random_hex(12);
 
     bhttp::request_parser<bhttp::empty_body> header_parser;
     header_parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    // The body limit depends on the route; Content-Length is checked against it below.
+    header_parser.body_limit(boost::none);
     stream_.expires_after(limits.header_timeout);
     auto [header_ec, header_n] = co_await bhttp::async_read_header(stream_, buffer, header_parser, as_tuple);
     (void)header_n;
@@ -479,6 +483,7 @@ asio::awaitable<void> Connection::run() {
       break;
     }
 
+    state_ = State::busy;
     auto& head = header_parser.get();
     if (const auto incoming = head["X-Request-Id"]; !incoming.empty()) {
       if (is_valid_request_id(std::string_view(incoming.data(), incoming.size()))) {

@@ -1,14 +1,14 @@
 #include "store/database.hpp"
 
+#include "core/error.hpp"
+#include "store/postgres_database.hpp"
+#include "store/sqlite_database.hpp"
+
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <system_error>
-
-#include "core/error.hpp"
-#include "store/postgres_database.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace dokkerr::store {
 namespace {
@@ -75,7 +75,9 @@ std::filesystem::path sqlite_path(std::string_view rest, const std::filesystem::
 
 }  // namespace
 
-bool Row::is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(value(i)); }
+bool Row::is_null(std::size_t i) const {
+  return std::holds_alternative<std::nullptr_t>(value(i));
+}
 
 std::string Row::text(std::size_t i) const {
   const Value& v = value(i);

@@ -1,11 +1,11 @@
 #include "store/migrations.hpp"
 
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
 #include <array>
 #include <set>
 #include <string>
-
-#include "core/clock.hpp"
-#include "core/error.hpp"
 
 namespace dokkerr::store {
 namespace {
@@ -55,7 +55,9 @@ std::set<int> applied_versions(Database& db) {
 
 }  // namespace
 
-std::span<const Migration> migrations() { return kMigrations; }
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
 
 int migrate(Database& db, std::span<const Migration> list) {
   // Create the bookkeeping table under the lock: two PostgreSQL sessions running CREATE TABLE IF
@@ -92,6 +94,8 @@ int migrate(Database& db, std::span<const Migration> list) {
   return applied;
 }
 
-int migrate(Database& db) { return migrate(db, migrations()); }
+int migrate(Database& db) {
+  return migrate(db, migrations());
+}
 
 }  // namespace dokkerr::store

@@ -2,10 +2,10 @@
 // Schema changes, numbered and applied in order when the database opens. A migration is never
 // edited once released: change the schema with a new one. The SQL must run on SQLite and
 // PostgreSQL alike (TEXT, INTEGER/BIGINT, DOUBLE PRECISION; no AUTOINCREMENT or SERIAL).
+#include "store/database.hpp"
+
 #include <span>
 #include <string_view>
-
-#include "store/database.hpp"
 
 namespace dokkerr::store {
 

@@ -1,5 +1,9 @@
 #include "store/postgres_database.hpp"
 
+#include "core/error.hpp"
+
+#include <pqxx/pqxx>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -7,14 +11,11 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <pqxx/pqxx>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include "core/error.hpp"
 
 namespace dokkerr::store {
 namespace {

@@ -1,12 +1,12 @@
 #pragma once
 // The backend for replicas: PostgreSQL through libpqxx, with a bounded connection pool.
+#include "store/database.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include "store/database.hpp"
 
 namespace dokkerr::store {
 

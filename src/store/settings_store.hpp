@@ -1,10 +1,10 @@
 #pragma once
 // Key/value settings of the installation (the settings table).
+#include "store/database.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "store/database.hpp"
 
 namespace dokkerr::store {
 

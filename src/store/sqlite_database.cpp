@@ -1,20 +1,21 @@
 #include "store/sqlite_database.hpp"
 
-#include <fcntl.h>
+#include "core/error.hpp"
+
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
+#include <condition_variable>
+#include <fcntl.h>
 #include <limits>
 #include <mutex>
 #include <string>
+#include <sys/stat.h>
 #include <system_error>
+#include <thread>
+#include <unistd.h>
 #include <unordered_map>
-
-#include "core/error.hpp"
 
 namespace dokkerr::store {
 namespace {
@@ -101,7 +102,7 @@ void create_private_file(const std::filesystem::path& path) {
   if (fd < 0) {
     if (errno == EEXIST) return;
     throw unavailable("Cannot create the SQLite database " + path.string() + ": " +
-                      std::strerror(errno) + ".");
+                      std::generic_category().message(errno) + ".");
   }
   // The umask may have taken bits away; set exactly 0600.
   const int chmod_rc = ::fchmod(fd, S_IRUSR | S_IWUSR);
@@ -152,8 +153,8 @@ class SqliteDatabase final : public Database {
   }
 
   void transaction(const std::function<void(Database&)>& fn) override {
-    // The mutex is recursive so that fn may call back into this object on the same thread; the
-    // other threads wait until the transaction ends, which is what one connection means.
+    // fn may call back into this object on the same thread (mu_ is recursive); other threads
+    // wait until the transaction ends, which is what one connection means.
     const Lock lock(mu_);
     if (depth_ > 0) {
       ++depth_;
@@ -201,23 +202,54 @@ class SqliteDatabase final : public Database {
   }
 
  private:
-  // Waiting for the connection is bounded like waiting for the file lock: a thread stuck
-  // behind a long transaction gives up with database_busy instead of hanging.
-  class Lock {
+  // Serializes use of the one connection. Recursive, so that a transaction's callback may call
+  // back into this object on the same thread; the wait is bounded like the wait for the file
+  // lock, so a thread stuck behind a long transaction gives up with database_busy instead of
+  // hanging. (Built on a condition variable rather than std::recursive_timed_mutex, whose timed
+  // lock ThreadSanitizer cannot follow.)
+  class ConnectionMutex {
    public:
-    explicit Lock(std::recursive_timed_mutex& mu) : mu_(mu) {
-      if (!mu_.try_lock_for(std::chrono::milliseconds(kBusyTimeoutMs))) {
+    void lock() {
+      const auto me = std::this_thread::get_id();
+      std::unique_lock lock(mu_);
+      if (depth_ > 0 && owner_ == me) {
+        ++depth_;
+        return;
+      }
+      if (!free_.wait_for(lock, std::chrono::milliseconds(kBusyTimeoutMs),
+                          [&] { return depth_ == 0; })) {
         throw Error(ErrorKind::unavailable, "database_busy", "The database is busy; try again.",
                     "sqlite: waited " + std::to_string(kBusyTimeoutMs) +
                         " ms for the connection held by another thread");
       }
+      owner_ = me;
+      depth_ = 1;
     }
+    void unlock() {
+      {
+        const std::lock_guard lock(mu_);
+        if (--depth_ > 0) return;
+        owner_ = {};
+      }
+      free_.notify_one();
+    }
+
+   private:
+    std::mutex mu_;
+    std::condition_variable free_;
+    std::thread::id owner_;
+    int depth_ = 0;
+  };
+
+  class Lock {
+   public:
+    explicit Lock(ConnectionMutex& mu) : mu_(mu) { mu_.lock(); }
     Lock(const Lock&) = delete;
     Lock& operator=(const Lock&) = delete;
     ~Lock() { mu_.unlock(); }
 
    private:
-    std::recursive_timed_mutex& mu_;
+    ConnectionMutex& mu_;
   };
 
   struct DepthGuard {
@@ -345,7 +377,7 @@ class SqliteDatabase final : public Database {
     return sqlite3_stmt_readonly(stmt) != 0 ? 0 : sqlite3_changes64(db_.get());
   }
 
-  std::recursive_timed_mutex mu_;
+  ConnectionMutex mu_;
   DbPtr db_;
   // Declared after db_ so the statements are finalized before the connection closes.
   std::unordered_map<std::string, StmtPtr, StringHash, std::equal_to<>> cache_;

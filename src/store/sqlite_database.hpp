@@ -1,9 +1,9 @@
 #pragma once
 // The embedded backend: one SQLite connection shared by every thread, calls serialized.
+#include "store/database.hpp"
+
 #include <filesystem>
 #include <memory>
-
-#include "store/database.hpp"
 
 namespace dokkerr::store {
 

@@ -289,6 +289,19 @@ describe('container lists', { timeout: 120_000 }, () => {
     expectStatus(assert, await server.api('DELETE', envPath(`containers/${quick}`)), 204);
   });
 
+  test('a container killed behind our back is listed as exited', async () => {
+    const victim = await engine.createContainer(`${P}-killed`, { Labels: testLabels(P) });
+    await engine.ok('POST', `/containers/${victim}/start`);
+    await waitFor(async () => (await ourContainers()).some((c) => c.Id === victim && c.State === 'running'), 10_000, {
+      what: 'the engine-started container to show as running',
+    });
+    await engine.ok('POST', `/containers/${victim}/kill`);
+    await waitFor(async () => (await ourContainers()).some((c) => c.Id === victim && c.State === 'exited'), 10_000, {
+      what: 'the container killed on the engine to show as exited',
+    });
+    await engine.removeContainer(victim);
+  });
+
   test('a container removed behind our back disappears from the list', async () => {
     const victim = await engine.createContainer(`${P}-behind`, { Labels: testLabels(P) });
     await waitFor(async () => (await ourContainers()).some((c) => c.Id === victim), 10_000, {

@@ -99,7 +99,6 @@ describe('engine outage and recovery', { timeout: 240_000 }, () => {
       expectProblem(assert, await server.api('GET', envPath(p)), 503, 'engine_unavailable');
     }
     expectProblem(assert, await server.api('POST', envPath(`containers/${kept}/start`)), 503, 'engine_unavailable');
-    assert.ok(!res.text.includes(realSocket) && !res.text.includes(link), 'no socket path leaked to clients');
 
     const ready = await server.api('GET', '/readyz');
     expectStatus(assert, ready, 503);

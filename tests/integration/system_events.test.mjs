@@ -111,23 +111,30 @@ describe('events', { timeout: 90_000 }, () => {
   });
 
   test('type=volume delivers only volume events', async () => {
-    const filters = encodeURIComponent(JSON.stringify({ label: [`io.dokkerr.test.run=${P}`] }));
-    const ws = await server.ws(envPath(`events?type=volume&filters=${filters}`));
+    // No label filter here: the engine's volume events carry no labels to match.
+    const ws = await server.ws(envPath('events?type=volume'));
     try {
       const cid = await createContainer(`${P}-ev2`);
       expectStatus(assert, await server.api('POST', envPath(`containers/${cid}/start`)), 204);
+      const seenTypes = new Set();
       let round = 0;
       const ev = await waitFor(async () => {
         round += 1;
         const name = `${P}-ev-vol2-${round}`;
         expectStatus(assert, await server.api('POST', envPath('volumes'), { body: { Name: name, Labels: testLabels(P) } }), 201);
-        const msg = await ws.next(2_000).catch(() => null);
+        const msg = await ws
+          .waitMessage((m) => {
+            const e = m.json();
+            seenTypes.add(e.Type);
+            return String(e.Actor?.ID).startsWith(`${P}-ev-vol2-`);
+          }, 2_000)
+          .catch(() => null);
         return msg ? msg.json() : null;
       }, 20_000, { intervalMs: 10, what: 'a volume event' });
       assert.equal(ev.Type, 'volume');
       assert.equal(ev.Action, 'create');
-      assert.match(ev.Actor.ID, new RegExp(`^${P}-ev-vol2-`));
-      for (const m of ws.messages) assert.equal(m.json().Type, 'volume');
+      for (const m of ws.messages) seenTypes.add(m.json().Type);
+      assert.deepEqual([...seenTypes], ['volume'], 'only volume events');
     } finally {
       await ws.close();
     }

@@ -670,7 +670,7 @@ class DokkerrServer {
     } catch (err) {
       this.child.kill('SIGKILL');
       await this.exit;
-      failure = new Error(`${err.message}; killed. stderr tail:\n${tail(this.stderr())}`);
+      failure = new Error(`${err.message}; killed. ${failureReport(this.child)}`);
     }
     liveServers.delete(this.child);
     try {
@@ -681,13 +681,29 @@ class DokkerrServer {
     await fsp.rm(this.dataDir, { recursive: true, force: true });
     if (failure) throw failure;
     if (result.code !== 0) {
-      throw new Error(`server exited with code ${result.code} signal ${result.signal} after SIGTERM; stderr tail:\n${tail(this.stderr())}`);
+      throw new Error(`server exited with code ${result.code} signal ${result.signal} after SIGTERM; ${failureReport(this.child)}`);
     }
   }
 }
 
 function tail(text, lines = 30) {
   return text.split('\n').slice(-lines).join('\n');
+}
+
+// What to show of a server's stderr when it failed: the start of a sanitizer or crash report
+// when there is one, then the last lines. The whole stderr is kept in a file for reading.
+function failureReport(child) {
+  const text = child.stderrText();
+  const file = path.join(os.tmpdir(), `dokkerr-it-${child.pid}.stderr.log`);
+  try {
+    fs.writeFileSync(file, text);
+  } catch {
+    // best effort
+  }
+  const lines = text.split('\n');
+  const crash = lines.findIndex((l) => /ERROR: AddressSanitizer|runtime error:|terminate called|Segmentation fault|LeakSanitizer/.test(l));
+  const head = crash >= 0 ? `${lines.slice(crash, crash + 25).map((l) => l.slice(0, 300)).join('\n')}\n...\n` : '';
+  return `full stderr: ${file}\n${head}stderr tail:\n${tail(text)}`;
 }
 
 function spawnServer(args, env) {
@@ -738,7 +754,7 @@ export async function startServer({ dockerHost, args = [], env = {}, maxBodySize
         };
         child.on('stdout-text', check);
         child.once('exit', (code, signal) =>
-          reject(new Error(`server exited (code ${code}, signal ${signal}) before listening; stderr:\n${tail(child.stderrText())}`)),
+          reject(new Error(`server exited (code ${code}, signal ${signal}) before listening; ${failureReport(child)}`)),
         );
         child.once('error', reject);
         check();

@@ -1,11 +1,11 @@
+#include "containers/environment_store.hpp"
+#include "core/error.hpp"
+#include "unit/store/test_databases.hpp"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <string>
-
-#include "containers/environment_store.hpp"
-#include "core/error.hpp"
-#include "unit/store/test_databases.hpp"
 
 namespace dokkerr::containers {
 namespace {
@@ -46,7 +46,10 @@ Error catch_error(Fn&& fn) {
   return Error::internal_error("no error");
 }
 
-const std::regex kRfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+bool is_rfc3339(const std::string& s) {
+  static const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+  return std::regex_match(s, shape);
+}
 
 TEST_P(SqlEnvironmentStoreTest, StartsEmpty) {
   EXPECT_TRUE(envs().list().empty());
@@ -82,7 +85,7 @@ TEST_P(SqlEnvironmentStoreTest, StampsTimesAndStoresEmptyTlsAsNull) {
   ASSERT_TRUE(got.has_value());
   EXPECT_TRUE(got->tls_verify);
   EXPECT_EQ(got->tls_ca, "");
-  EXPECT_TRUE(std::regex_match(got->created_at, kRfc3339)) << got->created_at;
+  EXPECT_TRUE(is_rfc3339(got->created_at)) << got->created_at;
   EXPECT_EQ(got->created_at, got->updated_at);
   EXPECT_TRUE(db().query("SELECT tls_ca FROM environments WHERE id = 'env-1'").at(0).is_null(0));
 }
@@ -132,7 +135,7 @@ TEST_P(SqlEnvironmentStoreTest, UpdatesEverythingButIdAndCreatedAt) {
   EXPECT_EQ(got->tls_ca, "ca");
   EXPECT_FALSE(got->tls_verify);
   EXPECT_EQ(got->created_at, "2026-01-01T00:00:00.000Z");
-  EXPECT_TRUE(std::regex_match(got->updated_at, kRfc3339));
+  EXPECT_TRUE(is_rfc3339(got->updated_at));
   EXPECT_NE(got->updated_at, "2026-01-01T00:00:00.000Z");
 
   // Clearing a TLS field stores NULL again.

@@ -1,8 +1,7 @@
 // The client against a scripted fake engine on loopback: wire format, pooling, retry, timeouts and
 // the stream/hijack plumbing, without needing dockerd.
-#include "docker/client.hpp"
-
 #include "core/error.hpp"
+#include "docker/client.hpp"
 #include "unit/docker/test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -15,7 +14,9 @@ namespace {
 
 using namespace testing;
 
-Endpoint tcp_endpoint(const std::string& port) { return parse_endpoint("tcp://127.0.0.1:" + port); }
+Endpoint tcp_endpoint(const std::string& port) {
+  return parse_endpoint("tcp://127.0.0.1:" + port);
+}
 
 ClientOptions quick_options() {
   ClientOptions o;
@@ -110,7 +111,7 @@ TEST(ClientFake, DiscardsPooledConnectionsTheEngineClosedWhileIdle) {
     std::string carry;
     if (read_request(s, carry).empty()) return;
     write_all(s, ok_response("ok"));  // keep-alive promised...
-    FakeEngine::drop(s);               // ...then closed while idle
+    FakeEngine::drop(s);              // ...then closed while idle
   });
   asio::io_context ioc;
   Client client(ioc.get_executor(), tcp_endpoint(engine.port()), quick_options());
@@ -223,8 +224,9 @@ TEST(ClientFake, StreamDeliversChunkedPiecesAsTheyArrive) {
   FakeEngine engine([](Socket& s, int, FakeEngine&) {
     std::string carry;
     if (read_request(s, carry).empty()) return;
-    write_all(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 "Transfer-Encoding: chunked\r\n\r\n");
+    write_all(s,
+              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+              "Transfer-Encoding: chunked\r\n\r\n");
     write_all(s, "6\r\n{\"a\":1\r\n");
     std::this_thread::sleep_for(50ms);
     write_all(s, "2\r\n}\n\r\n");
@@ -278,8 +280,9 @@ TEST(ClientFake, CloseCancelsAPendingStreamRead) {
   FakeEngine engine([](Socket& s, int, FakeEngine& e) {
     std::string carry;
     if (read_request(s, carry).empty()) return;
-    write_all(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 "Transfer-Encoding: chunked\r\n\r\n");
+    write_all(s,
+              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+              "Transfer-Encoding: chunked\r\n\r\n");
     e.hold();  // an event stream with nothing to say
   });
   asio::io_context ioc;
@@ -287,10 +290,13 @@ TEST(ClientFake, CloseCancelsAPendingStreamRead) {
   auto stream = run(ioc, client.stream(Verb::get, "/events"));
   std::atomic<bool> done{false};
   std::optional<std::string> got = std::string("unset");
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    got = co_await stream->read_some();
-    done = true;
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        got = co_await stream->read_some();
+        done = true;
+      },
+      asio::detached);
   const auto start = std::chrono::steady_clock::now();
   run(ioc, [&]() -> asio::awaitable<void> {
     co_await sleep_for(200ms);
@@ -313,8 +319,9 @@ TEST(ClientFake, HijackHandsOverBufferedBytesAndHalfCloses) {
       return;
     }
     // The first output travels in the same segment as the 101 header.
-    write_all(s, "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-                 "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\nready\n");
+    write_all(s,
+              "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+              "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\nready\n");
     std::string input;
     char buf[256];
     boost::system::error_code ec;
@@ -346,8 +353,9 @@ TEST(ClientFake, RefusedHijackIsMappedFromThePlainTextAnswer) {
   FakeEngine engine([](Socket& s, int, FakeEngine&) {
     std::string carry;
     if (read_request(s, carry).empty()) return;
-    write_all(s, "HTTP/1.1 404 Not Found\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-                 "\r\nNo such container: nonexist\r\n");
+    write_all(s,
+              "HTTP/1.1 404 Not Found\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+              "\r\nNo such container: nonexist\r\n");
     FakeEngine::drop(s);
   });
   asio::io_context ioc;
@@ -395,6 +403,34 @@ TEST(ClientFake, NegotiateChecksTheEngineApiVersion) {
   which = 4;
   (void)run(ioc, client.negotiate());
   EXPECT_EQ(client.api_version(), "1.41");
+}
+
+// Other modules race a read against a timer with awaitable_operators `||`; the loser is
+// cancelled through its cancellation slot and must finish promptly.
+TEST(ClientFake, ReadSomeHonoursPerOperationCancellation) {
+  FakeEngine engine([](Socket& s, int index, FakeEngine& e) {
+    std::string carry;
+    if (read_request(s, carry).empty()) return;
+    if (index == 0) {
+      write_all(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    } else {
+      write_all(s, "HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
+    }
+    e.hold();
+  });
+  asio::io_context ioc;
+  Client client(ioc.get_executor(), parse_endpoint("tcp://127.0.0.1:" + engine.port()));
+  const auto start = std::chrono::steady_clock::now();
+  const int winners = run(ioc, [&]() -> asio::awaitable<int> {
+    using namespace asio::experimental::awaitable_operators;
+    auto stream = co_await client.stream(Verb::get, "/events");
+    const auto first = co_await (stream->read_some() || sleep_for(200ms));
+    auto conn = co_await client.hijack(Verb::post, "/containers/x/attach?stream=1");
+    const auto second = co_await (conn->read_some() || sleep_for(200ms));
+    co_return static_cast<int>(first.index() + second.index());
+  }());
+  EXPECT_EQ(winners, 2) << "both timers should have won";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
 }  // namespace

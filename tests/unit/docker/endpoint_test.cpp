@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 namespace dokkerr::docker {
@@ -59,8 +60,8 @@ TEST(ParseEndpoint, Ipv6LiteralKeepsBracketsOnlyInText) {
 }
 
 TEST(ParseEndpoint, RoundTripsThroughToString) {
-  for (const char* url : {"unix:///run/docker.sock", "tcp://10.0.0.1:1234", "https://h:2376",
-                          "tcp://[fe80::1]:5"}) {
+  for (const char* url :
+       {"unix:///run/docker.sock", "tcp://10.0.0.1:1234", "https://h:2376", "tcp://[fe80::1]:5"}) {
     const Endpoint a = parse_endpoint(url);
     const Endpoint b = parse_endpoint(a.to_string());
     EXPECT_EQ(a.to_string(), b.to_string()) << url;
@@ -74,6 +75,19 @@ struct Bad {
   std::string url;
   std::string mentions;  // a word the detail must contain, so the operator knows what to fix
 };
+
+// Names the case in test listings; escaped, since a raw newline would break test discovery.
+void PrintTo(const Bad& bad, std::ostream* os) {
+  for (const char c : bad.url.substr(0, 60)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u > 0x20 && u < 0x7f) {
+      *os << c;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      *os << "\\x" << kHex[u >> 4U] << kHex[u & 0xfU];
+    }
+  }
+}
 
 class ParseEndpointRejects : public ::testing::TestWithParam<Bad> {};
 
@@ -90,27 +104,24 @@ TEST_P(ParseEndpointRejects, WithInvalidDockerHost) {
 INSTANTIATE_TEST_SUITE_P(
     HostileAndMalformed, ParseEndpointRejects,
     ::testing::Values(
-        Bad{"", "empty"}, Bad{"/var/run/docker.sock", "not a URL"},
-        Bad{"docker.sock", "not a URL"}, Bad{"unix:", "unix:///absolute/path"},
-        Bad{"unix:relative.sock", "unix:///absolute/path"},
+        Bad{"", "empty"}, Bad{"/var/run/docker.sock", "not a URL"}, Bad{"docker.sock", "not a URL"},
+        Bad{"unix:", "unix:///absolute/path"}, Bad{"unix:relative.sock", "unix:///absolute/path"},
         Bad{"unix://", "absolute"}, Bad{"unix:///", "directory"},
         Bad{"unix://host/var/run/docker.sock", "names no host"},
         Bad{"unix://user@/x.sock", "names no host"},
         Bad{"unix:///var/run/docker.sock?x=1", "query"},
-        Bad{"unix:///var/run/docker.sock#frag", "fragment"},
-        Bad{"unix:///a%00b", "NUL"},
-        Bad{"unix:///" + std::string(200, 'a'), "107"},
-        Bad{"tcp://", "host"}, Bad{"tcp://:2375", "host"}, Bad{"tcp://host:0", "port"},
-        Bad{"tcp://host:65536", "port"}, Bad{"tcp://host:99999999999", "port"},
-        Bad{"tcp://host:", "port"}, Bad{"tcp://host:+1", "port"},
-        Bad{"tcp://user:secret@host:2375", "credentials"}, Bad{"tcp://host:2375/v1.41", "path"},
-        Bad{"tcp://ho%2Fst:2375", "DNS name"}, Bad{"tcp://ho%00st:2375", "DNS name"},
-        Bad{"tcp://ho%20st:2375", "DNS name"}, Bad{"tcp://" + std::string(300, 'a') + ":1", "long"},
-        Bad{"tcp://[v1.x]:2375", "IPvFuture"}, Bad{"tcp://[::1:2375", "not a URL"},
-        Bad{"http://host:2375", "scheme 'http'"}, Bad{"npipe:////./pipe/docker_engine", "scheme"},
-        Bad{"ssh://user@host", "scheme 'ssh'"}, Bad{" tcp://host:1", "not a URL"},
-        Bad{"tcp://host:1 ", "not a URL"}, Bad{"tcp://host\r\n:1", "not a URL"},
-        Bad{"tcp://host:1\nHost: evil", "not a URL"}));
+        Bad{"unix:///var/run/docker.sock#frag", "fragment"}, Bad{"unix:///a%00b", "NUL"},
+        Bad{"unix:///" + std::string(200, 'a'), "107"}, Bad{"tcp://", "host"},
+        Bad{"tcp://:2375", "host"}, Bad{"tcp://host:0", "port"}, Bad{"tcp://host:65536", "port"},
+        Bad{"tcp://host:99999999999", "port"}, Bad{"tcp://host:", "port"},
+        Bad{"tcp://host:+1", "port"}, Bad{"tcp://user:secret@host:2375", "credentials"},
+        Bad{"tcp://host:2375/v1.41", "path"}, Bad{"tcp://ho%2Fst:2375", "DNS name"},
+        Bad{"tcp://ho%00st:2375", "DNS name"}, Bad{"tcp://ho%20st:2375", "DNS name"},
+        Bad{"tcp://" + std::string(300, 'a') + ":1", "long"}, Bad{"tcp://[v1.x]:2375", "IPvFuture"},
+        Bad{"tcp://[::1:2375", "not a URL"}, Bad{"http://host:2375", "scheme 'http'"},
+        Bad{"npipe:////./pipe/docker_engine", "scheme"}, Bad{"ssh://user@host", "scheme 'ssh'"},
+        Bad{" tcp://host:1", "not a URL"}, Bad{"tcp://host:1 ", "not a URL"},
+        Bad{"tcp://host\r\n:1", "not a URL"}, Bad{"tcp://host:1\nHost: evil", "not a URL"}));
 
 }  // namespace
 }  // namespace dokkerr::docker

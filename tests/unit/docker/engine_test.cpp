@@ -1,11 +1,10 @@
 // The client against a real Docker engine. Runs only when DOKKERR_TEST_DOCKER_HOST names one
 // (the test environment's private dockerd, never the host's default socket); TLS tests also need
 // DOKKERR_TEST_DOCKER_TLS_HOST and DOKKERR_TEST_DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem).
+#include "core/error.hpp"
 #include "docker/client.hpp"
 #include "docker/errors.hpp"
 #include "docker/streams.hpp"
-
-#include "core/error.hpp"
 #include "unit/docker/test_support.hpp"
 
 #include <boost/json.hpp>
@@ -26,7 +25,9 @@ namespace json = boost::json;
 constexpr const char* kTestLabel = "io.dokkerr.test";
 using Cmd = std::vector<std::string>;
 
-std::string image() { return env("DOKKERR_TEST_IMAGE").value_or("dokkerr-test/busybox:latest"); }
+std::string image() {
+  return env("DOKKERR_TEST_IMAGE").value_or("dokkerr-test/busybox:latest");
+}
 
 std::string percent_encode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -88,7 +89,8 @@ struct Engine {
     body["Tty"] = tty;
     body["Labels"] = json::object{{kTestLabel, "1"}};
     body["HostConfig"] = json::object{{"NetworkMode", "none"}};
-    const auto res = co_await client.request(Verb::post, "/containers/create", json::serialize(body));
+    const auto res =
+        co_await client.request(Verb::post, "/containers/create", json::serialize(body));
     std::string id = id_of(res);
     created.push_back(id);
     co_return id;
@@ -108,15 +110,17 @@ struct Engine {
   // Runs `cmd` in the container through a hijacked exec start and returns the raw bytes.
   asio::awaitable<std::string> exec(const std::string& id, std::vector<std::string> cmd, bool tty,
                                     std::optional<std::string> stdin_data = std::nullopt) {
-    json::object spec{{"Cmd", to_array(cmd)},        {"AttachStdout", true},
-                      {"AttachStderr", true},        {"AttachStdin", stdin_data.has_value()},
+    json::object spec{{"Cmd", to_array(cmd)},
+                      {"AttachStdout", true},
+                      {"AttachStderr", true},
+                      {"AttachStdin", stdin_data.has_value()},
                       {"Tty", tty}};
     const auto created_exec =
         co_await client.request(Verb::post, "/containers/" + id + "/exec", json::serialize(spec));
     const std::string exec_id = id_of(created_exec);
     json::object start{{"Detach", false}, {"Tty", tty}};
-    auto conn = co_await client.hijack(Verb::post, "/exec/" + exec_id + "/start",
-                                       json::serialize(start));
+    auto conn =
+        co_await client.hijack(Verb::post, "/exec/" + exec_id + "/start", json::serialize(start));
     if (stdin_data) {
       co_await conn->write(*stdin_data);
       conn->shutdown_write();
@@ -179,8 +183,9 @@ TEST_F(EngineTest, NotFoundIsMapped) {
   EXPECT_EQ(e.code(), "container_not_found");
   EXPECT_NE(e.detail().find("No such container"), std::string::npos) << e.detail();
 
-  const auto hijack_err = error_of(
-      [&] { (void)run(ioc_, client_->hijack(Verb::post, "/exec/dokkerr-no-such-exec/start", "{}")); });
+  const auto hijack_err = error_of([&] {
+    (void)run(ioc_, client_->hijack(Verb::post, "/exec/dokkerr-no-such-exec/start", "{}"));
+  });
   ASSERT_TRUE(hijack_err);
   EXPECT_EQ(hijack_err->code(), "exec_not_found");
 }
@@ -236,8 +241,8 @@ TEST_F(EngineTest, MultiplexedLogs) {
     const std::string id = co_await eng.started(cmd);
     const auto waited = co_await client_->request(Verb::post, "/containers/" + id + "/wait");
     EXPECT_EQ(waited.status, 200U) << waited.body;
-    auto logs = co_await client_->stream(Verb::get, "/containers/" + id +
-                                                        "/logs?stdout=1&stderr=1&follow=1");
+    auto logs = co_await client_->stream(Verb::get,
+                                         "/containers/" + id + "/logs?stdout=1&stderr=1&follow=1");
     EXPECT_EQ(logs->status(), 200U);
     std::string all;
     while (auto piece = co_await logs->read_some()) all += *piece;
@@ -250,7 +255,8 @@ TEST_F(EngineTest, MultiplexedLogs) {
 
 TEST_F(EngineTest, EventsStreamAndCloseCancelsAPendingRead) {
   Engine eng = engine();
-  const std::string filters = percent_encode(R"({"label":["io.dokkerr.test=1"],"type":["container"]})");
+  const std::string filters =
+      percent_encode(R"({"label":["io.dokkerr.test=1"],"type":["container"]})");
   std::unique_ptr<EngineStream> events;
   const Cmd cmd{"true"};
   const std::string id = run(ioc_, [&]() -> asio::awaitable<std::string> {
@@ -275,10 +281,13 @@ TEST_F(EngineTest, EventsStreamAndCloseCancelsAPendingRead) {
   // Nothing else happens with this label now: the next read waits until close() ends it.
   std::atomic<bool> done{false};
   std::optional<std::string> got = std::string("unset");
-  asio::co_spawn(ioc_, [&]() -> asio::awaitable<void> {
-    got = co_await events->read_some();
-    done = true;
-  }, asio::detached);
+  asio::co_spawn(
+      ioc_,
+      [&]() -> asio::awaitable<void> {
+        got = co_await events->read_some();
+        done = true;
+      },
+      asio::detached);
   const auto start = std::chrono::steady_clock::now();
   run(ioc_, [&]() -> asio::awaitable<void> {
     co_await sleep_for(300ms);

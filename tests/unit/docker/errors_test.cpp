@@ -25,10 +25,10 @@ TEST(MapEngineError, Conflict) {
 
 TEST(MapEngineError, BadRequestIsInvalid) {
   const Error e = map_engine_error(
-      400, R"({"message":"invalid reference format: repository name must be lowercase"})", "image");
+      400, R"({"message":"conflicting options: hostname and the network mode"})", "container");
   EXPECT_EQ(e.kind(), ErrorKind::invalid);
   EXPECT_EQ(e.code(), "invalid_request");
-  EXPECT_EQ(e.detail(), "invalid reference format: repository name must be lowercase");
+  EXPECT_EQ(e.detail(), "conflicting options: hostname and the network mode");
 }
 
 TEST(MapEngineError, NotModifiedIsAConflict) {
@@ -39,16 +39,17 @@ TEST(MapEngineError, NotModifiedIsAConflict) {
 }
 
 TEST(MapEngineError, ServerErrorsAreBadGatewayAndKeepTheMessage) {
-  const Error e =
-      map_engine_error(500, R"({"message":"invalid reference format"})", "container");
+  const Error e = map_engine_error(
+      500, R"({"message":"driver failed programming external connectivity on endpoint web"})",
+      "container");
   EXPECT_EQ(e.kind(), ErrorKind::bad_gateway);
   EXPECT_EQ(e.code(), "engine_error");
-  EXPECT_EQ(e.detail(), "invalid reference format");
+  EXPECT_EQ(e.detail(), "driver failed programming external connectivity on endpoint web");
   EXPECT_EQ(map_engine_error(503, "{}", "x").kind(), ErrorKind::bad_gateway);
 }
 
 TEST(MapEngineError, UnexpectedStatusesAreBadGateway) {
-  EXPECT_EQ(map_engine_error(403, R"({"message":"authz denied"})", "container").code(),
+  EXPECT_EQ(map_engine_error(401, R"({"message":"authz denied"})", "container").code(),
             "engine_error");
   EXPECT_EQ(map_engine_error(406, "", "container").kind(), ErrorKind::bad_gateway);
 }
@@ -67,11 +68,13 @@ TEST(MapEngineError, FallsBackWhenThereIsNoMessage) {
 }
 
 TEST(MapEngineError, CleansAndBoundsTheMessage) {
-  const Error ctl = map_engine_error(400, "{\"message\":\"bad\\u0000thing\\nhere\\u001b[31m\"}", "x");
+  const Error ctl =
+      map_engine_error(400, "{\"message\":\"bad\\u0000thing\\nhere\\u001b[31m\"}", "x");
   EXPECT_EQ(ctl.detail().find('\0'), std::string::npos);
   EXPECT_EQ(ctl.detail().find('\n'), std::string::npos);
   EXPECT_EQ(ctl.detail().find('\x1b'), std::string::npos);
-  const Error big = map_engine_error(500, R"({"message":")" + std::string(100000, 'a') + "\"}", "x");
+  const Error big =
+      map_engine_error(500, R"({"message":")" + std::string(100000, 'a') + "\"}", "x");
   EXPECT_LE(big.detail().size(), 1024U);
 }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -15,8 +16,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
-
-#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +28,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -144,7 +144,9 @@ class FakeEngine {
     for (auto& t : workers_) t.join();
   }
 
-  [[nodiscard]] std::string port() const { return std::to_string(acceptor_.local_endpoint().port()); }
+  [[nodiscard]] std::string port() const {
+    return std::to_string(acceptor_.local_endpoint().port());
+  }
   [[nodiscard]] int connections() const { return accepted_.load(); }
 
   // How a script ends a connection: a FIN, keeping the descriptor for the destructor.
@@ -184,7 +186,7 @@ class FakeEngine {
   std::atomic<int> accepted_{0};
   std::mutex mutex_;
   std::condition_variable stopped_;
-  bool stopping_ = false;  // guarded by mutex_
+  bool stopping_ = false;                         // guarded by mutex_
   std::vector<std::unique_ptr<Socket>> sockets_;  // guarded by mutex_; scripts must not close()
 };
 

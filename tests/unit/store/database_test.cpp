@@ -1,5 +1,8 @@
 #include "store/database.hpp"
 
+#include "core/error.hpp"
+#include "unit/store/test_databases.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -8,9 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "core/error.hpp"
-#include "unit/store/test_databases.hpp"
 
 namespace dokkerr::store {
 namespace {
@@ -249,6 +249,7 @@ TEST_P(DatabaseTest, ServesSeveralThreadsAtOnce) {
   constexpr int kThreads = 8;
   constexpr int kIterations = 25;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {

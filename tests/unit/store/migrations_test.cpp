@@ -1,14 +1,14 @@
 #include "store/migrations.hpp"
 
+#include "core/error.hpp"
+#include "unit/store/test_databases.hpp"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "core/error.hpp"
-#include "unit/store/test_databases.hpp"
 
 namespace dokkerr::store {
 namespace {
@@ -17,7 +17,10 @@ using testing::BackendTest;
 
 class MigrationsTest : public BackendTest {};
 
-const std::regex kRfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+bool is_rfc3339(const std::string& s) {
+  static const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+  return std::regex_match(s, shape);
+}
 
 TEST_P(MigrationsTest, OpeningAppliesEveryMigrationAndRecordsIt) {
   const auto rows =
@@ -27,7 +30,7 @@ TEST_P(MigrationsTest, OpeningAppliesEveryMigrationAndRecordsIt) {
   for (std::size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(rows[i].integer(0), all[i].version);
     EXPECT_EQ(rows[i].text(1), all[i].name);
-    EXPECT_TRUE(std::regex_match(rows[i].text(2), kRfc3339)) << rows[i].text(2);
+    EXPECT_TRUE(is_rfc3339(rows[i].text(2))) << rows[i].text(2);
   }
   EXPECT_EQ(all.front().version, 1);
   EXPECT_EQ(all.front().name, "environments and settings");

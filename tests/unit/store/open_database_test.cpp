@@ -1,16 +1,16 @@
 // open_database: url handling, the SQLite file and its settings, an unreachable server.
+#include "core/error.hpp"
+#include "store/database.hpp"
+#include "unit/store/test_databases.hpp"
+
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <chrono>
-#include <fstream>
-
-#include "core/error.hpp"
-#include "store/database.hpp"
-#include "unit/store/test_databases.hpp"
 
 namespace dokkerr::store {
 namespace {

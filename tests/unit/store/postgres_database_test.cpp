@@ -1,13 +1,13 @@
 #include "store/postgres_database.hpp"
 
+#include "core/error.hpp"
+#include "unit/store/test_databases.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <future>
 #include <thread>
-
-#include "core/error.hpp"
-#include "unit/store/test_databases.hpp"
 
 // libpqxx 6.4 leaks the PGresult of a statement whose connection broke under it: it asks the
 // dead connection for its encoding (which throws) before taking ownership of the result. The

@@ -1,13 +1,13 @@
 #include "store/settings_store.hpp"
 
+#include "unit/store/test_databases.hpp"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "unit/store/test_databases.hpp"
 
 namespace dokkerr::store {
 namespace {
@@ -42,6 +42,7 @@ TEST_P(SettingsStoreTest, SetsAndReplaces) {
 TEST_P(SettingsStoreTest, ConcurrentWritersOfOneKeyDoNotConflict) {
   SettingsStore settings(db());
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 20; ++i) {

@@ -1,13 +1,13 @@
 #include "store/sqlite_database.hpp"
 
+#include "core/error.hpp"
+#include "unit/store/test_databases.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <future>
 #include <thread>
-
-#include "core/error.hpp"
-#include "unit/store/test_databases.hpp"
 
 namespace dokkerr::store {
 namespace {

@@ -3,8 +3,11 @@
 // directory, and PostgreSQL when DOKKERR_TEST_POSTGRES_URL names a server
 // (scripts/testenv/postgres.sh). Each PostgreSQL test gets a database of its own, created from a
 // connection to the url's database and dropped afterwards, so tests may run in parallel.
+#include "store/database.hpp"
+#include "store/postgres_database.hpp"
+#include "store/sqlite_database.hpp"
+
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -14,20 +17,21 @@
 #include <ostream>
 #include <random>
 #include <string>
+#include <unistd.h>
 #include <vector>
-
-#include "store/database.hpp"
-#include "store/postgres_database.hpp"
-#include "store/sqlite_database.hpp"
 
 namespace dokkerr::store::testing {
 
 enum class Backend { sqlite, postgres };
 
-inline std::string backend_name(Backend b) { return b == Backend::sqlite ? "sqlite" : "postgres"; }
+inline std::string backend_name(Backend b) {
+  return b == Backend::sqlite ? "sqlite" : "postgres";
+}
 
 // How gtest shows the parameter in test names and messages.
-inline void PrintTo(Backend b, std::ostream* os) { *os << backend_name(b); }
+inline void PrintTo(Backend b, std::ostream* os) {
+  *os << backend_name(b);
+}
 
 inline std::optional<std::string> postgres_url() {
   const char* url = std::getenv("DOKKERR_TEST_POSTGRES_URL");

@@ -19,6 +19,7 @@ stop_services() {
   {
     scripts/testenv/dockerd.sh stop test || true
     scripts/testenv/dockerd.sh stop tls || true
+    scripts/testenv/dockerd.sh stop resil || true
     scripts/testenv/postgres.sh stop || true
   } >>"$services_log" 2>&1
 }
@@ -36,6 +37,12 @@ source "$DOKKERR_TESTENV_DIR/dockerd-test/env"
 DOKKERR_TEST_DOCKER_HOST=$DOCKER_HOST
 DOKKERR_TEST_POSTGRES_URL=$(scripts/testenv/postgres.sh url)
 set +a
+# The TLS engine, for the client's own tests.
+tls_env=$(scripts/testenv/dockerd.sh env tls)
+export DOKKERR_TEST_DOCKER_TLS_HOST
+export DOKKERR_TEST_DOCKER_CERT_PATH
+DOKKERR_TEST_DOCKER_TLS_HOST=https://127.0.0.1:$(sed -n "s/^DOKKERR_TESTENV_TLS_PORT=//p" <<<"$tls_env")
+DOKKERR_TEST_DOCKER_CERT_PATH=$(sed -n 's/^DOCKER_CERT_PATH=//p' <<<"$tls_env")
 unset DOCKER_HOST  # nothing in the tests may fall back to an engine it was not given
 
 ctest --preset debug -j2 "$@"

@@ -53,7 +53,8 @@ find_bindir() {
     echo "$found"
     return
   fi
-  die "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql-15)"
+  die "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin" \
+    "(apt-get install postgresql-15)"
 }
 
 bindir="$(find_bindir)"
@@ -68,7 +69,8 @@ as_server_user() {
 }
 
 is_running() {
-  [[ -f "$data/postmaster.pid" ]] && as_server_user "$bindir/pg_ctl" status -D "$data" >/dev/null 2>&1
+  [[ -f "$data/postmaster.pid" ]] &&
+    as_server_user "$bindir/pg_ctl" status -D "$data" >/dev/null 2>&1
 }
 
 port_is_free() {

@@ -174,6 +174,11 @@ asio::awaitable<std::string> ContainerService::list(std::string env, ContainerFi
 
 asio::awaitable<std::string> ContainerService::create(std::string env, std::optional<std::string> name,
                                                       boost::json::object body) {
+  // The engine would create a container without an image; nobody wants that.
+  const auto image = json::optional_string(body, "Image");
+  if (!image || image->empty()) {
+    throw Error::invalid("invalid_body", "Field 'Image' is required.");
+  }
   auto engine = environments_.engine_up(env);
   std::string target = "/containers/create";
   if (name) {

@@ -1,6 +1,8 @@
 #pragma once
 // Blocking work (SQLite, libpq, later password hashing) runs here, never on the I/O threads.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -22,8 +24,12 @@ class BlockingPool {
   // non-trivial temporaries created inside a co_await expression.
   template <typename Fn>
   auto run(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn>> {
-    co_return co_await boost::asio::co_spawn(pool_.get_executor(), invoke(std::move(fn)),
-                                             boost::asio::use_awaitable);
+    // Cancellation is not forwarded across executors (a co_spawn race in Boost 1.81); the
+    // function runs to its end either way.
+    co_return co_await boost::asio::co_spawn(
+        pool_.get_executor(), invoke(std::move(fn)),
+        boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
+                                            boost::asio::use_awaitable));
   }
 
   void stop() { pool_.stop(); }

@@ -32,6 +32,7 @@ namespace http = boost::beast::http;
 using detail::BufferParser;
 using detail::Connection;
 using detail::ErrorCode;
+using detail::no_cancel;
 using detail::Request;
 using detail::StringParser;
 
@@ -284,7 +285,7 @@ asio::awaitable<Exchanged<Parser>> perform(std::shared_ptr<Shared> s, Request& r
     Connection& conn = *lease.conn;
     const Attempt a = co_await asio::co_spawn(
         conn.strand(), exchange(conn, req, *parser, s->options.request_timeout, mode),
-        asio::use_awaitable);
+        no_cancel());
     if (!a.ec) co_return Exchanged<Parser>{std::move(lease.conn), std::move(parser)};
     const bool nothing_sent = a.write_failed && a.written == 0;
     const bool engine_closed_idle = !a.got_response_bytes && is_peer_closed(a.ec);
@@ -393,7 +394,7 @@ class EngineStreamImpl final : public EngineStream {
     auto core = core_;
     const asio::any_io_executor strand = core->conn->strand();
     co_return co_await asio::co_spawn(strand, stream_read_piece(std::move(core)),
-                                      asio::use_awaitable);
+                                      no_cancel());
   }
 
   asio::awaitable<std::string> read_all(std::size_t max_bytes) override {
@@ -469,14 +470,14 @@ class HijackedConnectionImpl final : public HijackedConnection {
   asio::awaitable<std::optional<std::string>> read_some() override {
     auto core = core_;
     const asio::any_io_executor strand = core->conn->strand();
-    co_return co_await asio::co_spawn(strand, hijack_read(std::move(core)), asio::use_awaitable);
+    co_return co_await asio::co_spawn(strand, hijack_read(std::move(core)), no_cancel());
   }
 
   asio::awaitable<void> write(std::string data) override {
     auto core = core_;
     const asio::any_io_executor strand = core->conn->strand();
     co_await asio::co_spawn(strand, hijack_write(std::move(core), std::move(data)),
-                            asio::use_awaitable);
+                            no_cancel());
   }
 
   void shutdown_write() override {
@@ -627,7 +628,7 @@ asio::awaitable<std::unique_ptr<HijackedConnection>> Client::hijack(Verb verb, s
   }
   Connection& c = *conn;
   const std::string error_body = co_await asio::co_spawn(
-      c.strand(), read_error_body(c, *parser, s->options.request_timeout), asio::use_awaitable);
+      c.strand(), read_error_body(c, *parser, s->options.request_timeout), no_cancel());
   throw map_engine_error(status, error_body, what);
 }
 

@@ -236,7 +236,7 @@ asio::awaitable<std::unique_ptr<Connection>> connect(asio::any_io_executor execu
   asio::any_io_executor strand = asio::make_strand(executor);
   co_return co_await asio::co_spawn(
       strand, connect_on_strand(strand, endpoint, tls, timeout, std::move(display)),
-      asio::use_awaitable);
+      no_cancel());
 }
 
 }  // namespace dokkerr::docker::detail

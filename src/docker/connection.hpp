@@ -10,7 +10,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message.hpp>
@@ -29,6 +32,15 @@ class context;
 }
 
 namespace dokkerr::docker::detail {
+
+// The completion token for awaiting work spawned on a connection's strand. Cancellation is not
+// forwarded: in Boost 1.81, co_spawn's cancellation handler may run after the spawned coroutine
+// has finished and freed its signal (a use after free seen under ASan). Pending operations end
+// through close() instead, which every caller that abandons one already does.
+inline auto no_cancel() {
+  return boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
+                                             boost::asio::use_awaitable);
+}
 
 using ErrorCode = boost::system::error_code;
 using IoResult = std::pair<ErrorCode, std::size_t>;

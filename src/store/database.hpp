@@ -14,6 +14,7 @@
 //   unavailable "database_unavailable"   cannot connect / connection lost / no free connection
 //   unavailable "database_busy"          lock timeout, deadlock or serialization failure; retry
 //   invalid     "invalid_database_url"   open_database got a url it cannot use
+//   invalid     "invalid_text"           a text value holds NUL (PostgreSQL cannot store it)
 //   internal    "internal"               anything else (bad SQL, …); the text is in internal()
 #include <cstdint>
 #include <filesystem>

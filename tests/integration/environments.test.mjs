@@ -129,7 +129,11 @@ describe('a TLS environment', { timeout: 120_000 }, () => {
     assert.equal(env.engine.version, direct.json.Version);
     const info = await tlsEngine.ok('GET', '/info');
     const local = await engine.ok('GET', '/info');
-    assert.notEqual(info.json.ID, local.json.ID, 'a different engine from local');
+    // Engines on one host share an ID (it comes from /etc/docker/key.json); their data roots differ.
+    assert.notEqual(info.json.DockerRootDir, local.json.DockerRootDir, 'a different engine from local');
+    const remote = await server.api('GET', `/api/v1/environments/${id}/system/info`);
+    assert.equal(remote.status, 200);
+    assert.equal(remote.json.DockerRootDir, info.json.DockerRootDir, 'requests reach the TLS engine');
   });
 
   test('listed among the environments, never with key material', async () => {

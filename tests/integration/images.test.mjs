@@ -232,14 +232,23 @@ describe('image writes', { timeout: 180_000 }, () => {
 });
 
 describe('image pull', { timeout: 120_000 }, () => {
-  test('pulling a nonexistent image ends with an error line', async () => {
-    // A registry on a closed loopback port: fails fast, never leaves the machine.
+  test('pulling from an unreachable registry fails with a problem or an error line', async () => {
+    // A registry on a closed loopback port: fails fast, never leaves the machine. When the engine
+    // refuses at once the answer is a problem document; a failure after progress started is the
+    // stream's last line.
     const stream = await server.stream('POST', envPath('images/pull'), {
       body: { image: `127.0.0.1:1/${P}/nonexistent`, tag: 'latest' },
       timeoutMs: 60_000,
     });
     try {
-      assert.equal(stream.status, 200);
+      if (stream.status !== 200) {
+        assert.ok(stream.status >= 400 && stream.status < 600, `status ${stream.status}`);
+        assert.match(String(stream.headers['content-type']), /application\/problem\+json/);
+        const text = (await stream.readAll(60_000)).join('\n');
+        const problem = JSON.parse(text);
+        assert.ok(['image_not_found', 'engine_error'].includes(problem.code), text);
+        return;
+      }
       assert.match(String(stream.headers['content-type']), /application\/x-ndjson/);
       const lines = await stream.readAll(60_000);
       assert.ok(lines.length >= 1, 'at least one line');

@@ -7,6 +7,7 @@
 //   DOKKERR_TEST_DOCKER_HOST    unix:///… of the engine under test; when unset, the harness starts
 //                               `scripts/testenv/dockerd.sh start test` itself (see ensureEngine)
 //   DOKKERR_TEST_DATABASE_URL   when set, every server gets a fresh database on that server
+//   DOKKERR_TEST_DATABASE       "postgres": the same, on the server in DOKKERR_TEST_POSTGRES_URL
 //                               (postgres: CREATE DATABASE via psql, dropped at stop)
 //   DOKKERR_TESTENV_DIR         state directory of the test engines (default <repo>/.testenv)
 //   DOKKERR_TEST_VERBOSE=1      copy the servers' stderr to ours
@@ -583,8 +584,21 @@ async function psql(url, sql) {
 }
 
 // A fresh database for one server: {url, drop()}; url null means "the server's default".
+// DOKKERR_TEST_DATABASE=postgres (set by ctest for the PostgreSQL pass) means the server in
+// DOKKERR_TEST_POSTGRES_URL, which scripts/test.sh started.
+function databaseBase() {
+  if (process.env.DOKKERR_TEST_DATABASE_URL) return process.env.DOKKERR_TEST_DATABASE_URL;
+  if (process.env.DOKKERR_TEST_DATABASE === 'postgres') {
+    if (!process.env.DOKKERR_TEST_POSTGRES_URL) {
+      throw new Error('DOKKERR_TEST_DATABASE=postgres needs DOKKERR_TEST_POSTGRES_URL');
+    }
+    return process.env.DOKKERR_TEST_POSTGRES_URL;
+  }
+  return undefined;
+}
+
 async function freshDatabase(dataDir) {
-  const base = process.env.DOKKERR_TEST_DATABASE_URL;
+  const base = databaseBase();
   if (!base) return { url: null, drop: async () => {} };
   if (base.startsWith('sqlite:')) {
     return { url: `sqlite://${path.join(dataDir, 'test.db')}`, drop: async () => {} };

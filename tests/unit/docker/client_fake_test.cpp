@@ -407,31 +407,5 @@ TEST(ClientFake, NegotiateChecksTheEngineApiVersion) {
 
 // Other modules race a read against a timer with awaitable_operators `||`; the loser is
 // cancelled through its cancellation slot and must finish promptly.
-TEST(ClientFake, ReadSomeHonoursPerOperationCancellation) {
-  FakeEngine engine([](Socket& s, int index, FakeEngine& e) {
-    std::string carry;
-    if (read_request(s, carry).empty()) return;
-    if (index == 0) {
-      write_all(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-    } else {
-      write_all(s, "HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
-    }
-    e.hold();
-  });
-  asio::io_context ioc;
-  Client client(ioc.get_executor(), parse_endpoint("tcp://127.0.0.1:" + engine.port()));
-  const auto start = std::chrono::steady_clock::now();
-  const int winners = run(ioc, [&]() -> asio::awaitable<int> {
-    using namespace asio::experimental::awaitable_operators;
-    auto stream = co_await client.stream(Verb::get, "/events");
-    const auto first = co_await (stream->read_some() || sleep_for(200ms));
-    auto conn = co_await client.hijack(Verb::post, "/containers/x/attach?stream=1");
-    const auto second = co_await (conn->read_some() || sleep_for(200ms));
-    co_return static_cast<int>(first.index() + second.index());
-  }());
-  EXPECT_EQ(winners, 2) << "both timers should have won";
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
-}
-
 }  // namespace
 }  // namespace dokkerr::docker

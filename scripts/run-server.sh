@@ -4,6 +4,8 @@
 # Extra arguments go to `dokkerr server` (e.g. --listen 127.0.0.1:9000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keyed on paths relative to the checkout, so another clone reuses the same cache.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 
 scripts/install-deps.sh build
 cmake --preset release >/dev/null

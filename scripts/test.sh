@@ -5,6 +5,8 @@
 # Extra arguments go to ctest (e.g. -R containers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keyed on paths relative to the checkout, so another clone reuses the same cache.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 root=$PWD
 
 scripts/install-deps.sh build test

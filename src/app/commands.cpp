@@ -89,13 +89,16 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);
 
+  app.set_config("--config", "",
+                 "Read options from a TOML/INI file, one section per command: [server] then "
+                 "keys named like the long options, e.g. listen = \"127.0.0.1:8080\". The command "
+                 "line wins over the file, the file over DOKKERR_* variables")
+      ->envname("DOKKERR_CONFIG");
+
   ServerConfig server_config;
   auto* server = app.add_subcommand("server", "Serve the REST API and WebSockets");
-  server->set_config("--config", "",
-                     "Read options from a TOML/INI file: keys are the long option names without "
-                     "dashes, e.g. listen = \"127.0.0.1:8080\"; the command line wins over the file, "
-                     "the file over DOKKERR_* variables")
-      ->envname("DOKKERR_CONFIG");
+  server->configurable();
+  server->fallthrough();  // `dokkerr server --config FILE` works as well as `dokkerr --config FILE server`
   add_server_options(*server, server_config);
 
   try {

@@ -1,7 +1,10 @@
 // The process: health and readiness, version, settings validated at startup, graceful SIGTERM,
 // and the HTTP edge's limits (slow headers, huge headers, keep-alive).
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -113,6 +116,34 @@ describe('settings are validated at startup', { timeout: 120_000 }, () => {
     assert.equal(r.timedOut, false, 'the server started with DOKKERR_LISTEN=nonsense');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr + r.stdout, /listen/i);
+  });
+});
+
+describe('configuration file', { timeout: 120_000 }, () => {
+  test('--config FILE is read: its settings apply and its mistakes are named', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-config-'));
+    try {
+      const good = path.join(dir, 'good.toml');
+      await fsp.writeFile(good, '[server]\nmax-body-size = 2048\nlog-level = "warn"\n');
+      const s = await startServer({ args: ['--config', good] });
+      try {
+        const small = await s.api('POST', envPath('volumes'), { raw: JSON.stringify({ Name: 'x'.repeat(10) }) });
+        assert.notEqual(small.status, 413, 'a small body passes');
+        if (small.status === 201) await s.api('DELETE', envPath(`volumes/${'x'.repeat(10)}`));
+        const big = await s.api('POST', envPath('volumes'), { raw: JSON.stringify({ Name: 'y', Labels: { pad: 'z'.repeat(4096) } }) });
+        expectProblem(assert, big, 413, 'payload_too_large');
+      } finally {
+        await s.stop();
+      }
+      const bad = path.join(dir, 'bad.toml');
+      await fsp.writeFile(bad, '[server]\nlisten = "nowhere"\n');
+      const r = await runServerExpectingFailure(['--config', bad, '--data-dir', '{DATA_DIR}', '--docker-host', dockerHost]);
+      assert.equal(r.timedOut, false);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr + r.stdout, /listen/i);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

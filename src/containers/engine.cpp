@@ -6,6 +6,7 @@
 #include "docker/streams.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -75,6 +76,9 @@ Engine::Engine(asio::any_io_executor executor, std::string environment_id,
 Engine::~Engine() = default;
 
 void Engine::start() {
+  resync_timer_ = std::make_unique<asio::steady_timer>(executor_);
+  asio::co_spawn(executor_, [self = shared_from_this()]() { return self->resync_periodically(); },
+                 asio::detached);
   asio::co_spawn(executor_, [self = shared_from_this()]() { return self->watch(); },
                  [self = shared_from_this()](const std::exception_ptr& error) {
                    if (error) {
@@ -93,6 +97,7 @@ void Engine::stop() {
   asio::post(executor_, [self = shared_from_this()] {
     if (self->events_) self->events_->close();
     if (self->backoff_timer_) self->backoff_timer_->cancel();
+    if (self->resync_timer_) self->resync_timer_->cancel();
   });
 }
 
@@ -246,6 +251,27 @@ asio::awaitable<void> Engine::sync_once() {
   }
 }
 
+asio::awaitable<void> Engine::resync_periodically() {
+  constexpr auto kResyncInterval = std::chrono::seconds(30);
+  while (!stopping_) {
+    resync_timer_->expires_after(kResyncInterval);
+    co_await resync_timer_->async_wait(as_tuple);
+    if (stopping_ || state().status != EngineStatus::up) continue;
+    try {
+      const auto generation = generation_.load();
+      const auto ticket = model_.take_ticket();
+      auto listing = co_await client_->request(docker::Verb::get, "/containers/json?all=1");
+      // Applied only if the engine stayed connected meanwhile: a listing taken before a
+      // reconnect would bring back containers removed while it was away.
+      if (listing.ok() && state().status == EngineStatus::up && generation == generation_.load()) {
+        model_.replace_all(parse_summaries(listing.body), ticket);
+      }
+    } catch (const std::exception&) {
+      // The watcher notices an unreachable engine and reports it; nothing to add here.
+    }
+  }
+}
+
 asio::awaitable<void> Engine::watch() {
   using namespace std::chrono_literals;
   auto backoff = 250ms;
@@ -267,6 +293,7 @@ asio::awaitable<void> Engine::watch() {
     }
     if (stopping_) break;
     const bool was_up = state().status == EngineStatus::up;
+    ++generation_;
     set_state(EngineStatus::down, reason);
     model_.clear();
     if (was_up) {

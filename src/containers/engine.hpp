@@ -63,6 +63,9 @@ class Engine : public std::enable_shared_from_this<Engine> {
 
  private:
   boost::asio::awaitable<void> watch();
+  // A full relisting every kResyncInterval while up: keeps the engine's human "Status" text
+  // ("Up 5 minutes") current and heals anything an event stream could have missed.
+  boost::asio::awaitable<void> resync_periodically();
   boost::asio::awaitable<void> sync_once();
   boost::asio::awaitable<void> refresh(std::vector<std::string> ids, bool barrier);
   boost::asio::awaitable<void> count_images();
@@ -77,8 +80,10 @@ class Engine : public std::enable_shared_from_this<Engine> {
   EngineState state_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> image_count_{0};
+  std::atomic<std::uint64_t> generation_{0};  // bumped whenever the engine is lost
   std::unique_ptr<docker::EngineStream> events_;  // touched only on executor_
   std::unique_ptr<boost::asio::steady_timer> backoff_timer_;  // touched only on executor_
+  std::unique_ptr<boost::asio::steady_timer> resync_timer_;   // touched only on executor_
 };
 
 }  // namespace dokkerr::containers

@@ -122,8 +122,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer& shutdown_signal() { return shutdown_signal_; }
   [[nodiscard]] bool shutdown_requested() const { return shutdown_requested_; }
   [[nodiscard]] const ServerLimits& limits() const { return server_->limits; }
-  void set_websocket(websocket::stream<beast::tcp_stream>* ws) { websocket_ = ws; }
-  void set_close_requester(std::function<void()> fn) { close_requester_ = std::move(fn); }
 
  private:
   void close_socket() {
@@ -222,8 +220,7 @@ class ChunkedWriter final : public ResponseStream {
 // A WebSocket session on top of the upgraded connection.
 class WebSocketAdapter final : public WebSocketChannel {
  public:
-  WebSocketAdapter(websocket::stream<beast::tcp_stream>& ws, Connection& connection)
-      : ws_(ws), connection_(connection) {}
+  explicit WebSocketAdapter(websocket::stream<beast::tcp_stream>& ws) : ws_(ws) {}
 
   asio::awaitable<std::optional<WebSocketMessage>> read() override {
     if (closed_) {
@@ -303,7 +300,6 @@ class WebSocketAdapter final : public WebSocketChannel {
   }
 
   websocket::stream<beast::tcp_stream>& ws_;
-  Connection& connection_;
   bool writing_ = false;
   bool closed_ = false;
   bool close_sent_ = false;
@@ -406,7 +402,7 @@ asio::awaitable<void> Connection::run_websocket(WebSocketReply& reply, Request& 
     websocket_ = nullptr;
     co_return;
   }
-  WebSocketAdapter adapter(ws, *this);
+  WebSocketAdapter adapter(ws);
   state_ = State::websocket;
   close_requester_ = [&adapter] { adapter.request_close(); };
   if (shutdown_requested_) {

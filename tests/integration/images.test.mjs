@@ -262,6 +262,46 @@ describe('image pull', { timeout: 120_000 }, () => {
     }
   });
 
+  test('pull from a registry streams progress, ends with done, and the image is there', {
+    skip: !process.env.DOKKERR_TEST_REGISTRY && 'DOKKERR_TEST_REGISTRY is not set',
+  }, async () => {
+    // scripts/testenv/registry.sh serves a real registry on loopback; the test image is pushed
+    // there by the engine, removed locally, then pulled back through Dokkerr.
+    const registry = process.env.DOKKERR_TEST_REGISTRY;
+    const repo = `${registry}/${P}/busybox`;
+    const tag = 'v1';
+    const full = `${repo}:${tag}`;
+    await engine.ok('POST', `/images/${encodeURIComponent(TEST_IMAGE)}/tag?repo=${encodeURIComponent(repo)}&tag=${tag}`);
+    try {
+      const push = await engine.call('POST', `/images/${encodeURIComponent(repo)}/push?tag=${tag}`, {
+        headers: { 'X-Registry-Auth': Buffer.from('{}').toString('base64') },
+      });
+      assert.equal(push.status, 200, push.text);
+      assert.ok(!push.text.includes('"error"'), push.text);
+      await engine.ok('DELETE', `/images/${encodeURIComponent(full)}`);
+
+      const stream = await server.stream('POST', envPath('images/pull'), {
+        body: { image: repo, tag, auth: { username: 'someone', password: 'secret', serveraddress: registry } },
+        timeoutMs: 60_000,
+      });
+      try {
+        assert.equal(stream.status, 200);
+        assert.match(String(stream.headers['content-type']), /application\/x-ndjson/);
+        const objs = (await stream.readAll(60_000)).map((l) => JSON.parse(l));
+        assert.ok(objs.length >= 2, `progress lines: ${JSON.stringify(objs)}`);
+        assert.deepEqual(objs.at(-1), { status: 'done' });
+        assert.ok(!objs.some((o) => 'error' in o), JSON.stringify(objs));
+        assert.ok(objs.some((o) => /Digest|Pull complete|Downloaded newer image/.test(String(o.status))), JSON.stringify(objs));
+      } finally {
+        stream.close();
+      }
+      const inspect = await server.api('GET', envPath(`images/${encodeURIComponent(full)}`));
+      expectStatus(assert, inspect, 200);
+    } finally {
+      await engine.call('DELETE', `/images/${encodeURIComponent(full)}?force=1`);
+    }
+  });
+
   test('pull body without image is invalid_body; bad auth type too', async () => {
     const missing = await server.api('POST', envPath('images/pull'), { body: { tag: 'latest' } });
     expectProblem(assert, missing, 400, 'invalid_body');

@@ -36,7 +36,9 @@ std::string_view action_path(ContainerAction action) {
   return "start";
 }
 
-std::string container_path(const std::string& ref) { return "/containers/" + encode(ref); }
+std::string container_path(const std::string& ref) {
+  return object_path("containers", ref, "container");
+}
 
 void check_name(const std::string& name) {
   // The engine's own rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ ; checked here for a clear 400.

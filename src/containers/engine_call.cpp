@@ -1,5 +1,7 @@
 #include "containers/engine_call.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "docker/errors.hpp"
 
@@ -12,6 +14,27 @@ namespace dokkerr::containers {
 
 std::string encode(std::string_view text) {
   return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
+
+std::string object_path(std::string_view collection, std::string_view ref, std::string_view what,
+                        bool slashes_allowed) {
+  bool usable = !ref.empty() && ref.size() <= 1024;
+  std::size_t start = 0;
+  while (usable && start <= ref.size()) {
+    const auto end = std::min(ref.find('/', start), ref.size());
+    const auto segment = ref.substr(start, end - start);
+    usable = !segment.empty() && segment != "." && segment != ".." &&
+             (slashes_allowed || end == ref.size());
+    start = end + 1;
+  }
+  for (const char c : ref) {
+    usable = usable && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+  }
+  if (!usable) {
+    throw Error::not_found(std::string(what) + "_not_found",
+                           "No such " + std::string(what) + ": " + std::string(ref.substr(0, 128)));
+  }
+  return "/" + std::string(collection) + "/" + encode(ref);
 }
 
 boost::asio::awaitable<std::string> call(Engine& engine, docker::Verb verb, std::string target,

@@ -13,6 +13,12 @@ namespace dokkerr::containers {
 // Percent-encodes one path segment or query value.
 std::string encode(std::string_view text);
 
+// "/<collection>/<encoded ref>" for an engine object addressed by a client. The engine's router
+// decodes and cleans paths, so a reference with "." or ".." segments (or any '/' where names have
+// none) would address something else: such a reference is Error not_found "<what>_not_found".
+std::string object_path(std::string_view collection, std::string_view ref, std::string_view what,
+                        bool slashes_allowed = false);
+
 // Sends a request; returns the body of a 2xx answer, maps any other status with
 // docker::map_engine_error(what).
 boost::asio::awaitable<std::string> call(Engine& engine, docker::Verb verb, std::string target,

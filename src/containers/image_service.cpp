@@ -18,7 +18,9 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::string image_path(const std::string& ref) { return "/images/" + encode(ref); }
+std::string image_path(const std::string& ref) {
+  return object_path("images", ref, "image", true);  // "registry:5000/team/app:tag"
+}
 
 // The engine's X-Registry-Auth header: base64url of the JSON credentials.
 std::string base64url(const std::string& data) {

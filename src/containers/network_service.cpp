@@ -32,7 +32,7 @@ asio::awaitable<std::string> NetworkService::list(std::string env, std::optional
 
 asio::awaitable<std::string> NetworkService::inspect(std::string env, std::string id) {
   auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::get, "/networks/" + encode(id), "network");
+  co_return co_await call(*engine, docker::Verb::get, object_path("networks", id, "network"), "network");
 }
 
 asio::awaitable<std::string> NetworkService::create(std::string env, boost::json::object body) {
@@ -49,7 +49,7 @@ asio::awaitable<std::string> NetworkService::create(std::string env, boost::json
 
 asio::awaitable<void> NetworkService::remove(std::string env, std::string id) {
   auto engine = environments_.engine_up(env);
-  co_await call(*engine, docker::Verb::delete_, "/networks/" + encode(id), "network");
+  co_await call(*engine, docker::Verb::delete_, object_path("networks", id, "network"), "network");
 }
 
 asio::awaitable<void> NetworkService::connect(std::string env, std::string id, boost::json::object body,
@@ -57,7 +57,7 @@ asio::awaitable<void> NetworkService::connect(std::string env, std::string id, b
   json::required_string(body, "Container");
   auto engine = environments_.engine_up(env);
   co_await call(*engine, docker::Verb::post,
-                "/networks/" + encode(id) + (disconnect ? "/disconnect" : "/connect"), "network",
+                object_path("networks", id, "network") + (disconnect ? "/disconnect" : "/connect"), "network",
                 boost::json::serialize(body));
   const auto container = json::required_string(body, "Container");
   co_await engine->refresh_container(engine->resolve(container));
@@ -86,7 +86,7 @@ asio::awaitable<std::string> VolumeService::list(std::string env, std::optional<
 
 asio::awaitable<std::string> VolumeService::inspect(std::string env, std::string name) {
   auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::get, "/volumes/" + encode(name), "volume");
+  co_return co_await call(*engine, docker::Verb::get, object_path("volumes", name, "volume"), "volume");
 }
 
 asio::awaitable<std::string> VolumeService::create(std::string env, boost::json::object body) {
@@ -98,7 +98,7 @@ asio::awaitable<std::string> VolumeService::create(std::string env, boost::json:
 asio::awaitable<void> VolumeService::remove(std::string env, std::string name, bool force) {
   auto engine = environments_.engine_up(env);
   co_await call(*engine, docker::Verb::delete_,
-                "/volumes/" + encode(name) + "?force=" + (force ? "1" : "0"), "volume");
+                object_path("volumes", name, "volume") + "?force=" + (force ? "1" : "0"), "volume");
 }
 
 asio::awaitable<std::string> VolumeService::prune(std::string env, std::optional<std::string> filters) {

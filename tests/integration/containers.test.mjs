@@ -350,6 +350,19 @@ describe('container errors', { timeout: 60_000 }, () => {
     expectProblem(assert, update, 404, 'container_not_found');
   });
 
+  test('references that would climb out of their path are 404, never another engine route', async () => {
+    for (const bad of ['..%2F..%2Fimages%2Fjson', '..', '.', '..%2Fjson', 'a%2F..%2F..%2Finfo', 'x%0Ay']) {
+      expectProblem(assert, await server.api('GET', envPath(`containers/${bad}`)), 404, 'container_not_found');
+      expectProblem(assert, await server.api('POST', envPath(`containers/${bad}/start`)), 404, 'container_not_found');
+      expectProblem(assert, await server.api('DELETE', envPath(`containers/${bad}?force=1`)), 404, 'container_not_found');
+    }
+    for (const bad of ['..%2F..%2Fcontainers%2Fjson', 'busybox%2F..%2F..%2Finfo', '.']) {
+      expectProblem(assert, await server.api('GET', envPath(`images/${bad}`)), 404, 'image_not_found');
+      expectProblem(assert, await server.api('GET', envPath(`networks/${bad}`)), 404, 'network_not_found');
+      expectProblem(assert, await server.api('GET', envPath(`volumes/${bad}`)), 404, 'volume_not_found');
+    }
+  });
+
   test('unknown environment is 404 environment_not_found', async () => {
     const res = await server.api('GET', envPath('containers', `${P}-noenv`));
     expectProblem(assert, res, 404, 'environment_not_found');

@@ -1,0 +1,75 @@
+#include "auth/password.hpp"
+
+#include "core/error.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dokkerr::auth {
+namespace {
+
+std::string rejection(std::string_view password) {
+  try {
+    check_new_password(password);
+  } catch (const Error& error) {
+    return error.code();
+  }
+  return "accepted";
+}
+
+// Small parameters keep the tests fast; the rules do not depend on them.
+const Argon2Params kFast{1024, 1, 1};
+
+TEST(PasswordRules, LengthIsCountedInCharactersAndBoundedInBytes) {
+  EXPECT_EQ(rejection("correct horse"), "accepted");
+  EXPECT_EQ(rejection("short-pass1"), "password_too_short");  // 11 characters
+  EXPECT_EQ(rejection("ééééééééééé"), "password_too_short");   // 11 characters, 22 bytes
+  EXPECT_EQ(rejection("éééééééééééé"), "accepted");
+  EXPECT_EQ(rejection(std::string(1024, 'a')), "accepted");
+  EXPECT_EQ(rejection(std::string(1025, 'a')), "password_too_long");
+  EXPECT_EQ(rejection(std::string(1 << 20, 'a')), "password_too_long");
+}
+
+TEST(PasswordRules, InvalidUtf8AndNulAreRefused) {
+  EXPECT_EQ(rejection(std::string("abcdefghijkl\xff", 13)), "invalid_password");
+  EXPECT_EQ(rejection(std::string("abcdefghijkl\xc0\xaf", 14)), "invalid_password");  // overlong
+  EXPECT_EQ(rejection(std::string("abcdef\0ghijklm", 14)), "invalid_password");
+}
+
+TEST(PasswordHash, VerifiesTheRightPasswordOnly) {
+  const auto hash = hash_password("correct horse battery", kFast);
+  EXPECT_TRUE(hash.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
+  EXPECT_EQ(verify_password("correct horse battery", hash, kFast), PasswordCheck::match);
+  EXPECT_EQ(verify_password("correct horse batterY", hash, kFast), PasswordCheck::mismatch);
+  EXPECT_EQ(verify_password("", hash, kFast), PasswordCheck::mismatch);
+  // Nothing is truncated: a longer password with the same prefix is a different password.
+  EXPECT_EQ(verify_password("correct horse battery staple", hash, kFast), PasswordCheck::mismatch);
+}
+
+TEST(PasswordHash, SaltsDifferAndWeakerParametersAskForARehash) {
+  const auto a = hash_password("correct horse battery", kFast);
+  const auto b = hash_password("correct horse battery", kFast);
+  EXPECT_NE(a, b);
+  const Argon2Params stronger{2048, 2, 1};
+  EXPECT_EQ(verify_password("correct horse battery", a, stronger), PasswordCheck::match_needs_rehash);
+  EXPECT_EQ(verify_password("wrong horse battery", a, stronger), PasswordCheck::mismatch);
+}
+
+TEST(PasswordHash, MalformedOrHostileHashesAreMismatchesNotCrashes) {
+  for (const std::string_view bad :
+       {"", "plain", "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "$argon2id$",
+        "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$argon2id$v=19$m=1024,t=999,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$argon2id$v=19$m=x,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=19$m=1024,t=1,p=1$$"}) {
+    EXPECT_EQ(verify_password("correct horse battery", bad, kFast), PasswordCheck::mismatch) << bad;
+  }
+}
+
+TEST(PasswordHash, DefaultsMeetOwaspMinimum) {
+  const Argon2Params defaults;
+  EXPECT_GE(defaults.memory_kib, 19U * 1024U);
+  EXPECT_GE(defaults.iterations, 2U);
+  EXPECT_GE(defaults.parallelism, 1U);
+}
+
+}  // namespace
+}  // namespace dokkerr::auth

@@ -633,6 +633,12 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
     std::shared_ptr<Connection> connection;
     {
       const std::lock_guard lock(mutex);
+      if (shutting_down) {
+        // An accept that completed while shutdown began: never start what shutdown will not wait for.
+        beast::error_code ignored;
+        socket.close(ignored);
+        co_return;
+      }
       if (connections.size() >= limits.max_connections) {
         beast::error_code ignored;
         socket.close(ignored);
@@ -660,7 +666,12 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
 Server::Server(asio::io_context& io, const Router& router, ServerLimits limits, Logger& logger)
     : impl_(std::make_shared<Impl>(io, router, limits, logger)) {}
 
-Server::~Server() = default;
+Server::~Server() {
+  // Connections and Impl refer to each other; a connection whose coroutine never ran to its end
+  // (the io_context stopped first) would otherwise keep both alive.
+  const std::lock_guard lock(impl_->mutex);
+  impl_->connections.clear();
+}
 
 tcp::endpoint Server::listen(const tcp::endpoint& endpoint) {
   impl_->acceptor.open(endpoint.protocol());

@@ -3,7 +3,6 @@
 #include "core/error.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace dokkerr::json {
 namespace {
@@ -104,7 +103,5 @@ const boost::json::array* optional_array(const boost::json::object& object, std:
   }
   return &value->as_array();
 }
-
-std::string serialize(const boost::json::value& value) { return boost::json::serialize(value); }
 
 }  // namespace dokkerr::json

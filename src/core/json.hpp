@@ -26,6 +26,4 @@ std::optional<std::int64_t> optional_int(const boost::json::object& object, std:
 const boost::json::object* optional_object(const boost::json::object& object, std::string_view key);
 const boost::json::array* optional_array(const boost::json::object& object, std::string_view key);
 
-std::string serialize(const boost::json::value& value);
-
 }  // namespace dokkerr::json

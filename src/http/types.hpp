@@ -35,9 +35,6 @@ class QueryParams {
   // Integer in [min, max]; absent → fallback; otherwise Error invalid "invalid_parameter".
   [[nodiscard]] long long integer(std::string_view key, long long fallback, long long min,
                                   long long max) const;
-  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& items() const {
-    return items_;
-  }
 
  private:
   std::vector<std::pair<std::string, std::string>> items_;

@@ -1,3 +1,4 @@
+#include "app/admin_commands.hpp"
 #include "app/commands.hpp"
 
 #include "app/server_config.hpp"
@@ -80,6 +81,16 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
   command.add_option("--log-level", config.log_level, "debug, info, warn or error")
       ->envname("DOKKERR_LOG_LEVEL")
       ->capture_default_str();
+  command.add_option("--jwt-algorithm", config.jwt_algorithm,
+                     "Access token signature: hs256 or eddsa (keys in DATA_DIR/keys/jwt)")
+      ->envname("DOKKERR_JWT_ALGORITHM")
+      ->capture_default_str();
+  command
+      .add_option_function<long long>(
+          "--access-token-ttl",
+          [&config](long long seconds) { config.access_token_ttl = std::chrono::seconds(seconds); },
+          "Lifetime of access tokens in seconds (default 900)")
+      ->envname("DOKKERR_ACCESS_TOKEN_TTL");
 }
 
 }  // namespace
@@ -101,6 +112,9 @@ int main(int argc, char** argv) {
   server->fallthrough();  // `dokkerr server --config FILE` works as well as `dokkerr --config FILE server`
   add_server_options(*server, server_config);
 
+  AdminOptions admin_options;
+  auto* admin = add_admin_commands(app, admin_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -108,6 +122,9 @@ int main(int argc, char** argv) {
   }
   if (server->parsed()) {
     return run_server(std::move(server_config));
+  }
+  if (admin->parsed()) {
+    return run_admin(*admin, admin_options);
   }
   return 0;
 }

@@ -15,13 +15,17 @@ using http::RequestContext;
 using http::Reply;
 using http::Verb;
 
+http::RouteOptions needs(std::string_view permission) {
+  return http::RouteOptions{std::string(permission), std::nullopt};
+}
+
 }  // namespace
 
 void add_process_routes(http::Router& router, store::Database& database, BlockingPool& blocking,
                         containers::EnvironmentService& environments) {
   router.add(Verb::get, "/healthz", [](RequestContext&) -> asio::awaitable<Reply> {
     co_return http::json_response(http::Status::ok, R"({"status":"ok"})");
-  });
+  }, needs(http::access::kPublic));
   router.add(Verb::get, "/readyz", [&](RequestContext&) -> asio::awaitable<Reply> {
     bool ready = true;
     boost::json::object checks;
@@ -52,11 +56,11 @@ void add_process_routes(http::Router& router, store::Database& database, Blockin
                                  {"checks", std::move(checks)}};
     co_return http::json_response(ready ? http::Status::ok : http::Status::service_unavailable,
                                   boost::json::serialize(document));
-  });
+  }, needs(http::access::kPublic));
   router.add(Verb::get, "/api/v1/version", [](RequestContext&) -> asio::awaitable<Reply> {
     co_return http::json_response(
         http::Status::ok, R"({"name":"dokkerr","version":"0.1.0","api_versions":["v1"]})");
-  });
+  }, needs(http::access::kAuthenticated));
 }
 
 }  // namespace dokkerr::app

@@ -3,6 +3,14 @@
 #include "app/private_engine.hpp"
 #include "app/process_routes.hpp"
 #include "app/server_config.hpp"
+#include "audit/audit_log.hpp"
+#include "auth/account_service.hpp"
+#include "auth/audit_recorder.hpp"
+#include "auth/auth_service.hpp"
+#include "auth/identity_service.hpp"
+#include "auth/routes.hpp"
+#include "auth/session_service.hpp"
+#include "containers/access.hpp"
 #include "containers/container_service.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/image_service.hpp"
@@ -11,6 +19,8 @@
 #include "core/blocking_pool.hpp"
 #include "core/error.hpp"
 #include "core/logger.hpp"
+#include "crypto/jwt.hpp"
+#include "crypto/secret_box.hpp"
 #include "docker/endpoint.hpp"
 #include "http/server.hpp"
 #include "store/database.hpp"
@@ -94,9 +104,49 @@ int run_server(ServerConfig config) {
     return 1;
   }
 
+  // Keys live next to the database, never in it: the JWT signing keys and the master key that
+  // seals secrets at rest.
+  const auto now_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  std::optional<crypto::JwtKeyRing> jwt_keys;
+  std::optional<crypto::SecretBox> secrets;
+  try {
+    jwt_keys.emplace(crypto::JwtKeyRing::load_or_create(
+        config.data_dir / "keys" / "jwt",
+        config.jwt_algorithm == "eddsa" ? crypto::JwtAlgorithm::eddsa : crypto::JwtAlgorithm::hs256,
+        now_seconds, config.access_token_ttl.count() + 60));
+    secrets.emplace(crypto::SecretBox::load_or_create(config.data_dir / "keys" / "master.key"));
+  } catch (const std::exception& error) {
+    std::cerr << "dokkerr: keys: " << error.what() << '\n';
+    return 1;
+  }
+
   const unsigned threads = config.threads > 0 ? config.threads : std::max(2U, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));
   BlockingPool blocking(4);
+  // Password hashing gets its own threads, so a burst of logins never delays database work.
+  BlockingPool hashing(2);
+  audit::AuditLog audit_log(*database);
+  auth::AuditRecorder audit_recorder(audit_log, blocking, logger);
+  auth::IdentityStore identity_store(*database);
+  auth::TokenSettings token_settings;
+  token_settings.access_ttl_seconds = config.access_token_ttl.count();
+  auth::SessionService sessions(*database, *jwt_keys, token_settings);
+  auth::AuthService auth_service(
+      auth::AuthDependencies{*database, blocking, hashing, identity_store, sessions, *secrets,
+                             audit_recorder, logger},
+      auth::Argon2Params{}, auth::ThrottleSettings{});
+  auth::IdentityService identity_service(identity_store, sessions, auth_service, blocking);
+  auth::AccountService account_service(*database, identity_store, auth_service, *secrets,
+                                       audit_recorder, blocking, "Dokkerr");
+  std::optional<std::string> setup_token;
+  try {
+    setup_token = auth_service.prepare_setup();
+  } catch (const std::exception& error) {
+    std::cerr << "dokkerr: cannot read accounts: " << error.what() << '\n';
+    return 1;
+  }
   auto environment_store = containers::make_sql_environment_store(*database);
   containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking, logger);
   containers::ContainerService container_service(environments);
@@ -105,14 +155,27 @@ int run_server(ServerConfig config) {
   containers::VolumeService volume_service(environments);
   containers::SystemService system_service(environments);
 
+  containers::Access access(environments, *database, blocking);
+
   http::Router router;
+  router.set_guard([&auth_service](const http::GuardRequest& request) {
+    return auth_service.authenticate(request);
+  });
+  router.set_observer([&audit_recorder](const http::RequestContext& context, const http::Route& route,
+                                        unsigned status, const Error* failure) {
+    return audit_recorder.observe(context, route, status, failure);
+  });
   add_process_routes(router, *database, blocking, environments);
+  auth::add_auth_routes(router, auth::AuthRouteServices{auth_service, identity_service, sessions,
+                                                        account_service, blocking});
+  auth::add_identity_routes(router, identity_service);
+  auth::add_audit_routes(router, audit_log, blocking);
   containers::add_environment_routes(router, environments);
-  containers::add_container_routes(router, container_service);
+  containers::add_container_routes(router, container_service, access);
   containers::add_image_routes(router, image_service, config.max_upload_bytes);
-  containers::add_network_routes(router, network_service);
-  containers::add_volume_routes(router, volume_service);
-  containers::add_system_routes(router, system_service);
+  containers::add_network_routes(router, network_service, access);
+  containers::add_volume_routes(router, volume_service, access);
+  containers::add_system_routes(router, system_service, access);
 
   http::ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
@@ -171,11 +234,19 @@ int run_server(ServerConfig config) {
                             {"data_dir", config.data_dir.string()},
                             {"database", database->backend()},
                             {"docker_host", config.docker_host}});
+  if (setup_token) {
+    // The only way in on a fresh install; printed, never logged or stored in clear.
+    std::cout << "Dokkerr setup token: " << *setup_token << "\n"
+              << "  Create the first admin: POST " << url
+              << "/api/v1/setup {\"setup_token\", \"username\", \"password\"}\n";
+  }
   std::cout << "Dokkerr listening on " << url << std::endl;
 
   for (auto& worker : workers) worker.join();
   blocking.stop();
   blocking.join();
+  hashing.stop();
+  hashing.join();
   if (private_engine) private_engine->stop();
   logger.info("stopped");
   return 0;

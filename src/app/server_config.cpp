@@ -67,6 +67,12 @@ ListenAddress validate(ServerConfig& config) {
                                         fs_ec.message());
   }
   config.data_dir = std::filesystem::absolute(config.data_dir);
+  if (config.jwt_algorithm != "hs256" && config.jwt_algorithm != "eddsa") {
+    throw ConfigError("--jwt-algorithm", "must be hs256 or eddsa");
+  }
+  if (config.access_token_ttl < std::chrono::seconds(30) || config.access_token_ttl > std::chrono::hours(24)) {
+    throw ConfigError("--access-token-ttl", "must be between 30 s and 24 h");
+  }
   if (config.database_url.empty()) {
     config.database_url = "sqlite://" + (config.data_dir / "dokkerr.db").string();
   }

@@ -23,6 +23,8 @@ struct ServerConfig {
   std::chrono::milliseconds shutdown_grace{10'000};
   unsigned threads = 0;  // 0 → hardware concurrency
   std::string log_level = "info";
+  std::string jwt_algorithm = "hs256";  // hs256 | eddsa; tokens with any other alg are refused
+  std::chrono::seconds access_token_ttl{15 * 60};
 };
 
 // Resolved listen address.

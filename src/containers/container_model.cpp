@@ -162,6 +162,11 @@ bool ContainerModel::matches(const Entry& entry, const ContainerFilter& filter) 
     });
     if (!any) return false;
   }
+  if (filter.teams) {
+    const auto owner = std::find_if(entry.labels.begin(), entry.labels.end(),
+                                    [](const auto& label) { return label.first == "io.dokkerr.team"; });
+    if (owner == entry.labels.end() || !filter.teams->contains(owner->second)) return false;
+  }
   if (!filter.ids.empty()) {
     const bool any = std::any_of(filter.ids.begin(), filter.ids.end(),
                                  [&](const auto& want) { return entry.id.starts_with(want); });
@@ -251,6 +256,16 @@ std::optional<std::string> ContainerModel::resolve(std::string_view reference) c
     }
   }
   return found;
+}
+
+std::optional<std::string> ContainerModel::label(std::string_view id, std::string_view key) const {
+  const std::lock_guard lock(mutex_);
+  const auto entry = entries_.find(std::string(id));
+  if (entry == entries_.end()) return std::nullopt;
+  for (const auto& [k, v] : entry->second.labels) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
 }
 
 }  // namespace dokkerr::containers

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +26,8 @@ struct ContainerFilter {
   std::vector<std::string> labels;   // "key" or "key=value"
   std::vector<std::string> images;   // Image or ImageID
   std::vector<std::string> ids;      // id prefixes
+  // Tenancy: only containers whose io.dokkerr.team label is one of these (nullopt: all).
+  std::optional<std::set<std::string, std::less<>>> teams;
 };
 
 struct ContainerCounts {
@@ -58,6 +61,8 @@ class ContainerModel {
   [[nodiscard]] std::size_t size() const;
   // Resolves an id, unique id prefix or name to the full id; nullopt when unknown or ambiguous.
   [[nodiscard]] std::optional<std::string> resolve(std::string_view reference) const;
+  // A label of a known container; nullopt when the container or the label is unknown.
+  [[nodiscard]] std::optional<std::string> label(std::string_view id, std::string_view key) const;
 
  private:
   struct Entry {

@@ -1,7 +1,10 @@
+#include "containers/access.hpp"
 #include "containers/container_service.hpp"
 #include "containers/routes.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/permissions.hpp"
+#include "policy/policy.hpp"
 
 namespace dokkerr::containers {
 namespace {
@@ -39,6 +42,14 @@ LogOptions log_options_from(const http::QueryParams& query) {
   return options;
 }
 
+asio::awaitable<void> check_exec_policy(Access& access, const Principal& caller,
+                                        const Resolved& target, const ExecRequest& request) {
+  if (!request.privileged) co_return;
+  policy::Policy rules;
+    if (!target.team.empty()) rules = co_await access.policy_of(target.team);
+  policy::check_exec(true, rules, caller.is_admin);
+}
+
 ExecRequest exec_from_query(const http::QueryParams& query) {
   ExecRequest request;
   request.cmd = query.all("cmd");
@@ -47,48 +58,62 @@ ExecRequest exec_from_query(const http::QueryParams& query) {
   request.env = query.all("env");
   request.working_dir = query.get("workdir").value_or("");
   request.user = query.get("user").value_or("");
+  request.privileged = query.flag("privileged");
   return request;
 }
 
 }  // namespace
 
-void add_container_routes(http::Router& router, ContainerService& service) {
-  auto action = [&service](ContainerAction kind) {
-    return [&service, kind](RequestContext& c) -> asio::awaitable<Reply> {
-      co_await service.act(c.param("env"), c.param("id"), kind, c.query);
+void add_container_routes(http::Router& router, ContainerService& service, Access& access) {
+  // Every route below addresses one container through resolve(): the caller must hold the
+  // permission in the team that owns it, else the answer is the engine's own 404.
+  auto owned = [&access](RequestContext& c, std::string_view permission) {
+    return access.resolve(c.caller(), c.param("env"), ResourceKind::container, c.param("id"),
+                          permission);
+  };
+  auto action = [&service, owned](ContainerAction kind) {
+    return [&service, owned, kind](RequestContext& c) -> asio::awaitable<Reply> {
+      const auto target = co_await owned(c, perm::containers_operate);
+      co_await service.act(c.param("env"), target.id, kind, c.query);
       co_return no_content();
     };
   };
 
   // GET
-  router.add(Verb::get, path(""), [&service](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
     const auto limit = static_cast<std::size_t>(c.query.integer("limit", 1000, 1, 1000));
-    co_return ok_json(co_await service.list(c.param("env"), filter_from(c.query), limit,
+    auto filter = filter_from(c.query);
+    filter.teams = access.visible_teams(c.caller(), c.param("env"), perm::containers_read);
+    co_return ok_json(co_await service.list(c.param("env"), std::move(filter), limit,
                                             c.query.get("cursor").value_or("")));
-  });
-  router.add(Verb::get, path("/{id}"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.inspect(c.param("env"), c.param("id")));
-  });
-  router.add(Verb::get, path("/{id}/logs"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
+  }, needs(perm::containers_read));
+  router.add(Verb::get, path("/{id}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::containers_read);
+    co_return ok_json(co_await service.inspect(c.param("env"), target.id));
+  }, needs(perm::containers_read));
+  router.add(Verb::get, path("/{id}/logs"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::containers_logs);
     auto options = log_options_from(c.query);
     if (c.is_websocket_upgrade()) {
-      co_return co_await service.logs_socket(c.param("env"), c.param("id"), std::move(options));
+      co_return co_await service.logs_socket(c.param("env"), target.id, std::move(options));
     }
     if (c.query.flag("follow")) {
-      co_return co_await service.follow_logs(c.param("env"), c.param("id"), std::move(options));
+      co_return co_await service.follow_logs(c.param("env"), target.id, std::move(options));
     }
-    co_return ok_json(co_await service.logs(c.param("env"), c.param("id"), std::move(options)));
-  });
-  router.add(Verb::get, path("/{id}/stats"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok_json(co_await service.logs(c.param("env"), target.id, std::move(options)));
+  }, needs(perm::containers_logs));
+  router.add(Verb::get, path("/{id}/stats"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::containers_read);
     if (c.is_websocket_upgrade()) {
-      co_return co_await service.stats_socket(c.param("env"), c.param("id"));
+      co_return co_await service.stats_socket(c.param("env"), target.id);
     }
-    co_return ok_json(co_await service.stats(c.param("env"), c.param("id")));
-  });
-  router.add(Verb::get, path("/{id}/top"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.top(c.param("env"), c.param("id"), c.query.get("ps_args").value_or("")));
-  });
-  router.add(Verb::get, path("/{id}/exec"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok_json(co_await service.stats(c.param("env"), target.id));
+  }, needs(perm::containers_read));
+  router.add(Verb::get, path("/{id}/top"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::containers_read);
+    co_return ok_json(co_await service.top(c.param("env"), target.id, c.query.get("ps_args").value_or("")));
+  }, needs(perm::containers_read));
+  router.add(Verb::get, path("/{id}/exec"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
     std::optional<std::pair<int, int>> size;
     if (c.query.has("cols") || c.query.has("rows")) {
       size = std::pair{static_cast<int>(c.query.integer("cols", 80, 1, 1000)),
@@ -98,47 +123,73 @@ void add_container_routes(http::Router& router, ContainerService& service) {
       throw Error(ErrorKind::upgrade_required, "websocket_required",
                   "Interactive exec speaks WebSocket; use POST for a captured run.");
     }
-    co_return co_await service.exec_socket(c.param("env"), c.param("id"), exec_from_query(c.query), size);
-  });
+    const auto target = co_await owned(c, perm::containers_exec);
+    auto request = exec_from_query(c.query);
+    co_await check_exec_policy(access, c.caller(), target, request);
+    co_return co_await service.exec_socket(c.param("env"), target.id, std::move(request), size);
+  }, needs(perm::containers_exec));
 
   // POST
-  router.add(Verb::post, path(""), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return created_json(co_await service.create(c.param("env"), c.query.get("name"),
-                                                   json::parse_object(c.request.body())));
-  });
-  router.add(Verb::post, path("/{id}/start"), action(ContainerAction::start));
-  router.add(Verb::post, path("/{id}/stop"), action(ContainerAction::stop));
-  router.add(Verb::post, path("/{id}/restart"), action(ContainerAction::restart));
-  router.add(Verb::post, path("/{id}/kill"), action(ContainerAction::kill));
-  router.add(Verb::post, path("/{id}/pause"), action(ContainerAction::pause));
-  router.add(Verb::post, path("/{id}/unpause"), action(ContainerAction::unpause));
-  router.add(Verb::post, path("/{id}/rename"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto& caller = c.caller();
+    const auto env = c.param("env");
+    const auto team = access.creation_team(caller, env, c.query.get("team"), perm::containers_create);
+    policy::Policy rules;
+    if (!team.empty()) rules = co_await access.policy_of(team);
+    policy::CreateContext context;
+    context.is_admin = caller.is_admin;
+    context.team_id = team;
+    context.container_team = [&access, env](std::string_view ref) { return access.container_team(env, ref); };
+    // The engine gets the body rebuilt from what the policy parsed, never the client's bytes.
+    const auto body = policy::check_container_create(c.request.body(), rules, context);
+    auto created = co_await service.create(env, c.query.get("name"), json::parse_object(body));
+    if (!team.empty()) {
+      const auto id = json::parse_object(created).at("Id").as_string();
+      co_await access.record_owner(env, ResourceKind::container, std::string(id), team);
+    }
+    co_return created_json(std::move(created));
+  }, needs(perm::containers_create));
+  router.add(Verb::post, path("/{id}/start"), action(ContainerAction::start), needs(perm::containers_operate));
+  router.add(Verb::post, path("/{id}/stop"), action(ContainerAction::stop), needs(perm::containers_operate));
+  router.add(Verb::post, path("/{id}/restart"), action(ContainerAction::restart), needs(perm::containers_operate));
+  router.add(Verb::post, path("/{id}/kill"), action(ContainerAction::kill), needs(perm::containers_operate));
+  router.add(Verb::post, path("/{id}/pause"), action(ContainerAction::pause), needs(perm::containers_operate));
+  router.add(Verb::post, path("/{id}/unpause"), action(ContainerAction::unpause), needs(perm::containers_operate));
+  router.add(Verb::post, path("/{id}/rename"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     auto name = c.query.get("name");
     if (!name) throw Error::invalid("invalid_parameter", "Query parameter 'name' is required.");
-    co_await service.rename(c.param("env"), c.param("id"), std::move(*name));
+    const auto target = co_await owned(c, perm::containers_update);
+    co_await service.rename(c.param("env"), target.id, std::move(*name));
     co_return no_content();
-  });
-  router.add(Verb::post, path("/{id}/update"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.update(c.param("env"), c.param("id"),
-                                              json::parse_object(c.request.body())));
-  });
-  router.add(Verb::post, path("/{id}/wait"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.wait(c.param("env"), c.param("id"),
+  }, needs(perm::containers_update));
+  router.add(Verb::post, path("/{id}/update"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::containers_update);
+    policy::Policy rules;
+    if (!target.team.empty()) rules = co_await access.policy_of(target.team);
+    const auto body = policy::check_container_update(c.request.body(), rules, c.caller().is_admin);
+    co_return ok_json(co_await service.update(c.param("env"), target.id, json::parse_object(body)));
+  }, needs(perm::containers_update));
+  router.add(Verb::post, path("/{id}/wait"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::containers_read);
+    co_return ok_json(co_await service.wait(c.param("env"), target.id,
                                             c.query.get("condition").value_or("not-running")));
-  });
-  router.add(Verb::post, path("/{id}/exec"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
+  }, needs(perm::containers_read));
+  router.add(Verb::post, path("/{id}/exec"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto timeout = std::chrono::seconds(c.query.integer("timeout", 60, 1, 3600));
-    co_return ok_json(co_await service.exec(c.param("env"), c.param("id"),
-                                            parse_exec_request(json::parse_object(c.request.body())),
-                                            timeout));
-  });
+    const auto target = co_await owned(c, perm::containers_exec);
+    auto request = parse_exec_request(json::parse_object(c.request.body()));
+    co_await check_exec_policy(access, c.caller(), target, request);
+    co_return ok_json(co_await service.exec(c.param("env"), target.id, std::move(request), timeout));
+  }, needs(perm::containers_exec));
 
   // DELETE
-  router.add(Verb::delete_, path("/{id}"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await service.remove(c.param("env"), c.param("id"), c.query.flag("force"),
+  router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::containers_delete);
+    co_await service.remove(c.param("env"), target.id, c.query.flag("force"),
                             c.query.flag("volumes") || c.query.flag("v"));
+    co_await access.forget(c.param("env"), ResourceKind::container, target.id);
     co_return no_content();
-  });
+  }, needs(perm::containers_delete));
 }
 
 }  // namespace dokkerr::containers

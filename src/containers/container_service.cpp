@@ -109,6 +109,7 @@ asio::awaitable<std::string> create_exec(Engine& engine, const std::string& ref,
   if (!request.env.empty()) body["Env"] = to_array(request.env);
   if (!request.working_dir.empty()) body["WorkingDir"] = request.working_dir;
   if (!request.user.empty()) body["User"] = request.user;
+  if (request.privileged) body["Privileged"] = true;
   auto created = co_await call_json(engine, docker::Verb::post, container_path(ref) + "/exec",
                                     "container", boost::json::serialize(body));
   if (!created.is_object() || !created.as_object().if_contains("Id") ||
@@ -141,7 +142,8 @@ asio::awaitable<std::optional<std::int64_t>> exec_exit_code(Engine& engine, cons
 }  // namespace
 
 ExecRequest parse_exec_request(const boost::json::object& body) {
-  static constexpr std::string_view known[] = {"Cmd", "Env", "WorkingDir", "User", "Tty"};
+  static constexpr std::string_view known[] = {"Cmd", "Env", "WorkingDir", "User", "Tty",
+                                               "Privileged"};
   for (const auto& field : body) {
     if (std::find(std::begin(known), std::end(known), field.key()) == std::end(known)) {
       throw Error::invalid("invalid_body", "Unknown field '" + std::string(field.key()) + "'.");
@@ -156,6 +158,7 @@ ExecRequest parse_exec_request(const boost::json::object& body) {
   request.working_dir = json::optional_string(body, "WorkingDir").value_or("");
   request.user = json::optional_string(body, "User").value_or("");
   request.tty = json::optional_bool(body, "Tty").value_or(false);
+  request.privileged = json::optional_bool(body, "Privileged").value_or(false);
   return request;
 }
 

@@ -28,6 +28,7 @@ struct ExecRequest {
   std::vector<std::string> env;
   std::string working_dir, user;
   bool tty = false;
+  bool privileged = false;  // refused by the security policy for non-admins
 };
 
 // Parses {"Cmd":[...],"Env":[...],"WorkingDir","User","Tty"}; rejects unknown fields.

@@ -1,5 +1,6 @@
 #include "containers/environment_service.hpp"
 #include "containers/routes.hpp"
+#include "core/permissions.hpp"
 #include "core/json.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -19,31 +20,39 @@ void add_environment_routes(http::Router& router, EnvironmentService& service) {
   const std::string item = std::string(base) + "/{env}";
 
   // GET
-  router.add(Verb::get, base, [&service](RequestContext&) -> asio::awaitable<Reply> {
-    boost::json::object document{{"items", service.describe_all()}, {"next_cursor", nullptr}};
+  router.add(Verb::get, base, [&service](RequestContext& c) -> asio::awaitable<Reply> {
+    // Only environments granted to one of the caller's teams (admins: all).
+    boost::json::array visible;
+    for (auto& environment : service.describe_all()) {
+      const auto* id = environment.as_object().if_contains("id");
+      if (id != nullptr && id->is_string() && c.caller().sees_environment(id->as_string())) {
+        visible.push_back(std::move(environment));
+      }
+    }
+    boost::json::object document{{"items", std::move(visible)}, {"next_cursor", nullptr}};
     co_return ok_json(boost::json::serialize(document));
-  });
+  }, needs(http::access::kAuthenticated));
   router.add(Verb::get, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(boost::json::serialize(service.describe(c.param("env"))));
-  });
+  }, needs(http::access::kAuthenticated));
 
   // POST
   router.add(Verb::post, base, [&service](RequestContext& c) -> asio::awaitable<Reply> {
     auto input = parse_environment_input(json::parse_object(c.request.body()));
     co_return created_json(boost::json::serialize(co_await service.create(std::move(input))));
-  });
+  }, needs(perm::environments_manage));
 
   // PATCH
   router.add(Verb::patch, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
     auto input = parse_environment_input(json::parse_object(c.request.body()));
     co_return ok_json(boost::json::serialize(co_await service.update(c.param("env"), std::move(input))));
-  });
+  }, needs(perm::environments_manage));
 
   // DELETE
   router.add(Verb::delete_, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_await service.remove(c.param("env"));
     co_return no_content();
-  });
+  }, needs(perm::environments_manage));
 }
 
 }  // namespace dokkerr::containers

@@ -1,5 +1,6 @@
 #include "containers/image_service.hpp"
 #include "containers/routes.hpp"
+#include "core/permissions.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 
@@ -18,50 +19,53 @@ std::string path(std::string_view suffix) {
 }  // namespace
 
 void add_image_routes(http::Router& router, ImageService& service, std::size_t max_upload_bytes) {
-  const http::RouteOptions upload{max_upload_bytes};
+  const auto upload = [max_upload_bytes](http::RouteOptions options) {
+    options.max_body_bytes = max_upload_bytes;
+    return options;
+  };
 
   // GET
   router.add(Verb::get, path(""), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.list(c.param("env"), c.query.flag("all"), c.query.flag("dangling"),
                                             c.query.get("reference")));
-  });
+  }, needs(perm::images_read));
   router.add(Verb::get, path("/{ref}"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.inspect(c.param("env"), c.param("ref")));
-  });
+  }, needs(perm::images_read));
   router.add(Verb::get, path("/{ref}/history"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.history(c.param("env"), c.param("ref")));
-  });
+  }, needs(perm::images_read));
   router.add(Verb::get, path("/{ref}/export"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return co_await service.export_image(c.param("env"), c.param("ref"));
-  });
+  }, needs(perm::images_read));
 
   // POST
   router.add(Verb::post, path("/pull"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return co_await service.pull(c.param("env"), parse_pull_request(json::parse_object(c.request.body())));
-  });
+  }, needs(perm::images_pull));
   router.add(Verb::post, path("/{ref}/tag"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     auto repo = c.query.get("repo");
     if (!repo) throw Error::invalid("invalid_parameter", "Query parameter 'repo' is required.");
     co_await service.tag(c.param("env"), c.param("ref"), *repo, c.query.get("tag").value_or(""));
     co_return created_json("{}");
-  });
+  }, needs(perm::images_manage));
   router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.prune(c.param("env"), c.query.get("filters")));
-  });
+  }, needs(perm::system_prune));
   router.add(Verb::post, path("/load"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.load(c.param("env"), std::move(c.request.body())));
-  }, upload);
+  }, upload(needs(perm::images_manage)));
   router.add(Verb::post, path("/import"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return created_json(co_await service.import_rootfs(c.param("env"), std::move(c.request.body()),
                                                           c.query.get("repo").value_or(""),
                                                           c.query.get("tag").value_or("")));
-  }, upload);
+  }, upload(needs(perm::images_manage)));
 
   // DELETE
   router.add(Verb::delete_, path("/{ref}"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.remove(c.param("env"), c.param("ref"), c.query.flag("force"),
                                               c.query.flag("noprune")));
-  });
+  }, needs(perm::images_manage));
 }
 
 }  // namespace dokkerr::containers

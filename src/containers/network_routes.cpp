@@ -1,5 +1,8 @@
 #include "containers/network_service.hpp"
+#include "containers/access.hpp"
 #include "containers/routes.hpp"
+#include "core/permissions.hpp"
+#include "policy/policy.hpp"
 #include "core/json.hpp"
 
 namespace dokkerr::containers {
@@ -16,36 +19,66 @@ std::string path(std::string_view suffix) {
 
 }  // namespace
 
-void add_network_routes(http::Router& router, NetworkService& service) {
+void add_network_routes(http::Router& router, NetworkService& service, Access& access) {
+  auto owned = [&access](RequestContext& c, std::string_view permission) {
+    return access.resolve(c.caller(), c.param("env"), ResourceKind::network, c.param("id"), permission);
+  };
+  // Connecting joins a container to a network: both must be the caller's.
+  auto connect = [&service, &access, owned](bool disconnect) {
+    return [&service, &access, owned, disconnect](RequestContext& c) -> asio::awaitable<Reply> {
+      auto body = json::parse_object(c.request.body());
+      const auto network = co_await owned(c, perm::networks_create);
+      if (!c.caller().is_admin) {
+        const auto container = json::required_string(body, "Container");
+        const auto target = co_await access.resolve(c.caller(), c.param("env"), ResourceKind::container,
+                                                    container, perm::containers_update);
+        body["Container"] = target.id;
+      }
+      co_await service.connect(c.param("env"), network.id, std::move(body), disconnect);
+      co_return no_content();
+    };
+  };
+
   // GET
-  router.add(Verb::get, path(""), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.list(c.param("env"), c.query.get("filters")));
-  });
-  router.add(Verb::get, path("/{id}"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.inspect(c.param("env"), c.param("id")));
-  });
+  router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
+    auto document = co_await service.list(c.param("env"), c.query.get("filters"));
+    co_return ok_json(co_await access.filter_list(
+        c.param("env"), ResourceKind::network, std::move(document),
+        access.visible_teams(c.caller(), c.param("env"), perm::networks_read)));
+  }, needs(perm::networks_read));
+  router.add(Verb::get, path("/{id}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::networks_read);
+    co_return ok_json(co_await service.inspect(c.param("env"), target.id));
+  }, needs(perm::networks_read));
 
   // POST
-  router.add(Verb::post, path(""), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return created_json(co_await service.create(c.param("env"), json::parse_object(c.request.body())));
-  });
-  router.add(Verb::post, path("/{id}/connect"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await service.connect(c.param("env"), c.param("id"), json::parse_object(c.request.body()), false);
-    co_return no_content();
-  });
-  router.add(Verb::post, path("/{id}/disconnect"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await service.connect(c.param("env"), c.param("id"), json::parse_object(c.request.body()), true);
-    co_return no_content();
-  });
+  router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto& caller = c.caller();
+    const auto env = c.param("env");
+    const auto team = access.creation_team(caller, env, c.query.get("team"), perm::networks_create);
+    policy::Policy rules;
+    if (!team.empty()) rules = co_await access.policy_of(team);
+    const auto body = policy::check_network_create(c.request.body(), rules, caller.is_admin, team);
+    auto created = co_await service.create(env, json::parse_object(body));
+    if (!team.empty()) {
+      const auto id = json::parse_object(created).at("Id").as_string();
+      co_await access.record_owner(env, ResourceKind::network, std::string(id), team);
+    }
+    co_return created_json(std::move(created));
+  }, needs(perm::networks_create));
+  router.add(Verb::post, path("/{id}/connect"), connect(false), needs(perm::networks_create));
+  router.add(Verb::post, path("/{id}/disconnect"), connect(true), needs(perm::networks_create));
   router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.prune(c.param("env"), c.query.get("filters")));
-  });
+  }, needs(perm::system_prune));
 
   // DELETE
-  router.add(Verb::delete_, path("/{id}"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await service.remove(c.param("env"), c.param("id"));
+  router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::networks_delete);
+    co_await service.remove(c.param("env"), target.id);
+    co_await access.forget(c.param("env"), ResourceKind::network, target.id);
     co_return no_content();
-  });
+  }, needs(perm::networks_delete));
 }
 
 }  // namespace dokkerr::containers

@@ -12,13 +12,17 @@ class ImageService;
 class NetworkService;
 class VolumeService;
 class SystemService;
+class Access;
 
 void add_environment_routes(http::Router& router, EnvironmentService& service);
-void add_container_routes(http::Router& router, ContainerService& service);
+void add_container_routes(http::Router& router, ContainerService& service, Access& access);
 void add_image_routes(http::Router& router, ImageService& service, std::size_t max_upload_bytes);
-void add_network_routes(http::Router& router, NetworkService& service);
-void add_volume_routes(http::Router& router, VolumeService& service);
-void add_system_routes(http::Router& router, SystemService& service);
+void add_network_routes(http::Router& router, NetworkService& service, Access& access);
+void add_volume_routes(http::Router& router, VolumeService& service, Access& access);
+void add_system_routes(http::Router& router, SystemService& service, Access& access);
+
+// The access rule of a route.
+http::RouteOptions needs(std::string_view permission);
 
 // Shorthands for handlers.
 http::Response ok_json(std::string body);

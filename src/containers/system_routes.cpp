@@ -1,7 +1,11 @@
+#include "containers/access.hpp"
 #include "containers/network_service.hpp"
 #include "containers/routes.hpp"
-
 #include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/permissions.hpp"
+
+#include <boost/json/serialize.hpp>
 
 namespace dokkerr::containers {
 namespace {
@@ -17,23 +21,41 @@ std::string path(std::string_view suffix) {
 
 }  // namespace
 
-void add_system_routes(http::Router& router, SystemService& service) {
+void add_system_routes(http::Router& router, SystemService& service, Access& access) {
   router.add(Verb::get, path("/system/info"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.info(c.param("env")));
-  });
+  }, needs(perm::system_read));
   router.add(Verb::get, path("/system/version"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.version(c.param("env")));
-  });
+  }, needs(perm::system_read));
+  // Disk usage lists every tenant's containers, images and volumes: platform admins only.
   router.add(Verb::get, path("/system/df"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.disk_usage(c.param("env")));
-  });
-  router.add(Verb::get, path("/events"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
+  }, needs(perm::environments_manage));
+  router.add(Verb::get, path("/events"), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
     if (!c.is_websocket_upgrade()) {
       throw Error(ErrorKind::upgrade_required, "websocket_required", "Events are served over WebSocket.");
     }
-    co_return co_await service.events_socket(c.param("env"), c.query.get("filters"), c.query.all("type"),
+    auto filters = c.query.get("filters");
+    auto types = c.query.all("type");
+    if (const auto teams = access.visible_teams(c.caller(), c.param("env"), perm::events_read)) {
+      // Non-admins see the events of their team's containers only: the engine ANDs label
+      // filters, and only objects carrying our team label match this one.
+      const auto team = access.creation_team(c.caller(), c.param("env"), c.query.get("team"),
+                                             perm::events_read);
+      auto merged = filters ? json::parse_object(*filters) : boost::json::object{};
+      auto& labels = merged["label"];
+      if (!labels.is_array()) labels = boost::json::array{};
+      labels.as_array().emplace_back(std::string(kTeamLabel) + "=" + team);
+      filters = boost::json::serialize(merged);
+    }
+    co_return co_await service.events_socket(c.param("env"), std::move(filters), std::move(types),
                                              c.query.all("event"), c.query.get("since"));
-  });
+  }, needs(perm::events_read));
+}
+
+http::RouteOptions needs(std::string_view permission) {
+  return http::RouteOptions{std::string(permission), std::nullopt};
 }
 
 http::Response ok_json(std::string body) { return http::json_response(http::Status::ok, std::move(body)); }

@@ -1,5 +1,8 @@
 #include "containers/network_service.hpp"
+#include "containers/access.hpp"
 #include "containers/routes.hpp"
+#include "core/permissions.hpp"
+#include "policy/policy.hpp"
 #include "core/json.hpp"
 
 namespace dokkerr::containers {
@@ -16,29 +19,50 @@ std::string path(std::string_view suffix) {
 
 }  // namespace
 
-void add_volume_routes(http::Router& router, VolumeService& service) {
+void add_volume_routes(http::Router& router, VolumeService& service, Access& access) {
+  auto owned = [&access](RequestContext& c, std::string_view permission) {
+    return access.resolve(c.caller(), c.param("env"), ResourceKind::volume, c.param("name"), permission);
+  };
+
   // GET
-  router.add(Verb::get, path(""), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.list(c.param("env"), c.query.get("filters")));
-  });
-  router.add(Verb::get, path("/{name}"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.inspect(c.param("env"), c.param("name")));
-  });
+  router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
+    auto document = co_await service.list(c.param("env"), c.query.get("filters"));
+    co_return ok_json(co_await access.filter_list(
+        c.param("env"), ResourceKind::volume, std::move(document),
+        access.visible_teams(c.caller(), c.param("env"), perm::volumes_read)));
+  }, needs(perm::volumes_read));
+  router.add(Verb::get, path("/{name}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::volumes_read);
+    co_return ok_json(co_await service.inspect(c.param("env"), target.id));
+  }, needs(perm::volumes_read));
 
   // POST
-  router.add(Verb::post, path(""), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return created_json(
-        co_await service.create(c.param("env"), json::parse_object(c.request.body(), true)));
-  });
+  router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto& caller = c.caller();
+    const auto env = c.param("env");
+    const auto team = access.creation_team(caller, env, c.query.get("team"), perm::volumes_create);
+    policy::Policy rules;
+    if (!team.empty()) rules = co_await access.policy_of(team);
+    const auto raw = c.request.body().empty() ? std::string("{}") : c.request.body();
+    const auto body = policy::check_volume_create(raw, rules, caller.is_admin, team);
+    auto created = co_await service.create(env, json::parse_object(body, true));
+    if (!team.empty()) {
+      const auto name = json::parse_object(created).at("Name").as_string();
+      co_await access.record_owner(env, ResourceKind::volume, std::string(name), team);
+    }
+    co_return created_json(std::move(created));
+  }, needs(perm::volumes_create));
   router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.prune(c.param("env"), c.query.get("filters")));
-  });
+  }, needs(perm::system_prune));
 
   // DELETE
-  router.add(Verb::delete_, path("/{name}"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await service.remove(c.param("env"), c.param("name"), c.query.flag("force"));
+  router.add(Verb::delete_, path("/{name}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto target = co_await owned(c, perm::volumes_delete);
+    co_await service.remove(c.param("env"), target.id, c.query.flag("force"));
+    co_await access.forget(c.param("env"), ResourceKind::volume, target.id);
     co_return no_content();
-  });
+  }, needs(perm::volumes_delete));
 }
 
 }  // namespace dokkerr::containers

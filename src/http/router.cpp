@@ -5,6 +5,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <charconv>
+#include <stdexcept>
 
 namespace dokkerr::http {
 namespace {
@@ -41,6 +42,9 @@ int hex_value(char c) {
 }  // namespace
 
 void Router::add(Verb verb, std::string pattern, Handler handler, RouteOptions options) {
+  if (options.permission.empty()) {
+    throw std::logic_error("route " + pattern + " declares no permission");
+  }
   routes_.push_back(Route{verb, std::move(pattern), std::move(handler), options});
 }
 
@@ -191,6 +195,13 @@ const std::string& RequestContext::param(std::string_view name) const {
     }
   }
   throw Error::internal_error("route parameter missing: " + std::string(name));
+}
+
+const Principal& RequestContext::caller() const {
+  if (!principal) {
+    throw Error(ErrorKind::unauthorized, "authentication_required", "Sign in to use this route.");
+  }
+  return *principal;
 }
 
 bool RequestContext::is_websocket_upgrade() const {

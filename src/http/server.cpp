@@ -516,6 +516,42 @@ asio::awaitable<void> Connection::run() {
       access_log(nullptr, method, target, 413, start, request_id);
       break;
     }
+    // Query and caller are settled from the headers alone, so a request that will be refused
+    // never gets to send its body.
+    const auto query_start = target.find('?');
+    QueryParams query;
+    std::shared_ptr<const Principal> principal;
+    std::optional<Error> early_failure;
+    try {
+      if (query_start != std::string::npos) {
+        query = parse_query(std::string_view(target).substr(query_start + 1));
+      }
+      if (match.route != nullptr && server_->router.guard()) {
+        const auto header = [&head](auto field) {
+          const auto value = head[field];
+          return std::string_view(value.data(), value.size());
+        };
+        const GuardRequest guard_request{*match.route,
+                                         header(bhttp::field::authorization),
+                                         header("X-API-Key"),
+                                         header(bhttp::field::user_agent),
+                                         websocket::is_upgrade(head),
+                                         query,
+                                         match.params,
+                                         remote_address_,
+                                         request_id};
+        principal = co_await server_->router.guard()(guard_request);
+      }
+    } catch (const Error& error) {
+      early_failure = error;
+    } catch (const std::exception& error) {
+      early_failure = Error::internal_error(error.what());
+    }
+    if (early_failure) {
+      co_await write_problem_and_close(*early_failure, request_id);
+      access_log(nullptr, method, target, http_status(early_failure->kind()), start, request_id);
+      break;
+    }
     if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
       Response go_on{Status::continue_, 11};
       co_await write_response(go_on);
@@ -546,6 +582,7 @@ asio::awaitable<void> Connection::run() {
 
     std::optional<Reply> reply;
     std::optional<Error> failure;
+    std::optional<RequestContext> context;
     try {
       if (match.route == nullptr) {
         if (match.path_known) {
@@ -554,16 +591,32 @@ asio::awaitable<void> Connection::run() {
         }
         throw not_found_route();
       }
-      const auto query_start = target.find('?');
-      RequestContext context{
-          request, request_id, remote_address_, std::move(match.params),
-          query_start == std::string::npos ? QueryParams{}
-                                           : parse_query(std::string_view(target).substr(query_start + 1))};
-      reply = co_await match.route->handler(context);
+      context.emplace(RequestContext{request, request_id, remote_address_, std::move(match.params),
+                                     std::move(query), std::move(principal)});
+      reply = co_await match.route->handler(*context);
     } catch (const Error& error) {
       failure = error;
     } catch (const std::exception& error) {
       failure = Error::internal_error(error.what());
+    }
+    if (context && server_->router.observer()) {
+      unsigned status = failure ? http_status(failure->kind()) : 200;
+      if (!failure) {
+        if (const auto* done = std::get_if<Response>(&*reply)) status = done->result_int();
+        if (const auto* streaming = std::get_if<StreamingReply>(&*reply)) {
+          status = static_cast<unsigned>(streaming->status);
+        }
+        if (std::holds_alternative<WebSocketReply>(*reply)) status = 101;
+      }
+      try {
+        co_await server_->router.observer()(*context, *match.route, status,
+                                            failure ? &*failure : nullptr);
+      } catch (const std::exception& error) {
+        // The request's effect already happened; an observer failure must not turn it into an
+        // error for the client, but it must be seen.
+        server_->logger.error("request observer failed",
+                              {{"request_id", request_id}, {"error", error.what()}});
+      }
     }
     if (failure) {
       if (!failure->internal().empty() || failure->kind() == ErrorKind::internal) {

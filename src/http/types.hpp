@@ -5,7 +5,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "core/principal.hpp"
+
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,10 +49,13 @@ struct RequestContext {
   std::string remote_address;
   std::vector<std::pair<std::string, std::string>> path_params;  // percent-decoded
   QueryParams query;
+  std::shared_ptr<const Principal> principal;  // null only on public routes
 
   // The value of a {name} segment of the matched route (always present for a matched route).
   [[nodiscard]] const std::string& param(std::string_view name) const;
   [[nodiscard]] bool is_websocket_upgrade() const;
+  // The caller; throws Error unauthorized when the route is public (a programming error).
+  [[nodiscard]] const Principal& caller() const;
 };
 
 // The body of a chunked response, written piece by piece.

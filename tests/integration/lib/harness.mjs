@@ -629,6 +629,9 @@ process.on('exit', () => {
 });
 
 const LISTEN_RE = /Dokkerr listening on http:\/\/(127\.0\.0\.1):(\d+)/;
+const SETUP_RE = /Dokkerr setup token: (\S+)/;
+export const ADMIN_USER = 'admin';
+export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 class DokkerrServer {
   constructor(child, dataDir, db, port) {
@@ -651,16 +654,58 @@ class DokkerrServer {
     return this.child.stderrText();
   }
 
+  // Requests carry the bootstrap admin's access token unless opts.token says otherwise
+  // (a string: that token; null or false: no credentials) or the headers bring their own.
+  withAuth(opts = {}) {
+    const headers = { ...(opts.headers || {}) };
+    const own = Object.keys(headers).some((k) => ['authorization', 'x-api-key'].includes(k.toLowerCase()));
+    const token = opts.token === undefined ? this.token : opts.token;
+    if (!own && token) headers.Authorization = `Bearer ${token}`;
+    return { ...opts, headers };
+  }
+
   api(method, urlPath, opts) {
-    return request(this.target, method, urlPath, opts);
+    return request(this.target, method, urlPath, this.withAuth(opts));
   }
 
   stream(method, urlPath, opts) {
-    return requestStream(this.target, method, urlPath, opts);
+    return requestStream(this.target, method, urlPath, this.withAuth(opts));
   }
 
-  ws(urlPath, opts) {
-    return openWebSocket(`ws://127.0.0.1:${this.port}${urlPath}`, opts);
+  // WebSockets authenticate with a one-time ticket fetched with the same credentials.
+  async ws(urlPath, opts = {}) {
+    let target = urlPath;
+    const token = opts.token === undefined ? this.token : opts.token;
+    if (token) {
+      const res = await this.api('POST', '/api/v1/auth/ws-ticket', { token });
+      if (res.status !== 200) throw new Error(`ws-ticket: ${res.status} ${res.text}`);
+      target += `${target.includes('?') ? '&' : '?'}ticket=${encodeURIComponent(res.json.ticket)}`;
+    }
+    return openWebSocket(`ws://127.0.0.1:${this.port}${target}`, opts);
+  }
+
+  // Creates the first admin from the setup token printed at start and signs in as it.
+  async bootstrap() {
+    const m = SETUP_RE.exec(this.child.stdoutText());
+    if (!m) throw new Error(`no setup token printed; stdout: ${this.child.stdoutText().slice(0, 500)}`);
+    this.setupToken = m[1];
+    const setup = await request(this.target, 'POST', '/api/v1/setup', {
+      body: { setup_token: this.setupToken, username: ADMIN_USER, password: ADMIN_PASSWORD },
+    });
+    if (setup.status !== 201) throw new Error(`setup: ${setup.status} ${setup.text}`);
+    this.admin = setup.json;
+    const session = await this.login(ADMIN_USER, ADMIN_PASSWORD);
+    this.token = session.access_token;
+    this.refreshToken = session.refresh_token;
+  }
+
+  // Signs in; returns the token pair (throws unless 200).
+  async login(username, password, extra = {}) {
+    const res = await request(this.target, 'POST', '/api/v1/auth/login', {
+      body: { username, password, ...extra },
+    });
+    if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
+    return res.json;
   }
 
   // A raw TCP connection to the server (for protocol-level tests).
@@ -748,7 +793,7 @@ function spawnServer(args, env) {
 
 // Starts `dokkerr server` on 127.0.0.1:0 with a fresh data dir and database.
 // options: {dockerHost, args: [...extra flags], env: {...}, maxBodySize}
-export async function startServer({ dockerHost, args = [], env = {}, maxBodySize } = {}) {
+export async function startServer({ dockerHost, args = [], env = {}, maxBodySize, bootstrap = true } = {}) {
   if (!fs.existsSync(dokkerrBin())) throw new Error(`dokkerr binary not found at ${dokkerrBin()} (set DOKKERR_BIN)`);
   const host = dockerHost ?? process.env.DOKKERR_TEST_DOCKER_HOST ?? (await ensureEngine());
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-it-'));
@@ -776,7 +821,9 @@ export async function startServer({ dockerHost, args = [], env = {}, maxBodySize
       LISTEN_TIMEOUT_MS,
       'the "Dokkerr listening on" line',
     );
-    return new DokkerrServer(child, dataDir, db, port);
+    const server = new DokkerrServer(child, dataDir, db, port);
+    if (bootstrap) await server.bootstrap();
+    return server;
   } catch (err) {
     child.kill('SIGKILL');
     liveServers.delete(child);

@@ -14,11 +14,11 @@ Handler noop() {
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router.add(Verb::get, "/api/v1/environments/{env}/containers", noop());
-    router.add(Verb::post, "/api/v1/environments/{env}/containers", noop());
-    router.add(Verb::get, "/api/v1/environments/{env}/containers/{id}", noop());
-    router.add(Verb::post, "/api/v1/environments/{env}/containers/{id}/start", noop());
-    router.add(Verb::get, "/api/v1/environments/{env}/images/{ref}", noop());
+    router.add(Verb::get, "/api/v1/environments/{env}/containers", noop(), {"public", std::nullopt});
+    router.add(Verb::post, "/api/v1/environments/{env}/containers", noop(), {"public", std::nullopt});
+    router.add(Verb::get, "/api/v1/environments/{env}/containers/{id}", noop(), {"public", std::nullopt});
+    router.add(Verb::post, "/api/v1/environments/{env}/containers/{id}/start", noop(), {"public", std::nullopt});
+    router.add(Verb::get, "/api/v1/environments/{env}/images/{ref}", noop(), {"public", std::nullopt});
   }
   Router router;
 };

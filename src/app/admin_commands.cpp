@@ -1,0 +1,129 @@
+#include "app/admin_commands.hpp"
+
+#include "audit/audit_log.hpp"
+#include "auth/identity_service.hpp"
+#include "auth/identity_store.hpp"
+#include "auth/password.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "crypto/jwt.hpp"
+#include "store/database.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace dokkerr::app {
+namespace {
+
+std::unique_ptr<store::Database> open(const AdminOptions& options) {
+  const auto url = options.database_url.empty()
+                       ? "sqlite://" + (std::filesystem::absolute(options.data_dir) / "dokkerr.db").string()
+                       : options.database_url;
+  return store::open_database(url, std::filesystem::absolute(options.data_dir));
+}
+
+std::string read_password(const std::filesystem::path& file) {
+  std::ifstream in(file == "-" ? "/dev/stdin" : file.string(), std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  std::string password;
+  // One line; the newline that editors and `echo` add is not part of the password.
+  std::getline(in, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
+int create_user(const AdminOptions& options) {
+  auth::check_username(options.username);
+  const auto password = read_password(options.password_file);
+  auth::check_new_password(password);
+  auto db = open(options);
+  auth::IdentityStore store(*db);
+  auth::User user;
+  user.id = random_hex(16);
+  user.username = options.username;
+  user.password_hash = auth::hash_password(password, auth::Argon2Params{});
+  user.is_admin = options.make_admin;
+  user.created_at = user.updated_at = now_rfc3339();
+  store.insert_user(user);
+  std::cout << "created user " << user.username << " (" << user.id << ")"
+            << (user.is_admin ? " as platform admin" : "") << '\n';
+  return 0;
+}
+
+int verify_audit(const AdminOptions& options) {
+  auto db = open(options);
+  audit::AuditLog log(*db);
+  const auto report = options.anchor.empty() ? log.verify() : log.verify(std::string_view(options.anchor));
+  if (report.ok) {
+    std::cout << "audit log intact: " << report.entries << " entries, head " << log.head() << '\n';
+    return 0;
+  }
+  std::cout << "audit log BROKEN at seq "
+            << (report.first_bad_seq ? std::to_string(*report.first_bad_seq) : std::string("?")) << ": "
+            << report.problem << " (" << report.entries << " entries intact before it)\n";
+  return 1;
+}
+
+int rotate_jwt_key(const AdminOptions& options) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const auto algorithm =
+      options.jwt_algorithm == "eddsa" ? crypto::JwtAlgorithm::eddsa : crypto::JwtAlgorithm::hs256;
+  // Old keys keep verifying for a day: longer than any access token lives.
+  auto ring = crypto::JwtKeyRing::load_or_create(std::filesystem::absolute(options.data_dir) / "keys" / "jwt",
+                                                 algorithm, now, 24 * 3600);
+  ring.rotate(now);
+  std::cout << "new signing key " << ring.current_kid()
+            << "; restart or signal the servers sharing this data dir to pick it up\n";
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
+  auto* admin = app.add_subcommand("admin", "Offline maintenance on a data dir and database");
+  admin->require_subcommand(1);
+  auto common = [&options](CLI::App* command) {
+    command->add_option("--data-dir", options.data_dir, "The server's data directory")->required();
+    command->add_option("--database", options.database_url,
+                        "Database URL (default: the data dir's SQLite file)");
+  };
+  auto* create = admin->add_subcommand("create-user", "Create an account (works at any time)");
+  common(create);
+  create->add_option("--username", options.username, "Account name")->required();
+  create->add_option("--password-file", options.password_file,
+                     "File holding the password on its first line ('-' for stdin)")
+      ->required();
+  create->add_flag("--admin", options.make_admin, "Make the account a platform admin");
+  auto* verify = admin->add_subcommand("verify-audit", "Check the audit log's hash chain");
+  common(verify);
+  verify->add_option("--anchor", options.anchor, "A 'seq:hash' head recorded earlier");
+  auto* rotate = admin->add_subcommand("rotate-jwt-key", "Start signing with a new key");
+  rotate->add_option("--data-dir", options.data_dir, "The server's data directory")->required();
+  rotate->add_option("--jwt-algorithm", options.jwt_algorithm, "hs256 or eddsa")->capture_default_str();
+  return admin;
+}
+
+int run_admin(CLI::App& admin, const AdminOptions& options) {
+  try {
+    if (admin.got_subcommand("create-user")) return create_user(options);
+    if (admin.got_subcommand("verify-audit")) return verify_audit(options);
+    if (admin.got_subcommand("rotate-jwt-key")) return rotate_jwt_key(options);
+  } catch (const Error& error) {
+    std::cerr << "dokkerr admin: " << error.detail()
+              << (error.internal().empty() ? "" : " (" + error.internal() + ")") << '\n';
+    return error.kind() == ErrorKind::invalid || error.kind() == ErrorKind::conflict ? 2 : 1;
+  } catch (const std::exception& error) {
+    std::cerr << "dokkerr admin: " << error.what() << '\n';
+    return 1;
+  }
+  return 2;
+}
+
+}  // namespace dokkerr::app

@@ -1,0 +1,26 @@
+#pragma once
+// `dokkerr admin …`: offline maintenance on a data dir and database, without a running server.
+#include <filesystem>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace dokkerr::app {
+
+struct AdminOptions {
+  std::filesystem::path data_dir;
+  std::string database_url;
+  std::string username;
+  std::filesystem::path password_file;
+  bool make_admin = false;
+  std::string anchor;
+  std::string jwt_algorithm = "hs256";
+};
+
+// Adds the `admin` command and its subcommands; returns it.
+CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options);
+int run_admin(CLI::App& admin, const AdminOptions& options);
+
+}  // namespace dokkerr::app

@@ -1,0 +1,259 @@
+#include "auth/account_service.hpp"
+#include "auth/auth_service.hpp"
+#include "auth/identity_service.hpp"
+#include "auth/routes.hpp"
+#include "auth/session_service.hpp"
+#include "core/blocking_pool.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/permissions.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace dokkerr::auth {
+namespace {
+
+namespace asio = boost::asio;
+using http::access::kAuthenticated;
+using http::access::kPublic;
+using http::RequestContext;
+using http::Reply;
+using http::Verb;
+
+http::RouteOptions needs(std::string_view permission) {
+  return http::RouteOptions{std::string(permission), std::nullopt};
+}
+
+http::Response ok(std::string body) { return http::json_response(http::Status::ok, std::move(body)); }
+http::Response created(std::string body) {
+  return http::json_response(http::Status::created, std::move(body));
+}
+http::Response done() { return http::empty_response(http::Status::no_content); }
+
+ClientInfo client_of(const RequestContext& c) {
+  const auto agent = c.request[boost::beast::http::field::user_agent];
+  return ClientInfo{c.remote_address, std::string(agent.substr(0, 256)), c.request_id};
+}
+
+}  // namespace
+
+void add_auth_routes(http::Router& router, AuthRouteServices s) {
+  // Setup and sign-in (public)
+  router.add(Verb::get, "/api/v1/setup", [s](RequestContext&) -> asio::awaitable<Reply> {
+    auto count = [s] { return s.auth.setup_pending(); };
+    const bool pending = co_await s.pool.run(count);
+    co_return ok(pending ? R"({"setup_required":true})" : R"({"setup_required":false})");
+  }, needs(kPublic));
+  router.add(Verb::post, "/api/v1/setup", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    only_fields(body, {"setup_token", "username", "password"});
+    auto user = co_await s.auth.setup(json::required_string(body, "setup_token"),
+                                      json::required_string(body, "username"),
+                                      json::required_string(body, "password"), client_of(c));
+    co_return created(user_json(user));
+  }, needs(kPublic));
+  router.add(Verb::post, "/api/v1/auth/login", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    only_fields(body, {"username", "password", "totp_code", "recovery_code"});
+    LoginRequest request{json::required_string(body, "username"),
+                         json::required_string(body, "password"),
+                         json::optional_string(body, "totp_code"),
+                         json::optional_string(body, "recovery_code")};
+    co_return ok(token_pair_json(co_await s.auth.login(std::move(request), client_of(c))));
+  }, needs(kPublic));
+  router.add(Verb::post, "/api/v1/auth/refresh", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    only_fields(body, {"refresh_token"});
+    co_return ok(token_pair_json(
+        co_await s.auth.refresh(json::required_string(body, "refresh_token"), client_of(c))));
+  }, needs(kPublic));
+  router.add(Verb::post, "/api/v1/auth/logout", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.auth.logout(c.principal, client_of(c));
+    co_return done();
+  }, needs(kAuthenticated));
+  router.add(Verb::post, "/api/v1/auth/ws-ticket", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    auto ticket = co_await s.auth.ws_ticket(c.principal);
+    co_return ok(boost::json::serialize(boost::json::object{
+        {"ticket", ticket}, {"expires_in", s.sessions.settings().ws_ticket_ttl_seconds}}));
+  }, needs(kAuthenticated));
+
+  // The caller's own account
+  router.add(Verb::get, "/api/v1/me", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.identity.me(c.principal));
+  }, needs(kAuthenticated));
+  router.add(Verb::patch, "/api/v1/me", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.identity.update_me(c.principal, json::parse_object(c.request.body())));
+  }, needs(kAuthenticated));
+  router.add(Verb::get, "/api/v1/me/permissions", [](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(IdentityService::permissions_json(c.caller()));
+  }, needs(kAuthenticated));
+  router.add(Verb::post, "/api/v1/me/password", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    only_fields(body, {"current_password", "new_password"});
+    co_await s.auth.change_password(c.principal, json::required_string(body, "current_password"),
+                                    json::required_string(body, "new_password"), client_of(c));
+    co_return done();
+  }, needs(kAuthenticated));
+  router.add(Verb::get, "/api/v1/me/sessions", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    auto list = [s, &c] {
+      std::string out = R"({"items":[)";
+      bool first = true;
+      for (const auto& session : s.sessions.list_sessions(c.caller().user_id)) {
+        if (!first) out += ',';
+        first = false;
+        out += session_json(session, c.caller().session_id);
+      }
+      return out + R"(],"next_cursor":null})";
+    };
+    co_return ok(co_await s.pool.run(list));
+  }, needs(kAuthenticated));
+  router.add(Verb::delete_, "/api/v1/me/sessions/{id}", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    auto revoke = [s, &c] { return s.sessions.revoke(c.caller().user_id, c.param("id"), "revoked"); };
+    if (!co_await s.pool.run(revoke)) {
+      throw Error::not_found("session_not_found", "No such session.");
+    }
+    co_return done();
+  }, needs(kAuthenticated));
+  router.add(Verb::delete_, "/api/v1/me/sessions", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    auto revoke = [s, &c] { return s.sessions.revoke_all(c.caller().user_id, "revoked"); };
+    co_await s.pool.run(revoke);
+    co_return done();
+  }, needs(kAuthenticated));
+
+  // Two-factor sign-in
+  router.add(Verb::post, "/api/v1/me/mfa/totp", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.accounts.enroll_totp(c.principal));
+  }, needs(kAuthenticated));
+  router.add(Verb::post, "/api/v1/me/mfa/totp/confirm", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    only_fields(body, {"code"});
+    co_return ok(co_await s.accounts.confirm_totp(c.principal, json::required_string(body, "code"),
+                                                  client_of(c)));
+  }, needs(kAuthenticated));
+  router.add(Verb::post, "/api/v1/me/mfa/totp/disable", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    only_fields(body, {"password", "code"});
+    co_await s.accounts.disable_totp(c.principal, json::required_string(body, "password"),
+                                     json::required_string(body, "code"), client_of(c));
+    co_return done();
+  }, needs(kAuthenticated));
+
+  // API keys
+  router.add(Verb::get, "/api/v1/api-keys", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.accounts.list_api_keys(c.principal));
+  }, needs(kAuthenticated));
+  router.add(Verb::post, "/api/v1/api-keys", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return created(co_await s.accounts.create_api_key(c.principal,
+                                                         json::parse_object(c.request.body())));
+  }, needs(kAuthenticated));
+  router.add(Verb::delete_, "/api/v1/api-keys/{id}", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.accounts.revoke_api_key(c.principal, c.param("id"));
+    co_return done();
+  }, needs(kAuthenticated));
+}
+
+void add_identity_routes(http::Router& router, IdentityService& identity) {
+  auto& s = identity;
+  // Accounts (platform admins)
+  router.add(Verb::get, "/api/v1/users", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto limit = static_cast<std::size_t>(c.query.integer("limit", 100, 1, 1000));
+    co_return ok(co_await s.list_users(limit, c.query.get("cursor").value_or("")));
+  }, needs(perm::users_manage));
+  router.add(Verb::post, "/api/v1/users", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return created(co_await s.create_user(json::parse_object(c.request.body())));
+  }, needs(perm::users_manage));
+  router.add(Verb::get, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.get_user(c.principal, c.param("id")));
+  }, needs(perm::users_manage));
+  router.add(Verb::patch, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.update_user(c.principal, c.param("id"), json::parse_object(c.request.body())));
+  }, needs(perm::users_manage));
+  router.add(Verb::delete_, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.delete_user(c.principal, c.param("id"));
+    co_return done();
+  }, needs(perm::users_manage));
+
+  // Organizations
+  router.add(Verb::get, "/api/v1/organizations", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.list_organizations(c.principal));
+  }, needs(kAuthenticated));
+  router.add(Verb::post, "/api/v1/organizations", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return created(co_await s.create_organization(c.principal, json::parse_object(c.request.body())));
+  }, needs(perm::organizations_manage));
+  router.add(Verb::get, "/api/v1/organizations/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.get_organization(c.principal, c.param("id")));
+  }, needs(kAuthenticated));
+  router.add(Verb::delete_, "/api/v1/organizations/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.delete_organization(c.param("id"));
+    co_return done();
+  }, needs(perm::organizations_manage));
+  router.add(Verb::get, "/api/v1/organizations/{id}/members", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.list_org_members(c.principal, c.param("id")));
+  }, needs(kAuthenticated));
+  router.add(Verb::put, "/api/v1/organizations/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.put_org_member(c.principal, c.param("id"), c.param("user"), json::parse_object(c.request.body()));
+    co_return done();
+  }, needs(perm::org_manage));
+  router.add(Verb::delete_, "/api/v1/organizations/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.remove_org_member(c.principal, c.param("id"), c.param("user"));
+    co_return done();
+  }, needs(perm::org_manage));
+  router.add(Verb::get, "/api/v1/organizations/{id}/roles", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.list_roles(c.principal, c.param("id")));
+  }, needs(kAuthenticated));
+  router.add(Verb::post, "/api/v1/organizations/{id}/roles", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return created(co_await s.create_role(c.principal, c.param("id"), json::parse_object(c.request.body())));
+  }, needs(perm::org_manage));
+  router.add(Verb::delete_, "/api/v1/organizations/{id}/roles/{role}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.delete_role(c.principal, c.param("id"), c.param("role"));
+    co_return done();
+  }, needs(perm::org_manage));
+
+  // Teams
+  router.add(Verb::get, "/api/v1/teams", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.list_teams(c.principal, c.query.get("org")));
+  }, needs(kAuthenticated));
+  router.add(Verb::post, "/api/v1/teams", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return created(co_await s.create_team(c.principal, json::parse_object(c.request.body())));
+  }, needs(perm::org_manage));
+  router.add(Verb::get, "/api/v1/teams/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.get_team(c.principal, c.param("id")));
+  }, needs(kAuthenticated));
+  router.add(Verb::delete_, "/api/v1/teams/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.delete_team(c.principal, c.param("id"));
+    co_return done();
+  }, needs(perm::org_manage));
+  router.add(Verb::get, "/api/v1/teams/{id}/members", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.list_team_members(c.principal, c.param("id")));
+  }, needs(kAuthenticated));
+  router.add(Verb::put, "/api/v1/teams/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.put_team_member(c.principal, c.param("id"), c.param("user"), json::parse_object(c.request.body()));
+    co_return done();
+  }, needs(perm::team_manage));
+  router.add(Verb::delete_, "/api/v1/teams/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.remove_team_member(c.principal, c.param("id"), c.param("user"));
+    co_return done();
+  }, needs(perm::team_manage));
+  router.add(Verb::get, "/api/v1/teams/{id}/policy", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.get_policy(c.principal, c.param("id")));
+  }, needs(kAuthenticated));
+  router.add(Verb::put, "/api/v1/teams/{id}/policy", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.put_policy(c.principal, c.param("id"), c.request.body()));
+  }, needs(perm::org_manage));
+
+  // Environment grants (platform admins)
+  constexpr std::string_view grants = "/api/v1/environments/{env}/grants";
+  router.add(Verb::get, std::string(grants), [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.list_grants(c.param("env")));
+  }, needs(perm::environments_manage));
+  router.add(Verb::post, std::string(grants), [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.put_grant(c.param("env"), json::parse_object(c.request.body()));
+    co_return done();
+  }, needs(perm::environments_manage));
+  router.add(Verb::delete_, std::string(grants) + "/{type}/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_await s.delete_grant(c.param("env"), c.param("type"), c.param("id"));
+    co_return done();
+  }, needs(perm::environments_manage));
+}
+
+}  // namespace dokkerr::auth

@@ -1,0 +1,27 @@
+#pragma once
+// Route tables of identity and access.
+#include "http/router.hpp"
+
+namespace dokkerr {
+class BlockingPool;
+}
+
+namespace dokkerr::auth {
+
+class AuthService;
+class IdentityService;
+class SessionService;
+class AccountService;
+
+struct AuthRouteServices {
+  AuthService& auth;
+  IdentityService& identity;
+  SessionService& sessions;
+  AccountService& accounts;
+  BlockingPool& pool;
+};
+
+void add_auth_routes(http::Router& router, AuthRouteServices services);
+void add_identity_routes(http::Router& router, IdentityService& identity);
+
+}  // namespace dokkerr::auth

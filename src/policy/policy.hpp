@@ -1,0 +1,91 @@
+#pragma once
+// The container security policy. Whoever can call the Docker API is root on the engine's host, so
+// a team's create/update bodies are parsed the way the engine parses them, checked against the
+// team's Policy, and rebuilt from the checked values before they are forwarded: the engine never
+// sees bytes the checks did not see. Pure functions, no I/O; ownership of other containers comes
+// in through a callback.
+//
+// Errors (dokkerr::Error):
+//   invalid "invalid_json"   not JSON, trailing bytes, or nested more than 32 levels deep
+//   invalid "invalid_body"   not an object at the top, a value of the wrong type, Image missing
+//   invalid "duplicate_key"  a key repeated in any object, or two spellings of one struct field
+//   invalid "unknown_field"  a key the Docker Engine API 1.41 does not define at that place
+//   invalid "reserved_label" a label under io.dokkerr. (any case), which only Dokkerr sets
+//   forbidden "policy_denied" a rule refused the request; the detail names the field
+// Admins skip the policy rules (policy_denied), never the others.
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dokkerr::policy {
+
+// Labels under this prefix are Dokkerr's own; the team label marks what a team owns.
+inline constexpr std::string_view kReservedLabelPrefix = "io.dokkerr.";
+inline constexpr std::string_view kTeamLabel = "io.dokkerr.team";
+
+// One team's relaxations. Every field defaults to the safe value; each one relaxes one rule.
+struct Policy {
+  bool allow_privileged = false;           // HostConfig.Privileged
+  bool allow_host_binds = false;           // host paths in Binds, bind/npipe Mounts
+  bool allow_bind_volume_options = false;  // local-driver volumes mounting host paths or devices
+  bool allow_host_namespaces = false;      // "host" pid/ipc/uts/network/userns/cgroupns modes
+  bool allow_devices = false;              // Devices, DeviceCgroupRules, DeviceRequests
+  std::vector<std::string> extra_capabilities;        // CapAdd beyond safe_capabilities()
+  bool allow_unconfined_security = false;             // SecurityOpt, MaskedPaths, ReadonlyPaths
+  std::vector<std::string> extra_sysctls;             // names, or prefixes ending in '*'
+  bool allow_cgroup_parent = false;                   // CgroupParent, Cgroup
+  std::vector<std::string> allowed_runtimes{"runc"};  // an empty Runtime is always fine
+  bool allow_privileged_exec = false;
+  std::vector<std::string> allowed_volume_drivers{"local"};
+  std::vector<std::string> allowed_network_drivers{"bridge"};
+  // Log drivers run inside the engine with the host's network and credentials (syslog, gelf,
+  // fluentd and splunk dial addresses the client chooses; awslogs and gcplogs use the host's
+  // cloud identity), so only the drivers that write local files are allowed by default. An empty
+  // Type (the engine's default driver) is always fine.
+  std::vector<std::string> allowed_log_drivers{"json-file", "local", "none"};
+
+  bool operator==(const Policy&) const = default;
+};
+
+// A team's stored policy. Strict: unknown keys, wrong types, duplicate keys and malformed entries
+// are invalid "invalid_policy"; missing keys keep their defaults.
+Policy policy_from_json(std::string_view text);
+// Every key, in declaration order.
+std::string to_json(const Policy& policy);
+
+// Docker's default capability set, without the CAP_ prefix: what an unprivileged container
+// already has, so adding one of these back (after a CapDrop, or explicitly) grants nothing new.
+std::span<const std::string_view> safe_capabilities();
+// Sysctls that are namespaced per container and cannot affect the host or other containers
+// (the set Kubernetes calls "safe").
+std::span<const std::string_view> safe_sysctls();
+
+struct CreateContext {
+  bool is_admin = false;
+  // The owning team; its team label is added to the rebuilt body (nothing is added when empty).
+  std::string team_id;
+  // The owning team of a container named by id, id prefix or name; nullopt when unknown or owned
+  // by no team. Joins (namespaces, VolumesFrom, Links) are allowed only into this team's
+  // containers; an unset callback allows none.
+  std::function<std::optional<std::string>(std::string_view ref)> container_team;
+};
+
+// POST /containers/create. Returns the body to forward: the canonical form of the request with
+// the team label added.
+std::string check_container_create(std::string_view body, const Policy& policy,
+                                   const CreateContext& ctx);
+// POST /containers/{id}/update. Returns the body to forward.
+std::string check_container_update(std::string_view body, const Policy& policy, bool is_admin);
+// POST /volumes/create. Returns the body to forward, with the team label when team_id is set.
+std::string check_volume_create(std::string_view body, const Policy& policy, bool is_admin,
+                                std::string_view team_id);
+// POST /networks/create. Returns the body to forward, with the team label when team_id is set.
+std::string check_network_create(std::string_view body, const Policy& policy, bool is_admin,
+                                 std::string_view team_id);
+// POST /containers/{id}/exec with Privileged set.
+void check_exec(bool privileged, const Policy& policy, bool is_admin);
+
+}  // namespace dokkerr::policy

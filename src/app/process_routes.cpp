@@ -5,6 +5,8 @@
 #include "http/problem.hpp"
 #include "store/database.hpp"
 
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace dokkerr::app {
@@ -57,6 +59,18 @@ void add_process_routes(http::Router& router, store::Database& database, Blockin
     co_return http::json_response(ready ? http::Status::ok : http::Status::service_unavailable,
                                   boost::json::serialize(document));
   }, needs(http::access::kPublic));
+  // The route table with each route's access rule, so clients (and the test that checks that
+  // no route is left unguarded) can see what every route requires.
+  router.add(Verb::get, "/api/v1/routes", [&router](RequestContext&) -> asio::awaitable<Reply> {
+    boost::json::array routes;
+    for (const auto& route : router.routes()) {
+      routes.push_back(boost::json::object{{"method", std::string(boost::beast::http::to_string(route.verb))},
+                                           {"pattern", route.pattern},
+                                           {"permission", route.options.permission}});
+    }
+    boost::json::object document{{"items", std::move(routes)}, {"next_cursor", nullptr}};
+    co_return http::json_response(http::Status::ok, boost::json::serialize(document));
+  }, needs(http::access::kAuthenticated));
   router.add(Verb::get, "/api/v1/version", [](RequestContext&) -> asio::awaitable<Reply> {
     co_return http::json_response(
         http::Status::ok, R"({"name":"dokkerr","version":"0.1.0","api_versions":["v1"]})");

@@ -160,6 +160,7 @@ CREATE TABLE oidc_providers (
   issuer TEXT NOT NULL,
   client_id TEXT NOT NULL,
   client_secret TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
   scopes TEXT NOT NULL,
   team_mapping TEXT NOT NULL DEFAULT '[]',
   enabled INTEGER NOT NULL DEFAULT 1,

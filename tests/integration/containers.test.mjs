@@ -24,7 +24,7 @@ let engine;
 
 // Lists our own containers (all states) through the API, by the run label.
 async function ourContainers(extraQuery = '') {
-  const res = await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}${extraQuery}`));
+  const res = await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}${extraQuery}`));
   return expectList(assert, res);
 }
 
@@ -213,7 +213,7 @@ describe('container lists', { timeout: 120_000 }, () => {
   });
 
   test('without all=1 only running containers are listed', async () => {
-    const res = await server.api('GET', envPath(`containers?label=io.dokkerr.test.run=${P}`));
+    const res = await server.api('GET', envPath(`containers?label=test.dokkerr.run=${P}`));
     const ids = expectList(assert, res).map((c) => c.Id);
     assert.ok(ids.includes(running));
     assert.ok(!ids.includes(stopped));
@@ -232,9 +232,9 @@ describe('container lists', { timeout: 120_000 }, () => {
   });
 
   test('label filter is repeatable (all must match)', async () => {
-    const res = await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}&label=role=b`));
+    const res = await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}&label=role=b`));
     assert.deepEqual(expectList(assert, res).map((c) => c.Id).sort(), [stopped, other].sort());
-    const none = await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}&label=role=zzz`));
+    const none = await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}&label=role=zzz`));
     assert.deepEqual(expectList(assert, none), []);
   });
 
@@ -246,7 +246,7 @@ describe('container lists', { timeout: 120_000 }, () => {
   });
 
   test('limit and cursor page through the list', async () => {
-    const first = await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}&limit=2`));
+    const first = await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}&limit=2`));
     const page1 = expectList(assert, first);
     assert.equal(page1.length, 2);
     assert.equal(typeof first.json.next_cursor, 'string', 'a next_cursor when more items follow');
@@ -255,7 +255,7 @@ describe('container lists', { timeout: 120_000 }, () => {
     for (let guard = 0; cursor && guard < 20; guard += 1) {
       const next = await server.api(
         'GET',
-        envPath(`containers?all=1&label=io.dokkerr.test.run=${P}&limit=2&cursor=${encodeURIComponent(cursor)}`),
+        envPath(`containers?all=1&label=test.dokkerr.run=${P}&limit=2&cursor=${encodeURIComponent(cursor)}`),
       );
       seen.push(...expectList(assert, next).map((c) => c.Id));
       cursor = next.json.next_cursor;
@@ -466,7 +466,11 @@ describe('body size limit', { timeout: 60_000 }, () => {
             port: small.port,
             method: 'POST',
             path: envPath(`containers?name=${P}-big2`),
-            headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+            headers: {
+              'Content-Type': 'application/json',
+              'Transfer-Encoding': 'chunked',
+              Authorization: `Bearer ${small.token}`,
+            },
             agent: false,
           },
           (r) => {

@@ -146,13 +146,13 @@ describe('a TLS environment', { timeout: 120_000 }, () => {
   test('its containers are listable and are the TLS engine’s', async () => {
     const cid = await tlsEngine.createContainer(`${P}-on-tls`, { Labels: testLabels(P) });
     const items = await waitFor(async () => {
-      const res = await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}`, id));
+      const res = await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}`, id));
       const list = expectList(assert, res);
       return list.some((c) => c.Id === cid) ? list : null;
     }, 10_000, { what: 'the TLS engine container in the list' });
     const mine = items.find((c) => c.Id === cid);
     assert.deepEqual(mine.Dokkerr, { environment: id });
-    const localList = expectList(assert, await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}`)));
+    const localList = expectList(assert, await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}`)));
     assert.ok(!localList.some((c) => c.Id === cid), 'not on local');
 
     const inspect = await server.api('GET', envPath(`containers/${cid}`, id));

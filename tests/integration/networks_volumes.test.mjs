@@ -22,7 +22,7 @@ let server;
 let engine;
 
 const ourFilter = (extra = {}) =>
-  encodeURIComponent(JSON.stringify({ label: [`io.dokkerr.test.run=${P}`], ...extra }));
+  encodeURIComponent(JSON.stringify({ label: [`test.dokkerr.run=${P}`], ...extra }));
 
 before(async () => {
   engine = new Engine(await ensureEngine());
@@ -89,7 +89,7 @@ describe('networks', { timeout: 120_000 }, () => {
       expectStatus(assert, res, 200);
       assert.equal(res.json.Id, idA);
       assert.equal(res.json.IPAM.Config[0].Subnet, '198.18.130.0/24');
-      assert.equal(res.json.Labels['io.dokkerr.test.run'], P);
+      assert.equal(res.json.Labels['test.dokkerr.run'], P);
     }
   });
 
@@ -172,7 +172,7 @@ describe('volumes', { timeout: 120_000 }, () => {
     const res = await server.api('GET', envPath(`volumes/${vol}`));
     expectStatus(assert, res, 200);
     assert.equal(res.json.Name, vol);
-    assert.equal(res.json.Labels['io.dokkerr.test.run'], P);
+    assert.equal(res.json.Labels['test.dokkerr.run'], P);
   });
 
   test('unknown volume is 404 volume_not_found', async () => {

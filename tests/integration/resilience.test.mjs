@@ -40,7 +40,7 @@ async function linkUp() {
 }
 
 async function ourIds() {
-  const res = await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}`));
+  const res = await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}`));
   return expectList(assert, res).map((c) => c.Id);
 }
 
@@ -125,7 +125,7 @@ describe('engine outage and recovery', { timeout: 240_000 }, () => {
 
     await linkUp();
     const ids = await waitFor(async () => {
-      const r = await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}`));
+      const r = await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}`));
       if (r.status !== 200) return null;
       const list = r.json.items.map((c) => c.Id);
       return list.includes(newcomer) && !list.includes(goner) ? list : null;
@@ -147,13 +147,13 @@ describe('engine outage and recovery', { timeout: 240_000 }, () => {
     expectStatus(assert, await server.api('POST', envPath(`containers/${kept}/start`)), 204);
     await engine.ok('POST', `/containers/${newcomer}/start`);
     await waitFor(async () => {
-      const res = await server.api('GET', envPath(`containers?label=io.dokkerr.test.run=${P}&status=running`));
+      const res = await server.api('GET', envPath(`containers?label=test.dokkerr.run=${P}&status=running`));
       const ids = expectList(assert, res).map((c) => c.Id);
       return ids.includes(kept) && ids.includes(newcomer);
     }, 15_000, { what: 'both containers listed as running' });
     await engine.ok('POST', `/containers/${newcomer}/kill`);
     await waitFor(async () => {
-      const res = await server.api('GET', envPath(`containers?label=io.dokkerr.test.run=${P}&status=running`));
+      const res = await server.api('GET', envPath(`containers?label=test.dokkerr.run=${P}&status=running`));
       return !expectList(assert, res).some((c) => c.Id === newcomer);
     }, 15_000, { what: 'the killed container to leave the running list' });
   });
@@ -164,7 +164,7 @@ describe('engine outage and recovery', { timeout: 240_000 }, () => {
       what: 'readyz after an engine restart',
     });
     const ids = await waitFor(async () => {
-      const r = await server.api('GET', envPath(`containers?all=1&label=io.dokkerr.test.run=${P}`));
+      const r = await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}`));
       return r.status === 200 ? r.json.items.map((c) => c.Id) : null;
     }, 30_000, { what: 'the list after an engine restart' });
     assert.ok(ids.includes(kept) && ids.includes(newcomer));

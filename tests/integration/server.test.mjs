@@ -240,7 +240,7 @@ describe('HTTP edge limits', { timeout: 90_000 }, () => {
       const reused = [];
       for (let i = 0; i < 5; i += 1) {
         await new Promise((resolve, reject) => {
-          const req = http.get({ host: '127.0.0.1', port: server.port, path: i % 2 ? '/healthz' : '/api/v1/version', agent }, (res) => {
+          const req = http.get({ host: '127.0.0.1', port: server.port, path: i % 2 ? '/healthz' : '/api/v1/version', agent, headers: { Authorization: `Bearer ${server.token}` } }, (res) => {
             assert.equal(res.statusCode, 200);
             assert.notEqual(String(res.headers.connection).toLowerCase(), 'close');
             res.resume();
@@ -263,7 +263,7 @@ describe('HTTP edge limits', { timeout: 90_000 }, () => {
     const reading = readUntilClose(socket, 10_000);
     socket.write(
       'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: one\r\n\r\n' +
-        'GET /api/v1/version HTTP/1.1\r\nHost: x\r\nX-Request-Id: two\r\n\r\n' +
+        `GET /api/v1/version HTTP/1.1\r\nHost: x\r\nX-Request-Id: two\r\nAuthorization: Bearer ${server.token}\r\n\r\n` +
         'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: three\r\nConnection: close\r\n\r\n',
     );
     const result = await reading;

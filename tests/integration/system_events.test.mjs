@@ -81,7 +81,7 @@ describe('events', { timeout: 90_000 }, () => {
   });
 
   test('the start of a container we start arrives, filtered by type and event', async () => {
-    const filters = encodeURIComponent(JSON.stringify({ label: [`io.dokkerr.test.run=${P}`] }));
+    const filters = encodeURIComponent(JSON.stringify({ label: [`test.dokkerr.run=${P}`] }));
     const ws = await server.ws(envPath(`events?type=container&event=start&filters=${filters}`));
     try {
       const id = await createContainer(`${P}-ev`);

@@ -49,7 +49,7 @@ export function uniquePrefix() {
 
 // Labels every test object carries, so cleanup finds even unnamed ones.
 export function testLabels(prefix, extra = {}) {
-  return { 'io.dokkerr.test': '1', 'io.dokkerr.test.run': prefix, ...extra };
+  return { 'test.dokkerr': '1', 'test.dokkerr.run': prefix, ...extra };
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -529,12 +529,12 @@ export class Engine {
     for (const c of containers.json) {
       const mine =
         (c.Names || []).some((n) => n.replace(/^\//, '').startsWith(prefix)) ||
-        (c.Labels || {})['io.dokkerr.test.run'] === prefix;
+        (c.Labels || {})['test.dokkerr.run'] === prefix;
       if (mine) await attempt(`container ${c.Id}`, () => this.removeContainer(c.Id));
     }
     const networks = await this.ok('GET', '/networks');
     for (const n of networks.json) {
-      if (n.Name.startsWith(prefix) || (n.Labels || {})['io.dokkerr.test.run'] === prefix) {
+      if (n.Name.startsWith(prefix) || (n.Labels || {})['test.dokkerr.run'] === prefix) {
         await attempt(`network ${n.Name}`, async () => {
           const r = await this.call('DELETE', `/networks/${n.Id}`);
           if (r.status >= 300 && r.status !== 404) throw new Error(`${r.status} ${r.text}`);
@@ -543,7 +543,7 @@ export class Engine {
     }
     const volumes = await this.ok('GET', '/volumes');
     for (const v of volumes.json.Volumes || []) {
-      if (v.Name.startsWith(prefix) || (v.Labels || {})['io.dokkerr.test.run'] === prefix) {
+      if (v.Name.startsWith(prefix) || (v.Labels || {})['test.dokkerr.run'] === prefix) {
         await attempt(`volume ${v.Name}`, async () => {
           const r = await this.call('DELETE', `/volumes/${encodeURIComponent(v.Name)}?force=1`);
           if (r.status >= 300 && r.status !== 404) throw new Error(`${r.status} ${r.text}`);
@@ -553,7 +553,7 @@ export class Engine {
     const images = await this.ok('GET', '/images/json?all=1');
     for (const img of images.json) {
       const tags = (img.RepoTags || []).filter((t) => t.startsWith(prefix));
-      const labelled = (img.Labels || {})['io.dokkerr.test.run'] === prefix;
+      const labelled = (img.Labels || {})['test.dokkerr.run'] === prefix;
       // Untag ours only; the image itself goes when no other tag holds it.
       for (const tag of tags) {
         await attempt(`image ${tag}`, async () => {
@@ -889,3 +889,37 @@ export function envPath(rest, env = 'local') {
 }
 
 export const ref = (s) => encodeURIComponent(s);
+
+// ---------------------------------------------------------------------------------------------
+// Tenancy: organizations, teams and their users, made through the API as the bootstrap admin.
+
+export const TENANT_PASSWORD = 'tenant password 1234';
+
+async function must(res, what, status = [200, 201, 204]) {
+  if (!status.includes(res.status)) throw new Error(`${what}: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+// Creates an organization (or reuses orgId), a team in it, grants the environment to the team,
+// and creates a user with `role` in the team and signs them in.
+// Returns {orgId, teamId, userId, username, token, refreshToken}.
+export async function createTenant(server, { name = uniquePrefix(), orgId, role = 'developer', env = 'local', teamId } = {}) {
+  if (!orgId) {
+    orgId = (await must(await server.api('POST', '/api/v1/organizations', { body: { name: `${name}-org` } }), 'create org')).id;
+  }
+  if (!teamId) {
+    teamId = (await must(await server.api('POST', '/api/v1/teams', { body: { org_id: orgId, name: `${name}-team` } }), 'create team')).id;
+    await must(
+      await server.api('POST', `/api/v1/environments/${env}/grants`, { body: { grantee_type: 'team', grantee_id: teamId } }),
+      'grant environment',
+    );
+  }
+  const username = `${name}-user`.slice(0, 60);
+  const user = await must(
+    await server.api('POST', '/api/v1/users', { body: { username, password: TENANT_PASSWORD } }),
+    'create user',
+  );
+  await must(await server.api('PUT', `/api/v1/teams/${teamId}/members/${user.id}`, { body: { role } }), 'add member');
+  const session = await server.login(username, TENANT_PASSWORD);
+  return { orgId, teamId, userId: user.id, username, token: session.access_token, refreshToken: session.refresh_token };
+}

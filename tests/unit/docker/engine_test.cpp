@@ -22,7 +22,7 @@ namespace {
 using namespace testing;
 namespace json = boost::json;
 
-constexpr const char* kTestLabel = "io.dokkerr.test";
+constexpr const char* kTestLabel = "test.dokkerr.run";
 using Cmd = std::vector<std::string>;
 
 std::string image() {
@@ -256,7 +256,7 @@ TEST_F(EngineTest, MultiplexedLogs) {
 TEST_F(EngineTest, EventsStreamAndCloseCancelsAPendingRead) {
   Engine eng = engine();
   const std::string filters =
-      percent_encode(R"({"label":["io.dokkerr.test=1"],"type":["container"]})");
+      percent_encode(R"({"label":["test.dokkerr.run=1"],"type":["container"]})");
   std::unique_ptr<EngineStream> events;
   const Cmd cmd{"true"};
   const std::string id = run(ioc_, [&]() -> asio::awaitable<std::string> {

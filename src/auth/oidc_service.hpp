@@ -1,0 +1,155 @@
+#pragma once
+// Sign-in through OpenID Connect providers that a platform admin configured: the authorization
+// code flow with PKCE, state and nonce (oidc/provider.hpp), just-in-time accounts, team mapping
+// from ID token claims, and a Dokkerr session at the end.
+//
+// Rules:
+// - An account is found by (issuer, sub) only, the one pair OpenID Connect Core §5.7 calls
+//   stable. A first sign-in always makes a new account (no password, never an admin), even when
+//   a local account has the same e-mail address (verified or not) or the same username: e-mail
+//   and names are claims the provider's users may choose, so linking by them would let one of
+//   them take over an account. An admin who wants one person to keep one account deletes the
+//   duplicate. The new account's username comes from preferred_username, else the e-mail's
+//   local part, else "user", reduced to the username alphabet and made unique with "-2", "-3"…
+//   Its e-mail is kept only when the provider says it is verified.
+// - Team mapping: for each team, the first mapping entry whose claim matches (a string claim
+//   equal to the value, or an array claim holding it) gives the role, on every sign-in; the
+//   provider is authoritative for the teams it maps. Sign-ins never remove memberships.
+// - Each login is bound to the user agent that started it: start() hands out a random binding
+//   for a cookie, and the pending login is stored under SHA-256(binding "." state). A callback
+//   without the same cookie finds nothing (401 oidc_state_mismatch), so nobody can make a
+//   victim's browser finish a login the attacker started (login CSRF). A pending login is used
+//   once (deleted when read) and lasts kOidcLoginTtlSeconds.
+// - The redirect URI is part of the provider's configuration and is the only one a flow uses:
+//   Dokkerr's callback (<public URL>/api/v1/auth/oidc/callback), or a page of the web UI that
+//   hands the query string on to that callback.
+// - Calls to the provider (up to 10 s each) run on their own pool, never on the database pool.
+#include "auth/audit_trail.hpp"
+#include "auth/identity_store.hpp"
+#include "auth/session_service.hpp"
+#include "oidc/jwks.hpp"
+#include "oidc/provider.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dokkerr {
+class BlockingPool;
+class Logger;
+}  // namespace dokkerr
+namespace dokkerr::crypto {
+class SecretBox;
+}
+namespace dokkerr::oidc {
+struct IdTokenClaims;
+}
+
+namespace dokkerr::auth {
+
+inline constexpr std::int64_t kOidcLoginTtlSeconds = 10 * 60;
+inline constexpr std::int64_t kOidcMaxPendingLogins = 10'000;
+inline constexpr std::string_view kOidcBindingCookie = "dokkerr_oidc";
+inline constexpr std::string_view kOidcCallbackPath = "/api/v1/auth/oidc/callback";
+
+struct OidcDependencies {
+  store::Database& db;
+  BlockingPool& db_pool;
+  BlockingPool& provider_pool;  // blocking HTTP calls to the providers
+  IdentityStore& identity;
+  SessionService& sessions;
+  const crypto::SecretBox& secrets;
+  AuditTrail& audit;
+  Logger& logger;
+};
+
+struct TeamMapping {
+  std::string claim, value, team_id, role;
+};
+
+struct OidcLoginStart {
+  std::string authorization_url;
+  std::string binding;         // the value of the kOidcBindingCookie cookie
+  bool secure_cookie = false;  // the redirect URI is https: the cookie gets Secure
+};
+
+class OidcService {
+ public:
+  explicit OidcService(OidcDependencies deps) : deps_(deps) {}
+
+  // Admin (users:manage). create runs discovery first: a provider that does not answer is not
+  // saved. The client secret is sealed under "oidc:<id>" and never returned.
+  boost::asio::awaitable<std::string> create_provider(boost::json::object body);
+  boost::asio::awaitable<std::string> list_providers();
+  boost::asio::awaitable<void> delete_provider(std::string id);
+  // {"items":[{"id","name"}],"next_cursor":null} of the enabled providers, for the login page.
+  boost::asio::awaitable<std::string> public_providers();
+
+  // Errors: 404 oidc_provider_not_found (unknown or disabled), 400 oidc_redirect_uri_mismatch
+  // (a redirect_uri other than the configured one), 429 oidc_too_many_logins, and the
+  // provider's 502s from discovery.
+  boost::asio::awaitable<OidcLoginStart> start(std::string provider_id,
+                                               std::optional<std::string> redirect_uri);
+  // `query`: the callback's query string without '?'. `binding`: the cookie's value, if sent.
+  // 401: oidc_state_mismatch (unknown, used, or another user agent's login), oidc_login_expired,
+  // oidc_provider_disabled, and the library's oidc_* refusals; 403 account_disabled.
+  boost::asio::awaitable<TokenPair> callback(std::string query, std::optional<std::string> binding,
+                                             ClientInfo client);
+
+ private:
+  struct Provider {
+    std::string id, name, issuer, client_id, client_secret_sealed, redirect_uri, created_at;
+    std::vector<std::string> scopes;
+    std::vector<TeamMapping> team_mapping;
+    bool enabled = true;
+  };
+  struct PendingLogin {
+    std::string provider_id, nonce, code_verifier, redirect_uri, expires_at;
+  };
+  struct Cached {
+    std::string issuer;
+    oidc::ProviderMetadata metadata;
+    std::chrono::steady_clock::time_point fetched_at;
+    std::shared_ptr<const oidc::JwkSet> keys;
+  };
+  struct Attempt;  // what a callback learned so far, for the audit record
+
+  std::optional<Provider> find_provider(std::string_view id);
+  boost::asio::awaitable<oidc::ProviderMetadata> metadata_for(const Provider& provider);
+  boost::asio::awaitable<std::shared_ptr<const oidc::JwkSet>> keys_for(
+      const Provider& provider, const oidc::ProviderMetadata& metadata, bool refresh);
+  boost::asio::awaitable<TokenPair> sign_in(std::string query, std::optional<std::string> binding,
+                                            const ClientInfo& client, Attempt& attempt);
+  User provision(const oidc::IdTokenClaims& claims, const std::string& issuer);
+  void apply_team_mapping(const Provider& provider, const User& user,
+                          const oidc::IdTokenClaims& claims);
+
+  OidcDependencies deps_;
+  std::mutex cache_mutex_;
+  std::map<std::string, Cached, std::less<>> cache_;  // provider id → discovery and keys
+};
+
+// The pieces with no I/O, exposed for tests.
+
+// A username derived from the claims: preferred_username, else the e-mail's local part, else
+// "user", keeping [A-Za-z0-9._-] and starting with a letter or digit, at most 64 bytes.
+std::string oidc_username_base(const oidc::IdTokenClaims& claims);
+// base, then base-2 … base-20 (each at most 64 bytes), for attempt 0, 1, …; nullopt after that.
+std::optional<std::string> oidc_username_candidate(std::string_view base, int attempt);
+// Team id → role: for each team, the first entry whose claim (in the ID token's payload JSON)
+// is a string equal to the value or an array holding it as a string.
+std::map<std::string, std::string> mapped_team_roles(const std::vector<TeamMapping>& mapping,
+                                                     std::string_view claims_json);
+// A cookie's value from a Cookie header ("a=1; b=2"), or nullopt.
+std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
+
+}  // namespace dokkerr::auth

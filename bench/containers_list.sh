@@ -13,6 +13,12 @@
 # create+start round trips through Dokkerr and directly against the engine. Prints markdown.
 # Everything it made is removed at the end (containers, server, engine), also on failure.
 #
+# Dokkerr requires authentication: the script creates the first admin from the setup token the
+# fresh server prints (bench/lib.sh), signs in before each run and sends the access token as
+# "Authorization: Bearer ..." (wrk -H, curl -H). The engine is loaded without credentials.
+# Bench containers carry the label bench.dokkerr=1 (io.dokkerr.* labels are reserved for Dokkerr
+# and refused on creation through it).
+#
 # Knobs (environment): BENCH_COUNTS="100 500", BENCH_DURATION=10s, BENCH_THREADS=2,
 # BENCH_CONNECTIONS=16, BENCH_WRK_TIMEOUT=10s, BENCH_CREATES=50, DOKKERR_TESTENV_DIR (engine
 # state, default .testenv).
@@ -35,10 +41,12 @@ WRK_TIMEOUT=${BENCH_WRK_TIMEOUT:-10s}
 CREATES=${BENCH_CREATES:-50}
 ENGINE_NAME=bench
 IMAGE=dokkerr-test/busybox:latest
-LABEL=io.dokkerr.bench
+LABEL=bench.dokkerr
 export DOKKERR_TESTENV_DIR=${DOKKERR_TESTENV_DIR:-$ROOT/.testenv}
 TESTENV=$ROOT/scripts/testenv/dockerd.sh
 CLK_TCK=$(getconf CLK_TCK)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 die() { echo "containers_list.sh: $*" >&2; exit 1; }
 note() { echo "containers_list.sh: $*" >&2; }
@@ -113,41 +121,17 @@ fill_to() {
   ((have == want)) || die "expected $want bench containers, found $have"
 }
 
-cpu_ticks() { # utime+stime of a pid, in clock ticks
-  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
-}
-
-status_kb() { # VmRSS|VmHWM of a pid, in kB
-  awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
-}
-
-# wrk output → "rps p50_ms p99_ms requests non2xx"
-parse_wrk() {
-  python3 - "$1" <<'EOF'
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(v):
-    m = re.match(r'([\d.]+)(us|ms|s|m)$', v)
-    n, u = float(m.group(1)), m.group(2)
-    return n / 1000 if u == 'us' else n if u == 'ms' else n * 1000 if u == 's' else n * 60000
-rps = float(re.search(r'Requests/sec:\s+([\d.]+)', text).group(1))
-p50 = ms(re.search(r'^\s+50%\s+(\S+)', text, re.M).group(1))
-p99 = ms(re.search(r'^\s+99%\s+(\S+)', text, re.M).group(1))
-reqs = int(re.search(r'(\d+) requests in', text).group(1))
-bad = re.search(r'Non-2xx or 3xx responses: (\d+)', text)
-errs = re.search(r'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)', text)
-nerr = sum(int(x) for x in errs.groups()) if errs else 0
-print(f"{rps:.1f} {p50:.3f} {p99:.3f} {reqs} {int(bad.group(1)) if bad else 0} {nerr}")
-EOF
-}
-
-# run_wrk LABEL URL → sets R_RPS R_P50 R_P99 R_REQS R_BAD R_SOCKERR R_ENGINE_CPU_US R_DOKKERR_CPU_US
+# run_wrk LABEL URL [HEADER] → sets R_RPS R_P50 R_P99 R_REQS R_BAD R_SOCKERR R_ENGINE_CPU_US
+# R_DOKKERR_CPU_US. HEADER (e.g. "Authorization: Bearer ...") goes on every request.
 run_wrk() {
   local label=$1 url=$2 out=$WORK/wrk-$1.txt e0 e1 d0 d1
-  curl -fsS --max-time 30 -o /dev/null "$url" || die "warm-up request to $url failed"
+  local -a header=()
+  [[ -n ${3:-} ]] && header=(-H "$3")
+  curl -fsS --max-time 30 -o /dev/null "${header[@]}" "$url" || die "warm-up request to $url failed"
   e0=$(cpu_ticks "$ENGINE_PID")
   d0=$(cpu_ticks "$SERVER_PID")
-  wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" "$url" >"$out"
+  wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" "${header[@]}" \
+    "$url" >"$out"
   e1=$(cpu_ticks "$ENGINE_PID")
   d1=$(cpu_ticks "$SERVER_PID")
   read -r R_RPS R_P50 R_P99 R_REQS R_BAD R_SOCKERR < <(parse_wrk "$out")
@@ -162,14 +146,16 @@ now_ns() { date +%s%N; }
 
 # 50 create+start through Dokkerr and directly; prints "dokkerr_ms engine_ms".
 time_create_start() {
-  local t0 t1 t2 i id body
+  local t0 t1 t2 i id body auth
   body=$(create_body)
+  auth="Authorization: Bearer $(bench_login "$DOKKERR_URL")"
   t0=$(now_ns)
   for i in $(seq "$CREATES"); do
-    id=$(curl -fsS --max-time 60 -X POST -H 'Content-Type: application/json' -d "$body" \
+    id=$(curl -fsS --max-time 60 -X POST -H "$auth" -H 'Content-Type: application/json' -d "$body" \
       "$DOKKERR_URL/api/v1/environments/local/containers?name=bench-d-$i" |
       python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])')
-    curl -fsS --max-time 60 -X POST -o /dev/null "$DOKKERR_URL/api/v1/environments/local/containers/$id/start"
+    curl -fsS --max-time 60 -X POST -H "$auth" -o /dev/null \
+      "$DOKKERR_URL/api/v1/environments/local/containers/$id/start"
   done
   t1=$(now_ns)
   for i in $(seq "$CREATES"); do
@@ -201,17 +187,12 @@ mkdir -p "$WORK/data"
 "$BIN" server --listen 127.0.0.1:0 --data-dir "$WORK/data" --docker-host "unix://$SOCK" \
   >"$WORK/server.out" 2>"$WORK/server.err" </dev/null &
 SERVER_PID=$!
-DOKKERR_URL=''
-for _ in $(seq 300); do
-  DOKKERR_URL=$(sed -n 's/^Dokkerr listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WORK/server.out" | head -n1)
-  [[ -n $DOKKERR_URL ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$WORK/server.err" >&2; die "server exited during start"; }
-  sleep 0.1
-done
-[[ -n $DOKKERR_URL ]] || die "server did not print its listening line within 30 s"
+bench_wait_listening "$SERVER_PID" "$WORK/server.out" "$WORK/server.err" || die "server start failed"
+bench_bootstrap_admin "$DOKKERR_URL" "$WORK/server.out" || die "admin bootstrap failed"
 note "dokkerr at $DOKKERR_URL (pid $SERVER_PID), engine pid $ENGINE_PID tcp port $TCP_PORT"
 
 # --- runs ---------------------------------------------------------------------------------------
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()
 for n in "${COUNTS[@]}"; do
   fill_to "$n"
@@ -219,7 +200,10 @@ for n in "${COUNTS[@]}"; do
   run_wrk "engine-$n" "http://127.0.0.1:$TCP_PORT/v1.41/containers/json?all=1"
   E=("$R_RPS" "$R_P50" "$R_P99" "$R_ENGINE_CPU_US" "$R_BAD" "$R_SOCKERR")
   note "N=$n: dokkerr"
-  run_wrk "dokkerr-$n" "$DOKKERR_URL/api/v1/environments/local/containers?all=1"
+  # A fresh token per run: a long run could outlive one (15 min by default).
+  TOKEN=$(bench_login "$DOKKERR_URL") || die "sign-in failed"
+  run_wrk "dokkerr-$n" "$DOKKERR_URL/api/v1/environments/local/containers?all=1" \
+    "Authorization: Bearer $TOKEN"
   D=("$R_RPS" "$R_P50" "$R_P99" "$R_ENGINE_CPU_US" "$R_BAD" "$R_SOCKERR" "$R_DOKKERR_CPU_US")
   RSS=$(status_kb "$SERVER_PID" VmRSS)
   HWM=$(status_kb "$SERVER_PID" VmHWM)
@@ -231,12 +215,13 @@ done
 remove_bench_containers
 note "timing $CREATES create+start through Dokkerr and directly"
 read -r CS_D CS_E < <(time_create_start)
+[[ -n ${CS_D:-} && -n ${CS_E:-} ]] || die "create+start timing failed"
 
 # --- report -------------------------------------------------------------------------------------
 echo
 echo "## Container list: Dokkerr vs. Docker Engine"
 echo
-echo "$(date -u +%FT%TZ), $(nproc) cores, kernel $(uname -r), $(dockerd --version), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout $WRK_TIMEOUT --latency, binary $BIN"
+echo "$(date -u +%FT%TZ), $(nproc) cores, load average before the runs $LOADAVG, kernel $(uname -r), $(dockerd --version), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout $WRK_TIMEOUT --latency, Dokkerr requests authenticated (admin, bearer token), binary $BIN"
 echo
 echo "| containers | target | req/s | p50 ms | p99 ms | engine CPU µs/req | Dokkerr CPU µs/req | non-2xx / socket errors | Dokkerr RSS / HWM MiB |"
 echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"

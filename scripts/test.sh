@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test on a fresh Debian 12 machine: installs what is missing, builds the
 # debug preset (ASan/UBSan), starts the services the tests use (a private dockerd, a second one
-# behind TLS, PostgreSQL 15, a Docker registry), runs ctest, and stops what it started. Ends with ctest's summary.
+# behind TLS, PostgreSQL 15, a Docker registry, an OpenID provider), runs ctest, and stops what it started. Ends with ctest's summary.
 # Extra arguments go to ctest (e.g. -R containers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,7 @@ stop_services() {
     scripts/testenv/dockerd.sh stop resil || true
     scripts/testenv/postgres.sh stop || true
     scripts/testenv/registry.sh stop || true
+    scripts/testenv/oidc.sh stop || true
   } >>"$services_log" 2>&1
 }
 trap stop_services EXIT
@@ -34,6 +35,9 @@ scripts/testenv/dockerd.sh start test >>"$services_log" 2>&1
 scripts/testenv/dockerd.sh start-tls tls >>"$services_log" 2>&1
 scripts/testenv/postgres.sh start >>"$services_log" 2>&1
 scripts/testenv/registry.sh start >>"$services_log" 2>&1
+# Dokkerr's callback is registered (any loopback port); /callback stays first for the library's tests.
+OIDC_REDIRECT_URIS=http://127.0.0.1/callback,http://127.0.0.1/api/v1/auth/oidc/callback \
+  scripts/testenv/oidc.sh start >>"$services_log" 2>&1
 
 set -a
 # shellcheck disable=SC1090
@@ -41,6 +45,8 @@ source "$DOKKERR_TESTENV_DIR/dockerd-test/env"
 DOKKERR_TEST_DOCKER_HOST=$DOCKER_HOST
 DOKKERR_TEST_POSTGRES_URL=$(scripts/testenv/postgres.sh url)
 DOKKERR_TEST_REGISTRY=$(scripts/testenv/registry.sh address)
+# shellcheck disable=SC1090
+source "$DOKKERR_TESTENV_DIR/oidc/env"  # DOKKERR_TEST_OIDC_*
 set +a
 # The TLS engine, for the client's own tests.
 tls_env=$(scripts/testenv/dockerd.sh env tls)

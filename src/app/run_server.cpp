@@ -8,6 +8,7 @@
 #include "auth/audit_recorder.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/identity_service.hpp"
+#include "auth/oidc_service.hpp"
 #include "auth/routes.hpp"
 #include "auth/session_service.hpp"
 #include "containers/access.hpp"
@@ -140,6 +141,10 @@ int run_server(ServerConfig config) {
   auth::IdentityService identity_service(identity_store, sessions, auth_service, blocking);
   auth::AccountService account_service(*database, identity_store, auth_service, *secrets,
                                        audit_recorder, blocking, "Dokkerr");
+  // Calls to OpenID providers block for up to 10 s: their own threads, apart from database work.
+  BlockingPool oidc_calls(4);
+  auth::OidcService oidc_service(auth::OidcDependencies{*database, blocking, oidc_calls, identity_store,
+                                                        sessions, *secrets, audit_recorder, logger});
   std::optional<std::string> setup_token;
   try {
     setup_token = auth_service.prepare_setup();
@@ -169,6 +174,7 @@ int run_server(ServerConfig config) {
   auth::add_auth_routes(router, auth::AuthRouteServices{auth_service, identity_service, sessions,
                                                         account_service, blocking});
   auth::add_identity_routes(router, identity_service);
+  auth::add_oidc_routes(router, oidc_service);
   auth::add_audit_routes(router, audit_log, blocking);
   containers::add_environment_routes(router, environments);
   containers::add_container_routes(router, container_service, access);

@@ -17,7 +17,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
+#include <optional>
 
 namespace dokkerr::auth {
 namespace {
@@ -39,6 +42,67 @@ Error invalid_code() {
 }
 
 constexpr std::size_t kMaxKeysPerUser = 100;
+
+// An RFC 3339 time (YYYY-MM-DDTHH:MM:SS[.fraction] with Z or ±HH:MM) as the server stores
+// times: UTC with milliseconds, so that comparing stamps as strings compares the instants.
+// nullopt when the text is not such a time or falls outside the years 1970–9999.
+std::optional<std::string> utc_stamp(std::string_view text) {
+  using namespace std::chrono;
+  auto number = [&](std::size_t pos, std::size_t width) -> std::optional<int> {
+    if (pos + width > text.size()) return std::nullopt;
+    int value = 0;
+    for (std::size_t i = pos; i < pos + width; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  if (text.size() < 20 || text.size() > 40 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+      text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  const auto y = number(0, 4), mo = number(5, 2), d = number(8, 2);
+  const auto h = number(11, 2), mi = number(14, 2), s = number(17, 2);
+  if (!y || !mo || !d || !h || !mi || !s || *h > 23 || *mi > 59 || *s > 59) return std::nullopt;
+  const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)},
+                            day{static_cast<unsigned>(*d)}};
+  if (!date.ok()) return std::nullopt;
+  std::size_t pos = 19;
+  int millis = 0;
+  if (text[pos] == '.') {
+    const std::size_t start = ++pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      if (pos - start < 3) millis = millis * 10 + (text[pos] - '0');
+      ++pos;
+    }
+    if (pos == start || pos - start > 9) return std::nullopt;
+    for (std::size_t digits = pos - start; digits < 3; ++digits) millis *= 10;
+  }
+  int offset = 0;  // minutes east of UTC; 0 for 'Z'
+  if (pos + 1 != text.size() || text[pos] != 'Z') {
+    if (pos + 6 != text.size() || (text[pos] != '+' && text[pos] != '-') || text[pos + 3] != ':') {
+      return std::nullopt;
+    }
+    const auto oh = number(pos + 1, 2), om = number(pos + 4, 2);
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    offset = (text[pos] == '-' ? -1 : 1) * (*oh * 60 + *om);
+  }
+  const sys_time<milliseconds> utc =
+      sys_days{date} + hours{*h} + minutes{*mi - offset} + seconds{*s} + milliseconds{millis};
+  const auto day_point = floor<days>(utc);
+  const year_month_day utc_date{day_point};
+  if (utc_date.year() < year{1970} || utc_date.year() > year{9999}) return std::nullopt;
+  const hh_mm_ss clock_time{utc - day_point};
+  std::array<char, 32> buffer{};
+  const int n = std::snprintf(
+      buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+      static_cast<int>(utc_date.year()), static_cast<unsigned>(utc_date.month()),
+      static_cast<unsigned>(utc_date.day()), static_cast<int>(clock_time.hours().count()),
+      static_cast<int>(clock_time.minutes().count()),
+      static_cast<int>(clock_time.seconds().count()),
+      static_cast<int>(clock_time.subseconds().count()));
+  return std::string(buffer.data(), static_cast<std::size_t>(n > 0 ? n : 0));
+}
 
 }  // namespace
 
@@ -152,11 +216,14 @@ asio::awaitable<std::string> AccountService::create_api_key(Caller caller, objec
   if (team && !caller->is_admin && !caller->team_permissions.contains(*team)) {
     throw Error::not_found("team_not_found", "No such team.");
   }
-  const auto expires_at = json::optional_string(body, "expires_at");
-  if (expires_at) {
-    if (expires_at->size() < 20 || expires_at->size() > 35 || (*expires_at)[4] != '-' ||
-        *expires_at <= now_rfc3339()) {
-      throw Error::invalid("invalid_body", "expires_at is an RFC 3339 time in the future (UTC, e.g. 2030-01-01T00:00:00.000Z).");
+  std::optional<std::string> expires_at;
+  if (const auto text = json::optional_string(body, "expires_at")) {
+    // Stored in the server's own form: the expiry check compares stamps as strings.
+    expires_at = utc_stamp(*text);
+    if (!expires_at || *expires_at <= now_rfc3339()) {
+      throw Error::invalid(
+          "invalid_body",
+          "expires_at is an RFC 3339 time in the future (e.g. 2030-01-01T00:00:00.000Z).");
     }
   }
   const auto key = "dk_" + crypto::base64url_encode(crypto::random_bytes(32));

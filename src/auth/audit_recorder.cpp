@@ -60,7 +60,10 @@ std::string action_name(Verb verb, std::string_view pattern) {
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto part = parts[i];
     if (part == "api" || part == "v1") continue;
-    if (part == "environments" && i + 2 < parts.size()) continue;  // the environment is a target
+    if (part == "environments" && i + 2 < parts.size()) {
+      ++i;  // "environments/{env}/…": the environment is part of the target, not of the action
+      continue;
+    }
     previous_is_param = last_is_param;
     last_is_param = is_param(part);
     if (last_is_param) continue;

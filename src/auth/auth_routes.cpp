@@ -35,6 +35,15 @@ ClientInfo client_of(const RequestContext& c) {
   return ClientInfo{c.remote_address, std::string(agent.substr(0, 256)), c.request_id};
 }
 
+// The account itself (how it signs in, its sessions, its profile) is managed by its person, not
+// by an API key: a key holds only its scopes, and none of them covers the account.
+void refuse_api_keys(const RequestContext& c) {
+  if (!c.caller().api_key_id.empty()) {
+    throw Error(ErrorKind::forbidden, "permission_denied",
+                "API keys cannot manage the account; sign in to do this.");
+  }
+}
+
 }  // namespace
 
 void add_auth_routes(http::Router& router, AuthRouteServices s) {
@@ -82,12 +91,14 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
     co_return ok(co_await s.identity.me(c.principal));
   }, needs(kAuthenticated));
   router.add(Verb::patch, "/api/v1/me", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    refuse_api_keys(c);
     co_return ok(co_await s.identity.update_me(c.principal, json::parse_object(c.request.body())));
   }, needs(kAuthenticated));
   router.add(Verb::get, "/api/v1/me/permissions", [](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(IdentityService::permissions_json(c.caller()));
   }, needs(kAuthenticated));
   router.add(Verb::post, "/api/v1/me/password", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
     only_fields(body, {"current_password", "new_password"});
     co_await s.auth.change_password(c.principal, json::required_string(body, "current_password"),
@@ -108,6 +119,7 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
     co_return ok(co_await s.pool.run(list));
   }, needs(kAuthenticated));
   router.add(Verb::delete_, "/api/v1/me/sessions/{id}", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    refuse_api_keys(c);
     auto revoke = [s, &c] { return s.sessions.revoke(c.caller().user_id, c.param("id"), "revoked"); };
     if (!co_await s.pool.run(revoke)) {
       throw Error::not_found("session_not_found", "No such session.");
@@ -115,6 +127,7 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
     co_return done();
   }, needs(kAuthenticated));
   router.add(Verb::delete_, "/api/v1/me/sessions", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    refuse_api_keys(c);
     auto revoke = [s, &c] { return s.sessions.revoke_all(c.caller().user_id, "revoked"); };
     co_await s.pool.run(revoke);
     co_return done();
@@ -122,21 +135,32 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
 
   // Two-factor sign-in
   router.add(Verb::post, "/api/v1/me/mfa/totp", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    refuse_api_keys(c);
     co_return ok(co_await s.accounts.enroll_totp(c.principal));
   }, needs(kAuthenticated));
   router.add(Verb::post, "/api/v1/me/mfa/totp/confirm", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
     only_fields(body, {"code"});
     co_return ok(co_await s.accounts.confirm_totp(c.principal, json::required_string(body, "code"),
                                                   client_of(c)));
   }, needs(kAuthenticated));
   router.add(Verb::post, "/api/v1/me/mfa/totp/disable", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
     only_fields(body, {"password", "code"});
     co_await s.accounts.disable_totp(c.principal, json::required_string(body, "password"),
                                      json::required_string(body, "code"), client_of(c));
     co_return done();
   }, needs(kAuthenticated));
+
+  // Platform settings: who must use two-factor sign-in
+  router.add(Verb::get, "/api/v1/settings/mfa", [s](RequestContext&) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.auth.mfa_requirement());
+  }, needs(perm::users_manage));
+  router.add(Verb::put, "/api/v1/settings/mfa", [s](RequestContext& c) -> asio::awaitable<Reply> {
+    co_return ok(co_await s.auth.set_mfa_requirement(c.request.body()));
+  }, needs(perm::users_manage));
 
   // API keys
   router.add(Verb::get, "/api/v1/api-keys", [s](RequestContext& c) -> asio::awaitable<Reply> {

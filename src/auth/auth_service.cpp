@@ -5,17 +5,21 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/json.hpp"
 #include "core/logger.hpp"
+#include "core/permissions.hpp"
 #include "crypto/primitives.hpp"
 #include "crypto/secret_box.hpp"
 #include "crypto/totp.hpp"
 #include "store/database.hpp"
+#include "store/settings_store.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 
 namespace dokkerr::auth {
@@ -374,6 +378,7 @@ std::shared_ptr<const Principal> AuthService::from_access_token(std::string_view
   auto principal = principal_for(*user);
   principal->session_id = session_id;
   principal->auth_method = session->auth_method;
+  principal->mfa_enabled = user->mfa_enabled;
   return principal;
 }
 
@@ -434,6 +439,7 @@ std::shared_ptr<const Principal> AuthService::from_ticket(std::string_view ticke
   auto principal = principal_for(*user);
   principal->session_id = subject->session_id;
   principal->auth_method = "ws_ticket";
+  principal->mfa_enabled = user->mfa_enabled;
   return principal;
 }
 
@@ -456,6 +462,18 @@ asio::awaitable<std::shared_ptr<const Principal>> AuthService::authenticate(
     return from_access_token(credential);
   };
   auto principal = co_await deps_.db_pool.run(resolve);
+  if (principal->api_key_id.empty() && !principal->mfa_enabled) {
+    // Until an account that must have a second factor has one, it may only enrol it.
+    const auto& pattern = request.route.pattern;
+    const bool enrolment_route = pattern == "/api/v1/me" || pattern.starts_with("/api/v1/me/mfa/") ||
+                                 pattern == "/api/v1/me/permissions" ||
+                                 pattern == "/api/v1/auth/logout";
+    auto check = [&] { return needs_mfa_enrollment(*principal); };
+    if (!enrolment_route && co_await deps_.db_pool.run(check)) {
+      throw Error(ErrorKind::forbidden, "mfa_enrollment_required",
+                  "Your role requires two-factor sign-in; enrol at /api/v1/me/mfa/totp first.");
+    }
+  }
   for (const auto& [name, value] : request.params) {
     // An environment the caller was not granted does not exist for them.
     if (name == "env" && !principal->sees_environment(value)) {
@@ -471,6 +489,53 @@ asio::awaitable<std::shared_ptr<const Principal>> AuthService::authenticate(
                 "This needs the permission " + permission + ".");
   }
   co_return principal;
+}
+
+namespace {
+constexpr std::string_view kMfaSetting = "mfa_required_for";
+constexpr std::array<std::string_view, 4> kMfaRoles{"platform_admin", "org_admin", "team_admin",
+                                                    "everyone"};
+}  // namespace
+
+bool AuthService::needs_mfa_enrollment(const Principal& principal) {
+  const auto stored = store::SettingsStore(deps_.db).get(kMfaSetting);
+  if (!stored) return false;
+  const auto value = boost::json::parse(*stored);
+  for (const auto& role : value.as_array()) {
+    const std::string_view name = role.as_string();
+    if (name == "everyone") return true;
+    if (name == "platform_admin" && principal.is_admin) return true;
+    if (name == "org_admin" && principal.has(perm::org_manage)) return true;
+    if (name == "team_admin" && principal.has(perm::team_manage)) return true;
+  }
+  return false;
+}
+
+asio::awaitable<std::string> AuthService::mfa_requirement() {
+  auto read = [this] { return store::SettingsStore(deps_.db).get(kMfaSetting).value_or("[]"); };
+  auto roles = co_await deps_.db_pool.run(read);
+  co_return R"({"required_for":)" + roles + "}";
+}
+
+asio::awaitable<std::string> AuthService::set_mfa_requirement(std::string body) {
+  const auto object = json::parse_object(body);
+  only_fields(object, {"required_for"});
+  const auto* roles = json::optional_array(object, "required_for");
+  if (roles == nullptr) throw Error::invalid("invalid_body", "required_for is a list of roles.");
+  boost::json::array stored;
+  for (const auto& role : *roles) {
+    const bool known = role.is_string() && std::find(kMfaRoles.begin(), kMfaRoles.end(),
+                                                     std::string_view(role.as_string())) != kMfaRoles.end();
+    if (!known) {
+      throw Error::invalid("invalid_body",
+                           "required_for holds platform_admin, org_admin, team_admin or everyone.");
+    }
+    stored.push_back(role);
+  }
+  auto text = boost::json::serialize(stored);
+  auto write = [this, &text] { store::SettingsStore(deps_.db).set(kMfaSetting, text); };
+  co_await deps_.db_pool.run(write);
+  co_return R"({"required_for":)" + text + "}";
 }
 
 asio::awaitable<void> AuthService::record(std::string action, std::string result,

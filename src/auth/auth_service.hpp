@@ -79,6 +79,12 @@ class AuthService {
   boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(
       const http::GuardRequest& request);
 
+  // Which callers must have a second factor before they may do anything but enrol one:
+  // any of "platform_admin", "org_admin" (org:manage anywhere), "team_admin" (team:manage
+  // anywhere), "everyone". Stored in the settings table (shared by replicas).
+  boost::asio::awaitable<std::string> mfa_requirement();
+  boost::asio::awaitable<std::string> set_mfa_requirement(std::string body);
+
   // Builds the principal of an account (blocking).
   std::shared_ptr<Principal> principal_for(const User& user);
 
@@ -97,6 +103,8 @@ class AuthService {
   // Counts a failure; returns true when it started a lockout.
   bool count_failure(std::string_view key, int threshold);
   void clear_failures(std::string_view key);
+  // Blocking: true when the settings require a second factor of this caller and it has none.
+  bool needs_mfa_enrollment(const Principal& principal);
 
   AuthDependencies deps_;
   Argon2Params argon2_;

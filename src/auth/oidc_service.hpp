@@ -57,7 +57,9 @@ struct IdTokenClaims;
 namespace dokkerr::auth {
 
 inline constexpr std::int64_t kOidcLoginTtlSeconds = 10 * 60;
-inline constexpr std::int64_t kOidcMaxPendingLogins = 10'000;
+// Pending logins are rows anyone can create: a bound per client address and one in all.
+inline constexpr int kOidcStartsPerAddressPerMinute = 60;
+inline constexpr std::int64_t kOidcMaxPendingLogins = 100'000;
 inline constexpr std::string_view kOidcBindingCookie = "dokkerr_oidc";
 inline constexpr std::string_view kOidcCallbackPath = "/api/v1/auth/oidc/callback";
 
@@ -95,10 +97,12 @@ class OidcService {
   boost::asio::awaitable<std::string> public_providers();
 
   // Errors: 404 oidc_provider_not_found (unknown or disabled), 400 oidc_redirect_uri_mismatch
-  // (a redirect_uri other than the configured one), 429 oidc_too_many_logins, and the
-  // provider's 502s from discovery.
+  // (a redirect_uri other than the configured one), 429 oidc_too_many_logins (more than
+  // kOidcStartsPerAddressPerMinute from `client_address`, or kOidcMaxPendingLogins pending),
+  // and the provider's 502s from discovery.
   boost::asio::awaitable<OidcLoginStart> start(std::string provider_id,
-                                               std::optional<std::string> redirect_uri);
+                                               std::optional<std::string> redirect_uri,
+                                               std::string client_address);
   // `query`: the callback's query string without '?'. `binding`: the cookie's value, if sent.
   // 401: oidc_state_mismatch (unknown, used, or another user agent's login), oidc_login_expired,
   // oidc_provider_disabled, and the library's oidc_* refusals; 403 account_disabled.
@@ -122,6 +126,10 @@ class OidcService {
     std::shared_ptr<const oidc::JwkSet> keys;
   };
   struct Attempt;  // what a callback learned so far, for the audit record
+  struct StartWindow {
+    std::chrono::steady_clock::time_point started;
+    int count = 0;
+  };
 
   std::optional<Provider> find_provider(std::string_view id);
   boost::asio::awaitable<oidc::ProviderMetadata> metadata_for(const Provider& provider);
@@ -132,10 +140,14 @@ class OidcService {
   User provision(const oidc::IdTokenClaims& claims, const std::string& issuer);
   void apply_team_mapping(const Provider& provider, const User& user,
                           const oidc::IdTokenClaims& claims);
+  // Counts a start from the address; false when it has had its share this minute.
+  bool admit_start(const std::string& address);
 
   OidcDependencies deps_;
   std::mutex cache_mutex_;
   std::map<std::string, Cached, std::less<>> cache_;  // provider id → discovery and keys
+  std::mutex starts_mutex_;
+  std::map<std::string, StartWindow, std::less<>> starts_;  // client address → this minute
 };
 
 // The pieces with no I/O, exposed for tests.
@@ -146,7 +158,7 @@ std::string oidc_username_base(const oidc::IdTokenClaims& claims);
 // base, then base-2 … base-20 (each at most 64 bytes), for attempt 0, 1, …; nullopt after that.
 std::optional<std::string> oidc_username_candidate(std::string_view base, int attempt);
 // Team id → role: for each team, the first entry whose claim (in the ID token's payload JSON)
-// is a string equal to the value or an array holding it as a string.
+// is a string equal to the value or an array of strings holding it.
 std::map<std::string, std::string> mapped_team_roles(const std::vector<TeamMapping>& mapping,
                                                      std::string_view claims_json);
 // A cookie's value from a Cookie header ("a=1; b=2"), or nullopt.

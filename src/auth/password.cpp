@@ -76,6 +76,10 @@ void check_new_password(std::string_view password) {
   if (*characters < kMinPasswordCharacters) {
     throw Error::invalid("password_too_short", "Passwords are at least 12 characters long.");
   }
+  if (is_common_password(password)) {
+    throw Error::invalid("common_password",
+                         "That password is on the list of commonly used ones; choose another.");
+  }
 }
 
 std::string hash_password(std::string_view password, const Argon2Params& params) {

@@ -24,6 +24,10 @@ inline constexpr std::size_t kMaxPasswordBytes = 1024;
 // oversized input never reaches the hash function.
 void check_new_password(std::string_view password);
 
+// True for passwords on the bundled list of common ones (compared case-insensitively, also with
+// trailing '!'/'.' and separators removed) and for one repeated character or a consecutive run.
+bool is_common_password(std::string_view password);
+
 // A PHC string: $argon2id$v=19$m=...,t=...,p=...$<salt>$<hash> with a 16-byte random salt.
 std::string hash_password(std::string_view password, const Argon2Params& params);
 

@@ -12,6 +12,7 @@ class AuthService;
 class IdentityService;
 class SessionService;
 class AccountService;
+class OidcService;
 
 struct AuthRouteServices {
   AuthService& auth;
@@ -23,5 +24,6 @@ struct AuthRouteServices {
 
 void add_auth_routes(http::Router& router, AuthRouteServices services);
 void add_identity_routes(http::Router& router, IdentityService& identity);
+void add_oidc_routes(http::Router& router, OidcService& oidc);
 
 }  // namespace dokkerr::auth

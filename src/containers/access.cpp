@@ -13,6 +13,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <map>
+#include <vector>
+
 namespace dokkerr::containers {
 namespace {
 
@@ -151,6 +154,45 @@ asio::awaitable<void> Access::forget(std::string env, ResourceKind kind, std::st
   co_await pool_.run(remove);
 }
 
+asio::awaitable<std::set<std::string, std::less<>>> Access::assigned_ids(std::string env,
+                                                                        ResourceKind kind,
+                                                                        TeamSet teams) {
+  auto load = [&] {
+    std::set<std::string, std::less<>> ids;
+    for (const auto& row : db_.query(
+             "SELECT resource_id, team_id FROM resource_owners WHERE environment_id = ? AND kind = ?",
+             {env, std::string(what(kind))})) {
+      if (teams.contains(row.text(1))) ids.insert(row.text(0));
+    }
+    return ids;
+  };
+  co_return co_await pool_.run(load);
+}
+
+asio::awaitable<std::string> Access::assign(std::string env, ResourceKind kind, std::string ref,
+                                            std::string team) {
+  auto team_exists = [&] { return !db_.query("SELECT 1 FROM teams WHERE id = ?", {team}).empty(); };
+  if (!co_await pool_.run(team_exists)) throw Error::not_found("team_not_found", "No such team.");
+  auto engine = environments_.engine_up(env);
+  std::string id;
+  std::string labelled;
+  const auto path = kind == ResourceKind::container ? object_path("containers", ref, "container") + "/json"
+                    : kind == ResourceKind::network ? object_path("networks", ref, "network")
+                                                    : object_path("volumes", ref, "volume");
+  const auto value = co_await call_json(*engine, docker::Verb::get, path, what(kind));
+  const auto& object = value.as_object();
+  id = std::string(object.at(kind == ResourceKind::volume ? "Name" : "Id").as_string());
+  const auto* labels = kind == ResourceKind::container
+                           ? object.at("Config").as_object().if_contains("Labels")
+                           : object.if_contains("Labels");
+  if (labels != nullptr) labelled = team_label(*labels);
+  if (!labelled.empty()) {
+    throw Error::conflict("owner_fixed", "This resource was created for a team; its owner is fixed.");
+  }
+  co_await record_owner(env, kind, id, team);
+  co_return id;
+}
+
 asio::awaitable<std::string> Access::filter_list(std::string env, ResourceKind kind,
                                                  std::string document,
                                                  std::optional<TeamSet> teams) {
@@ -186,6 +228,97 @@ asio::awaitable<std::string> Access::filter_list(std::string env, ResourceKind k
   }
   object["items"] = std::move(kept);
   co_return boost::json::serialize(value);
+}
+
+asio::awaitable<void> Access::check_references(std::string env, std::string team,
+                                               std::string body) {
+  const auto value = boost::json::parse(body);
+  const auto& create = value.as_object();
+  std::vector<std::string> volumes;
+  std::vector<std::string> networks;
+  const auto* host = create.if_contains("HostConfig");
+  if (host != nullptr && host->is_object()) {
+    const auto& config = host->as_object();
+    if (const auto* binds = config.if_contains("Binds"); binds && binds->is_array()) {
+      for (const auto& bind : binds->as_array()) {
+        if (!bind.is_string()) continue;
+        const std::string_view text = bind.as_string();
+        const auto colon = text.find(':');
+        // "name:/path" names a volume; an absolute source is a host path, which only reaches
+        // here when the team's policy allows host binds, and is no volume to own.
+        if (colon != std::string_view::npos && !text.starts_with('/')) {
+          volumes.emplace_back(text.substr(0, colon));
+        }
+      }
+    }
+    if (const auto* mounts = config.if_contains("Mounts"); mounts && mounts->is_array()) {
+      for (const auto& mount : mounts->as_array()) {
+        const auto* object = mount.if_object();
+        if (object == nullptr) continue;
+        const auto* type = object->if_contains("Type");
+        const auto* source = object->if_contains("Source");
+        if (type && type->is_string() && type->as_string() == "volume" && source &&
+            source->is_string() && !source->as_string().empty()) {
+          volumes.emplace_back(source->as_string());
+        }
+      }
+    }
+    if (const auto* mode = config.if_contains("NetworkMode"); mode && mode->is_string()) {
+      networks.emplace_back(mode->as_string());
+    }
+  }
+  if (const auto* networking = create.if_contains("NetworkingConfig"); networking && networking->is_object()) {
+    if (const auto* endpoints = networking->as_object().if_contains("EndpointsConfig");
+        endpoints && endpoints->is_object()) {
+      for (const auto& endpoint : endpoints->as_object()) networks.emplace_back(endpoint.key());
+    }
+  }
+  auto engine = environments_.engine_up(env);
+  for (const auto& name : volumes) {
+    const auto path = object_path("volumes", name, "volume");
+    std::string owner;
+    bool missing = false;
+    try {
+      const auto found = co_await call_json(*engine, docker::Verb::get, path, "volume");
+      if (const auto* labels = found.as_object().if_contains("Labels")) owner = team_label(*labels);
+      if (owner.empty()) {
+        auto lookup = [this, &env, &name] { return assigned_owner(env, ResourceKind::volume, name); };
+        owner = (co_await pool_.run(lookup)).value_or("");
+      }
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::not_found) throw;
+      missing = true;
+    }
+    if (missing) {
+      boost::json::object request{{"Name", name},
+                                  {"Labels", boost::json::object{{kTeamLabel, team}}}};
+      auto text = boost::json::serialize(request);
+      co_await call_json(*engine, docker::Verb::post, "/volumes/create", "volume", std::move(text));
+      co_await record_owner(env, ResourceKind::volume, name, team);
+      owner = team;
+    }
+    if (owner != team) {
+      throw Error(ErrorKind::forbidden, "policy_denied",
+                  "HostConfig: the volume '" + name + "' belongs to another team.");
+    }
+  }
+  for (const auto& name : networks) {
+    if (name.empty() || name == "default" || name == "bridge" || name == "none" ||
+        name.find(':') != std::string::npos) {
+      continue;  // the engine's defaults; joins of other containers are the policy's concern
+    }
+    std::string owner;
+    try {
+      const auto found = co_await call_json(*engine, docker::Verb::get,
+                                            object_path("networks", name, "network"), "network");
+      if (const auto* labels = found.as_object().if_contains("Labels")) owner = team_label(*labels);
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::not_found) throw;
+    }
+    if (owner != team) {
+      throw Error::not_found("network_not_found", "No such network: " + name + ".");
+    }
+  }
 }
 
 std::optional<std::string> Access::container_team(std::string_view env, std::string_view ref) const {

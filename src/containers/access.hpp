@@ -67,11 +67,26 @@ class Access {
   boost::asio::awaitable<void> record_owner(std::string env, ResourceKind kind, std::string id,
                                             std::string team);
   boost::asio::awaitable<void> forget(std::string env, ResourceKind kind, std::string id);
+  // Ids of unlabelled resources an admin assigned to one of the teams.
+  boost::asio::awaitable<std::set<std::string, std::less<>>> assigned_ids(std::string env,
+                                                                         ResourceKind kind,
+                                                                         TeamSet teams);
+  // Admins: gives a resource made outside Dokkerr (no team label) to a team. Labelled resources
+  // keep the team that created them (409 owner_fixed).
+  boost::asio::awaitable<std::string> assign(std::string env, ResourceKind kind, std::string ref,
+                                             std::string team);
 
   // Keeps the items of a list document ({"items":[...]}) owned by one of the teams.
   boost::asio::awaitable<std::string> filter_list(std::string env, ResourceKind kind,
                                                   std::string document,
                                                   std::optional<TeamSet> teams);
+
+  // A non-admin's new container may use only volumes and networks of its own team: named
+  // volumes in Binds/Mounts that exist must belong to `team` (missing ones are created here for
+  // the team, so the engine never makes an ownerless one), and user-defined networks in
+  // NetworkMode/EndpointsConfig must belong to it. `body` is the rebuilt create body.
+  boost::asio::awaitable<void> check_references(std::string env, std::string team,
+                                                std::string body);
 
   // Owner of a container by reference, for the policy's checks of joins (VolumesFrom,
   // container:<id> namespaces). Blocking lookup in the environment's container model.

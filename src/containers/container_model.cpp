@@ -165,7 +165,8 @@ bool ContainerModel::matches(const Entry& entry, const ContainerFilter& filter) 
   if (filter.teams) {
     const auto owner = std::find_if(entry.labels.begin(), entry.labels.end(),
                                     [](const auto& label) { return label.first == "io.dokkerr.team"; });
-    if (owner == entry.labels.end() || !filter.teams->contains(owner->second)) return false;
+    const bool labelled = owner != entry.labels.end() && filter.teams->contains(owner->second);
+    if (!labelled && !(owner == entry.labels.end() && filter.assigned.contains(entry.id))) return false;
   }
   if (!filter.ids.empty()) {
     const bool any = std::any_of(filter.ids.begin(), filter.ids.end(),

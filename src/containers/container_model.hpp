@@ -28,6 +28,8 @@ struct ContainerFilter {
   std::vector<std::string> ids;      // id prefixes
   // Tenancy: only containers whose io.dokkerr.team label is one of these (nullopt: all).
   std::optional<std::set<std::string, std::less<>>> teams;
+  // Containers without a team label that an admin assigned to one of those teams (by full id).
+  std::set<std::string, std::less<>> assigned;
 };
 
 struct ContainerCounts {

@@ -6,6 +6,8 @@
 #include "core/permissions.hpp"
 #include "policy/policy.hpp"
 
+#include <boost/json/serialize.hpp>
+
 namespace dokkerr::containers {
 namespace {
 
@@ -84,6 +86,9 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     const auto limit = static_cast<std::size_t>(c.query.integer("limit", 1000, 1, 1000));
     auto filter = filter_from(c.query);
     filter.teams = access.visible_teams(c.caller(), c.param("env"), perm::containers_read);
+    if (filter.teams) {
+      filter.assigned = co_await access.assigned_ids(c.param("env"), ResourceKind::container, *filter.teams);
+    }
     co_return ok_json(co_await service.list(c.param("env"), std::move(filter), limit,
                                             c.query.get("cursor").value_or("")));
   }, needs(perm::containers_read));
@@ -142,6 +147,7 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     context.container_team = [&access, env](std::string_view ref) { return access.container_team(env, ref); };
     // The engine gets the body rebuilt from what the policy parsed, never the client's bytes.
     const auto body = policy::check_container_create(c.request.body(), rules, context);
+    if (!caller.is_admin) co_await access.check_references(env, team, body);
     auto created = co_await service.create(env, c.query.get("name"), json::parse_object(body));
     if (!team.empty()) {
       const auto id = json::parse_object(created).at("Id").as_string();
@@ -181,6 +187,15 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     co_await check_exec_policy(access, c.caller(), target, request);
     co_return ok_json(co_await service.exec(c.param("env"), target.id, std::move(request), timeout));
   }, needs(perm::containers_exec));
+
+  // Admins hand a container made outside Dokkerr to a team.
+  router.add(Verb::put, path("/{id}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    const auto team = json::required_string(body, "team_id");
+    auto id = co_await access.assign(c.param("env"), ResourceKind::container, c.param("id"), team);
+    boost::json::object answer{{"id", id}, {"team_id", team}};
+    co_return ok_json(boost::json::serialize(answer));
+  }, needs(perm::resources_assign));
 
   // DELETE
   router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {

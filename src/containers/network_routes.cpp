@@ -1,8 +1,11 @@
 #include "containers/network_service.hpp"
 #include "containers/access.hpp"
 #include "containers/routes.hpp"
+#include "core/error.hpp"
 #include "core/permissions.hpp"
 #include "policy/policy.hpp"
+
+#include <boost/json/serialize.hpp>
 #include "core/json.hpp"
 
 namespace dokkerr::containers {
@@ -23,10 +26,21 @@ void add_network_routes(http::Router& router, NetworkService& service, Access& a
   auto owned = [&access](RequestContext& c, std::string_view permission) {
     return access.resolve(c.caller(), c.param("env"), ResourceKind::network, c.param("id"), permission);
   };
-  // Connecting joins a container to a network: both must be the caller's.
+  // Connecting joins a container to a network: both must be the caller's. The engine matches
+  // the body's keys case-insensitively, so only the exact field names pass: another spelling of
+  // Container would name a container other than the one checked here.
   auto connect = [&service, &access, owned](bool disconnect) {
     return [&service, &access, owned, disconnect](RequestContext& c) -> asio::awaitable<Reply> {
       auto body = json::parse_object(c.request.body());
+      for (const auto& field : body) {
+        const std::string_view key = field.key();
+        if (key != "Container" && key != (disconnect ? "Force" : "EndpointConfig")) {
+          const std::string_view fields =
+              disconnect ? "Container, Force." : "Container, EndpointConfig.";
+          throw Error::invalid("unknown_field", "Field '" + std::string(key) +
+                                                    "' is not one of " + std::string(fields));
+        }
+      }
       const auto network = co_await owned(c, perm::networks_create);
       if (!c.caller().is_admin) {
         const auto container = json::required_string(body, "Container");
@@ -71,6 +85,14 @@ void add_network_routes(http::Router& router, NetworkService& service, Access& a
   router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.prune(c.param("env"), c.query.get("filters")));
   }, needs(perm::system_prune));
+
+  router.add(Verb::put, path("/{id}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    const auto team = json::required_string(body, "team_id");
+    auto id = co_await access.assign(c.param("env"), ResourceKind::network, c.param("id"), team);
+    boost::json::object answer{{"id", id}, {"team_id", team}};
+    co_return ok_json(boost::json::serialize(answer));
+  }, needs(perm::resources_assign));
 
   // DELETE
   router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {

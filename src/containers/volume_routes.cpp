@@ -3,6 +3,8 @@
 #include "containers/routes.hpp"
 #include "core/permissions.hpp"
 #include "policy/policy.hpp"
+
+#include <boost/json/serialize.hpp>
 #include "core/json.hpp"
 
 namespace dokkerr::containers {
@@ -55,6 +57,14 @@ void add_volume_routes(http::Router& router, VolumeService& service, Access& acc
   router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok_json(co_await service.prune(c.param("env"), c.query.get("filters")));
   }, needs(perm::system_prune));
+
+  router.add(Verb::put, path("/{name}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
+    const auto body = json::parse_object(c.request.body());
+    const auto team = json::required_string(body, "team_id");
+    auto id = co_await access.assign(c.param("env"), ResourceKind::volume, c.param("name"), team);
+    boost::json::object answer{{"id", id}, {"team_id", team}};
+    co_return ok_json(boost::json::serialize(answer));
+  }, needs(perm::resources_assign));
 
   // DELETE
   router.add(Verb::delete_, path("/{name}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {

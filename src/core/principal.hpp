@@ -18,6 +18,7 @@ struct Principal {
   std::string session_id;        // set for access tokens
   std::string api_key_id;        // set for API keys
   std::string auth_method;       // "password", "oidc", "api_key", "ws_ticket"
+  bool mfa_enabled = false;      // the account has a confirmed second factor
   // Permissions held in each team (team id → permissions), after API-key narrowing.
   std::map<std::string, PermissionSet, std::less<>> team_permissions;
   // Permissions held in each organization (org id → permissions), e.g. "org:manage".

@@ -631,7 +631,7 @@ process.on('exit', () => {
 const LISTEN_RE = /Dokkerr listening on http:\/\/(127\.0\.0\.1):(\d+)/;
 const SETUP_RE = /Dokkerr setup token: (\S+)/;
 export const ADMIN_USER = 'admin';
-export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const ADMIN_PASSWORD = 'integration admin passphrase 42';
 
 class DokkerrServer {
   constructor(child, dataDir, db, port) {

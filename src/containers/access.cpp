@@ -312,6 +312,11 @@ asio::awaitable<void> Access::check_references(std::string env, std::string team
       const auto found = co_await call_json(*engine, docker::Verb::get,
                                             object_path("networks", name, "network"), "network");
       if (const auto* labels = found.as_object().if_contains("Labels")) owner = team_label(*labels);
+      if (owner.empty()) {
+        const auto id = std::string(found.as_object().at("Id").as_string());
+        auto lookup = [this, &env, &id] { return assigned_owner(env, ResourceKind::network, id); };
+        owner = (co_await pool_.run(lookup)).value_or("");
+      }
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::not_found) throw;
     }

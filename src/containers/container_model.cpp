@@ -165,8 +165,9 @@ bool ContainerModel::matches(const Entry& entry, const ContainerFilter& filter) 
   if (filter.teams) {
     const auto owner = std::find_if(entry.labels.begin(), entry.labels.end(),
                                     [](const auto& label) { return label.first == "io.dokkerr.team"; });
-    const bool labelled = owner != entry.labels.end() && filter.teams->contains(owner->second);
-    if (!labelled && !(owner == entry.labels.end() && filter.assigned.contains(entry.id))) return false;
+    const bool has_owner = owner != entry.labels.end() && !owner->second.empty();
+    const bool labelled = has_owner && filter.teams->contains(owner->second);
+    if (!labelled && !(!has_owner && filter.assigned.contains(entry.id))) return false;
   }
   if (!filter.ids.empty()) {
     const bool any = std::any_of(filter.ids.begin(), filter.ids.end(),

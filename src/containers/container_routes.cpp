@@ -146,7 +146,16 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     context.team_id = team;
     context.container_team = [&access, env](std::string_view ref) { return access.container_team(env, ref); };
     // The engine gets the body rebuilt from what the policy parsed, never the client's bytes.
-    const auto body = policy::check_container_create(c.request.body(), rules, context);
+    auto body = policy::check_container_create(c.request.body(), rules, context);
+    if (team.empty()) {
+      // The engine merges the image's labels into the container's: pin the team label to
+      // empty so an image carrying one cannot hand the container to a team.
+      auto object = json::parse_object(body);
+      auto& labels = object["Labels"];
+      if (!labels.is_object()) labels = boost::json::object{};
+      labels.as_object()[kTeamLabel] = "";
+      body = boost::json::serialize(object);
+    }
     if (!caller.is_admin) co_await access.check_references(env, team, body);
     auto created = co_await service.create(env, c.query.get("name"), json::parse_object(body));
     if (!team.empty()) {

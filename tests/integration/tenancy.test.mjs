@@ -326,7 +326,7 @@ describe("B cannot see or touch A's objects", { timeout: 120_000 }, () => {
     });
     expectStatus(assert, res, 201);
     const admId = res.json.Id;
-    assert.equal((await engine.inspectContainer(admId)).Config.Labels[TEAM_LABEL], undefined);
+    assert.ok(!(await engine.inspectContainer(admId)).Config.Labels[TEAM_LABEL], "no owning team");
     const rawId = await engine.createContainer(`${P}-raw`, { Labels: testLabels(P) });
     for (const [id, name] of [[admId, `${P}-adm`], [rawId, `${P}-raw`]]) {
       assert.ok(!(await listIds(A, 'containers')).includes(id));

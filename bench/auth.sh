@@ -18,6 +18,8 @@
 #   paced-logins     the same with the sign-in load
 #   version          wrk -t1 -c4 GET /api/v1/version with a bearer token: the cheapest
 #                    authenticated route (token check, session and account lookup, no other work)
+#   version-logins   the same with the sign-in load (sign-ins write sessions and audit entries to
+#                    the database the token check reads)
 #   me               wrk -t1 -c4 GET /api/v1/me with a bearer token (the account from the database)
 #   logins-only      the sign-in load alone: sign-in latency and server CPU per sign-in
 # Around each phase it reads the server's utime+stime (/proc/PID/stat) and the machine's busy
@@ -294,6 +296,7 @@ for rep in $(seq "$REPEATS"); do
   # A fresh token per phase: the whole run can outlive one (15 min by default).
   TOKEN=$(bench_login "$DOKKERR_URL") || die "sign-in failed"
   phase version "$rep" wrk "$DOKKERR_URL/api/v1/version" "Authorization: Bearer $TOKEN"
+  phase version-logins "$rep" wrk-logins "$DOKKERR_URL/api/v1/version" "Authorization: Bearer $TOKEN"
   TOKEN=$(bench_login "$DOKKERR_URL") || die "sign-in failed"
   phase me "$rep" wrk "$DOKKERR_URL/api/v1/me" "Authorization: Bearer $TOKEN"
   phase logins-only "$rep" logins
@@ -348,6 +351,7 @@ labels = {
     "paced-idle": f"GET /healthz, paced ({delay} ms between requests per connection), idle",
     "paced-logins": f"GET /healthz, paced, + {rate} sign-ins/s",
     "version": "GET /api/v1/version (bearer token), closed loop",
+    "version-logins": f"GET /api/v1/version (bearer token), closed loop, + {rate} sign-ins/s",
     "me": "GET /api/v1/me (bearer token), closed loop",
 }
 def cpu_per_req(phase):
@@ -368,6 +372,7 @@ def ratio_row(label, a, b):
 ratio_row("/healthz closed loop: with sign-ins / idle", "healthz-logins", "healthz-idle")
 ratio_row("/healthz paced: with sign-ins / idle", "paced-logins", "paced-idle")
 ratio_row("/api/v1/version (authenticated) / /healthz (public)", "version", "healthz-idle")
+ratio_row("/api/v1/version: with sign-ins / idle", "version-logins", "version")
 ratio_row("/api/v1/me / /healthz", "me", "healthz-idle")
 auth_us = med("version", "server_cpu_us_per_req") - med("healthz-idle", "server_cpu_us_per_req")
 print()
@@ -376,7 +381,8 @@ print()
 print("| sign-in load | sent | ok | failed | achieved /s | p50 ms | p99 ms | max ms | server CPU ms per sign-in | server CPU % of a core |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for phase, label in (("logins-only", "alone"), ("healthz-logins", "during closed-loop /healthz"),
-                     ("paced-logins", "during paced /healthz")):
+                     ("paced-logins", "during paced /healthz"),
+                     ("version-logins", "during closed-loop /api/v1/version")):
     per_login = ""
     if phase == "logins-only":
         vals = [r["server_cpu_s"] * 1000 / max(1, r["logins"]["ok"]) for r in by.get(phase, [])]

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the benchmark scripts; source it (it defines functions only).
 #
 #   bench_wait_listening PID OUT_FILE ERR_FILE    → sets DOKKERR_URL (waits up to 30 s)

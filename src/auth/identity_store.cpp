@@ -65,17 +65,6 @@ std::string select_users(std::string_view where) {
   return "SELECT " + std::string(kUserColumns) + " FROM users " + std::string(where);
 }
 
-std::vector<std::string> permissions_from_json(std::string_view text) {
-  std::vector<std::string> permissions;
-  const auto value = json::parse(text);
-  if (const auto* array = value.if_array()) {
-    for (const auto& item : *array) {
-      if (const auto* s = item.if_string()) permissions.emplace_back(*s);
-    }
-  }
-  return permissions;
-}
-
 }  // namespace
 
 std::string username_key(std::string_view username) {
@@ -353,7 +342,7 @@ std::optional<CustomRole> IdentityStore::find_role(std::string_view id) {
       "SELECT id, org_id, name, permissions, created_at FROM roles WHERE id = ?", {std::string(id)});
   if (rows.empty()) return std::nullopt;
   return CustomRole{rows[0].text(0), rows[0].text(1), rows[0].text(2),
-                    permissions_from_json(rows[0].text(3)), rows[0].text(4)};
+                    json::stored_string_list(rows[0].text(3)), rows[0].text(4)};
 }
 
 std::vector<CustomRole> IdentityStore::list_roles(std::string_view org_id) {
@@ -363,7 +352,7 @@ std::vector<CustomRole> IdentityStore::list_roles(std::string_view org_id) {
                  "ORDER BY name",
                  {std::string(org_id)})) {
     roles.push_back(CustomRole{row.text(0), row.text(1), row.text(2),
-                               permissions_from_json(row.text(3)), row.text(4)});
+                               json::stored_string_list(row.text(3)), row.text(4)});
   }
   return roles;
 }

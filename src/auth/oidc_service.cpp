@@ -164,17 +164,6 @@ array mapping_array(const std::vector<TeamMapping>& mapping) {
   return out;
 }
 
-std::vector<std::string> scopes_from_json(std::string_view text) {
-  std::vector<std::string> out;
-  const auto value = json::parse(text);
-  if (const auto* list = value.if_array()) {
-    for (const auto& item : *list) {
-      if (const auto* s = item.if_string()) out.emplace_back(*s);
-    }
-  }
-  return out;
-}
-
 std::vector<TeamMapping> mapping_from_json(std::string_view text) {
   std::vector<TeamMapping> out;
   const auto value = json::parse(text);
@@ -336,7 +325,7 @@ std::optional<OidcService::Provider> OidcService::find_provider(std::string_view
   provider.client_id = row.text(3);
   provider.client_secret_sealed = row.text(4);
   provider.redirect_uri = row.text(5);
-  provider.scopes = scopes_from_json(row.text(6));
+  provider.scopes = json::stored_string_list(row.text(6));
   provider.team_mapping = mapping_from_json(row.text(7));
   provider.enabled = row.integer(8) != 0;
   provider.created_at = row.text(9);
@@ -416,7 +405,7 @@ asio::awaitable<std::string> OidcService::list_providers() {
       if (!first) out += ',';
       first = false;
       out += provider_json(row.text(0), row.text(1), row.text(2), row.text(3), row.text(5),
-                           scopes_from_json(row.text(6)), mapping_from_json(row.text(7)),
+                           json::stored_string_list(row.text(6)), mapping_from_json(row.text(7)),
                            row.integer(8) != 0, row.text(9));
     }
     return out + R"(],"next_cursor":null})";

@@ -104,4 +104,15 @@ const boost::json::array* optional_array(const boost::json::object& object, std:
   return &value->as_array();
 }
 
+std::vector<std::string> stored_string_list(std::string_view text) {
+  std::vector<std::string> out;
+  const auto value = parse(text);
+  if (const auto* list = value.if_array()) {
+    for (const auto& item : *list) {
+      if (const auto* s = item.if_string()) out.emplace_back(*s);
+    }
+  }
+  return out;
+}
+
 }  // namespace dokkerr::json

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dokkerr::json {
 
@@ -25,5 +26,9 @@ std::optional<bool> optional_bool(const boost::json::object& object, std::string
 std::optional<std::int64_t> optional_int(const boost::json::object& object, std::string_view key);
 const boost::json::object* optional_object(const boost::json::object& object, std::string_view key);
 const boost::json::array* optional_array(const boost::json::object& object, std::string_view key);
+
+// The strings of a JSON array we stored ourselves (permission lists, scopes); anything else in
+// it is skipped, and text that is not an array gives an empty list.
+std::vector<std::string> stored_string_list(std::string_view text);
 
 }  // namespace dokkerr::json

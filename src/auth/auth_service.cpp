@@ -505,8 +505,13 @@ bool AuthService::needs_mfa_enrollment(const Principal& principal) {
     const std::string_view name = role.as_string();
     if (name == "everyone") return true;
     if (name == "platform_admin" && principal.is_admin) return true;
-    if (name == "org_admin" && principal.has(perm::org_manage)) return true;
-    if (name == "team_admin" && principal.has(perm::team_manage)) return true;
+    // Roles held through memberships: a platform admin is covered by "platform_admin" only.
+    const auto holds = [](const auto& scopes, std::string_view permission) {
+      return std::any_of(scopes.begin(), scopes.end(),
+                         [&](const auto& entry) { return entry.second.contains(permission); });
+    };
+    if (name == "org_admin" && holds(principal.org_permissions, perm::org_manage)) return true;
+    if (name == "team_admin" && holds(principal.team_permissions, perm::team_manage)) return true;
   }
   return false;
 }

@@ -489,3 +489,28 @@ describe('API keys', { timeout: 180_000 }, () => {
     await own.close();
   });
 });
+
+describe('two-factor sign-in required by role', { timeout: 120_000 }, () => {
+  test('with team_admin required, a team admin without a second factor may only enrol; developers are unaffected', async () => {
+    expectProblem(assert, await server.api('PUT', '/api/v1/settings/mfa', { body: { required_for: ['root'] } }), 400, 'invalid_body');
+    expectStatus(assert, await server.api('PUT', '/api/v1/settings/mfa', { body: { required_for: ['team_admin'] } }), 200);
+    try {
+      const admin = await createTenant(server, { name: `${P}-req-a`, role: 'admin' });
+      const dev = await createTenant(server, { name: `${P}-req-d`, role: 'developer' });
+      expectProblem(assert, await server.api('GET', '/api/v1/teams', { token: admin.token }), 403, 'mfa_enrollment_required');
+      expectProblem(assert, await server.api('GET', envPath('containers'), { token: admin.token }), 403, 'mfa_enrollment_required');
+      expectStatus(assert, await server.api('GET', '/api/v1/me', { token: admin.token }), 200);
+      expectStatus(assert, await server.api('GET', '/api/v1/teams', { token: dev.token }), 200);
+      expectProblem(assert, await server.api('PUT', '/api/v1/settings/mfa', { token: dev.token, body: { required_for: [] } }), 403, 'permission_denied');
+      const { secret } = await enrol(admin.token);
+      const auth = new Authenticator(secret);
+      const confirmed = await server.api('POST', '/api/v1/me/mfa/totp/confirm', { token: admin.token, body: { code: await auth.nextCode() } });
+      expectStatus(assert, confirmed, 200);
+      expectStatus(assert, await server.api('GET', '/api/v1/teams', { token: admin.token }), 200);
+      const current = await server.api('GET', '/api/v1/settings/mfa');
+      assert.deepEqual(expectStatus(assert, current, 200).json, { required_for: ['team_admin'] });
+    } finally {
+      expectStatus(assert, await server.api('PUT', '/api/v1/settings/mfa', { body: { required_for: [] } }), 200);
+    }
+  });
+});

@@ -2,12 +2,14 @@
 // (the test environment's private dockerd, never the host's default socket); TLS tests also need
 // DOKKERR_TEST_DOCKER_TLS_HOST and DOKKERR_TEST_DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem).
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "docker/client.hpp"
 #include "docker/errors.hpp"
 #include "docker/streams.hpp"
 #include "unit/docker/test_support.hpp"
 
 #include <boost/json.hpp>
+
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -23,6 +25,12 @@ using namespace testing;
 namespace json = boost::json;
 
 constexpr const char* kTestLabel = "test.dokkerr.run";
+// Each test process labels its containers with its own value, so a test that watches events for
+// its label never sees containers of tests running beside it.
+const std::string& run_label() {
+  static const std::string value = dokkerr::random_hex(8);
+  return value;
+}
 using Cmd = std::vector<std::string>;
 
 std::string image() {
@@ -87,7 +95,7 @@ struct Engine {
     body["Image"] = image();
     body["Cmd"] = to_array(cmd);
     body["Tty"] = tty;
-    body["Labels"] = json::object{{kTestLabel, "1"}};
+    body["Labels"] = json::object{{kTestLabel, run_label()}};
     body["HostConfig"] = json::object{{"NetworkMode", "none"}};
     const auto res =
         co_await client.request(Verb::post, "/containers/create", json::serialize(body));
@@ -256,7 +264,7 @@ TEST_F(EngineTest, MultiplexedLogs) {
 TEST_F(EngineTest, EventsStreamAndCloseCancelsAPendingRead) {
   Engine eng = engine();
   const std::string filters =
-      percent_encode(R"({"label":["test.dokkerr.run=1"],"type":["container"]})");
+      percent_encode(R"({"label":["test.dokkerr.run=)" + run_label() + R"("],"type":["container"]})");
   std::unique_ptr<EngineStream> events;
   const Cmd cmd{"true"};
   const std::string id = run(ioc_, [&]() -> asio::awaitable<std::string> {

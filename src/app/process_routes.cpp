@@ -2,7 +2,7 @@
 
 #include "containers/environment_service.hpp"
 #include "core/blocking_pool.hpp"
-#include "http/problem.hpp"
+#include "http/responses.hpp"
 #include "store/database.hpp"
 
 #include <boost/beast/http/verb.hpp>
@@ -17,9 +17,7 @@ using http::RequestContext;
 using http::Reply;
 using http::Verb;
 
-http::RouteOptions needs(std::string_view permission) {
-  return http::RouteOptions{std::string(permission), std::nullopt};
-}
+using http::needs;
 
 }  // namespace
 
@@ -64,12 +62,16 @@ void add_process_routes(http::Router& router, store::Database& database, Blockin
   router.add(Verb::get, "/api/v1/routes", [&router](RequestContext&) -> asio::awaitable<Reply> {
     boost::json::array routes;
     for (const auto& route : router.routes()) {
-      routes.push_back(boost::json::object{{"method", std::string(boost::beast::http::to_string(route.verb))},
-                                           {"pattern", route.pattern},
-                                           {"permission", route.options.permission}});
+      const auto& options = route.options;
+      routes.push_back(boost::json::object{
+          {"method", std::string(boost::beast::http::to_string(route.verb))},
+          {"pattern", route.pattern},
+          {"permission", options.permission},
+          {"audit_action", options.audit_action.empty() ? boost::json::value(nullptr) : boost::json::value(options.audit_action)},
+          {"environment_param", options.environment_param.empty() ? boost::json::value(nullptr) : boost::json::value(options.environment_param)},
+          {"allowed_before_mfa_enrolment", options.allowed_before_mfa_enrolment}});
     }
-    boost::json::object document{{"items", std::move(routes)}, {"next_cursor", nullptr}};
-    co_return http::json_response(http::Status::ok, boost::json::serialize(document));
+    co_return http::ok(http::list_body(std::move(routes)));
   }, needs(http::access::kAuthenticated));
   router.add(Verb::get, "/api/v1/version", [](RequestContext&) -> asio::awaitable<Reply> {
     co_return http::json_response(

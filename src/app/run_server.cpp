@@ -4,8 +4,10 @@
 #include "app/process_routes.hpp"
 #include "app/server_config.hpp"
 #include "audit/audit_log.hpp"
+#include "audit/audit_recorder.hpp"
+#include "audit/audit_service.hpp"
+#include "audit/routes.hpp"
 #include "auth/account_service.hpp"
-#include "auth/audit_recorder.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/identity_service.hpp"
 #include "auth/oidc_service.hpp"
@@ -23,6 +25,7 @@
 #include "crypto/jwt.hpp"
 #include "crypto/secret_box.hpp"
 #include "docker/endpoint.hpp"
+#include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "store/database.hpp"
 
@@ -134,7 +137,8 @@ int run_server(ServerConfig config) {
   // Password hashing gets its own threads, so a burst of logins never delays database work.
   BlockingPool hashing(2);
   audit::AuditLog audit_log(*database);
-  auth::AuditRecorder audit_recorder(audit_log, blocking, logger);
+  audit::AuditRecorder audit_recorder(audit_log, blocking, logger);
+  audit::AuditService audit_service(audit_log, blocking);
   auth::IdentityStore identity_store(*database);
   auth::TokenSettings token_settings;
   token_settings.access_ttl_seconds = config.access_token_ttl.count();
@@ -168,19 +172,12 @@ int run_server(ServerConfig config) {
   containers::Access access(environments, *database, blocking);
 
   http::Router router;
-  router.set_guard([&auth_service](const http::GuardRequest& request) {
-    return auth_service.authenticate(request);
-  });
-  router.set_observer([&audit_recorder](const http::RequestContext& context, const http::Route& route,
-                                        unsigned status, const Error* failure) {
-    return audit_recorder.observe(context, route, status, failure);
-  });
   add_process_routes(router, *database, blocking, environments);
   auth::add_auth_routes(router, auth::AuthRouteServices{auth_service, identity_service, sessions,
                                                         account_service, blocking});
   auth::add_identity_routes(router, identity_service);
   auth::add_oidc_routes(router, oidc_service);
-  auth::add_audit_routes(router, audit_log, blocking);
+  audit::add_audit_routes(router, audit_service);
   containers::add_environment_routes(router, environments);
   containers::add_container_routes(router, container_service, access);
   containers::add_image_routes(router, image_service, config.max_upload_bytes);
@@ -188,14 +185,14 @@ int run_server(ServerConfig config) {
   containers::add_volume_routes(router, volume_service, access);
   containers::add_system_routes(router, system_service, access);
 
+  const http::Pipeline pipeline(router, config.max_body_bytes, &auth_service, &audit_recorder);
   http::ServerLimits limits;
-  limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;
   limits.max_connections = config.max_connections;
   limits.header_timeout = config.header_timeout;
   limits.body_timeout = config.body_timeout;
   limits.idle_timeout = config.idle_timeout;
-  http::Server server(io, router, limits, logger);
+  http::Server server(io, pipeline, limits, logger);
   asio::ip::tcp::endpoint bound;
   try {
     bound = server.listen({asio::ip::make_address(address.host), address.port});

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/permissions.hpp"
 #include "crypto/primitives.hpp"
 #include "crypto/secret_box.hpp"
 #include "crypto/totp.hpp"
@@ -198,7 +199,7 @@ asio::awaitable<std::string> AccountService::create_api_key(Caller caller, objec
   }
   PermissionSet granted;
   for (const auto& scope : *scopes) {
-    if (!scope.is_string() || !is_known_permission(scope.as_string())) {
+    if (!scope.is_string() || !perm::is_known_permission(scope.as_string())) {
       throw Error::invalid("invalid_scope", "Unknown permission in scopes: " +
                                                 (scope.is_string() ? std::string(scope.as_string()) : "non-string"));
     }

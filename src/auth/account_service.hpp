@@ -1,7 +1,7 @@
 #pragma once
 // What signed-in users manage for themselves beyond their profile: TOTP two-factor sign-in with
 // recovery codes, and API keys.
-#include "auth/audit_trail.hpp"
+#include "core/audit_trail.hpp"
 #include "auth/identity_store.hpp"
 
 #include <boost/asio/awaitable.hpp>

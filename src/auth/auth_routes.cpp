@@ -1,4 +1,5 @@
 #include "auth/account_service.hpp"
+#include "http/responses.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/identity_service.hpp"
 #include "auth/routes.hpp"
@@ -20,15 +21,10 @@ using http::RequestContext;
 using http::Reply;
 using http::Verb;
 
-http::RouteOptions needs(std::string_view permission) {
-  return http::RouteOptions{std::string(permission), std::nullopt};
-}
-
-http::Response ok(std::string body) { return http::json_response(http::Status::ok, std::move(body)); }
-http::Response created(std::string body) {
-  return http::json_response(http::Status::created, std::move(body));
-}
-http::Response done() { return http::empty_response(http::Status::no_content); }
+using http::created;
+using http::needs;
+using http::ok;
+http::Response done() { return http::no_content(); }
 
 ClientInfo client_of(const RequestContext& c) {
   const auto agent = c.request[boost::beast::http::field::user_agent];
@@ -79,24 +75,24 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
   router.add(Verb::post, "/api/v1/auth/logout", [s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.auth.logout(c.principal, client_of(c));
     co_return done();
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("auth.logout.create").before_mfa_enrolment());
   router.add(Verb::post, "/api/v1/auth/ws-ticket", [s](RequestContext& c) -> asio::awaitable<Reply> {
     auto ticket = co_await s.auth.ws_ticket(c.principal);
     co_return ok(boost::json::serialize(boost::json::object{
         {"ticket", ticket}, {"expires_in", s.sessions.settings().ws_ticket_ttl_seconds}}));
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("auth.ws-ticket.create"));
 
   // The caller's own account
   router.add(Verb::get, "/api/v1/me", [s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.identity.me(c.principal));
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).before_mfa_enrolment());
   router.add(Verb::patch, "/api/v1/me", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     co_return ok(co_await s.identity.update_me(c.principal, json::parse_object(c.request.body())));
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("me.update").before_mfa_enrolment());
   router.add(Verb::get, "/api/v1/me/permissions", [](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(IdentityService::permissions_json(c.caller()));
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).before_mfa_enrolment());
   router.add(Verb::post, "/api/v1/me/password", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
@@ -104,7 +100,7 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
     co_await s.auth.change_password(c.principal, json::required_string(body, "current_password"),
                                     json::required_string(body, "new_password"), client_of(c));
     co_return done();
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("me.password.create"));
   router.add(Verb::get, "/api/v1/me/sessions", [s](RequestContext& c) -> asio::awaitable<Reply> {
     auto list = [s, &c] {
       std::string out = R"({"items":[)";
@@ -125,26 +121,26 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
       throw Error::not_found("session_not_found", "No such session.");
     }
     co_return done();
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("me.sessions.delete"));
   router.add(Verb::delete_, "/api/v1/me/sessions", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     auto revoke = [s, &c] { return s.sessions.revoke_all(c.caller().user_id, "revoked"); };
     co_await s.pool.run(revoke);
     co_return done();
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("me.sessions.delete"));
 
   // Two-factor sign-in
   router.add(Verb::post, "/api/v1/me/mfa/totp", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     co_return ok(co_await s.accounts.enroll_totp(c.principal));
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("me.mfa.totp.create").before_mfa_enrolment());
   router.add(Verb::post, "/api/v1/me/mfa/totp/confirm", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
     only_fields(body, {"code"});
     co_return ok(co_await s.accounts.confirm_totp(c.principal, json::required_string(body, "code"),
                                                   client_of(c)));
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("me.mfa.totp.confirm.create").before_mfa_enrolment());
   router.add(Verb::post, "/api/v1/me/mfa/totp/disable", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
@@ -152,7 +148,7 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
     co_await s.accounts.disable_totp(c.principal, json::required_string(body, "password"),
                                      json::required_string(body, "code"), client_of(c));
     co_return done();
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("me.mfa.totp.disable.create").before_mfa_enrolment());
 
   // Platform settings: who must use two-factor sign-in
   router.add(Verb::get, "/api/v1/settings/mfa", [s](RequestContext&) -> asio::awaitable<Reply> {
@@ -160,7 +156,7 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
   }, needs(perm::users_manage));
   router.add(Verb::put, "/api/v1/settings/mfa", [s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.auth.set_mfa_requirement(c.request.body()));
-  }, needs(perm::users_manage));
+  }, needs(perm::users_manage).audited("settings.mfa.put"));
 
   // API keys
   router.add(Verb::get, "/api/v1/api-keys", [s](RequestContext& c) -> asio::awaitable<Reply> {
@@ -169,11 +165,11 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
   router.add(Verb::post, "/api/v1/api-keys", [s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return created(co_await s.accounts.create_api_key(c.principal,
                                                          json::parse_object(c.request.body())));
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("api-keys.create"));
   router.add(Verb::delete_, "/api/v1/api-keys/{id}", [s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.accounts.revoke_api_key(c.principal, c.param("id"));
     co_return done();
-  }, needs(kAuthenticated));
+  }, needs(kAuthenticated).audited("api-keys.delete"));
 }
 
 void add_identity_routes(http::Router& router, IdentityService& identity) {
@@ -185,17 +181,17 @@ void add_identity_routes(http::Router& router, IdentityService& identity) {
   }, needs(perm::users_manage));
   router.add(Verb::post, "/api/v1/users", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return created(co_await s.create_user(json::parse_object(c.request.body())));
-  }, needs(perm::users_manage));
+  }, needs(perm::users_manage).audited("users.create"));
   router.add(Verb::get, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.get_user(c.principal, c.param("id")));
   }, needs(perm::users_manage));
   router.add(Verb::patch, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.update_user(c.principal, c.param("id"), json::parse_object(c.request.body())));
-  }, needs(perm::users_manage));
+  }, needs(perm::users_manage).audited("users.update"));
   router.add(Verb::delete_, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.delete_user(c.principal, c.param("id"));
     co_return done();
-  }, needs(perm::users_manage));
+  }, needs(perm::users_manage).audited("users.delete"));
 
   // Organizations
   router.add(Verb::get, "/api/v1/organizations", [&s](RequestContext& c) -> asio::awaitable<Reply> {
@@ -203,35 +199,35 @@ void add_identity_routes(http::Router& router, IdentityService& identity) {
   }, needs(kAuthenticated));
   router.add(Verb::post, "/api/v1/organizations", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return created(co_await s.create_organization(c.principal, json::parse_object(c.request.body())));
-  }, needs(perm::organizations_manage));
+  }, needs(perm::organizations_manage).audited("organizations.create"));
   router.add(Verb::get, "/api/v1/organizations/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.get_organization(c.principal, c.param("id")));
   }, needs(kAuthenticated));
   router.add(Verb::delete_, "/api/v1/organizations/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.delete_organization(c.param("id"));
     co_return done();
-  }, needs(perm::organizations_manage));
+  }, needs(perm::organizations_manage).audited("organizations.delete"));
   router.add(Verb::get, "/api/v1/organizations/{id}/members", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.list_org_members(c.principal, c.param("id")));
   }, needs(kAuthenticated));
   router.add(Verb::put, "/api/v1/organizations/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.put_org_member(c.principal, c.param("id"), c.param("user"), json::parse_object(c.request.body()));
     co_return done();
-  }, needs(perm::org_manage));
+  }, needs(perm::org_manage).audited("organizations.members.put"));
   router.add(Verb::delete_, "/api/v1/organizations/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.remove_org_member(c.principal, c.param("id"), c.param("user"));
     co_return done();
-  }, needs(perm::org_manage));
+  }, needs(perm::org_manage).audited("organizations.members.delete"));
   router.add(Verb::get, "/api/v1/organizations/{id}/roles", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.list_roles(c.principal, c.param("id")));
   }, needs(kAuthenticated));
   router.add(Verb::post, "/api/v1/organizations/{id}/roles", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return created(co_await s.create_role(c.principal, c.param("id"), json::parse_object(c.request.body())));
-  }, needs(perm::org_manage));
+  }, needs(perm::org_manage).audited("organizations.roles"));
   router.add(Verb::delete_, "/api/v1/organizations/{id}/roles/{role}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.delete_role(c.principal, c.param("id"), c.param("role"));
     co_return done();
-  }, needs(perm::org_manage));
+  }, needs(perm::org_manage).audited("organizations.roles.delete"));
 
   // Teams
   router.add(Verb::get, "/api/v1/teams", [&s](RequestContext& c) -> asio::awaitable<Reply> {
@@ -239,45 +235,45 @@ void add_identity_routes(http::Router& router, IdentityService& identity) {
   }, needs(kAuthenticated));
   router.add(Verb::post, "/api/v1/teams", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return created(co_await s.create_team(c.principal, json::parse_object(c.request.body())));
-  }, needs(perm::org_manage));
+  }, needs(perm::org_manage).audited("teams.create"));
   router.add(Verb::get, "/api/v1/teams/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.get_team(c.principal, c.param("id")));
   }, needs(kAuthenticated));
   router.add(Verb::delete_, "/api/v1/teams/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.delete_team(c.principal, c.param("id"));
     co_return done();
-  }, needs(perm::org_manage));
+  }, needs(perm::org_manage).audited("teams.delete"));
   router.add(Verb::get, "/api/v1/teams/{id}/members", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.list_team_members(c.principal, c.param("id")));
   }, needs(kAuthenticated));
   router.add(Verb::put, "/api/v1/teams/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.put_team_member(c.principal, c.param("id"), c.param("user"), json::parse_object(c.request.body()));
     co_return done();
-  }, needs(perm::team_manage));
+  }, needs(perm::team_manage).audited("teams.members.put"));
   router.add(Verb::delete_, "/api/v1/teams/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.remove_team_member(c.principal, c.param("id"), c.param("user"));
     co_return done();
-  }, needs(perm::team_manage));
+  }, needs(perm::team_manage).audited("teams.members.delete"));
   router.add(Verb::get, "/api/v1/teams/{id}/policy", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.get_policy(c.principal, c.param("id")));
   }, needs(kAuthenticated));
   router.add(Verb::put, "/api/v1/teams/{id}/policy", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.put_policy(c.principal, c.param("id"), c.request.body()));
-  }, needs(perm::org_manage));
+  }, needs(perm::org_manage).audited("teams.policy.put"));
 
   // Environment grants (platform admins)
   constexpr std::string_view grants = "/api/v1/environments/{env}/grants";
   router.add(Verb::get, std::string(grants), [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return ok(co_await s.list_grants(c.param("env")));
-  }, needs(perm::environments_manage));
+  }, needs(perm::environments_manage).in_environment("env"));
   router.add(Verb::post, std::string(grants), [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.put_grant(c.param("env"), json::parse_object(c.request.body()));
     co_return done();
-  }, needs(perm::environments_manage));
+  }, needs(perm::environments_manage).audited("grants.create").in_environment("env"));
   router.add(Verb::delete_, std::string(grants) + "/{type}/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.delete_grant(c.param("env"), c.param("type"), c.param("id"));
     co_return done();
-  }, needs(perm::environments_manage));
+  }, needs(perm::environments_manage).audited("grants.delete").in_environment("env"));
 }
 
 }  // namespace dokkerr::auth

@@ -367,7 +367,7 @@ std::shared_ptr<Principal> AuthService::principal_for(const User& user) {
   return principal;
 }
 
-std::shared_ptr<const Principal> AuthService::from_access_token(std::string_view token) {
+std::shared_ptr<Principal> AuthService::from_access_token(std::string_view token) {
   const auto [user_id, session_id] = deps_.sessions.verify_access(token);
   const auto session = deps_.sessions.live_session(session_id);
   if (!session || session->user_id != user_id) {
@@ -382,12 +382,12 @@ std::shared_ptr<const Principal> AuthService::from_access_token(std::string_view
   return principal;
 }
 
-std::shared_ptr<const Principal> AuthService::from_api_key(std::string_view key) {
+std::shared_ptr<Principal> AuthService::from_api_key(std::string_view key) {
   if (key.size() > 128 || !key.starts_with("dk_")) throw authentication_required("Unknown API key.");
   return api_key_principal("key_hash", crypto::sha256_hex(key));
 }
 
-std::shared_ptr<const Principal> AuthService::api_key_principal(std::string_view column,
+std::shared_ptr<Principal> AuthService::api_key_principal(std::string_view column,
                                                                 std::string value) {
   const auto rows = deps_.db.query(
       "SELECT id, user_id, scopes, team_id, expires_at, revoked_at, last_used_at FROM api_keys "
@@ -424,7 +424,7 @@ std::shared_ptr<const Principal> AuthService::api_key_principal(std::string_view
   return principal;
 }
 
-std::shared_ptr<const Principal> AuthService::from_ticket(std::string_view ticket) {
+std::shared_ptr<Principal> AuthService::from_ticket(std::string_view ticket) {
   const auto subject = deps_.sessions.redeem_ticket(ticket);
   if (!subject) throw authentication_required("The WebSocket ticket is unknown, used or expired.");
   if (!subject->api_key_id.empty()) {
@@ -444,51 +444,24 @@ std::shared_ptr<const Principal> AuthService::from_ticket(std::string_view ticke
 }
 
 asio::awaitable<std::shared_ptr<const Principal>> AuthService::authenticate(
-    const http::GuardRequest& request) {
-  const auto& permission = request.route.options.permission;
-  if (permission == http::access::kPublic) co_return nullptr;
-  ClientInfo client{std::string(request.remote_address), std::string(request.user_agent),
-                    std::string(request.request_id)};
-  std::string credential(bearer(request.authorization));
-  if (credential.empty()) credential = std::string(request.api_key);
+    const http::Credentials& credentials) {
+  std::string credential(bearer(credentials.authorization));
+  if (credential.empty()) credential = std::string(credentials.api_key);
   std::optional<std::string> ticket;
-  if (credential.empty() && request.websocket) ticket = request.query.get("ticket");
+  if (credential.empty()) ticket = credentials.ticket;
   if (credential.empty() && !ticket) throw authentication_required();
   if (credential.size() > 8192) throw authentication_required("The credential is too long.");
 
-  auto resolve = [&]() -> std::shared_ptr<const Principal> {
-    if (ticket) return from_ticket(*ticket);
-    if (credential.starts_with("dk_")) return from_api_key(credential);
-    return from_access_token(credential);
-  };
-  auto principal = co_await deps_.db_pool.run(resolve);
-  if (principal->api_key_id.empty() && !principal->mfa_enabled) {
+  auto resolve = [&]() -> std::shared_ptr<Principal> {
+    auto principal = ticket                         ? from_ticket(*ticket)
+                     : credential.starts_with("dk_") ? from_api_key(credential)
+                                                     : from_access_token(credential);
     // Until an account that must have a second factor has one, it may only enrol it.
-    const auto& pattern = request.route.pattern;
-    const bool enrolment_route = pattern == "/api/v1/me" || pattern.starts_with("/api/v1/me/mfa/") ||
-                                 pattern == "/api/v1/me/permissions" ||
-                                 pattern == "/api/v1/auth/logout";
-    auto check = [&] { return needs_mfa_enrollment(*principal); };
-    if (!enrolment_route && co_await deps_.db_pool.run(check)) {
-      throw Error(ErrorKind::forbidden, "mfa_enrollment_required",
-                  "Your role requires two-factor sign-in; enrol at /api/v1/me/mfa/totp first.");
-    }
-  }
-  for (const auto& [name, value] : request.params) {
-    // An environment the caller was not granted does not exist for them.
-    if (name == "env" && !principal->sees_environment(value)) {
-      throw Error::not_found("environment_not_found", "No environment '" + value + "'.");
-    }
-  }
-  if (permission != http::access::kAuthenticated && !principal->has(permission)) {
-    boost::json::object detail{{"permission", permission}, {"route", request.route.pattern}};
-    auto detail_json = boost::json::serialize(detail);
-    co_await record("access.denied", "denied", client, principal->username, std::move(detail_json),
-                    principal.get());
-    throw Error(ErrorKind::forbidden, "permission_denied",
-                "This needs the permission " + permission + ".");
-  }
-  co_return principal;
+    principal->mfa_enrollment_required =
+        principal->api_key_id.empty() && !principal->mfa_enabled && needs_mfa_enrollment(*principal);
+    return principal;
+  };
+  co_return co_await deps_.db_pool.run(resolve);
 }
 
 namespace {
@@ -560,10 +533,5 @@ asio::awaitable<void> AuthService::record(std::string action, std::string result
   co_await deps_.audit.record(std::move(entry));
 }
 
-void set_actor(AuditRecord& record, const Principal& principal) {
-  record.actor_type = principal.api_key_id.empty() ? "user" : "api_key";
-  record.actor_id = principal.api_key_id.empty() ? principal.user_id : principal.api_key_id;
-  record.actor_name = principal.username;
-}
 
 }  // namespace dokkerr::auth

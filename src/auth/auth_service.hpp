@@ -2,11 +2,11 @@
 // Signing in and proving who you are on each request: the first-admin setup, password login
 // with throttling and MFA, refresh, logout, password change, WebSocket tickets, and the guard
 // that turns a request's credentials into a Principal.
-#include "auth/audit_trail.hpp"
+#include "core/audit_trail.hpp"
 #include "auth/identity_store.hpp"
 #include "auth/password.hpp"
 #include "auth/session_service.hpp"
-#include "http/router.hpp"
+#include "http/pipeline.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -49,7 +49,7 @@ struct LoginRequest {
   std::optional<std::string> totp_code, recovery_code;
 };
 
-class AuthService {
+class AuthService final : public http::Authenticator {
  public:
   AuthService(AuthDependencies deps, Argon2Params argon2, ThrottleSettings throttle);
 
@@ -75,9 +75,9 @@ class AuthService {
   boost::asio::awaitable<std::string> hash_new_password(std::string password);
   std::string hash_new_password_blocking(std::string_view password) const;
 
-  // The router guard.
+  // The pipeline's authentication stage: access token, API key or WebSocket ticket.
   boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(
-      const http::GuardRequest& request);
+      const http::Credentials& credentials) override;
 
   // Which callers must have a second factor before they may do anything but enrol one:
   // any of "platform_admin", "org_admin" (org:manage anywhere), "team_admin" (team:manage
@@ -89,11 +89,11 @@ class AuthService {
   std::shared_ptr<Principal> principal_for(const User& user);
 
  private:
-  std::shared_ptr<const Principal> from_access_token(std::string_view token);
-  std::shared_ptr<const Principal> from_api_key(std::string_view key);
-  std::shared_ptr<const Principal> from_ticket(std::string_view ticket);
+  std::shared_ptr<Principal> from_access_token(std::string_view token);
+  std::shared_ptr<Principal> from_api_key(std::string_view key);
+  std::shared_ptr<Principal> from_ticket(std::string_view ticket);
   // column is "key_hash" or "id" (fixed strings, never client input).
-  std::shared_ptr<const Principal> api_key_principal(std::string_view column, std::string value);
+  std::shared_ptr<Principal> api_key_principal(std::string_view column, std::string value);
   boost::asio::awaitable<void> record(std::string action, std::string result,
                                       const ClientInfo& client, std::string actor_name,
                                       std::string detail_json = "{}",

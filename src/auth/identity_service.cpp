@@ -245,7 +245,7 @@ std::string IdentityService::permissions_json(const Principal& caller) {
   out["is_admin"] = caller.is_admin;
   array platform;
   if (caller.is_admin) {
-    for (const auto p : all_permissions()) {
+    for (const auto p : perm::all_permissions()) {
       if (caller.scope_allows(p)) platform.emplace_back(p);
     }
   }
@@ -378,7 +378,7 @@ asio::awaitable<std::string> IdentityService::create_role(Caller caller, std::st
     throw Error::invalid("invalid_body", "permissions is a list of 1–64 permission strings.");
   }
   for (const auto& p : *permissions) {
-    if (!p.is_string() || !is_team_permission(p.as_string())) {
+    if (!p.is_string() || !perm::is_team_permission(p.as_string())) {
       throw Error::invalid("invalid_permission",
                            "A custom role holds team permissions only; " +
                                (p.is_string() ? std::string(p.as_string()) : std::string("a non-string")) +

@@ -4,6 +4,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/permissions.hpp"
 #include "store/database.hpp"
 
 #include <boost/json/array.hpp>
@@ -428,7 +429,7 @@ void IdentityStore::load_access(const User& user, Principal& principal) {
       const auto custom = find_role(std::string_view(role).substr(5));
       if (custom && custom->org_id == org) {
         for (const auto& p : custom->permissions) {
-          if (is_team_permission(p)) permissions.insert(p);
+          if (perm::is_team_permission(p)) permissions.insert(p);
         }
       }
     }

@@ -1,4 +1,5 @@
 #include "auth/identity_service.hpp"
+#include "http/responses.hpp"
 #include "auth/oidc_service.hpp"
 #include "auth/routes.hpp"
 #include "core/error.hpp"
@@ -19,9 +20,7 @@ using http::RequestContext;
 using http::Reply;
 using http::Verb;
 
-http::RouteOptions needs(std::string_view permission) {
-  return http::RouteOptions{std::string(permission), std::nullopt};
-}
+using http::needs;
 
 ClientInfo client_of(const RequestContext& c) {
   const auto agent = c.request[field::user_agent];
@@ -94,11 +93,11 @@ void add_oidc_routes(http::Router& router, OidcService& oidc) {
   router.add(Verb::post, "/api/v1/auth/oidc/providers", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return http::json_response(http::Status::created,
                                   co_await s.create_provider(json::parse_object(c.request.body())));
-  }, needs(perm::users_manage));
+  }, needs(perm::users_manage).audited("auth.oidc.providers.create"));
   router.add(Verb::delete_, "/api/v1/auth/oidc/providers/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.delete_provider(c.param("id"));
     co_return http::empty_response(http::Status::no_content);
-  }, needs(perm::users_manage));
+  }, needs(perm::users_manage).audited("auth.oidc.providers.delete"));
 }
 
 }  // namespace dokkerr::auth

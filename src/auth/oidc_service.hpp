@@ -24,7 +24,7 @@
 //   Dokkerr's callback (<public URL>/api/v1/auth/oidc/callback), or a page of the web UI that
 //   hands the query string on to that callback.
 // - Calls to the provider (up to 10 s each) run on their own pool, never on the database pool.
-#include "auth/audit_trail.hpp"
+#include "core/audit_trail.hpp"
 #include "auth/identity_store.hpp"
 #include "auth/session_service.hpp"
 #include "oidc/jwks.hpp"

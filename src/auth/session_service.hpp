@@ -3,6 +3,7 @@
 // refresh tokens (stored hashed, single use, reuse revokes the family), and one-time WebSocket
 // tickets. Calls block: run them on the BlockingPool.
 #include "auth/identity_store.hpp"
+#include "core/audit_trail.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -30,10 +31,6 @@ struct TokenSettings {
   // refreshing at once) gets a fresh pair instead of revoking the family.
   std::int64_t refresh_grace_seconds = 10;
   std::int64_t ws_ticket_ttl_seconds = 30;
-};
-
-struct ClientInfo {
-  std::string remote_address, user_agent, request_id;
 };
 
 struct TokenPair {

@@ -1,4 +1,5 @@
 #include "containers/access.hpp"
+#include "http/responses.hpp"
 #include "containers/container_service.hpp"
 #include "containers/routes.hpp"
 #include "core/error.hpp"
@@ -77,7 +78,7 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     return [&service, owned, kind](RequestContext& c) -> asio::awaitable<Reply> {
       const auto target = co_await owned(c, perm::containers_operate);
       co_await service.act(c.param("env"), target.id, kind, c.query);
-      co_return no_content();
+      co_return http::no_content();
     };
   };
 
@@ -89,13 +90,13 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     if (filter.teams) {
       filter.assigned = co_await access.assigned_ids(c.param("env"), ResourceKind::container, *filter.teams);
     }
-    co_return ok_json(co_await service.list(c.param("env"), std::move(filter), limit,
+    co_return http::ok(co_await service.list(c.param("env"), std::move(filter), limit,
                                             c.query.get("cursor").value_or("")));
-  }, needs(perm::containers_read));
+  }, on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::containers_read);
-    co_return ok_json(co_await service.inspect(c.param("env"), target.id));
-  }, needs(perm::containers_read));
+    co_return http::ok(co_await service.inspect(c.param("env"), target.id));
+  }, on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/logs"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::containers_logs);
     auto options = log_options_from(c.query);
@@ -105,19 +106,19 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     if (c.query.flag("follow")) {
       co_return co_await service.follow_logs(c.param("env"), target.id, std::move(options));
     }
-    co_return ok_json(co_await service.logs(c.param("env"), target.id, std::move(options)));
-  }, needs(perm::containers_logs));
+    co_return http::ok(co_await service.logs(c.param("env"), target.id, std::move(options)));
+  }, on_environment(perm::containers_logs));
   router.add(Verb::get, path("/{id}/stats"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::containers_read);
     if (c.is_websocket_upgrade()) {
       co_return co_await service.stats_socket(c.param("env"), target.id);
     }
-    co_return ok_json(co_await service.stats(c.param("env"), target.id));
-  }, needs(perm::containers_read));
+    co_return http::ok(co_await service.stats(c.param("env"), target.id));
+  }, on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/top"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::containers_read);
-    co_return ok_json(co_await service.top(c.param("env"), target.id, c.query.get("ps_args").value_or("")));
-  }, needs(perm::containers_read));
+    co_return http::ok(co_await service.top(c.param("env"), target.id, c.query.get("ps_args").value_or("")));
+  }, on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/exec"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
     std::optional<std::pair<int, int>> size;
     if (c.query.has("cols") || c.query.has("rows")) {
@@ -132,7 +133,7 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     auto request = exec_from_query(c.query);
     co_await check_exec_policy(access, c.caller(), target, request);
     co_return co_await service.exec_socket(c.param("env"), target.id, std::move(request), size);
-  }, needs(perm::containers_exec));
+  }, on_environment(perm::containers_exec));
 
   // POST
   router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
@@ -162,40 +163,40 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
       const auto id = json::parse_object(created).at("Id").as_string();
       co_await access.record_owner(env, ResourceKind::container, std::string(id), team);
     }
-    co_return created_json(std::move(created));
-  }, needs(perm::containers_create));
-  router.add(Verb::post, path("/{id}/start"), action(ContainerAction::start), needs(perm::containers_operate));
-  router.add(Verb::post, path("/{id}/stop"), action(ContainerAction::stop), needs(perm::containers_operate));
-  router.add(Verb::post, path("/{id}/restart"), action(ContainerAction::restart), needs(perm::containers_operate));
-  router.add(Verb::post, path("/{id}/kill"), action(ContainerAction::kill), needs(perm::containers_operate));
-  router.add(Verb::post, path("/{id}/pause"), action(ContainerAction::pause), needs(perm::containers_operate));
-  router.add(Verb::post, path("/{id}/unpause"), action(ContainerAction::unpause), needs(perm::containers_operate));
+    co_return http::created(std::move(created));
+  }, on_environment(perm::containers_create).audited("containers.create"));
+  router.add(Verb::post, path("/{id}/start"), action(ContainerAction::start), on_environment(perm::containers_operate).audited("containers.start"));
+  router.add(Verb::post, path("/{id}/stop"), action(ContainerAction::stop), on_environment(perm::containers_operate).audited("containers.stop"));
+  router.add(Verb::post, path("/{id}/restart"), action(ContainerAction::restart), on_environment(perm::containers_operate).audited("containers.restart"));
+  router.add(Verb::post, path("/{id}/kill"), action(ContainerAction::kill), on_environment(perm::containers_operate).audited("containers.kill"));
+  router.add(Verb::post, path("/{id}/pause"), action(ContainerAction::pause), on_environment(perm::containers_operate).audited("containers.pause"));
+  router.add(Verb::post, path("/{id}/unpause"), action(ContainerAction::unpause), on_environment(perm::containers_operate).audited("containers.unpause"));
   router.add(Verb::post, path("/{id}/rename"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     auto name = c.query.get("name");
     if (!name) throw Error::invalid("invalid_parameter", "Query parameter 'name' is required.");
     const auto target = co_await owned(c, perm::containers_update);
     co_await service.rename(c.param("env"), target.id, std::move(*name));
-    co_return no_content();
-  }, needs(perm::containers_update));
+    co_return http::no_content();
+  }, on_environment(perm::containers_update).audited("containers.rename"));
   router.add(Verb::post, path("/{id}/update"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::containers_update);
     policy::Policy rules;
     if (!target.team.empty()) rules = co_await access.policy_of(target.team);
     const auto body = policy::check_container_update(c.request.body(), rules, c.caller().is_admin);
-    co_return ok_json(co_await service.update(c.param("env"), target.id, json::parse_object(body)));
-  }, needs(perm::containers_update));
+    co_return http::ok(co_await service.update(c.param("env"), target.id, json::parse_object(body)));
+  }, on_environment(perm::containers_update).audited("containers.update"));
   router.add(Verb::post, path("/{id}/wait"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::containers_read);
-    co_return ok_json(co_await service.wait(c.param("env"), target.id,
+    co_return http::ok(co_await service.wait(c.param("env"), target.id,
                                             c.query.get("condition").value_or("not-running")));
-  }, needs(perm::containers_read));
+  }, on_environment(perm::containers_read).audited("containers.wait"));
   router.add(Verb::post, path("/{id}/exec"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto timeout = std::chrono::seconds(c.query.integer("timeout", 60, 1, 3600));
     const auto target = co_await owned(c, perm::containers_exec);
     auto request = parse_exec_request(json::parse_object(c.request.body()));
     co_await check_exec_policy(access, c.caller(), target, request);
-    co_return ok_json(co_await service.exec(c.param("env"), target.id, std::move(request), timeout));
-  }, needs(perm::containers_exec));
+    co_return http::ok(co_await service.exec(c.param("env"), target.id, std::move(request), timeout));
+  }, on_environment(perm::containers_exec).audited("containers.exec"));
 
   // Admins hand a container made outside Dokkerr to a team.
   router.add(Verb::put, path("/{id}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
@@ -203,8 +204,8 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     const auto team = json::required_string(body, "team_id");
     auto id = co_await access.assign(c.param("env"), ResourceKind::container, c.param("id"), team);
     boost::json::object answer{{"id", id}, {"team_id", team}};
-    co_return ok_json(boost::json::serialize(answer));
-  }, needs(perm::resources_assign));
+    co_return http::ok(boost::json::serialize(answer));
+  }, on_environment(perm::resources_assign).audited("containers.owner.put"));
 
   // DELETE
   router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
@@ -212,8 +213,8 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     co_await service.remove(c.param("env"), target.id, c.query.flag("force"),
                             c.query.flag("volumes") || c.query.flag("v"));
     co_await access.forget(c.param("env"), ResourceKind::container, target.id);
-    co_return no_content();
-  }, needs(perm::containers_delete));
+    co_return http::no_content();
+  }, on_environment(perm::containers_delete).audited("containers.delete"));
 }
 
 }  // namespace dokkerr::containers

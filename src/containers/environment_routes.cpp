@@ -1,4 +1,5 @@
 #include "containers/environment_service.hpp"
+#include "http/responses.hpp"
 #include "containers/routes.hpp"
 #include "core/permissions.hpp"
 #include "core/json.hpp"
@@ -30,29 +31,29 @@ void add_environment_routes(http::Router& router, EnvironmentService& service) {
       }
     }
     boost::json::object document{{"items", std::move(visible)}, {"next_cursor", nullptr}};
-    co_return ok_json(boost::json::serialize(document));
-  }, needs(http::access::kAuthenticated));
+    co_return http::ok(boost::json::serialize(document));
+  }, http::needs(http::access::kAuthenticated));
   router.add(Verb::get, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(boost::json::serialize(service.describe(c.param("env"))));
-  }, needs(http::access::kAuthenticated));
+    co_return http::ok(boost::json::serialize(service.describe(c.param("env"))));
+  }, on_environment(http::access::kAuthenticated));
 
   // POST
   router.add(Verb::post, base, [&service](RequestContext& c) -> asio::awaitable<Reply> {
     auto input = parse_environment_input(json::parse_object(c.request.body()));
-    co_return created_json(boost::json::serialize(co_await service.create(std::move(input))));
-  }, needs(perm::environments_manage));
+    co_return http::created(boost::json::serialize(co_await service.create(std::move(input))));
+  }, http::needs(perm::environments_manage).audited("environments.create"));
 
   // PATCH
   router.add(Verb::patch, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
     auto input = parse_environment_input(json::parse_object(c.request.body()));
-    co_return ok_json(boost::json::serialize(co_await service.update(c.param("env"), std::move(input))));
-  }, needs(perm::environments_manage));
+    co_return http::ok(boost::json::serialize(co_await service.update(c.param("env"), std::move(input))));
+  }, on_environment(perm::environments_manage).audited("environments.update"));
 
   // DELETE
   router.add(Verb::delete_, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_await service.remove(c.param("env"));
-    co_return no_content();
-  }, needs(perm::environments_manage));
+    co_return http::no_content();
+  }, on_environment(perm::environments_manage).audited("environments.delete"));
 }
 
 }  // namespace dokkerr::containers

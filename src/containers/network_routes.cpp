@@ -1,4 +1,5 @@
 #include "containers/network_service.hpp"
+#include "http/responses.hpp"
 #include "containers/access.hpp"
 #include "containers/routes.hpp"
 #include "core/error.hpp"
@@ -49,21 +50,21 @@ void add_network_routes(http::Router& router, NetworkService& service, Access& a
         body["Container"] = target.id;
       }
       co_await service.connect(c.param("env"), network.id, std::move(body), disconnect);
-      co_return no_content();
+      co_return http::no_content();
     };
   };
 
   // GET
   router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
     auto document = co_await service.list(c.param("env"), c.query.get("filters"));
-    co_return ok_json(co_await access.filter_list(
+    co_return http::ok(co_await access.filter_list(
         c.param("env"), ResourceKind::network, std::move(document),
         access.visible_teams(c.caller(), c.param("env"), perm::networks_read)));
-  }, needs(perm::networks_read));
+  }, on_environment(perm::networks_read));
   router.add(Verb::get, path("/{id}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::networks_read);
-    co_return ok_json(co_await service.inspect(c.param("env"), target.id));
-  }, needs(perm::networks_read));
+    co_return http::ok(co_await service.inspect(c.param("env"), target.id));
+  }, on_environment(perm::networks_read));
 
   // POST
   router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
@@ -78,29 +79,29 @@ void add_network_routes(http::Router& router, NetworkService& service, Access& a
       const auto id = json::parse_object(created).at("Id").as_string();
       co_await access.record_owner(env, ResourceKind::network, std::string(id), team);
     }
-    co_return created_json(std::move(created));
-  }, needs(perm::networks_create));
-  router.add(Verb::post, path("/{id}/connect"), connect(false), needs(perm::networks_create));
-  router.add(Verb::post, path("/{id}/disconnect"), connect(true), needs(perm::networks_create));
+    co_return http::created(std::move(created));
+  }, on_environment(perm::networks_create).audited("networks.create"));
+  router.add(Verb::post, path("/{id}/connect"), connect(false), on_environment(perm::networks_create).audited("networks.connect"));
+  router.add(Verb::post, path("/{id}/disconnect"), connect(true), on_environment(perm::networks_create).audited("networks.disconnect"));
   router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.prune(c.param("env"), c.query.get("filters")));
-  }, needs(perm::system_prune));
+    co_return http::ok(co_await service.prune(c.param("env"), c.query.get("filters")));
+  }, on_environment(perm::system_prune).audited("networks.prune.create"));
 
   router.add(Verb::put, path("/{id}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
     const auto body = json::parse_object(c.request.body());
     const auto team = json::required_string(body, "team_id");
     auto id = co_await access.assign(c.param("env"), ResourceKind::network, c.param("id"), team);
     boost::json::object answer{{"id", id}, {"team_id", team}};
-    co_return ok_json(boost::json::serialize(answer));
-  }, needs(perm::resources_assign));
+    co_return http::ok(boost::json::serialize(answer));
+  }, on_environment(perm::resources_assign).audited("networks.owner.put"));
 
   // DELETE
   router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::networks_delete);
     co_await service.remove(c.param("env"), target.id);
     co_await access.forget(c.param("env"), ResourceKind::network, target.id);
-    co_return no_content();
-  }, needs(perm::networks_delete));
+    co_return http::no_content();
+  }, on_environment(perm::networks_delete).audited("networks.delete"));
 }
 
 }  // namespace dokkerr::containers

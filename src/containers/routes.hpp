@@ -21,12 +21,10 @@ void add_network_routes(http::Router& router, NetworkService& service, Access& a
 void add_volume_routes(http::Router& router, VolumeService& service, Access& access);
 void add_system_routes(http::Router& router, SystemService& service, Access& access);
 
-// The access rule of a route.
-http::RouteOptions needs(std::string_view permission);
-
-// Shorthands for handlers.
-http::Response ok_json(std::string body);
-http::Response created_json(std::string body);
-http::Response no_content();
+// The access rule of a route under /api/v1/environments/{env}: the permission, and the
+// environment the caller must have been granted.
+inline http::RouteOptions on_environment(std::string_view permission) {
+  return http::needs(permission).in_environment("env");
+}
 
 }  // namespace dokkerr::containers

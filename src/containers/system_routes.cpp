@@ -1,4 +1,5 @@
 #include "containers/access.hpp"
+#include "http/responses.hpp"
 #include "containers/network_service.hpp"
 #include "containers/routes.hpp"
 #include "core/error.hpp"
@@ -23,15 +24,15 @@ std::string path(std::string_view suffix) {
 
 void add_system_routes(http::Router& router, SystemService& service, Access& access) {
   router.add(Verb::get, path("/system/info"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.info(c.param("env")));
-  }, needs(perm::system_read));
+    co_return http::ok(co_await service.info(c.param("env")));
+  }, on_environment(perm::system_read));
   router.add(Verb::get, path("/system/version"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.version(c.param("env")));
-  }, needs(perm::system_read));
+    co_return http::ok(co_await service.version(c.param("env")));
+  }, on_environment(perm::system_read));
   // Disk usage lists every tenant's containers, images and volumes: platform admins only.
   router.add(Verb::get, path("/system/df"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.disk_usage(c.param("env")));
-  }, needs(perm::environments_manage));
+    co_return http::ok(co_await service.disk_usage(c.param("env")));
+  }, on_environment(perm::environments_manage));
   router.add(Verb::get, path("/events"), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
     if (!c.is_websocket_upgrade()) {
       throw Error(ErrorKind::upgrade_required, "websocket_required", "Events are served over WebSocket.");
@@ -51,17 +52,7 @@ void add_system_routes(http::Router& router, SystemService& service, Access& acc
     }
     co_return co_await service.events_socket(c.param("env"), std::move(filters), std::move(types),
                                              c.query.all("event"), c.query.get("since"));
-  }, needs(perm::events_read));
+  }, on_environment(perm::events_read));
 }
-
-http::RouteOptions needs(std::string_view permission) {
-  return http::RouteOptions{std::string(permission), std::nullopt};
-}
-
-http::Response ok_json(std::string body) { return http::json_response(http::Status::ok, std::move(body)); }
-http::Response created_json(std::string body) {
-  return http::json_response(http::Status::created, std::move(body));
-}
-http::Response no_content() { return http::empty_response(http::Status::no_content); }
 
 }  // namespace dokkerr::containers

@@ -1,4 +1,5 @@
 #include "containers/network_service.hpp"
+#include "http/responses.hpp"
 #include "containers/access.hpp"
 #include "containers/routes.hpp"
 #include "core/permissions.hpp"
@@ -29,14 +30,14 @@ void add_volume_routes(http::Router& router, VolumeService& service, Access& acc
   // GET
   router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
     auto document = co_await service.list(c.param("env"), c.query.get("filters"));
-    co_return ok_json(co_await access.filter_list(
+    co_return http::ok(co_await access.filter_list(
         c.param("env"), ResourceKind::volume, std::move(document),
         access.visible_teams(c.caller(), c.param("env"), perm::volumes_read)));
-  }, needs(perm::volumes_read));
+  }, on_environment(perm::volumes_read));
   router.add(Verb::get, path("/{name}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::volumes_read);
-    co_return ok_json(co_await service.inspect(c.param("env"), target.id));
-  }, needs(perm::volumes_read));
+    co_return http::ok(co_await service.inspect(c.param("env"), target.id));
+  }, on_environment(perm::volumes_read));
 
   // POST
   router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
@@ -52,27 +53,27 @@ void add_volume_routes(http::Router& router, VolumeService& service, Access& acc
       const auto name = json::parse_object(created).at("Name").as_string();
       co_await access.record_owner(env, ResourceKind::volume, std::string(name), team);
     }
-    co_return created_json(std::move(created));
-  }, needs(perm::volumes_create));
+    co_return http::created(std::move(created));
+  }, on_environment(perm::volumes_create).audited("volumes.create"));
   router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok_json(co_await service.prune(c.param("env"), c.query.get("filters")));
-  }, needs(perm::system_prune));
+    co_return http::ok(co_await service.prune(c.param("env"), c.query.get("filters")));
+  }, on_environment(perm::system_prune).audited("volumes.prune.create"));
 
   router.add(Verb::put, path("/{name}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
     const auto body = json::parse_object(c.request.body());
     const auto team = json::required_string(body, "team_id");
     auto id = co_await access.assign(c.param("env"), ResourceKind::volume, c.param("name"), team);
     boost::json::object answer{{"id", id}, {"team_id", team}};
-    co_return ok_json(boost::json::serialize(answer));
-  }, needs(perm::resources_assign));
+    co_return http::ok(boost::json::serialize(answer));
+  }, on_environment(perm::resources_assign).audited("volumes.owner.put"));
 
   // DELETE
   router.add(Verb::delete_, path("/{name}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::volumes_delete);
     co_await service.remove(c.param("env"), target.id, c.query.flag("force"));
     co_await access.forget(c.param("env"), ResourceKind::volume, target.id);
-    co_return no_content();
-  }, needs(perm::volumes_delete));
+    co_return http::no_content();
+  }, on_environment(perm::volumes_delete).audited("volumes.delete"));
 }
 
 }  // namespace dokkerr::containers

@@ -5,7 +5,19 @@
 
 namespace dokkerr {
 
-std::string format_rfc3339(std::chrono::system_clock::time_point tp) {
+std::int64_t Clock::unix_seconds() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
+}
+
+std::string Clock::stamp() const {
+  return format_rfc3339(now());
+}
+
+std::string Clock::stamp_in(std::chrono::seconds offset) const {
+  return format_rfc3339(now() + offset);
+}
+
+std::string format_rfc3339(TimePoint tp) {
   using namespace std::chrono;
   // floor (not duration_cast) so instants before 1970 land on the right day and millisecond.
   const auto ms = floor<milliseconds>(tp);
@@ -22,7 +34,7 @@ std::string format_rfc3339(std::chrono::system_clock::time_point tp) {
 }
 
 std::string now_rfc3339() {
-  return format_rfc3339(std::chrono::system_clock::now());
+  return SystemClock{}.stamp();
 }
 
 }  // namespace dokkerr

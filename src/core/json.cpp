@@ -1,8 +1,11 @@
 #include "core/json.hpp"
 
 #include "core/error.hpp"
+#include "core/json_path.hpp"
 
 #include <boost/json/parse.hpp>
+
+#include <algorithm>
 
 namespace dokkerr::json {
 namespace {
@@ -20,7 +23,8 @@ boost::json::value parse(std::string_view body) {
   boost::system::error_code ec;
   auto value = boost::json::parse(body, ec, {}, options);
   if (ec) {
-    throw Error::invalid("invalid_json", "The request body is not valid JSON: " + ec.message() + ".");
+    throw Error::invalid("invalid_json",
+                         "The request body is not valid JSON: " + ec.message() + ".");
   }
   return value;
 }
@@ -102,6 +106,22 @@ const boost::json::array* optional_array(const boost::json::object& object, std:
     throw wrong_type(key, "an array");
   }
   return &value->as_array();
+}
+
+void only_fields(const boost::json::object& object,
+                 std::initializer_list<std::string_view> allowed) {
+  for (const auto& member : object) {
+    const std::string_view key = member.key();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string accepted;
+    for (const auto name : allowed) {
+      if (!accepted.empty()) accepted += ", ";
+      accepted += name;
+    }
+    throw Error::invalid("unknown_field",
+                         "Field '" + printable(key) + "' is not accepted here" +
+                             (accepted.empty() ? "." : "; accepted: " + accepted + "."));
+  }
 }
 
 std::vector<std::string> stored_string_list(std::string_view text) {

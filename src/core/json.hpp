@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,11 @@ std::optional<bool> optional_bool(const boost::json::object& object, std::string
 std::optional<std::int64_t> optional_int(const boost::json::object& object, std::string_view key);
 const boost::json::object* optional_object(const boost::json::object& object, std::string_view key);
 const boost::json::array* optional_array(const boost::json::object& object, std::string_view key);
+
+// Refuses members outside `allowed` with invalid "unknown_field" naming the first one: the one
+// check every body with a fixed set of fields goes through, so nobody can set what a route does
+// not offer (e.g. {"is_admin": true} on their own profile) and no typo passes silently.
+void only_fields(const boost::json::object& object, std::initializer_list<std::string_view> allowed);
 
 // The strings of a JSON array we stored ourselves (permission lists, scopes); anything else in
 // it is skipped, and text that is not an array gives an empty list.

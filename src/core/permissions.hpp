@@ -1,6 +1,7 @@
 #pragma once
 // The permission strings routes require and roles grant. API key scopes are subsets of them.
 #include <string_view>
+#include <vector>
 
 namespace dokkerr::perm {
 
@@ -37,5 +38,12 @@ inline constexpr std::string_view users_manage = "users:manage";
 inline constexpr std::string_view organizations_manage = "organizations:manage";
 inline constexpr std::string_view audit_read = "audit:read";
 inline constexpr std::string_view resources_assign = "resources:assign";
+
+// Every permission a team or custom role may hold (custom roles choose among these).
+const std::vector<std::string_view>& team_permission_catalog();
+// Every permission string there is, platform-only ones included (API key scopes).
+const std::vector<std::string_view>& all_permissions();
+bool is_known_permission(std::string_view permission);
+bool is_team_permission(std::string_view permission);
 
 }  // namespace dokkerr::perm

@@ -1,5 +1,7 @@
 #include "core/principal.hpp"
 
+#include "core/audit_trail.hpp"
+
 namespace dokkerr {
 
 bool Principal::scope_allows(std::string_view permission) const {
@@ -60,6 +62,12 @@ std::set<std::string, std::less<>> Principal::teams_in(std::string_view environm
     if (granted->second.contains(team)) teams.insert(team);
   }
   return teams;
+}
+
+void set_actor(AuditRecord& record, const Principal& principal) {
+  record.actor_type = principal.api_key_id.empty() ? "user" : "api_key";
+  record.actor_id = principal.api_key_id.empty() ? principal.user_id : principal.api_key_id;
+  record.actor_name = principal.username;
 }
 
 }  // namespace dokkerr

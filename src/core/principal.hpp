@@ -19,6 +19,9 @@ struct Principal {
   std::string api_key_id;        // set for API keys
   std::string auth_method;       // "password", "oidc", "api_key", "ws_ticket"
   bool mfa_enabled = false;      // the account has a confirmed second factor
+  // The caller's role requires a second factor it does not have yet: until it enrols one, only
+  // routes marked allowed_before_mfa_enrolment answer.
+  bool mfa_enrollment_required = false;
   // Permissions held in each team (team id → permissions), after API-key narrowing.
   std::map<std::string, PermissionSet, std::less<>> team_permissions;
   // Permissions held in each organization (org id → permissions), e.g. "org:manage".

@@ -26,18 +26,4 @@ Response problem_response(const Error& error, std::string_view request_id, unsig
   return response;
 }
 
-Response json_response(Status status, std::string body) {
-  Response response{status, 11};
-  response.set(boost::beast::http::field::content_type, "application/json");
-  response.body() = std::move(body);
-  response.prepare_payload();
-  return response;
-}
-
-Response empty_response(Status status) {
-  Response response{status, 11};
-  response.prepare_payload();
-  return response;
-}
-
 }  // namespace dokkerr::http

@@ -41,11 +41,52 @@ int hex_value(char c) {
 
 }  // namespace
 
+RouteOptions RouteOptions::audited(std::string action) const {
+  auto copy = *this;
+  copy.audit_action = std::move(action);
+  return copy;
+}
+
+RouteOptions RouteOptions::before_mfa_enrolment() const {
+  auto copy = *this;
+  copy.allowed_before_mfa_enrolment = true;
+  return copy;
+}
+
+RouteOptions RouteOptions::in_environment(std::string param) const {
+  auto copy = *this;
+  copy.environment_param = std::move(param);
+  return copy;
+}
+
+RouteOptions RouteOptions::body_limit(std::size_t bytes) const {
+  auto copy = *this;
+  copy.max_body_bytes = bytes;
+  return copy;
+}
+
+RouteOptions needs(std::string_view permission) {
+  RouteOptions options;
+  options.permission = std::string(permission);
+  return options;
+}
+
 void Router::add(Verb verb, std::string pattern, Handler handler, RouteOptions options) {
-  if (options.permission.empty()) {
-    throw std::logic_error("route " + pattern + " declares no permission");
+  const auto refuse = [&pattern](const std::string& why) {
+    throw std::logic_error("route " + pattern + " " + why);
+  };
+  if (options.permission.empty()) refuse("declares no permission");
+  const bool reads = verb == Verb::get || verb == Verb::head;
+  const bool is_public = options.permission == access::kPublic;
+  if (!reads && !is_public && options.audit_action.empty())
+    refuse("changes state but declares no audit action");
+  if (is_public && !options.audit_action.empty())
+    refuse("is public: it records its own audit events");
+  if (!options.environment_param.empty() &&
+      pattern.find("{" + options.environment_param + "}") == std::string::npos) {
+    refuse("has no parameter {" + options.environment_param + "}");
   }
-  routes_.push_back(Route{verb, std::move(pattern), std::move(handler), options});
+  routes_.push_back(Route{verb, std::move(pattern), std::move(handler), std::move(options)});
 }
 
 RouteMatch Router::match(Verb verb, std::string_view path) const {
@@ -180,10 +221,9 @@ long long QueryParams::integer(std::string_view key, long long fallback, long lo
   const auto* last = first + value->size();
   const auto [ptr, ec] = std::from_chars(first, last, parsed);
   if (ec != std::errc{} || ptr != last || parsed < min || parsed > max) {
-    throw Error::invalid("invalid_parameter", "Query parameter '" + std::string(key) +
-                                                  "' must be an integer from " +
-                                                  std::to_string(min) + " to " +
-                                                  std::to_string(max) + ".");
+    throw Error::invalid("invalid_parameter",
+                         "Query parameter '" + std::string(key) + "' must be an integer from " +
+                             std::to_string(min) + " to " + std::to_string(max) + ".");
   }
   return parsed;
 }

@@ -4,33 +4,48 @@
 // decoded after matching.
 #include "http/types.hpp"
 
-#include <memory>
-
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace dokkerr {
-class Error;
-}
-
 namespace dokkerr::http {
 
-// What a route requires of its caller. Every route names one: the authenticator refuses a
+// What a route requires of its caller. Every route names one: the authorization stage refuses a
 // request before its body is read unless the caller holds it.
 namespace access {
 inline constexpr std::string_view kPublic = "public";                // no credentials needed
 inline constexpr std::string_view kAuthenticated = "authenticated";  // any signed-in caller
 }  // namespace access
 
+// What the request pipeline needs to know of a route, declared with it in the route table.
 struct RouteOptions {
   // A permission string ("containers:create"), access::kPublic or access::kAuthenticated.
   std::string permission;
   // Overrides the server's request body limit for this route (uploads of image tarballs).
   std::optional<std::size_t> max_body_bytes;
+  // The audit log's name for what the route does ("containers.start"). Every route that is not
+  // a read and not public has one; public routes record their own, richer events.
+  std::string audit_action;
+  // Callers whose role requires a second factor they have not enrolled may still use it (the
+  // routes that enrol one, and sign-out).
+  bool allowed_before_mfa_enrolment = false;
+  // The path parameter that names an environment ("env"): an environment the caller was not
+  // granted answers 404 before anything else happens.
+  std::string environment_param;
+
+  // Chainable refinements:
+  // needs(perm::containers_create).audited("containers.create").in_environment("env").
+  [[nodiscard]] RouteOptions audited(std::string action) const;
+  [[nodiscard]] RouteOptions before_mfa_enrolment() const;
+  [[nodiscard]] RouteOptions in_environment(std::string param) const;
+  [[nodiscard]] RouteOptions body_limit(std::size_t bytes) const;
 };
+
+// The options of a route that requires `permission` (see access::).
+RouteOptions needs(std::string_view permission);
 
 struct Route {
   Verb verb;
@@ -45,40 +60,17 @@ struct RouteMatch {
   std::vector<std::pair<std::string, std::string>> params;
 };
 
-// What the authenticator sees of a request: its headers, before the body is read.
-struct GuardRequest {
-  const Route& route;
-  std::string_view authorization;  // the Authorization header
-  std::string_view api_key;        // the X-API-Key header
-  std::string_view user_agent;
-  bool websocket = false;
-  const QueryParams& query;
-  const std::vector<std::pair<std::string, std::string>>& params;  // decoded path parameters
-  std::string_view remote_address;
-  std::string_view request_id;
-};
-// Resolves the caller (null for public routes) or throws Error (401/403).
-using Guard = std::function<boost::asio::awaitable<std::shared_ptr<const Principal>>(const GuardRequest&)>;
-// Sees every routed request once its status is known (the audit log).
-using Observer = std::function<boost::asio::awaitable<void>(const RequestContext&, const Route&,
-                                                            unsigned status, const Error* failure)>;
-
 class Router {
  public:
-  // Throws std::logic_error when options.permission is empty: no route without an access rule.
+  // Throws std::logic_error for a route the pipeline could not guard: no permission, a route
+  // that changes something without an audit action (or a public one with one), or an
+  // environment parameter the pattern does not have.
   void add(Verb verb, std::string pattern, Handler handler, RouteOptions options);
   [[nodiscard]] RouteMatch match(Verb verb, std::string_view path) const;
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
 
-  void set_guard(Guard guard) { guard_ = std::move(guard); }
-  void set_observer(Observer observer) { observer_ = std::move(observer); }
-  [[nodiscard]] const Guard& guard() const { return guard_; }
-  [[nodiscard]] const Observer& observer() const { return observer_; }
-
  private:
   std::vector<Route> routes_;
-  Guard guard_;
-  Observer observer_;
 };
 
 // Percent-decodes one path segment or query component ('+' stays '+' in paths). Returns

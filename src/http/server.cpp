@@ -1,8 +1,8 @@
 #include "http/server.hpp"
 
 #include "core/error.hpp"
-#include "core/ids.hpp"
 #include "core/logger.hpp"
+#include "http/pipeline.hpp"
 #include "http/problem.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -43,17 +43,36 @@ namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
-Error not_found_route() {
-  return Error::not_found("route_not_found", "No API route matches this path.");
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
+
+// What every answer carries, whatever produced it.
+template <typename Message>
+void decorate(Message& message, const Exchange& exchange) {
+  message.set("X-Request-Id", exchange.context.request_id);
+  message.set(bhttp::field::server, "dokkerr");
+  message.set("X-Content-Type-Options", "nosniff");
+  message.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [name, value] : exchange.response_headers) message.set(name, value);
 }
 
-void decorate(Response& response, const std::string& request_id) {
-  response.set("X-Request-Id", request_id);
-  response.set(bhttp::field::server, "dokkerr");
-  response.set("X-Content-Type-Options", "nosniff");
-  response.set(bhttp::field::cache_control, "no-store");
+Error headers_too_large(std::size_t limit) {
+  return {ErrorKind::headers_too_large, "headers_too_large",
+          "The request headers exceed " + std::to_string(limit) + " bytes."};
+}
+
+// Beast bounds one parse step, not the sum of many small fields; the sum is checked here.
+std::size_t header_bytes(const Request& head) {
+  std::size_t bytes = head.method_string().size() + head.target().size() + 12;
+  for (const auto& field : head) bytes += field.name_string().size() + field.value().size() + 4;
+  return bytes;
+}
+
+unsigned status_of(const Reply& reply) {
+  if (const auto* response = std::get_if<Response>(&reply)) return response->result_int();
+  if (const auto* streaming = std::get_if<StreamingReply>(&reply)) return static_cast<unsigned>(streaming->status);
+  return 101;
 }
 
 }  // namespace
@@ -61,11 +80,11 @@ void decorate(Response& response, const std::string& request_id) {
 class Connection;
 
 struct Server::Impl {
-  Impl(asio::io_context& io_context, const Router& r, ServerLimits l, Logger& log)
-      : io(io_context), router(r), limits(l), logger(log), acceptor(io_context) {}
+  Impl(asio::io_context& io_context, const Pipeline& p, ServerLimits l, Logger& log)
+      : io(io_context), pipeline(p), limits(l), logger(log), acceptor(io_context) {}
 
   asio::io_context& io;
-  const Router& router;
+  const Pipeline& pipeline;
   ServerLimits limits;
   Logger& logger;
   tcp::acceptor acceptor;
@@ -92,7 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       : executor_(socket.get_executor()),
         stream_(std::move(socket)),
         server_(std::move(server)),
-        shutdown_signal_(executor_, Clock::time_point::max()) {
+        shutdown_signal_(executor_, SteadyClock::time_point::max()) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     remote_address_ = ec ? std::string("unknown") : remote.address().to_string();
@@ -104,7 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void notify_shutdown() {
     asio::post(executor_, [self = shared_from_this()] {
       self->shutdown_requested_ = true;
-      self->shutdown_signal_.expires_at(Clock::time_point::min());  // wakes every waiter, now and later
+      self->shutdown_signal_.expires_at(SteadyClock::time_point::min());  // wakes every waiter, now and later
       if (self->state_ == State::idle || self->state_ == State::reading) {
         self->close_socket();
       } else if (self->state_ == State::websocket) {
@@ -140,12 +159,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
+  // How a connection goes on after an answer.
+  enum class Next { keep_alive, close, upgraded };
+  // How a read ended: complete, refused with an answer (exchange.failure), or the client left.
+  enum class ReadResult { complete, refused, gone };
+
+  // Waits for the first byte of the next request (idle timeout); false when the connection ends.
+  asio::awaitable<bool> await_request(beast::flat_buffer& buffer);
+  // One request, from its first byte to the end of its answer.
+  asio::awaitable<Next> serve(beast::flat_buffer& buffer);
+  asio::awaitable<ReadResult> read_head(Exchange& exchange, RequestParser& parser,
+                                        beast::flat_buffer& buffer);
+  asio::awaitable<ReadResult> read_body(Exchange& exchange, RequestParser& parser,
+                                        beast::flat_buffer& buffer);
+  // The one exit path: the observer, the answer (or the failure as problem+json), the access log.
+  asio::awaitable<Next> respond(Exchange& exchange, std::optional<Reply> reply, bool body_read,
+                                SteadyClock::time_point started);
+  asio::awaitable<Next> respond_complete(Exchange& exchange, Response& response, bool keep_possible);
   asio::awaitable<bool> write_response(Response& response);
-  asio::awaitable<void> write_problem_and_close(const Error& error, const std::string& request_id);
-  asio::awaitable<bool> write_streaming(StreamingReply& reply, const std::string& request_id);
+  asio::awaitable<void> write_streaming(StreamingReply& reply, const Exchange& exchange);
   asio::awaitable<void> run_websocket(WebSocketReply& reply, Request& request);
-  void access_log(const Request* request, std::string_view method, std::string_view target,
-                  unsigned status, Clock::time_point start, const std::string& request_id);
+  void log_failure(const Exchange& exchange);
+  void access_log(const Exchange& exchange, bool body_read, SteadyClock::time_point started);
 
   asio::any_io_executor executor_;  // the strand; kept apart because stream_ moves into a WebSocket
   beast::tcp_stream stream_;
@@ -308,52 +343,13 @@ class WebSocketAdapter final : public WebSocketChannel {
 
 }  // namespace
 
-void Connection::access_log(const Request* request, std::string_view method,
-                            std::string_view target, unsigned status, Clock::time_point start,
-                            const std::string& request_id) {
-  const auto path = target.substr(0, target.find('?'));
-  boost::json::object fields;
-  fields["request_id"] = request_id;
-  fields["method"] = method;
-  fields["path"] = path;
-  fields["status"] = status;
-  fields["duration_ms"] =
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  fields["remote"] = remote_address_;
-  if (request != nullptr) {
-    fields["bytes_in"] = request->body().size();
-  }
-  server_->logger.info("request", std::move(fields));
-}
-
-asio::awaitable<bool> Connection::write_response(Response& response) {
-  stream_.expires_after(server_->limits.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream_, response, as_tuple);
-  (void)n;
-  co_return !ec;
-}
-
-asio::awaitable<void> Connection::write_problem_and_close(const Error& error,
-                                                          const std::string& request_id) {
-  auto response = problem_response(error, request_id);
-  decorate(response, request_id);
-  response.keep_alive(false);
-  co_await write_response(response);
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-}
-
-asio::awaitable<bool> Connection::write_streaming(StreamingReply& reply,
-                                                  const std::string& request_id) {
+asio::awaitable<void> Connection::write_streaming(StreamingReply& reply, const Exchange& exchange) {
   bhttp::response<bhttp::empty_body> head{reply.status, 11};
   head.set(bhttp::field::content_type, reply.content_type);
   for (const auto& [name, value] : reply.headers) {
     head.set(name, value);
   }
-  head.set("X-Request-Id", request_id);
-  head.set(bhttp::field::server, "dokkerr");
-  head.set("X-Content-Type-Options", "nosniff");
-  head.set(bhttp::field::cache_control, "no-store");
+  decorate(head, exchange);
   head.chunked(true);
   head.keep_alive(false);  // the connection ends with the stream
   bhttp::response_serializer<bhttp::empty_body> serializer{head};
@@ -362,7 +358,7 @@ asio::awaitable<bool> Connection::write_streaming(StreamingReply& reply,
   (void)n;
   stream_.expires_never();
   if (ec) {
-    co_return false;
+    co_return;
   }
   ChunkedWriter writer(*this);
   std::optional<std::string> failure_line;
@@ -373,7 +369,7 @@ asio::awaitable<bool> Connection::write_streaming(StreamingReply& reply,
     failure_line = boost::json::serialize(
         boost::json::object{{"error", error.detail()}, {"code", error.code()}});
   } catch (const std::exception& error) {
-    server_->logger.error("stream failed", {{"request_id", request_id}, {"error", error.what()}});
+    server_->logger.error("stream failed", {{"request_id", exchange.context.request_id}, {"error", error.what()}});
     failure_line = R"({"error":"An internal error occurred.","code":"internal"})";
   }
   if (failure_line) {
@@ -385,7 +381,6 @@ asio::awaitable<bool> Connection::write_streaming(StreamingReply& reply,
     (void)end_n;
     (void)end_ec;
   }
-  co_return true;
 }
 
 asio::awaitable<void> Connection::run_websocket(WebSocketReply& reply, Request& request) {
@@ -431,246 +426,174 @@ asio::awaitable<void> Connection::run_websocket(WebSocketReply& reply, Request& 
 }
 
 asio::awaitable<void> Connection::run() {
-  const auto& limits = server_->limits;
-  beast::flat_buffer buffer(limits.max_header_bytes + 4096);
-  for (;;) {
-    state_ = State::idle;
-    if (shutdown_requested_ || server_->shutting_down) {
-      break;
-    }
-    if (buffer.size() == 0) {
-      stream_.expires_after(limits.idle_timeout);
-      auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), as_tuple);
-      if (ec) {
-        break;
-      }
-      buffer.commit(n);
-    }
-    state_ = State::reading;
-    const auto start = Clock::now();
-    auto request_id = random_hex(12);
-
-    bhttp::request_parser<bhttp::empty_body> header_parser;
-    header_parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    // The body limit depends on the route; Content-Length is checked against it below.
-    header_parser.body_limit(boost::none);
-    stream_.expires_after(limits.header_timeout);
-    auto [header_ec, header_n] = co_await bhttp::async_read_header(stream_, buffer, header_parser, as_tuple);
-    (void)header_n;
-    if (header_ec) {
-      if (header_ec == bhttp::error::header_limit || header_ec == bhttp::error::buffer_overflow) {
-        co_await write_problem_and_close(
-            Error(ErrorKind::headers_too_large, "headers_too_large",
-                  "The request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes."),
-            request_id);
-        access_log(nullptr, "-", "-", 431, start, request_id);
-      } else if (header_ec == beast::error::timeout) {
-        co_await write_problem_and_close(
-            Error(ErrorKind::timeout, "request_timeout", "The request headers took too long."),
-            request_id);
-        access_log(nullptr, "-", "-", 408, start, request_id);
-      } else if (header_ec != bhttp::error::end_of_stream && header_ec != asio::error::eof &&
-                 header_ec != asio::error::connection_reset &&
-                 header_ec != asio::error::operation_aborted) {
-        co_await write_problem_and_close(
-            Error::invalid("invalid_request", "The request is not valid HTTP/1.1."), request_id);
-        access_log(nullptr, "-", "-", 400, start, request_id);
-      }
-      break;
-    }
-
-    state_ = State::busy;
-    auto& head = header_parser.get();
-    // Beast bounds one parse step, not the sum of many small fields; the sum is checked here.
-    std::size_t header_bytes = head.method_string().size() + head.target().size() + 12;
-    for (const auto& field : head) {
-      header_bytes += field.name_string().size() + field.value().size() + 4;
-    }
-    if (header_bytes > limits.max_header_bytes) {
-      co_await write_problem_and_close(
-          Error(ErrorKind::headers_too_large, "headers_too_large",
-                "The request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes."),
-          request_id);
-      access_log(nullptr, "-", "-", 431, start, request_id);
-      break;
-    }
-    if (const auto incoming = head["X-Request-Id"]; !incoming.empty()) {
-      if (is_valid_request_id(std::string_view(incoming.data(), incoming.size()))) {
-        request_id = std::string(incoming);
-      }
-    }
-    const std::string method(head.method_string());
-    const std::string target(head.target());
-    const auto path = std::string_view(target).substr(0, target.find('?'));
-    auto match = server_->router.match(head.method(), path);
-
-    std::size_t body_limit = limits.max_body_bytes;
-    if (match.route != nullptr && match.route->options.max_body_bytes) {
-      body_limit = *match.route->options.max_body_bytes;
-    }
-    if (const auto length = header_parser.content_length(); length && *length > body_limit) {
-      co_await write_problem_and_close(
-          Error(ErrorKind::payload_too_large, "payload_too_large",
-                "The request body exceeds " + std::to_string(body_limit) + " bytes."),
-          request_id);
-      access_log(nullptr, method, target, 413, start, request_id);
-      break;
-    }
-    // Query and caller are settled from the headers alone, so a request that will be refused
-    // never gets to send its body.
-    const auto query_start = target.find('?');
-    QueryParams query;
-    std::shared_ptr<const Principal> principal;
-    std::optional<Error> early_failure;
-    try {
-      if (query_start != std::string::npos) {
-        query = parse_query(std::string_view(target).substr(query_start + 1));
-      }
-      if (match.route != nullptr && server_->router.guard()) {
-        const auto header = [&head](auto field) {
-          const auto value = head[field];
-          return std::string_view(value.data(), value.size());
-        };
-        const GuardRequest guard_request{*match.route,
-                                         header(bhttp::field::authorization),
-                                         header("X-API-Key"),
-                                         header(bhttp::field::user_agent),
-                                         websocket::is_upgrade(head),
-                                         query,
-                                         match.params,
-                                         remote_address_,
-                                         request_id};
-        principal = co_await server_->router.guard()(guard_request);
-      }
-    } catch (const Error& error) {
-      early_failure = error;
-    } catch (const std::exception& error) {
-      early_failure = Error::internal_error(error.what());
-    }
-    if (early_failure) {
-      co_await write_problem_and_close(*early_failure, request_id);
-      access_log(nullptr, method, target, http_status(early_failure->kind()), start, request_id);
-      break;
-    }
-    if (beast::iequals(head[bhttp::field::expect], "100-continue")) {
-      Response go_on{Status::continue_, 11};
-      co_await write_response(go_on);
-    }
-    bhttp::request_parser<bhttp::string_body> parser{std::move(header_parser)};
-    parser.body_limit(body_limit);
-    stream_.expires_after(limits.body_timeout);
-    auto [body_ec, body_n] = co_await bhttp::async_read(stream_, buffer, parser, as_tuple);
-    (void)body_n;
-    stream_.expires_never();
-    if (body_ec) {
-      if (body_ec == bhttp::error::body_limit) {
-        co_await write_problem_and_close(
-            Error(ErrorKind::payload_too_large, "payload_too_large",
-                  "The request body exceeds " + std::to_string(body_limit) + " bytes."),
-            request_id);
-        access_log(nullptr, method, target, 413, start, request_id);
-      } else if (body_ec == beast::error::timeout) {
-        co_await write_problem_and_close(
-            Error(ErrorKind::timeout, "request_timeout", "The request body took too long."),
-            request_id);
-        access_log(nullptr, method, target, 408, start, request_id);
-      }
-      break;
-    }
-    Request request = parser.release();
-    const bool keep_alive = request.keep_alive();
-
-    std::optional<Reply> reply;
-    std::optional<Error> failure;
-    std::optional<RequestContext> context;
-    try {
-      if (match.route == nullptr) {
-        if (match.path_known) {
-          throw Error(ErrorKind::method_not_allowed, "method_not_allowed",
-                      "This path does not accept " + method + ".");
-        }
-        throw not_found_route();
-      }
-      context.emplace(RequestContext{request, request_id, remote_address_, std::move(match.params),
-                                     std::move(query), std::move(principal)});
-      reply = co_await match.route->handler(*context);
-    } catch (const Error& error) {
-      failure = error;
-    } catch (const std::exception& error) {
-      failure = Error::internal_error(error.what());
-    }
-    if (context && server_->router.observer()) {
-      unsigned status = failure ? http_status(failure->kind()) : 200;
-      if (!failure) {
-        if (const auto* done = std::get_if<Response>(&*reply)) status = done->result_int();
-        if (const auto* streaming = std::get_if<StreamingReply>(&*reply)) {
-          status = static_cast<unsigned>(streaming->status);
-        }
-        if (std::holds_alternative<WebSocketReply>(*reply)) status = 101;
-      }
-      try {
-        co_await server_->router.observer()(*context, *match.route, status,
-                                            failure ? &*failure : nullptr);
-      } catch (const std::exception& error) {
-        // The request's effect already happened; an observer failure must not turn it into an
-        // error for the client, but it must be seen.
-        server_->logger.error("request observer failed",
-                              {{"request_id", request_id}, {"error", error.what()}});
-      }
-    }
-    if (failure) {
-      if (!failure->internal().empty() || failure->kind() == ErrorKind::internal) {
-        server_->logger.error("request failed", {{"request_id", request_id},
-                                                 {"code", failure->code()},
-                                                 {"error", failure->internal().empty()
-                                                               ? failure->detail()
-                                                               : failure->internal()}});
-      }
-      reply = problem_response(*failure, request_id);
-    }
-
-    if (auto* response = std::get_if<Response>(&*reply)) {
-      decorate(*response, request_id);
-      const bool keep = keep_alive && !shutdown_requested_ && !server_->shutting_down;
-      response->keep_alive(keep);
-      response->version(11);
-      const auto status = response->result_int();
-      const bool written = co_await write_response(*response);
-      access_log(&request, method, target, status, start, request_id);
-      if (!written || !keep) {
-        break;
-      }
-      continue;
-    }
-    if (auto* streaming = std::get_if<StreamingReply>(&*reply)) {
-      state_ = State::streaming;
-      co_await write_streaming(*streaming, request_id);
-      access_log(&request, method, target, static_cast<unsigned>(streaming->status), start, request_id);
-      break;
-    }
-    auto& upgrade = std::get<WebSocketReply>(*reply);
-    if (!websocket::is_upgrade(request)) {
-      auto response = problem_response(
-          Error(ErrorKind::upgrade_required, "websocket_required",
-                "This route speaks WebSocket only; send an Upgrade: websocket request."),
-          request_id);
-      decorate(response, request_id);
-      response.set(bhttp::field::upgrade, "websocket");
-      response.keep_alive(keep_alive);
-      const bool written = co_await write_response(response);
-      access_log(&request, method, target, 426, start, request_id);
-      if (!written || !keep_alive) {
-        break;
-      }
-      continue;
-    }
-    access_log(&request, method, target, 101, start, request_id);
-    co_await run_websocket(upgrade, request);
-    co_return;
+  beast::flat_buffer buffer(server_->limits.max_header_bytes + 4096);
+  auto next = Next::keep_alive;
+  while (next == Next::keep_alive) {
+    // One co_await per statement: GCC 12 mishandles co_await inside a compound condition.
+    const bool arrived = co_await await_request(buffer);
+    if (!arrived) break;
+    next = co_await serve(buffer);
   }
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  if (next != Next::upgraded) close_socket();
+}
+
+asio::awaitable<bool> Connection::await_request(beast::flat_buffer& buffer) {
+  state_ = State::idle;
+  if (shutdown_requested_ || server_->shutting_down) co_return false;
+  if (buffer.size() > 0) co_return true;  // a pipelined request is already here
+  stream_.expires_after(server_->limits.idle_timeout);
+  auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), as_tuple);
+  if (ec) co_return false;
+  buffer.commit(n);
+  co_return true;
+}
+
+asio::awaitable<Connection::Next> Connection::serve(beast::flat_buffer& buffer) {
+  state_ = State::reading;
+  const auto started = SteadyClock::now();
+  RequestParser parser;
+  Exchange exchange(parser.get(), remote_address_);
+  const auto head = co_await read_head(exchange, parser, buffer);
+  if (head == ReadResult::gone) co_return Next::close;
+  state_ = State::busy;
+  std::optional<Reply> reply;
+  bool body_read = false;
+  bool admitted = false;
+  if (head == ReadResult::complete) admitted = co_await server_->pipeline.before_body(exchange);
+  if (admitted) {
+    const auto body = co_await read_body(exchange, parser, buffer);
+    if (body == ReadResult::gone) co_return Next::close;  // the client left mid-body
+    body_read = body == ReadResult::complete;
+    if (body_read) reply = co_await server_->pipeline.dispatch(exchange);
+  }
+  co_return co_await respond(exchange, std::move(reply), body_read, started);
+}
+
+asio::awaitable<Connection::ReadResult> Connection::read_head(Exchange& exchange,
+                                                              RequestParser& parser,
+                                                              beast::flat_buffer& buffer) {
+  const auto& limits = server_->limits;
+  parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  // The body limit depends on the route; the body-limit stage checks Content-Length against it.
+  parser.body_limit(boost::none);
+  stream_.expires_after(limits.header_timeout);
+  auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer, parser, as_tuple);
+  (void)n;
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+    co_return ReadResult::gone;
+  }
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow ||
+      (!ec && header_bytes(parser.get()) > limits.max_header_bytes)) {
+    exchange.failure = headers_too_large(limits.max_header_bytes);
+  } else if (ec == beast::error::timeout) {
+    exchange.failure = Error(ErrorKind::timeout, "request_timeout", "The request headers took too long.");
+  } else if (ec) {
+    exchange.failure = Error::invalid("invalid_request", "The request is not valid HTTP/1.1.");
+  }
+  if (exchange.failure) co_return ReadResult::refused;
+  if (const auto length = parser.content_length()) exchange.content_length = *length;
+  exchange.stage = StageName::request_id;
+  co_return ReadResult::complete;
+}
+
+asio::awaitable<Connection::ReadResult> Connection::read_body(Exchange& exchange,
+                                                              RequestParser& parser,
+                                                              beast::flat_buffer& buffer) {
+  exchange.stage = StageName::body;
+  if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    Response go_on{Status::continue_, 11};
+    co_await write_response(go_on);
+  }
+  parser.body_limit(exchange.body_limit);
+  stream_.expires_after(server_->limits.body_timeout);
+  auto [ec, n] = co_await bhttp::async_read(stream_, buffer, parser, as_tuple);
+  (void)n;
+  stream_.expires_never();
+  if (ec == bhttp::error::body_limit) {
+    exchange.failure = Error(ErrorKind::payload_too_large, "payload_too_large",
+                             "The request body exceeds " + std::to_string(exchange.body_limit) + " bytes.");
+  } else if (ec == beast::error::timeout) {
+    exchange.failure = Error(ErrorKind::timeout, "request_timeout", "The request body took too long.");
+  }
+  if (exchange.failure) co_return ReadResult::refused;
+  co_return ec ? ReadResult::gone : ReadResult::complete;
+}
+
+asio::awaitable<Connection::Next> Connection::respond(Exchange& exchange, std::optional<Reply> reply,
+                                                      bool body_read, SteadyClock::time_point started) {
+  if (reply && std::holds_alternative<WebSocketReply>(*reply) &&
+      !websocket::is_upgrade(exchange.context.request)) {
+    exchange.failure = Error(ErrorKind::upgrade_required, "websocket_required",
+                             "This route speaks WebSocket only; send an Upgrade: websocket request.");
+  }
+  if (exchange.failure) {
+    log_failure(exchange);
+    reply = problem_response(*exchange.failure, exchange.context.request_id);
+  }
+  exchange.status = status_of(*reply);
+  co_await server_->pipeline.observe(exchange);
+  auto next = Next::close;
+  if (auto* response = std::get_if<Response>(&*reply)) {
+    if (exchange.status == 426) response->set(bhttp::field::upgrade, "websocket");
+    next = co_await respond_complete(exchange, *response, body_read);
+    access_log(exchange, body_read, started);
+  } else if (auto* streaming = std::get_if<StreamingReply>(&*reply)) {
+    state_ = State::streaming;
+    co_await write_streaming(*streaming, exchange);
+    access_log(exchange, body_read, started);
+  } else {
+    access_log(exchange, body_read, started);
+    co_await run_websocket(std::get<WebSocketReply>(*reply), exchange.context.request);
+    next = Next::upgraded;
+  }
+  co_return next;
+}
+
+asio::awaitable<Connection::Next> Connection::respond_complete(Exchange& exchange, Response& response,
+                                                               bool keep_possible) {
+  decorate(response, exchange);
+  // A request refused before its body was read leaves that body unread: the connection ends.
+  const bool keep = keep_possible && exchange.context.request.keep_alive() && !shutdown_requested_ &&
+                    !server_->shutting_down;
+  response.keep_alive(keep);
+  response.version(11);
+  const bool written = co_await write_response(response);
+  if (!keep_possible) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  co_return written && keep ? Next::keep_alive : Next::close;
+}
+
+void Connection::log_failure(const Exchange& exchange) {
+  const auto& failure = *exchange.failure;
+  if (failure.internal().empty() && failure.kind() != ErrorKind::internal) return;
+  server_->logger.error("request failed",
+                        {{"request_id", exchange.context.request_id},
+                         {"code", failure.code()},
+                         {"error", failure.internal().empty() ? failure.detail() : failure.internal()}});
+}
+
+void Connection::access_log(const Exchange& exchange, bool body_read, SteadyClock::time_point started) {
+  const bool has_head = exchange.stage != StageName::head;
+  const auto target = has_head ? exchange.target() : std::string_view("-");
+  boost::json::object fields;
+  fields["request_id"] = exchange.context.request_id;
+  fields["method"] = has_head ? exchange.method() : std::string_view("-");
+  fields["path"] = target.substr(0, target.find('?'));
+  fields["status"] = exchange.status;
+  fields["duration_ms"] = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+  fields["remote"] = remote_address_;
+  if (body_read) fields["bytes_in"] = exchange.context.request.body().size();
+  server_->logger.info("request", std::move(fields));
+}
+
+asio::awaitable<bool> Connection::write_response(Response& response) {
+  stream_.expires_after(server_->limits.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream_, response, as_tuple);
+  (void)n;
+  co_return !ec;
 }
 
 asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
@@ -716,8 +639,8 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
   }
 }
 
-Server::Server(asio::io_context& io, const Router& router, ServerLimits limits, Logger& logger)
-    : impl_(std::make_shared<Impl>(io, router, limits, logger)) {}
+Server::Server(asio::io_context& io, const Pipeline& pipeline, ServerLimits limits, Logger& logger)
+    : impl_(std::make_shared<Impl>(io, pipeline, limits, logger)) {}
 
 Server::~Server() {
   // Connections and Impl refer to each other; a connection whose coroutine never ran to its end
@@ -759,17 +682,17 @@ asio::awaitable<void> Server::shutdown(std::chrono::milliseconds grace) {
     connection->notify_shutdown();
   }
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto deadline = Clock::now() + grace;
+  const auto deadline = SteadyClock::now() + grace;
   // Polling with a deadline: connections end on their own strands.
-  while (active_connections() > 0 && Clock::now() < deadline) {
+  while (active_connections() > 0 && SteadyClock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(as_tuple);
   }
   for (const auto& connection : snapshot()) {
     connection->force_close();
   }
-  const auto hard_deadline = Clock::now() + std::chrono::seconds(2);
-  while (active_connections() > 0 && Clock::now() < hard_deadline) {
+  const auto hard_deadline = SteadyClock::now() + std::chrono::seconds(2);
+  while (active_connections() > 0 && SteadyClock::now() < hard_deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(as_tuple);
   }

@@ -1,8 +1,8 @@
 #pragma once
-// The HTTP/1.1 + WebSocket edge: accept loop, keep-alive sessions with bounded reads, the
-// middleware chain (request id, access log, security headers, error mapping), routing, and an
-// orderly shutdown.
-#include "http/router.hpp"
+// The HTTP/1.1 + WebSocket transport: accept loop, keep-alive sessions with bounded reads and
+// writes, the WebSocket upgrade, and an orderly shutdown. What happens to each request in between
+// is the pipeline's (http/pipeline.hpp).
+#include "http/types.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,8 +18,9 @@ class Logger;
 
 namespace dokkerr::http {
 
+class Pipeline;
+
 struct ServerLimits {
-  std::size_t max_body_bytes = 10U * 1024U * 1024U;
   std::size_t max_header_bytes = 16U * 1024U;
   std::chrono::milliseconds header_timeout{10'000};  // from the first byte to the end of headers
   std::chrono::milliseconds body_timeout{60'000};
@@ -31,7 +32,7 @@ struct ServerLimits {
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, const Router& router, ServerLimits limits, Logger& logger);
+  Server(boost::asio::io_context& io, const Pipeline& pipeline, ServerLimits limits, Logger& logger);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -101,8 +101,4 @@ struct WebSocketReply {
 using Reply = std::variant<Response, StreamingReply, WebSocketReply>;
 using Handler = std::function<boost::asio::awaitable<Reply>(RequestContext&)>;
 
-// Helpers for complete responses.
-Response json_response(Status status, std::string body);
-Response empty_response(Status status);
-
 }  // namespace dokkerr::http

@@ -1,7 +1,8 @@
 #include "policy/docker_schema.hpp"
 
 #include "core/error.hpp"
-#include "policy/key_path.hpp"
+#include "core/json_path.hpp"
+#include "policy/rule_support.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

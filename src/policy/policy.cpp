@@ -1,9 +1,7 @@
 #include "policy/policy.hpp"
 
 #include "core/error.hpp"
-#include "policy/key_path.hpp"
 #include "policy/rule_support.hpp"
-#include "policy/strict_json.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

@@ -1,9 +1,9 @@
 #include "policy/rule_support.hpp"
 
 #include "core/error.hpp"
-#include "policy/key_path.hpp"
+#include "core/json_path.hpp"
 #include "policy/policy.hpp"
-#include "policy/strict_json.hpp"
+#include "core/strict_json.hpp"
 
 #include <array>
 

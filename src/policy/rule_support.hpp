@@ -1,6 +1,8 @@
 #pragma once
 // Pieces shared by the container, volume and network rules. Values read here come from a body
 // already canonicalized against the schema, so a present field has the type the schema says.
+#include "core/json_path.hpp"
+#include "core/strict_json.hpp"
 #include "policy/docker_schema.hpp"
 
 #include <boost/json/object.hpp>
@@ -11,6 +13,12 @@
 #include <vector>
 
 namespace dokkerr::policy::detail {
+
+// How messages name places in a body, and the duplicate-refusing parse, from core.
+using json::append_index;
+using json::append_key;
+using json::parse_strict;
+using json::printable;
 
 // Throws Error forbidden "policy_denied".
 [[noreturn]] void deny(const std::string& detail);

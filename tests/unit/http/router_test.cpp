@@ -1,6 +1,7 @@
 #include "http/router.hpp"
 
 #include "core/error.hpp"
+#include "http/responses.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,14 +15,43 @@ Handler noop() {
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router.add(Verb::get, "/api/v1/environments/{env}/containers", noop(), {"public", std::nullopt});
-    router.add(Verb::post, "/api/v1/environments/{env}/containers", noop(), {"public", std::nullopt});
-    router.add(Verb::get, "/api/v1/environments/{env}/containers/{id}", noop(), {"public", std::nullopt});
-    router.add(Verb::post, "/api/v1/environments/{env}/containers/{id}/start", noop(), {"public", std::nullopt});
-    router.add(Verb::get, "/api/v1/environments/{env}/images/{ref}", noop(), {"public", std::nullopt});
+    router.add(Verb::get, "/api/v1/environments/{env}/containers", noop(), needs(access::kPublic));
+    router.add(Verb::post, "/api/v1/environments/{env}/containers", noop(), needs(access::kPublic));
+    router.add(Verb::get, "/api/v1/environments/{env}/containers/{id}", noop(), needs(access::kPublic));
+    router.add(Verb::post, "/api/v1/environments/{env}/containers/{id}/start", noop(), needs(access::kPublic));
+    router.add(Verb::get, "/api/v1/environments/{env}/images/{ref}", noop(), needs(access::kPublic));
   }
   Router router;
 };
+
+TEST(RouterRules, RefusesRoutesThePipelineCouldNotGuard) {
+  Router router;
+  EXPECT_THROW(router.add(Verb::get, "/a", noop(), RouteOptions{}), std::logic_error);
+  // A route that changes something is audited under a name it declares...
+  EXPECT_THROW(router.add(Verb::post, "/a", noop(), needs("a:create")), std::logic_error);
+  EXPECT_THROW(router.add(Verb::delete_, "/a", noop(), needs(access::kAuthenticated)), std::logic_error);
+  EXPECT_NO_THROW(router.add(Verb::post, "/a", noop(), needs("a:create").audited("a.create")));
+  EXPECT_NO_THROW(router.add(Verb::get, "/a", noop(), needs("a:read")));
+  // ...unless it is public, and then it records its own events.
+  EXPECT_NO_THROW(router.add(Verb::post, "/login", noop(), needs(access::kPublic)));
+  EXPECT_THROW(router.add(Verb::post, "/login2", noop(), needs(access::kPublic).audited("x")), std::logic_error);
+  // The environment parameter must be one of the pattern's.
+  EXPECT_THROW(router.add(Verb::get, "/e/{id}", noop(), needs("a:read").in_environment("env")), std::logic_error);
+  EXPECT_NO_THROW(router.add(Verb::get, "/e/{env}", noop(), needs("a:read").in_environment("env")));
+  EXPECT_EQ(router.routes().size(), 4U);
+}
+
+TEST(RouterRules, OptionsChainWithoutChangingTheOriginal) {
+  const auto base = needs("containers:create");
+  const auto full = base.audited("containers.create").in_environment("env").body_limit(5).before_mfa_enrolment();
+  EXPECT_EQ(full.permission, "containers:create");
+  EXPECT_EQ(full.audit_action, "containers.create");
+  EXPECT_EQ(full.environment_param, "env");
+  EXPECT_EQ(full.max_body_bytes, 5U);
+  EXPECT_TRUE(full.allowed_before_mfa_enrolment);
+  EXPECT_TRUE(base.audit_action.empty());
+  EXPECT_FALSE(base.max_body_bytes);
+}
 
 TEST_F(RouterTest, MatchesLiteralAndParameterSegments) {
   const auto match = router.match(Verb::post, "/api/v1/environments/local/containers/abc/start");

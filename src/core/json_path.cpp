@@ -1,6 +1,6 @@
-#include "policy/key_path.hpp"
+#include "core/json_path.hpp"
 
-namespace dokkerr::policy::detail {
+namespace dokkerr::json {
 namespace {
 
 constexpr std::size_t kMaxShown = 64;
@@ -70,4 +70,4 @@ void append_index(std::string& path, std::size_t index) {
   path += ']';
 }
 
-}  // namespace dokkerr::policy::detail
+}  // namespace dokkerr::json

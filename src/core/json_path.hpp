@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace dokkerr::policy::detail {
+namespace dokkerr::json {
 
 // A key as it may appear in a message: at most 64 bytes (cut on a UTF-8 boundary), control
 // characters replaced, quotes and backslashes escaped.
@@ -17,4 +17,4 @@ std::string printable(std::string_view text);
 void append_key(std::string& path, std::string_view key);
 void append_index(std::string& path, std::size_t index);
 
-}  // namespace dokkerr::policy::detail
+}  // namespace dokkerr::json

@@ -1,21 +1,23 @@
 #pragma once
-// Where identity and access decisions are recorded (the audit log). An interface so the
-// services can be tested without a database.
-#include "auth/session_service.hpp"
-
+// Where the services write down who did what (the hash-chained audit log of src/audit/). An
+// interface in core, so every domain can record without depending on the log, and unit tests can
+// pass a fake.
 #include <boost/asio/awaitable.hpp>
 
 #include <string>
 
 namespace dokkerr {
-struct Principal;
-}
 
-namespace dokkerr::auth {
+struct Principal;
+
+// Where a request came from, as the audit log and the session list keep it.
+struct ClientInfo {
+  std::string remote_address, user_agent, request_id;
+};
 
 struct AuditRecord {
-  std::string action;              // "auth.login", "containers.create", …
-  std::string result;              // "success" | "failure" | "denied"
+  std::string action;  // "auth.login", "containers.create", …
+  std::string result;  // "success" | "failure" | "denied"
   std::string target;
   std::string actor_type = "anonymous";  // "user" | "api_key" | "system" | "anonymous"
   std::string actor_id, actor_name;
@@ -34,4 +36,4 @@ class AuditTrail {
   virtual boost::asio::awaitable<void> record(AuditRecord record) = 0;
 };
 
-}  // namespace dokkerr::auth
+}  // namespace dokkerr

@@ -1,7 +1,7 @@
-#include "policy/strict_json.hpp"
+#include "core/strict_json.hpp"
 
 #include "core/error.hpp"
-#include "policy/key_path.hpp"
+#include "core/json_path.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
@@ -10,7 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace dokkerr::policy::detail {
+namespace dokkerr::json {
 namespace {
 
 namespace bj = boost::json;
@@ -147,15 +147,15 @@ class DuplicateRefusingHandler {
 
 }  // namespace
 
-bj::value parse_strict(std::string_view text) {
+bj::value parse_strict(std::string_view text, std::size_t max_depth) {
   bj::parse_options options;
-  options.max_depth = kMaxDepth;
+  options.max_depth = max_depth;
   bj::basic_parser<DuplicateRefusingHandler> parser(options);
   error_code ec;
   const auto consumed = parser.write_some(false, text.data(), text.size(), ec);
   if (ec == bj::error::too_deep) {
     throw Error::invalid("invalid_json", "The request body is nested more than " +
-                                             std::to_string(kMaxDepth) + " levels deep.");
+                                             std::to_string(max_depth) + " levels deep.");
   }
   if (!ec && consumed < text.size()) {
     ec = bj::error::extra_data;
@@ -167,4 +167,4 @@ bj::value parse_strict(std::string_view text) {
   return parser.handler().release();
 }
 
-}  // namespace dokkerr::policy::detail
+}  // namespace dokkerr::json

@@ -1,0 +1,121 @@
+#pragma once
+// The request pipeline: what happens to a request between the transport (server.cpp: bounded
+// reads and writes, keep-alive, WebSocket upgrade) and its route's handler.
+//
+//   head read → request id → route → body limit → authenticate → authorize → body read →
+//   dispatch → (one exit path) observe, write the answer, access log
+//
+// The stages before the body are small functions over an Exchange that either let the request
+// go on or stop it with an Error; a request they stop never gets to send its body. A stage is
+// added (rate limiting, CORS) by adding one function to the list in Pipeline's constructor.
+#include "core/error.hpp"
+#include "http/router.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dokkerr::http {
+
+// Where a request's processing ended, for the observer.
+enum class StageName {
+  head,
+  request_id,
+  route,
+  body_limit,
+  query,
+  authenticate,
+  authorize,
+  body,
+  dispatch
+};
+
+// One request on its way through the stages.
+struct Exchange {
+  explicit Exchange(Request& request, std::string remote_address);
+
+  RequestContext context;  // what the handler sees (request, id, address, params, query, caller)
+  const Route* route = nullptr;  // set by the route stage when a route matches
+  bool path_known = false;       // no route for this method, but one for another (405)
+  std::optional<std::uint64_t> content_length;  // as declared by the client (set by the transport)
+  std::size_t body_limit = 0;                   // the route's, else the server's
+  StageName stage = StageName::head;            // the stage running now, or the one that stopped it
+  std::optional<Error> failure;                 // why the request failed, once it did
+  unsigned status = 0;                          // the status of the answer, once known
+  // Headers every answer to this request carries (a stage may add them: rate-limit counters).
+  std::vector<std::pair<std::string, std::string>> response_headers;
+
+  [[nodiscard]] std::string_view method() const;
+  [[nodiscard]] std::string_view target() const;  // with the query string
+};
+
+// The credentials of a request, as the authentication stage hands them on.
+struct Credentials {
+  std::string_view authorization;     // the Authorization header
+  std::string_view api_key;           // the X-API-Key header
+  std::optional<std::string> ticket;  // ?ticket= of a WebSocket upgrade
+  std::string_view user_agent;
+  std::string_view remote_address;
+  std::string_view request_id;
+};
+
+// Turns credentials into a caller (implemented by auth/).
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // The caller (never null), with Principal::mfa_enrollment_required set when its role needs a
+  // second factor it has not enrolled. Error unauthorized when the credentials are missing or
+  // not valid.
+  virtual boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(
+      const Credentials& credentials) = 0;
+};
+
+// Sees every request that reached a route once its answer is known, before it is written (the
+// audit log).
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  // Must not throw for the request's sake: the answer goes out whatever happens here.
+  virtual boost::asio::awaitable<void> observe(const Exchange& exchange) = 0;
+};
+
+class Pipeline {
+ public:
+  // A stage decides synchronously (check) or asynchronously (check_async): nullopt lets the
+  // request go on, an Error stops it.
+  struct Stage {
+    StageName name;
+    std::function<std::optional<Error>(Exchange&)> check;
+    std::function<boost::asio::awaitable<std::optional<Error>>(Exchange&)> check_async;
+  };
+
+  // `authenticator` and `observer` may be null (no route then needs more than kPublic, and
+  // nothing is observed).
+  Pipeline(const Router& router, std::size_t max_body_bytes, Authenticator* authenticator,
+           Observer* observer);
+
+  // Runs the stages that need only the request head. Sets exchange.failure (and returns false)
+  // when one stops the request.
+  boost::asio::awaitable<bool> before_body(Exchange& exchange) const;
+  // Runs the route's handler; nullopt with exchange.failure set when there is no route or the
+  // handler failed.
+  boost::asio::awaitable<std::optional<Reply>> dispatch(Exchange& exchange) const;
+  // Hands a finished exchange to the observer when it reached a route.
+  boost::asio::awaitable<void> observe(const Exchange& exchange) const;
+
+ private:
+  const Router& router_;
+  std::size_t max_body_bytes_;
+  Authenticator* authenticator_;
+  Observer* observer_;
+  std::vector<Stage> stages_;
+};
+
+}  // namespace dokkerr::http

@@ -471,7 +471,7 @@ constexpr std::array<std::string_view, 4> kMfaRoles{"platform_admin", "org_admin
 }  // namespace
 
 bool AuthService::needs_mfa_enrollment(const Principal& principal) {
-  const auto stored = store::SettingsStore(deps_.db).get(kMfaSetting);
+  const auto stored = store::make_sql_settings_store(deps_.db, system_clock_)->get(kMfaSetting);
   if (!stored) return false;
   const auto value = boost::json::parse(*stored);
   for (const auto& role : value.as_array()) {
@@ -490,7 +490,7 @@ bool AuthService::needs_mfa_enrollment(const Principal& principal) {
 }
 
 asio::awaitable<std::string> AuthService::mfa_requirement() {
-  auto read = [this] { return store::SettingsStore(deps_.db).get(kMfaSetting).value_or("[]"); };
+  auto read = [this] { return store::make_sql_settings_store(deps_.db, system_clock_)->get(kMfaSetting).value_or("[]"); };
   auto roles = co_await deps_.db_pool.run(read);
   co_return R"({"required_for":)" + roles + "}";
 }
@@ -511,7 +511,7 @@ asio::awaitable<std::string> AuthService::set_mfa_requirement(std::string body) 
     stored.push_back(role);
   }
   auto text = boost::json::serialize(stored);
-  auto write = [this, &text] { store::SettingsStore(deps_.db).set(kMfaSetting, text); };
+  auto write = [this, &text] { store::make_sql_settings_store(deps_.db, system_clock_)->set(kMfaSetting, text); };
   co_await deps_.db_pool.run(write);
   co_return R"({"required_for":)" + text + "}";
 }

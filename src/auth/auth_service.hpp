@@ -6,6 +6,7 @@
 #include "auth/identity_store.hpp"
 #include "auth/password.hpp"
 #include "auth/session_service.hpp"
+#include "core/clock.hpp"
 #include "http/pipeline.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -112,6 +113,7 @@ class AuthService final : public http::Authenticator {
   std::string dummy_hash_;  // verified against for unknown accounts, so they cost the same
   mutable std::mutex setup_mutex_;
   std::optional<std::string> setup_token_hash_;
+  SystemClock system_clock_;  // transitional, until the service is handed a Clock
 };
 
 }  // namespace dokkerr::auth

@@ -1,5 +1,7 @@
 #include "store/settings_store.hpp"
 
+#include "core/clock.hpp"
+
 #include "unit/store/test_databases.hpp"
 
 #include <gtest/gtest.h>
@@ -12,15 +14,20 @@
 namespace dokkerr::store {
 namespace {
 
-class SettingsStoreTest : public testing::BackendTest {};
+class SettingsStoreTest : public testing::BackendTest {
+ protected:
+  ManualClock clock;
+};
 
 TEST_P(SettingsStoreTest, GetsNothingForAMissingKey) {
-  SettingsStore settings(db());
+  const auto owned = make_sql_settings_store(db(), clock);
+  SettingsStore& settings = *owned;
   EXPECT_EQ(settings.get("nope"), std::nullopt);
 }
 
 TEST_P(SettingsStoreTest, SetsAndReplaces) {
-  SettingsStore settings(db());
+  const auto owned = make_sql_settings_store(db(), clock);
+  SettingsStore& settings = *owned;
   settings.set("theme", "dark");
   EXPECT_EQ(settings.get("theme"), std::optional<std::string>("dark"));
   settings.set("theme", "light");
@@ -40,7 +47,8 @@ TEST_P(SettingsStoreTest, SetsAndReplaces) {
 }
 
 TEST_P(SettingsStoreTest, ConcurrentWritersOfOneKeyDoNotConflict) {
-  SettingsStore settings(db());
+  const auto owned = make_sql_settings_store(db(), clock);
+  SettingsStore& settings = *owned;
   std::vector<std::thread> threads;
   threads.reserve(4);
   for (int t = 0; t < 4; ++t) {

@@ -6,6 +6,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <algorithm>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -61,7 +62,7 @@ class DuplicateRefusingHandler {
   bool on_key(string_view s, std::size_t /*n*/, error_code& /*ec*/) {
     key_.append(s.data(), s.size());
     auto& frame = frames_.back();
-    if (!frame.keys.insert(key_).second) {
+    if (!frame.keys.insert(key_)) {
       throw Error::invalid("duplicate_key", "Key '" + path_to(key_) +
                                                 "' appears more than once in the request body.");
     }
@@ -113,11 +114,32 @@ class DuplicateRefusingHandler {
   bj::value release() { return stack_.release(); }
 
  private:
+  // The keys of one object so far. Most objects are small (a JWT's claims, a container's
+  // HostConfig): a scan of a short list beats hashing; long ones (label maps) switch to a set.
+  class SeenKeys {
+   public:
+    // False when the key was seen already.
+    bool insert(const std::string& key) {
+      if (set_.empty()) {
+        if (std::find(list_.begin(), list_.end(), key) != list_.end()) return false;
+        list_.push_back(key);
+        if (list_.size() > kListLimit) set_.insert(list_.begin(), list_.end());
+        return true;
+      }
+      return set_.insert(key).second;
+    }
+
+   private:
+    static constexpr std::size_t kListLimit = 16;
+    std::vector<std::string> list_;
+    std::unordered_set<std::string> set_;
+  };
+
   struct Frame {
     bool is_array = false;
     std::size_t index = 0;  // arrays: the element being parsed
     std::string key;        // objects: the key whose value is being parsed
-    std::unordered_set<std::string> keys;
+    SeenKeys keys;
   };
 
   void value_done() {

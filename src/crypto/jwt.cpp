@@ -1,11 +1,11 @@
 #include "crypto/jwt.hpp"
 
 #include "core/error.hpp"
+#include "core/strict_json.hpp"
 #include "crypto/key_files.hpp"
 #include "crypto/primitives.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <openssl/bio.h>
@@ -18,13 +18,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <stdexcept>
 #include <tuple>
 #include <vector>
@@ -33,8 +31,6 @@ namespace dokkerr::crypto {
 namespace {
 
 constexpr std::size_t kMaxTokenSize = 8192;
-// Base64url decodes to 3/4 of its length, so no decoded segment of an admitted token is longer.
-constexpr std::size_t kMaxDecodedSize = kMaxTokenSize / 4 * 3;
 constexpr std::size_t kMaxKidSize = 64;
 constexpr std::size_t kKidBytes = 8;
 constexpr std::size_t kHmacKeyBytes = 32;
@@ -60,145 +56,24 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t non_negative) {
   return a > kNever - non_negative ? kNever : a + non_negative;
 }
 
-// ---- JSON: one flat object through Boost.JSON's SAX parser ------------------------------------
-// The DOM parser silently keeps one of two duplicate keys; a token whose header or claims could
-// be read two ways must be refused, so the members are collected here instead. No allocation:
-// keys and strings are unescaped into a fixed arena.
+// ---- JSON ---------------------------------------------------------------------------------
+// Header, claims and key metadata are flat objects read with the strict parser (Boost.JSON,
+// duplicate keys refused at every depth): a token whose header or claims could be read two ways
+// is refused, never read one of them.
 
-enum class ValueKind { string, integer, other };
+constexpr std::size_t kMaxJsonDepth = 8;
 
-struct Member {
-  std::string_view key;
-  ValueKind kind = ValueKind::other;
-  std::string_view text;
-  std::int64_t integer = 0;
-};
-
-class FlatObjectHandler {
- public:
-  static constexpr std::size_t max_object_size = kMaxMembers;
-  static constexpr std::size_t max_array_size = kMaxMembers;
-  static constexpr std::size_t max_key_size = kMaxKidSize;
-  static constexpr std::size_t max_string_size = kMaxDecodedSize;
-
-  // User-provided so that the parser's value-initialization leaves the arena uninitialized:
-  // zeroing it for every token would cost more than the parse.
-  FlatObjectHandler() noexcept {}  // NOLINT(cppcoreguidelines-pro-type-member-init)
-
-  bool on_document_begin(boost::json::error_code& /*ec*/) { return true; }
-  bool on_document_end(boost::json::error_code& /*ec*/) { return true; }
-  bool on_object_begin(boost::json::error_code& ec) {
-    if (depth_ > 0 && !value(ValueKind::other, {}, 0, ec)) return false;
-    ++depth_;
-    return true;
+// The object `text` holds when it is exactly one JSON object of at most 16 members with
+// distinct keys; nullopt otherwise.
+std::optional<boost::json::object> flat_object(std::string_view text) {
+  try {
+    auto value = json::parse_strict(text, kMaxJsonDepth);
+    if (!value.is_object() || value.as_object().size() > kMaxMembers) return std::nullopt;
+    return std::move(value.as_object());
+  } catch (const Error&) {
+    return std::nullopt;
   }
-  bool on_object_end(std::size_t /*n*/, boost::json::error_code& /*ec*/) {
-    --depth_;
-    return true;
-  }
-  bool on_array_begin(boost::json::error_code& ec) {
-    if (!value(ValueKind::other, {}, 0, ec)) return false;
-    ++depth_;
-    return true;
-  }
-  bool on_array_end(std::size_t /*n*/, boost::json::error_code& /*ec*/) {
-    --depth_;
-    return true;
-  }
-  bool on_key_part(boost::json::string_view s, std::size_t /*n*/, boost::json::error_code& ec) {
-    return depth_ != 1 || append(s, ec);
-  }
-  bool on_key(boost::json::string_view s, std::size_t /*n*/, boost::json::error_code& ec) {
-    if (depth_ != 1) return true;  // keys of nested values (in ignored claims) are not ours
-    if (!append(s, ec)) return false;
-    key_ = take();
-    for (std::size_t i = 0; i < count_; ++i) {
-      if (members_[i].key == key_) return fail(ec);
-    }
-    return true;
-  }
-  bool on_string_part(boost::json::string_view s, std::size_t /*n*/, boost::json::error_code& ec) {
-    return depth_ != 1 || append(s, ec);
-  }
-  bool on_string(boost::json::string_view s, std::size_t /*n*/, boost::json::error_code& ec) {
-    if (depth_ != 1) return value(ValueKind::other, {}, 0, ec);
-    return append(s, ec) && value(ValueKind::string, take(), 0, ec);
-  }
-  bool on_number_part(boost::json::string_view /*s*/, boost::json::error_code& /*ec*/) {
-    return true;
-  }
-  bool on_int64(std::int64_t i, boost::json::string_view /*s*/, boost::json::error_code& ec) {
-    return value(ValueKind::integer, {}, i, ec);
-  }
-  bool on_uint64(std::uint64_t /*u*/, boost::json::string_view /*s*/, boost::json::error_code& ec) {
-    return value(ValueKind::other, {}, 0, ec);
-  }
-  bool on_double(double /*d*/, boost::json::string_view /*s*/, boost::json::error_code& ec) {
-    return value(ValueKind::other, {}, 0, ec);
-  }
-  bool on_bool(bool /*b*/, boost::json::error_code& ec) {
-    return value(ValueKind::other, {}, 0, ec);
-  }
-  bool on_null(boost::json::error_code& ec) { return value(ValueKind::other, {}, 0, ec); }
-  bool on_comment_part(boost::json::string_view /*s*/, boost::json::error_code& /*ec*/) {
-    return true;
-  }
-  bool on_comment(boost::json::string_view /*s*/, boost::json::error_code& /*ec*/) { return true; }
-
-  [[nodiscard]] std::span<const Member> members() const { return {members_.data(), count_}; }
-
- private:
-  static bool fail(boost::json::error_code& ec) {
-    ec = boost::json::error::syntax;
-    return false;
-  }
-  bool value(ValueKind kind, std::string_view text, std::int64_t integer,
-             boost::json::error_code& ec) {
-    if (depth_ == 0 || (depth_ == 1 && count_ == members_.size())) return fail(ec);
-    if (depth_ == 1) members_[count_++] = Member{key_, kind, text, integer};
-    return true;
-  }
-  bool append(boost::json::string_view s, boost::json::error_code& ec) {
-    if (s.size() > arena_.size() - used_) return fail(ec);
-    std::memcpy(arena_.data() + used_, s.data(), s.size());
-    used_ += s.size();
-    return true;
-  }
-  std::string_view take() {
-    const std::string_view piece(arena_.data() + start_, used_ - start_);
-    start_ = used_;
-    return piece;
-  }
-
-  std::size_t depth_ = 0;
-  std::array<Member, kMaxMembers> members_{};
-  std::size_t count_ = 0;
-  std::string_view key_;
-  std::size_t used_ = 0;
-  std::size_t start_ = 0;
-  std::array<char, kMaxDecodedSize> arena_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-};
-
-boost::json::parse_options strict_json() {
-  boost::json::parse_options options;  // standard JSON only: no comments, no trailing commas
-  options.max_depth = 8;
-  return options;
 }
-
-class FlatObject {
- public:
-  // True when text is exactly one JSON object of at most 16 members with distinct keys. The
-  // members' views stay valid as long as this object.
-  bool parse(std::string_view text) {
-    boost::json::error_code ec;
-    const auto consumed = parser_.write_some(false, text.data(), text.size(), ec);
-    return !ec && consumed == text.size();
-  }
-  [[nodiscard]] std::span<const Member> members() const { return parser_.handler().members(); }
-
- private:
-  boost::json::basic_parser<FlatObjectHandler> parser_{strict_json()};
-};
 
 // ---- OpenSSL handles --------------------------------------------------------------------------
 
@@ -412,16 +287,18 @@ const Entry& find_key_by_header(const KeySet& keys, JwtAlgorithm algorithm,
                                 std::string_view header_text) {
   const auto header = base64url_decode(header_text);
   if (!header) refuse("header is not canonical base64url");
-  FlatObject header_object;
-  if (!header_object.parse(*header)) refuse("header is not a JSON object with distinct keys");
+  const auto header_object = flat_object(*header);
+  if (!header_object) refuse("header is not a JSON object with distinct keys");
   std::optional<std::string_view> alg;
   std::optional<std::string_view> kid;
-  for (const Member& m : header_object.members()) {
-    if (m.key != "alg" && m.key != "kid" && m.key != "typ") refuse("unexpected header parameter");
-    if (m.kind != ValueKind::string) refuse("header parameter is not a string");
-    if (m.key == "alg") alg = m.text;
-    if (m.key == "kid") kid = m.text;
-    if (m.key == "typ" && m.text != "JWT") refuse("header typ is not JWT");
+  for (const auto& member : *header_object) {
+    const std::string_view name = member.key();
+    if (name != "alg" && name != "kid" && name != "typ") refuse("unexpected header parameter");
+    const auto* text = member.value().if_string();
+    if (text == nullptr) refuse("header parameter is not a string");
+    if (name == "alg") alg = *text;
+    if (name == "kid") kid = *text;
+    if (name == "typ" && *text != "JWT") refuse("header typ is not JWT");
   }
   if (!alg) refuse("alg missing");
   // The ring's algorithm decides, never the token's: this is what defeats "none" and
@@ -464,15 +341,16 @@ struct Metadata {
 
 Metadata read_metadata(const std::filesystem::path& file, JwtAlgorithm algorithm) {
   const std::string text = detail::read_private_file(file, kMaxKeyFileSize);
-  FlatObject object;
-  std::string_view alg;
+  std::string alg;
   std::optional<std::int64_t> created;
   std::optional<std::int64_t> serial;
-  if (object.parse(text)) {
-    for (const Member& m : object.members()) {
-      if (m.key == "alg" && m.kind == ValueKind::string) alg = m.text;
-      if (m.key == "created" && m.kind == ValueKind::integer) created = m.integer;
-      if (m.key == "serial" && m.kind == ValueKind::integer) serial = m.integer;
+  if (const auto object = flat_object(text)) {
+    for (const auto& member : *object) {
+      const std::string_view name = member.key();
+      const auto& value = member.value();
+      if (name == "alg" && value.is_string()) alg = value.as_string();
+      if (name == "created" && value.is_int64()) created = value.as_int64();
+      if (name == "serial" && value.is_int64()) serial = value.as_int64();
     }
   }
   if (alg.empty() || !created || !serial) {
@@ -480,7 +358,7 @@ Metadata read_metadata(const std::filesystem::path& file, JwtAlgorithm algorithm
                              " is not {\"alg\":..,\"created\":..,\"serial\":..}");
   }
   if (alg != algorithm_name(algorithm)) {
-    throw std::runtime_error("JWT key metadata " + file.string() + " is for " + std::string(alg) +
+    throw std::runtime_error("JWT key metadata " + file.string() + " is for " + alg +
                              " but the server is configured for " +
                              std::string(algorithm_name(algorithm)) +
                              "; move the old keys away to switch algorithms");
@@ -684,23 +562,25 @@ JwtClaims JwtKeyRing::verify(std::string_view token, const JwtExpectations& expe
   // (this issuer, this audience, this kind of token, this time) and defence in depth.
   const auto payload = base64url_decode(payload_text);
   if (!payload) refuse("payload is not canonical base64url");
-  FlatObject payload_object;
-  if (!payload_object.parse(*payload)) refuse("payload is not a JSON object with distinct keys");
+  const auto payload_object = flat_object(*payload);
+  if (!payload_object) refuse("payload is not a JSON object with distinct keys");
   JwtClaims claims;
   unsigned seen = 0;
-  auto text_claim = [&](const Member& m, std::string& out, unsigned bit) {
-    if (m.kind != ValueKind::string) refuse("claim " + std::string(m.key) + " is not a string");
-    out.assign(m.text);
+  auto text_claim = [&](const boost::json::key_value_pair& m, std::string& out, unsigned bit) {
+    const auto* text = m.value().if_string();
+    if (text == nullptr) refuse("claim " + std::string(m.key()) + " is not a string");
+    out.assign(text->data(), text->size());
     seen |= bit;
   };
-  auto integer_claim = [&](const Member& m, std::int64_t& out, unsigned bit) {
-    if (m.kind != ValueKind::integer) refuse("claim " + std::string(m.key) + " is not an integer");
-    out = m.integer;
+  auto integer_claim = [&](const boost::json::key_value_pair& m, std::int64_t& out, unsigned bit) {
+    // Integers only: 1e9 or 1.5 parse as doubles, values past INT64_MAX as uint64.
+    if (!m.value().is_int64()) refuse("claim " + std::string(m.key()) + " is not an integer");
+    out = m.value().as_int64();
     seen |= bit;
   };
-  for (const Member& m : payload_object.members()) {
+  for (const auto& m : *payload_object) {
     // Other claims are ignored: only our own signer could have added them.
-    switch (claim_name(m.key)) {
+    switch (claim_name(m.key())) {
       case claim_name("iss"):
         text_claim(m, claims.iss, 1U);
         break;

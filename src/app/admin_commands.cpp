@@ -57,7 +57,8 @@ int create_user(const AdminOptions& options) {
 
 int verify_audit(const AdminOptions& options) {
   auto db = open(options);
-  audit::AuditLog log(*db);
+  const SystemClock clock;
+  audit::AuditLog log(*db, clock);
   const auto report = options.anchor.empty() ? log.verify() : log.verify(std::string_view(options.anchor));
   if (report.ok) {
     std::cout << "audit log intact: " << report.entries << " entries, head " << log.head() << '\n';

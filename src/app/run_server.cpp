@@ -20,6 +20,7 @@
 #include "containers/network_service.hpp"
 #include "containers/routes.hpp"
 #include "core/blocking_pool.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/logger.hpp"
 #include "crypto/jwt.hpp"
@@ -91,6 +92,8 @@ int run_server(ServerConfig config) {
   LogLevel level = LogLevel::info;
   parse_log_level(config.log_level, level);
   Logger logger(level);
+  // The process's one wall clock: every service that needs the time is handed this one.
+  const SystemClock clock;
 
   std::unique_ptr<store::Database> database;
   try {
@@ -115,9 +118,7 @@ int run_server(ServerConfig config) {
 
   // Keys live next to the database, never in it: the JWT signing keys and the master key that
   // seals secrets at rest.
-  const auto now_seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+  const auto now_seconds = clock.unix_seconds();
   std::optional<crypto::JwtKeyRing> jwt_keys;
   std::optional<crypto::SecretBox> secrets;
   try {
@@ -136,7 +137,7 @@ int run_server(ServerConfig config) {
   BlockingPool blocking(4);
   // Password hashing gets its own threads, so a burst of logins never delays database work.
   BlockingPool hashing(2);
-  audit::AuditLog audit_log(*database);
+  audit::AuditLog audit_log(*database, clock);
   audit::AuditRecorder audit_recorder(audit_log, blocking, logger);
   audit::AuditService audit_service(audit_log, blocking);
   auth::IdentityStore identity_store(*database);

@@ -48,6 +48,10 @@
 #include <string_view>
 #include <vector>
 
+namespace dokkerr {
+class Clock;
+}
+
 namespace dokkerr::audit {
 
 // Bounds that keep one client from bloating the log.
@@ -134,7 +138,8 @@ struct VerifyReport {
 
 class AuditLog {
  public:
-  explicit AuditLog(store::Database& db) : db_(db) {}
+  // Entries are stamped with `clock` (the appender's clock; seq, not the stamp, is the order).
+  AuditLog(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   // Normalizes the event (normalize_event), then in one transaction reads the last entry, and
   // writes the next one chained to it. Returns the entry as stored. A unique violation on seq
@@ -167,6 +172,7 @@ class AuditLog {
 
  private:
   store::Database& db_;
+  const Clock& clock_;
 };
 
 }  // namespace dokkerr::audit

@@ -242,7 +242,7 @@ AuditEntry AuditLog::append(const AuditEvent& event) {
           entry.prev_hash = last.front().text(1);
         }
         // Stamped under the lock, so that on one host time order follows seq order.
-        entry.at = now_rfc3339();
+        entry.at = clock_.stamp();
         entry.hash = entry_hash(entry);
         const AuditEvent& e = entry.event;
         tx.execute("INSERT INTO audit_log (" + std::string(kColumns) +

@@ -233,6 +233,8 @@ int migrate(Database& db, std::span<const Migration> list) {
     done = applied_versions(tx);
   });
 
+  // Bookkeeping only: no rule reads applied_at, so the system's clock is taken here.
+  const SystemClock clock;
   int applied = 0;
   int previous = 0;
   for (const Migration& m : list) {
@@ -251,7 +253,7 @@ int migrate(Database& db, std::span<const Migration> list) {
       }
       tx.execute_script(m.sql);
       tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                 {std::int64_t{m.version}, std::string(m.name), now_rfc3339()});
+                 {std::int64_t{m.version}, std::string(m.name), clock.stamp()});
       ++applied;
     });
   }

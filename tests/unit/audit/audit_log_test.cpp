@@ -1,5 +1,6 @@
 #include "audit/audit_log.hpp"
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
 #include "unit/store/test_databases.hpp"
@@ -173,7 +174,7 @@ class AuditLogTest : public BackendTest {
   void SetUp() override {
     BackendTest::SetUp();
     if (IsSkipped()) return;
-    log_ = std::make_unique<AuditLog>(db());
+    log_ = std::make_unique<AuditLog>(db(), clock_);
   }
   void TearDown() override {
     log_.reset();
@@ -223,6 +224,8 @@ class AuditLogTest : public BackendTest {
       cursor = *page.next_cursor;
     }
   }
+
+  ManualClock clock_{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}};
 
  private:
   std::unique_ptr<AuditLog> log_;
@@ -332,12 +335,12 @@ TEST_P(AuditLogTest, FiltersOnEveryField) {
 }
 
 TEST_P(AuditLogTest, FiltersOnTimeWithAnyOffset) {
-  append_many(6);
-  // Stamps under the test's control; the chain breaks, which listing does not care about.
+  // Entry n is stamped 2026-03-01T0n:00:00.000Z by the log's own clock.
   for (int seq = 1; seq <= 6; ++seq) {
-    db().execute("UPDATE audit_log SET at = ? WHERE seq = ?",
-                 {"2026-03-01T0" + std::to_string(seq) + ":00:00.000Z", std::int64_t{seq}});
+    clock_.advance(std::chrono::hours(1));
+    append_many(1);
   }
+  ASSERT_TRUE(log().verify().ok);
   const auto matching = [&](AuditFilter filter) { return seqs(list_all(filter)); };
   using Seqs = std::vector<std::int64_t>;
   EXPECT_EQ(matching({.since = "2026-03-01T03:00:00Z"}), (Seqs{6, 5, 4, 3}));
@@ -563,7 +566,7 @@ TEST_P(AuditLogTest, ConcurrentAppendersBuildOneChain) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       try {
-        AuditLog own(*databases[static_cast<std::size_t>(t)]);
+        AuditLog own(*databases[static_cast<std::size_t>(t)], clock_);
         for (int i = 0; i < kPerThread; ++i) {
           own.append(event("containers.start", "thread-" + std::to_string(t)));
         }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Dokkerr needs. Usage: install-deps.sh [build|test|bench]...
 #   build  the toolchain and libraries to compile dokkerr (always included)
-#   test   what the test suite starts: dockerd, PostgreSQL, a registry, Node.js, busybox images
+#   test   what the test suite starts: dockerd, PostgreSQL, a registry, Node.js, busybox images,
+#          and clang for the fuzz targets
 #   bench  wrk for the benchmarks
 # Only missing packages are installed; with nothing missing, apt is not touched.
 set -euo pipefail
@@ -10,7 +11,7 @@ build=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libboost-json1.8
        libboost-url1.81-dev libssl-dev libsqlite3-dev libpqxx-dev libcli11-dev libspdlog-dev
        libfmt-dev libargon2-dev liboath-dev libcurl4-openssl-dev openssl ca-certificates)
 runtime=(docker.io containerd runc)
-test=(libgtest-dev libgmock-dev postgresql-15 docker-registry busybox-static nodejs npm curl iproute2 psmisc)
+test=(clang libgtest-dev libgmock-dev postgresql-15 docker-registry busybox-static nodejs npm curl iproute2 psmisc)
 bench=(wrk)
 
 wanted=("${build[@]}" "${runtime[@]}")

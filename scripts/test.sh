@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up and runs every test on a fresh Debian 12 machine: installs what is missing, builds the
-# debug preset (ASan/UBSan), starts the services the tests use (a private dockerd, a second one
+# debug preset (ASan/UBSan) and the libFuzzer targets, starts the services the tests use (a private dockerd, a second one
 # behind TLS, PostgreSQL 15, a Docker registry, an OpenID provider), runs ctest, and stops what it started. Ends with ctest's summary.
 # Extra arguments go to ctest (e.g. -R containers).
 set -euo pipefail
@@ -11,7 +11,11 @@ root=$PWD
 
 scripts/install-deps.sh build test
 (cd tests/integration && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-cmake --preset debug >/dev/null
+# The fuzz targets need clang's libFuzzer and their own build; ctest runs each one briefly on its
+# seed corpus (fuzz/run.sh).
+CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DDOKKERR_FUZZ=ON -DDOKKERR_BUILD_TESTS=OFF >/dev/null
+cmake --build build/fuzz --target docker_streams_fuzz jwt_fuzz container_create_fuzz http_head_fuzz
+cmake --preset debug -DDOKKERR_FUZZ_BIN_DIR="$root/build/fuzz/bin" >/dev/null
 cmake --build --preset debug
 
 export DOKKERR_TESTENV_DIR=${DOKKERR_TESTENV_DIR:-$root/.testenv}

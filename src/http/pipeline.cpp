@@ -115,6 +115,12 @@ std::optional<Error> authorize(Exchange& exchange) {
 
 }  // namespace
 
+std::size_t header_bytes(const Request& head) {
+  std::size_t bytes = head.method_string().size() + head.target().size() + 12;
+  for (const auto& field : head) bytes += field.name_string().size() + field.value().size() + 4;
+  return bytes;
+}
+
 Exchange::Exchange(Request& request, std::string remote_address)
     : context{request, random_hex(12), std::move(remote_address), {}, {}, nullptr} {}
 

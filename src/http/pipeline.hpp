@@ -56,6 +56,10 @@ struct Exchange {
   [[nodiscard]] std::string_view target() const;  // with the query string
 };
 
+// The size of a request head as the header limit counts it: Beast bounds one parse step, not
+// the sum of many small fields, so the transport checks this sum too.
+[[nodiscard]] std::size_t header_bytes(const Request& head);
+
 // The credentials of a request, as the authentication stage hands them on.
 struct Credentials {
   std::string_view authorization;     // the Authorization header

@@ -62,13 +62,6 @@ Error headers_too_large(std::size_t limit) {
           "The request headers exceed " + std::to_string(limit) + " bytes."};
 }
 
-// Beast bounds one parse step, not the sum of many small fields; the sum is checked here.
-std::size_t header_bytes(const Request& head) {
-  std::size_t bytes = head.method_string().size() + head.target().size() + 12;
-  for (const auto& field : head) bytes += field.name_string().size() + field.value().size() + 4;
-  return bytes;
-}
-
 unsigned status_of(const Reply& reply) {
   if (const auto* response = std::get_if<Response>(&reply)) return response->result_int();
   if (const auto* streaming = std::get_if<StreamingReply>(&reply)) return static_cast<unsigned>(streaming->status);

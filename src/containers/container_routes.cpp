@@ -1,4 +1,4 @@
-#include "containers/access.hpp"
+#include "containers/tenancy_service.hpp"
 #include "http/responses.hpp"
 #include "containers/container_service.hpp"
 #include "containers/routes.hpp"
@@ -45,11 +45,11 @@ LogOptions log_options_from(const http::QueryParams& query) {
   return options;
 }
 
-asio::awaitable<void> check_exec_policy(Access& access, const Principal& caller,
+asio::awaitable<void> check_exec_policy(TenancyService& tenancy, const Principal& caller,
                                         const Resolved& target, const ExecRequest& request) {
   if (!request.privileged) co_return;
   policy::Policy rules;
-    if (!target.team.empty()) rules = co_await access.policy_of(target.team);
+    if (!target.team.empty()) rules = co_await tenancy.policy_of(target.team);
   policy::check_exec(true, rules, caller.is_admin);
 }
 
@@ -67,11 +67,11 @@ ExecRequest exec_from_query(const http::QueryParams& query) {
 
 }  // namespace
 
-void add_container_routes(http::Router& router, ContainerService& service, Access& access) {
+void add_container_routes(http::Router& router, ContainerService& service, TenancyService& tenancy) {
   // Every route below addresses one container through resolve(): the caller must hold the
   // permission in the team that owns it, else the answer is the engine's own 404.
-  auto owned = [&access](RequestContext& c, std::string_view permission) {
-    return access.resolve(c.caller(), c.param("env"), ResourceKind::container, c.param("id"),
+  auto owned = [&tenancy](RequestContext& c, std::string_view permission) {
+    return tenancy.resolve(c.caller(), c.param("env"), ResourceKind::container, c.param("id"),
                           permission);
   };
   auto action = [&service, owned](ContainerAction kind) {
@@ -83,12 +83,12 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
   };
 
   // GET
-  router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::get, path(""), [&service, &tenancy](RequestContext& c) -> asio::awaitable<Reply> {
     const auto limit = static_cast<std::size_t>(c.query.integer("limit", 1000, 1, 1000));
     auto filter = filter_from(c.query);
-    filter.teams = access.visible_teams(c.caller(), c.param("env"), perm::containers_read);
+    filter.teams = tenancy.visible_teams(c.caller(), c.param("env"), perm::containers_read);
     if (filter.teams) {
-      filter.assigned = co_await access.assigned_ids(c.param("env"), ResourceKind::container, *filter.teams);
+      filter.assigned = co_await tenancy.assigned_ids(c.param("env"), ResourceKind::container, *filter.teams);
     }
     co_return http::ok(co_await service.list(c.param("env"), std::move(filter), limit,
                                             c.query.get("cursor").value_or("")));
@@ -119,7 +119,7 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     const auto target = co_await owned(c, perm::containers_read);
     co_return http::ok(co_await service.top(c.param("env"), target.id, c.query.get("ps_args").value_or("")));
   }, on_environment(perm::containers_read));
-  router.add(Verb::get, path("/{id}/exec"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::get, path("/{id}/exec"), [&service, &tenancy, owned](RequestContext& c) -> asio::awaitable<Reply> {
     std::optional<std::pair<int, int>> size;
     if (c.query.has("cols") || c.query.has("rows")) {
       size = std::pair{static_cast<int>(c.query.integer("cols", 80, 1, 1000)),
@@ -131,21 +131,21 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     }
     const auto target = co_await owned(c, perm::containers_exec);
     auto request = exec_from_query(c.query);
-    co_await check_exec_policy(access, c.caller(), target, request);
+    co_await check_exec_policy(tenancy, c.caller(), target, request);
     co_return co_await service.exec_socket(c.param("env"), target.id, std::move(request), size);
   }, on_environment(perm::containers_exec));
 
   // POST
-  router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::post, path(""), [&service, &tenancy](RequestContext& c) -> asio::awaitable<Reply> {
     const auto& caller = c.caller();
     const auto env = c.param("env");
-    const auto team = access.creation_team(caller, env, c.query.get("team"), perm::containers_create);
+    const auto team = tenancy.creation_team(caller, env, c.query.get("team"), perm::containers_create);
     policy::Policy rules;
-    if (!team.empty()) rules = co_await access.policy_of(team);
+    if (!team.empty()) rules = co_await tenancy.policy_of(team);
     policy::CreateContext context;
     context.is_admin = caller.is_admin;
     context.team_id = team;
-    context.container_team = [&access, env](std::string_view ref) { return access.container_team(env, ref); };
+    context.container_team = [&tenancy, env](std::string_view ref) { return tenancy.container_team(env, ref); };
     // The engine gets the body rebuilt from what the policy parsed, never the client's bytes.
     auto body = policy::check_container_create(c.request.body(), rules, context);
     if (team.empty()) {
@@ -157,11 +157,11 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
       labels.as_object()[kTeamLabel] = "";
       body = boost::json::serialize(object);
     }
-    if (!caller.is_admin) co_await access.check_references(env, team, body);
+    if (!caller.is_admin) co_await tenancy.check_references(env, team, json::parse_object(body));
     auto created = co_await service.create(env, c.query.get("name"), json::parse_object(body));
     if (!team.empty()) {
       const auto id = json::parse_object(created).at("Id").as_string();
-      co_await access.record_owner(env, ResourceKind::container, std::string(id), team);
+      co_await tenancy.record_owner(env, ResourceKind::container, std::string(id), team);
     }
     co_return http::created(std::move(created));
   }, on_environment(perm::containers_create).audited("containers.create"));
@@ -178,10 +178,10 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     co_await service.rename(c.param("env"), target.id, std::move(*name));
     co_return http::no_content();
   }, on_environment(perm::containers_update).audited("containers.rename"));
-  router.add(Verb::post, path("/{id}/update"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::post, path("/{id}/update"), [&service, &tenancy, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::containers_update);
     policy::Policy rules;
-    if (!target.team.empty()) rules = co_await access.policy_of(target.team);
+    if (!target.team.empty()) rules = co_await tenancy.policy_of(target.team);
     const auto body = policy::check_container_update(c.request.body(), rules, c.caller().is_admin);
     co_return http::ok(co_await service.update(c.param("env"), target.id, json::parse_object(body)));
   }, on_environment(perm::containers_update).audited("containers.update"));
@@ -190,29 +190,29 @@ void add_container_routes(http::Router& router, ContainerService& service, Acces
     co_return http::ok(co_await service.wait(c.param("env"), target.id,
                                             c.query.get("condition").value_or("not-running")));
   }, on_environment(perm::containers_read).audited("containers.wait"));
-  router.add(Verb::post, path("/{id}/exec"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::post, path("/{id}/exec"), [&service, &tenancy, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto timeout = std::chrono::seconds(c.query.integer("timeout", 60, 1, 3600));
     const auto target = co_await owned(c, perm::containers_exec);
     auto request = parse_exec_request(json::parse_object(c.request.body()));
-    co_await check_exec_policy(access, c.caller(), target, request);
+    co_await check_exec_policy(tenancy, c.caller(), target, request);
     co_return http::ok(co_await service.exec(c.param("env"), target.id, std::move(request), timeout));
   }, on_environment(perm::containers_exec).audited("containers.exec"));
 
   // Admins hand a container made outside Dokkerr to a team.
-  router.add(Verb::put, path("/{id}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::put, path("/{id}/owner"), [&tenancy](RequestContext& c) -> asio::awaitable<Reply> {
     const auto body = json::parse_object(c.request.body());
     const auto team = json::required_string(body, "team_id");
-    auto id = co_await access.assign(c.param("env"), ResourceKind::container, c.param("id"), team);
-    boost::json::object answer{{"id", id}, {"team_id", team}};
+    const auto assigned = co_await tenancy.assign(c.param("env"), ResourceKind::container, c.param("id"), team);
+    boost::json::object answer{{"id", assigned.id}, {"team_id", assigned.team_id}};
     co_return http::ok(boost::json::serialize(answer));
   }, on_environment(perm::resources_assign).audited("containers.owner.put"));
 
   // DELETE
-  router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::delete_, path("/{id}"), [&service, &tenancy, owned](RequestContext& c) -> asio::awaitable<Reply> {
     const auto target = co_await owned(c, perm::containers_delete);
     co_await service.remove(c.param("env"), target.id, c.query.flag("force"),
                             c.query.flag("volumes") || c.query.flag("v"));
-    co_await access.forget(c.param("env"), ResourceKind::container, target.id);
+    co_await tenancy.forget(c.param("env"), ResourceKind::container, target.id);
     co_return http::no_content();
   }, on_environment(perm::containers_delete).audited("containers.delete"));
 }

@@ -1,4 +1,4 @@
-#include "containers/access.hpp"
+#include "containers/tenancy_service.hpp"
 #include "http/responses.hpp"
 #include "containers/network_service.hpp"
 #include "containers/routes.hpp"
@@ -22,7 +22,7 @@ std::string path(std::string_view suffix) {
 
 }  // namespace
 
-void add_system_routes(http::Router& router, SystemService& service, Access& access) {
+void add_system_routes(http::Router& router, SystemService& service, TenancyService& tenancy) {
   router.add(Verb::get, path("/system/info"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return http::ok(co_await service.info(c.param("env")));
   }, on_environment(perm::system_read));
@@ -33,16 +33,16 @@ void add_system_routes(http::Router& router, SystemService& service, Access& acc
   router.add(Verb::get, path("/system/df"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
     co_return http::ok(co_await service.disk_usage(c.param("env")));
   }, on_environment(perm::environments_manage));
-  router.add(Verb::get, path("/events"), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
+  router.add(Verb::get, path("/events"), [&service, &tenancy](RequestContext& c) -> asio::awaitable<Reply> {
     if (!c.is_websocket_upgrade()) {
       throw Error(ErrorKind::upgrade_required, "websocket_required", "Events are served over WebSocket.");
     }
     auto filters = c.query.get("filters");
     auto types = c.query.all("type");
-    if (const auto teams = access.visible_teams(c.caller(), c.param("env"), perm::events_read)) {
+    if (const auto teams = tenancy.visible_teams(c.caller(), c.param("env"), perm::events_read)) {
       // Non-admins see the events of their team's containers only: the engine ANDs label
       // filters, and only objects carrying our team label match this one.
-      const auto team = access.creation_team(c.caller(), c.param("env"), c.query.get("team"),
+      const auto team = tenancy.creation_team(c.caller(), c.param("env"), c.query.get("team"),
                                              perm::events_read);
       auto merged = filters ? json::parse_object(*filters) : boost::json::object{};
       auto& labels = merged["label"];

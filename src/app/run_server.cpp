@@ -20,7 +20,9 @@
 #include "containers/network_service.hpp"
 #include "containers/resource_lookup.hpp"
 #include "containers/routes.hpp"
+#include "containers/system_service.hpp"
 #include "containers/tenancy_service.hpp"
+#include "containers/volume_service.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -167,17 +169,18 @@ int run_server(ServerConfig config) {
   // Containers: environments and their engines, tenancy over them, and the services per resource.
   SystemClock clock;
   auto environment_store = containers::make_sql_environment_store(*database);
-  containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking, logger);
+  containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking,
+                                              logger);
   auto ownership_store = containers::make_sql_ownership_store(*database);
   TeamDirectoryBridge team_directory(identity_store);
   auto engine_lookup = containers::make_engine_lookup(environments);
   containers::TenancyService tenancy(*ownership_store, team_directory, *engine_lookup, blocking,
                                      clock);
-  containers::ContainerService container_service(environments);
+  containers::ContainerService container_service(environments, tenancy);
   containers::ImageService image_service(environments);
-  containers::NetworkService network_service(environments);
-  containers::VolumeService volume_service(environments);
-  containers::SystemService system_service(environments);
+  containers::NetworkService network_service(environments, tenancy);
+  containers::VolumeService volume_service(environments, tenancy);
+  containers::SystemService system_service(environments, tenancy);
 
   http::Router router;
   add_process_routes(router, *database, blocking, environments);
@@ -191,7 +194,7 @@ int run_server(ServerConfig config) {
   containers::add_image_routes(router, image_service, config.max_upload_bytes);
   containers::add_network_routes(router, network_service, tenancy);
   containers::add_volume_routes(router, volume_service, tenancy);
-  containers::add_system_routes(router, system_service, tenancy);
+  containers::add_system_routes(router, system_service);
 
   const http::Pipeline pipeline(router, config.max_body_bytes, &auth_service, &audit_recorder);
   http::ServerLimits limits;

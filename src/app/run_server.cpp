@@ -168,9 +168,9 @@ int run_server(ServerConfig config) {
   }
   // Containers: environments and their engines, tenancy over them, and the services per resource.
   SystemClock clock;
-  auto environment_store = containers::make_sql_environment_store(*database);
+  auto environment_store = containers::make_sql_environment_store(*database, clock);
   containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking,
-                                              logger);
+                                              logger, clock);
   auto ownership_store = containers::make_sql_ownership_store(*database);
   TeamDirectoryBridge team_directory(identity_store);
   auto engine_lookup = containers::make_engine_lookup(environments);

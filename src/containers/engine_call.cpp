@@ -77,6 +77,13 @@ boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> open_stream(
   co_return stream;
 }
 
+boost::asio::awaitable<boost::json::value> prune(Engine& engine, std::string_view collection,
+                                                 std::optional<boost::json::object> filters,
+                                                 std::string_view what) {
+  auto target = with_filters("/" + std::string(collection) + "/prune", filters);
+  co_return co_await call_json(engine, docker::Verb::post, std::move(target), what);
+}
+
 std::string with_filters(std::string target, const std::optional<boost::json::object>& filters) {
   if (!filters) return target;
   target += target.find('?') == std::string::npos ? "?filters=" : "&filters=";

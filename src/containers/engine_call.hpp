@@ -37,6 +37,10 @@ boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> open_stream(
     Engine& engine, docker::Verb verb, std::string target, std::string_view what,
     std::string body = {}, docker::Headers headers = {});
 
+// POST /<collection>/prune with the engine's filters: its report of what it removed.
+boost::asio::awaitable<boost::json::value> prune(Engine& engine, std::string_view collection,
+                                                 std::optional<boost::json::object> filters,
+                                                 std::string_view what);
 // `target` with the engine's filters query ({"key":["value"]}) when there are any.
 std::string with_filters(std::string target, const std::optional<boost::json::object>& filters);
 // The array in an engine answer; an empty one when the engine sent something else.

@@ -183,8 +183,7 @@ asio::awaitable<boost::json::array> ImageService::remove(std::string env, std::s
 asio::awaitable<boost::json::value> ImageService::prune(
     std::string env, std::optional<boost::json::object> filters) {
   auto engine = environments_.engine_up(env);
-  auto target = with_filters("/images/prune", filters);
-  co_return co_await call_json(*engine, docker::Verb::post, std::move(target), "image");
+  co_return co_await containers::prune(*engine, "images", std::move(filters), "image");
 }
 
 asio::awaitable<boost::json::array> ImageService::load(std::string env, std::string tarball) {

@@ -109,8 +109,7 @@ asio::awaitable<void> NetworkService::remove(const Principal& caller, std::strin
 asio::awaitable<boost::json::value> NetworkService::prune(
     std::string env, std::optional<boost::json::object> filters) {
   auto engine = environments_.engine_up(env);
-  auto target = with_filters("/networks/prune", filters);
-  co_return co_await call_json(*engine, docker::Verb::post, std::move(target), "network");
+  co_return co_await containers::prune(*engine, "networks", std::move(filters), "network");
 }
 
 }  // namespace dokkerr::containers

@@ -74,8 +74,7 @@ asio::awaitable<void> VolumeService::remove(const Principal& caller, std::string
 asio::awaitable<boost::json::value> VolumeService::prune(
     std::string env, std::optional<boost::json::object> filters) {
   auto engine = environments_.engine_up(env);
-  auto target = with_filters("/volumes/prune", filters);
-  co_return co_await call_json(*engine, docker::Verb::post, std::move(target), "volume");
+  co_return co_await containers::prune(*engine, "volumes", std::move(filters), "volume");
 }
 
 }  // namespace dokkerr::containers

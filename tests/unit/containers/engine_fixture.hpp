@@ -10,9 +10,9 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/logger.hpp"
-#include "core/permissions.hpp"
 #include "docker/client.hpp"
 #include "docker/endpoint.hpp"
+#include "unit/containers/callers.hpp"
 #include "unit/containers/fakes.hpp"
 #include "unit/docker/test_support.hpp"
 
@@ -32,7 +32,6 @@ namespace asio = boost::asio;
 using docker::testing::env;
 using docker::testing::run;
 
-inline constexpr const char* kEnv = "local";
 inline constexpr const char* kRunLabel = "test.dokkerr.run";
 
 // Each test process labels what it creates with its own value, so that cleaning up (and
@@ -55,43 +54,6 @@ inline std::string unique_name(std::string_view what) {
 // {"io.dokkerr…" is Dokkerr's own; this one is the test's}.
 inline boost::json::object run_labels() {
   return boost::json::object{{kRunLabel, run_value()}};
-}
-
-inline Principal member_of(const std::string& team, std::initializer_list<std::string_view> held) {
-  Principal p;
-  p.user_id = "u-" + team;
-  p.username = "user-" + team;
-  for (const auto permission : held) p.team_permissions[team].insert(std::string(permission));
-  p.environment_teams[kEnv].insert(team);
-  return p;
-}
-
-// What a team's developer holds (see docs/api/v1.md, team roles).
-inline Principal developer(const std::string& team) {
-  return member_of(
-      team, {perm::containers_read, perm::containers_logs, perm::containers_operate,
-             perm::containers_exec, perm::containers_create, perm::containers_update,
-             perm::containers_delete, perm::images_read, perm::images_pull, perm::networks_read,
-             perm::networks_create, perm::networks_delete, perm::volumes_read, perm::volumes_create,
-             perm::volumes_delete, perm::events_read, perm::system_read});
-}
-
-inline Principal admin() {
-  Principal p;
-  p.user_id = "u-admin";
-  p.username = "admin";
-  p.is_admin = true;
-  return p;
-}
-
-template <class Fn>
-Error error_of(Fn&& fn) {
-  const auto error = docker::testing::error_of(std::forward<Fn>(fn));
-  if (!error) {
-    ADD_FAILURE() << "expected a dokkerr::Error";
-    return Error::internal_error("none");
-  }
-  return *error;
 }
 
 class EngineServiceTest : public ::testing::Test {

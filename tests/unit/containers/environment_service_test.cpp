@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/logger.hpp"
 #include "docker/endpoint.hpp"
+#include "unit/containers/callers.hpp"
 #include "unit/containers/fakes.hpp"
 #include "unit/docker/test_support.hpp"
 
@@ -15,6 +16,7 @@ namespace dokkerr::containers {
 namespace {
 
 using docker::testing::run;
+using testing::error_of;
 using testing::FakeEnvironmentStore;
 
 // Engines that never answer: nothing listens on port 1 or at this socket.
@@ -33,16 +35,6 @@ constexpr const char* kPem =
     "Y2vAhw9wj2yERKDdk0d6s2WQhMFUxiU9glXaudQCIEQwYEDgkSNDLKK9fcaCrja/\n"
     "YBPUAckYTE8w3VLdhYoo\n"
     "-----END CERTIFICATE-----\n";
-
-template <class Fn>
-Error error_of(Fn&& fn) {
-  const auto error = docker::testing::error_of(std::forward<Fn>(fn));
-  if (!error) {
-    ADD_FAILURE() << "expected a dokkerr::Error";
-    return Error::internal_error("none");
-  }
-  return *error;
-}
 
 EnvironmentInput input(std::optional<std::string> name, std::optional<std::string> url) {
   EnvironmentInput in;

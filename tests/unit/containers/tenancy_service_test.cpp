@@ -4,6 +4,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/permissions.hpp"
+#include "unit/containers/callers.hpp"
 #include "unit/containers/fakes.hpp"
 #include "unit/docker/test_support.hpp"
 
@@ -16,48 +17,15 @@ namespace {
 
 namespace asio = boost::asio;
 using docker::testing::run;
+using namespace testing;
 using testing::FakeOwnershipStore;
 using testing::FakeResourceLookup;
 using testing::FakeTeamDirectory;
 
-constexpr const char* kEnv = "local";
 // Ids as the engine makes them: 64 hex digits; the tests address them by prefix too.
 const std::string kOursId = std::string(12, 'a') + std::string(52, '1');
 const std::string kTheirsId = std::string(12, 'b') + std::string(52, '2');
 const std::string kNobodysId = std::string(12, 'c') + std::string(52, '3');
-
-Principal member_of(const std::string& team, PermissionSet permissions) {
-  Principal p;
-  p.user_id = "u-" + team;
-  p.username = "user-" + team;
-  p.team_permissions[team] = std::move(permissions);
-  p.environment_teams[kEnv].insert(team);
-  return p;
-}
-
-Principal developer(const std::string& team) {
-  return member_of(team, {std::string(perm::containers_read), std::string(perm::containers_create),
-                          std::string(perm::containers_operate), std::string(perm::networks_read),
-                          std::string(perm::volumes_read), std::string(perm::networks_create),
-                          std::string(perm::volumes_create)});
-}
-
-Principal admin() {
-  Principal p;
-  p.user_id = "u-admin";
-  p.is_admin = true;
-  return p;
-}
-
-template <class Fn>
-Error error_of(Fn&& fn) {
-  const auto error = docker::testing::error_of(std::forward<Fn>(fn));
-  if (!error) {
-    ADD_FAILURE() << "expected a dokkerr::Error";
-    return Error::internal_error("none");
-  }
-  return *error;
-}
 
 class TenancyServiceTest : public ::testing::Test {
  protected:
@@ -114,7 +82,7 @@ TEST_F(TenancyServiceTest, AMissingResourceKeepsTheEnginesNotFound) {
 }
 
 TEST_F(TenancyServiceTest, WithoutThePermissionInAnyTeamTheEngineIsNotAsked) {
-  const auto viewer = member_of("team-a", {std::string(perm::containers_read)});
+  const auto viewer = member_of("team-a", {perm::containers_read});
   const auto error =
       error_of([&] { resolve(viewer, ResourceKind::container, "ours", perm::containers_operate); });
   EXPECT_EQ(error.code(), "container_not_found");
@@ -269,7 +237,7 @@ TEST_F(TenancyServiceTest, ATeamThatIsNotTheCallersIsTeamNotFound) {
 }
 
 TEST_F(TenancyServiceTest, NoTeamThatMayCreateIsPermissionDenied) {
-  const auto viewer = member_of("team-a", {std::string(perm::containers_read)});
+  const auto viewer = member_of("team-a", {perm::containers_read});
   const auto error = error_of(
       [&] { (void)tenancy_.creation_team(viewer, kEnv, std::nullopt, perm::containers_create); });
   EXPECT_EQ(error.kind(), ErrorKind::forbidden);

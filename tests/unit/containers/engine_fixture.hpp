@@ -3,6 +3,7 @@
 // when DOKKERR_TEST_DOCKER_HOST names one (the test environment's private dockerd, never the
 // host's default socket). Everything a test creates carries the label test.dokkerr.run=<a value
 // of this process>, and is removed by that label when the test ends.
+#include "containers/engine_call.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/resource_lookup.hpp"
 #include "containers/tenancy_service.hpp"
@@ -20,7 +21,6 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -77,6 +77,7 @@ class EngineServiceTest : public ::testing::Test {
     if (!environments_) return;
     try {
       run(ioc_, remove_everything_labelled());
+      EXPECT_EQ(run(ioc_, labelled_left()), 0U) << "the test left objects on the engine";
     } catch (const std::exception& e) {
       ADD_FAILURE() << "cleaning up the engine failed: " << e.what();
     }
@@ -139,44 +140,59 @@ class EngineServiceTest : public ::testing::Test {
   std::vector<std::string> volumes_to_remove_;
 
  private:
+  // The engine's list at `target` (an array, or the array under `key`).
+  asio::awaitable<boost::json::array> engine_list(std::string target, std::string_view key = {}) {
+    const auto response = co_await client_->request(docker::Verb::get, std::move(target));
+    auto answer = boost::json::parse(response.body);
+    auto* items = key.empty() ? answer.if_array() : answer.at(key).if_array();
+    co_return items != nullptr ? std::move(*items) : boost::json::array{};
+  }
+
+  asio::awaitable<void> engine_delete(std::string target) {
+    const auto response = co_await client_->request(docker::Verb::delete_, std::move(target));
+    (void)response;  // gone already is as good
+  }
+
+  static std::string label_filters() {
+    const boost::json::object label{
+        {"label", boost::json::array{std::string(kRunLabel) + "=" + run_value()}}};
+    return encode(boost::json::serialize(label));
+  }
+
+  asio::awaitable<std::size_t> labelled_left() {
+    const auto filters = label_filters();
+    auto containers_target = "/containers/json?all=1&filters=" + filters;
+    const auto containers = co_await engine_list(std::move(containers_target));
+    auto networks_target = "/networks?filters=" + filters;
+    const auto networks = co_await engine_list(std::move(networks_target));
+    auto volumes_target = "/volumes?filters=" + filters;
+    const auto volumes = co_await engine_list(std::move(volumes_target), "Volumes");
+    co_return containers.size() + networks.size() + volumes.size();
+  }
+
   asio::awaitable<void> remove_everything_labelled() {
-    const auto filters = boost::json::serialize(boost::json::object{
-        {"label", boost::json::array{std::string(kRunLabel) + "=" + run_value()}}});
-    std::string encoded;
-    for (const unsigned char c : filters) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.') {
-        encoded.push_back(static_cast<char>(c));
-      } else {
-        encoded += {'%', kHex[c >> 4U], kHex[c & 0xfU]};
-      }
+    const auto filters = label_filters();
+    auto containers_target = "/containers/json?all=1&filters=" + filters;
+    const auto containers = co_await engine_list(std::move(containers_target));
+    for (const auto& item : containers) {
+      auto target = "/containers/" + std::string(item.at("Id").as_string()) + "?force=1&v=1";
+      co_await engine_delete(std::move(target));
     }
-    const auto containers =
-        co_await client_->request(docker::Verb::get, "/containers/json?all=1&filters=" + encoded);
-    const auto container_list = boost::json::parse(containers.body);
-    for (const auto& item : container_list.as_array()) {
-      const std::string id(item.at("Id").as_string());
-      (void)co_await client_->request(docker::Verb::delete_, "/containers/" + id + "?force=1&v=1");
-    }
-    const auto networks =
-        co_await client_->request(docker::Verb::get, "/networks?filters=" + encoded);
-    const auto network_list = boost::json::parse(networks.body);
-    for (const auto& item : network_list.as_array()) {
-      const std::string id(item.at("Id").as_string());
-      (void)co_await client_->request(docker::Verb::delete_, "/networks/" + id);
+    auto networks_target = "/networks?filters=" + filters;
+    const auto networks = co_await engine_list(std::move(networks_target));
+    for (const auto& item : networks) {
+      auto target = "/networks/" + std::string(item.at("Id").as_string());
+      co_await engine_delete(std::move(target));
     }
     for (const auto& name : volumes_to_remove_) {
-      (void)co_await client_->request(docker::Verb::delete_, "/volumes/" + name + "?force=1");
+      auto target = "/volumes/" + name + "?force=1";
+      co_await engine_delete(std::move(target));
     }
-    const auto volumes =
-        co_await client_->request(docker::Verb::get, "/volumes?filters=" + encoded);
-    const auto volume_answer = boost::json::parse(volumes.body);
-    const auto& listed = volume_answer.at("Volumes");
-    if (listed.is_array()) {
-      for (const auto& item : listed.as_array()) {
-        const std::string name(item.at("Name").as_string());
-        (void)co_await client_->request(docker::Verb::delete_, "/volumes/" + name + "?force=1");
-      }
+    auto volumes_target = "/volumes?filters=" + filters;
+    const auto volumes = co_await engine_list(std::move(volumes_target), "Volumes");
+    for (const auto& item : volumes) {
+      auto target = "/volumes/" + std::string(item.at("Name").as_string()) + "?force=1";
+      co_await engine_delete(std::move(target));
     }
   }
 };

@@ -20,10 +20,16 @@ class NetworkServiceTest : public EngineServiceTest {
     containers_ = std::make_unique<ContainerService>(*environments_, *tenancy_);
   }
 
-  // A network of the test's (the engine picks its subnet from its own pool).
-  std::string create(const Principal& caller, const std::string& name,
+  // A network of the test's in 198.18.(180 + subnet).0/24. Fixed subnets, one set per test: the
+  // engine's own choice would come from the start of its pool, where the integration tests put
+  // theirs (tests/integration/README.md), and a network left behind by a crash would then break
+  // them rather than this test.
+  std::string create(const Principal& caller, const std::string& name, int subnet,
                      std::optional<std::string> team = std::nullopt) {
-    boost::json::object body{{"Name", name}, {"Labels", run_labels()}};
+    const auto cidr = "198.18." + std::to_string(180 + subnet) + ".0/24";
+    boost::json::object config{{"Subnet", cidr}};
+    boost::json::object ipam{{"Config", boost::json::array{config}}};
+    boost::json::object body{{"Name", name}, {"IPAM", ipam}, {"Labels", run_labels()}};
     NetworkCreate request{std::move(team), boost::json::serialize(body)};
     const auto created = run(ioc_, service_->create(caller, kEnv, std::move(request)));
     return std::string(created.at("Id").as_string());
@@ -55,7 +61,7 @@ class NetworkServiceTest : public EngineServiceTest {
 
 TEST_F(NetworkServiceTest, ATeamsNetworkIsLabelledRecordedAndListedForItOnly) {
   const auto name = unique_name("net");
-  const auto id = create(developer("team-a"), name);
+  const auto id = create(developer("team-a"), name, 0);
   EXPECT_EQ(team_label_of(engine_get("/networks/" + id).at("Labels")), "team-a");
   EXPECT_EQ(owners_.record(kEnv, ResourceKind::network, id)->created_at, clock_.stamp());
   EXPECT_EQ(listed(developer("team-a")), (std::vector<std::string>{id}));
@@ -74,10 +80,10 @@ TEST_F(NetworkServiceTest, ATeamsNetworkIsLabelledRecordedAndListedForItOnly) {
 
 TEST_F(NetworkServiceTest, NamesAreCheckedAndUnique) {
   const auto member = developer("team-a");
-  EXPECT_EQ(error_of([&] { create(member, std::string(129, 'n')); }).code(), "invalid_body");
+  EXPECT_EQ(error_of([&] { create(member, std::string(129, 'n'), 1); }).code(), "invalid_body");
   const auto name = unique_name("dup");
-  create(member, name);
-  EXPECT_EQ(error_of([&] { create(member, name); }).kind(), ErrorKind::conflict);
+  create(member, name, 1);
+  EXPECT_EQ(error_of([&] { create(member, name, 2); }).kind(), ErrorKind::conflict);
   NetworkCreate bogus{std::nullopt, R"({"Name":"x","Bogus":true})"};
   EXPECT_EQ(error_of([&] { run(ioc_, service_->create(member, kEnv, bogus)); }).code(),
             "unknown_field");
@@ -90,9 +96,9 @@ TEST_F(NetworkServiceTest, ConnectingNeedsTheNetworkAndTheContainerToBeTheCaller
   const auto a = developer("team-a");
   const auto b = developer("team-b");
   const auto name = unique_name("join");
-  const auto network = create(a, name);
+  const auto network = create(a, name, 3);
   const auto home = unique_name("home");
-  create(a, home);
+  create(a, home, 4);
   const auto ours = container(a, home);
   const auto theirs = container(b);
 
@@ -113,14 +119,14 @@ TEST_F(NetworkServiceTest, ConnectingNeedsTheNetworkAndTheContainerToBeTheCaller
 
 TEST_F(NetworkServiceTest, RemoveForgetsTheOwner) {
   const auto member = developer("team-a");
-  const auto id = create(member, unique_name("rm"));
+  const auto id = create(member, unique_name("rm"), 5);
   run(ioc_, service_->remove(member, kEnv, id));
   EXPECT_TRUE(engine_get("/networks/" + id).is_null());
   EXPECT_FALSE(owners_.record(kEnv, ResourceKind::network, id));
 }
 
 TEST_F(NetworkServiceTest, AnAssignedNetworkBecomesTheTeams) {
-  const auto id = create(admin(), unique_name("raw"));
+  const auto id = create(admin(), unique_name("raw"), 6);
   EXPECT_TRUE(listed(developer("team-a")).empty());
   run(ioc_, tenancy_->assign(kEnv, ResourceKind::network, id, "team-a"));
   EXPECT_EQ(listed(developer("team-a")), (std::vector<std::string>{id}));

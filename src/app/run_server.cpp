@@ -1,3 +1,4 @@
+#include "app/bridges.hpp"
 #include "app/commands.hpp"
 #include "app/config_error.hpp"
 #include "app/private_engine.hpp"
@@ -13,12 +14,15 @@
 #include "auth/oidc_service.hpp"
 #include "auth/routes.hpp"
 #include "auth/session_service.hpp"
-#include "containers/access.hpp"
 #include "containers/container_service.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/image_service.hpp"
 #include "containers/network_service.hpp"
+#include "containers/resource_lookup.hpp"
 #include "containers/routes.hpp"
+#include "containers/system_service.hpp"
+#include "containers/tenancy_service.hpp"
+#include "containers/volume_service.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -162,15 +166,21 @@ int run_server(ServerConfig config) {
     std::cerr << "dokkerr: cannot read accounts: " << error.what() << '\n';
     return 1;
   }
-  auto environment_store = containers::make_sql_environment_store(*database);
-  containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking, logger);
-  containers::ContainerService container_service(environments);
+  // Containers: environments and their engines, tenancy over them, and the services per resource.
+  SystemClock clock;
+  auto environment_store = containers::make_sql_environment_store(*database, clock);
+  containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking,
+                                              logger, clock);
+  auto ownership_store = containers::make_sql_ownership_store(*database);
+  TeamDirectoryBridge team_directory(identity_store);
+  auto engine_lookup = containers::make_engine_lookup(environments);
+  containers::TenancyService tenancy(*ownership_store, team_directory, *engine_lookup, blocking,
+                                     clock);
+  containers::ContainerService container_service(environments, tenancy);
   containers::ImageService image_service(environments);
-  containers::NetworkService network_service(environments);
-  containers::VolumeService volume_service(environments);
-  containers::SystemService system_service(environments);
-
-  containers::Access access(environments, *database, blocking);
+  containers::NetworkService network_service(environments, tenancy);
+  containers::VolumeService volume_service(environments, tenancy);
+  containers::SystemService system_service(environments, tenancy);
 
   http::Router router;
   add_process_routes(router, *database, blocking, environments);
@@ -180,11 +190,11 @@ int run_server(ServerConfig config) {
   auth::add_oidc_routes(router, oidc_service);
   audit::add_audit_routes(router, audit_service);
   containers::add_environment_routes(router, environments);
-  containers::add_container_routes(router, container_service, access);
+  containers::add_container_routes(router, container_service, tenancy);
   containers::add_image_routes(router, image_service, config.max_upload_bytes);
-  containers::add_network_routes(router, network_service, access);
-  containers::add_volume_routes(router, volume_service, access);
-  containers::add_system_routes(router, system_service, access);
+  containers::add_network_routes(router, network_service, tenancy);
+  containers::add_volume_routes(router, volume_service, tenancy);
+  containers::add_system_routes(router, system_service);
 
   const http::Pipeline pipeline(router, config.max_body_bytes, &auth_service, &audit_recorder);
   http::ServerLimits limits;

@@ -6,6 +6,8 @@
 // Ordering: every refresh takes a ticket before it asks the engine; a result is applied only if
 // no later-ticketed result for the same container has been applied, so a slow answer never
 // overwrites a newer one, and a removal is not undone by a stale refresh.
+#include "core/page.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -20,12 +22,12 @@
 namespace dokkerr::containers {
 
 struct ContainerFilter {
-  bool all = false;                  // include containers that are not running
-  std::vector<std::string> status;   // engine State values: created, running, paused, exited...
-  std::vector<std::string> names;    // substring of a name (without the leading '/')
-  std::vector<std::string> labels;   // "key" or "key=value"
-  std::vector<std::string> images;   // Image or ImageID
-  std::vector<std::string> ids;      // id prefixes
+  bool all = false;                 // include containers that are not running
+  std::vector<std::string> status;  // engine State values: created, running, paused, exited...
+  std::vector<std::string> names;   // substring of a name (without the leading '/')
+  std::vector<std::string> labels;  // "key" or "key=value"
+  std::vector<std::string> images;  // Image or ImageID
+  std::vector<std::string> ids;     // id prefixes
   // Tenancy: only containers whose io.dokkerr.team label is one of these (nullopt: all).
   std::optional<std::set<std::string, std::less<>>> teams;
   // Containers without a team label that an admin assigned to one of those teams (by full id).
@@ -36,10 +38,8 @@ struct ContainerCounts {
   std::size_t total = 0, running = 0, paused = 0, stopped = 0;
 };
 
-struct ContainerPage {
-  std::vector<std::string> items;  // serialized JSON objects
-  std::optional<std::string> next_cursor;
-};
+// Items are the engine's summaries with our "Dokkerr" key, serialized once when they change.
+using ContainerPage = Page<std::string>;
 
 class ContainerModel {
  public:

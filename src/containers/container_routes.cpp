@@ -1,11 +1,11 @@
-#include "containers/access.hpp"
-#include "http/responses.hpp"
+#include "containers/container_json.hpp"
 #include "containers/container_service.hpp"
+#include "containers/relay.hpp"
 #include "containers/routes.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/permissions.hpp"
-#include "policy/policy.hpp"
+#include "http/responses.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -13,208 +13,152 @@ namespace dokkerr::containers {
 namespace {
 
 namespace asio = boost::asio;
-using http::RequestContext;
 using http::Reply;
+using http::RequestContext;
 using http::Verb;
-constexpr std::string_view kBase = "/api/v1/environments/{env}/containers";
 
-std::string path(std::string_view suffix) { return std::string(kBase) + std::string(suffix); }
-
-ContainerFilter filter_from(const http::QueryParams& query) {
-  ContainerFilter filter;
-  filter.all = query.flag("all");
-  filter.status = query.all("status");
-  filter.names = query.all("name");
-  filter.labels = query.all("label");
-  filter.images = query.all("image");
-  filter.ids = query.all("id");
-  return filter;
+std::string path(std::string_view suffix) {
+  return "/api/v1/environments/{env}/containers" + std::string(suffix);
 }
 
-LogOptions log_options_from(const http::QueryParams& query) {
-  LogOptions options;
-  if (auto tail = query.get("tail")) {
-    if (*tail != "all") (void)query.integer("tail", 0, 0, 1'000'000);  // validates
-    options.tail = *tail;
+asio::awaitable<Reply> list_containers(ContainerService& service, RequestContext& c) {
+  const auto limit = static_cast<std::size_t>(c.query.integer("limit", 1000, 1, 1000));
+  auto filter = container_filter_from(c.query);
+  auto cursor = c.query.get("cursor").value_or("");
+  const auto page = co_await service.list(c.caller(), c.param("env"), std::move(filter), limit,
+                                          std::move(cursor));
+  co_return http::ok(http::list_body(page.items, page.next_cursor));
+}
+
+asio::awaitable<Reply> inspect_container(ContainerService& service, RequestContext& c) {
+  const auto container = co_await service.inspect(c.caller(), c.param("env"), c.param("id"));
+  co_return http::ok(boost::json::serialize(container));
+}
+
+asio::awaitable<Reply> container_logs(ContainerService& service, RequestContext& c) {
+  auto options = log_options_from(c.query);
+  if (c.is_websocket_upgrade()) {
+    auto feed = co_await service.follow_logs(c.caller(), c.param("env"), c.param("id"), options);
+    co_return log_socket_reply(std::move(feed));
   }
-  options.since = query.get("since");
-  options.until = query.get("until");
-  options.timestamps = query.flag("timestamps");
-  options.stdout_ = query.flag("stdout", true);
-  options.stderr_ = query.flag("stderr", true);
-  return options;
+  if (c.query.flag("follow")) {
+    auto feed = co_await service.follow_logs(c.caller(), c.param("env"), c.param("id"), options);
+    co_return log_stream_reply(std::move(feed));
+  }
+  const auto logs = co_await service.logs(c.caller(), c.param("env"), c.param("id"), options);
+  co_return http::ok(boost::json::serialize(to_json(logs)));
 }
 
-asio::awaitable<void> check_exec_policy(Access& access, const Principal& caller,
-                                        const Resolved& target, const ExecRequest& request) {
-  if (!request.privileged) co_return;
-  policy::Policy rules;
-    if (!target.team.empty()) rules = co_await access.policy_of(target.team);
-  policy::check_exec(true, rules, caller.is_admin);
+asio::awaitable<Reply> container_stats(ContainerService& service, RequestContext& c) {
+  if (c.is_websocket_upgrade()) {
+    auto feed = co_await service.stats_feed(c.caller(), c.param("env"), c.param("id"));
+    co_return ndjson_socket_reply(std::move(feed));
+  }
+  const auto stats = co_await service.stats(c.caller(), c.param("env"), c.param("id"));
+  co_return http::ok(boost::json::serialize(stats));
 }
 
-ExecRequest exec_from_query(const http::QueryParams& query) {
-  ExecRequest request;
-  request.cmd = query.all("cmd");
-  if (request.cmd.empty()) request.cmd = {"sh"};
-  request.tty = query.flag("tty");
-  request.env = query.all("env");
-  request.working_dir = query.get("workdir").value_or("");
-  request.user = query.get("user").value_or("");
-  request.privileged = query.flag("privileged");
-  return request;
+asio::awaitable<Reply> container_top(ContainerService& service, RequestContext& c) {
+  auto ps_args = c.query.get("ps_args").value_or("");
+  const auto top = co_await service.top(c.caller(), c.param("env"), c.param("id"), ps_args);
+  co_return http::ok(boost::json::serialize(top));
+}
+
+asio::awaitable<Reply> attach_exec(ContainerService& service, RequestContext& c) {
+  const auto size = terminal_size_from(c.query);
+  if (!c.is_websocket_upgrade()) {
+    throw Error(ErrorKind::upgrade_required, "websocket_required",
+                "Interactive exec speaks WebSocket; use POST for a captured run.");
+  }
+  auto request = exec_request_from(c.query);
+  auto session = co_await service.exec_interactive(c.caller(), c.param("env"), c.param("id"),
+                                                   std::move(request), size);
+  co_return exec_socket_reply(std::move(session));
+}
+
+asio::awaitable<Reply> create_container(ContainerService& service, RequestContext& c) {
+  ContainerCreate request{c.query.get("name"), c.query.get("team"), c.request.body()};
+  const auto created = co_await service.create(c.caller(), c.param("env"), std::move(request));
+  co_return http::created(boost::json::serialize(created));
+}
+
+http::Handler act_on_container(ContainerService& service, ContainerAction action) {
+  return [&service, action](RequestContext& c) -> asio::awaitable<Reply> {
+    auto options = action_options_from(c.query, action);
+    co_await service.act(c.caller(), c.param("env"), c.param("id"), action, std::move(options));
+    co_return http::no_content();
+  };
+}
+
+asio::awaitable<Reply> rename_container(ContainerService& service, RequestContext& c) {
+  auto name = c.query.get("name");
+  if (!name) throw Error::invalid("invalid_parameter", "Query parameter 'name' is required.");
+  co_await service.rename(c.caller(), c.param("env"), c.param("id"), std::move(*name));
+  co_return http::no_content();
+}
+
+asio::awaitable<Reply> update_container(ContainerService& service, RequestContext& c) {
+  auto warnings =
+      co_await service.update(c.caller(), c.param("env"), c.param("id"), c.request.body());
+  co_return http::ok(boost::json::serialize(update_answer(std::move(warnings))));
+}
+
+asio::awaitable<Reply> wait_container(ContainerService& service, RequestContext& c) {
+  auto condition = c.query.get("condition").value_or("not-running");
+  const auto result =
+      co_await service.wait(c.caller(), c.param("env"), c.param("id"), std::move(condition));
+  co_return http::ok(boost::json::serialize(result));
+}
+
+asio::awaitable<Reply> run_exec(ContainerService& service, RequestContext& c) {
+  const auto timeout = exec_timeout_from(c.query);
+  auto request = exec_request_from(json::parse_object(c.request.body()));
+  const auto result =
+      co_await service.exec(c.caller(), c.param("env"), c.param("id"), std::move(request), timeout);
+  co_return http::ok(boost::json::serialize(to_json(result)));
+}
+
+asio::awaitable<Reply> delete_container(ContainerService& service, RequestContext& c) {
+  auto options = remove_options_from(c.query);
+  co_await service.remove(c.caller(), c.param("env"), c.param("id"), options);
+  co_return http::no_content();
 }
 
 }  // namespace
 
-void add_container_routes(http::Router& router, ContainerService& service, Access& access) {
-  // Every route below addresses one container through resolve(): the caller must hold the
-  // permission in the team that owns it, else the answer is the engine's own 404.
-  auto owned = [&access](RequestContext& c, std::string_view permission) {
-    return access.resolve(c.caller(), c.param("env"), ResourceKind::container, c.param("id"),
-                          permission);
-  };
-  auto action = [&service, owned](ContainerAction kind) {
-    return [&service, owned, kind](RequestContext& c) -> asio::awaitable<Reply> {
-      const auto target = co_await owned(c, perm::containers_operate);
-      co_await service.act(c.param("env"), target.id, kind, c.query);
-      co_return http::no_content();
-    };
-  };
-
+// Every route that names a container lets the service resolve it for the caller: one the caller
+// may not act on is the same 404 as one that does not exist.
+void add_container_routes(http::Router& router, ContainerService& service,
+                          TenancyService& tenancy) {
+  const auto operate = on_environment(perm::containers_operate);
+  // clang-format off
   // GET
-  router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto limit = static_cast<std::size_t>(c.query.integer("limit", 1000, 1, 1000));
-    auto filter = filter_from(c.query);
-    filter.teams = access.visible_teams(c.caller(), c.param("env"), perm::containers_read);
-    if (filter.teams) {
-      filter.assigned = co_await access.assigned_ids(c.param("env"), ResourceKind::container, *filter.teams);
-    }
-    co_return http::ok(co_await service.list(c.param("env"), std::move(filter), limit,
-                                            c.query.get("cursor").value_or("")));
-  }, on_environment(perm::containers_read));
-  router.add(Verb::get, path("/{id}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::containers_read);
-    co_return http::ok(co_await service.inspect(c.param("env"), target.id));
-  }, on_environment(perm::containers_read));
-  router.add(Verb::get, path("/{id}/logs"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::containers_logs);
-    auto options = log_options_from(c.query);
-    if (c.is_websocket_upgrade()) {
-      co_return co_await service.logs_socket(c.param("env"), target.id, std::move(options));
-    }
-    if (c.query.flag("follow")) {
-      co_return co_await service.follow_logs(c.param("env"), target.id, std::move(options));
-    }
-    co_return http::ok(co_await service.logs(c.param("env"), target.id, std::move(options)));
-  }, on_environment(perm::containers_logs));
-  router.add(Verb::get, path("/{id}/stats"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::containers_read);
-    if (c.is_websocket_upgrade()) {
-      co_return co_await service.stats_socket(c.param("env"), target.id);
-    }
-    co_return http::ok(co_await service.stats(c.param("env"), target.id));
-  }, on_environment(perm::containers_read));
-  router.add(Verb::get, path("/{id}/top"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::containers_read);
-    co_return http::ok(co_await service.top(c.param("env"), target.id, c.query.get("ps_args").value_or("")));
-  }, on_environment(perm::containers_read));
-  router.add(Verb::get, path("/{id}/exec"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    std::optional<std::pair<int, int>> size;
-    if (c.query.has("cols") || c.query.has("rows")) {
-      size = std::pair{static_cast<int>(c.query.integer("cols", 80, 1, 1000)),
-                       static_cast<int>(c.query.integer("rows", 24, 1, 1000))};
-    }
-    if (!c.is_websocket_upgrade()) {
-      throw Error(ErrorKind::upgrade_required, "websocket_required",
-                  "Interactive exec speaks WebSocket; use POST for a captured run.");
-    }
-    const auto target = co_await owned(c, perm::containers_exec);
-    auto request = exec_from_query(c.query);
-    co_await check_exec_policy(access, c.caller(), target, request);
-    co_return co_await service.exec_socket(c.param("env"), target.id, std::move(request), size);
-  }, on_environment(perm::containers_exec));
+  router.add(Verb::get, path(""), with(service, list_containers), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/{id}"), with(service, inspect_container), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/{id}/logs"), with(service, container_logs), on_environment(perm::containers_logs));
+  router.add(Verb::get, path("/{id}/stats"), with(service, container_stats), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/{id}/top"), with(service, container_top), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/{id}/exec"), with(service, attach_exec), on_environment(perm::containers_exec));
 
   // POST
-  router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto& caller = c.caller();
-    const auto env = c.param("env");
-    const auto team = access.creation_team(caller, env, c.query.get("team"), perm::containers_create);
-    policy::Policy rules;
-    if (!team.empty()) rules = co_await access.policy_of(team);
-    policy::CreateContext context;
-    context.is_admin = caller.is_admin;
-    context.team_id = team;
-    context.container_team = [&access, env](std::string_view ref) { return access.container_team(env, ref); };
-    // The engine gets the body rebuilt from what the policy parsed, never the client's bytes.
-    auto body = policy::check_container_create(c.request.body(), rules, context);
-    if (team.empty()) {
-      // The engine merges the image's labels into the container's: pin the team label to
-      // empty so an image carrying one cannot hand the container to a team.
-      auto object = json::parse_object(body);
-      auto& labels = object["Labels"];
-      if (!labels.is_object()) labels = boost::json::object{};
-      labels.as_object()[kTeamLabel] = "";
-      body = boost::json::serialize(object);
-    }
-    if (!caller.is_admin) co_await access.check_references(env, team, body);
-    auto created = co_await service.create(env, c.query.get("name"), json::parse_object(body));
-    if (!team.empty()) {
-      const auto id = json::parse_object(created).at("Id").as_string();
-      co_await access.record_owner(env, ResourceKind::container, std::string(id), team);
-    }
-    co_return http::created(std::move(created));
-  }, on_environment(perm::containers_create).audited("containers.create"));
-  router.add(Verb::post, path("/{id}/start"), action(ContainerAction::start), on_environment(perm::containers_operate).audited("containers.start"));
-  router.add(Verb::post, path("/{id}/stop"), action(ContainerAction::stop), on_environment(perm::containers_operate).audited("containers.stop"));
-  router.add(Verb::post, path("/{id}/restart"), action(ContainerAction::restart), on_environment(perm::containers_operate).audited("containers.restart"));
-  router.add(Verb::post, path("/{id}/kill"), action(ContainerAction::kill), on_environment(perm::containers_operate).audited("containers.kill"));
-  router.add(Verb::post, path("/{id}/pause"), action(ContainerAction::pause), on_environment(perm::containers_operate).audited("containers.pause"));
-  router.add(Verb::post, path("/{id}/unpause"), action(ContainerAction::unpause), on_environment(perm::containers_operate).audited("containers.unpause"));
-  router.add(Verb::post, path("/{id}/rename"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    auto name = c.query.get("name");
-    if (!name) throw Error::invalid("invalid_parameter", "Query parameter 'name' is required.");
-    const auto target = co_await owned(c, perm::containers_update);
-    co_await service.rename(c.param("env"), target.id, std::move(*name));
-    co_return http::no_content();
-  }, on_environment(perm::containers_update).audited("containers.rename"));
-  router.add(Verb::post, path("/{id}/update"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::containers_update);
-    policy::Policy rules;
-    if (!target.team.empty()) rules = co_await access.policy_of(target.team);
-    const auto body = policy::check_container_update(c.request.body(), rules, c.caller().is_admin);
-    co_return http::ok(co_await service.update(c.param("env"), target.id, json::parse_object(body)));
-  }, on_environment(perm::containers_update).audited("containers.update"));
-  router.add(Verb::post, path("/{id}/wait"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::containers_read);
-    co_return http::ok(co_await service.wait(c.param("env"), target.id,
-                                            c.query.get("condition").value_or("not-running")));
-  }, on_environment(perm::containers_read).audited("containers.wait"));
-  router.add(Verb::post, path("/{id}/exec"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto timeout = std::chrono::seconds(c.query.integer("timeout", 60, 1, 3600));
-    const auto target = co_await owned(c, perm::containers_exec);
-    auto request = parse_exec_request(json::parse_object(c.request.body()));
-    co_await check_exec_policy(access, c.caller(), target, request);
-    co_return http::ok(co_await service.exec(c.param("env"), target.id, std::move(request), timeout));
-  }, on_environment(perm::containers_exec).audited("containers.exec"));
+  router.add(Verb::post, path(""), with(service, create_container), on_environment(perm::containers_create).audited("containers.create"));
+  router.add(Verb::post, path("/{id}/start"), act_on_container(service, ContainerAction::start), operate.audited("containers.start"));
+  router.add(Verb::post, path("/{id}/stop"), act_on_container(service, ContainerAction::stop), operate.audited("containers.stop"));
+  router.add(Verb::post, path("/{id}/restart"), act_on_container(service, ContainerAction::restart), operate.audited("containers.restart"));
+  router.add(Verb::post, path("/{id}/kill"), act_on_container(service, ContainerAction::kill), operate.audited("containers.kill"));
+  router.add(Verb::post, path("/{id}/pause"), act_on_container(service, ContainerAction::pause), operate.audited("containers.pause"));
+  router.add(Verb::post, path("/{id}/unpause"), act_on_container(service, ContainerAction::unpause), operate.audited("containers.unpause"));
+  router.add(Verb::post, path("/{id}/rename"), with(service, rename_container), on_environment(perm::containers_update).audited("containers.rename"));
+  router.add(Verb::post, path("/{id}/update"), with(service, update_container), on_environment(perm::containers_update).audited("containers.update"));
+  router.add(Verb::post, path("/{id}/wait"), with(service, wait_container), on_environment(perm::containers_read).audited("containers.wait"));
+  router.add(Verb::post, path("/{id}/exec"), with(service, run_exec), on_environment(perm::containers_exec).audited("containers.exec"));
 
-  // Admins hand a container made outside Dokkerr to a team.
-  router.add(Verb::put, path("/{id}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto body = json::parse_object(c.request.body());
-    const auto team = json::required_string(body, "team_id");
-    auto id = co_await access.assign(c.param("env"), ResourceKind::container, c.param("id"), team);
-    boost::json::object answer{{"id", id}, {"team_id", team}};
-    co_return http::ok(boost::json::serialize(answer));
-  }, on_environment(perm::resources_assign).audited("containers.owner.put"));
+  // PUT
+  router.add(Verb::put, path("/{id}/owner"), assign_owner(tenancy, ResourceKind::container, "id"), on_environment(perm::resources_assign).audited("containers.owner.put"));
 
   // DELETE
-  router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::containers_delete);
-    co_await service.remove(c.param("env"), target.id, c.query.flag("force"),
-                            c.query.flag("volumes") || c.query.flag("v"));
-    co_await access.forget(c.param("env"), ResourceKind::container, target.id);
-    co_return http::no_content();
-  }, on_environment(perm::containers_delete).audited("containers.delete"));
+  router.add(Verb::delete_, path("/{id}"), with(service, delete_container), on_environment(perm::containers_delete).audited("containers.delete"));
+  // clang-format on
 }
 
 }  // namespace dokkerr::containers

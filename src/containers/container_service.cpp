@@ -2,11 +2,12 @@
 
 #include "containers/engine_call.hpp"
 #include "containers/environment_service.hpp"
-#include "containers/relay.hpp"
+#include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/permissions.hpp"
 #include "docker/errors.hpp"
-#include "docker/streams.hpp"
+#include "policy/policy.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -14,6 +15,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
 
 namespace dokkerr::containers {
 namespace {
@@ -26,12 +30,18 @@ constexpr std::size_t kMaxLogBytes = 16U * 1024U * 1024U;
 
 std::string_view action_path(ContainerAction action) {
   switch (action) {
-    case ContainerAction::start: return "start";
-    case ContainerAction::stop: return "stop";
-    case ContainerAction::restart: return "restart";
-    case ContainerAction::kill: return "kill";
-    case ContainerAction::pause: return "pause";
-    case ContainerAction::unpause: return "unpause";
+    case ContainerAction::start:
+      return "start";
+    case ContainerAction::stop:
+      return "stop";
+    case ContainerAction::restart:
+      return "restart";
+    case ContainerAction::kill:
+      return "kill";
+    case ContainerAction::pause:
+      return "pause";
+    case ContainerAction::unpause:
+      return "unpause";
   }
   return "start";
 }
@@ -43,36 +53,18 @@ std::string container_path(const std::string& ref) {
 void check_name(const std::string& name) {
   // The engine's own rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ ; checked here for a clear 400.
   const auto ok_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   };
   std::string_view text = name;
   if (!text.empty() && text.front() == '/') text.remove_prefix(1);
-  if (text.size() < 2 || text.size() > 128 || !std::isalnum(static_cast<unsigned char>(text.front())) ||
+  if (text.size() < 2 || text.size() > 128 ||
+      !std::isalnum(static_cast<unsigned char>(text.front())) ||
       !std::all_of(text.begin(), text.end(), ok_char)) {
     throw Error::invalid("invalid_parameter",
                          "Container names are 2-128 characters of [a-zA-Z0-9_.-], starting with a "
                          "letter or digit.");
   }
-}
-
-std::vector<std::string> string_list(const boost::json::object& body, std::string_view key) {
-  std::vector<std::string> out;
-  if (const auto* list = json::optional_array(body, key)) {
-    for (const auto& item : *list) {
-      if (!item.is_string()) {
-        throw Error::invalid("invalid_body", "Field '" + std::string(key) + "' must be a list of strings.");
-      }
-      out.emplace_back(item.as_string());
-    }
-  }
-  return out;
-}
-
-boost::json::array to_array(const std::vector<std::string>& values) {
-  boost::json::array out;
-  for (const auto& value : values) out.emplace_back(value);
-  return out;
 }
 
 std::string log_query(const LogOptions& options, bool follow) {
@@ -86,99 +78,68 @@ std::string log_query(const LogOptions& options, bool follow) {
   return query;
 }
 
+// Whether the container runs with a TTY: its log is then raw bytes rather than frames.
 asio::awaitable<bool> has_tty(Engine& engine, const std::string& ref) {
-  auto inspect = co_await call_json(engine, docker::Verb::get, container_path(ref) + "/json", "container");
-  if (inspect.is_object()) {
-    if (const auto* config = inspect.as_object().if_contains("Config"); config && config->is_object()) {
-      if (const auto* tty = config->as_object().if_contains("Tty"); tty && tty->is_bool()) {
-        co_return tty->as_bool();
-      }
-    }
+  auto target = container_path(ref) + "/json";
+  const auto inspect =
+      co_await call_json(engine, docker::Verb::get, std::move(target), "container");
+  const auto* object = inspect.if_object();
+  const auto* config = object != nullptr ? object->if_contains("Config") : nullptr;
+  if (config != nullptr && config->is_object()) {
+    const auto* tty = config->as_object().if_contains("Tty");
+    if (tty != nullptr && tty->is_bool()) co_return tty->as_bool();
   }
   co_return false;
 }
 
-// Creates an exec instance and returns its id.
-asio::awaitable<std::string> create_exec(Engine& engine, const std::string& ref,
-                                         const ExecRequest& request, bool interactive) {
-  boost::json::object body{{"AttachStdin", interactive},
-                           {"AttachStdout", true},
-                           {"AttachStderr", true},
-                           {"Tty", request.tty},
-                           {"Cmd", to_array(request.cmd)}};
-  if (!request.env.empty()) body["Env"] = to_array(request.env);
-  if (!request.working_dir.empty()) body["WorkingDir"] = request.working_dir;
-  if (!request.user.empty()) body["User"] = request.user;
-  if (request.privileged) body["Privileged"] = true;
-  auto created = co_await call_json(engine, docker::Verb::post, container_path(ref) + "/exec",
-                                    "container", boost::json::serialize(body));
-  if (!created.is_object() || !created.as_object().if_contains("Id") ||
-      !created.as_object().at("Id").is_string()) {
-    throw Error(ErrorKind::bad_gateway, "engine_error", "The engine did not create the exec instance.");
-  }
-  co_return std::string(created.as_object().at("Id").as_string());
-}
-
-// The exit code once the process has ended (polled briefly: the engine may report the end of
-// output a moment before it records the exit).
-asio::awaitable<std::optional<std::int64_t>> exec_exit_code(Engine& engine, const std::string& exec_id) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    auto info = co_await call_json(engine, docker::Verb::get, "/exec/" + encode(exec_id) + "/json", "exec");
-    if (info.is_object()) {
-      const auto& object = info.as_object();
-      const auto* running = object.if_contains("Running");
-      const auto* code = object.if_contains("ExitCode");
-      if (running && running->is_bool() && !running->as_bool() && code && code->is_int64()) {
-        co_return code->as_int64();
-      }
-    }
-    timer.expires_after(std::chrono::milliseconds(20));
-    co_await timer.async_wait(as_tuple);
-  }
-  co_return std::nullopt;
+// The id the engine gave a container it created ("" when it said none).
+std::string created_id(const boost::json::value& created) {
+  const auto* object = created.if_object();
+  const auto* id = object != nullptr ? object->if_contains("Id") : nullptr;
+  return id != nullptr && id->is_string() ? std::string(id->as_string()) : std::string();
 }
 
 }  // namespace
 
-ExecRequest parse_exec_request(const boost::json::object& body) {
-  static constexpr std::string_view known[] = {"Cmd", "Env", "WorkingDir", "User", "Tty",
-                                               "Privileged"};
-  for (const auto& field : body) {
-    if (std::find(std::begin(known), std::end(known), field.key()) == std::end(known)) {
-      throw Error::invalid("invalid_body", "Unknown field '" + std::string(field.key()) + "'.");
-    }
-  }
-  ExecRequest request;
-  request.cmd = string_list(body, "Cmd");
-  if (request.cmd.empty()) {
-    throw Error::invalid("invalid_body", "Field 'Cmd' must be a non-empty list of strings.");
-  }
-  request.env = string_list(body, "Env");
-  request.working_dir = json::optional_string(body, "WorkingDir").value_or("");
-  request.user = json::optional_string(body, "User").value_or("");
-  request.tty = json::optional_bool(body, "Tty").value_or(false);
-  request.privileged = json::optional_bool(body, "Privileged").value_or(false);
-  return request;
+asio::awaitable<Resolved> ContainerService::owned(const Principal& caller, std::string env,
+                                                  std::string ref, std::string_view permission) {
+  co_return co_await tenancy_.resolve(caller, std::move(env), ResourceKind::container,
+                                      std::move(ref), permission);
 }
 
-asio::awaitable<std::string> ContainerService::list(std::string env, ContainerFilter filter,
-                                                    std::size_t limit, std::string cursor) {
+asio::awaitable<Page<std::string>> ContainerService::list(const Principal& caller, std::string env,
+                                                          ContainerFilter filter, std::size_t limit,
+                                                          std::string cursor) {
+  filter.teams = tenancy_.visible_teams(caller, env, perm::containers_read);
+  if (filter.teams) {
+    filter.assigned = co_await tenancy_.assigned_ids(env, ResourceKind::container, *filter.teams);
+  }
   auto engine = environments_.engine_up(env);
-  const auto page = engine->model().list(filter, limit, cursor);
-  std::string body = "{\"items\":[";
-  for (std::size_t i = 0; i < page.items.size(); ++i) {
-    if (i > 0) body.push_back(',');
-    body += page.items[i];
-  }
-  body += "],\"next_cursor\":";
-  body += page.next_cursor ? boost::json::serialize(boost::json::value(*page.next_cursor)) : "null";
-  body += "}";
-  co_return body;
+  co_return engine->model().list(filter, limit, cursor);
 }
 
-asio::awaitable<std::string> ContainerService::create(std::string env, std::optional<std::string> name,
-                                                      boost::json::object body) {
+asio::awaitable<boost::json::value> ContainerService::create(const Principal& caller,
+                                                             std::string env,
+                                                             ContainerCreate request) {
+  const auto creation =
+      co_await tenancy_.creation(caller, env, request.team, perm::containers_create);
+  policy::CreateContext context;
+  context.is_admin = caller.is_admin;
+  context.team_id = creation.team;
+  context.container_team = [this, env](std::string_view ref) {
+    return tenancy_.container_team(env, ref);
+  };
+  // The engine gets the body rebuilt from what the policy parsed, never the client's bytes.
+  auto body =
+      json::parse_object(policy::check_container_create(request.body, creation.policy, context));
+  if (creation.team.empty()) {
+    // The engine merges the image's labels into the container's: pin the team label to empty
+    // so that an image carrying one cannot hand the container to a team.
+    auto& labels = body["Labels"];
+    if (!labels.is_object()) labels = boost::json::object{};
+    labels.as_object()[kTeamLabel] = "";
+  }
+  if (!caller.is_admin) co_await tenancy_.check_references(env, creation.team, body);
   // The engine would create a container without an image; nobody wants that.
   const auto image = json::optional_string(body, "Image");
   if (!image || image->empty()) {
@@ -186,196 +147,201 @@ asio::awaitable<std::string> ContainerService::create(std::string env, std::opti
   }
   auto engine = environments_.engine_up(env);
   std::string target = "/containers/create";
-  if (name) {
-    check_name(*name);
-    target += "?name=" + encode(*name);
+  if (request.name) {
+    check_name(*request.name);
+    target += "?name=" + encode(*request.name);
   }
-  // The engine gets a body re-serialized from what we parsed, never the client's raw bytes.
+  auto text = boost::json::serialize(body);
   auto created = co_await call_json(*engine, docker::Verb::post, std::move(target), "container",
-                                    boost::json::serialize(body));
-  if (created.is_object()) {
-    if (const auto* id = created.as_object().if_contains("Id"); id && id->is_string()) {
-      co_await engine->refresh_container(std::string(id->as_string()));
+                                    std::move(text));
+  const auto id = created_id(created);
+  if (!id.empty()) co_await engine->refresh_container(id);
+  if (!creation.team.empty()) {
+    if (id.empty()) {
+      throw Error(ErrorKind::bad_gateway, "engine_error",
+                  "The engine did not say what it created.");
     }
+    co_await tenancy_.record_owner(env, ResourceKind::container, id, creation.team);
   }
-  co_return boost::json::serialize(created);
+  co_return created;
 }
 
-asio::awaitable<std::string> ContainerService::inspect(std::string env, std::string ref) {
+asio::awaitable<boost::json::value> ContainerService::inspect(const Principal& caller,
+                                                              std::string env, std::string ref) {
+  const auto target = co_await owned(caller, env, ref, perm::containers_read);
   auto engine = environments_.engine_up(env);
-  auto value = co_await call_json(*engine, docker::Verb::get, container_path(ref) + "/json", "container");
-  if (value.is_object()) {
-    value.as_object()["Dokkerr"] = boost::json::object{{"environment", env}};
+  auto path = container_path(target.id) + "/json";
+  auto value = co_await call_json(*engine, docker::Verb::get, std::move(path), "container");
+  if (auto* object = value.if_object()) {
+    (*object)["Dokkerr"] = boost::json::object{{"environment", env}};
   }
-  co_return boost::json::serialize(value);
+  co_return value;
 }
 
-asio::awaitable<void> ContainerService::act(std::string env, std::string ref, ContainerAction action,
-                                            const http::QueryParams& query) {
+asio::awaitable<void> ContainerService::act(const Principal& caller, std::string env,
+                                            std::string ref, ContainerAction action,
+                                            ActionOptions options) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_operate);
   auto engine = environments_.engine_up(env);
-  std::string target = container_path(ref) + "/" + std::string(action_path(action));
+  std::string target = container_path(container.id) + "/" + std::string(action_path(action));
   if (action == ContainerAction::stop || action == ContainerAction::restart) {
-    if (query.has("t")) target += "?t=" + std::to_string(query.integer("t", 10, 0, 3600));
-  } else if (action == ContainerAction::kill) {
-    if (auto signal = query.get("signal")) {
-      if (signal->empty() || signal->size() > 16) {
-        throw Error::invalid("invalid_parameter", "Query parameter 'signal' is not a signal.");
-      }
-      target += "?signal=" + encode(*signal);
+    if (options.stop_timeout) target += "?t=" + std::to_string(*options.stop_timeout);
+  } else if (action == ContainerAction::kill && options.signal) {
+    if (options.signal->empty() || options.signal->size() > 16) {
+      throw Error::invalid("invalid_parameter", "Query parameter 'signal' is not a signal.");
     }
+    target += "?signal=" + encode(*options.signal);
   }
-  auto response = co_await engine->client().request(docker::Verb::post, std::move(target));
+  const auto response = co_await engine->client().request(docker::Verb::post, std::move(target));
   // 304 means "already in that state": the request's goal holds, so it is a success.
   if (!response.ok() && response.status != 304) {
     throw docker::map_engine_error(response.status, response.body, "container");
   }
-  co_await engine->refresh_container(engine->resolve(ref));
+  co_await engine->refresh_container(engine->resolve(container.id));
 }
 
-asio::awaitable<void> ContainerService::rename(std::string env, std::string ref, std::string name) {
+asio::awaitable<void> ContainerService::rename(const Principal& caller, std::string env,
+                                               std::string ref, std::string name) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_update);
   check_name(name);
   auto engine = environments_.engine_up(env);
-  const auto id = engine->resolve(ref);
-  co_await call(*engine, docker::Verb::post, container_path(ref) + "/rename?name=" + encode(name), "container");
+  const auto id = engine->resolve(container.id);
+  auto target = container_path(container.id) + "/rename?name=" + encode(name);
+  co_await call(*engine, docker::Verb::post, std::move(target), "container");
   co_await engine->refresh_container(id);
 }
 
-asio::awaitable<std::string> ContainerService::update(std::string env, std::string ref,
-                                                      boost::json::object body) {
+asio::awaitable<boost::json::array> ContainerService::update(const Principal& caller,
+                                                             std::string env, std::string ref,
+                                                             std::string body) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_update);
+  const auto rules = co_await tenancy_.policy_of(container.team);
+  auto checked = policy::check_container_update(body, rules, caller.is_admin);
   auto engine = environments_.engine_up(env);
-  auto result = co_await call_json(*engine, docker::Verb::post, container_path(ref) + "/update",
-                                   "container", boost::json::serialize(body));
-  co_await engine->refresh_container(engine->resolve(ref));
-  boost::json::value warnings = boost::json::array{};
-  if (result.is_object()) {
-    if (auto* found = result.as_object().if_contains("Warnings"); found && found->is_array()) {
-      warnings = std::move(*found);
+  auto target = container_path(container.id) + "/update";
+  auto result = co_await call_json(*engine, docker::Verb::post, std::move(target), "container",
+                                   std::move(checked));
+  co_await engine->refresh_container(engine->resolve(container.id));
+  if (auto* object = result.if_object()) {
+    if (auto* warnings = object->if_contains("Warnings"); warnings && warnings->is_array()) {
+      co_return std::move(warnings->as_array());
     }
   }
-  boost::json::object document{{"Warnings", std::move(warnings)}};
-  co_return boost::json::serialize(document);
+  co_return boost::json::array{};
 }
 
-asio::awaitable<void> ContainerService::remove(std::string env, std::string ref, bool force, bool volumes) {
+asio::awaitable<void> ContainerService::remove(const Principal& caller, std::string env,
+                                               std::string ref, RemoveOptions options) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_delete);
   auto engine = environments_.engine_up(env);
-  const auto id = engine->resolve(ref);
-  co_await call(*engine, docker::Verb::delete_,
-                container_path(ref) + "?force=" + (force ? "1" : "0") + "&v=" + (volumes ? "1" : "0"),
-                "container");
+  const auto id = engine->resolve(container.id);
+  auto target = container_path(container.id) + "?force=" + (options.force ? "1" : "0") +
+                "&v=" + (options.volumes ? "1" : "0");
+  co_await call(*engine, docker::Verb::delete_, std::move(target), "container");
   engine->forget_container(id);
+  co_await tenancy_.forget(env, ResourceKind::container, container.id);
 }
 
-asio::awaitable<std::string> ContainerService::top(std::string env, std::string ref, std::string ps_args) {
+asio::awaitable<boost::json::value> ContainerService::top(const Principal& caller, std::string env,
+                                                          std::string ref, std::string ps_args) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_read);
   auto engine = environments_.engine_up(env);
-  std::string target = container_path(ref) + "/top";
+  std::string target = container_path(container.id) + "/top";
   if (!ps_args.empty()) target += "?ps_args=" + encode(ps_args);
-  co_return co_await call(*engine, docker::Verb::get, std::move(target), "container");
+  co_return co_await call_json(*engine, docker::Verb::get, std::move(target), "container");
 }
 
-asio::awaitable<std::string> ContainerService::wait(std::string env, std::string ref, std::string condition) {
+asio::awaitable<boost::json::value> ContainerService::wait(const Principal& caller, std::string env,
+                                                           std::string ref, std::string condition) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_read);
   if (condition != "not-running" && condition != "next-exit" && condition != "removed") {
     throw Error::invalid("invalid_parameter",
                          "Query parameter 'condition' must be not-running, next-exit or removed.");
   }
   auto engine = environments_.engine_up(env);
-  auto result = co_await call(*engine, docker::Verb::post,
-                              container_path(ref) + "/wait?condition=" + condition, "container");
-  co_return result;
+  auto target = container_path(container.id) + "/wait?condition=" + condition;
+  co_return co_await call_json(*engine, docker::Verb::post, std::move(target), "container");
 }
 
-asio::awaitable<std::string> ContainerService::logs(std::string env, std::string ref, LogOptions options) {
+asio::awaitable<Logs> ContainerService::logs(const Principal& caller, std::string env,
+                                             std::string ref, LogOptions options) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_logs);
   auto engine = environments_.engine_up(env);
-  const bool tty = co_await has_tty(*engine, ref);
-  auto stream = co_await open_stream(*engine, docker::Verb::get,
-                                     container_path(ref) + "/logs" + log_query(options, false), "container");
-  auto transform = log_entries(tty, false);
-  std::string body = "{\"items\":[";
-  bool first = true;
-  bool truncated = false;
+  const bool tty = co_await has_tty(*engine, container.id);
+  auto target = container_path(container.id) + "/logs" + log_query(options, false);
+  auto stream = co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
+  OutputDecoder decoder(tty);
+  Logs logs;
   std::size_t bytes = 0;
-  while (auto chunk = co_await stream->read_some()) {
+  for (;;) {
+    auto chunk = co_await stream->read_some();
+    if (!chunk) break;
     bytes += chunk->size();
     if (bytes > kMaxLogBytes) {
-      truncated = true;
+      logs.truncated = true;
       break;
     }
-    for (const auto& entry : transform(*chunk)) {
-      if (!first) body.push_back(',');
-      first = false;
-      body += entry;
-    }
+    for (auto& frame : decoder.feed(*chunk)) logs.entries.push_back(std::move(frame));
   }
   stream->close();
-  body += "],\"truncated\":";
-  body += truncated ? "true" : "false";
-  body += ",\"next_cursor\":null}";
-  co_return body;
+  co_return logs;
 }
 
-asio::awaitable<http::StreamingReply> ContainerService::follow_logs(std::string env, std::string ref,
-                                                                    LogOptions options) {
+asio::awaitable<LogFeed> ContainerService::follow_logs(const Principal& caller, std::string env,
+                                                       std::string ref, LogOptions options) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_logs);
   auto engine = environments_.engine_up(env);
-  const bool tty = co_await has_tty(*engine, ref);
-  std::shared_ptr<docker::EngineStream> stream = co_await open_stream(
-      *engine, docker::Verb::get, container_path(ref) + "/logs" + log_query(options, true), "container");
-  http::StreamingReply reply;
-  reply.content_type = "application/x-ndjson";
-  reply.produce = [stream, tty](http::ResponseStream& out) -> asio::awaitable<void> {
-    co_await relay_to_response(stream, out, log_entries(tty, true));
+  LogFeed feed;
+  feed.tty = co_await has_tty(*engine, container.id);
+  auto target = container_path(container.id) + "/logs" + log_query(options, true);
+  feed.stream = co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
+  co_return feed;
+}
+
+asio::awaitable<boost::json::value> ContainerService::stats(const Principal& caller,
+                                                            std::string env, std::string ref) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_read);
+  auto engine = environments_.engine_up(env);
+  auto target = container_path(container.id) + "/stats?stream=0";
+  co_return co_await call_json(*engine, docker::Verb::get, std::move(target), "container");
+}
+
+asio::awaitable<std::unique_ptr<docker::EngineStream>> ContainerService::stats_feed(
+    const Principal& caller, std::string env, std::string ref) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_read);
+  auto engine = environments_.engine_up(env);
+  auto target = container_path(container.id) + "/stats?stream=1";
+  co_return co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
+}
+
+asio::awaitable<void> ContainerService::check_exec(const Principal& caller, std::string team,
+                                                   const ExecRequest& request) {
+  if (!request.privileged) co_return;
+  const auto rules = co_await tenancy_.policy_of(std::move(team));
+  policy::check_exec(true, rules, caller.is_admin);
+}
+
+asio::awaitable<ExecResult> ContainerService::exec(const Principal& caller, std::string env,
+                                                   std::string ref, ExecRequest request,
+                                                   std::chrono::seconds timeout) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_exec);
+  co_await check_exec(caller, container.team, request);
+  auto engine = environments_.engine_up(env);
+  auto session = co_await ExecSession::start(engine, container.id, request, false);
+  ExecResult result;
+  auto append = [&result](std::string& target, std::string_view data) {
+    const auto room = kMaxExecOutput - std::min(kMaxExecOutput, target.size());
+    if (data.size() > room) result.truncated = true;
+    target.append(data.substr(0, room));
   };
-  co_return reply;
-}
-
-asio::awaitable<http::WebSocketReply> ContainerService::logs_socket(std::string env, std::string ref,
-                                                                    LogOptions options) {
-  auto engine = environments_.engine_up(env);
-  const bool tty = co_await has_tty(*engine, ref);
-  std::shared_ptr<docker::EngineStream> stream = co_await open_stream(
-      *engine, docker::Verb::get, container_path(ref) + "/logs" + log_query(options, true), "container");
-  co_return http::WebSocketReply{[stream, tty](http::WebSocketChannel& socket) -> asio::awaitable<void> {
-    co_await relay_to_socket(stream, socket, log_entries(tty, false));
-  }};
-}
-
-asio::awaitable<std::string> ContainerService::stats(std::string env, std::string ref) {
-  auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::get, container_path(ref) + "/stats?stream=0", "container");
-}
-
-asio::awaitable<http::WebSocketReply> ContainerService::stats_socket(std::string env, std::string ref) {
-  auto engine = environments_.engine_up(env);
-  std::shared_ptr<docker::EngineStream> stream = co_await open_stream(
-      *engine, docker::Verb::get, container_path(ref) + "/stats?stream=1", "container");
-  co_return http::WebSocketReply{[stream](http::WebSocketChannel& socket) -> asio::awaitable<void> {
-    co_await relay_to_socket(stream, socket, ndjson_lines(false));
-  }};
-}
-
-asio::awaitable<std::string> ContainerService::exec(std::string env, std::string ref, ExecRequest request,
-                                                    std::chrono::seconds timeout) {
-  auto engine = environments_.engine_up(env);
-  const auto exec_id = co_await create_exec(*engine, ref, request, false);
-  auto start_body = boost::json::serialize(boost::json::object{{"Detach", false}, {"Tty", request.tty}});
-  auto connection = co_await engine->client().hijack(
-      docker::Verb::post, "/exec/" + encode(exec_id) + "/start", std::move(start_body));
-  std::string out, err;
-  bool truncated = false;
-  bool timed_out = false;
   auto read_output = [&]() -> asio::awaitable<void> {
-    docker::FrameDemuxer demuxer;
     try {
-      while (auto chunk = co_await connection->read_some()) {
-        auto append = [&](std::string& target, std::string_view data) {
-          const auto room = kMaxExecOutput - std::min(kMaxExecOutput, target.size());
-          if (data.size() > room) truncated = true;
-          target.append(data.substr(0, room));
-        };
-        if (request.tty) {
-          append(out, *chunk);
-          continue;
-        }
-        for (const auto& frame : demuxer.feed(*chunk)) {
-          append(frame.stream == docker::StreamKind::stderr_ ? err : out, frame.payload);
+      for (;;) {
+        auto frames = co_await session->read_output();
+        if (!frames) break;
+        for (const auto& frame : *frames) {
+          const bool is_stderr = frame.stream == docker::StreamKind::stderr_;
+          append(is_stderr ? result.stderr_text : result.stdout_text, frame.payload);
         }
       }
     } catch (const std::exception&) {
@@ -386,95 +352,25 @@ asio::awaitable<std::string> ContainerService::exec(std::string env, std::string
     asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
     auto [ec] = co_await timer.async_wait(as_tuple);
     if (!ec) {
-      timed_out = true;
-      connection->close();
+      result.timed_out = true;
+      session->close();
     }
   };
   co_await (read_output() || deadline());
-  connection->close();
-  boost::json::object result{{"stdout", out}, {"stderr", err}, {"truncated", truncated}};
-  if (timed_out) {
-    result["ExitCode"] = nullptr;
-    result["timed_out"] = true;
-  } else {
-    const auto code = co_await exec_exit_code(*engine, exec_id);
-    result["ExitCode"] = code ? boost::json::value(*code) : boost::json::value(nullptr);
-  }
-  co_return boost::json::serialize(result);
+  session->close();
+  if (!result.timed_out) result.exit_code = co_await session->exit_code();
+  co_return result;
 }
 
-asio::awaitable<http::WebSocketReply> ContainerService::exec_socket(
-    std::string env, std::string ref, ExecRequest request, std::optional<std::pair<int, int>> size) {
+asio::awaitable<std::unique_ptr<ExecSession>> ContainerService::exec_interactive(
+    const Principal& caller, std::string env, std::string ref, ExecRequest request,
+    std::optional<TerminalSize> size) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_exec);
+  co_await check_exec(caller, container.team, request);
   auto engine = environments_.engine_up(env);
-  const auto exec_id = co_await create_exec(*engine, ref, request, true);
-  auto start_body = boost::json::serialize(boost::json::object{{"Detach", false}, {"Tty", request.tty}});
-  std::shared_ptr<docker::HijackedConnection> connection = co_await engine->client().hijack(
-      docker::Verb::post, "/exec/" + encode(exec_id) + "/start", std::move(start_body));
-  auto resize = [engine, exec_id](int cols, int rows) -> asio::awaitable<void> {
-    auto response = co_await engine->client().request(
-        docker::Verb::post,
-        "/exec/" + encode(exec_id) + "/resize?h=" + std::to_string(rows) + "&w=" + std::to_string(cols));
-    (void)response;  // a resize that races the process's exit is harmless
-  };
-  if (size && request.tty) {
-    co_await resize(size->first, size->second);
-  }
-  const bool tty = request.tty;
-  co_return http::WebSocketReply{[engine, connection, exec_id, tty,
-                                  resize](http::WebSocketChannel& socket) -> asio::awaitable<void> {
-    auto output = [&]() -> asio::awaitable<void> {
-      docker::FrameDemuxer demuxer;
-      try {
-        while (auto chunk = co_await connection->read_some()) {
-          if (tty) {
-            if (!co_await socket.send_binary(std::move(*chunk))) break;
-            continue;
-          }
-          for (auto& frame : demuxer.feed(*chunk)) {
-            if (!co_await socket.send_binary(std::move(frame.payload))) break;
-          }
-        }
-      } catch (const std::exception&) {
-        // The engine closed the connection; the exit status below says how it ended.
-      }
-      std::optional<std::int64_t> code;
-      try {
-        code = co_await exec_exit_code(*engine, exec_id);
-      } catch (const std::exception&) {
-      }
-      auto exit_message = boost::json::serialize(boost::json::object{
-          {"type", "exit"}, {"exit_code", code ? boost::json::value(*code) : boost::json::value(nullptr)}});
-      co_await socket.send_text(std::move(exit_message));
-      co_await socket.close(1000, "process exited");
-    };
-    auto input = [&]() -> asio::awaitable<void> {
-      while (auto message = co_await socket.read()) {
-        try {
-          if (message->binary) {
-            co_await connection->write(std::move(message->data));
-            continue;
-          }
-          auto control = json::parse_object(message->data);
-          const auto type = json::optional_string(control, "type").value_or("");
-          if (type == "resize") {
-            const auto cols = json::optional_int(control, "cols").value_or(0);
-            const auto rows = json::optional_int(control, "rows").value_or(0);
-            if (cols > 0 && rows > 0 && cols <= 1000 && rows <= 1000) {
-              co_await resize(static_cast<int>(cols), static_cast<int>(rows));
-            }
-          } else if (type == "stdin") {
-            co_await connection->write(json::optional_string(control, "data").value_or(""));
-          } else if (type == "eof") {
-            connection->shutdown_write();
-          }
-        } catch (const std::exception&) {
-          // A malformed control message or a write after the process ended: ignored.
-        }
-      }
-      connection->close();
-    };
-    co_await (output() && input());
-  }};
+  auto session = co_await ExecSession::start(engine, container.id, request, true);
+  if (size && request.tty) co_await session->resize(*size);
+  co_return session;
 }
 
 }  // namespace dokkerr::containers

@@ -1,21 +1,50 @@
 #pragma once
-// Containers on an environment's engine: lifecycle, logs, stats, exec. Reads of the list come
-// from the event-synchronized model; every mutation refreshes the model before it answers.
+// Containers on an environment's engine: create (under the team's security policy), lifecycle,
+// logs, stats and exec, each for a caller who may act on the container in its team (tenancy).
+// Lists come from the event-synchronized model; every mutation refreshes the model before it
+// answers. Engine documents are served with Docker's own field names, so they stay JSON values.
 #include "containers/container_model.hpp"
-#include "http/types.hpp"
+#include "containers/exec_session.hpp"
+#include "core/page.hpp"
+#include "core/principal.hpp"
+#include "docker/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/json/object.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
 
 #include <chrono>
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dokkerr::containers {
 
 class EnvironmentService;
+class TenancyService;
+struct Resolved;
 
 enum class ContainerAction { start, stop, restart, kill, pause, unpause };
+
+struct ActionOptions {
+  std::optional<long long> stop_timeout;  // stop, restart: seconds before the engine kills
+  std::optional<std::string> signal;      // kill: the signal's name or number
+};
+
+struct ContainerCreate {
+  std::optional<std::string> name;  // the engine's name rule, checked here
+  std::optional<std::string> team;  // for callers in several teams
+  // Docker's create body, as the client sent it: the security policy reads these very bytes
+  // (duplicate keys and spellings count), and the engine gets what it rebuilt from them.
+  std::string body;
+};
+
+struct RemoveOptions {
+  bool force = false;
+  bool volumes = false;  // anonymous volumes too
+};
 
 struct LogOptions {
   std::string tail = "all";
@@ -23,55 +52,86 @@ struct LogOptions {
   bool timestamps = false, stdout_ = true, stderr_ = true;
 };
 
-struct ExecRequest {
-  std::vector<std::string> cmd;
-  std::vector<std::string> env;
-  std::string working_dir, user;
-  bool tty = false;
-  bool privileged = false;  // refused by the security policy for non-admins
+// The log so far, bounded: `truncated` when it was longer than the service returns.
+struct Logs {
+  std::vector<docker::Frame> entries;
+  bool truncated = false;
 };
 
-// Parses {"Cmd":[...],"Env":[...],"WorkingDir","User","Tty"}; rejects unknown fields.
-ExecRequest parse_exec_request(const boost::json::object& body);
+// The log as it grows (follow): frames for a TTY-less container, raw bytes for a TTY.
+struct LogFeed {
+  std::unique_ptr<docker::EngineStream> stream;
+  bool tty = false;
+};
+
+struct ExecResult {
+  std::string stdout_text, stderr_text;  // each bounded
+  bool truncated = false;
+  bool timed_out = false;  // the process may still run
+  std::optional<std::int64_t> exit_code;
+};
 
 class ContainerService {
  public:
-  explicit ContainerService(EnvironmentService& environments) : environments_(environments) {}
+  ContainerService(EnvironmentService& environments, TenancyService& tenancy)
+      : environments_(environments), tenancy_(tenancy) {}
 
-  boost::asio::awaitable<std::string> list(std::string env, ContainerFilter filter,
-                                           std::size_t limit, std::string cursor);
-  boost::asio::awaitable<std::string> create(std::string env, std::optional<std::string> name,
-                                             boost::json::object body);
-  boost::asio::awaitable<std::string> inspect(std::string env, std::string ref);
-  boost::asio::awaitable<void> act(std::string env, std::string ref, ContainerAction action,
-                                   const http::QueryParams& query);
-  boost::asio::awaitable<void> rename(std::string env, std::string ref, std::string name);
-  boost::asio::awaitable<std::string> update(std::string env, std::string ref,
-                                             boost::json::object body);
-  boost::asio::awaitable<void> remove(std::string env, std::string ref, bool force, bool volumes);
-  boost::asio::awaitable<std::string> top(std::string env, std::string ref, std::string ps_args);
-  boost::asio::awaitable<std::string> wait(std::string env, std::string ref, std::string condition);
+  // The containers the caller may read (admins: all). Items are the model's serialized summaries.
+  boost::asio::awaitable<Page<std::string>> list(const Principal& caller, std::string env,
+                                                 ContainerFilter filter, std::size_t limit,
+                                                 std::string cursor);
+  // Checks the body against the team's policy, pins or sets the team label, checks the volumes
+  // and networks it uses (non-admins), creates it and records its owner. The engine's answer
+  // ({"Id","Warnings"}).
+  boost::asio::awaitable<boost::json::value> create(const Principal& caller, std::string env,
+                                                    ContainerCreate request);
+  boost::asio::awaitable<boost::json::value> inspect(const Principal& caller, std::string env,
+                                                     std::string ref);
+  boost::asio::awaitable<void> act(const Principal& caller, std::string env, std::string ref,
+                                   ContainerAction action, ActionOptions options);
+  boost::asio::awaitable<void> rename(const Principal& caller, std::string env, std::string ref,
+                                      std::string name);
+  // `body` is Docker's update body as sent (checked by the policy). The engine's warnings.
+  boost::asio::awaitable<boost::json::array> update(const Principal& caller, std::string env,
+                                                    std::string ref, std::string body);
+  // Removes it and forgets its owner.
+  boost::asio::awaitable<void> remove(const Principal& caller, std::string env, std::string ref,
+                                      RemoveOptions options);
+  boost::asio::awaitable<boost::json::value> top(const Principal& caller, std::string env,
+                                                 std::string ref, std::string ps_args);
+  boost::asio::awaitable<boost::json::value> wait(const Principal& caller, std::string env,
+                                                  std::string ref, std::string condition);
 
-  boost::asio::awaitable<std::string> logs(std::string env, std::string ref, LogOptions options);
-  // follow=1 over chunked HTTP: NDJSON {"stream","data"} until the container stops or the
-  // client goes away.
-  boost::asio::awaitable<http::StreamingReply> follow_logs(std::string env, std::string ref,
-                                                           LogOptions options);
-  boost::asio::awaitable<http::WebSocketReply> logs_socket(std::string env, std::string ref,
-                                                           LogOptions options);
+  boost::asio::awaitable<Logs> logs(const Principal& caller, std::string env, std::string ref,
+                                    LogOptions options);
+  // follow=1: until the container stops or the reader closes the stream.
+  boost::asio::awaitable<LogFeed> follow_logs(const Principal& caller, std::string env,
+                                              std::string ref, LogOptions options);
 
-  boost::asio::awaitable<std::string> stats(std::string env, std::string ref);
-  boost::asio::awaitable<http::WebSocketReply> stats_socket(std::string env, std::string ref);
+  boost::asio::awaitable<boost::json::value> stats(const Principal& caller, std::string env,
+                                                   std::string ref);
+  // The engine's stats stream: one JSON document a line.
+  boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> stats_feed(const Principal& caller,
+                                                                           std::string env,
+                                                                           std::string ref);
 
   // Runs a command to completion; output bounded, time bounded.
-  boost::asio::awaitable<std::string> exec(std::string env, std::string ref, ExecRequest request,
-                                           std::chrono::seconds timeout);
-  boost::asio::awaitable<http::WebSocketReply> exec_socket(std::string env, std::string ref,
-                                                           ExecRequest request,
-                                                           std::optional<std::pair<int, int>> size);
+  boost::asio::awaitable<ExecResult> exec(const Principal& caller, std::string env, std::string ref,
+                                          ExecRequest request, std::chrono::seconds timeout);
+  // Starts a command the caller talks to (stdin attached); `size` applies to TTYs.
+  boost::asio::awaitable<std::unique_ptr<ExecSession>> exec_interactive(
+      const Principal& caller, std::string env, std::string ref, ExecRequest request,
+      std::optional<TerminalSize> size);
 
  private:
+  boost::asio::awaitable<Resolved> owned(const Principal& caller, std::string env, std::string ref,
+                                         std::string_view permission);
+  // The security policy's word on a privileged exec, under the policy of the container's team.
+  boost::asio::awaitable<void> check_exec(const Principal& caller, std::string team,
+                                          const ExecRequest& request);
+
   EnvironmentService& environments_;
+  TenancyService& tenancy_;
 };
 
 }  // namespace dokkerr::containers

@@ -1,7 +1,5 @@
 #include "containers/engine_call.hpp"
 
-#include <algorithm>
-
 #include "core/error.hpp"
 #include "docker/errors.hpp"
 
@@ -9,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <algorithm>
 
 namespace dokkerr::containers {
 
@@ -64,10 +64,10 @@ boost::asio::awaitable<boost::json::value> call_json(Engine& engine, docker::Ver
 }
 
 boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> open_stream(
-    Engine& engine, docker::Verb verb, std::string target, std::string_view what,
-    std::string body, docker::Headers headers) {
-  auto stream = co_await engine.client().stream(verb, std::move(target), std::move(body),
-                                                std::move(headers));
+    Engine& engine, docker::Verb verb, std::string target, std::string_view what, std::string body,
+    docker::Headers headers) {
+  auto stream =
+      co_await engine.client().stream(verb, std::move(target), std::move(body), std::move(headers));
   if (stream->status() < 200 || stream->status() >= 300) {
     const auto status = stream->status();
     auto error_body = co_await stream->read_all(64 * 1024);
@@ -77,12 +77,23 @@ boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> open_stream(
   co_return stream;
 }
 
-std::string items_document(boost::json::value items) {
-  if (!items.is_array()) {
-    items = boost::json::array{};
-  }
-  return boost::json::serialize(
-      boost::json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+boost::asio::awaitable<boost::json::value> prune(Engine& engine, std::string_view collection,
+                                                 std::optional<boost::json::object> filters,
+                                                 std::string_view what) {
+  auto target = with_filters("/" + std::string(collection) + "/prune", filters);
+  co_return co_await call_json(engine, docker::Verb::post, std::move(target), what);
+}
+
+std::string with_filters(std::string target, const std::optional<boost::json::object>& filters) {
+  if (!filters) return target;
+  target += target.find('?') == std::string::npos ? "?filters=" : "&filters=";
+  target += encode(boost::json::serialize(*filters));
+  return target;
+}
+
+boost::json::array array_of(boost::json::value answer) {
+  if (auto* items = answer.if_array()) return std::move(*items);
+  return {};
 }
 
 }  // namespace dokkerr::containers

@@ -3,8 +3,12 @@
 #include "containers/engine.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,7 +37,13 @@ boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> open_stream(
     Engine& engine, docker::Verb verb, std::string target, std::string_view what,
     std::string body = {}, docker::Headers headers = {});
 
-// {"items": [...], "next_cursor": null} around an array.
-std::string items_document(boost::json::value items);
+// POST /<collection>/prune with the engine's filters: its report of what it removed.
+boost::asio::awaitable<boost::json::value> prune(Engine& engine, std::string_view collection,
+                                                 std::optional<boost::json::object> filters,
+                                                 std::string_view what);
+// `target` with the engine's filters query ({"key":["value"]}) when there are any.
+std::string with_filters(std::string target, const std::optional<boost::json::object>& filters);
+// The array in an engine answer; an empty one when the engine sent something else.
+boost::json::array array_of(boost::json::value answer);
 
 }  // namespace dokkerr::containers

@@ -1,8 +1,9 @@
+#include "containers/environment_json.hpp"
 #include "containers/environment_service.hpp"
-#include "http/responses.hpp"
 #include "containers/routes.hpp"
-#include "core/permissions.hpp"
 #include "core/json.hpp"
+#include "core/permissions.hpp"
+#include "http/responses.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -10,50 +11,58 @@ namespace dokkerr::containers {
 namespace {
 
 namespace asio = boost::asio;
-using http::RequestContext;
 using http::Reply;
+using http::RequestContext;
 using http::Verb;
+
+constexpr std::string_view kBase = "/api/v1/environments";
+
+asio::awaitable<Reply> list_environments(EnvironmentService& service, RequestContext& c) {
+  boost::json::array items;
+  for (const auto& environment : service.list(c.caller())) items.emplace_back(to_json(environment));
+  co_return http::ok(http::list_body(std::move(items)));
+}
+
+asio::awaitable<Reply> describe_environment(EnvironmentService& service, RequestContext& c) {
+  co_return http::ok(boost::json::serialize(to_json(service.describe(c.param("env")))));
+}
+
+asio::awaitable<Reply> create_environment(EnvironmentService& service, RequestContext& c) {
+  auto input = environment_input_from(json::parse_object(c.request.body()));
+  const auto created = co_await service.create(std::move(input));
+  co_return http::created(boost::json::serialize(to_json(created)));
+}
+
+asio::awaitable<Reply> update_environment(EnvironmentService& service, RequestContext& c) {
+  auto input = environment_input_from(json::parse_object(c.request.body()));
+  const auto updated = co_await service.update(c.param("env"), std::move(input));
+  co_return http::ok(boost::json::serialize(to_json(updated)));
+}
+
+asio::awaitable<Reply> delete_environment(EnvironmentService& service, RequestContext& c) {
+  co_await service.remove(c.param("env"));
+  co_return http::no_content();
+}
 
 }  // namespace
 
 void add_environment_routes(http::Router& router, EnvironmentService& service) {
-  constexpr const char* base = "/api/v1/environments";
-  const std::string item = std::string(base) + "/{env}";
-
+  const std::string base(kBase);
+  const std::string item = base + "/{env}";
+  // clang-format off
   // GET
-  router.add(Verb::get, base, [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    // Only environments granted to one of the caller's teams (admins: all).
-    boost::json::array visible;
-    for (auto& environment : service.describe_all()) {
-      const auto* id = environment.as_object().if_contains("id");
-      if (id != nullptr && id->is_string() && c.caller().sees_environment(id->as_string())) {
-        visible.push_back(std::move(environment));
-      }
-    }
-    boost::json::object document{{"items", std::move(visible)}, {"next_cursor", nullptr}};
-    co_return http::ok(boost::json::serialize(document));
-  }, http::needs(http::access::kAuthenticated));
-  router.add(Verb::get, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return http::ok(boost::json::serialize(service.describe(c.param("env"))));
-  }, on_environment(http::access::kAuthenticated));
+  router.add(Verb::get, base, with(service, list_environments), http::needs(http::access::kAuthenticated));
+  router.add(Verb::get, item, with(service, describe_environment), on_environment(http::access::kAuthenticated));
 
   // POST
-  router.add(Verb::post, base, [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    auto input = parse_environment_input(json::parse_object(c.request.body()));
-    co_return http::created(boost::json::serialize(co_await service.create(std::move(input))));
-  }, http::needs(perm::environments_manage).audited("environments.create"));
+  router.add(Verb::post, base, with(service, create_environment), http::needs(perm::environments_manage).audited("environments.create"));
 
   // PATCH
-  router.add(Verb::patch, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    auto input = parse_environment_input(json::parse_object(c.request.body()));
-    co_return http::ok(boost::json::serialize(co_await service.update(c.param("env"), std::move(input))));
-  }, on_environment(perm::environments_manage).audited("environments.update"));
+  router.add(Verb::patch, item, with(service, update_environment), on_environment(perm::environments_manage).audited("environments.update"));
 
   // DELETE
-  router.add(Verb::delete_, item, [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await service.remove(c.param("env"));
-    co_return http::no_content();
-  }, on_environment(perm::environments_manage).audited("environments.delete"));
+  router.add(Verb::delete_, item, with(service, delete_environment), on_environment(perm::environments_manage).audited("environments.delete"));
+  // clang-format on
 }
 
 }  // namespace dokkerr::containers

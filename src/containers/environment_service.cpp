@@ -4,20 +4,12 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "core/json.hpp"
 #include "core/logger.hpp"
+
+#include <algorithm>
 
 namespace dokkerr::containers {
 namespace {
-
-std::string_view status_name(EngineStatus status) {
-  switch (status) {
-    case EngineStatus::up: return "up";
-    case EngineStatus::down: return "down";
-    case EngineStatus::connecting: return "connecting";
-  }
-  return "down";
-}
 
 void check_name(const std::string& name) {
   if (name.empty() || name.size() > 64) {
@@ -39,48 +31,46 @@ void check_pem(const std::string& pem, std::string_view field) {
   }
 }
 
-}  // namespace
-
-EnvironmentInput parse_environment_input(const boost::json::object& body) {
-  static constexpr std::string_view known[] = {"name", "url", "tls"};
-  for (const auto& field : body) {
-    if (std::find(std::begin(known), std::end(known), field.key()) == std::end(known)) {
-      throw Error::invalid("invalid_body", "Unknown field '" + std::string(field.key()) + "'.");
-    }
-  }
-  EnvironmentInput input;
-  input.name = json::optional_string(body, "name");
-  input.url = json::optional_string(body, "url");
-  if (const auto* tls = json::optional_object(body, "tls")) {
-    input.tls_given = true;
-    input.tls_ca = json::optional_string(*tls, "ca").value_or("");
-    input.tls_cert = json::optional_string(*tls, "cert").value_or("");
-    input.tls_key = json::optional_string(*tls, "key").value_or("");
-    input.tls_verify = json::optional_bool(*tls, "verify").value_or(true);
-    check_pem(input.tls_ca, "ca");
-    check_pem(input.tls_cert, "cert");
-    check_pem(input.tls_key, "key");
-    if (input.tls_cert.empty() != input.tls_key.empty()) {
+// The rules of a name and of TLS material, in the order the client reads them best.
+void validate(const EnvironmentInput& input) {
+  if (input.tls) {
+    check_pem(input.tls->ca, "ca");
+    check_pem(input.tls->cert, "cert");
+    check_pem(input.tls->key, "key");
+    if (input.tls->cert.empty() != input.tls->key.empty()) {
       throw Error::invalid("invalid_body", "Fields 'tls.cert' and 'tls.key' go together.");
     }
   }
   if (input.name) check_name(*input.name);
-  return input;
 }
+
+Error unknown_environment(std::string_view environment_id) {
+  return Error::not_found("environment_not_found",
+                          "No environment '" + std::string(environment_id) + "'.");
+}
+
+}  // namespace
 
 EnvironmentService::EnvironmentService(boost::asio::any_io_executor executor,
                                        docker::Endpoint local_endpoint, EnvironmentStore& store,
-                                       BlockingPool& blocking, Logger& logger)
-    : executor_(std::move(executor)), store_(store), blocking_(blocking), logger_(logger) {
+                                       BlockingPool& blocking, Logger& logger, const Clock& clock)
+    : executor_(std::move(executor)),
+      store_(store),
+      blocking_(blocking),
+      logger_(logger),
+      clock_(clock) {
   Entry local;
   local.record.id = std::string(kLocalEnvironment);
   local.record.name = std::string(kLocalEnvironment);
   local.record.url = local_endpoint.to_string();
-  local.engine = std::make_shared<Engine>(executor_, local.record.id, std::move(local_endpoint), logger_);
+  local.engine =
+      std::make_shared<Engine>(executor_, local.record.id, std::move(local_endpoint), logger_);
   entries_.emplace(local.record.id, std::move(local));
 }
 
-EnvironmentService::~EnvironmentService() { stop(); }
+EnvironmentService::~EnvironmentService() {
+  stop();
+}
 
 docker::Endpoint EnvironmentService::endpoint_of(const EnvironmentRecord& record) {
   auto endpoint = docker::parse_endpoint(record.url);
@@ -105,7 +95,8 @@ void EnvironmentService::start() {
       entry.record = std::move(record);
       entries_.emplace(entry.record.id, std::move(entry));
     } catch (const Error& error) {
-      logger_.error("stored environment is unusable", {{"environment", record.id}, {"error", error.detail()}});
+      logger_.error("stored environment is unusable",
+                    {{"environment", record.id}, {"error", error.detail()}});
     }
   }
   for (auto& [id, entry] : entries_) {
@@ -123,10 +114,7 @@ void EnvironmentService::stop() {
 std::shared_ptr<Engine> EnvironmentService::engine(std::string_view environment_id) const {
   const std::lock_guard lock(mutex_);
   const auto found = entries_.find(environment_id);
-  if (found == entries_.end()) {
-    throw Error::not_found("environment_not_found",
-                           "No environment '" + std::string(environment_id) + "'.");
-  }
+  if (found == entries_.end()) throw unknown_environment(environment_id);
   return found->second.engine;
 }
 
@@ -136,60 +124,47 @@ std::shared_ptr<Engine> EnvironmentService::engine_up(std::string_view environme
   return found;
 }
 
-boost::json::object EnvironmentService::describe_entry(const Entry& entry) const {
-  const auto state = entry.engine->state();
-  boost::json::object out;
-  out["id"] = entry.record.id;
-  out["name"] = entry.record.name;
-  out["url"] = entry.record.url;
-  out["tls"] = !entry.record.tls_ca.empty() || !entry.record.tls_cert.empty() ||
-               entry.record.url.starts_with("https://");
-  out["builtin"] = entry.record.id == kLocalEnvironment;
-  out["status"] = status_name(state.status);
-  if (!state.error.empty() && state.status != EngineStatus::up) {
-    out["error"] = state.error;
+EnvironmentView EnvironmentService::view_of(const Entry& entry) const {
+  EnvironmentView view;
+  view.id = entry.record.id;
+  view.name = entry.record.name;
+  view.url = entry.record.url;
+  view.tls = !entry.record.tls_ca.empty() || !entry.record.tls_cert.empty() ||
+             entry.record.url.starts_with("https://");
+  view.builtin = entry.record.id == kLocalEnvironment;
+  view.state = entry.engine->state();
+  if (view.state.status == EngineStatus::up) {
+    view.counts = entry.engine->model().counts();
+    view.images = entry.engine->image_count();
   }
-  if (state.status == EngineStatus::up) {
-    out["engine"] = boost::json::object{{"version", state.info.version},
-                                        {"api_version", state.info.api_version},
-                                        {"os", state.info.os},
-                                        {"arch", state.info.arch}};
-    const auto counts = entry.engine->model().counts();
-    out["counts"] = boost::json::object{{"containers", counts.total},
-                                        {"running", counts.running},
-                                        {"paused", counts.paused},
-                                        {"stopped", counts.stopped},
-                                        {"images", entry.engine->image_count()}};
-  }
-  if (!entry.record.created_at.empty()) out["created_at"] = entry.record.created_at;
-  if (!entry.record.updated_at.empty()) out["updated_at"] = entry.record.updated_at;
-  return out;
+  view.created_at = entry.record.created_at;
+  view.updated_at = entry.record.updated_at;
+  return view;
 }
 
-boost::json::object EnvironmentService::describe(std::string_view environment_id) const {
+EnvironmentView EnvironmentService::describe(std::string_view environment_id) const {
   const std::lock_guard lock(mutex_);
   const auto found = entries_.find(environment_id);
-  if (found == entries_.end()) {
-    throw Error::not_found("environment_not_found",
-                           "No environment '" + std::string(environment_id) + "'.");
-  }
-  return describe_entry(found->second);
+  if (found == entries_.end()) throw unknown_environment(environment_id);
+  return view_of(found->second);
 }
 
-boost::json::array EnvironmentService::describe_all() const {
+std::vector<EnvironmentView> EnvironmentService::list(const Principal& caller) const {
   const std::lock_guard lock(mutex_);
-  boost::json::array out;
-  // `local` first, then by name.
-  if (const auto local = entries_.find(kLocalEnvironment); local != entries_.end()) {
-    out.push_back(describe_entry(local->second));
-  }
-  std::vector<const Entry*> others;
+  std::vector<const Entry*> visible;
   for (const auto& [id, entry] : entries_) {
-    if (id != kLocalEnvironment) others.push_back(&entry);
+    if (caller.sees_environment(id)) visible.push_back(&entry);
   }
-  std::sort(others.begin(), others.end(),
-            [](const Entry* a, const Entry* b) { return a->record.name < b->record.name; });
-  for (const auto* entry : others) out.push_back(describe_entry(*entry));
+  // `local` first, then by name.
+  std::sort(visible.begin(), visible.end(), [](const Entry* a, const Entry* b) {
+    const bool a_local = a->record.id == kLocalEnvironment;
+    const bool b_local = b->record.id == kLocalEnvironment;
+    if (a_local != b_local) return a_local;
+    return a->record.name < b->record.name;
+  });
+  std::vector<EnvironmentView> out;
+  out.reserve(visible.size());
+  for (const auto* entry : visible) out.push_back(view_of(*entry));
   return out;
 }
 
@@ -200,18 +175,21 @@ std::vector<std::pair<std::string, EngineState>> EnvironmentService::states() co
   return out;
 }
 
-boost::asio::awaitable<boost::json::object> EnvironmentService::create(EnvironmentInput input) {
+boost::asio::awaitable<EnvironmentView> EnvironmentService::create(EnvironmentInput input) {
+  validate(input);
   if (!input.name) throw Error::invalid("invalid_body", "Field 'name' is required.");
   if (!input.url) throw Error::invalid("invalid_body", "Field 'url' is required.");
   EnvironmentRecord record;
   record.id = "env_" + random_hex(8);
   record.name = *input.name;
   record.url = *input.url;
-  record.tls_ca = input.tls_ca;
-  record.tls_cert = input.tls_cert;
-  record.tls_key = input.tls_key;
-  record.tls_verify = input.tls_verify;
-  record.created_at = record.updated_at = now_rfc3339();
+  if (input.tls) {
+    record.tls_ca = input.tls->ca;
+    record.tls_cert = input.tls->cert;
+    record.tls_key = input.tls->key;
+    record.tls_verify = input.tls->verify;
+  }
+  record.created_at = record.updated_at = clock_.stamp();
   if (record.name == kLocalEnvironment) {
     throw Error::conflict("environment_name_conflict", "The name 'local' is reserved.");
   }
@@ -228,8 +206,9 @@ boost::asio::awaitable<boost::json::object> EnvironmentService::create(Environme
   co_return describe(record.id);
 }
 
-boost::asio::awaitable<boost::json::object> EnvironmentService::update(std::string environment_id,
-                                                                       EnvironmentInput input) {
+boost::asio::awaitable<EnvironmentView> EnvironmentService::update(std::string environment_id,
+                                                                   EnvironmentInput input) {
+  validate(input);
   if (environment_id == kLocalEnvironment) {
     throw Error::conflict("environment_builtin",
                           "The local environment comes from the server's configuration.");
@@ -238,9 +217,7 @@ boost::asio::awaitable<boost::json::object> EnvironmentService::update(std::stri
   {
     const std::lock_guard lock(mutex_);
     const auto found = entries_.find(environment_id);
-    if (found == entries_.end()) {
-      throw Error::not_found("environment_not_found", "No environment '" + environment_id + "'.");
-    }
+    if (found == entries_.end()) throw unknown_environment(environment_id);
     record = found->second.record;
   }
   if (input.name) {
@@ -249,15 +226,16 @@ boost::asio::awaitable<boost::json::object> EnvironmentService::update(std::stri
     }
     record.name = *input.name;
   }
-  const bool reconnect = input.url.has_value() || input.tls_given;
+  // Another engine (or the same one reached differently): a new client and a fresh model.
+  const bool reconnect = input.url.has_value() || input.tls.has_value();
   if (input.url) record.url = *input.url;
-  if (input.tls_given) {
-    record.tls_ca = input.tls_ca;
-    record.tls_cert = input.tls_cert;
-    record.tls_key = input.tls_key;
-    record.tls_verify = input.tls_verify;
+  if (input.tls) {
+    record.tls_ca = input.tls->ca;
+    record.tls_cert = input.tls->cert;
+    record.tls_key = input.tls->key;
+    record.tls_verify = input.tls->verify;
   }
-  record.updated_at = now_rfc3339();
+  record.updated_at = clock_.stamp();
   auto endpoint = endpoint_of(record);
   auto save = [this, record] { store_.update(record); };
   co_await blocking_.run(std::move(save));
@@ -285,9 +263,7 @@ boost::asio::awaitable<void> EnvironmentService::remove(std::string environment_
   }
   {
     const std::lock_guard lock(mutex_);
-    if (!entries_.contains(environment_id)) {
-      throw Error::not_found("environment_not_found", "No environment '" + environment_id + "'.");
-    }
+    if (!entries_.contains(environment_id)) throw unknown_environment(environment_id);
   }
   auto erase = [this, environment_id] { store_.remove(environment_id); };
   co_await blocking_.run(std::move(erase));

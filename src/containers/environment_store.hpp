@@ -7,6 +7,9 @@
 #include <string_view>
 #include <vector>
 
+namespace dokkerr {
+class Clock;
+}
 namespace dokkerr::store {
 class Database;
 }
@@ -33,6 +36,8 @@ class EnvironmentStore {
   virtual bool remove(std::string_view id) = 0;
 };
 
-std::unique_ptr<EnvironmentStore> make_sql_environment_store(store::Database& db);
+// Empty created_at/updated_at are stamped from `clock`.
+std::unique_ptr<EnvironmentStore> make_sql_environment_store(store::Database& db,
+                                                             const Clock& clock);
 
 }  // namespace dokkerr::containers

@@ -1,9 +1,14 @@
 #pragma once
-#include "http/types.hpp"
+// Images on an environment's engine: list, inspect, pull, tag, remove, prune, load, export and
+// import. Images belong to no team: the permissions of the routes decide who may do what.
+#include "docker/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -11,37 +16,58 @@ namespace dokkerr::containers {
 
 class EnvironmentService;
 
-struct PullRequest {
-  std::string image;
-  std::string tag;
-  std::optional<std::string> registry_auth;  // X-Registry-Auth value (base64url JSON)
+struct ImageListOptions {
+  bool all = false;       // intermediate images too
+  bool dangling = false;  // untagged ones only
+  std::optional<std::string> reference;
 };
 
-// Parses {"image","tag"?,"auth"?:{"username","password","serveraddress"}}.
-PullRequest parse_pull_request(const boost::json::object& body);
+// What the engine presents to the registry (X-Registry-Auth); only the fields given.
+struct RegistryCredentials {
+  std::optional<std::string> username, password, serveraddress, identitytoken;
+};
+
+struct PullRequest {
+  std::string image;
+  std::string tag;  // "" for the engine's default
+  std::optional<RegistryCredentials> auth;
+};
+
+struct ImageRemoveOptions {
+  bool force = false;
+  bool noprune = false;  // keep untagged parents
+};
 
 class ImageService {
  public:
   explicit ImageService(EnvironmentService& environments) : environments_(environments) {}
 
-  boost::asio::awaitable<std::string> list(std::string env, bool all, bool dangling,
-                                           std::optional<std::string> reference);
-  boost::asio::awaitable<std::string> inspect(std::string env, std::string ref);
-  boost::asio::awaitable<std::string> history(std::string env, std::string ref);
-  boost::asio::awaitable<http::StreamingReply> pull(std::string env, PullRequest request);
-  boost::asio::awaitable<void> tag(std::string env, std::string ref, std::string repo, std::string tag);
-  boost::asio::awaitable<std::string> remove(std::string env, std::string ref, bool force, bool noprune);
-  boost::asio::awaitable<std::string> prune(std::string env, std::optional<std::string> filters);
-  boost::asio::awaitable<std::string> load(std::string env, std::string tarball);
-  boost::asio::awaitable<http::StreamingReply> export_image(std::string env, std::string ref);
-  boost::asio::awaitable<std::string> import_rootfs(std::string env, std::string tarball,
-                                                    std::string repo, std::string tag);
+  boost::asio::awaitable<boost::json::array> list(std::string env, ImageListOptions options);
+  boost::asio::awaitable<boost::json::value> inspect(std::string env, std::string ref);
+  boost::asio::awaitable<boost::json::array> history(std::string env, std::string ref);
+  // The engine's progress (NDJSON) as it pulls; a refusal before it starts is an Error.
+  boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> pull(std::string env,
+                                                                     PullRequest request);
+  // repo: the engine's repository syntax (lowercase path, optional registry host), tag: 1-128
+  // of [A-Za-z0-9_.-] ("" for latest); 400 invalid_reference otherwise.
+  boost::asio::awaitable<void> tag(std::string env, std::string ref, std::string repo,
+                                   std::string tag);
+  // What the engine untagged and deleted.
+  boost::asio::awaitable<boost::json::array> remove(std::string env, std::string ref,
+                                                    ImageRemoveOptions options);
+  boost::asio::awaitable<boost::json::value> prune(std::string env,
+                                                   std::optional<boost::json::object> filters);
+  // `tarball` as `docker save` writes it; the engine's messages about it.
+  boost::asio::awaitable<boost::json::array> load(std::string env, std::string tarball);
+  // The image as a tarball (`docker save`), as the engine streams it.
+  boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> export_image(std::string env,
+                                                                             std::string ref);
+  // A root filesystem tarball imported as an image (repo and tag optional).
+  boost::asio::awaitable<boost::json::array> import_rootfs(std::string env, std::string tarball,
+                                                           std::string repo, std::string tag);
 
  private:
   EnvironmentService& environments_;
 };
-
-// Checks a `filters` query value is a JSON object of string lists, as the engine expects.
-void check_engine_filters(const std::string& filters);
 
 }  // namespace dokkerr::containers

@@ -1,107 +1,85 @@
+#include "containers/filters_json.hpp"
+#include "containers/network_json.hpp"
 #include "containers/network_service.hpp"
-#include "http/responses.hpp"
-#include "containers/access.hpp"
 #include "containers/routes.hpp"
-#include "core/error.hpp"
+#include "core/json.hpp"
 #include "core/permissions.hpp"
-#include "policy/policy.hpp"
+#include "http/responses.hpp"
 
 #include <boost/json/serialize.hpp>
-#include "core/json.hpp"
 
 namespace dokkerr::containers {
 namespace {
 
 namespace asio = boost::asio;
-using http::RequestContext;
 using http::Reply;
+using http::RequestContext;
 using http::Verb;
 
 std::string path(std::string_view suffix) {
   return "/api/v1/environments/{env}/networks" + std::string(suffix);
 }
 
+asio::awaitable<Reply> list_networks(NetworkService& service, RequestContext& c) {
+  auto filters = engine_filters_from(c.query);
+  auto networks = co_await service.list(c.caller(), c.param("env"), std::move(filters));
+  co_return http::ok(http::list_body(std::move(networks)));
+}
+
+asio::awaitable<Reply> inspect_network(NetworkService& service, RequestContext& c) {
+  const auto network = co_await service.inspect(c.caller(), c.param("env"), c.param("id"));
+  co_return http::ok(boost::json::serialize(network));
+}
+
+asio::awaitable<Reply> create_network(NetworkService& service, RequestContext& c) {
+  NetworkCreate request{c.query.get("team"), c.request.body()};
+  const auto created = co_await service.create(c.caller(), c.param("env"), std::move(request));
+  co_return http::created(boost::json::serialize(created));
+}
+
+asio::awaitable<Reply> connect_container(NetworkService& service, RequestContext& c) {
+  auto change = endpoint_change_from(json::parse_object(c.request.body()), false);
+  co_await service.connect(c.caller(), c.param("env"), c.param("id"), std::move(change));
+  co_return http::no_content();
+}
+
+asio::awaitable<Reply> disconnect_container(NetworkService& service, RequestContext& c) {
+  auto change = endpoint_change_from(json::parse_object(c.request.body()), true);
+  co_await service.disconnect(c.caller(), c.param("env"), c.param("id"), std::move(change));
+  co_return http::no_content();
+}
+
+asio::awaitable<Reply> prune_networks(NetworkService& service, RequestContext& c) {
+  auto filters = engine_filters_from(c.query);
+  const auto report = co_await service.prune(c.param("env"), std::move(filters));
+  co_return http::ok(boost::json::serialize(report));
+}
+
+asio::awaitable<Reply> delete_network(NetworkService& service, RequestContext& c) {
+  co_await service.remove(c.caller(), c.param("env"), c.param("id"));
+  co_return http::no_content();
+}
+
 }  // namespace
 
-void add_network_routes(http::Router& router, NetworkService& service, Access& access) {
-  auto owned = [&access](RequestContext& c, std::string_view permission) {
-    return access.resolve(c.caller(), c.param("env"), ResourceKind::network, c.param("id"), permission);
-  };
-  // Connecting joins a container to a network: both must be the caller's. The engine matches
-  // the body's keys case-insensitively, so only the exact field names pass: another spelling of
-  // Container would name a container other than the one checked here.
-  auto connect = [&service, &access, owned](bool disconnect) {
-    return [&service, &access, owned, disconnect](RequestContext& c) -> asio::awaitable<Reply> {
-      auto body = json::parse_object(c.request.body());
-      for (const auto& field : body) {
-        const std::string_view key = field.key();
-        if (key != "Container" && key != (disconnect ? "Force" : "EndpointConfig")) {
-          const std::string_view fields =
-              disconnect ? "Container, Force." : "Container, EndpointConfig.";
-          throw Error::invalid("unknown_field", "Field '" + std::string(key) +
-                                                    "' is not one of " + std::string(fields));
-        }
-      }
-      const auto network = co_await owned(c, perm::networks_create);
-      if (!c.caller().is_admin) {
-        const auto container = json::required_string(body, "Container");
-        const auto target = co_await access.resolve(c.caller(), c.param("env"), ResourceKind::container,
-                                                    container, perm::containers_update);
-        body["Container"] = target.id;
-      }
-      co_await service.connect(c.param("env"), network.id, std::move(body), disconnect);
-      co_return http::no_content();
-    };
-  };
-
+void add_network_routes(http::Router& router, NetworkService& service, TenancyService& tenancy) {
+  // clang-format off
   // GET
-  router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
-    auto document = co_await service.list(c.param("env"), c.query.get("filters"));
-    co_return http::ok(co_await access.filter_list(
-        c.param("env"), ResourceKind::network, std::move(document),
-        access.visible_teams(c.caller(), c.param("env"), perm::networks_read)));
-  }, on_environment(perm::networks_read));
-  router.add(Verb::get, path("/{id}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::networks_read);
-    co_return http::ok(co_await service.inspect(c.param("env"), target.id));
-  }, on_environment(perm::networks_read));
+  router.add(Verb::get, path(""), with(service, list_networks), on_environment(perm::networks_read));
+  router.add(Verb::get, path("/{id}"), with(service, inspect_network), on_environment(perm::networks_read));
 
   // POST
-  router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto& caller = c.caller();
-    const auto env = c.param("env");
-    const auto team = access.creation_team(caller, env, c.query.get("team"), perm::networks_create);
-    policy::Policy rules;
-    if (!team.empty()) rules = co_await access.policy_of(team);
-    const auto body = policy::check_network_create(c.request.body(), rules, caller.is_admin, team);
-    auto created = co_await service.create(env, json::parse_object(body));
-    if (!team.empty()) {
-      const auto id = json::parse_object(created).at("Id").as_string();
-      co_await access.record_owner(env, ResourceKind::network, std::string(id), team);
-    }
-    co_return http::created(std::move(created));
-  }, on_environment(perm::networks_create).audited("networks.create"));
-  router.add(Verb::post, path("/{id}/connect"), connect(false), on_environment(perm::networks_create).audited("networks.connect"));
-  router.add(Verb::post, path("/{id}/disconnect"), connect(true), on_environment(perm::networks_create).audited("networks.disconnect"));
-  router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return http::ok(co_await service.prune(c.param("env"), c.query.get("filters")));
-  }, on_environment(perm::system_prune).audited("networks.prune.create"));
+  router.add(Verb::post, path(""), with(service, create_network), on_environment(perm::networks_create).audited("networks.create"));
+  router.add(Verb::post, path("/{id}/connect"), with(service, connect_container), on_environment(perm::networks_create).audited("networks.connect"));
+  router.add(Verb::post, path("/{id}/disconnect"), with(service, disconnect_container), on_environment(perm::networks_create).audited("networks.disconnect"));
+  router.add(Verb::post, path("/prune"), with(service, prune_networks), on_environment(perm::system_prune).audited("networks.prune.create"));
 
-  router.add(Verb::put, path("/{id}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto body = json::parse_object(c.request.body());
-    const auto team = json::required_string(body, "team_id");
-    auto id = co_await access.assign(c.param("env"), ResourceKind::network, c.param("id"), team);
-    boost::json::object answer{{"id", id}, {"team_id", team}};
-    co_return http::ok(boost::json::serialize(answer));
-  }, on_environment(perm::resources_assign).audited("networks.owner.put"));
+  // PUT
+  router.add(Verb::put, path("/{id}/owner"), assign_owner(tenancy, ResourceKind::network, "id"), on_environment(perm::resources_assign).audited("networks.owner.put"));
 
   // DELETE
-  router.add(Verb::delete_, path("/{id}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::networks_delete);
-    co_await service.remove(c.param("env"), target.id);
-    co_await access.forget(c.param("env"), ResourceKind::network, target.id);
-    co_return http::no_content();
-  }, on_environment(perm::networks_delete).audited("networks.delete"));
+  router.add(Verb::delete_, path("/{id}"), with(service, delete_network), on_environment(perm::networks_delete).audited("networks.delete"));
+  // clang-format on
 }
 
 }  // namespace dokkerr::containers

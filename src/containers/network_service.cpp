@@ -2,10 +2,11 @@
 
 #include "containers/engine_call.hpp"
 #include "containers/environment_service.hpp"
-#include "containers/image_service.hpp"
-#include "containers/relay.hpp"
+#include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/permissions.hpp"
+#include "policy/policy.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -14,28 +15,38 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::string with_filters(std::string target, const std::optional<std::string>& filters) {
-  if (filters) {
-    check_engine_filters(*filters);
-    target += (target.find('?') == std::string::npos ? "?filters=" : "&filters=") + encode(*filters);
-  }
-  return target;
+std::string network_path(const std::string& ref) {
+  return object_path("networks", ref, "network");
 }
 
 }  // namespace
 
-asio::awaitable<std::string> NetworkService::list(std::string env, std::optional<std::string> filters) {
+asio::awaitable<boost::json::array> NetworkService::list(
+    const Principal& caller, std::string env, std::optional<boost::json::object> filters) {
   auto engine = environments_.engine_up(env);
-  co_return items_document(
-      co_await call_json(*engine, docker::Verb::get, with_filters("/networks", filters), "network"));
+  auto target = with_filters("/networks", filters);
+  auto networks = co_await call_json(*engine, docker::Verb::get, std::move(target), "network");
+  auto teams = tenancy_.visible_teams(caller, env, perm::networks_read);
+  auto items = array_of(std::move(networks));
+  co_return co_await tenancy_.filter(env, ResourceKind::network, std::move(items),
+                                     std::move(teams));
 }
 
-asio::awaitable<std::string> NetworkService::inspect(std::string env, std::string id) {
+asio::awaitable<boost::json::value> NetworkService::inspect(const Principal& caller,
+                                                            std::string env, std::string ref) {
+  const auto network =
+      co_await tenancy_.resolve(caller, env, ResourceKind::network, ref, perm::networks_read);
   auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::get, object_path("networks", id, "network"), "network");
+  auto target = network_path(network.id);
+  co_return co_await call_json(*engine, docker::Verb::get, std::move(target), "network");
 }
 
-asio::awaitable<std::string> NetworkService::create(std::string env, boost::json::object body) {
+asio::awaitable<boost::json::value> NetworkService::create(const Principal& caller, std::string env,
+                                                           NetworkCreate request) {
+  const auto creation =
+      co_await tenancy_.creation(caller, env, request.team, perm::networks_create);
+  auto body = json::parse_object(
+      policy::check_network_create(request.body, creation.policy, caller.is_admin, creation.team));
   const auto name = json::required_string(body, "Name");
   if (name.empty() || name.size() > 128) {
     throw Error::invalid("invalid_body", "Field 'Name' must be 1 to 128 characters.");
@@ -43,113 +54,62 @@ asio::awaitable<std::string> NetworkService::create(std::string env, boost::json
   auto engine = environments_.engine_up(env);
   // Two networks may share a name on the engine; a platform user expects names to be unique.
   if (!body.contains("CheckDuplicate")) body["CheckDuplicate"] = true;
-  co_return co_await call(*engine, docker::Verb::post, "/networks/create", "network",
-                          boost::json::serialize(body));
-}
-
-asio::awaitable<void> NetworkService::remove(std::string env, std::string id) {
-  auto engine = environments_.engine_up(env);
-  co_await call(*engine, docker::Verb::delete_, object_path("networks", id, "network"), "network");
-}
-
-asio::awaitable<void> NetworkService::connect(std::string env, std::string id, boost::json::object body,
-                                              bool disconnect) {
-  json::required_string(body, "Container");
-  auto engine = environments_.engine_up(env);
-  co_await call(*engine, docker::Verb::post,
-                object_path("networks", id, "network") + (disconnect ? "/disconnect" : "/connect"), "network",
-                boost::json::serialize(body));
-  const auto container = json::required_string(body, "Container");
-  co_await engine->refresh_container(engine->resolve(container));
-}
-
-asio::awaitable<std::string> NetworkService::prune(std::string env, std::optional<std::string> filters) {
-  auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::post, with_filters("/networks/prune", filters), "network");
-}
-
-asio::awaitable<std::string> VolumeService::list(std::string env, std::optional<std::string> filters) {
-  auto engine = environments_.engine_up(env);
-  auto value = co_await call_json(*engine, docker::Verb::get, with_filters("/volumes", filters), "volume");
-  boost::json::value items = boost::json::array{};
-  boost::json::value warnings = nullptr;
-  if (value.is_object()) {
-    if (auto* volumes = value.as_object().if_contains("Volumes"); volumes && volumes->is_array()) {
-      items = std::move(*volumes);
-    }
-    if (auto* found = value.as_object().if_contains("Warnings")) warnings = std::move(*found);
+  auto text = boost::json::serialize(body);
+  auto created = co_await call_json(*engine, docker::Verb::post, "/networks/create", "network",
+                                    std::move(text));
+  if (!creation.team.empty()) {
+    const auto id = std::string(created.as_object().at("Id").as_string());
+    co_await tenancy_.record_owner(env, ResourceKind::network, id, creation.team);
   }
-  boost::json::object document{
-      {"items", std::move(items)}, {"next_cursor", nullptr}, {"Warnings", std::move(warnings)}};
-  co_return boost::json::serialize(document);
+  co_return created;
 }
 
-asio::awaitable<std::string> VolumeService::inspect(std::string env, std::string name) {
-  auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::get, object_path("volumes", name, "volume"), "volume");
+asio::awaitable<void> NetworkService::connect(const Principal& caller, std::string env,
+                                              std::string ref, EndpointChange change) {
+  co_await change_endpoint(caller, std::move(env), std::move(ref), std::move(change), false);
 }
 
-asio::awaitable<std::string> VolumeService::create(std::string env, boost::json::object body) {
-  auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::post, "/volumes/create", "volume",
-                          boost::json::serialize(body));
+asio::awaitable<void> NetworkService::disconnect(const Principal& caller, std::string env,
+                                                 std::string ref, EndpointChange change) {
+  co_await change_endpoint(caller, std::move(env), std::move(ref), std::move(change), true);
 }
 
-asio::awaitable<void> VolumeService::remove(std::string env, std::string name, bool force) {
-  auto engine = environments_.engine_up(env);
-  co_await call(*engine, docker::Verb::delete_,
-                object_path("volumes", name, "volume") + "?force=" + (force ? "1" : "0"), "volume");
-}
-
-asio::awaitable<std::string> VolumeService::prune(std::string env, std::optional<std::string> filters) {
-  auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::post, with_filters("/volumes/prune", filters), "volume");
-}
-
-asio::awaitable<std::string> SystemService::info(std::string env) {
-  auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::get, "/info", "system");
-}
-
-asio::awaitable<std::string> SystemService::version(std::string env) {
-  auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::get, "/version", "system");
-}
-
-asio::awaitable<std::string> SystemService::disk_usage(std::string env) {
-  auto engine = environments_.engine_up(env);
-  co_return co_await call(*engine, docker::Verb::get, "/system/df", "system");
-}
-
-asio::awaitable<http::WebSocketReply> SystemService::events_socket(
-    std::string env, std::optional<std::string> filters, std::vector<std::string> types,
-    std::vector<std::string> events, std::optional<std::string> since) {
-  boost::json::object merged;
-  if (filters) {
-    check_engine_filters(*filters);
-    merged = json::parse(*filters).as_object();
+asio::awaitable<void> NetworkService::change_endpoint(const Principal& caller, std::string env,
+                                                      std::string ref, EndpointChange change,
+                                                      bool disconnect) {
+  const auto network =
+      co_await tenancy_.resolve(caller, env, ResourceKind::network, ref, perm::networks_create);
+  if (!caller.is_admin) {
+    // The container joins (or leaves) under the caller's name too: it must be theirs.
+    const auto container = co_await tenancy_.resolve(caller, env, ResourceKind::container,
+                                                     change.container, perm::containers_update);
+    change.container = container.id;
   }
-  auto add = [&merged](const char* key, const std::vector<std::string>& values) {
-    if (values.empty()) return;
-    auto& list = merged[key];
-    if (!list.is_array()) list = boost::json::array{};
-    for (const auto& value : values) list.as_array().emplace_back(value);
-  };
-  add("type", types);
-  add("event", events);
-  std::string target = "/events";
-  std::string separator = "?";
-  if (!merged.empty()) {
-    target += separator + "filters=" + encode(boost::json::serialize(merged));
-    separator = "&";
-  }
-  if (since) target += separator + "since=" + encode(*since);
+  boost::json::object body;
+  body["Container"] = change.container;
+  if (change.endpoint_config) body["EndpointConfig"] = *change.endpoint_config;
+  if (change.force) body["Force"] = *change.force;
   auto engine = environments_.engine_up(env);
-  std::shared_ptr<docker::EngineStream> stream =
-      co_await open_stream(*engine, docker::Verb::get, std::move(target), "system");
-  co_return http::WebSocketReply{[stream](http::WebSocketChannel& socket) -> asio::awaitable<void> {
-    co_await relay_to_socket(stream, socket, ndjson_lines(false));
-  }};
+  auto target = network_path(network.id) + (disconnect ? "/disconnect" : "/connect");
+  auto text = boost::json::serialize(body);
+  co_await call(*engine, docker::Verb::post, std::move(target), "network", std::move(text));
+  co_await engine->refresh_container(engine->resolve(change.container));
+}
+
+asio::awaitable<void> NetworkService::remove(const Principal& caller, std::string env,
+                                             std::string ref) {
+  const auto network =
+      co_await tenancy_.resolve(caller, env, ResourceKind::network, ref, perm::networks_delete);
+  auto engine = environments_.engine_up(env);
+  auto target = network_path(network.id);
+  co_await call(*engine, docker::Verb::delete_, std::move(target), "network");
+  co_await tenancy_.forget(env, ResourceKind::network, network.id);
+}
+
+asio::awaitable<boost::json::value> NetworkService::prune(
+    std::string env, std::optional<boost::json::object> filters) {
+  auto engine = environments_.engine_up(env);
+  co_return co_await containers::prune(*engine, "networks", std::move(filters), "network");
 }
 
 }  // namespace dokkerr::containers

@@ -1,62 +1,62 @@
 #pragma once
-#include "http/types.hpp"
+// Networks on an environment's engine, for the callers whose teams own them (tenancy): list,
+// inspect, create under the team's policy, connect and disconnect containers, remove, prune.
+#include "core/principal.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace dokkerr::containers {
 
 class EnvironmentService;
+class TenancyService;
+
+struct NetworkCreate {
+  std::optional<std::string> team;  // for callers in several teams
+  std::string body;  // Docker's create body as sent: the policy reads these very bytes
+};
+
+// Docker's connect/disconnect body: the container, and what else the engine takes with it.
+struct EndpointChange {
+  std::string container;                              // id, id prefix or name
+  std::optional<boost::json::value> endpoint_config;  // connect: EndpointConfig
+  std::optional<boost::json::value> force;            // disconnect: Force
+};
 
 class NetworkService {
  public:
-  explicit NetworkService(EnvironmentService& environments) : environments_(environments) {}
-  boost::asio::awaitable<std::string> list(std::string env, std::optional<std::string> filters);
-  boost::asio::awaitable<std::string> inspect(std::string env, std::string id);
-  boost::asio::awaitable<std::string> create(std::string env, boost::json::object body);
-  boost::asio::awaitable<void> remove(std::string env, std::string id);
-  // connect / disconnect take the engine's body ({"Container": ...}).
-  boost::asio::awaitable<void> connect(std::string env, std::string id, boost::json::object body,
-                                       bool disconnect);
-  boost::asio::awaitable<std::string> prune(std::string env, std::optional<std::string> filters);
+  NetworkService(EnvironmentService& environments, TenancyService& tenancy)
+      : environments_(environments), tenancy_(tenancy) {}
+
+  // The engine's networks that the caller's teams own (admins: all).
+  boost::asio::awaitable<boost::json::array> list(const Principal& caller, std::string env,
+                                                  std::optional<boost::json::object> filters);
+  boost::asio::awaitable<boost::json::value> inspect(const Principal& caller, std::string env,
+                                                     std::string ref);
+  // Names are 1-128 characters and unique on the engine. The engine's answer ({"Id",…}).
+  boost::asio::awaitable<boost::json::value> create(const Principal& caller, std::string env,
+                                                    NetworkCreate request);
+  // Both the network and (for non-admins) the container must be the caller's.
+  boost::asio::awaitable<void> connect(const Principal& caller, std::string env, std::string ref,
+                                       EndpointChange change);
+  boost::asio::awaitable<void> disconnect(const Principal& caller, std::string env, std::string ref,
+                                          EndpointChange change);
+  boost::asio::awaitable<void> remove(const Principal& caller, std::string env, std::string ref);
+  boost::asio::awaitable<boost::json::value> prune(std::string env,
+                                                   std::optional<boost::json::object> filters);
 
  private:
+  boost::asio::awaitable<void> change_endpoint(const Principal& caller, std::string env,
+                                               std::string ref, EndpointChange change,
+                                               bool disconnect);
+
   EnvironmentService& environments_;
-};
-
-class VolumeService {
- public:
-  explicit VolumeService(EnvironmentService& environments) : environments_(environments) {}
-  boost::asio::awaitable<std::string> list(std::string env, std::optional<std::string> filters);
-  boost::asio::awaitable<std::string> inspect(std::string env, std::string name);
-  boost::asio::awaitable<std::string> create(std::string env, boost::json::object body);
-  boost::asio::awaitable<void> remove(std::string env, std::string name, bool force);
-  boost::asio::awaitable<std::string> prune(std::string env, std::optional<std::string> filters);
-
- private:
-  EnvironmentService& environments_;
-};
-
-class SystemService {
- public:
-  explicit SystemService(EnvironmentService& environments) : environments_(environments) {}
-  boost::asio::awaitable<std::string> info(std::string env);
-  boost::asio::awaitable<std::string> version(std::string env);
-  boost::asio::awaitable<std::string> disk_usage(std::string env);
-  // The engine's event stream as WebSocket messages; `filters` is the engine's JSON form,
-  // merged with the simple type/event lists.
-  boost::asio::awaitable<http::WebSocketReply> events_socket(std::string env,
-                                                             std::optional<std::string> filters,
-                                                             std::vector<std::string> types,
-                                                             std::vector<std::string> events,
-                                                             std::optional<std::string> since);
-
- private:
-  EnvironmentService& environments_;
+  TenancyService& tenancy_;
 };
 
 }  // namespace dokkerr::containers

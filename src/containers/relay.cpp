@@ -1,69 +1,55 @@
 #include "containers/relay.hpp"
 
+#include "containers/container_json.hpp"
+#include "containers/output_decoder.hpp"
+#include "core/json.hpp"
 #include "docker/streams.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <functional>
+#include <vector>
 
 namespace dokkerr::containers {
 namespace {
 
-using namespace boost::asio::experimental::awaitable_operators;
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
 
-std::string_view stream_name(docker::StreamKind kind) {
-  switch (kind) {
-    case docker::StreamKind::stdin_: return "stdin";
-    case docker::StreamKind::stdout_: return "stdout";
-    case docker::StreamKind::stderr_: return "stderr";
-    case docker::StreamKind::system: return "system";
-  }
-  return "stdout";
-}
+// Turns raw engine bytes into messages for the client (may hold back partial input).
+using Transform = std::function<std::vector<std::string>(std::string_view chunk)>;
 
-std::string log_entry(std::string_view stream, std::string_view data, bool with_newline) {
-  auto text = boost::json::serialize(boost::json::object{{"stream", stream}, {"data", data}});
-  if (with_newline) text.push_back('\n');
-  return text;
-}
-
-}  // namespace
-
-Transform ndjson_lines(bool with_newline) {
+Transform ndjson_lines() {
   auto splitter = std::make_shared<docker::LineSplitter>();
-  return [splitter, with_newline](std::string_view chunk) {
-    auto lines = splitter->feed(chunk);
-    if (with_newline) {
-      for (auto& line : lines) line.push_back('\n');
-    }
-    return lines;
-  };
+  return [splitter](std::string_view chunk) { return splitter->feed(chunk); };
 }
 
 Transform log_entries(bool tty, bool with_newline) {
-  if (tty) {
-    return [with_newline](std::string_view chunk) {
-      return std::vector<std::string>{log_entry("stdout", chunk, with_newline)};
-    };
-  }
-  auto demuxer = std::make_shared<docker::FrameDemuxer>();
-  return [demuxer, with_newline](std::string_view chunk) {
+  auto decoder = std::make_shared<OutputDecoder>(tty);
+  return [decoder, with_newline](std::string_view chunk) {
     std::vector<std::string> out;
-    for (const auto& frame : demuxer->feed(chunk)) {
-      out.push_back(log_entry(stream_name(frame.stream), frame.payload, with_newline));
+    for (const auto& frame : decoder->feed(chunk)) {
+      auto text = boost::json::serialize(to_json(frame));
+      if (with_newline) text.push_back('\n');
+      out.push_back(std::move(text));
     }
     return out;
   };
 }
 
-boost::asio::awaitable<void> relay_to_socket(std::shared_ptr<docker::EngineStream> stream,
-                                             http::WebSocketChannel& socket, Transform transform) {
-  auto pump = [&]() -> boost::asio::awaitable<void> {
+// Engine stream → WebSocket text messages.
+asio::awaitable<void> relay_to_socket(std::shared_ptr<docker::EngineStream> stream,
+                                      http::WebSocketChannel& socket, Transform transform) {
+  auto pump = [&]() -> asio::awaitable<void> {
     try {
       for (;;) {
         auto chunk = co_await stream->read_some();
         if (!chunk) break;
         for (auto& message : transform(*chunk)) {
-          if (!co_await socket.send_text(std::move(message))) co_return;
+          const bool sent = co_await socket.send_text(std::move(message));
+          if (!sent) co_return;
         }
       }
     } catch (const std::exception&) {
@@ -71,32 +57,174 @@ boost::asio::awaitable<void> relay_to_socket(std::shared_ptr<docker::EngineStrea
     }
     co_await socket.close(1000, "stream ended");
   };
-  auto watch = [&]() -> boost::asio::awaitable<void> {
-    while (co_await socket.read()) {
+  auto watch = [&]() -> asio::awaitable<void> {
+    for (;;) {
       // Messages from the client are not part of this protocol; they are ignored.
+      auto message = co_await socket.read();
+      if (!message) break;
     }
     stream->close();
   };
   co_await (pump() && watch());
 }
 
-boost::asio::awaitable<void> relay_to_response(std::shared_ptr<docker::EngineStream> stream,
-                                               http::ResponseStream& out, Transform transform) {
-  auto pump = [&]() -> boost::asio::awaitable<void> {
+// Engine stream → chunked HTTP body.
+asio::awaitable<void> relay_to_response(std::shared_ptr<docker::EngineStream> stream,
+                                        http::ResponseStream& out, Transform transform) {
+  auto pump = [&]() -> asio::awaitable<void> {
     for (;;) {
       auto chunk = co_await stream->read_some();
       if (!chunk) co_return;
       for (auto& piece : transform(*chunk)) {
-        if (!co_await out.write(piece)) co_return;
+        const bool written = co_await out.write(piece);
+        if (!written) co_return;
       }
     }
   };
-  auto watch = [&]() -> boost::asio::awaitable<void> {
+  auto watch = [&]() -> asio::awaitable<void> {
     co_await out.wait_closed();
     stream->close();
   };
   co_await (pump() || watch());
   stream->close();
+}
+
+http::WebSocketReply socket_reply(std::shared_ptr<docker::EngineStream> stream,
+                                  Transform transform) {
+  return http::WebSocketReply{
+      [stream, transform](http::WebSocketChannel& socket) -> asio::awaitable<void> {
+        co_await relay_to_socket(stream, socket, transform);
+      }};
+}
+
+}  // namespace
+
+http::StreamingReply log_stream_reply(LogFeed feed) {
+  std::shared_ptr<docker::EngineStream> stream = std::move(feed.stream);
+  const bool tty = feed.tty;
+  http::StreamingReply reply;
+  reply.content_type = "application/x-ndjson";
+  reply.produce = [stream, tty](http::ResponseStream& out) -> asio::awaitable<void> {
+    auto transform = log_entries(tty, true);
+    co_await relay_to_response(stream, out, std::move(transform));
+  };
+  return reply;
+}
+
+http::WebSocketReply log_socket_reply(LogFeed feed) {
+  std::shared_ptr<docker::EngineStream> stream = std::move(feed.stream);
+  return socket_reply(std::move(stream), log_entries(feed.tty, false));
+}
+
+http::WebSocketReply ndjson_socket_reply(std::unique_ptr<docker::EngineStream> stream) {
+  return socket_reply(std::move(stream), ndjson_lines());
+}
+
+http::StreamingReply pull_progress_reply(std::unique_ptr<docker::EngineStream> engine_stream) {
+  std::shared_ptr<docker::EngineStream> stream = std::move(engine_stream);
+  http::StreamingReply reply;
+  reply.content_type = "application/x-ndjson";
+  reply.produce = [stream](http::ResponseStream& out) -> asio::awaitable<void> {
+    bool failed = false;
+    auto lines = ndjson_lines();
+    // Progress passes through; the engine's in-band error becomes our final error line.
+    auto transform = [&failed, lines](std::string_view chunk) {
+      std::vector<std::string> out_lines;
+      for (auto& line : lines(chunk)) {
+        boost::system::error_code ec;
+        auto value = boost::json::parse(line, ec);
+        if (!ec && value.is_object() && value.as_object().contains("error")) {
+          failed = true;
+          const auto& error = value.as_object().at("error");
+          line = boost::json::serialize(boost::json::object{
+              {"error", error.is_string() ? error.as_string() : boost::json::string("pull failed")},
+              {"code", "image_pull_failed"}});
+        }
+        out_lines.push_back(std::move(line) + "\n");
+      }
+      return out_lines;
+    };
+    co_await relay_to_response(stream, out, std::move(transform));
+    if (!failed) co_await out.write("{\"status\":\"done\"}\n");
+  };
+  return reply;
+}
+
+http::StreamingReply download_reply(std::unique_ptr<docker::EngineStream> engine_stream,
+                                    std::string filename) {
+  std::shared_ptr<docker::EngineStream> stream = std::move(engine_stream);
+  http::StreamingReply reply;
+  reply.content_type = "application/x-tar";
+  reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+  reply.produce = [stream](http::ResponseStream& out) -> asio::awaitable<void> {
+    Transform as_is = [](std::string_view chunk) {
+      return std::vector<std::string>{std::string(chunk)};
+    };
+    co_await relay_to_response(stream, out, std::move(as_is));
+  };
+  return reply;
+}
+
+http::WebSocketReply exec_socket_reply(std::unique_ptr<ExecSession> exec) {
+  std::shared_ptr<ExecSession> session = std::move(exec);
+  return http::WebSocketReply{[session](http::WebSocketChannel& socket) -> asio::awaitable<void> {
+    auto output = [&]() -> asio::awaitable<void> {
+      try {
+        bool client_there = true;
+        while (client_there) {
+          auto frames = co_await session->read_output();
+          if (!frames) break;
+          for (auto& frame : *frames) {
+            client_there = co_await socket.send_binary(std::move(frame.payload));
+            if (!client_there) break;
+          }
+        }
+      } catch (const std::exception&) {
+        // The engine closed the connection; the exit status below says how it ended.
+      }
+      std::optional<std::int64_t> code;
+      try {
+        code = co_await session->exit_code();
+      } catch (const std::exception&) {
+      }
+      boost::json::object exit{{"type", "exit"}};
+      exit["exit_code"] = code ? boost::json::value(*code) : nullptr;
+      auto exit_message = boost::json::serialize(exit);
+      co_await socket.send_text(std::move(exit_message));
+      co_await socket.close(1000, "process exited");
+    };
+    auto input = [&]() -> asio::awaitable<void> {
+      for (;;) {
+        auto message = co_await socket.read();
+        if (!message) break;
+        try {
+          if (message->binary) {
+            co_await session->write_input(std::move(message->data));
+            continue;
+          }
+          const auto control = json::parse_object(message->data);
+          const auto type = json::optional_string(control, "type").value_or("");
+          if (type == "resize") {
+            const auto cols = json::optional_int(control, "cols").value_or(0);
+            const auto rows = json::optional_int(control, "rows").value_or(0);
+            if (cols > 0 && rows > 0 && cols <= 1000 && rows <= 1000) {
+              const TerminalSize size{static_cast<int>(cols), static_cast<int>(rows)};
+              co_await session->resize(size);
+            }
+          } else if (type == "stdin") {
+            auto data = json::optional_string(control, "data").value_or("");
+            co_await session->write_input(std::move(data));
+          } else if (type == "eof") {
+            session->close_input();
+          }
+        } catch (const std::exception&) {
+          // A malformed control message or a write after the process ended: ignored.
+        }
+      }
+      session->close();
+    };
+    co_await (output() && input());
+  }};
 }
 
 }  // namespace dokkerr::containers

@@ -1,32 +1,33 @@
 #pragma once
-// Moving an engine's streamed answer to a client until either side ends. The side that ends
-// first closes the other (an engine stream is closed when the client leaves; the WebSocket is
-// closed when the engine's stream ends), so no pump outlives its peer.
+// The route side of the engine's streams: an engine stream (logs, stats, events, pull progress,
+// image export) or an interactive exec becomes a chunked HTTP reply or a WebSocket, and is moved
+// to the client until either side ends. The side that ends first closes the other (an engine
+// stream is closed when the client leaves; the WebSocket is closed when the engine's stream
+// ends), so no pump outlives its peer.
+#include "containers/container_service.hpp"
 #include "docker/client.hpp"
 #include "http/types.hpp"
 
-#include <boost/asio/awaitable.hpp>
-
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
-#include <vector>
 
 namespace dokkerr::containers {
 
-// Turns raw engine bytes into messages for the client (may hold back partial input).
-using Transform = std::function<std::vector<std::string>(std::string_view chunk)>;
+// Log entries {"stream","data"}: NDJSON over chunked HTTP, or one WebSocket text message each.
+http::StreamingReply log_stream_reply(LogFeed feed);
+http::WebSocketReply log_socket_reply(LogFeed feed);
+// The engine's NDJSON documents (stats, events), one WebSocket text message each.
+http::WebSocketReply ndjson_socket_reply(std::unique_ptr<docker::EngineStream> stream);
+// Pull progress as NDJSON; the engine's in-band error becomes a last line
+// {"error","code":"image_pull_failed"}, and a pull that succeeded ends with {"status":"done"}.
+http::StreamingReply pull_progress_reply(std::unique_ptr<docker::EngineStream> stream);
+// The engine's bytes as they are, as a download (application/x-tar).
+http::StreamingReply download_reply(std::unique_ptr<docker::EngineStream> stream,
+                                    std::string filename);
 
-// Engine stream → WebSocket text messages.
-boost::asio::awaitable<void> relay_to_socket(std::shared_ptr<docker::EngineStream> stream,
-                                             http::WebSocketChannel& socket, Transform transform);
-// Engine stream → chunked HTTP body.
-boost::asio::awaitable<void> relay_to_response(std::shared_ptr<docker::EngineStream> stream,
-                                               http::ResponseStream& out, Transform transform);
-
-// Transforms: NDJSON lines as they are; log frames (multiplexed or TTY) as {"stream","data"}.
-Transform ndjson_lines(bool with_newline);
-Transform log_entries(bool tty, bool with_newline);
+// Interactive exec over a WebSocket: binary messages are stdin (client → server) and output
+// (server → client); text control messages {"type":"resize","cols","rows"}, {"type":"stdin",
+// "data"}, {"type":"eof"}; at the end the server sends {"type":"exit","exit_code"} and closes.
+http::WebSocketReply exec_socket_reply(std::unique_ptr<ExecSession> session);
 
 }  // namespace dokkerr::containers

@@ -45,7 +45,7 @@ auto translate_conflict(const std::string& name, Fn&& fn) {
 
 class SqlEnvironmentStore final : public EnvironmentStore {
  public:
-  explicit SqlEnvironmentStore(store::Database& db) : db_(db) {}
+  SqlEnvironmentStore(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   std::vector<EnvironmentRecord> list() override {
     std::vector<EnvironmentRecord> out;
@@ -65,7 +65,7 @@ class SqlEnvironmentStore final : public EnvironmentStore {
   }
 
   void insert(const EnvironmentRecord& r) override {
-    const std::string now = now_rfc3339();
+    const std::string now = clock_.stamp();
     translate_conflict(r.name, [&] {
       return db_.execute(
           "INSERT INTO environments (" + std::string(kColumns) +
@@ -83,7 +83,7 @@ class SqlEnvironmentStore final : public EnvironmentStore {
           "tls_verify = ?, updated_at = ? WHERE id = ?",
           {r.name, r.url, optional_text(r.tls_ca), optional_text(r.tls_cert),
            optional_text(r.tls_key), std::int64_t{r.tls_verify ? 1 : 0},
-           r.updated_at.empty() ? now_rfc3339() : r.updated_at, r.id});
+           r.updated_at.empty() ? clock_.stamp() : r.updated_at, r.id});
     });
     if (changed == 0) {
       throw Error::not_found("environment_not_found",
@@ -97,12 +97,14 @@ class SqlEnvironmentStore final : public EnvironmentStore {
 
  private:
   store::Database& db_;
+  const Clock& clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<EnvironmentStore> make_sql_environment_store(store::Database& db) {
-  return std::make_unique<SqlEnvironmentStore>(db);
+std::unique_ptr<EnvironmentStore> make_sql_environment_store(store::Database& db,
+                                                             const Clock& clock) {
+  return std::make_unique<SqlEnvironmentStore>(db, clock);
 }
 
 }  // namespace dokkerr::containers

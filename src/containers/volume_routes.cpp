@@ -1,79 +1,71 @@
-#include "containers/network_service.hpp"
-#include "http/responses.hpp"
-#include "containers/access.hpp"
+#include "containers/filters_json.hpp"
 #include "containers/routes.hpp"
+#include "containers/volume_json.hpp"
+#include "containers/volume_service.hpp"
 #include "core/permissions.hpp"
-#include "policy/policy.hpp"
+#include "http/responses.hpp"
 
 #include <boost/json/serialize.hpp>
-#include "core/json.hpp"
 
 namespace dokkerr::containers {
 namespace {
 
 namespace asio = boost::asio;
-using http::RequestContext;
 using http::Reply;
+using http::RequestContext;
 using http::Verb;
 
 std::string path(std::string_view suffix) {
   return "/api/v1/environments/{env}/volumes" + std::string(suffix);
 }
 
+asio::awaitable<Reply> list_volumes(VolumeService& service, RequestContext& c) {
+  auto filters = engine_filters_from(c.query);
+  auto volumes = co_await service.list(c.caller(), c.param("env"), std::move(filters));
+  co_return http::ok(boost::json::serialize(to_json(std::move(volumes))));
+}
+
+asio::awaitable<Reply> inspect_volume(VolumeService& service, RequestContext& c) {
+  const auto volume = co_await service.inspect(c.caller(), c.param("env"), c.param("name"));
+  co_return http::ok(boost::json::serialize(volume));
+}
+
+asio::awaitable<Reply> create_volume(VolumeService& service, RequestContext& c) {
+  VolumeCreate request{c.query.get("team"), c.request.body()};
+  const auto created = co_await service.create(c.caller(), c.param("env"), std::move(request));
+  co_return http::created(boost::json::serialize(created));
+}
+
+asio::awaitable<Reply> prune_volumes(VolumeService& service, RequestContext& c) {
+  auto filters = engine_filters_from(c.query);
+  const auto report = co_await service.prune(c.param("env"), std::move(filters));
+  co_return http::ok(boost::json::serialize(report));
+}
+
+asio::awaitable<Reply> delete_volume(VolumeService& service, RequestContext& c) {
+  const bool force = c.query.flag("force");
+  co_await service.remove(c.caller(), c.param("env"), c.param("name"), force);
+  co_return http::no_content();
+}
+
 }  // namespace
 
-void add_volume_routes(http::Router& router, VolumeService& service, Access& access) {
-  auto owned = [&access](RequestContext& c, std::string_view permission) {
-    return access.resolve(c.caller(), c.param("env"), ResourceKind::volume, c.param("name"), permission);
-  };
-
+void add_volume_routes(http::Router& router, VolumeService& service, TenancyService& tenancy) {
+  // clang-format off
   // GET
-  router.add(Verb::get, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
-    auto document = co_await service.list(c.param("env"), c.query.get("filters"));
-    co_return http::ok(co_await access.filter_list(
-        c.param("env"), ResourceKind::volume, std::move(document),
-        access.visible_teams(c.caller(), c.param("env"), perm::volumes_read)));
-  }, on_environment(perm::volumes_read));
-  router.add(Verb::get, path("/{name}"), [&service, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::volumes_read);
-    co_return http::ok(co_await service.inspect(c.param("env"), target.id));
-  }, on_environment(perm::volumes_read));
+  router.add(Verb::get, path(""), with(service, list_volumes), on_environment(perm::volumes_read));
+  router.add(Verb::get, path("/{name}"), with(service, inspect_volume), on_environment(perm::volumes_read));
 
   // POST
-  router.add(Verb::post, path(""), [&service, &access](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto& caller = c.caller();
-    const auto env = c.param("env");
-    const auto team = access.creation_team(caller, env, c.query.get("team"), perm::volumes_create);
-    policy::Policy rules;
-    if (!team.empty()) rules = co_await access.policy_of(team);
-    const auto raw = c.request.body().empty() ? std::string("{}") : c.request.body();
-    const auto body = policy::check_volume_create(raw, rules, caller.is_admin, team);
-    auto created = co_await service.create(env, json::parse_object(body, true));
-    if (!team.empty()) {
-      const auto name = json::parse_object(created).at("Name").as_string();
-      co_await access.record_owner(env, ResourceKind::volume, std::string(name), team);
-    }
-    co_return http::created(std::move(created));
-  }, on_environment(perm::volumes_create).audited("volumes.create"));
-  router.add(Verb::post, path("/prune"), [&service](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return http::ok(co_await service.prune(c.param("env"), c.query.get("filters")));
-  }, on_environment(perm::system_prune).audited("volumes.prune.create"));
+  router.add(Verb::post, path(""), with(service, create_volume), on_environment(perm::volumes_create).audited("volumes.create"));
+  router.add(Verb::post, path("/prune"), with(service, prune_volumes), on_environment(perm::system_prune).audited("volumes.prune.create"));
 
-  router.add(Verb::put, path("/{name}/owner"), [&access](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto body = json::parse_object(c.request.body());
-    const auto team = json::required_string(body, "team_id");
-    auto id = co_await access.assign(c.param("env"), ResourceKind::volume, c.param("name"), team);
-    boost::json::object answer{{"id", id}, {"team_id", team}};
-    co_return http::ok(boost::json::serialize(answer));
-  }, on_environment(perm::resources_assign).audited("volumes.owner.put"));
+  // PUT
+  router.add(Verb::put, path("/{name}/owner"), assign_owner(tenancy, ResourceKind::volume, "name"), on_environment(perm::resources_assign).audited("volumes.owner.put"));
 
   // DELETE
-  router.add(Verb::delete_, path("/{name}"), [&service, &access, owned](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto target = co_await owned(c, perm::volumes_delete);
-    co_await service.remove(c.param("env"), target.id, c.query.flag("force"));
-    co_await access.forget(c.param("env"), ResourceKind::volume, target.id);
-    co_return http::no_content();
-  }, on_environment(perm::volumes_delete).audited("volumes.delete"));
+  router.add(Verb::delete_, path("/{name}"), with(service, delete_volume), on_environment(perm::volumes_delete).audited("volumes.delete"));
+  // clang-format on
 }
 
 }  // namespace dokkerr::containers

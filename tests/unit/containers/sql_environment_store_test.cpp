@@ -1,4 +1,5 @@
 #include "containers/environment_store.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "unit/store/test_databases.hpp"
 
@@ -15,13 +16,14 @@ class SqlEnvironmentStoreTest : public store::testing::BackendTest {
   void SetUp() override {
     BackendTest::SetUp();
     if (IsSkipped()) return;
-    store_ = make_sql_environment_store(db());
+    store_ = make_sql_environment_store(db(), clock_);
   }
   void TearDown() override {
     store_.reset();
     BackendTest::TearDown();
   }
   EnvironmentStore& envs() { return *store_; }
+  ManualClock clock_;
 
  private:
   std::unique_ptr<EnvironmentStore> store_;
@@ -86,6 +88,7 @@ TEST_P(SqlEnvironmentStoreTest, StampsTimesAndStoresEmptyTlsAsNull) {
   EXPECT_TRUE(got->tls_verify);
   EXPECT_EQ(got->tls_ca, "");
   EXPECT_TRUE(is_rfc3339(got->created_at)) << got->created_at;
+  EXPECT_EQ(got->created_at, clock_.stamp());
   EXPECT_EQ(got->created_at, got->updated_at);
   EXPECT_TRUE(db().query("SELECT tls_ca FROM environments WHERE id = 'env-1'").at(0).is_null(0));
 }
@@ -126,6 +129,7 @@ TEST_P(SqlEnvironmentStoreTest, UpdatesEverythingButIdAndCreatedAt) {
   changed.tls_verify = false;
   changed.created_at = "1999-01-01T00:00:00.000Z";  // ignored
   changed.updated_at = "";                          // stamped now
+  clock_.advance(std::chrono::hours(1));
   envs().update(changed);
 
   const auto got = envs().find("1");
@@ -136,7 +140,7 @@ TEST_P(SqlEnvironmentStoreTest, UpdatesEverythingButIdAndCreatedAt) {
   EXPECT_FALSE(got->tls_verify);
   EXPECT_EQ(got->created_at, "2026-01-01T00:00:00.000Z");
   EXPECT_TRUE(is_rfc3339(got->updated_at));
-  EXPECT_NE(got->updated_at, "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(got->updated_at, clock_.stamp());
 
   // Clearing a TLS field stores NULL again.
   changed.tls_ca = "";

@@ -167,7 +167,6 @@ int run_server(ServerConfig config) {
     return 1;
   }
   // Containers: environments and their engines, tenancy over them, and the services per resource.
-  SystemClock clock;
   auto environment_store = containers::make_sql_environment_store(*database, clock);
   containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking,
                                               logger, clock);

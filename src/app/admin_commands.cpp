@@ -3,7 +3,8 @@
 #include "audit/audit_log.hpp"
 #include "auth/identity_service.hpp"
 #include "auth/identity_store.hpp"
-#include "auth/password.hpp"
+#include "users/password.hpp"
+#include "users/username.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -38,15 +39,15 @@ std::string read_password(const std::filesystem::path& file) {
 }
 
 int create_user(const AdminOptions& options) {
-  auth::check_username(options.username);
+  users::check_username(options.username);
   const auto password = read_password(options.password_file);
-  auth::check_new_password(password);
+  users::check_new_password(password);
   auto db = open(options);
   auth::IdentityStore store(*db);
   auth::User user;
   user.id = random_hex(16);
   user.username = options.username;
-  user.password_hash = auth::hash_password(password, auth::Argon2Params{});
+  user.password_hash = users::hash_password(password, users::Argon2Params{});
   user.is_admin = options.make_admin;
   user.created_at = user.updated_at = now_rfc3339();
   store.insert_user(user);

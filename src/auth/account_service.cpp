@@ -2,7 +2,6 @@
 
 #include "auth/auth_service.hpp"
 #include "auth/identity_service.hpp"
-#include "auth/roles.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"

@@ -28,8 +28,6 @@ namespace {
 using Clock = std::chrono::system_clock;
 namespace asio = boost::asio;
 
-constexpr std::size_t kMaxUsernameBytes = 64;
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
 }
@@ -67,22 +65,6 @@ std::string_view bearer(std::string_view header) {
 }
 
 }  // namespace
-
-// Usernames: 1–64 of [A-Za-z0-9._-], starting with a letter or digit. Kept narrow so a name can
-// never be confused with an id, a path or another user's name in another Unicode form.
-void check_username(std::string_view username) {
-  const bool valid =
-      !username.empty() && username.size() <= kMaxUsernameBytes &&
-      std::isalnum(static_cast<unsigned char>(username.front())) != 0 &&
-      std::all_of(username.begin(), username.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
-      });
-  if (!valid) {
-    throw Error::invalid("invalid_username",
-                         "A username is 1–64 characters of letters, digits, '.', '_' and '-', "
-                         "starting with a letter or digit.");
-  }
-}
 
 AuthService::AuthService(AuthDependencies deps, Argon2Params argon2, ThrottleSettings throttle)
     : deps_(deps), argon2_(argon2), throttle_(throttle) {
@@ -211,7 +193,7 @@ void AuthService::clear_failures(std::string_view key) {
 }
 
 asio::awaitable<TokenPair> AuthService::login(LoginRequest request, ClientInfo client) {
-  if (request.username.empty() || request.username.size() > kMaxUsernameBytes ||
+  if (request.username.empty() || request.username.size() > users::kMaxUsernameBytes ||
       request.password.size() > kMaxPasswordBytes) {
     throw invalid_credentials();
   }

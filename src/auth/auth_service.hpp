@@ -4,7 +4,6 @@
 // that turns a request's credentials into a Principal.
 #include "core/audit_trail.hpp"
 #include "auth/identity_store.hpp"
-#include "auth/password.hpp"
 #include "auth/session_service.hpp"
 #include "core/clock.hpp"
 #include "http/pipeline.hpp"

@@ -1,7 +1,6 @@
 #include "auth/identity_service.hpp"
 
 #include "auth/auth_service.hpp"
-#include "auth/roles.hpp"
 #include "auth/session_service.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"

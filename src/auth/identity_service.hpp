@@ -86,6 +86,5 @@ class IdentityService {
 // Refuses fields outside `allowed` (400 unknown_field), so nobody can set what a route does not
 // offer (e.g. {"is_admin": true} on their own profile).
 void only_fields(const boost::json::object& body, std::initializer_list<std::string_view> allowed);
-void check_username(std::string_view username);
 
 }  // namespace dokkerr::auth

@@ -1,6 +1,5 @@
 #include "auth/identity_store.hpp"
 
-#include "auth/roles.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -67,13 +66,6 @@ std::string select_users(std::string_view where) {
 }
 
 }  // namespace
-
-std::string username_key(std::string_view username) {
-  std::string key(username);
-  std::transform(key.begin(), key.end(), key.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return key;
-}
 
 std::int64_t IdentityStore::count_users() {
   return db_.query("SELECT COUNT(*) FROM users").at(0).integer(0);

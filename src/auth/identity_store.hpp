@@ -2,6 +2,9 @@
 // Accounts, organizations, teams, memberships, custom roles and environment grants in the
 // database. Every call blocks: run it on the BlockingPool.
 #include "core/principal.hpp"
+#include "users/password.hpp"
+#include "users/roles.hpp"
+#include "users/username.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -50,8 +53,18 @@ struct Grant {
   std::string environment_id, grantee_type, grantee_id, created_at;  // type: team | organization
 };
 
-// Usernames compare case-insensitively (ASCII); the key is what the UNIQUE index holds.
-std::string username_key(std::string_view username);
+// Transitional: these moved to src/users/.
+using users::Argon2Params;
+using users::check_new_password;
+using users::check_username;
+using users::hash_password;
+using users::is_org_role;
+using users::kMaxPasswordBytes;
+using users::org_role_permissions;
+using users::PasswordCheck;
+using users::team_role_permissions;
+using users::username_key;
+using users::verify_password;
 
 class IdentityStore {
  public:

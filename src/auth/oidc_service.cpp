@@ -1,7 +1,6 @@
 #include "auth/oidc_service.hpp"
 
 #include "auth/identity_service.hpp"
-#include "auth/roles.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -48,7 +47,7 @@ constexpr std::size_t kMaxScopes = 32;
 constexpr std::size_t kMaxMappings = 100;
 constexpr std::size_t kMaxClaimNameBytes = 64;
 constexpr std::size_t kMaxClaimValueBytes = 256;
-constexpr std::size_t kMaxUsernameBytes = 64;
+using users::kMaxUsernameBytes;
 constexpr std::size_t kMaxProfileBytes = 512;
 constexpr std::size_t kBindingBytes = 32;
 constexpr auto kMetadataTtl = std::chrono::minutes(60);

@@ -1,10 +1,10 @@
-#include "auth/password.hpp"
+#include "users/password.hpp"
 
 #include "core/error.hpp"
 
 #include <gtest/gtest.h>
 
-namespace dokkerr::auth {
+namespace dokkerr::users {
 namespace {
 
 std::string rejection(std::string_view password) {
@@ -74,9 +74,9 @@ TEST(PasswordHash, DefaultsMeetOwaspMinimum) {
 }
 
 }  // namespace
-}  // namespace dokkerr::auth
+}  // namespace dokkerr::users
 
-namespace dokkerr::auth {
+namespace dokkerr::users {
 namespace {
 
 TEST(CommonPasswords, ListedOnesAreRefusedInAnySpelling) {
@@ -102,4 +102,4 @@ TEST(CommonPasswords, OrdinaryPassphrasesPass) {
 }
 
 }  // namespace
-}  // namespace dokkerr::auth
+}  // namespace dokkerr::users

@@ -1,10 +1,10 @@
-#include "auth/roles.hpp"
+#include "users/roles.hpp"
 #include "core/permissions.hpp"
 #include "core/principal.hpp"
 
 #include <gtest/gtest.h>
 
-namespace dokkerr::auth {
+namespace dokkerr::users {
 namespace {
 
 
@@ -70,4 +70,4 @@ TEST(Principal, TeamPermissionsStayInTheirTeamAndEnvironment) {
 
 
 }  // namespace
-}  // namespace dokkerr::auth
+}  // namespace dokkerr::users

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dokkerr::auth {
+namespace dokkerr::users {
 
 // Team roles: "admin", "developer", "operator", "viewer". nullopt for any other name.
 std::optional<PermissionSet> team_role_permissions(std::string_view role);
@@ -15,4 +15,4 @@ std::optional<PermissionSet> team_role_permissions(std::string_view role);
 std::optional<PermissionSet> org_role_permissions(std::string_view role);
 bool is_org_role(std::string_view role);
 
-}  // namespace dokkerr::auth
+}  // namespace dokkerr::users

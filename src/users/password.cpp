@@ -1,4 +1,4 @@
-#include "auth/password.hpp"
+#include "users/password.hpp"
 
 #include "core/error.hpp"
 
@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-namespace dokkerr::auth {
+namespace dokkerr::users {
 namespace {
 
 constexpr std::size_t kSaltBytes = 16;
@@ -123,4 +123,4 @@ PasswordCheck verify_password(std::string_view password, std::string_view encode
   return weaker ? PasswordCheck::match_needs_rehash : PasswordCheck::match;
 }
 
-}  // namespace dokkerr::auth
+}  // namespace dokkerr::users

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace dokkerr::auth {
+namespace dokkerr::users {
 
 // OWASP's minimum recommendation for argon2id (19 MiB, 2 passes, 1 lane); configuration may
 // raise it, and hashes made with weaker parameters are re-made at the next successful login.
@@ -39,4 +39,4 @@ enum class PasswordCheck { mismatch, match, match_needs_rehash };
 PasswordCheck verify_password(std::string_view password, std::string_view encoded,
                               const Argon2Params& current);
 
-}  // namespace dokkerr::auth
+}  // namespace dokkerr::users

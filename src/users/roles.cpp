@@ -1,9 +1,9 @@
-#include "auth/roles.hpp"
+#include "users/roles.hpp"
 
 #include "core/permissions.hpp"
 
 
-namespace dokkerr::auth {
+namespace dokkerr::users {
 namespace {
 
 PermissionSet viewer() {
@@ -54,4 +54,4 @@ std::optional<PermissionSet> org_role_permissions(std::string_view role) {
 
 bool is_org_role(std::string_view role) { return org_role_permissions(role).has_value(); }
 
-}  // namespace dokkerr::auth
+}  // namespace dokkerr::users

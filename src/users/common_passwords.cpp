@@ -1,11 +1,11 @@
-#include "auth/password.hpp"
+#include "users/password.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <string>
 
-namespace dokkerr::auth {
+namespace dokkerr::users {
 namespace {
 
 // Passwords of 12 characters or more that head the public breach corpora (shorter ones fail the
@@ -74,4 +74,4 @@ bool is_common_password(std::string_view password) {
   return listed(spaced);
 }
 
-}  // namespace dokkerr::auth
+}  // namespace dokkerr::users

@@ -1,6 +1,8 @@
 #include "users/roles.hpp"
 
 #include "core/permissions.hpp"
+#include "users/organization_store.hpp"
+#include "users/team_store.hpp"
 
 
 namespace dokkerr::users {
@@ -53,5 +55,12 @@ std::optional<PermissionSet> org_role_permissions(std::string_view role) {
 }
 
 bool is_org_role(std::string_view role) { return org_role_permissions(role).has_value(); }
+
+bool role_fits_team(std::string_view role, const Team& team, OrganizationStore& orgs) {
+  if (team_role_permissions(role)) return true;
+  if (!role.starts_with("role:")) return false;
+  const auto custom = orgs.find_role(role.substr(5));
+  return custom && custom->org_id == team.org_id;
+}
 
 }  // namespace dokkerr::users

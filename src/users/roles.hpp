@@ -15,4 +15,11 @@ std::optional<PermissionSet> team_role_permissions(std::string_view role);
 std::optional<PermissionSet> org_role_permissions(std::string_view role);
 bool is_org_role(std::string_view role);
 
+class OrganizationStore;
+struct Team;
+
+// Blocking. A role a member of `team` may be given: a built-in team role, or "role:<id>" naming a
+// custom role of the team's own organization.
+bool role_fits_team(std::string_view role, const Team& team, OrganizationStore& orgs);
+
 }  // namespace dokkerr::users

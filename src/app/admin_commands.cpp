@@ -1,7 +1,6 @@
 #include "app/admin_commands.hpp"
 
 #include "audit/audit_log.hpp"
-#include "auth/identity_service.hpp"
 #include "auth/identity_store.hpp"
 #include "users/password.hpp"
 #include "users/username.hpp"

@@ -9,7 +9,6 @@
 #include "audit/routes.hpp"
 #include "auth/account_service.hpp"
 #include "auth/auth_service.hpp"
-#include "auth/identity_service.hpp"
 #include "auth/oidc_service.hpp"
 #include "auth/routes.hpp"
 #include "auth/session_service.hpp"
@@ -28,6 +27,13 @@
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "store/database.hpp"
+#include "users/access_store.hpp"
+#include "users/grant_service.hpp"
+#include "users/organization_service.hpp"
+#include "users/password_hasher.hpp"
+#include "users/routes.hpp"
+#include "users/team_service.hpp"
+#include "users/user_service.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -147,7 +153,19 @@ int run_server(ServerConfig config) {
       auth::AuthDependencies{*database, blocking, hashing, identity_store, sessions, *secrets,
                              audit_recorder, logger},
       auth::Argon2Params{}, auth::ThrottleSettings{});
-  auth::IdentityService identity_service(identity_store, sessions, auth_service, blocking);
+  SystemClock clock;
+  auto user_store = users::make_sql_user_store(*database, clock);
+  auto organization_store = users::make_sql_organization_store(*database);
+  auto team_store = users::make_sql_team_store(*database);
+  auto grant_store = users::make_sql_grant_store(*database);
+  users::PasswordHasher password_hasher(hashing, users::Argon2Params{});
+  users::UserService user_service(*user_store, sessions, password_hasher, clock, blocking);
+  users::OrganizationService organization_service(*organization_store, *user_store, sessions,
+                                                  clock, blocking);
+  users::TeamService team_service(*team_store, *organization_store, *user_store, sessions, clock,
+                                  blocking);
+  users::GrantService grant_service(*grant_store, *team_store, *organization_store, clock,
+                                    blocking);
   auth::AccountService account_service(*database, identity_store, auth_service, *secrets,
                                        audit_recorder, blocking, "Dokkerr");
   // Calls to OpenID providers block for up to 10 s: their own threads, apart from database work.
@@ -173,9 +191,10 @@ int run_server(ServerConfig config) {
 
   http::Router router;
   add_process_routes(router, *database, blocking, environments);
-  auth::add_auth_routes(router, auth::AuthRouteServices{auth_service, identity_service, sessions,
-                                                        account_service, blocking});
-  auth::add_identity_routes(router, identity_service);
+  auth::add_auth_routes(router,
+                        auth::AuthRouteServices{auth_service, sessions, account_service, blocking});
+  users::add_routes(router, users::RouteServices{user_service, organization_service, team_service,
+                                                 grant_service});
   auth::add_oidc_routes(router, oidc_service);
   audit::add_audit_routes(router, audit_service);
   containers::add_environment_routes(router, environments);

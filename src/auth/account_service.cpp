@@ -1,7 +1,6 @@
 #include "auth/account_service.hpp"
 
 #include "auth/auth_service.hpp"
-#include "auth/identity_service.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -186,7 +185,7 @@ asio::awaitable<void> AccountService::disable_totp(Caller caller, std::string pa
 }
 
 asio::awaitable<std::string> AccountService::create_api_key(Caller caller, object body) {
-  only_fields(body, {"name", "scopes", "expires_at", "team_id"});
+  json::only_fields(body, {"name", "scopes", "expires_at", "team_id"});
   if (!caller->api_key_id.empty()) {
     throw Error(ErrorKind::forbidden, "permission_denied", "API keys cannot create API keys.");
   }

@@ -1,7 +1,6 @@
 #include "auth/account_service.hpp"
 #include "http/responses.hpp"
 #include "auth/auth_service.hpp"
-#include "auth/identity_service.hpp"
 #include "auth/routes.hpp"
 #include "auth/session_service.hpp"
 #include "core/blocking_pool.hpp"
@@ -51,7 +50,7 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
   }, needs(kPublic));
   router.add(Verb::post, "/api/v1/setup", [s](RequestContext& c) -> asio::awaitable<Reply> {
     const auto body = json::parse_object(c.request.body());
-    only_fields(body, {"setup_token", "username", "password"});
+    json::only_fields(body, {"setup_token", "username", "password"});
     auto user = co_await s.auth.setup(json::required_string(body, "setup_token"),
                                       json::required_string(body, "username"),
                                       json::required_string(body, "password"), client_of(c));
@@ -59,7 +58,7 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
   }, needs(kPublic));
   router.add(Verb::post, "/api/v1/auth/login", [s](RequestContext& c) -> asio::awaitable<Reply> {
     const auto body = json::parse_object(c.request.body());
-    only_fields(body, {"username", "password", "totp_code", "recovery_code"});
+    json::only_fields(body, {"username", "password", "totp_code", "recovery_code"});
     LoginRequest request{json::required_string(body, "username"),
                          json::required_string(body, "password"),
                          json::optional_string(body, "totp_code"),
@@ -68,7 +67,7 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
   }, needs(kPublic));
   router.add(Verb::post, "/api/v1/auth/refresh", [s](RequestContext& c) -> asio::awaitable<Reply> {
     const auto body = json::parse_object(c.request.body());
-    only_fields(body, {"refresh_token"});
+    json::only_fields(body, {"refresh_token"});
     co_return ok(token_pair_json(
         co_await s.auth.refresh(json::required_string(body, "refresh_token"), client_of(c))));
   }, needs(kPublic));
@@ -83,20 +82,10 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
   }, needs(kAuthenticated).audited("auth.ws-ticket.create"));
 
   // The caller's own account
-  router.add(Verb::get, "/api/v1/me", [s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.identity.me(c.principal));
-  }, needs(kAuthenticated).before_mfa_enrolment());
-  router.add(Verb::patch, "/api/v1/me", [s](RequestContext& c) -> asio::awaitable<Reply> {
-    refuse_api_keys(c);
-    co_return ok(co_await s.identity.update_me(c.principal, json::parse_object(c.request.body())));
-  }, needs(kAuthenticated).audited("me.update").before_mfa_enrolment());
-  router.add(Verb::get, "/api/v1/me/permissions", [](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(IdentityService::permissions_json(c.caller()));
-  }, needs(kAuthenticated).before_mfa_enrolment());
   router.add(Verb::post, "/api/v1/me/password", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
-    only_fields(body, {"current_password", "new_password"});
+    json::only_fields(body, {"current_password", "new_password"});
     co_await s.auth.change_password(c.principal, json::required_string(body, "current_password"),
                                     json::required_string(body, "new_password"), client_of(c));
     co_return done();
@@ -137,14 +126,14 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
   router.add(Verb::post, "/api/v1/me/mfa/totp/confirm", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
-    only_fields(body, {"code"});
+    json::only_fields(body, {"code"});
     co_return ok(co_await s.accounts.confirm_totp(c.principal, json::required_string(body, "code"),
                                                   client_of(c)));
   }, needs(kAuthenticated).audited("me.mfa.totp.confirm.create").before_mfa_enrolment());
   router.add(Verb::post, "/api/v1/me/mfa/totp/disable", [s](RequestContext& c) -> asio::awaitable<Reply> {
     refuse_api_keys(c);
     const auto body = json::parse_object(c.request.body());
-    only_fields(body, {"password", "code"});
+    json::only_fields(body, {"password", "code"});
     co_await s.accounts.disable_totp(c.principal, json::required_string(body, "password"),
                                      json::required_string(body, "code"), client_of(c));
     co_return done();
@@ -170,110 +159,6 @@ void add_auth_routes(http::Router& router, AuthRouteServices s) {
     co_await s.accounts.revoke_api_key(c.principal, c.param("id"));
     co_return done();
   }, needs(kAuthenticated).audited("api-keys.delete"));
-}
-
-void add_identity_routes(http::Router& router, IdentityService& identity) {
-  auto& s = identity;
-  // Accounts (platform admins)
-  router.add(Verb::get, "/api/v1/users", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto limit = static_cast<std::size_t>(c.query.integer("limit", 100, 1, 1000));
-    co_return ok(co_await s.list_users(limit, c.query.get("cursor").value_or("")));
-  }, needs(perm::users_manage));
-  router.add(Verb::post, "/api/v1/users", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return created(co_await s.create_user(json::parse_object(c.request.body())));
-  }, needs(perm::users_manage).audited("users.create"));
-  router.add(Verb::get, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.get_user(c.principal, c.param("id")));
-  }, needs(perm::users_manage));
-  router.add(Verb::patch, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.update_user(c.principal, c.param("id"), json::parse_object(c.request.body())));
-  }, needs(perm::users_manage).audited("users.update"));
-  router.add(Verb::delete_, "/api/v1/users/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.delete_user(c.principal, c.param("id"));
-    co_return done();
-  }, needs(perm::users_manage).audited("users.delete"));
-
-  // Organizations
-  router.add(Verb::get, "/api/v1/organizations", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.list_organizations(c.principal));
-  }, needs(kAuthenticated));
-  router.add(Verb::post, "/api/v1/organizations", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return created(co_await s.create_organization(c.principal, json::parse_object(c.request.body())));
-  }, needs(perm::organizations_manage).audited("organizations.create"));
-  router.add(Verb::get, "/api/v1/organizations/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.get_organization(c.principal, c.param("id")));
-  }, needs(kAuthenticated));
-  router.add(Verb::delete_, "/api/v1/organizations/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.delete_organization(c.param("id"));
-    co_return done();
-  }, needs(perm::organizations_manage).audited("organizations.delete"));
-  router.add(Verb::get, "/api/v1/organizations/{id}/members", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.list_org_members(c.principal, c.param("id")));
-  }, needs(kAuthenticated));
-  router.add(Verb::put, "/api/v1/organizations/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.put_org_member(c.principal, c.param("id"), c.param("user"), json::parse_object(c.request.body()));
-    co_return done();
-  }, needs(perm::org_manage).audited("organizations.members.put"));
-  router.add(Verb::delete_, "/api/v1/organizations/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.remove_org_member(c.principal, c.param("id"), c.param("user"));
-    co_return done();
-  }, needs(perm::org_manage).audited("organizations.members.delete"));
-  router.add(Verb::get, "/api/v1/organizations/{id}/roles", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.list_roles(c.principal, c.param("id")));
-  }, needs(kAuthenticated));
-  router.add(Verb::post, "/api/v1/organizations/{id}/roles", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return created(co_await s.create_role(c.principal, c.param("id"), json::parse_object(c.request.body())));
-  }, needs(perm::org_manage).audited("organizations.roles"));
-  router.add(Verb::delete_, "/api/v1/organizations/{id}/roles/{role}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.delete_role(c.principal, c.param("id"), c.param("role"));
-    co_return done();
-  }, needs(perm::org_manage).audited("organizations.roles.delete"));
-
-  // Teams
-  router.add(Verb::get, "/api/v1/teams", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.list_teams(c.principal, c.query.get("org")));
-  }, needs(kAuthenticated));
-  router.add(Verb::post, "/api/v1/teams", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return created(co_await s.create_team(c.principal, json::parse_object(c.request.body())));
-  }, needs(perm::org_manage).audited("teams.create"));
-  router.add(Verb::get, "/api/v1/teams/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.get_team(c.principal, c.param("id")));
-  }, needs(kAuthenticated));
-  router.add(Verb::delete_, "/api/v1/teams/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.delete_team(c.principal, c.param("id"));
-    co_return done();
-  }, needs(perm::org_manage).audited("teams.delete"));
-  router.add(Verb::get, "/api/v1/teams/{id}/members", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.list_team_members(c.principal, c.param("id")));
-  }, needs(kAuthenticated));
-  router.add(Verb::put, "/api/v1/teams/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.put_team_member(c.principal, c.param("id"), c.param("user"), json::parse_object(c.request.body()));
-    co_return done();
-  }, needs(perm::team_manage).audited("teams.members.put"));
-  router.add(Verb::delete_, "/api/v1/teams/{id}/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.remove_team_member(c.principal, c.param("id"), c.param("user"));
-    co_return done();
-  }, needs(perm::team_manage).audited("teams.members.delete"));
-  router.add(Verb::get, "/api/v1/teams/{id}/policy", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.get_policy(c.principal, c.param("id")));
-  }, needs(kAuthenticated));
-  router.add(Verb::put, "/api/v1/teams/{id}/policy", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.put_policy(c.principal, c.param("id"), c.request.body()));
-  }, needs(perm::org_manage).audited("teams.policy.put"));
-
-  // Environment grants (platform admins)
-  constexpr std::string_view grants = "/api/v1/environments/{env}/grants";
-  router.add(Verb::get, std::string(grants), [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_return ok(co_await s.list_grants(c.param("env")));
-  }, needs(perm::environments_manage).in_environment("env"));
-  router.add(Verb::post, std::string(grants), [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.put_grant(c.param("env"), json::parse_object(c.request.body()));
-    co_return done();
-  }, needs(perm::environments_manage).audited("grants.create").in_environment("env"));
-  router.add(Verb::delete_, std::string(grants) + "/{type}/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
-    co_await s.delete_grant(c.param("env"), c.param("type"), c.param("id"));
-    co_return done();
-  }, needs(perm::environments_manage).audited("grants.delete").in_environment("env"));
 }
 
 }  // namespace dokkerr::auth

@@ -1,5 +1,4 @@
 #include "auth/auth_service.hpp"
-#include "auth/identity_service.hpp"
 
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
@@ -479,7 +478,7 @@ asio::awaitable<std::string> AuthService::mfa_requirement() {
 
 asio::awaitable<std::string> AuthService::set_mfa_requirement(std::string body) {
   const auto object = json::parse_object(body);
-  only_fields(object, {"required_for"});
+  json::only_fields(object, {"required_for"});
   const auto* roles = json::optional_array(object, "required_for");
   if (roles == nullptr) throw Error::invalid("invalid_body", "required_for is a list of roles.");
   boost::json::array stored;

@@ -1,4 +1,3 @@
-#include "auth/identity_service.hpp"
 #include "http/responses.hpp"
 #include "auth/oidc_service.hpp"
 #include "auth/routes.hpp"

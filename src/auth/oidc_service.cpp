@@ -1,6 +1,5 @@
 #include "auth/oidc_service.hpp"
 
-#include "auth/identity_service.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -132,7 +131,7 @@ std::vector<TeamMapping> parse_mapping_body(const object& body) {
                            "Each team_mapping entry is {claim, value, team_id, role}.");
     }
     const auto& entry = item.as_object();
-    only_fields(entry, {"claim", "value", "team_id", "role"});
+    json::only_fields(entry, {"claim", "value", "team_id", "role"});
     TeamMapping mapping{
         json::required_string(entry, "claim"), json::required_string(entry, "value"),
         json::required_string(entry, "team_id"), json::required_string(entry, "role")};
@@ -332,7 +331,7 @@ std::optional<OidcService::Provider> OidcService::find_provider(std::string_view
 }
 
 asio::awaitable<std::string> OidcService::create_provider(object body) {
-  only_fields(body, {"name", "issuer", "client_id", "client_secret", "redirect_uri", "scopes",
+  json::only_fields(body, {"name", "issuer", "client_id", "client_secret", "redirect_uri", "scopes",
                      "team_mapping", "enabled"});
   Provider provider;
   provider.id = random_hex(16);

@@ -4,6 +4,7 @@
 // tickets. Calls block: run them on the BlockingPool.
 #include "auth/identity_store.hpp"
 #include "core/audit_trail.hpp"
+#include "users/session_revoker.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -58,7 +59,7 @@ struct TicketSubject {
   std::string user_id, session_id, api_key_id;
 };
 
-class SessionService {
+class SessionService final : public users::SessionRevoker {
  public:
   SessionService(store::Database& db, const crypto::JwtKeyRing& keys, TokenSettings settings)
       : db_(db), keys_(keys), settings_(std::move(settings)) {}
@@ -74,6 +75,11 @@ class SessionService {
   bool revoke(std::string_view user_id, std::string_view session_id, std::string_view reason);
   std::int64_t revoke_all(std::string_view user_id, std::string_view reason,
                           std::string_view except_session = {});
+
+  void revoke_sessions(std::string_view user_id, std::string_view reason,
+                       std::string_view keep) override {
+    revoke_all(user_id, reason, keep);
+  }
 
   std::string issue_ticket(const TicketSubject& subject);
   std::optional<TicketSubject> redeem_ticket(std::string_view ticket);

@@ -1,5 +1,7 @@
 #include "users/rules.hpp"
 
+#include "core/principal.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -21,6 +23,12 @@ void check_name(std::string_view field, std::string_view name) {
 void check_text(std::string_view field, const std::optional<std::string>& text) {
   if (text && text->size() > kMaxTextBytes) {
     throw Error::invalid("invalid_body", std::string(field) + " is longer than 512 bytes.");
+  }
+}
+
+void refuse_api_keys(const Principal& caller) {
+  if (!caller.api_key_id.empty()) {
+    throw permission_denied("API keys cannot manage the account; sign in to do this.");
   }
 }
 

@@ -26,6 +26,7 @@
 // - Calls to the provider (up to 10 s each) run on their own pool, never on the database pool.
 #include "core/audit_trail.hpp"
 #include "auth/identity_store.hpp"
+#include "auth/oidc_store.hpp"
 #include "auth/session_service.hpp"
 #include "oidc/jwks.hpp"
 #include "oidc/provider.hpp"
@@ -74,9 +75,6 @@ struct OidcDependencies {
   Logger& logger;
 };
 
-struct TeamMapping {
-  std::string claim, value, team_id, role;
-};
 
 struct OidcLoginStart {
   std::string authorization_url;

@@ -4,6 +4,8 @@
 // tickets. Calls block: run them on the BlockingPool.
 #include "auth/identity_store.hpp"
 #include "core/audit_trail.hpp"
+#include "auth/session_store.hpp"
+#include "auth/ticket_store.hpp"
 #include "users/session_revoker.hpp"
 
 #include <chrono>
@@ -45,8 +47,6 @@ struct SessionRow {
   std::optional<std::string> revoked_at, revoke_reason;
 };
 
-// What a refresh attempt found, for the caller's audit trail.
-enum class RefreshOutcome { rotated, grace_reissue, reuse_detected, invalid };
 
 struct RefreshResult {
   RefreshOutcome outcome = RefreshOutcome::invalid;
@@ -54,10 +54,6 @@ struct RefreshResult {
   std::string session_id, user_id;
 };
 
-// Who a one-time WebSocket ticket stands for.
-struct TicketSubject {
-  std::string user_id, session_id, api_key_id;
-};
 
 class SessionService final : public users::SessionRevoker {
  public:

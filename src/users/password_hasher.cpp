@@ -15,13 +15,17 @@ PasswordHasher::PasswordHasher(BlockingPool& pool, Argon2Params params)
 asio::awaitable<std::string> PasswordHasher::hash_new(std::string password) {
   auto work = [this, password = std::move(password)] {
     check_new_password(password);
+    ++computations_;
     return hash_password(password, params_);
   };
   co_return co_await pool_.run(std::move(work));
 }
 
 asio::awaitable<std::string> PasswordHasher::rehash(std::string password) {
-  auto work = [this, password = std::move(password)] { return hash_password(password, params_); };
+  auto work = [this, password = std::move(password)] {
+    ++computations_;
+    return hash_password(password, params_);
+  };
   co_return co_await pool_.run(std::move(work));
 }
 
@@ -29,6 +33,7 @@ asio::awaitable<PasswordCheck> PasswordHasher::verify(std::string password,
                                                       std::optional<std::string> encoded) {
   if (password.size() > kMaxPasswordBytes) co_return PasswordCheck::mismatch;
   auto work = [this, &password, &encoded] {
+    ++computations_;
     return verify_password(password, encoded ? *encoded : dummy_hash_, params_);
   };
   co_return co_await pool_.run(work);

@@ -5,6 +5,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -32,10 +34,15 @@ class PasswordHasher {
   // verify(), true only when the account has a hash and the password matches it.
   boost::asio::awaitable<bool> matches(std::string password, std::optional<std::string> encoded);
 
+  // How many argon2 computations ran (hashes and verifications): a stat, so tests can see that
+  // every sign-in attempt pays for exactly one.
+  [[nodiscard]] std::uint64_t computations() const { return computations_.load(); }
+
  private:
   BlockingPool& pool_;
   Argon2Params params_;
   std::string dummy_hash_;
+  std::atomic<std::uint64_t> computations_{0};
 };
 
 }  // namespace dokkerr::users

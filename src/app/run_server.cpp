@@ -170,6 +170,7 @@ int run_server(ServerConfig config) {
   users::PasswordHasher password_hasher(hashing, users::Argon2Params{});
   auth::TokenSettings token_settings;
   token_settings.access_ttl_seconds = config.access_token_ttl.count();
+  token_settings.refresh_grace_seconds = config.refresh_reuse_interval.count();
   auth::SessionService sessions(*session_store, *jwt_keys, token_settings, clock, blocking);
   users::UserService user_service(*user_store, sessions, password_hasher, clock, blocking);
   users::OrganizationService organization_service(*organization_store, *user_store, sessions,

@@ -1,6 +1,7 @@
 #include "auth/api_key_json.hpp"
 
 #include "core/json.hpp"
+#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,12 +15,6 @@ namespace {
 
 boost::json::value optional_text(const std::optional<std::string>& text) {
   return text ? boost::json::value(*text) : boost::json::value(nullptr);
-}
-
-boost::json::array strings(const std::vector<std::string>& items) {
-  boost::json::array out;
-  for (const auto& item : items) out.emplace_back(item);
-  return out;
 }
 
 }  // namespace
@@ -106,7 +101,7 @@ boost::json::object api_key_object(const ApiKeyRecord& key) {
   boost::json::object object{{"id", key.id},
                              {"name", key.name},
                              {"prefix", key.prefix},
-                             {"scopes", strings(key.scopes)},
+                             {"scopes", users::json_array(key.scopes)},
                              {"created_at", key.created_at}};
   object["team_id"] = optional_text(key.team_id);
   object["expires_at"] = optional_text(key.expires_at);
@@ -121,7 +116,7 @@ std::string created_api_key_json(const CreatedApiKey& created) {
                              {"name", key.name},
                              {"key", created.key},
                              {"prefix", key.prefix},
-                             {"scopes", strings(key.scopes)},
+                             {"scopes", users::json_array(key.scopes)},
                              {"created_at", key.created_at}};
   object["team_id"] = optional_text(key.team_id);
   object["expires_at"] = optional_text(key.expires_at);

@@ -1,21 +1,14 @@
 #include "auth/mfa_json.hpp"
 
 #include "core/json.hpp"
+#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace dokkerr::auth {
-namespace {
-
-boost::json::array strings(const std::vector<std::string>& items) {
-  boost::json::array out;
-  for (const auto& item : items) out.emplace_back(item);
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string parse_mfa_code(std::string_view body) {
   const auto object = json::parse_object(body);
@@ -49,11 +42,11 @@ std::string enrolment_json(const TotpEnrolment& enrolment) {
 }
 
 std::string recovery_codes_json(const std::vector<std::string>& codes) {
-  return boost::json::serialize(boost::json::object{{"recovery_codes", strings(codes)}});
+  return boost::json::serialize(boost::json::object{{"recovery_codes", users::json_array(codes)}});
 }
 
 std::string mfa_requirement_json(const std::vector<std::string>& roles) {
-  return boost::json::serialize(boost::json::object{{"required_for", strings(roles)}});
+  return boost::json::serialize(boost::json::object{{"required_for", users::json_array(roles)}});
 }
 
 }  // namespace dokkerr::auth

@@ -9,6 +9,7 @@
 #include "crypto/secret_box.hpp"
 #include "crypto/totp.hpp"
 #include "store/settings_store.hpp"
+#include "users/json_array.hpp"
 #include "users/password_hasher.hpp"
 
 #include <boost/json/array.hpp>
@@ -127,14 +128,14 @@ asio::awaitable<std::vector<std::string>> MfaService::requirement() {
 
 asio::awaitable<std::vector<std::string>> MfaService::set_requirement(
     std::vector<std::string> roles) {
-  boost::json::array stored;
   for (const auto& role : roles) {
     if (std::find(kMfaRoles.begin(), kMfaRoles.end(), role) == kMfaRoles.end()) {
       throw unknown_mfa_role();
     }
-    stored.emplace_back(role);
   }
-  auto write = [&] { deps_.settings.set(kRequirementSetting, boost::json::serialize(stored)); };
+  auto write = [&] {
+    deps_.settings.set(kRequirementSetting, boost::json::serialize(users::json_array(roles)));
+  };
   co_await deps_.pool.run(write);
   co_return roles;
 }

@@ -2,18 +2,13 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace dokkerr::auth {
 namespace {
-
-boost::json::array strings(const std::vector<std::string>& items) {
-  boost::json::array out;
-  for (const auto& item : items) out.emplace_back(item);
-  return out;
-}
 
 std::vector<TeamMapping> parse_team_mapping(const boost::json::object& body) {
   std::vector<TeamMapping> out;
@@ -71,7 +66,7 @@ boost::json::object provider_object(const OidcProviderRecord& provider) {
           {"issuer", provider.issuer},
           {"client_id", provider.client_id},
           {"redirect_uri", provider.redirect_uri},
-          {"scopes", strings(provider.scopes)},
+          {"scopes", users::json_array(provider.scopes)},
           {"team_mapping", std::move(mapping)},
           {"enabled", provider.enabled},
           {"created_at", provider.created_at}};

@@ -2,6 +2,7 @@
 #include "core/clock.hpp"
 #include "core/json.hpp"
 #include "store/database.hpp"
+#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -31,8 +32,6 @@ class SqlApiKeyStore final : public ApiKeyStore {
   SqlApiKeyStore(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   bool insert_within_limit(const ApiKeyRecord& key, std::size_t limit) override {
-    boost::json::array scopes;
-    for (const auto& scope : key.scopes) scopes.emplace_back(scope);
     bool inserted = false;
     db_.transaction([&](store::Database& tx) {
       const auto live = tx.query(
@@ -41,8 +40,9 @@ class SqlApiKeyStore final : public ApiKeyStore {
       tx.execute(
           "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, team_id, "
           "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {key.id, key.user_id, key.name, key.prefix, key.key_hash, boost::json::serialize(scopes),
-           optional_value(key.team_id), key.created_at, optional_value(key.expires_at)});
+          {key.id, key.user_id, key.name, key.prefix, key.key_hash,
+           boost::json::serialize(users::json_array(key.scopes)), optional_value(key.team_id),
+           key.created_at, optional_value(key.expires_at)});
       inserted = true;
     });
     return inserted;

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "store/database.hpp"
+#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -62,14 +63,13 @@ class SqlOidcStore final : public OidcStore {
   SqlOidcStore(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   void insert_provider(const OidcProviderRecord& provider) override {
-    boost::json::array scopes;
-    for (const auto& scope : provider.scopes) scopes.emplace_back(scope);
     try {
       db_.execute(
           "INSERT INTO oidc_providers (id, name, issuer, client_id, client_secret, redirect_uri, "
           "scopes, team_mapping, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {provider.id, provider.name, provider.issuer, provider.client_id,
-           provider.client_secret_sealed, provider.redirect_uri, boost::json::serialize(scopes),
+           provider.client_secret_sealed, provider.redirect_uri,
+           boost::json::serialize(users::json_array(provider.scopes)),
            mapping_text(provider.team_mapping), std::int64_t{provider.enabled ? 1 : 0},
            provider.created_at});
     } catch (const Error& error) {

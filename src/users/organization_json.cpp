@@ -1,6 +1,7 @@
 #include "users/organization_json.hpp"
 
 #include "core/json.hpp"
+#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,12 +16,10 @@ boost::json::object organization_object(const Organization& org) {
 }
 
 boost::json::object role_object(const CustomRole& role) {
-  boost::json::array permissions;
-  for (const auto& p : role.permissions) permissions.emplace_back(p);
   return {{"id", role.id},
           {"org_id", role.org_id},
           {"name", role.name},
-          {"permissions", permissions},
+          {"permissions", json_array(role.permissions)},
           {"created_at", role.created_at}};
 }
 

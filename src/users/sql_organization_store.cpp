@@ -1,5 +1,6 @@
 #include "core/json.hpp"
 #include "store/database.hpp"
+#include "users/json_array.hpp"
 #include "users/organization_store.hpp"
 #include "users/sql_conflict.hpp"
 
@@ -97,15 +98,13 @@ class SqlOrganizationStore final : public OrganizationStore {
   }
 
   void insert_role(const CustomRole& role) override {
-    boost::json::array permissions;
-    for (const auto& p : role.permissions) permissions.emplace_back(p);
     translate_unique_violation(
         [&] {
           db_.execute(
               "INSERT INTO roles (id, org_id, name, permissions, created_at) VALUES (?, ?, ?, ?, "
               "?)",
-              {role.id, role.org_id, role.name, boost::json::serialize(permissions),
-               role.created_at});
+              {role.id, role.org_id, role.name,
+               boost::json::serialize(json_array(role.permissions)), role.created_at});
         },
         "role_exists", "The organization already has a role with that name.");
   }

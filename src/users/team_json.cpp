@@ -1,6 +1,7 @@
 #include "users/team_json.hpp"
 
 #include "core/json.hpp"
+#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -21,9 +22,7 @@ std::string team_json(const Team& team) {
 boost::json::object team_listing_object(const TeamListing& listing) {
   auto object = team_object(listing.team);
   if (listing.my_permissions) {
-    boost::json::array permissions;
-    for (const auto& p : *listing.my_permissions) permissions.emplace_back(p);
-    object["my_permissions"] = std::move(permissions);
+    object["my_permissions"] = json_array(*listing.my_permissions);
   }
   return object;
 }

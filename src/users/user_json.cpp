@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -9,15 +10,9 @@
 namespace dokkerr::users {
 namespace {
 
-boost::json::array strings(const std::vector<std::string>& items) {
-  boost::json::array out;
-  for (const auto& item : items) out.emplace_back(item);
-  return out;
-}
-
 boost::json::object string_lists(const std::map<std::string, std::vector<std::string>>& lists) {
   boost::json::object out;
-  for (const auto& [key, items] : lists) out[key] = strings(items);
+  for (const auto& [key, items] : lists) out[key] = json_array(items);
   return out;
 }
 
@@ -54,11 +49,11 @@ std::string permissions_json(const EffectivePermissions& permissions) {
   boost::json::object out;
   out["user_id"] = permissions.user_id;
   out["is_admin"] = permissions.is_admin;
-  out["platform"] = strings(permissions.platform);
+  out["platform"] = json_array(permissions.platform);
   out["teams"] = string_lists(permissions.teams);
   out["organizations"] = string_lists(permissions.organizations);
   out["environments"] = string_lists(permissions.environments);
-  if (permissions.scopes) out["scopes"] = strings(*permissions.scopes);
+  if (permissions.scopes) out["scopes"] = json_array(*permissions.scopes);
   return boost::json::serialize(out);
 }
 

@@ -3,6 +3,7 @@
 #include "auth/api_key_json.hpp"
 #include "auth/mfa_json.hpp"
 #include "core/error.hpp"
+#include "unit/users/refusal.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -11,15 +12,7 @@
 namespace dokkerr::auth {
 namespace {
 
-template <typename Fn>
-std::string refusal(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& error) {
-    return error.code();
-  }
-  return "accepted";
-}
+using users::testing::refusal;
 
 TEST(AuthJson, SignInBodiesTakeTheirFieldsOnly) {
   const auto login = parse_login(R"({"username":"a","password":"b","totp_code":"123456"})");

@@ -1,21 +1,14 @@
 #include "auth/oidc_json.hpp"
 
 #include "core/error.hpp"
+#include "unit/users/refusal.hpp"
 
 #include <gtest/gtest.h>
 
 namespace dokkerr::auth {
 namespace {
 
-template <typename Fn>
-std::string refusal(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& error) {
-    return error.code();
-  }
-  return "accepted";
-}
+using users::testing::refusal;
 
 constexpr std::string_view kBase =
     R"("name":"n","issuer":"https://i","client_id":"c","client_secret":"s","redirect_uri":"https://r")";

@@ -22,7 +22,7 @@ const Argon2Params kFast{1024, 1, 1};
 TEST(PasswordRules, LengthIsCountedInCharactersAndBoundedInBytes) {
   EXPECT_EQ(rejection("correct horse"), "accepted");
   EXPECT_EQ(rejection("short-pass1"), "password_too_short");  // 11 characters
-  EXPECT_EQ(rejection("ééééééééééé"), "password_too_short");   // 11 characters, 22 bytes
+  EXPECT_EQ(rejection("ééééééééééé"), "password_too_short");  // 11 characters, 22 bytes
   EXPECT_EQ(rejection("éééééééééééé"), "accepted");
   std::string longest;  // 1024 bytes that are not a trivial repetition
   for (std::size_t i = 0; i < 1024; ++i) longest += "xkcd936"[i % 7];
@@ -52,7 +52,8 @@ TEST(PasswordHash, SaltsDifferAndWeakerParametersAskForARehash) {
   const auto b = hash_password("correct horse battery", kFast);
   EXPECT_NE(a, b);
   const Argon2Params stronger{2048, 2, 1};
-  EXPECT_EQ(verify_password("correct horse battery", a, stronger), PasswordCheck::match_needs_rehash);
+  EXPECT_EQ(verify_password("correct horse battery", a, stronger),
+            PasswordCheck::match_needs_rehash);
   EXPECT_EQ(verify_password("wrong horse battery", a, stronger), PasswordCheck::mismatch);
 }
 

@@ -1,4 +1,5 @@
 #include "users/roles.hpp"
+
 #include "core/permissions.hpp"
 #include "core/principal.hpp"
 
@@ -6,7 +7,6 @@
 
 namespace dokkerr::users {
 namespace {
-
 
 TEST(Roles, EachTeamRoleIncludesTheOneBelow) {
   const auto viewer = *team_role_permissions("viewer");
@@ -27,7 +27,8 @@ TEST(Roles, EachTeamRoleIncludesTheOneBelow) {
 
 TEST(Roles, NoTeamRoleHoldsAPlatformPermission) {
   for (const auto* role : {"viewer", "operator", "developer", "admin"}) {
-    const auto permissions = *team_role_permissions(role);  // a named copy: the optional is a temporary
+    const auto permissions =
+        *team_role_permissions(role);  // a named copy: the optional is a temporary
     for (const auto& p : permissions) {
       EXPECT_TRUE(perm::is_team_permission(p)) << role << " holds " << p;
     }
@@ -61,13 +62,14 @@ TEST(Principal, TeamPermissionsStayInTheirTeamAndEnvironment) {
   EXPECT_TRUE(user.has_in_team("a", perm::containers_create));
   EXPECT_FALSE(user.has_in_team("b", perm::containers_create));
   EXPECT_FALSE(user.has_in_team("c", perm::containers_read));
-  EXPECT_EQ(user.teams_in("local", perm::containers_read), (std::set<std::string, std::less<>>{"a", "b"}));
-  EXPECT_EQ(user.teams_in("remote", perm::containers_create), (std::set<std::string, std::less<>>{}));
+  EXPECT_EQ(user.teams_in("local", perm::containers_read),
+            (std::set<std::string, std::less<>>{"a", "b"}));
+  EXPECT_EQ(user.teams_in("remote", perm::containers_create),
+            (std::set<std::string, std::less<>>{}));
   EXPECT_TRUE(user.sees_environment("remote"));
   EXPECT_FALSE(user.sees_environment("elsewhere"));
   EXPECT_FALSE(user.has(perm::users_manage));
 }
-
 
 }  // namespace
 }  // namespace dokkerr::users

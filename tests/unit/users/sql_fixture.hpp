@@ -4,6 +4,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "unit/store/test_databases.hpp"
+#include "unit/users/refusal.hpp"
 #include "users/access_store.hpp"
 #include "users/grant_store.hpp"
 #include "users/organization_store.hpp"
@@ -76,16 +77,6 @@ class SqlUsersTest : public store::testing::BackendTest {
   std::unique_ptr<GrantStore> grants_;
   std::unique_ptr<AccessStore> access_;
 };
-
-template <typename Fn>
-std::optional<Error> error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  return std::nullopt;
-}
 
 inline bool is_stamp(const std::string& s) {
   static const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");

@@ -1,6 +1,7 @@
 #include "users/user_json.hpp"
 
 #include "core/error.hpp"
+#include "unit/users/refusal.hpp"
 #include "users/grant_json.hpp"
 #include "users/membership_json.hpp"
 #include "users/organization_json.hpp"
@@ -12,15 +13,7 @@
 namespace dokkerr::users {
 namespace {
 
-template <typename Fn>
-std::string refusal(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& error) {
-    return error.code();
-  }
-  return "accepted";
-}
+using testing::refusal;
 
 TEST(UserJson, ShowsNeitherTheHashNorTheSecondFactorNorTheOidcSubject) {
   User user;

@@ -4,11 +4,40 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
 
 namespace dokkerr::users {
 namespace {
 
 class SqlAccessStoreTest : public testing::SqlUsersTest {};
+
+// Counts the statements that reach the database.
+class CountingDatabase final : public store::Database {
+ public:
+  explicit CountingDatabase(store::Database& inner) : inner_(inner) {}
+  [[nodiscard]] std::string_view backend() const override { return inner_.backend(); }
+  std::vector<store::Row> query(std::string_view sql,
+                                const std::vector<store::Value>& params) override {
+    ++statements;
+    return inner_.query(sql, params);
+  }
+  std::int64_t execute(std::string_view sql, const std::vector<store::Value>& params) override {
+    ++statements;
+    return inner_.execute(sql, params);
+  }
+  void transaction(const std::function<void(store::Database&)>& fn) override {
+    inner_.transaction(fn);
+  }
+  bool ping() override { return inner_.ping(); }
+  void execute_script(std::string_view sql) override { inner_.execute_script(sql); }
+
+  int statements = 0;
+
+ private:
+  store::Database& inner_;
+};
 
 TEST_P(SqlAccessStoreTest, NothingForAUserWithoutMemberships) {
   add_user("u1", "alice");
@@ -69,6 +98,28 @@ TEST_P(SqlAccessStoreTest, GathersMembershipsCustomRolesAndGrants) {
     }
   }
   EXPECT_EQ(facts.grants.size(), 2U);
+}
+
+TEST_P(SqlAccessStoreTest, ThreeStatementsHoweverManyMembershipsAndCustomRoles) {
+  add_user("u1", "alice");
+  for (int o = 0; o < 3; ++o) {
+    const auto org = "o" + std::to_string(o);
+    add_org(org, "org" + std::to_string(o));
+    orgs().put_member(org, "u1", o == 0 ? "admin" : "member");
+    orgs().insert_role(CustomRole{"r" + std::to_string(o), org, "ops", {"containers:read"}, "t"});
+    for (int t = 0; t < 3; ++t) {
+      const auto team = org + "-t" + std::to_string(t);
+      add_team(team, org, "team" + std::to_string(t));
+      teams().put_member(team, "u1", t == 0 ? "role:r" + std::to_string(o) : "viewer");
+      grants().put(Grant{"local", "team", team, "t"});
+    }
+  }
+  CountingDatabase counting(db());
+  const auto facts = make_sql_access_store(counting)->facts_of("u1");
+  EXPECT_EQ(counting.statements, 3);
+  EXPECT_EQ(facts.org_roles.size(), 3U);
+  EXPECT_EQ(facts.team_roles.size(), 9U);
+  EXPECT_EQ(facts.grants.size(), 9U);
 }
 
 DOKKERR_INSTANTIATE_BACKENDS(SqlAccessStoreTest);

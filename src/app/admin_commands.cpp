@@ -1,18 +1,17 @@
 #include "app/admin_commands.hpp"
 
 #include "audit/audit_log.hpp"
-#include "auth/identity_service.hpp"
-#include "auth/identity_store.hpp"
-#include "auth/password.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "crypto/jwt.hpp"
 #include "store/database.hpp"
+#include "users/password.hpp"
+#include "users/user_store.hpp"
+#include "users/username.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,9 +20,10 @@ namespace dokkerr::app {
 namespace {
 
 std::unique_ptr<store::Database> open(const AdminOptions& options) {
-  const auto url = options.database_url.empty()
-                       ? "sqlite://" + (std::filesystem::absolute(options.data_dir) / "dokkerr.db").string()
-                       : options.database_url;
+  const auto url =
+      options.database_url.empty()
+          ? "sqlite://" + (std::filesystem::absolute(options.data_dir) / "dokkerr.db").string()
+          : options.database_url;
   return store::open_database(url, std::filesystem::absolute(options.data_dir));
 }
 
@@ -38,18 +38,18 @@ std::string read_password(const std::filesystem::path& file) {
 }
 
 int create_user(const AdminOptions& options) {
-  auth::check_username(options.username);
+  users::check_username(options.username);
   const auto password = read_password(options.password_file);
-  auth::check_new_password(password);
+  users::check_new_password(password);
   auto db = open(options);
-  auth::IdentityStore store(*db);
-  auth::User user;
+  const SystemClock clock;
+  users::User user;
   user.id = random_hex(16);
   user.username = options.username;
-  user.password_hash = auth::hash_password(password, auth::Argon2Params{});
+  user.password_hash = users::hash_password(password, users::Argon2Params{});
   user.is_admin = options.make_admin;
-  user.created_at = user.updated_at = now_rfc3339();
-  store.insert_user(user);
+  user.created_at = user.updated_at = clock.stamp();
+  users::make_sql_user_store(*db, clock)->insert(user);
   std::cout << "created user " << user.username << " (" << user.id << ")"
             << (user.is_admin ? " as platform admin" : "") << '\n';
   return 0;
@@ -59,26 +59,25 @@ int verify_audit(const AdminOptions& options) {
   auto db = open(options);
   const SystemClock clock;
   audit::AuditLog log(*db, clock);
-  const auto report = options.anchor.empty() ? log.verify() : log.verify(std::string_view(options.anchor));
+  const auto report =
+      options.anchor.empty() ? log.verify() : log.verify(std::string_view(options.anchor));
   if (report.ok) {
     std::cout << "audit log intact: " << report.entries << " entries, head " << log.head() << '\n';
     return 0;
   }
   std::cout << "audit log BROKEN at seq "
-            << (report.first_bad_seq ? std::to_string(*report.first_bad_seq) : std::string("?")) << ": "
-            << report.problem << " (" << report.entries << " entries intact before it)\n";
+            << (report.first_bad_seq ? std::to_string(*report.first_bad_seq) : std::string("?"))
+            << ": " << report.problem << " (" << report.entries << " entries intact before it)\n";
   return 1;
 }
 
 int rotate_jwt_key(const AdminOptions& options) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = SystemClock{}.unix_seconds();
   const auto algorithm =
       options.jwt_algorithm == "eddsa" ? crypto::JwtAlgorithm::eddsa : crypto::JwtAlgorithm::hs256;
   // Old keys keep verifying for a day: longer than any access token lives.
-  auto ring = crypto::JwtKeyRing::load_or_create(std::filesystem::absolute(options.data_dir) / "keys" / "jwt",
-                                                 algorithm, now, 24 * 3600);
+  auto ring = crypto::JwtKeyRing::load_or_create(
+      std::filesystem::absolute(options.data_dir) / "keys" / "jwt", algorithm, now, 24 * 3600);
   ring.rotate(now);
   std::cout << "new signing key " << ring.current_kid()
             << "; restart or signal the servers sharing this data dir to pick it up\n";
@@ -98,8 +97,9 @@ CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
   auto* create = admin->add_subcommand("create-user", "Create an account (works at any time)");
   common(create);
   create->add_option("--username", options.username, "Account name")->required();
-  create->add_option("--password-file", options.password_file,
-                     "File holding the password on its first line ('-' for stdin)")
+  create
+      ->add_option("--password-file", options.password_file,
+                   "File holding the password on its first line ('-' for stdin)")
       ->required();
   create->add_flag("--admin", options.make_admin, "Make the account a platform admin");
   auto* verify = admin->add_subcommand("verify-audit", "Check the audit log's hash chain");
@@ -107,7 +107,8 @@ CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
   verify->add_option("--anchor", options.anchor, "A 'seq:hash' head recorded earlier");
   auto* rotate = admin->add_subcommand("rotate-jwt-key", "Start signing with a new key");
   rotate->add_option("--data-dir", options.data_dir, "The server's data directory")->required();
-  rotate->add_option("--jwt-algorithm", options.jwt_algorithm, "hs256 or eddsa")->capture_default_str();
+  rotate->add_option("--jwt-algorithm", options.jwt_algorithm, "hs256 or eddsa")
+      ->capture_default_str();
   return admin;
 }
 

@@ -3,21 +3,21 @@
 // domain includes another. Each bridge is a few lines over the other domain's public API.
 #include "containers/team_directory.hpp"
 
-namespace dokkerr::auth {
-class IdentityStore;
+namespace dokkerr::users {
+class TeamStore;
 }
 
 namespace dokkerr::app {
 
-// containers' view of teams, over the teams the identity store keeps.
+// containers' view of teams, over the teams the users domain keeps.
 class TeamDirectoryBridge final : public containers::TeamDirectory {
  public:
-  explicit TeamDirectoryBridge(auth::IdentityStore& identities) : identities_(identities) {}
+  explicit TeamDirectoryBridge(users::TeamStore& teams) : teams_(teams) {}
   [[nodiscard]] bool exists(std::string_view team_id) override;
   [[nodiscard]] policy::Policy container_policy(std::string_view team_id) override;
 
  private:
-  auth::IdentityStore& identities_;
+  users::TeamStore& teams_;
 };
 
 }  // namespace dokkerr::app

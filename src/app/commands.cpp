@@ -91,6 +91,15 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
           [&config](long long seconds) { config.access_token_ttl = std::chrono::seconds(seconds); },
           "Lifetime of access tokens in seconds (default 900)")
       ->envname("DOKKERR_ACCESS_TOKEN_TTL");
+  command
+      .add_option_function<long long>(
+          "--refresh-reuse-interval",
+          [&config](long long seconds) {
+            config.refresh_reuse_interval = std::chrono::seconds(seconds);
+          },
+          "Seconds after its first use in which a refresh token presented again gets a fresh "
+          "pair instead of revoking the session (0 to 300, default 10)")
+      ->envname("DOKKERR_REFRESH_REUSE_INTERVAL");
 }
 
 }  // namespace

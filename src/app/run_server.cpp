@@ -8,12 +8,17 @@
 #include "audit/audit_recorder.hpp"
 #include "audit/audit_service.hpp"
 #include "audit/routes.hpp"
-#include "auth/account_service.hpp"
-#include "auth/auth_service.hpp"
-#include "auth/identity_service.hpp"
+#include "auth/api_key_service.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/login_throttle.hpp"
+#include "auth/mfa_service.hpp"
+#include "auth/mfa_store.hpp"
+#include "auth/oidc_provider_client.hpp"
 #include "auth/oidc_service.hpp"
 #include "auth/routes.hpp"
 #include "auth/session_service.hpp"
+#include "auth/sign_in_service.hpp"
+#include "auth/ticket_service.hpp"
 #include "containers/container_service.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/image_service.hpp"
@@ -33,6 +38,14 @@
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "store/database.hpp"
+#include "store/settings_store.hpp"
+#include "users/access_model.hpp"
+#include "users/grant_service.hpp"
+#include "users/organization_service.hpp"
+#include "users/password_hasher.hpp"
+#include "users/routes.hpp"
+#include "users/team_service.hpp"
+#include "users/user_service.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -144,24 +157,55 @@ int run_server(ServerConfig config) {
   audit::AuditLog audit_log(*database, clock);
   audit::AuditRecorder audit_recorder(audit_log, blocking, logger);
   audit::AuditService audit_service(audit_log, blocking);
-  auth::IdentityStore identity_store(*database);
+  // Identity: accounts, organizations, teams and grants (users/), and sign-in (auth/). What
+  // users needs from auth (ending sessions) is the SessionRevoker the session service is.
+  auto user_store = users::make_sql_user_store(*database, clock);
+  auto organization_store = users::make_sql_organization_store(*database);
+  auto team_store = users::make_sql_team_store(*database);
+  auto grant_store = users::make_sql_grant_store(*database);
+  auto access_store = users::make_sql_access_store(*database);
+  auto session_store = auth::make_sql_session_store(*database, clock);
+  auto ticket_store = auth::make_sql_ticket_store(*database, clock);
+  auto throttle_store = auth::make_sql_throttle_store(*database);
+  auto api_key_store = auth::make_sql_api_key_store(*database, clock);
+  auto mfa_store = auth::make_sql_mfa_store(*database, clock);
+  auto oidc_store = auth::make_sql_oidc_store(*database, clock);
+  auto settings_store = store::make_sql_settings_store(*database, clock);
+  users::AccessModel access_model(*access_store);
+  users::PasswordHasher password_hasher(hashing, users::Argon2Params{});
   auth::TokenSettings token_settings;
   token_settings.access_ttl_seconds = config.access_token_ttl.count();
-  auth::SessionService sessions(*database, *jwt_keys, token_settings);
-  auth::AuthService auth_service(
-      auth::AuthDependencies{*database, blocking, hashing, identity_store, sessions, *secrets,
-                             audit_recorder, logger},
-      auth::Argon2Params{}, auth::ThrottleSettings{});
-  auth::IdentityService identity_service(identity_store, sessions, auth_service, blocking);
-  auth::AccountService account_service(*database, identity_store, auth_service, *secrets,
-                                       audit_recorder, blocking, "Dokkerr");
+  token_settings.refresh_grace_seconds = config.refresh_reuse_interval.count();
+  auth::SessionService sessions(*session_store, *jwt_keys, token_settings, clock, blocking);
+  users::UserService user_service(*user_store, sessions, password_hasher, clock, blocking);
+  users::OrganizationService organization_service(*organization_store, *user_store, sessions,
+                                                  clock, blocking);
+  users::TeamService team_service(*team_store, *organization_store, *user_store, sessions, clock,
+                                  blocking);
+  users::GrantService grant_service(*grant_store, *team_store, *organization_store, clock,
+                                    blocking);
+  auth::TicketService tickets(*ticket_store, clock, blocking, token_settings.ws_ticket_ttl_seconds);
+  auth::LoginThrottle throttle(*throttle_store, clock);
+  auth::ApiKeyService api_keys(*api_key_store, clock, blocking);
+  auth::MfaService mfa(auth::MfaDependencies{*user_store, *mfa_store, *settings_store,
+                                             password_hasher, *secrets, audit_recorder, clock,
+                                             blocking},
+                       "Dokkerr");
+  auth::SignInService sign_in(auth::SignInDependencies{*user_store, sessions, mfa, throttle,
+                                                       password_hasher, audit_recorder, clock,
+                                                       blocking});
   // Calls to OpenID providers block for up to 10 s: their own threads, apart from database work.
   BlockingPool oidc_calls(4);
-  auth::OidcService oidc_service(auth::OidcDependencies{*database, blocking, oidc_calls, identity_store,
-                                                        sessions, *secrets, audit_recorder, logger});
+  auto oidc_client = auth::make_http_oidc_client(oidc_calls);
+  auth::OidcService oidc(auth::OidcDependencies{*oidc_store, *user_store, *team_store,
+                                                *organization_store, sessions, *oidc_client,
+                                                *secrets, audit_recorder, logger, clock,
+                                                blocking});
+  auth::Authenticator authenticator(auth::AuthenticatorDependencies{
+      sessions, tickets, api_keys, mfa, *user_store, access_model, blocking});
   std::optional<std::string> setup_token;
   try {
-    setup_token = auth_service.prepare_setup();
+    setup_token = sign_in.prepare_setup();
   } catch (const std::exception& error) {
     std::cerr << "dokkerr: cannot read accounts: " << error.what() << '\n';
     return 1;
@@ -171,7 +215,7 @@ int run_server(ServerConfig config) {
   containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking,
                                               logger, clock);
   auto ownership_store = containers::make_sql_ownership_store(*database);
-  TeamDirectoryBridge team_directory(identity_store);
+  TeamDirectoryBridge team_directory(*team_store);
   auto engine_lookup = containers::make_engine_lookup(environments);
   containers::TenancyService tenancy(*ownership_store, team_directory, *engine_lookup, blocking,
                                      clock);
@@ -183,10 +227,9 @@ int run_server(ServerConfig config) {
 
   http::Router router;
   add_process_routes(router, *database, blocking, environments);
-  auth::add_auth_routes(router, auth::AuthRouteServices{auth_service, identity_service, sessions,
-                                                        account_service, blocking});
-  auth::add_identity_routes(router, identity_service);
-  auth::add_oidc_routes(router, oidc_service);
+  auth::add_routes(router, auth::RouteServices{sign_in, tickets, sessions, mfa, api_keys, oidc});
+  users::add_routes(router, users::RouteServices{user_service, organization_service, team_service,
+                                                 grant_service});
   audit::add_audit_routes(router, audit_service);
   containers::add_environment_routes(router, environments);
   containers::add_container_routes(router, container_service, tenancy);
@@ -195,7 +238,7 @@ int run_server(ServerConfig config) {
   containers::add_volume_routes(router, volume_service, tenancy);
   containers::add_system_routes(router, system_service);
 
-  const http::Pipeline pipeline(router, config.max_body_bytes, &auth_service, &audit_recorder);
+  const http::Pipeline pipeline(router, config.max_body_bytes, &authenticator, &audit_recorder);
   http::ServerLimits limits;
   limits.max_header_bytes = config.max_header_bytes;
   limits.max_connections = config.max_connections;

@@ -73,6 +73,10 @@ ListenAddress validate(ServerConfig& config) {
   if (config.access_token_ttl < std::chrono::seconds(30) || config.access_token_ttl > std::chrono::hours(24)) {
     throw ConfigError("--access-token-ttl", "must be between 30 s and 24 h");
   }
+  if (config.refresh_reuse_interval < std::chrono::seconds(0) ||
+      config.refresh_reuse_interval > std::chrono::seconds(300)) {
+    throw ConfigError("--refresh-reuse-interval", "must be from 0 to 300 seconds");
+  }
   if (config.database_url.empty()) {
     config.database_url = "sqlite://" + (config.data_dir / "dokkerr.db").string();
   }

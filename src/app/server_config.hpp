@@ -25,6 +25,9 @@ struct ServerConfig {
   std::string log_level = "info";
   std::string jwt_algorithm = "hs256";  // hs256 | eddsa; tokens with any other alg are refused
   std::chrono::seconds access_token_ttl{15 * 60};
+  // A refresh token presented again this soon after its first use gets a fresh pair instead of
+  // revoking its session (two tabs refreshing at once); 0 revokes at the first repeat.
+  std::chrono::seconds refresh_reuse_interval{10};
 };
 
 // Resolved listen address.

@@ -1,12 +1,10 @@
 #include "auth/oidc_service.hpp"
 
-#include "auth/identity_service.hpp"
-#include "auth/roles.hpp"
+#include "auth/oidc_provider_client.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "core/json.hpp"
 #include "core/logger.hpp"
 #include "core/principal.hpp"
 #include "crypto/primitives.hpp"
@@ -14,9 +12,13 @@
 #include "http/router.hpp"
 #include "oidc/http_client.hpp"
 #include "oidc/id_token.hpp"
-#include "store/database.hpp"
+#include "users/organization_store.hpp"
+#include "users/roles.hpp"
+#include "users/team_store.hpp"
+#include "users/user_store.hpp"
+#include "users/username.hpp"
 
-#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -27,8 +29,7 @@
 namespace dokkerr::auth {
 
 namespace asio = boost::asio;
-using boost::json::array;
-using boost::json::object;
+using users::kMaxUsernameBytes;
 
 struct OidcService::Attempt {
   std::string provider_id, provider_name, subject, username;
@@ -38,8 +39,6 @@ struct OidcService::Attempt {
 
 namespace {
 
-using Clock = std::chrono::system_clock;
-
 constexpr std::size_t kMaxNameBytes = 64;
 constexpr std::size_t kMaxUrlBytes = 512;
 constexpr std::size_t kMaxClientIdBytes = 255;
@@ -48,18 +47,9 @@ constexpr std::size_t kMaxScopes = 32;
 constexpr std::size_t kMaxMappings = 100;
 constexpr std::size_t kMaxClaimNameBytes = 64;
 constexpr std::size_t kMaxClaimValueBytes = 256;
-constexpr std::size_t kMaxUsernameBytes = 64;
 constexpr std::size_t kMaxProfileBytes = 512;
 constexpr std::size_t kBindingBytes = 32;
 constexpr auto kMetadataTtl = std::chrono::minutes(60);
-
-constexpr std::string_view kProviderColumns =
-    "id, name, issuer, client_id, client_secret, redirect_uri, scopes, team_mapping, enabled, "
-    "created_at";
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-}
 
 Error provider_not_found() {
   return Error::not_found("oidc_provider_not_found", "No such sign-in provider.");
@@ -93,92 +83,42 @@ bool valid_scope(std::string_view scope) {
   });
 }
 
-std::string bounded(const object& body, std::string_view field, std::size_t max_bytes,
-                    bool (*check)(std::string_view)) {
-  auto value = json::required_string(body, field);
+void check_bounded(std::string_view field, std::string_view value, std::size_t max_bytes,
+                   bool (*check)(std::string_view)) {
   if (value.empty() || value.size() > max_bytes || !check(value)) {
     throw Error::invalid("invalid_body", std::string(field) + " must be 1–" +
                                              std::to_string(max_bytes) + " printable characters.");
   }
-  return value;
 }
 
-std::vector<std::string> parse_scopes(const object& body) {
-  const auto* list = json::optional_array(body, "scopes");
-  if (list == nullptr) return {"openid", "email", "profile"};
-  if (list->size() > kMaxScopes) {
+// "openid" first, then the requested ones, each once.
+std::vector<std::string> checked_scopes(const std::optional<std::vector<std::string>>& requested) {
+  if (!requested) return {"openid", "email", "profile"};
+  if (requested->size() > kMaxScopes) {
     throw Error::invalid("invalid_body", "scopes holds at most 32 entries.");
   }
   std::vector<std::string> scopes{"openid"};
-  for (const auto& item : *list) {
-    if (!item.is_string() || !valid_scope(item.as_string())) {
+  for (const auto& scope : *requested) {
+    if (!valid_scope(scope)) {
       throw Error::invalid("oidc_invalid_scope", "OpenID scopes are non-empty and have no spaces.");
     }
-    const std::string scope(item.as_string());
     if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(scope);
   }
   return scopes;
 }
 
-std::vector<TeamMapping> parse_mapping_body(const object& body) {
-  std::vector<TeamMapping> out;
-  const auto* list = json::optional_array(body, "team_mapping");
-  if (list == nullptr) return out;
-  if (list->size() > kMaxMappings) {
+void check_mapping_shape(const std::vector<TeamMapping>& mapping) {
+  if (mapping.size() > kMaxMappings) {
     throw Error::invalid("invalid_team_mapping", "team_mapping holds at most 100 entries.");
   }
-  for (const auto& item : *list) {
-    if (!item.is_object()) {
-      throw Error::invalid("invalid_team_mapping",
-                           "Each team_mapping entry is {claim, value, team_id, role}.");
-    }
-    const auto& entry = item.as_object();
-    only_fields(entry, {"claim", "value", "team_id", "role"});
-    TeamMapping mapping{
-        json::required_string(entry, "claim"), json::required_string(entry, "value"),
-        json::required_string(entry, "team_id"), json::required_string(entry, "role")};
-    if (mapping.claim.empty() || mapping.claim.size() > kMaxClaimNameBytes ||
-        mapping.value.empty() || mapping.value.size() > kMaxClaimValueBytes ||
-        mapping.team_id.empty() || mapping.role.empty()) {
+  for (const auto& m : mapping) {
+    if (m.claim.empty() || m.claim.size() > kMaxClaimNameBytes || m.value.empty() ||
+        m.value.size() > kMaxClaimValueBytes || m.team_id.empty() || m.role.empty()) {
       throw Error::invalid("invalid_team_mapping",
                            "A mapping's claim (1–64 bytes), value (1–256 bytes), team_id and role "
                            "must not be empty.");
     }
-    out.push_back(std::move(mapping));
   }
-  return out;
-}
-
-array scopes_array(const std::vector<std::string>& scopes) {
-  array out;
-  for (const auto& scope : scopes) out.emplace_back(scope);
-  return out;
-}
-
-array mapping_array(const std::vector<TeamMapping>& mapping) {
-  array out;
-  for (const auto& m : mapping) {
-    out.emplace_back(
-        object{{"claim", m.claim}, {"value", m.value}, {"team_id", m.team_id}, {"role", m.role}});
-  }
-  return out;
-}
-
-std::vector<TeamMapping> mapping_from_json(std::string_view text) {
-  std::vector<TeamMapping> out;
-  const auto value = json::parse(text);
-  if (const auto* list = value.if_array()) {
-    for (const auto& item : *list) {
-      const auto* entry = item.if_object();
-      if (entry == nullptr) continue;
-      auto field = [entry](std::string_view name) {
-        const auto* v = entry->if_contains(name);
-        return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-      };
-      out.push_back({field("claim"), field("value"), field("team_id"), field("role")});
-    }
-  }
-  return out;
 }
 
 std::string sanitize_username(std::string_view text) {
@@ -219,29 +159,6 @@ std::string login_key(std::string_view binding, std::string_view state) {
   input += '.';
   input += state;
   return crypto::sha256_hex(input);
-}
-
-std::string provider_json(const std::string& id, const std::string& name, const std::string& issuer,
-                          const std::string& client_id, const std::string& redirect_uri,
-                          const std::vector<std::string>& scopes,
-                          const std::vector<TeamMapping>& mapping, bool enabled,
-                          const std::string& created_at) {
-  return boost::json::serialize(object{{"id", id},
-                                       {"name", name},
-                                       {"issuer", issuer},
-                                       {"client_id", client_id},
-                                       {"redirect_uri", redirect_uri},
-                                       {"scopes", scopes_array(scopes)},
-                                       {"team_mapping", mapping_array(mapping)},
-                                       {"enabled", enabled},
-                                       {"created_at", created_at}});
-}
-
-bool role_fits_team(IdentityStore& identity, const Team& team, std::string_view role) {
-  if (team_role_permissions(role)) return true;
-  if (!role.starts_with("role:")) return false;
-  const auto custom = identity.find_role(role.substr(5));
-  return custom && custom->org_id == team.org_id;
 }
 
 }  // namespace
@@ -292,154 +209,83 @@ std::map<std::string, std::string> mapped_team_roles(const std::vector<TeamMappi
   return roles;
 }
 
-std::optional<std::string> cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    const auto end = header.find(';');
-    auto pair = header.substr(0, end);
-    header = end == std::string_view::npos ? std::string_view{} : header.substr(end + 1);
-    while (!pair.empty() && (pair.front() == ' ' || pair.front() == '\t')) pair.remove_prefix(1);
-    while (!pair.empty() && (pair.back() == ' ' || pair.back() == '\t')) pair.remove_suffix(1);
-    const auto eq = pair.find('=');
-    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
-    auto value = pair.substr(eq + 1);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-      value = value.substr(1, value.size() - 2);
-    }
-    return std::string(value);
-  }
-  return std::nullopt;
-}
-
 // ------------------------------------------------------------------------------ providers
 
-std::optional<OidcService::Provider> OidcService::find_provider(std::string_view id) {
-  const auto rows = deps_.db.query(
-      "SELECT " + std::string(kProviderColumns) + " FROM oidc_providers WHERE id = ?",
-      {std::string(id)});
-  if (rows.empty()) return std::nullopt;
-  const auto& row = rows.front();
-  Provider provider;
-  provider.id = row.text(0);
-  provider.name = row.text(1);
-  provider.issuer = row.text(2);
-  provider.client_id = row.text(3);
-  provider.client_secret_sealed = row.text(4);
-  provider.redirect_uri = row.text(5);
-  provider.scopes = json::stored_string_list(row.text(6));
-  provider.team_mapping = mapping_from_json(row.text(7));
-  provider.enabled = row.integer(8) != 0;
-  provider.created_at = row.text(9);
-  return provider;
+void OidcService::check_team_mapping(const std::vector<TeamMapping>& mapping) {
+  for (const auto& m : mapping) {
+    const auto team = deps_.teams.find(m.team_id);
+    if (!team) {
+      throw Error::invalid("invalid_team_mapping",
+                           "team_mapping names a team that does not exist: " + m.team_id);
+    }
+    if (!users::role_fits_team(m.role, *team, deps_.organizations)) {
+      throw Error::invalid("invalid_role",
+                           "Team roles are admin, developer, operator, viewer or "
+                           "role:<custom role id> of the team's organization.");
+    }
+  }
 }
 
-asio::awaitable<std::string> OidcService::create_provider(object body) {
-  only_fields(body, {"name", "issuer", "client_id", "client_secret", "redirect_uri", "scopes",
-                     "team_mapping", "enabled"});
-  Provider provider;
-  provider.id = random_hex(16);
-  provider.name = bounded(body, "name", kMaxNameBytes, no_controls);
-  provider.issuer = bounded(body, "issuer", kMaxUrlBytes, vschars);
-  provider.client_id = bounded(body, "client_id", kMaxClientIdBytes, vschars);
-  const auto secret = bounded(body, "client_secret", kMaxClientSecretBytes, vschars);
-  provider.redirect_uri = bounded(body, "redirect_uri", kMaxUrlBytes, vschars);
-  if (!oidc::is_http_url(provider.redirect_uri)) {
+asio::awaitable<OidcProviderRecord> OidcService::create_provider(OidcProviderInput input) {
+  check_bounded("name", input.name, kMaxNameBytes, no_controls);
+  check_bounded("issuer", input.issuer, kMaxUrlBytes, vschars);
+  check_bounded("client_id", input.client_id, kMaxClientIdBytes, vschars);
+  check_bounded("client_secret", input.client_secret, kMaxClientSecretBytes, vschars);
+  check_bounded("redirect_uri", input.redirect_uri, kMaxUrlBytes, vschars);
+  if (!oidc::is_http_url(input.redirect_uri)) {
     throw Error::invalid("oidc_invalid_redirect_uri",
                          "redirect_uri must be an absolute http(s) URL without a fragment.");
   }
-  provider.scopes = parse_scopes(body);
-  provider.team_mapping = parse_mapping_body(body);
-  provider.enabled = json::optional_bool(body, "enabled").value_or(true);
-  provider.created_at = now_rfc3339();
-  provider.client_secret_sealed = deps_.secrets.seal(secret, "oidc:" + provider.id);
+  OidcProviderRecord provider;
+  provider.scopes = checked_scopes(input.scopes);
+  check_mapping_shape(input.team_mapping);
+  provider.id = random_hex(16);
+  provider.name = std::move(input.name);
+  provider.issuer = std::move(input.issuer);
+  provider.client_id = std::move(input.client_id);
+  provider.redirect_uri = std::move(input.redirect_uri);
+  provider.team_mapping = std::move(input.team_mapping);
+  provider.enabled = input.enabled;
+  provider.created_at = deps_.clock.stamp();
+  provider.client_secret_sealed = deps_.secrets.seal(input.client_secret, "oidc:" + provider.id);
 
   // Discovery proves the issuer answers as itself before anyone can be sent there.
-  auto discover = [issuer = provider.issuer] { return oidc::discover(issuer); };
-  auto metadata = co_await deps_.provider_pool.run(discover);
+  auto metadata = co_await deps_.provider.discover(provider.issuer);
 
   auto insert = [this, &provider] {
-    deps_.db.transaction([&](store::Database& tx) {
-      for (const auto& mapping : provider.team_mapping) {
-        const auto team = deps_.identity.find_team(mapping.team_id);
-        if (!team) {
-          throw Error::invalid("invalid_team_mapping",
-                               "team_mapping names a team that does not exist: " + mapping.team_id);
-        }
-        if (!role_fits_team(deps_.identity, *team, mapping.role)) {
-          throw Error::invalid("invalid_role",
-                               "Team roles are admin, developer, operator, viewer or "
-                               "role:<custom role id> of the team's organization.");
-        }
-      }
-      try {
-        tx.execute(
-            "INSERT INTO oidc_providers (id, name, issuer, client_id, client_secret, redirect_uri, "
-            "scopes, team_mapping, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            {provider.id, provider.name, provider.issuer, provider.client_id,
-             provider.client_secret_sealed, provider.redirect_uri,
-             boost::json::serialize(scopes_array(provider.scopes)),
-             boost::json::serialize(mapping_array(provider.team_mapping)),
-             std::int64_t{provider.enabled ? 1 : 0}, provider.created_at});
-      } catch (const Error& error) {
-        if (error.code() != "unique_violation") throw;
-        throw Error::conflict("oidc_provider_exists", "A sign-in provider with that name exists.");
-      }
-    });
+    check_team_mapping(provider.team_mapping);
+    deps_.store.insert_provider(provider);
   };
-  co_await deps_.db_pool.run(insert);
+  co_await deps_.pool.run(insert);
   {
     const std::lock_guard lock(cache_mutex_);
     cache_[provider.id] =
         Cached{provider.issuer, std::move(metadata), std::chrono::steady_clock::now(), nullptr};
   }
-  co_return provider_json(provider.id, provider.name, provider.issuer, provider.client_id,
-                          provider.redirect_uri, provider.scopes, provider.team_mapping,
-                          provider.enabled, provider.created_at);
+  co_return provider;
 }
 
-asio::awaitable<std::string> OidcService::list_providers() {
-  auto list = [this] {
-    std::string out = R"({"items":[)";
-    bool first = true;
-    for (const auto& row : deps_.db.query("SELECT " + std::string(kProviderColumns) +
-                                          " FROM oidc_providers ORDER BY name")) {
-      if (!first) out += ',';
-      first = false;
-      out += provider_json(row.text(0), row.text(1), row.text(2), row.text(3), row.text(5),
-                           json::stored_string_list(row.text(6)), mapping_from_json(row.text(7)),
-                           row.integer(8) != 0, row.text(9));
-    }
-    return out + R"(],"next_cursor":null})";
-  };
-  co_return co_await deps_.db_pool.run(list);
+asio::awaitable<std::vector<OidcProviderRecord>> OidcService::list_providers() {
+  auto list = [this] { return deps_.store.list_providers(); };
+  co_return co_await deps_.pool.run(list);
 }
 
-asio::awaitable<std::string> OidcService::public_providers() {
-  auto list = [this] {
-    array items;
-    for (const auto& row :
-         deps_.db.query("SELECT id, name FROM oidc_providers WHERE enabled = 1 ORDER BY name")) {
-      items.emplace_back(object{{"id", row.text(0)}, {"name", row.text(1)}});
-    }
-    return boost::json::serialize(object{{"items", items}, {"next_cursor", nullptr}});
-  };
-  co_return co_await deps_.db_pool.run(list);
+asio::awaitable<std::vector<OidcProviderRecord>> OidcService::public_providers() {
+  auto providers = co_await list_providers();
+  std::erase_if(providers, [](const OidcProviderRecord& p) { return !p.enabled; });
+  co_return providers;
 }
 
 asio::awaitable<void> OidcService::delete_provider(std::string id) {
-  auto remove = [this, &id] {
-    bool removed = false;
-    deps_.db.transaction([&](store::Database& tx) {
-      removed = tx.execute("DELETE FROM oidc_providers WHERE id = ?", {id}) == 1;
-      tx.execute("DELETE FROM oidc_logins WHERE provider_id = ?", {id});
-    });
-    return removed;
-  };
-  if (!co_await deps_.db_pool.run(remove)) throw provider_not_found();
+  auto remove = [this, &id] { return deps_.store.remove_provider(id); };
+  const bool removed = co_await deps_.pool.run(remove);
+  if (!removed) throw provider_not_found();
   const std::lock_guard lock(cache_mutex_);
   cache_.erase(id);
 }
 
-asio::awaitable<oidc::ProviderMetadata> OidcService::metadata_for(const Provider& provider) {
+asio::awaitable<oidc::ProviderMetadata> OidcService::metadata_for(
+    const OidcProviderRecord& provider) {
   {
     const std::lock_guard lock(cache_mutex_);
     const auto found = cache_.find(provider.id);
@@ -448,8 +294,7 @@ asio::awaitable<oidc::ProviderMetadata> OidcService::metadata_for(const Provider
       co_return found->second.metadata;
     }
   }
-  auto discover = [issuer = provider.issuer] { return oidc::discover(issuer); };
-  auto metadata = co_await deps_.provider_pool.run(discover);
+  auto metadata = co_await deps_.provider.discover(provider.issuer);
   const std::lock_guard lock(cache_mutex_);
   auto& entry = cache_[provider.id];
   if (entry.issuer != provider.issuer || entry.metadata.jwks_uri != metadata.jwks_uri) {
@@ -462,7 +307,7 @@ asio::awaitable<oidc::ProviderMetadata> OidcService::metadata_for(const Provider
 }
 
 asio::awaitable<std::shared_ptr<const oidc::JwkSet>> OidcService::keys_for(
-    const Provider& provider, const oidc::ProviderMetadata& metadata, bool refresh) {
+    const OidcProviderRecord& provider, const oidc::ProviderMetadata& metadata, bool refresh) {
   if (!refresh) {
     const std::lock_guard lock(cache_mutex_);
     const auto found = cache_.find(provider.id);
@@ -471,10 +316,7 @@ asio::awaitable<std::shared_ptr<const oidc::JwkSet>> OidcService::keys_for(
       co_return found->second.keys;
     }
   }
-  auto fetch = [metadata] {
-    return std::make_shared<const oidc::JwkSet>(oidc::fetch_jwks(metadata));
-  };
-  auto keys = co_await deps_.provider_pool.run(fetch);
+  auto keys = co_await deps_.provider.fetch_keys(metadata);
   const std::lock_guard lock(cache_mutex_);
   auto& entry = cache_[provider.id];
   if (entry.issuer == provider.issuer && entry.metadata.jwks_uri == metadata.jwks_uri) {
@@ -486,6 +328,7 @@ asio::awaitable<std::shared_ptr<const oidc::JwkSet>> OidcService::keys_for(
 // ------------------------------------------------------------------------------ the flow
 
 bool OidcService::admit_start(const std::string& address) {
+  // A rate, not a point in time: the steady clock is the right one here.
   const auto now = std::chrono::steady_clock::now();
   const std::lock_guard lock(starts_mutex_);
   if (starts_.size() >= 10'000) {
@@ -503,8 +346,8 @@ bool OidcService::admit_start(const std::string& address) {
 asio::awaitable<OidcLoginStart> OidcService::start(std::string provider_id,
                                                    std::optional<std::string> redirect_uri,
                                                    std::string client_address) {
-  auto find = [this, &provider_id] { return find_provider(provider_id); };
-  const auto provider = co_await deps_.db_pool.run(find);
+  auto find = [this, &provider_id] { return deps_.store.find_provider(provider_id); };
+  const auto provider = co_await deps_.pool.run(find);
   if (!provider || !provider->enabled) throw provider_not_found();
   if (redirect_uri && *redirect_uri != provider->redirect_uri) {
     throw Error::invalid("oidc_redirect_uri_mismatch",
@@ -521,21 +364,18 @@ asio::awaitable<OidcLoginStart> OidcService::start(std::string provider_id,
   out.binding = crypto::base64url_encode(crypto::random_bytes(kBindingBytes));
   out.secure_cookie = provider->redirect_uri.starts_with("https:");
 
-  auto store = [this, &provider, &request, &out] {
-    const auto now = Clock::now();
-    deps_.db.execute("DELETE FROM oidc_logins WHERE expires_at < ?", {format_rfc3339(now)});
-    const auto pending = deps_.db.query("SELECT COUNT(*) FROM oidc_logins");
-    if (!pending.empty() && pending.front().integer(0) >= kOidcMaxPendingLogins) {
-      throw Error(ErrorKind::rate_limited, "oidc_too_many_logins",
-                  "Too many sign-ins are in progress; try again in a few minutes.");
-    }
-    deps_.db.execute(
-        "INSERT INTO oidc_logins (state_hash, provider_id, nonce, code_verifier, redirect_uri, "
-        "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-        {login_key(out.binding, request.state), provider->id, request.nonce, request.code_verifier,
-         provider->redirect_uri, format_rfc3339(now + std::chrono::seconds(kOidcLoginTtlSeconds))});
-  };
-  co_await deps_.db_pool.run(store);
+  const PendingLogin login{login_key(out.binding, request.state),
+                           provider->id,
+                           request.nonce,
+                           request.code_verifier,
+                           provider->redirect_uri,
+                           deps_.clock.stamp_in(std::chrono::seconds(kOidcLoginTtlSeconds))};
+  auto store = [this, &login] { return deps_.store.insert_login(login, kOidcMaxPendingLogins); };
+  const bool stored = co_await deps_.pool.run(store);
+  if (!stored) {
+    throw Error(ErrorKind::rate_limited, "oidc_too_many_logins",
+                "Too many sign-ins are in progress; try again in a few minutes.");
+  }
   out.authorization_url = std::move(request.url);
   co_return out;
 }
@@ -568,7 +408,8 @@ asio::awaitable<TokenPair> OidcService::callback(std::string query,
   entry.action = "auth.oidc_login";
   entry.client = client;
   entry.target = attempt.provider_id;
-  object detail{{"provider_id", attempt.provider_id}, {"provider", attempt.provider_name}};
+  boost::json::object detail{{"provider_id", attempt.provider_id},
+                             {"provider", attempt.provider_name}};
   if (attempt.actor) {
     set_actor(entry, *attempt.actor);
   } else {
@@ -593,31 +434,18 @@ asio::awaitable<TokenPair> OidcService::sign_in(std::string query,
   const auto state = state_parameter(query);
   if (!state || !binding || binding->empty() || binding->size() > 128) throw state_mismatch();
 
-  // The pending login is read and deleted in one go: whoever deletes it owns it, so a state
-  // (and the code that came with it) is good for one callback only.
   const auto key = login_key(*binding, *state);
-  auto consume = [this, &key]() -> std::optional<PendingLogin> {
-    const auto rows = deps_.db.query(
-        "SELECT provider_id, nonce, code_verifier, redirect_uri, expires_at FROM oidc_logins "
-        "WHERE state_hash = ?",
-        {key});
-    if (rows.empty()) return std::nullopt;
-    if (deps_.db.execute("DELETE FROM oidc_logins WHERE state_hash = ?", {key}) != 1) {
-      return std::nullopt;
-    }
-    const auto& row = rows.front();
-    return PendingLogin{row.text(0), row.text(1), row.text(2), row.text(3), row.text(4)};
-  };
-  const auto login = co_await deps_.db_pool.run(consume);
+  auto take = [this, &key] { return deps_.store.take_login(key); };
+  const auto login = co_await deps_.pool.run(take);
   if (!login) throw state_mismatch();
   attempt.provider_id = login->provider_id;
-  if (login->expires_at <= now_rfc3339()) {
+  if (login->expires_at <= deps_.clock.stamp()) {
     throw Error(ErrorKind::unauthorized, "oidc_login_expired",
                 "The sign-in took too long; please start again.");
   }
 
-  auto find = [this, &login] { return find_provider(login->provider_id); };
-  const auto provider = co_await deps_.db_pool.run(find);
+  auto find = [this, &login] { return deps_.store.find_provider(login->provider_id); };
+  const auto provider = co_await deps_.pool.run(find);
   if (!provider || !provider->enabled) {
     throw Error(ErrorKind::unauthorized, "oidc_provider_disabled",
                 "This sign-in provider is no longer available.");
@@ -625,20 +453,22 @@ asio::awaitable<TokenPair> OidcService::sign_in(std::string query,
   attempt.provider_name = provider->name;
 
   const auto metadata = co_await metadata_for(*provider);
-  const auto code = oidc::authorization_code_from_callback(metadata, *state, query);
-  auto exchange = [this, &provider, &metadata, &code, &login] {
-    const auto secret = deps_.secrets.open(provider->client_secret_sealed, "oidc:" + provider->id);
-    return oidc::exchange_code(metadata, provider->client_id, secret, code, login->redirect_uri,
-                               login->code_verifier);
-  };
-  const auto tokens = co_await deps_.provider_pool.run(exchange);
+  CodeExchange exchange;
+  exchange.code = oidc::authorization_code_from_callback(metadata, *state, query);
+  exchange.metadata = metadata;
+  exchange.client_id = provider->client_id;
+  exchange.client_secret =
+      deps_.secrets.open(provider->client_secret_sealed, "oidc:" + provider->id);
+  exchange.redirect_uri = login->redirect_uri;
+  exchange.code_verifier = login->code_verifier;
+  const auto tokens = co_await deps_.provider.exchange_code(std::move(exchange));
 
   auto keys = co_await keys_for(*provider, metadata, false);
   std::optional<oidc::IdTokenClaims> claims;
   bool unknown_key = false;
   try {
     claims = oidc::verify_id_token(tokens.id_token, *keys, metadata.issuer, provider->client_id,
-                                   login->nonce, unix_now());
+                                   login->nonce, deps_.clock.unix_seconds());
   } catch (const Error& error) {
     if (error.code() != "oidc_unknown_key") throw;
     unknown_key = true;
@@ -647,13 +477,13 @@ asio::awaitable<TokenPair> OidcService::sign_in(std::string query,
     // The provider may have rotated its keys since we fetched them: once more, not in a loop.
     keys = co_await keys_for(*provider, metadata, true);
     claims = oidc::verify_id_token(tokens.id_token, *keys, metadata.issuer, provider->client_id,
-                                   login->nonce, unix_now());
+                                   login->nonce, deps_.clock.unix_seconds());
   }
   attempt.subject = claims->sub;
   attempt.username = claims->preferred_username;
 
   auto enter = [this, &provider, &metadata, &claims, &client, &attempt] {
-    auto user = deps_.identity.find_user_by_oidc(metadata.issuer, claims->sub);
+    auto user = deps_.users.find_by_oidc(metadata.issuer, claims->sub);
     if (!user) {
       user = provision(*claims, metadata.issuer);
       attempt.provisioned = true;
@@ -666,13 +496,13 @@ asio::awaitable<TokenPair> OidcService::sign_in(std::string query,
       throw Error(ErrorKind::forbidden, "account_disabled", "This account is disabled.");
     }
     apply_team_mapping(*provider, *user, *claims);
-    deps_.identity.touch_login(user->id);
-    return deps_.sessions.open_session(user->id, "oidc", client);
+    deps_.users.touch_login(user->id);
+    return deps_.sessions.open(user->id, "oidc", client);
   };
-  co_return co_await deps_.db_pool.run(enter);
+  co_return co_await deps_.pool.run(enter);
 }
 
-User OidcService::provision(const oidc::IdTokenClaims& claims, const std::string& issuer) {
+users::User OidcService::provision(const oidc::IdTokenClaims& claims, const std::string& issuer) {
   const auto base = oidc_username_base(claims);
   for (int attempt = 0;; ++attempt) {
     auto candidate = oidc_username_candidate(base, attempt);
@@ -682,40 +512,38 @@ User OidcService::provision(const oidc::IdTokenClaims& claims, const std::string
       candidate = base.substr(0, kMaxUsernameBytes - suffix.size()) + suffix;
       if (attempt > 40) throw Error::internal_error("no free username for an OpenID account");
     }
-    if (deps_.identity.find_user_by_username(*candidate)) continue;
-    User user;
+    if (deps_.users.find_by_username(*candidate)) continue;
+    users::User user;
     user.id = random_hex(16);
     user.username = *candidate;
     user.email = claims.email_verified ? clip(claims.email, kMaxProfileBytes) : "";
     user.display_name = clip(claims.name, kMaxProfileBytes);
     user.oidc_provider = issuer;
     user.oidc_subject = claims.sub;
-    user.created_at = user.updated_at = now_rfc3339();
+    user.created_at = user.updated_at = deps_.clock.stamp();
     try {
-      deps_.identity.insert_user(user);
+      deps_.users.insert(user);
       return user;
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::conflict) throw;
       // Either the name was taken a moment ago, or the same person's first sign-in ran twice.
-      if (auto existing = deps_.identity.find_user_by_oidc(issuer, claims.sub)) return *existing;
+      if (auto existing = deps_.users.find_by_oidc(issuer, claims.sub)) return *existing;
     }
   }
 }
 
-void OidcService::apply_team_mapping(const Provider& provider, const User& user,
+void OidcService::apply_team_mapping(const OidcProviderRecord& provider, const users::User& user,
                                      const oidc::IdTokenClaims& claims) {
   for (const auto& [team_id, role] :
        mapped_team_roles(provider.team_mapping, claims.raw_claims_json)) {
-    const auto team = deps_.identity.find_team(team_id);
-    if (!team || !role_fits_team(deps_.identity, *team, role)) {
+    const auto team = deps_.teams.find(team_id);
+    if (!team || !users::role_fits_team(role, *team, deps_.organizations)) {
       deps_.logger.warn("oidc team mapping skipped: the team or role no longer exists",
                         {{"provider_id", provider.id}, {"team_id", team_id}, {"role", role}});
       continue;
     }
-    const auto current = deps_.db.query(
-        "SELECT role FROM team_members WHERE team_id = ? AND user_id = ?", {team_id, user.id});
-    if (!current.empty() && current.front().text(0) == role) continue;
-    deps_.identity.put_team_member(team_id, user.id, role);
+    if (deps_.teams.member_role(team_id, user.id) == role) continue;
+    deps_.teams.put_member(team_id, user.id, role);
   }
 }
 

@@ -23,15 +23,15 @@
 // - The redirect URI is part of the provider's configuration and is the only one a flow uses:
 //   Dokkerr's callback (<public URL>/api/v1/auth/oidc/callback), or a page of the web UI that
 //   hands the query string on to that callback.
-// - Calls to the provider (up to 10 s each) run on their own pool, never on the database pool.
-#include "core/audit_trail.hpp"
-#include "auth/identity_store.hpp"
+// - Calls to the provider go through the OidcProviderClient port (on their own pool in the
+//   server, never on the database pool).
+#include "auth/oidc_store.hpp"
 #include "auth/session_service.hpp"
+#include "core/audit_trail.hpp"
 #include "oidc/jwks.hpp"
 #include "oidc/provider.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -45,6 +45,7 @@
 
 namespace dokkerr {
 class BlockingPool;
+class Clock;
 class Logger;
 }  // namespace dokkerr
 namespace dokkerr::crypto {
@@ -53,8 +54,16 @@ class SecretBox;
 namespace dokkerr::oidc {
 struct IdTokenClaims;
 }
+namespace dokkerr::users {
+class OrganizationStore;
+class TeamStore;
+class UserStore;
+struct User;
+}  // namespace dokkerr::users
 
 namespace dokkerr::auth {
+
+class OidcProviderClient;
 
 inline constexpr std::int64_t kOidcLoginTtlSeconds = 10 * 60;
 // Pending logins are rows anyone can create: a bound per client address and one in all.
@@ -64,18 +73,25 @@ inline constexpr std::string_view kOidcBindingCookie = "dokkerr_oidc";
 inline constexpr std::string_view kOidcCallbackPath = "/api/v1/auth/oidc/callback";
 
 struct OidcDependencies {
-  store::Database& db;
-  BlockingPool& db_pool;
-  BlockingPool& provider_pool;  // blocking HTTP calls to the providers
-  IdentityStore& identity;
+  OidcStore& store;
+  users::UserStore& users;
+  users::TeamStore& teams;
+  users::OrganizationStore& organizations;  // custom roles named by team mappings
   SessionService& sessions;
-  const crypto::SecretBox& secrets;
+  OidcProviderClient& provider;
+  const crypto::SecretBox& secrets;  // client secrets are sealed under "oidc:<provider id>"
   AuditTrail& audit;
   Logger& logger;
+  const Clock& clock;
+  BlockingPool& pool;  // database work
 };
 
-struct TeamMapping {
-  std::string claim, value, team_id, role;
+// A provider as an admin configures it.
+struct OidcProviderInput {
+  std::string name, issuer, client_id, client_secret, redirect_uri;
+  std::optional<std::vector<std::string>> scopes;  // default openid, email, profile
+  std::vector<TeamMapping> team_mapping;
+  bool enabled = true;
 };
 
 struct OidcLoginStart {
@@ -89,12 +105,12 @@ class OidcService {
   explicit OidcService(OidcDependencies deps) : deps_(deps) {}
 
   // Admin (users:manage). create runs discovery first: a provider that does not answer is not
-  // saved. The client secret is sealed under "oidc:<id>" and never returned.
-  boost::asio::awaitable<std::string> create_provider(boost::json::object body);
-  boost::asio::awaitable<std::string> list_providers();
+  // saved. The client secret is sealed and never returned.
+  boost::asio::awaitable<OidcProviderRecord> create_provider(OidcProviderInput input);
+  boost::asio::awaitable<std::vector<OidcProviderRecord>> list_providers();
   boost::asio::awaitable<void> delete_provider(std::string id);
-  // {"items":[{"id","name"}],"next_cursor":null} of the enabled providers, for the login page.
-  boost::asio::awaitable<std::string> public_providers();
+  // The enabled providers, for the login page.
+  boost::asio::awaitable<std::vector<OidcProviderRecord>> public_providers();
 
   // Errors: 404 oidc_provider_not_found (unknown or disabled), 400 oidc_redirect_uri_mismatch
   // (a redirect_uri other than the configured one), 429 oidc_too_many_logins (more than
@@ -110,15 +126,6 @@ class OidcService {
                                              ClientInfo client);
 
  private:
-  struct Provider {
-    std::string id, name, issuer, client_id, client_secret_sealed, redirect_uri, created_at;
-    std::vector<std::string> scopes;
-    std::vector<TeamMapping> team_mapping;
-    bool enabled = true;
-  };
-  struct PendingLogin {
-    std::string provider_id, nonce, code_verifier, redirect_uri, expires_at;
-  };
   struct Cached {
     std::string issuer;
     oidc::ProviderMetadata metadata;
@@ -131,14 +138,15 @@ class OidcService {
     int count = 0;
   };
 
-  std::optional<Provider> find_provider(std::string_view id);
-  boost::asio::awaitable<oidc::ProviderMetadata> metadata_for(const Provider& provider);
+  boost::asio::awaitable<oidc::ProviderMetadata> metadata_for(const OidcProviderRecord& provider);
   boost::asio::awaitable<std::shared_ptr<const oidc::JwkSet>> keys_for(
-      const Provider& provider, const oidc::ProviderMetadata& metadata, bool refresh);
+      const OidcProviderRecord& provider, const oidc::ProviderMetadata& metadata, bool refresh);
   boost::asio::awaitable<TokenPair> sign_in(std::string query, std::optional<std::string> binding,
                                             const ClientInfo& client, Attempt& attempt);
-  User provision(const oidc::IdTokenClaims& claims, const std::string& issuer);
-  void apply_team_mapping(const Provider& provider, const User& user,
+  // Blocking: checks every mapping names an existing team and a role that fits it.
+  void check_team_mapping(const std::vector<TeamMapping>& mapping);
+  users::User provision(const oidc::IdTokenClaims& claims, const std::string& issuer);
+  void apply_team_mapping(const OidcProviderRecord& provider, const users::User& user,
                           const oidc::IdTokenClaims& claims);
   // Counts a start from the address; false when it has had its share this minute.
   bool admit_start(const std::string& address);
@@ -161,7 +169,5 @@ std::optional<std::string> oidc_username_candidate(std::string_view base, int at
 // is a string equal to the value or an array of strings holding it.
 std::map<std::string, std::string> mapped_team_roles(const std::vector<TeamMapping>& mapping,
                                                      std::string_view claims_json);
-// A cookie's value from a Cookie header ("a=1; b=2"), or nullopt.
-std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
 
 }  // namespace dokkerr::auth

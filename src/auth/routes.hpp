@@ -1,29 +1,32 @@
 #pragma once
-// Route tables of identity and access.
+// Route tables of sign-in: setup, login, refresh, logout, tickets and passwords; the caller's
+// sessions; the second factor and its platform setting; API keys; OpenID sign-in.
 #include "http/router.hpp"
-
-namespace dokkerr {
-class BlockingPool;
-}
 
 namespace dokkerr::auth {
 
-class AuthService;
-class IdentityService;
-class SessionService;
-class AccountService;
+class ApiKeyService;
+class MfaService;
 class OidcService;
+class SessionService;
+class SignInService;
+class TicketService;
 
-struct AuthRouteServices {
-  AuthService& auth;
-  IdentityService& identity;
+void add_sign_in_routes(http::Router& router, SignInService& sign_in, TicketService& tickets);
+void add_session_routes(http::Router& router, SessionService& sessions);
+void add_mfa_routes(http::Router& router, MfaService& mfa);
+void add_api_key_routes(http::Router& router, ApiKeyService& api_keys);
+void add_oidc_routes(http::Router& router, OidcService& oidc);
+
+struct RouteServices {
+  SignInService& sign_in;
+  TicketService& tickets;
   SessionService& sessions;
-  AccountService& accounts;
-  BlockingPool& pool;
+  MfaService& mfa;
+  ApiKeyService& api_keys;
+  OidcService& oidc;
 };
 
-void add_auth_routes(http::Router& router, AuthRouteServices services);
-void add_identity_routes(http::Router& router, IdentityService& identity);
-void add_oidc_routes(http::Router& router, OidcService& oidc);
+void add_routes(http::Router& router, RouteServices services);
 
 }  // namespace dokkerr::auth

@@ -1,20 +1,26 @@
 #pragma once
-// Server-side sessions: short-lived JWT access tokens bound to a session row, opaque rotating
-// refresh tokens (stored hashed, single use, reuse revokes the family), and one-time WebSocket
-// tickets. Calls block: run them on the BlockingPool.
-#include "auth/identity_store.hpp"
+// Server-side sessions: short-lived JWT access tokens bound to a session, opaque rotating
+// refresh tokens (single use; a reused one revokes the whole session), and the caller's own
+// list of sessions. Implements users::SessionRevoker, so the users services can end the
+// sessions of an account whose role changed.
+#include "auth/session_store.hpp"
 #include "core/audit_trail.hpp"
+#include "core/principal.hpp"
+#include "users/session_revoker.hpp"
 
-#include <chrono>
+#include <boost/asio/awaitable.hpp>
+
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
-namespace dokkerr::store {
-class Database;
-}
+namespace dokkerr {
+class BlockingPool;
+class Clock;
+}  // namespace dokkerr
 namespace dokkerr::crypto {
 class JwtKeyRing;
 }
@@ -28,7 +34,8 @@ struct TokenSettings {
   std::int64_t refresh_ttl_seconds = 14 * 24 * 3600;  // idle limit: each refresh renews it
   std::int64_t session_ttl_seconds = 30 * 24 * 3600;  // absolute limit of a session
   // A refresh token presented again within this window after its first use (two tabs
-  // refreshing at once) gets a fresh pair instead of revoking the family.
+  // refreshing at once) gets a fresh pair instead of revoking the session
+  // (--refresh-reuse-interval).
   std::int64_t refresh_grace_seconds = 10;
   std::int64_t ws_ticket_ttl_seconds = 30;
 };
@@ -38,58 +45,53 @@ struct TokenPair {
   std::int64_t expires_in = 0;
 };
 
-struct SessionRow {
-  std::string id, user_id, auth_method, client_address, user_agent, created_at, last_used_at,
-      expires_at;
-  std::optional<std::string> revoked_at, revoke_reason;
-};
-
-// What a refresh attempt found, for the caller's audit trail.
-enum class RefreshOutcome { rotated, grace_reissue, reuse_detected, invalid };
-
 struct RefreshResult {
   RefreshOutcome outcome = RefreshOutcome::invalid;
-  std::optional<TokenPair> tokens;
-  std::string session_id, user_id;
+  std::optional<TokenPair> tokens;  // for rotated and grace_reissue
+  std::string session_id, user_id;  // when the token was known
 };
 
-// Who a one-time WebSocket ticket stands for.
-struct TicketSubject {
-  std::string user_id, session_id, api_key_id;
-};
-
-class SessionService {
+class SessionService final : public users::SessionRevoker {
  public:
-  SessionService(store::Database& db, const crypto::JwtKeyRing& keys, TokenSettings settings)
-      : db_(db), keys_(keys), settings_(std::move(settings)) {}
+  using Caller = std::shared_ptr<const Principal>;
+
+  SessionService(SessionStore& store, const crypto::JwtKeyRing& keys, TokenSettings settings,
+                 const Clock& clock, BlockingPool& pool)
+      : store_(store), keys_(keys), settings_(std::move(settings)), clock_(clock), pool_(pool) {}
 
   [[nodiscard]] const TokenSettings& settings() const { return settings_; }
 
-  TokenPair open_session(std::string_view user_id, std::string_view auth_method,
-                         const ClientInfo& client);
+  // Blocking (for sign-in and the authenticator, inside their own trip to the pool).
+  TokenPair open(std::string_view user_id, std::string_view auth_method, const ClientInfo& client);
   RefreshResult refresh(std::string_view refresh_token);
-  // The session of a verified access token, if it is still live (not revoked, not expired).
-  std::optional<SessionRow> live_session(std::string_view session_id);
-  std::vector<SessionRow> list_sessions(std::string_view user_id);
-  bool revoke(std::string_view user_id, std::string_view session_id, std::string_view reason);
+  // The live session of an access token. Error unauthorized: invalid_token or token_expired for
+  // the token itself, session_revoked when its session ended.
+  SessionRecord session_of(std::string_view access_token);
+  std::optional<SessionRecord> live(std::string_view session_id);
   std::int64_t revoke_all(std::string_view user_id, std::string_view reason,
-                          std::string_view except_session = {});
+                          std::string_view keep = {});
+  bool revoke(std::string_view user_id, std::string_view session_id, std::string_view reason);
+  void revoke_sessions(std::string_view user_id, std::string_view reason,
+                       std::string_view keep) override;
 
-  std::string issue_ticket(const TicketSubject& subject);
-  std::optional<TicketSubject> redeem_ticket(std::string_view ticket);
-
-  // Verifies an access token (signature, claims, typ "access"); throws Error unauthorized.
-  [[nodiscard]] std::pair<std::string, std::string> verify_access(std::string_view token) const;
+  // The caller's own sessions (an API key has none to list as its own; the routes refuse keys
+  // where they would end one).
+  boost::asio::awaitable<std::vector<SessionRecord>> list_mine(Caller caller);
+  boost::asio::awaitable<void> end_mine(Caller caller, std::string session_id);  // 404
+  boost::asio::awaitable<void> end_all_mine(Caller caller);
 
  private:
-  TokenPair issue(std::string_view user_id, std::string_view session_id, store::Database& tx);
+  std::string access_token(std::string_view user_id, std::string_view session_id) const;
+  // A refresh token: what the client gets, and what the store keeps of it.
+  std::pair<std::string, RefreshTokenRecord> new_refresh_token(std::string_view session_id) const;
+  TokenPair pair_of(std::string_view user_id, std::string_view session_id,
+                    std::string refresh_token) const;
 
-  store::Database& db_;
+  SessionStore& store_;
   const crypto::JwtKeyRing& keys_;
   TokenSettings settings_;
+  const Clock& clock_;
+  BlockingPool& pool_;
 };
-
-std::string session_json(const SessionRow& session, std::string_view current_session);
-std::string token_pair_json(const TokenPair& pair);
 
 }  // namespace dokkerr::auth

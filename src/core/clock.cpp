@@ -33,8 +33,4 @@ std::string format_rfc3339(TimePoint tp) {
   return {buf.data(), static_cast<std::size_t>(n > 0 ? n : 0)};
 }
 
-std::string now_rfc3339() {
-  return SystemClock{}.stamp();
-}
-
 }  // namespace dokkerr

@@ -52,7 +52,5 @@ class ManualClock final : public Clock {
 
 // Truncates to milliseconds (never rounds up, so a stamp is never in the future).
 [[nodiscard]] std::string format_rfc3339(TimePoint tp);
-// Transitional: the system clock as a stamp, for code not yet handed a Clock.
-[[nodiscard]] std::string now_rfc3339();
 
 }  // namespace dokkerr

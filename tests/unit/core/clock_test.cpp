@@ -28,9 +28,21 @@ TEST(ClockTest, TruncatesSubMillisecondsAndHandlesTimesBefore1970) {
             "1969-12-31T23:59:59.999Z");
 }
 
-TEST(ClockTest, NowHasTheFixedShape) {
-  EXPECT_TRUE(std::regex_match(now_rfc3339(),
+TEST(ClockTest, TheSystemClocksStampHasTheFixedShape) {
+  EXPECT_TRUE(std::regex_match(SystemClock{}.stamp(),
                                std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")));
+}
+
+TEST(ClockTest, AManualClockMovesOnlyWhenTold) {
+  ManualClock clock(sys_days{2026y / 11 / 25} + 23h + 59min + 59s);
+  EXPECT_EQ(clock.stamp(), "2026-11-25T23:59:59.000Z");
+  EXPECT_EQ(clock.stamp(), "2026-11-25T23:59:59.000Z");
+  clock.advance(1500ms);
+  EXPECT_EQ(clock.stamp(), "2026-11-26T00:00:00.500Z");
+  EXPECT_EQ(clock.stamp_in(-30s), "2026-11-25T23:59:30.500Z");
+  EXPECT_EQ(clock.unix_seconds(), 1'795'651'200);
+  clock.set(system_clock::time_point{});
+  EXPECT_EQ(clock.unix_seconds(), 0);
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ if [[ -z ${BASELINE_BIN:-} ]]; then
 fi
 
 WORK=$(mktemp -d)
-declare -A PID URL TOKEN
+declare -A PID URL TOKEN PASSWORD
 cleanup() {
   for build in "${!PID[@]}"; do
     kill -TERM "${PID[$build]}" 2>/dev/null || true
@@ -76,7 +76,13 @@ start_server() { # build-name binary
   bench_wait_listening "${PID[$name]}" "$dir/out" "$dir/err"
   URL[$name]=$DOKKERR_URL
   bench_bootstrap_admin "${URL[$name]}" "$dir/out"
+  PASSWORD[$name]=$BENCH_PASSWORD
   TOKEN[$name]=$(bench_login "${URL[$name]}")
+}
+
+login() { # build-name → a fresh access token of that server's admin
+  BENCH_PASSWORD=${PASSWORD[$1]}
+  bench_login "${URL[$1]}"
 }
 
 start_server baseline "$BASELINE_BIN"
@@ -107,7 +113,7 @@ for repeat in $(seq "$REPEATS"); do
     if (( repeat % 2 )); then order=(baseline this); else order=(this baseline); fi
     for build in "${order[@]}"; do
       # The access token lives 15 minutes; a fresh one per run keeps long runs valid.
-      TOKEN[$build]=$(bench_login "${URL[$build]}")
+      TOKEN[$build]=$(login "$build")
       run_phase "$build" "$phase" "$repeat" >>"$results"
     done
   done

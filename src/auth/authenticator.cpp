@@ -106,7 +106,8 @@ asio::awaitable<std::shared_ptr<const Principal>> Authenticator::authenticate(
       principal = from_access_token(credential);
     }
     // Until an account that must have a second factor has one, it may only enrol it.
-    principal->mfa_enrollment_required = principal->api_key_id.empty() && !principal->mfa_enabled &&
+    principal->mfa_enrollment_required = credentials.enrolment_matters &&
+                                         principal->api_key_id.empty() && !principal->mfa_enabled &&
                                          deps_.mfa.enrollment_required(*principal);
     return principal;
   };

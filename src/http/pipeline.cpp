@@ -85,6 +85,7 @@ asio::awaitable<std::optional<Error>> authenticate(Authenticator* authenticator,
   credentials.user_agent = header(request, bhttp::field::user_agent);
   credentials.remote_address = exchange.context.remote_address;
   credentials.request_id = exchange.context.request_id;
+  credentials.enrolment_matters = !exchange.route->options.allowed_before_mfa_enrolment;
   exchange.context.principal = co_await authenticator->authenticate(credentials);
   co_return std::nullopt;
 }

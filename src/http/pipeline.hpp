@@ -68,6 +68,9 @@ struct Credentials {
   std::string_view user_agent;
   std::string_view remote_address;
   std::string_view request_id;
+  // False when the route lets callers who must still enrol a second factor through anyway: then
+  // whether this caller must is not asked (it would cost a lookup nobody reads).
+  bool enrolment_matters = true;
 };
 
 // Turns credentials into a caller (implemented by auth/).
@@ -75,7 +78,7 @@ class Authenticator {
  public:
   virtual ~Authenticator() = default;
   // The caller (never null), with Principal::mfa_enrollment_required set when its role needs a
-  // second factor it has not enrolled. Error unauthorized when the credentials are missing or
+  // second factor it has not enrolled (asked only when credentials.enrolment_matters). Error unauthorized when the credentials are missing or
   // not valid.
   virtual boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(
       const Credentials& credentials) = 0;

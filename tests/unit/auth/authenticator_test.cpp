@@ -116,6 +116,12 @@ TEST_F(AuthenticatorTest, AccountsThatMustEnrolASecondFactorAreMarked) {
   run(mfa.set_requirement({"everyone"}));
   const auto pair = login_as("dora");
   EXPECT_TRUE(authenticate_bearer(pair.access_token)->mfa_enrollment_required);
+  // On a route that lets such callers through anyway, the requirement is not looked up.
+  const std::string bearer = "Bearer " + pair.access_token;
+  http::Credentials exempt;
+  exempt.authorization = bearer;
+  exempt.enrolment_matters = false;
+  EXPECT_FALSE(run(authenticator.authenticate(exempt))->mfa_enrollment_required);
   const auto created = run(api_keys.create(
       as("dev"), NewApiKey{"ci", std::vector<std::string>{"containers:read"}, {}, {}}));
   EXPECT_FALSE(authenticate_bearer(created.key)->mfa_enrollment_required)

@@ -39,6 +39,7 @@ class FakeAuthenticator final : public Authenticator {
     authorization = std::string(credentials.authorization);
     api_key = std::string(credentials.api_key);
     ticket = credentials.ticket;
+    enrolment_matters = credentials.enrolment_matters;
     if (!principal) throw Error(ErrorKind::unauthorized, "authentication_required", "Sign in.");
     co_return principal;
   }
@@ -46,6 +47,7 @@ class FakeAuthenticator final : public Authenticator {
   int calls = 0;
   std::string authorization, api_key;
   std::optional<std::string> ticket;
+  bool enrolment_matters = true;
 };
 
 class FakeObserver final : public Observer {
@@ -199,10 +201,13 @@ TEST_F(PipelineTest, ACallerWhoMustEnrolMfaReachesOnlyTheRoutesThatAllowIt) {
   auto me = request(Verb::get, "/api/v1/me");
   Exchange allowed(me, "127.0.0.1");
   EXPECT_EQ(body_of(serve(allowed)), "me");
+  // On such a route the authenticator need not find out whether the caller must enrol.
+  EXPECT_FALSE(authenticator.enrolment_matters);
 
   auto list = request(Verb::get, "/api/v1/environments/local/containers");
   Exchange refused(list, "127.0.0.1");
   EXPECT_FALSE(serve(refused));
+  EXPECT_TRUE(authenticator.enrolment_matters);
   EXPECT_EQ(refused.failure->code(), "mfa_enrollment_required");
   EXPECT_EQ(refused.failure->kind(), ErrorKind::forbidden);
 }

@@ -1,7 +1,6 @@
 #include "auth/api_key_json.hpp"
 
 #include "core/json.hpp"
-#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -101,7 +100,7 @@ boost::json::object api_key_object(const ApiKeyRecord& key) {
   boost::json::object object{{"id", key.id},
                              {"name", key.name},
                              {"prefix", key.prefix},
-                             {"scopes", users::json_array(key.scopes)},
+                             {"scopes", json::string_array(key.scopes)},
                              {"created_at", key.created_at}};
   object["team_id"] = optional_text(key.team_id);
   object["expires_at"] = optional_text(key.expires_at);
@@ -116,7 +115,7 @@ std::string created_api_key_json(const CreatedApiKey& created) {
                              {"name", key.name},
                              {"key", created.key},
                              {"prefix", key.prefix},
-                             {"scopes", users::json_array(key.scopes)},
+                             {"scopes", json::string_array(key.scopes)},
                              {"created_at", key.created_at}};
   object["team_id"] = optional_text(key.team_id);
   object["expires_at"] = optional_text(key.expires_at);

@@ -1,7 +1,6 @@
 #include "auth/mfa_json.hpp"
 
 #include "core/json.hpp"
-#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -42,11 +41,11 @@ std::string enrolment_json(const TotpEnrolment& enrolment) {
 }
 
 std::string recovery_codes_json(const std::vector<std::string>& codes) {
-  return boost::json::serialize(boost::json::object{{"recovery_codes", users::json_array(codes)}});
+  return boost::json::serialize(boost::json::object{{"recovery_codes", json::string_array(codes)}});
 }
 
 std::string mfa_requirement_json(const std::vector<std::string>& roles) {
-  return boost::json::serialize(boost::json::object{{"required_for", users::json_array(roles)}});
+  return boost::json::serialize(boost::json::object{{"required_for", json::string_array(roles)}});
 }
 
 }  // namespace dokkerr::auth

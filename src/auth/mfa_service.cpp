@@ -9,7 +9,6 @@
 #include "crypto/secret_box.hpp"
 #include "crypto/totp.hpp"
 #include "store/settings_store.hpp"
-#include "users/json_array.hpp"
 #include "users/password_hasher.hpp"
 
 #include <boost/json/array.hpp>
@@ -134,7 +133,7 @@ asio::awaitable<std::vector<std::string>> MfaService::set_requirement(
     }
   }
   auto write = [&] {
-    deps_.settings.set(kRequirementSetting, boost::json::serialize(users::json_array(roles)));
+    deps_.settings.set(kRequirementSetting, boost::json::serialize(json::string_array(roles)));
   };
   co_await deps_.pool.run(write);
   co_return roles;

@@ -2,7 +2,6 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -66,7 +65,7 @@ boost::json::object provider_object(const OidcProviderRecord& provider) {
           {"issuer", provider.issuer},
           {"client_id", provider.client_id},
           {"redirect_uri", provider.redirect_uri},
-          {"scopes", users::json_array(provider.scopes)},
+          {"scopes", json::string_array(provider.scopes)},
           {"team_mapping", std::move(mapping)},
           {"enabled", provider.enabled},
           {"created_at", provider.created_at}};

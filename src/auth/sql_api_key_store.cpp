@@ -2,7 +2,6 @@
 #include "core/clock.hpp"
 #include "core/json.hpp"
 #include "store/database.hpp"
-#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -41,7 +40,7 @@ class SqlApiKeyStore final : public ApiKeyStore {
           "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, team_id, "
           "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {key.id, key.user_id, key.name, key.prefix, key.key_hash,
-           boost::json::serialize(users::json_array(key.scopes)), optional_value(key.team_id),
+           boost::json::serialize(json::string_array(key.scopes)), optional_value(key.team_id),
            key.created_at, optional_value(key.expires_at)});
       inserted = true;
     });

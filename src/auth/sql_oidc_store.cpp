@@ -3,7 +3,6 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "store/database.hpp"
-#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -69,7 +68,7 @@ class SqlOidcStore final : public OidcStore {
           "scopes, team_mapping, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {provider.id, provider.name, provider.issuer, provider.client_id,
            provider.client_secret_sealed, provider.redirect_uri,
-           boost::json::serialize(users::json_array(provider.scopes)),
+           boost::json::serialize(json::string_array(provider.scopes)),
            mapping_text(provider.team_mapping), std::int64_t{provider.enabled ? 1 : 0},
            provider.created_at});
     } catch (const Error& error) {

@@ -2,6 +2,7 @@
 
 #include "containers/engine_call.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "core/logger.hpp"
 #include "docker/streams.hpp"
 
@@ -38,9 +39,7 @@ bool changes_summary(std::string_view action) {
 }
 
 std::string id_filter(const std::vector<std::string>& ids) {
-  boost::json::array list;
-  for (const auto& id : ids) list.emplace_back(id);
-  const auto filters = boost::json::serialize(boost::json::object{{"id", std::move(list)}});
+  const auto filters = boost::json::serialize(boost::json::object{{"id", json::string_array(ids)}});
   return "/containers/json?all=1&filters=" +
          boost::urls::encode(filters, boost::urls::unreserved_chars);
 }

@@ -3,6 +3,7 @@
 #include "containers/engine.hpp"
 #include "containers/engine_call.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,12 +21,6 @@ namespace {
 namespace asio = boost::asio;
 constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 
-boost::json::array to_array(const std::vector<std::string>& values) {
-  boost::json::array out;
-  for (const auto& value : values) out.emplace_back(value);
-  return out;
-}
-
 // Creates an exec instance and returns its id.
 asio::awaitable<std::string> create_exec(Engine& engine, const std::string& ref,
                                          const ExecRequest& request, bool interactive) {
@@ -34,8 +29,8 @@ asio::awaitable<std::string> create_exec(Engine& engine, const std::string& ref,
   body["AttachStdout"] = true;
   body["AttachStderr"] = true;
   body["Tty"] = request.tty;
-  body["Cmd"] = to_array(request.cmd);
-  if (!request.env.empty()) body["Env"] = to_array(request.env);
+  body["Cmd"] = json::string_array(request.cmd);
+  if (!request.env.empty()) body["Env"] = json::string_array(request.env);
   if (!request.working_dir.empty()) body["WorkingDir"] = request.working_dir;
   if (!request.user.empty()) body["User"] = request.user;
   if (request.privileged) body["Privileged"] = true;

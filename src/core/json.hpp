@@ -1,6 +1,7 @@
 #pragma once
 // Boost.JSON helpers for request bodies: parse with bounds, and typed field access whose
 // errors name the field (400 invalid_body).
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -32,6 +33,15 @@ const boost::json::array* optional_array(const boost::json::object& object, std:
 // check every body with a fixed set of fields goes through, so nobody can set what a route does
 // not offer (e.g. {"is_admin": true} on their own profile) and no typo passes silently.
 void only_fields(const boost::json::object& object, std::initializer_list<std::string_view> allowed);
+
+// A list of strings (permission sets, scopes, commands, ids) as a JSON array, in the order given.
+template <typename Strings>
+boost::json::array string_array(const Strings& strings) {
+  boost::json::array out;
+  out.reserve(strings.size());
+  for (const auto& item : strings) out.emplace_back(item);
+  return out;
+}
 
 // The strings of a JSON array we stored ourselves (permission lists, scopes); anything else in
 // it is skipped, and text that is not an array gives an empty list.

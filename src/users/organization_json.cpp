@@ -1,7 +1,6 @@
 #include "users/organization_json.hpp"
 
 #include "core/json.hpp"
-#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -19,7 +18,7 @@ boost::json::object role_object(const CustomRole& role) {
   return {{"id", role.id},
           {"org_id", role.org_id},
           {"name", role.name},
-          {"permissions", json_array(role.permissions)},
+          {"permissions", json::string_array(role.permissions)},
           {"created_at", role.created_at}};
 }
 

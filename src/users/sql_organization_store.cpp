@@ -1,6 +1,5 @@
 #include "core/json.hpp"
 #include "store/database.hpp"
-#include "users/json_array.hpp"
 #include "users/organization_store.hpp"
 #include "users/sql_conflict.hpp"
 
@@ -104,7 +103,7 @@ class SqlOrganizationStore final : public OrganizationStore {
               "INSERT INTO roles (id, org_id, name, permissions, created_at) VALUES (?, ?, ?, ?, "
               "?)",
               {role.id, role.org_id, role.name,
-               boost::json::serialize(json_array(role.permissions)), role.created_at});
+               boost::json::serialize(json::string_array(role.permissions)), role.created_at});
         },
         "role_exists", "The organization already has a role with that name.");
   }

@@ -1,7 +1,6 @@
 #include "users/team_json.hpp"
 
 #include "core/json.hpp"
-#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -22,7 +21,7 @@ std::string team_json(const Team& team) {
 boost::json::object team_listing_object(const TeamListing& listing) {
   auto object = team_object(listing.team);
   if (listing.my_permissions) {
-    object["my_permissions"] = json_array(*listing.my_permissions);
+    object["my_permissions"] = json::string_array(*listing.my_permissions);
   }
   return object;
 }

@@ -2,7 +2,6 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "users/json_array.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -12,7 +11,7 @@ namespace {
 
 boost::json::object string_lists(const std::map<std::string, std::vector<std::string>>& lists) {
   boost::json::object out;
-  for (const auto& [key, items] : lists) out[key] = json_array(items);
+  for (const auto& [key, items] : lists) out[key] = json::string_array(items);
   return out;
 }
 
@@ -49,11 +48,11 @@ std::string permissions_json(const EffectivePermissions& permissions) {
   boost::json::object out;
   out["user_id"] = permissions.user_id;
   out["is_admin"] = permissions.is_admin;
-  out["platform"] = json_array(permissions.platform);
+  out["platform"] = json::string_array(permissions.platform);
   out["teams"] = string_lists(permissions.teams);
   out["organizations"] = string_lists(permissions.organizations);
   out["environments"] = string_lists(permissions.environments);
-  if (permissions.scopes) out["scopes"] = json_array(*permissions.scopes);
+  if (permissions.scopes) out["scopes"] = json::string_array(*permissions.scopes);
   return boost::json::serialize(out);
 }
 

@@ -65,5 +65,16 @@ TEST_F(ServerConfigTest, OtherSettingsAreNamedWhenWrong) {
   EXPECT_EQ(failing_setting(), "--max-connections");
 }
 
+TEST_F(ServerConfigTest, TheRefreshReuseIntervalIsBounded) {
+  for (const int seconds : {0, 10, 300}) {
+    config.refresh_reuse_interval = std::chrono::seconds(seconds);
+    EXPECT_EQ(failing_setting(), "none") << seconds;
+  }
+  for (const int seconds : {-1, 301, 86400}) {
+    config.refresh_reuse_interval = std::chrono::seconds(seconds);
+    EXPECT_EQ(failing_setting(), "--refresh-reuse-interval") << seconds;
+  }
+}
+
 }  // namespace
 }  // namespace dokkerr::app

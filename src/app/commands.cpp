@@ -14,8 +14,8 @@ constexpr const char* kVersion = "0.1.0";
 
 void add_server_options(CLI::App& command, ServerConfig& config) {
   command.add_option("--listen", config.listen,
-                     "Address to serve on, HOST:PORT (port 0 picks a free port). Loopback only "
-                     "until authentication and TLS are configured.")
+                     "Address to serve on, HOST:PORT (port 0 picks a free port). Addresses other "
+                     "than loopback need TLS or --insecure-http.")
       ->envname("DOKKERR_LISTEN")
       ->capture_default_str();
   command.add_option("--data-dir", config.data_dir,
@@ -53,6 +53,24 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
                      "Most client connections served at once")
       ->envname("DOKKERR_MAX_CONNECTIONS")
       ->capture_default_str();
+  command.add_option("--max-connections-per-address", config.max_connections_per_address,
+                     "Most client connections one address may hold at once")
+      ->envname("DOKKERR_MAX_CONNECTIONS_PER_ADDRESS")
+      ->capture_default_str();
+  command.add_option("--tls-cert", config.tls_cert,
+                     "PEM certificate chain for TLS on the listening port (with --tls-key; "
+                     "reloaded on SIGHUP)")
+      ->envname("DOKKERR_TLS_CERT");
+  command.add_option("--tls-key", config.tls_key, "PEM private key of --tls-cert")
+      ->envname("DOKKERR_TLS_KEY");
+  command.add_flag("--tls-self-signed", config.tls_self_signed,
+                   "Serve TLS with a self-signed certificate generated once in DATA_DIR/tls "
+                   "(its fingerprint is printed at start)")
+      ->envname("DOKKERR_TLS_SELF_SIGNED");
+  command.add_flag("--insecure-http", config.insecure_http,
+                   "Allow plain HTTP on a non-loopback address (only behind a proxy that "
+                   "terminates TLS)")
+      ->envname("DOKKERR_INSECURE_HTTP");
   auto add_duration = [&command](const std::string& name, std::chrono::milliseconds& target,
                                  const std::string& env, const std::string& help) {
     command

@@ -34,9 +34,11 @@
 #include "core/logger.hpp"
 #include "crypto/jwt.hpp"
 #include "crypto/secret_box.hpp"
+#include "crypto/tls_certificate.hpp"
 #include "docker/endpoint.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "http/tls.hpp"
 #include "store/database.hpp"
 #include "store/settings_store.hpp"
 #include "users/access_model.hpp"
@@ -55,6 +57,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <malloc.h>
 #include <iostream>
 #include <optional>
@@ -147,6 +150,26 @@ int run_server(ServerConfig config) {
   } catch (const std::exception& error) {
     std::cerr << "dokkerr: keys: " << error.what() << '\n';
     return 1;
+  }
+
+  // TLS on the listening port: the operator's pair, or one generated once and kept.
+  std::optional<http::TlsCredentials> tls;
+  std::string tls_fingerprint;
+  try {
+    if (config.tls_self_signed) {
+      const auto files = crypto::load_or_create_self_signed(config.data_dir / "tls",
+                                                            std::chrono::system_clock::now());
+      config.tls_cert = files.certificate;
+      config.tls_key = files.private_key;
+    }
+    if (uses_tls(config)) {
+      tls.emplace(config.tls_cert, config.tls_key);
+      tls_fingerprint = crypto::certificate_fingerprint(config.tls_cert);
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "dokkerr: " << (config.tls_self_signed ? "--tls-self-signed" : "--tls-cert")
+              << ": " << error.what() << '\n';
+    return config.tls_self_signed ? 1 : 2;
   }
 
   const unsigned threads = config.threads > 0 ? config.threads : std::max(2U, std::thread::hardware_concurrency());
@@ -242,10 +265,11 @@ int run_server(ServerConfig config) {
   http::ServerLimits limits;
   limits.max_header_bytes = config.max_header_bytes;
   limits.max_connections = config.max_connections;
+  limits.max_connections_per_address = config.max_connections_per_address;
   limits.header_timeout = config.header_timeout;
   limits.body_timeout = config.body_timeout;
   limits.idle_timeout = config.idle_timeout;
-  http::Server server(io, pipeline, limits, logger);
+  http::Server server(io, pipeline, limits, logger, tls ? &*tls : nullptr);
   asio::ip::tcp::endpoint bound;
   try {
     bound = server.listen({asio::ip::make_address(address.host), address.port});
@@ -262,12 +286,35 @@ int run_server(ServerConfig config) {
   }
   server.start();
 
+  // SIGHUP: read the certificate and key again. Connections keep the pair they began with; a
+  // pair that does not load leaves the current one in use.
+  asio::signal_set reload_signals(io, SIGHUP);
+  std::function<void()> await_reload = [&] {
+    reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (tls) {
+        try {
+          tls->reload();
+          logger.info("TLS certificate reloaded",
+                      {{"fingerprint", crypto::certificate_fingerprint(config.tls_cert)}});
+        } catch (const std::exception& error) {
+          logger.error("TLS certificate not reloaded; the previous one stays in use",
+                       {{"error", error.what()}});
+        }
+      }
+      await_reload();
+    });
+  };
+  await_reload();
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     logger.info("shutting down", {{"signal", signal}});
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
       co_await server.shutdown(config.shutdown_grace);
+      boost::system::error_code ignored;
+      reload_signals.cancel(ignored);
       environments.stop();
       io.stop();
     }, asio::detached);
@@ -288,7 +335,7 @@ int run_server(ServerConfig config) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
-  const auto url = "http://" + (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+  const auto url = std::string(tls ? "https://" : "http://") + (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                                          : bound.address().to_string()) +
                    ":" + std::to_string(bound.port());
   logger.info("listening", {{"url", url},
@@ -300,6 +347,10 @@ int run_server(ServerConfig config) {
     std::cout << "Dokkerr setup token: " << *setup_token << "\n"
               << "  Create the first admin: POST " << url
               << "/api/v1/setup {\"setup_token\", \"username\", \"password\"}\n";
+  }
+  if (tls) {
+    std::cout << "Dokkerr TLS certificate " << config.tls_cert.string()
+              << " SHA-256 fingerprint: " << tls_fingerprint << "\n";
   }
   std::cout << "Dokkerr listening on " << url << std::endl;
 

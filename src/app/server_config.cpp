@@ -50,11 +50,24 @@ ListenAddress validate(ServerConfig& config) {
     throw ConfigError("--listen", "host must be an IP address or 'localhost', got '" +
                                       address.host + "'");
   }
-  // Until authentication and TLS exist, anything but loopback would hand the Docker API to the
-  // network.
-  if (!ip.is_loopback()) {
-    throw ConfigError("--listen", "only loopback addresses are allowed (got '" + address.host +
-                                      "'); binding other addresses needs authentication and TLS");
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    throw ConfigError(config.tls_cert.empty() ? "--tls-cert" : "--tls-key",
+                      "--tls-cert and --tls-key go together");
+  }
+  if (config.tls_self_signed && !config.tls_cert.empty()) {
+    throw ConfigError("--tls-self-signed", "give either --tls-self-signed or --tls-cert/--tls-key, not both");
+  }
+  if (config.insecure_http && uses_tls(config)) {
+    throw ConfigError("--insecure-http", "contradicts the TLS settings given");
+  }
+  // Tokens and passwords in clear text may cross only the loopback interface, unless a proxy in
+  // front terminates TLS (the operator says so with --insecure-http).
+  if (!ip.is_loopback() && !uses_tls(config) && !config.insecure_http) {
+    throw ConfigError("--listen", "'" + address.host +
+                                      "' is not a loopback address, and serving it without TLS "
+                                      "would send passwords and tokens in clear text: give "
+                                      "--tls-cert/--tls-key or --tls-self-signed, or "
+                                      "--insecure-http when a TLS-terminating proxy is in front");
   }
 
   if (config.data_dir.empty()) {
@@ -95,6 +108,9 @@ ListenAddress validate(ServerConfig& config) {
   }
   if (config.max_connections == 0) {
     throw ConfigError("--max-connections", "must be at least 1");
+  }
+  if (config.max_connections_per_address == 0) {
+    throw ConfigError("--max-connections-per-address", "must be at least 1");
   }
   if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&
       config.log_level != "error") {

@@ -17,6 +17,14 @@ struct ServerConfig {
   std::size_t max_upload_bytes = 2048ULL * 1024U * 1024U;
   std::size_t max_header_bytes = 16U * 1024U;
   std::size_t max_connections = 1024;
+  std::size_t max_connections_per_address = 256;
+  // TLS on the listening port: a PEM certificate chain and key, or a self-signed pair kept in
+  // <data-dir>/tls. Without either, only loopback is served unless insecure_http says a
+  // TLS-terminating proxy is in front.
+  std::filesystem::path tls_cert;
+  std::filesystem::path tls_key;
+  bool tls_self_signed = false;
+  bool insecure_http = false;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{60'000};
   std::chrono::milliseconds idle_timeout{60'000};
@@ -35,6 +43,10 @@ struct ListenAddress {
   std::string host;
   unsigned short port = 0;
 };
+
+[[nodiscard]] inline bool uses_tls(const ServerConfig& config) {
+  return config.tls_self_signed || !config.tls_cert.empty();
+}
 
 // Checks every setting; throws ConfigError naming the setting ("--listen: ...").
 ListenAddress validate(ServerConfig& config);

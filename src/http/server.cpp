@@ -4,6 +4,7 @@
 #include "core/logger.hpp"
 #include "http/pipeline.hpp"
 #include "http/problem.hpp"
+#include "http/tls.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/json/serialize.hpp>
@@ -16,6 +17,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -26,12 +28,16 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <type_traits>
+#include <unordered_map>
 
 namespace dokkerr::http {
 namespace {
@@ -47,10 +53,19 @@ using SteadyClock = std::chrono::steady_clock;
 
 using RequestParser = bhttp::request_parser<bhttp::string_body>;
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <typename Stream>
+inline constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+// A year, without includeSubDomains: the server cannot know what else runs under its domain.
+constexpr const char* kStrictTransportSecurity = "max-age=31536000";
+
 // What every answer carries, whatever produced it.
 template <typename Message>
-void decorate(Message& message, const Exchange& exchange) {
+void decorate(Message& message, const Exchange& exchange, bool over_tls) {
   message.set("X-Request-Id", exchange.context.request_id);
+  if (over_tls) message.set(bhttp::field::strict_transport_security, kStrictTransportSecurity);
   message.set(bhttp::field::server, "dokkerr");
   message.set("X-Content-Type-Options", "nosniff");
   message.set(bhttp::field::cache_control, "no-store");
@@ -70,81 +85,116 @@ unsigned status_of(const Reply& reply) {
 
 }  // namespace
 
-class Connection;
+// What the server keeps of a connection, whatever its transport.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  virtual void notify_shutdown() = 0;
+  virtual void force_close() = 0;
+  [[nodiscard]] virtual const std::string& remote_address() const = 0;
+};
 
 struct Server::Impl {
-  Impl(asio::io_context& io_context, const Pipeline& p, ServerLimits l, Logger& log)
-      : io(io_context), pipeline(p), limits(l), logger(log), acceptor(io_context) {}
+  Impl(asio::io_context& io_context, const Pipeline& p, ServerLimits l, Logger& log,
+       const TlsCredentials* credentials)
+      : io(io_context), pipeline(p), limits(l), logger(log), tls(credentials), acceptor(io_context) {}
 
   asio::io_context& io;
   const Pipeline& pipeline;
   ServerLimits limits;
   Logger& logger;
+  const TlsCredentials* tls;  // null: plain HTTP
   tcp::acceptor acceptor;
   std::atomic<bool> shutting_down{false};
   mutable std::mutex mutex;
-  std::set<std::shared_ptr<Connection>> connections;
+  std::set<std::shared_ptr<ConnectionBase>> connections;
+  std::unordered_map<std::string, std::size_t> connections_per_address;
 
   asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
-  void forget(const std::shared_ptr<Connection>& connection) {
+  // Admits a new connection unless a limit is reached; false when it must be refused.
+  bool admit(const std::string& address);
+  // Registers a connection (under the lock); the returned function starts it.
+  template <typename Stream>
+  std::function<void()> add_connection(std::shared_ptr<Impl> self, tcp::socket socket,
+                                       const std::string& address);
+  void forget(const std::shared_ptr<ConnectionBase>& connection) {
     const std::lock_guard lock(mutex);
-    connections.erase(connection);
+    if (connections.erase(connection) == 0) return;
+    const auto entry = connections_per_address.find(connection->remote_address());
+    if (entry != connections_per_address.end() && --entry->second == 0) {
+      connections_per_address.erase(entry);
+    }
   }
 };
 
-// One client connection, on its own strand. Lifetime: owned by Impl::connections until run()
-// ends; the shared_ptr keeps it alive for the posted shutdown notifications.
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  // reading: between the first byte of a request and its complete headers; a request in that
-  // state is not in flight yet, so shutdown may drop it.
-  enum class State { idle, reading, busy, streaming, websocket };
+// How a connection goes on after an answer.
+enum class Next { keep_alive, close, upgraded };
+// How a read ended: complete, refused with an answer (exchange.failure), or the client left.
+enum class ReadResult { complete, refused, gone };
+// reading: between the first byte of a request and its complete headers; a request in that
+// state is not in flight yet, so shutdown may drop it.
+enum class ConnectionState { idle, reading, busy, streaming, websocket };
 
-  Connection(tcp::socket socket, std::shared_ptr<Server::Impl> server)
+// One client connection, on its own strand, over plain TCP or TLS. Lifetime: owned by
+// Impl::connections until run() ends; the shared_ptr keeps it alive for the posted shutdown
+// notifications.
+template <typename Stream>
+class Connection final : public ConnectionBase,
+                         public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  using WebSocket = websocket::stream<Stream>;
+
+  Connection(tcp::socket socket, std::shared_ptr<Server::Impl> server, std::string remote_address)
       : executor_(socket.get_executor()),
-        stream_(std::move(socket)),
+        tls_context_(kIsTls<Stream> ? server->tls->context() : nullptr),
+        stream_(make_stream(std::move(socket), tls_context_.get())),
         server_(std::move(server)),
-        shutdown_signal_(executor_, SteadyClock::time_point::max()) {
-    beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
-    remote_address_ = ec ? std::string("unknown") : remote.address().to_string();
-  }
+        shutdown_signal_(executor_, SteadyClock::time_point::max()),
+        remote_address_(std::move(remote_address)) {}
 
   asio::awaitable<void> run();
 
   // Called from any thread; the work happens on this connection's strand.
-  void notify_shutdown() {
-    asio::post(executor_, [self = shared_from_this()] {
+  void notify_shutdown() override {
+    asio::post(executor_, [self = this->shared_from_this()] {
       self->shutdown_requested_ = true;
       self->shutdown_signal_.expires_at(SteadyClock::time_point::min());  // wakes every waiter, now and later
-      if (self->state_ == State::idle || self->state_ == State::reading) {
+      if (self->state_ == ConnectionState::idle || self->state_ == ConnectionState::reading) {
         self->close_socket();
-      } else if (self->state_ == State::websocket) {
+      } else if (self->state_ == ConnectionState::websocket) {
         self->request_websocket_close();
       }
     });
   }
-  void force_close() {
-    asio::post(executor_, [self = shared_from_this()] { self->close_socket(); });
+  void force_close() override {
+    asio::post(executor_, [self = this->shared_from_this()] { self->close_socket(); });
   }
+  [[nodiscard]] const std::string& remote_address() const override { return remote_address_; }
 
   // --- used by the streaming and WebSocket adapters ---
-  beast::tcp_stream& stream() { return stream_; }
+  Stream& stream() { return stream_; }
+  beast::tcp_stream& transport() { return beast::get_lowest_layer(stream_); }
   [[nodiscard]] const asio::any_io_executor& executor() const { return executor_; }
   asio::steady_timer& shutdown_signal() { return shutdown_signal_; }
   [[nodiscard]] bool shutdown_requested() const { return shutdown_requested_; }
   [[nodiscard]] const ServerLimits& limits() const { return server_->limits; }
 
  private:
+  static Stream make_stream(tcp::socket socket, asio::ssl::context* context) {
+    if constexpr (kIsTls<Stream>) {
+      return Stream(std::move(socket), *context);
+    } else {
+      (void)context;
+      return Stream(std::move(socket));
+    }
+  }
+
   void close_socket() {
     beast::error_code ignored;
-    if (websocket_ != nullptr) {
-      websocket_->next_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
-      websocket_->next_layer().socket().close(ignored);
-    } else {
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream_.socket().close(ignored);
-    }
+    auto& socket = websocket_ != nullptr ? beast::get_lowest_layer(*websocket_).socket()
+                                         : transport().socket();
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
   }
   void request_websocket_close() {
     if (close_requester_) {
@@ -152,11 +202,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
-  // How a connection goes on after an answer.
-  enum class Next { keep_alive, close, upgraded };
-  // How a read ended: complete, refused with an answer (exchange.failure), or the client left.
-  enum class ReadResult { complete, refused, gone };
-
+  // The TLS handshake, bounded like a request head; false when it failed.
+  asio::awaitable<bool> handshake();
+  // Ends the connection: a TLS close_notify (bounded) first, then the socket.
+  asio::awaitable<void> finish();
   // Waits for the first byte of the next request (idle timeout); false when the connection ends.
   asio::awaitable<bool> await_request(beast::flat_buffer& buffer);
   // One request, from its first byte to the end of its answer.
@@ -176,19 +225,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void access_log(const Exchange& exchange, bool body_read, SteadyClock::time_point started);
 
   asio::any_io_executor executor_;  // the strand; kept apart because stream_ moves into a WebSocket
-  beast::tcp_stream stream_;
+  // The TLS context this connection was accepted with; a reload gives new connections another.
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  Stream stream_;
   std::shared_ptr<Server::Impl> server_;
   asio::steady_timer shutdown_signal_;
   std::string remote_address_;
-  State state_ = State::idle;
+  ConnectionState state_ = ConnectionState::idle;
   bool shutdown_requested_ = false;
-  websocket::stream<beast::tcp_stream>* websocket_ = nullptr;
+  WebSocket* websocket_ = nullptr;
   std::function<void()> close_requester_;
 };
 
 namespace {
 
 // Chunked response body; see ResponseStream.
+template <typename Connection>
 class ChunkedWriter final : public ResponseStream {
  public:
   explicit ChunkedWriter(Connection& connection) : connection_(connection) {}
@@ -201,37 +253,34 @@ class ChunkedWriter final : public ResponseStream {
       co_return true;
     }
     // A client that stops reading is dropped after write_timeout (the expiry closes the socket).
-    connection_.stream().expires_after(connection_.limits().write_timeout);
+    connection_.transport().expires_after(connection_.limits().write_timeout);
     auto [ec, written] = co_await asio::async_write(
         connection_.stream(), bhttp::make_chunk(asio::const_buffer(chunk.data(), chunk.size())),
         as_tuple);
-    connection_.stream().expires_never();
+    connection_.transport().expires_never();
     (void)written;
     failed_ = static_cast<bool>(ec);
     co_return !failed_;
   }
 
   asio::awaitable<void> wait_closed() override {
-    auto& socket = connection_.stream().socket();
     for (;;) {
       if (failed_ || connection_.shutdown_requested()) {
         co_return;
       }
-      auto result = co_await (socket.async_wait(tcp::socket::wait_read, as_tuple) ||
+      // Read through the stream (TLS records must be decrypted, not peeked at): either EOF
+      // (client gone) or bytes a client should not send now, which are discarded.
+      char scratch[1024];
+      auto result = co_await (connection_.stream().async_read_some(asio::buffer(scratch), as_tuple) ||
                               connection_.shutdown_signal().async_wait(as_tuple));
       if (result.index() == 1) {
         co_return;  // server shutdown
       }
-      auto [ec] = std::get<0>(result);
-      if (ec) {
-        co_return;
+      auto [ec, n] = std::get<0>(result);
+      if (ec == asio::error::operation_aborted) {
+        co_return;  // the producer finished and stopped waiting: the stream is still good
       }
-      // Readable during a streamed answer: either EOF (client gone) or bytes a client should not
-      // send now, which are discarded.
-      char scratch[1024];
-      beast::error_code read_ec;
-      const auto n = socket.read_some(asio::buffer(scratch), read_ec);
-      if (read_ec || n == 0) {
+      if (ec || n == 0) {
         failed_ = true;
         co_return;
       }
@@ -246,9 +295,10 @@ class ChunkedWriter final : public ResponseStream {
 };
 
 // A WebSocket session on top of the upgraded connection.
+template <typename WebSocket>
 class WebSocketAdapter final : public WebSocketChannel {
  public:
-  explicit WebSocketAdapter(websocket::stream<beast::tcp_stream>& ws) : ws_(ws) {}
+  explicit WebSocketAdapter(WebSocket& ws) : ws_(ws) {}
 
   asio::awaitable<std::optional<WebSocketMessage>> read() override {
     if (closed_) {
@@ -327,7 +377,7 @@ class WebSocketAdapter final : public WebSocketChannel {
     (void)ec;
   }
 
-  websocket::stream<beast::tcp_stream>& ws_;
+  WebSocket& ws_;
   bool writing_ = false;
   bool closed_ = false;
   bool close_sent_ = false;
@@ -336,24 +386,25 @@ class WebSocketAdapter final : public WebSocketChannel {
 
 }  // namespace
 
-asio::awaitable<void> Connection::write_streaming(StreamingReply& reply, const Exchange& exchange) {
+template <typename Stream>
+asio::awaitable<void> Connection<Stream>::write_streaming(StreamingReply& reply, const Exchange& exchange) {
   bhttp::response<bhttp::empty_body> head{reply.status, 11};
   head.set(bhttp::field::content_type, reply.content_type);
   for (const auto& [name, value] : reply.headers) {
     head.set(name, value);
   }
-  decorate(head, exchange);
+  decorate(head, exchange, kIsTls<Stream>);
   head.chunked(true);
   head.keep_alive(false);  // the connection ends with the stream
   bhttp::response_serializer<bhttp::empty_body> serializer{head};
-  stream_.expires_after(server_->limits.write_timeout);
+  transport().expires_after(server_->limits.write_timeout);
   auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, as_tuple);
   (void)n;
-  stream_.expires_never();
+  transport().expires_never();
   if (ec) {
     co_return;
   }
-  ChunkedWriter writer(*this);
+  ChunkedWriter<Connection> writer(*this);
   std::optional<std::string> failure_line;
   try {
     co_await reply.produce(writer);
@@ -369,19 +420,21 @@ asio::awaitable<void> Connection::write_streaming(StreamingReply& reply, const E
     co_await writer.write(*failure_line + "\n");
   }
   if (!writer.failed()) {
-    stream_.expires_after(server_->limits.write_timeout);
+    transport().expires_after(server_->limits.write_timeout);
     auto [end_ec, end_n] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), as_tuple);
     (void)end_n;
     (void)end_ec;
   }
 }
 
-asio::awaitable<void> Connection::run_websocket(WebSocketReply& reply, Request& request) {
-  websocket::stream<beast::tcp_stream> ws(std::move(stream_));
-  ws.next_layer().expires_never();
+template <typename Stream>
+asio::awaitable<void> Connection<Stream>::run_websocket(WebSocketReply& reply, Request& request) {
+  WebSocket ws(std::move(stream_));
+  beast::get_lowest_layer(ws).expires_never();
   ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(bhttp::field::server, "dokkerr");
+    if (kIsTls<Stream>) response.set(bhttp::field::strict_transport_security, kStrictTransportSecurity);
   }));
   ws.read_message_max(server_->limits.max_websocket_message);
   websocket_ = &ws;
@@ -390,8 +443,8 @@ asio::awaitable<void> Connection::run_websocket(WebSocketReply& reply, Request& 
     websocket_ = nullptr;
     co_return;
   }
-  WebSocketAdapter adapter(ws);
-  state_ = State::websocket;
+  WebSocketAdapter<WebSocket> adapter(ws);
+  state_ = ConnectionState::websocket;
   close_requester_ = [&adapter] { adapter.request_close(); };
   if (shutdown_requested_) {
     adapter.request_close();
@@ -414,11 +467,19 @@ asio::awaitable<void> Connection::run_websocket(WebSocketReply& reply, Request& 
   close_requester_ = nullptr;
   websocket_ = nullptr;
   beast::error_code ignored;
-  ws.next_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
-  ws.next_layer().socket().close(ignored);
+  beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws).socket().close(ignored);
 }
 
-asio::awaitable<void> Connection::run() {
+template <typename Stream>
+asio::awaitable<void> Connection<Stream>::run() {
+  if constexpr (kIsTls<Stream>) {
+    const bool secured = co_await handshake();
+    if (!secured) {
+      close_socket();
+      co_return;
+    }
+  }
   beast::flat_buffer buffer(server_->limits.max_header_bytes + 4096);
   auto next = Next::keep_alive;
   while (next == Next::keep_alive) {
@@ -427,28 +488,52 @@ asio::awaitable<void> Connection::run() {
     if (!arrived) break;
     next = co_await serve(buffer);
   }
-  if (next != Next::upgraded) close_socket();
+  if (next != Next::upgraded) co_await finish();
 }
 
-asio::awaitable<bool> Connection::await_request(beast::flat_buffer& buffer) {
-  state_ = State::idle;
+template <typename Stream>
+asio::awaitable<bool> Connection<Stream>::handshake() {
+  transport().expires_after(server_->limits.header_timeout);
+  auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, as_tuple);
+  transport().expires_never();
+  co_return !ec;
+}
+
+template <typename Stream>
+asio::awaitable<void> Connection<Stream>::finish() {
+  if constexpr (kIsTls<Stream>) {
+    if (transport().socket().is_open()) {
+      // close_notify tells the client the answer is complete; a client that does not answer
+      // it is not waited for long.
+      transport().expires_after(std::chrono::seconds(1));
+      auto [ec] = co_await stream_.async_shutdown(as_tuple);
+      (void)ec;
+    }
+  }
+  close_socket();
+}
+
+template <typename Stream>
+asio::awaitable<bool> Connection<Stream>::await_request(beast::flat_buffer& buffer) {
+  state_ = ConnectionState::idle;
   if (shutdown_requested_ || server_->shutting_down) co_return false;
   if (buffer.size() > 0) co_return true;  // a pipelined request is already here
-  stream_.expires_after(server_->limits.idle_timeout);
+  transport().expires_after(server_->limits.idle_timeout);
   auto [ec, n] = co_await stream_.async_read_some(buffer.prepare(4096), as_tuple);
   if (ec) co_return false;
   buffer.commit(n);
   co_return true;
 }
 
-asio::awaitable<Connection::Next> Connection::serve(beast::flat_buffer& buffer) {
-  state_ = State::reading;
+template <typename Stream>
+asio::awaitable<Next> Connection<Stream>::serve(beast::flat_buffer& buffer) {
+  state_ = ConnectionState::reading;
   const auto started = SteadyClock::now();
   RequestParser parser;
   Exchange exchange(parser.get(), remote_address_);
   const auto head = co_await read_head(exchange, parser, buffer);
   if (head == ReadResult::gone) co_return Next::close;
-  state_ = State::busy;
+  state_ = ConnectionState::busy;
   std::optional<Reply> reply;
   bool body_read = false;
   bool admitted = false;
@@ -462,18 +547,19 @@ asio::awaitable<Connection::Next> Connection::serve(beast::flat_buffer& buffer) 
   co_return co_await respond(exchange, std::move(reply), body_read, started);
 }
 
-asio::awaitable<Connection::ReadResult> Connection::read_head(Exchange& exchange,
-                                                              RequestParser& parser,
-                                                              beast::flat_buffer& buffer) {
+template <typename Stream>
+asio::awaitable<ReadResult> Connection<Stream>::read_head(Exchange& exchange, RequestParser& parser,
+                                                          beast::flat_buffer& buffer) {
   const auto& limits = server_->limits;
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   // The body limit depends on the route; the body-limit stage checks Content-Length against it.
   parser.body_limit(boost::none);
-  stream_.expires_after(limits.header_timeout);
+  transport().expires_after(limits.header_timeout);
   auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer, parser, as_tuple);
   (void)n;
   if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-      ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+      ec == asio::ssl::error::stream_truncated) {
     co_return ReadResult::gone;
   }
   if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow ||
@@ -490,19 +576,19 @@ asio::awaitable<Connection::ReadResult> Connection::read_head(Exchange& exchange
   co_return ReadResult::complete;
 }
 
-asio::awaitable<Connection::ReadResult> Connection::read_body(Exchange& exchange,
-                                                              RequestParser& parser,
-                                                              beast::flat_buffer& buffer) {
+template <typename Stream>
+asio::awaitable<ReadResult> Connection<Stream>::read_body(Exchange& exchange, RequestParser& parser,
+                                                          beast::flat_buffer& buffer) {
   exchange.stage = StageName::body;
   if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
     Response go_on{Status::continue_, 11};
     co_await write_response(go_on);
   }
   parser.body_limit(exchange.body_limit);
-  stream_.expires_after(server_->limits.body_timeout);
+  transport().expires_after(server_->limits.body_timeout);
   auto [ec, n] = co_await bhttp::async_read(stream_, buffer, parser, as_tuple);
   (void)n;
-  stream_.expires_never();
+  transport().expires_never();
   if (ec == bhttp::error::body_limit) {
     exchange.failure = Error(ErrorKind::payload_too_large, "payload_too_large",
                              "The request body exceeds " + std::to_string(exchange.body_limit) + " bytes.");
@@ -513,8 +599,9 @@ asio::awaitable<Connection::ReadResult> Connection::read_body(Exchange& exchange
   co_return ec ? ReadResult::gone : ReadResult::complete;
 }
 
-asio::awaitable<Connection::Next> Connection::respond(Exchange& exchange, std::optional<Reply> reply,
-                                                      bool body_read, SteadyClock::time_point started) {
+template <typename Stream>
+asio::awaitable<Next> Connection<Stream>::respond(Exchange& exchange, std::optional<Reply> reply,
+                                                  bool body_read, SteadyClock::time_point started) {
   if (reply && std::holds_alternative<WebSocketReply>(*reply) &&
       !websocket::is_upgrade(exchange.context.request)) {
     exchange.failure = Error(ErrorKind::upgrade_required, "websocket_required",
@@ -532,7 +619,7 @@ asio::awaitable<Connection::Next> Connection::respond(Exchange& exchange, std::o
     next = co_await respond_complete(exchange, *response, body_read);
     access_log(exchange, body_read, started);
   } else if (auto* streaming = std::get_if<StreamingReply>(&*reply)) {
-    state_ = State::streaming;
+    state_ = ConnectionState::streaming;
     co_await write_streaming(*streaming, exchange);
     access_log(exchange, body_read, started);
   } else {
@@ -543,9 +630,10 @@ asio::awaitable<Connection::Next> Connection::respond(Exchange& exchange, std::o
   co_return next;
 }
 
-asio::awaitable<Connection::Next> Connection::respond_complete(Exchange& exchange, Response& response,
-                                                               bool keep_possible) {
-  decorate(response, exchange);
+template <typename Stream>
+asio::awaitable<Next> Connection<Stream>::respond_complete(Exchange& exchange, Response& response,
+                                                           bool keep_possible) {
+  decorate(response, exchange, kIsTls<Stream>);
   // A request refused before its body was read leaves that body unread: the connection ends.
   const bool keep = keep_possible && exchange.context.request.keep_alive() && !shutdown_requested_ &&
                     !server_->shutting_down;
@@ -554,12 +642,13 @@ asio::awaitable<Connection::Next> Connection::respond_complete(Exchange& exchang
   const bool written = co_await write_response(response);
   if (!keep_possible) {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    transport().socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
   co_return written && keep ? Next::keep_alive : Next::close;
 }
 
-void Connection::log_failure(const Exchange& exchange) {
+template <typename Stream>
+void Connection<Stream>::log_failure(const Exchange& exchange) {
   const auto& failure = *exchange.failure;
   if (failure.internal().empty() && failure.kind() != ErrorKind::internal) return;
   server_->logger.error("request failed",
@@ -568,7 +657,9 @@ void Connection::log_failure(const Exchange& exchange) {
                          {"error", failure.internal().empty() ? failure.detail() : failure.internal()}});
 }
 
-void Connection::access_log(const Exchange& exchange, bool body_read, SteadyClock::time_point started) {
+template <typename Stream>
+void Connection<Stream>::access_log(const Exchange& exchange, bool body_read,
+                                    SteadyClock::time_point started) {
   const bool has_head = exchange.stage != StageName::head;
   const auto target = has_head ? exchange.target() : std::string_view("-");
   boost::json::object fields;
@@ -577,16 +668,55 @@ void Connection::access_log(const Exchange& exchange, bool body_read, SteadyCloc
   fields["path"] = target.substr(0, target.find('?'));
   fields["status"] = exchange.status;
   fields["duration_ms"] = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
-  fields["remote"] = remote_address_;
+  fields["remote"] = exchange.context.remote_address;
   if (body_read) fields["bytes_in"] = exchange.context.request.body().size();
   server_->logger.info("request", std::move(fields));
 }
 
-asio::awaitable<bool> Connection::write_response(Response& response) {
-  stream_.expires_after(server_->limits.write_timeout);
+template <typename Stream>
+asio::awaitable<bool> Connection<Stream>::write_response(Response& response) {
+  transport().expires_after(server_->limits.write_timeout);
   auto [ec, n] = co_await bhttp::async_write(stream_, response, as_tuple);
   (void)n;
   co_return !ec;
+}
+
+bool Server::Impl::admit(const std::string& address) {
+  if (connections.size() >= limits.max_connections) {
+    logger.warn("connection refused: limit reached", {{"max_connections", limits.max_connections}});
+    return false;
+  }
+  // One address may not take every slot: a flood from it leaves room for everyone else.
+  const auto entry = connections_per_address.find(address);
+  if (entry != connections_per_address.end() &&
+      entry->second >= limits.max_connections_per_address) {
+    logger.warn("connection refused: per-address limit reached",
+                {{"remote", address}, {"max_connections_per_address", limits.max_connections_per_address}});
+    return false;
+  }
+  return true;
+}
+
+template <typename Stream>
+std::function<void()> Server::Impl::add_connection(std::shared_ptr<Impl> self, tcp::socket socket,
+                                                   const std::string& address) {
+  auto connection = std::make_shared<Connection<Stream>>(std::move(socket), self, address);
+  connections.insert(connection);
+  ++connections_per_address[address];
+  // Started by the caller once the lock is released: the completion handler takes it too.
+  return [self, connection] {
+    asio::co_spawn(connection->executor(), connection->run(),
+                   [self, connection](const std::exception_ptr& error) {
+                     if (error) {
+                       try {
+                         std::rethrow_exception(error);
+                       } catch (const std::exception& e) {
+                         self->logger.error("connection failed", {{"error", e.what()}});
+                       }
+                     }
+                     self->forget(connection);
+                   });
+  };
 }
 
 asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
@@ -599,7 +729,10 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
       logger.warn("accept failed", boost::json::object{{"error", ec.message()}});
       continue;
     }
-    std::shared_ptr<Connection> connection;
+    beast::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    const auto address = peer_ec ? std::string("unknown") : peer.address().to_string();
+    std::function<void()> start;
     {
       const std::lock_guard lock(mutex);
       if (shutting_down) {
@@ -608,38 +741,28 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
         socket.close(ignored);
         co_return;
       }
-      if (connections.size() >= limits.max_connections) {
+      if (!admit(address)) {
         beast::error_code ignored;
         socket.close(ignored);
-        logger.warn("connection refused: limit reached",
-                    {{"max_connections", limits.max_connections}});
         continue;
       }
-      connection = std::make_shared<Connection>(std::move(socket), self);
-      connections.insert(connection);
+      start = tls != nullptr ? add_connection<TlsStream>(self, std::move(socket), address)
+                             : add_connection<PlainStream>(self, std::move(socket), address);
     }
-    asio::co_spawn(connection->executor(), connection->run(),
-                   [self, connection](const std::exception_ptr& error) {
-                     if (error) {
-                       try {
-                         std::rethrow_exception(error);
-                       } catch (const std::exception& e) {
-                         self->logger.error("connection failed", {{"error", e.what()}});
-                       }
-                     }
-                     self->forget(connection);
-                   });
+    start();
   }
 }
 
-Server::Server(asio::io_context& io, const Pipeline& pipeline, ServerLimits limits, Logger& logger)
-    : impl_(std::make_shared<Impl>(io, pipeline, limits, logger)) {}
+Server::Server(asio::io_context& io, const Pipeline& pipeline, ServerLimits limits, Logger& logger,
+               const TlsCredentials* tls)
+    : impl_(std::make_shared<Impl>(io, pipeline, limits, logger, tls)) {}
 
 Server::~Server() {
   // Connections and Impl refer to each other; a connection whose coroutine never ran to its end
   // (the io_context stopped first) would otherwise keep both alive.
   const std::lock_guard lock(impl_->mutex);
   impl_->connections.clear();
+  impl_->connections_per_address.clear();
 }
 
 tcp::endpoint Server::listen(const tcp::endpoint& endpoint) {
@@ -668,8 +791,8 @@ asio::awaitable<void> Server::shutdown(std::chrono::milliseconds grace) {
   });
   auto snapshot = [impl] {
     const std::lock_guard lock(impl->mutex);
-    return std::vector<std::shared_ptr<Connection>>(impl->connections.begin(),
-                                                    impl->connections.end());
+    return std::vector<std::shared_ptr<ConnectionBase>>(impl->connections.begin(),
+                                                        impl->connections.end());
   };
   for (const auto& connection : snapshot()) {
     connection->notify_shutdown();

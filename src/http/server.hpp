@@ -19,6 +19,7 @@ class Logger;
 namespace dokkerr::http {
 
 class Pipeline;
+class TlsCredentials;
 
 struct ServerLimits {
   std::size_t max_header_bytes = 16U * 1024U;
@@ -27,12 +28,18 @@ struct ServerLimits {
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{60'000};  // per write to a slow client
   std::size_t max_connections = 1024;
+  // One client address may hold at most this many: a flood from one address leaves the rest
+  // of max_connections to everyone else.
+  std::size_t max_connections_per_address = 256;
   std::size_t max_websocket_message = 1024U * 1024U;
 };
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, const Pipeline& pipeline, ServerLimits limits, Logger& logger);
+  // With `tls` (which must outlive the server) every connection speaks TLS and every answer
+  // carries HSTS; without it, plain HTTP.
+  Server(boost::asio::io_context& io, const Pipeline& pipeline, ServerLimits limits, Logger& logger,
+         const TlsCredentials* tls = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -295,3 +295,28 @@ describe('unknown routes', { timeout: 30_000 }, () => {
     expectProblem(assert, await server.api('POST', '/healthz'), 405, 'method_not_allowed');
   });
 });
+
+describe('connections per client address', { timeout: 60_000 }, () => {
+  test('a flood of connections from one address leaves another address served', async () => {
+    const net = await import('node:net');
+    const s = await startServer({ args: ['--max-connections-per-address', '4'] });
+    const flood = [];
+    try {
+      // Loopback is all of 127/8: the flood comes from 127.0.0.2, the other client from 127.0.0.1.
+      for (let i = 0; i < 8; i += 1) {
+        const socket = net.connect({ port: s.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+        socket.on('error', () => {}); // a refused one may end with a reset
+        const ended = new Promise((resolve) => socket.once('close', () => resolve(true)));
+        flood.push({ socket, ended });
+      }
+      const closedEarly = await Promise.all(flood.map(({ ended }) =>
+        Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve(false), 2_000))])));
+      assert.equal(closedEarly.filter(Boolean).length, 4, 'four of eight were refused');
+      const res = await s.api('GET', '/api/v1/version');
+      assert.equal(res.status, 200, 'another address is still served');
+    } finally {
+      for (const { socket } of flood) socket.destroy();
+      await s.stop();
+    }
+  });
+});

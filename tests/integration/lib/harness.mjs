@@ -610,8 +610,23 @@ async function freshDatabase(dataDir) {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => psql(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: () => dropDatabase(base, name),
   };
+}
+
+// FORCE ends the connections left to the database, but not one of another role (an autovacuum
+// worker that just started on it): that one ends by itself, so the drop is tried again.
+async function dropDatabase(base, name) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await psql(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (err) {
+      const transient = /must be a member of the role|being accessed by other users/.test(err.message);
+      if (!transient || attempt >= 10) throw err;
+      await sleep(500);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -628,7 +643,7 @@ process.on('exit', () => {
   }
 });
 
-const LISTEN_RE = /Dokkerr listening on http:\/\/(127\.0\.0\.1):(\d+)/;
+const LISTEN_RE = /Dokkerr listening on https?:\/\/(127\.0\.0\.1):(\d+)/;
 const SETUP_RE = /Dokkerr setup token: (\S+)/;
 export const ADMIN_USER = 'admin';
 export const ADMIN_PASSWORD = 'integration admin passphrase 42';

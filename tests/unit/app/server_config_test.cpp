@@ -51,6 +51,37 @@ TEST_F(ServerConfigTest, ListenRejectsMalformedAndNonLoopback) {
   }
 }
 
+TEST_F(ServerConfigTest, NonLoopbackNeedsTlsOrAnExplicitInsecureHttp) {
+  config.listen = "0.0.0.0:8443";
+  config.tls_self_signed = true;
+  EXPECT_NO_THROW(validate(config));
+  config.tls_self_signed = false;
+  config.tls_cert = "/etc/dokkerr/cert.pem";
+  config.tls_key = "/etc/dokkerr/key.pem";
+  EXPECT_NO_THROW(validate(config));
+  config.tls_cert.clear();
+  config.tls_key.clear();
+  config.insecure_http = true;
+  EXPECT_NO_THROW(validate(config));
+}
+
+TEST_F(ServerConfigTest, TlsSettingsMustAgree) {
+  config.tls_cert = "/etc/dokkerr/cert.pem";
+  EXPECT_EQ(failing_setting(), "--tls-key");
+  config.tls_cert.clear();
+  config.tls_key = "/etc/dokkerr/key.pem";
+  EXPECT_EQ(failing_setting(), "--tls-cert");
+  config.tls_cert = "/etc/dokkerr/cert.pem";
+  config.tls_self_signed = true;
+  EXPECT_EQ(failing_setting(), "--tls-self-signed");
+  config.tls_self_signed = false;
+  config.insecure_http = true;
+  EXPECT_EQ(failing_setting(), "--insecure-http");
+  config.insecure_http = false;
+  config.max_connections_per_address = 0;
+  EXPECT_EQ(failing_setting(), "--max-connections-per-address");
+}
+
 TEST_F(ServerConfigTest, OtherSettingsAreNamedWhenWrong) {
   config.max_body_bytes = 10;
   EXPECT_EQ(failing_setting(), "--max-body-size");

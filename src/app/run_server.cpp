@@ -1,4 +1,5 @@
 #include "app/bridges.hpp"
+#include "app/change_watch.hpp"
 #include "app/commands.hpp"
 #include "app/config_error.hpp"
 #include "app/private_engine.hpp"
@@ -8,6 +9,7 @@
 #include "audit/audit_recorder.hpp"
 #include "audit/audit_service.hpp"
 #include "audit/routes.hpp"
+#include "auth/access_changes.hpp"
 #include "auth/api_key_service.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/login_throttle.hpp"
@@ -31,6 +33,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/generation.hpp"
 #include "core/logger.hpp"
 #include "crypto/jwt.hpp"
 #include "crypto/secret_box.hpp"
@@ -41,6 +44,7 @@
 #include "http/tls.hpp"
 #include "store/database.hpp"
 #include "store/settings_store.hpp"
+#include "store/watched_database.hpp"
 #include "users/access_model.hpp"
 #include "users/grant_service.hpp"
 #include "users/organization_service.hpp"
@@ -68,6 +72,11 @@ namespace dokkerr::app {
 namespace {
 
 namespace asio = boost::asio;
+
+// Callers and accounts kept in memory (each a few KiB at most).
+constexpr std::size_t kCachedCallers = 10000;
+// How soon a change another replica commits reaches this one's caches.
+constexpr std::chrono::milliseconds kChangePollInterval{250};
 
 // The local engine: the configured one, or a private dockerd when nothing answers at the
 // default socket and we may start one.
@@ -115,9 +124,14 @@ int run_server(ServerConfig config) {
   // The process's one wall clock: every service that needs the time is handed this one.
   const SystemClock clock;
 
-  std::unique_ptr<store::Database> database;
+  // Committed changes to access data advance this generation (here at once, from other
+  // processes through the change watch), which empties the authorization caches.
+  Generation access_changes;
+  std::unique_ptr<store::WatchedDatabase> database;
   try {
-    database = store::open_database(config.database_url, config.data_dir);
+    database = std::make_unique<store::WatchedDatabase>(
+        store::open_database(config.database_url, config.data_dir), &auth::access_counter,
+        access_changes);
   } catch (const Error& error) {
     const bool bad_setting = error.kind() == ErrorKind::invalid;
     std::cerr << "dokkerr: --database: " << error.detail() << '\n';
@@ -200,7 +214,12 @@ int run_server(ServerConfig config) {
   token_settings.access_ttl_seconds = config.access_token_ttl.count();
   token_settings.refresh_grace_seconds = config.refresh_reuse_interval.count();
   auth::SessionService sessions(*session_store, *jwt_keys, token_settings, clock, blocking);
-  users::UserService user_service(*user_store, sessions, password_hasher, clock, blocking);
+  // Who each credential stands for and the accounts behind them, kept until access data changes.
+  auth::CallerCache caller_cache(access_changes, kCachedCallers);
+  users::AccountCache account_cache(access_changes, kCachedCallers);
+  const auth::CallerCaches caller_caches{caller_cache, account_cache, clock};
+  users::UserService user_service(*user_store, sessions, password_hasher, clock, blocking,
+                                  &account_cache);
   users::OrganizationService organization_service(*organization_store, *user_store, sessions,
                                                   clock, blocking);
   users::TeamService team_service(*team_store, *organization_store, *user_store, sessions, clock,
@@ -225,7 +244,7 @@ int run_server(ServerConfig config) {
                                                 *secrets, audit_recorder, logger, clock,
                                                 blocking});
   auth::Authenticator authenticator(auth::AuthenticatorDependencies{
-      sessions, tickets, api_keys, mfa, *user_store, access_model, blocking});
+      sessions, tickets, api_keys, mfa, *user_store, access_model, blocking}, &caller_caches);
   std::optional<std::string> setup_token;
   try {
     setup_token = sign_in.prepare_setup();
@@ -285,6 +304,9 @@ int run_server(ServerConfig config) {
     return 1;
   }
   server.start();
+  ChangeWatch access_watch(io.get_executor(), database->inner(), std::string(auth::kAccessCounter),
+                           access_changes, blocking, logger, kChangePollInterval);
+  access_watch.start();
 
   // SIGHUP: read the certificate and key again. Connections keep the pair they began with; a
   // pair that does not load leaves the current one in use.
@@ -315,6 +337,7 @@ int run_server(ServerConfig config) {
       co_await server.shutdown(config.shutdown_grace);
       boost::system::error_code ignored;
       reload_signals.cancel(ignored);
+      access_watch.stop();
       environments.stop();
       io.stop();
     }, asio::detached);

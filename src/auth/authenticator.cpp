@@ -41,29 +41,49 @@ std::string_view bearer(std::string_view header) {
 }  // namespace
 
 users::User Authenticator::active_user(std::string_view id) {
+  const auto loaded_in = caches_ != nullptr ? caches_->accounts.generation() : 0;
   auto user = deps_.users.find(id);
   if (!user || user->disabled) throw authentication_required("This account is disabled.");
+  if (caches_ != nullptr) remember_account(caches_->accounts, *user, loaded_in, caches_->clock.now());
   return std::move(*user);
 }
 
-std::shared_ptr<Principal> Authenticator::from_access_token(std::string_view token) {
-  const auto session = deps_.sessions.session_of(token);
+TimePoint Authenticator::cache_deadline() const {
+  return caches_ != nullptr ? caches_->clock.now() + kCallerCacheLife : TimePoint{};
+}
+
+namespace {
+
+// The earlier of a deadline and a stored timestamp (unreadable: the deadline stands).
+TimePoint no_later_than(TimePoint deadline, std::string_view stamp) {
+  const auto at = parse_stamp(stamp);
+  return at && *at < deadline ? *at : deadline;
+}
+
+}  // namespace
+
+Authenticator::Resolved Authenticator::from_access_token(std::string_view token) {
+  const auto [session, token_expires] = deps_.sessions.verified_session(token);
   const auto user = active_user(session.user_id);
   auto principal = deps_.access.principal_for(user);
   principal->session_id = session.id;
   principal->auth_method = session.auth_method;
   principal->mfa_enabled = user.mfa_enabled;
-  return principal;
+  auto deadline = no_later_than(cache_deadline(), session.expires_at);
+  deadline = std::min(deadline, TimePoint{std::chrono::seconds(token_expires)});
+  return {std::move(principal), deadline};
 }
 
-std::shared_ptr<Principal> Authenticator::as_key(const ApiKeyRecord& key) {
+Authenticator::Resolved Authenticator::as_key(const ApiKeyRecord& key) {
   const auto user = active_user(key.user_id);
   auto principal = deps_.access.principal_for(user);
   deps_.api_keys.act_as(key, *principal);
-  return principal;
+  auto deadline = cache_deadline();
+  if (key.expires_at) deadline = no_later_than(deadline, *key.expires_at);
+  return {std::move(principal), deadline};
 }
 
-std::shared_ptr<Principal> Authenticator::from_api_key(std::string_view key) {
+Authenticator::Resolved Authenticator::from_api_key(std::string_view key) {
   return as_key(deps_.api_keys.usable_by_secret(key));
 }
 
@@ -72,7 +92,7 @@ std::shared_ptr<Principal> Authenticator::from_ticket(std::string_view ticket) {
   if (!subject) throw authentication_required("The WebSocket ticket is unknown, used or expired.");
   if (!subject->api_key_id.empty()) {
     // The ticket stands for the key: its scopes, team binding and revocation apply.
-    return as_key(deps_.api_keys.usable_by_id(subject->api_key_id));
+    return as_key(deps_.api_keys.usable_by_id(subject->api_key_id)).first;
   }
   const auto user = active_user(subject->user_id);
   if (!subject->session_id.empty() && !deps_.sessions.live(subject->session_id)) {
@@ -95,21 +115,33 @@ asio::awaitable<std::shared_ptr<const Principal>> Authenticator::authenticate(
   if (credential.size() > kMaxCredentialBytes) {
     throw authentication_required("The credential is too long.");
   }
+  const bool cacheable = caches_ != nullptr && !ticket;
+  if (cacheable) {
+    if (auto known = caches_->callers.find(credential, caches_->clock.now())) co_return known;
+  }
+  const auto loaded_in = cacheable ? caches_->callers.generation() : 0;
 
   auto resolve = [&]() -> std::shared_ptr<const Principal> {
-    std::shared_ptr<Principal> principal;
+    Resolved resolved;
     if (ticket) {
-      principal = from_ticket(*ticket);
+      resolved.first = from_ticket(*ticket);
     } else if (credential.starts_with(kApiKeyPrefix)) {
-      principal = from_api_key(credential);
+      resolved = from_api_key(credential);
     } else {
-      principal = from_access_token(credential);
+      resolved = from_access_token(credential);
     }
-    // Until an account that must have a second factor has one, it may only enrol it.
-    principal->mfa_enrollment_required = credentials.enrolment_matters &&
+    auto& principal = resolved.first;
+    // Until an account that must have a second factor has one, it may only enrol it. A cached
+    // caller may meet any route, so the answer is always worked out before it is kept.
+    principal->mfa_enrollment_required = (credentials.enrolment_matters || cacheable) &&
                                          principal->api_key_id.empty() && !principal->mfa_enabled &&
                                          deps_.mfa.enrollment_required(*principal);
-    return principal;
+    std::shared_ptr<const Principal> caller = std::move(principal);
+    if (cacheable) {
+      caches_->callers.insert(credential, caller, resolved.second, loaded_in,
+                              caches_->clock.now());
+    }
+    return caller;
   };
   co_return co_await deps_.pool.run(resolve);
 }

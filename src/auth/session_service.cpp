@@ -83,6 +83,11 @@ RefreshResult SessionService::refresh(std::string_view refresh_token) {
 }
 
 SessionRecord SessionService::session_of(std::string_view access_token) {
+  return verified_session(access_token).first;
+}
+
+std::pair<SessionRecord, std::int64_t> SessionService::verified_session(
+    std::string_view access_token) {
   crypto::JwtExpectations expect;
   expect.issuer = settings_.issuer;
   expect.audience = settings_.audience;
@@ -91,7 +96,7 @@ SessionRecord SessionService::session_of(std::string_view access_token) {
   const auto claims = keys_.verify(access_token, expect);
   auto session = store_.find_live(claims.sid);
   if (!session || session->user_id != claims.sub) throw session_revoked();
-  return std::move(*session);
+  return {std::move(*session), claims.exp};
 }
 
 std::optional<SessionRecord> SessionService::live(std::string_view session_id) {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace dokkerr {
@@ -67,6 +68,8 @@ class SessionService final : public users::SessionRevoker {
   // The live session of an access token. Error unauthorized: invalid_token or token_expired for
   // the token itself, session_revoked when its session ended.
   SessionRecord session_of(std::string_view access_token);
+  // session_of, with the instant the token itself expires (its exp claim, Unix seconds).
+  std::pair<SessionRecord, std::int64_t> verified_session(std::string_view access_token);
   std::optional<SessionRecord> live(std::string_view session_id);
   std::int64_t revoke_all(std::string_view user_id, std::string_view reason,
                           std::string_view keep = {});

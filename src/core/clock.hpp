@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace dokkerr {
 
@@ -52,5 +54,7 @@ class ManualClock final : public Clock {
 
 // Truncates to milliseconds (never rounds up, so a stamp is never in the future).
 [[nodiscard]] std::string format_rfc3339(TimePoint tp);
+// The instant of a stored timestamp (exactly the format above), or nullopt for anything else.
+[[nodiscard]] std::optional<TimePoint> parse_stamp(std::string_view stamp);
 
 }  // namespace dokkerr

@@ -193,6 +193,13 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 )sql"},
+    Migration{3, "change counters", R"sql(
+CREATE TABLE change_versions (
+  name TEXT PRIMARY KEY,
+  version INTEGER NOT NULL
+);
+INSERT INTO change_versions (name, version) VALUES ('access', 0);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

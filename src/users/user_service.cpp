@@ -118,7 +118,12 @@ asio::awaitable<void> UserService::remove(Caller caller, std::string id) {
 }
 
 asio::awaitable<User> UserService::me(Caller caller) {
-  co_return co_await get(caller->user_id);
+  if (accounts_ == nullptr) co_return co_await get(caller->user_id);
+  if (auto cached = accounts_->find(caller->user_id, clock_.now())) co_return *cached;
+  const auto loaded_in = accounts_->generation();
+  auto user = co_await get(caller->user_id);
+  remember_account(*accounts_, user, loaded_in, clock_.now());
+  co_return user;
 }
 
 asio::awaitable<User> UserService::update_me(Caller caller, ProfileChanges changes) {

@@ -3,6 +3,7 @@
 // may not see answer 404, like objects that do not exist.
 #include "core/page.hpp"
 #include "core/principal.hpp"
+#include "users/account_cache.hpp"
 #include "users/user_store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -57,9 +58,15 @@ class UserService {
  public:
   using Caller = std::shared_ptr<const Principal>;
 
+  // `accounts`, when given, answers me() without a trip to the database.
   UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& hasher,
-              const Clock& clock, BlockingPool& pool)
-      : users_(users), sessions_(sessions), hasher_(hasher), clock_(clock), pool_(pool) {}
+              const Clock& clock, BlockingPool& pool, AccountCache* accounts = nullptr)
+      : users_(users),
+        sessions_(sessions),
+        hasher_(hasher),
+        clock_(clock),
+        pool_(pool),
+        accounts_(accounts) {}
 
   // Platform admins (the routes require users:manage).
   boost::asio::awaitable<Page<User>> list(std::size_t limit, std::string cursor);
@@ -82,6 +89,7 @@ class UserService {
   PasswordHasher& hasher_;
   const Clock& clock_;
   BlockingPool& pool_;
+  AccountCache* accounts_;
 };
 
 }  // namespace dokkerr::users

@@ -807,12 +807,21 @@ function spawnServer(args, env) {
 }
 
 // Starts `dokkerr server` on 127.0.0.1:0 with a fresh data dir and database.
-// options: {dockerHost, args: [...extra flags], env: {...}, maxBodySize}
-export async function startServer({ dockerHost, args = [], env = {}, maxBodySize, bootstrap = true } = {}) {
+// options: {dockerHost, args: [...extra flags], env: {...}, maxBodySize, replicaOf}
+// replicaOf: another server whose database and keys this one shares, as replicas do (it is
+// signed in as that server's admin; stopping it leaves the shared database alone).
+export async function startServer({ dockerHost, args = [], env = {}, maxBodySize, bootstrap = true, replicaOf } = {}) {
   if (!fs.existsSync(dokkerrBin())) throw new Error(`dokkerr binary not found at ${dokkerrBin()} (set DOKKERR_BIN)`);
   const host = dockerHost ?? process.env.DOKKERR_TEST_DOCKER_HOST ?? (await ensureEngine());
   const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-it-'));
-  const db = await freshDatabase(dataDir);
+  let db;
+  if (replicaOf) {
+    await fsp.cp(path.join(replicaOf.dataDir, 'keys'), path.join(dataDir, 'keys'), { recursive: true });
+    db = { url: replicaOf.db.url ?? `sqlite://${path.join(replicaOf.dataDir, 'dokkerr.db')}`, drop: async () => {} };
+    bootstrap = false;
+  } else {
+    db = await freshDatabase(dataDir);
+  }
   const argv = ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--docker-host', host];
   if (db.url) argv.push('--database', db.url);
   if (maxBodySize !== undefined) argv.push('--max-body-size', String(maxBodySize));
@@ -838,6 +847,7 @@ export async function startServer({ dockerHost, args = [], env = {}, maxBodySize
     );
     const server = new DokkerrServer(child, dataDir, db, port);
     if (bootstrap) await server.bootstrap();
+    if (replicaOf) server.token = (await server.login(ADMIN_USER, ADMIN_PASSWORD)).access_token;
     return server;
   } catch (err) {
     child.kill('SIGKILL');

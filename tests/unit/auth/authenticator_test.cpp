@@ -137,5 +137,87 @@ TEST_F(AuthenticatorTest, OneTripToTheAccessStorePerRequest) {
   EXPECT_EQ(access.calls - before, 1);
 }
 
+// The authenticator as the server wires it: callers and accounts remembered between requests,
+// dropped when access data changes (the server's WatchedDatabase advances `changes`).
+class CachingAuthenticatorTest : public AuthenticatorTest {
+ protected:
+  Generation changes;
+  CallerCache callers{changes, 100};
+  users::AccountCache accounts{changes, 100};
+  CallerCaches caches{callers, accounts, clock};
+  Authenticator cached{
+      AuthenticatorDependencies{sessions, tickets, api_keys, mfa, users, access_model, pool},
+      &caches};
+
+  std::shared_ptr<const Principal> through_cache(const std::string& bearer) {
+    const std::string header = "Bearer " + bearer;
+    http::Credentials credentials;
+    credentials.authorization = header;
+    return run(cached.authenticate(credentials));
+  }
+  Error cached_refusal(const std::string& bearer) {
+    const std::string header = "Bearer " + bearer;
+    http::Credentials credentials;
+    credentials.authorization = header;
+    return failure(cached.authenticate(credentials));
+  }
+};
+
+TEST_F(CachingAuthenticatorTest, ASecondRequestIsAnsweredFromMemory) {
+  const auto pair = login_as("dora");
+  const auto first = through_cache(pair.access_token);
+  const auto before = access.calls;
+  const auto second = through_cache(pair.access_token);
+  EXPECT_EQ(access.calls, before);
+  EXPECT_EQ(second, first);
+  ASSERT_NE(accounts.find("dev", clock.now()), nullptr);
+  EXPECT_FALSE(accounts.find("dev", clock.now())->password_hash.has_value());
+}
+
+TEST_F(CachingAuthenticatorTest, AChangeToAccessDataIsSeenOnTheNextRequest) {
+  const auto pair = login_as("dora");
+  through_cache(pair.access_token);
+  users.set_disabled("dev", true);
+  changes.advance();
+  EXPECT_EQ(cached_refusal(pair.access_token).detail(), "This account is disabled.");
+  EXPECT_EQ(accounts.find("dev", clock.now()), nullptr);
+}
+
+TEST_F(CachingAuthenticatorTest, ARevokedSessionEndsOnceTheChangeIsSeen) {
+  const auto pair = login_as("dora");
+  through_cache(pair.access_token);
+  sessions.revoke_sessions("dev", "logout", "");
+  changes.advance();
+  EXPECT_EQ(cached_refusal(pair.access_token).code(), "session_revoked");
+}
+
+TEST_F(CachingAuthenticatorTest, NothingIsServedPastTheBackstopOrTheTokensExpiry) {
+  const auto pair = login_as("dora");
+  through_cache(pair.access_token);
+  // Disabled behind the cache's back (as by a write the watcher missed): seen within the backstop.
+  users.set_disabled("dev", true);
+  clock.advance(kCallerCacheLife + 1s);
+  EXPECT_EQ(cached_refusal(pair.access_token).detail(), "This account is disabled.");
+
+  users.set_disabled("dev", false);
+  const auto again = login_as("dora");
+  clock.advance(std::chrono::seconds(token_settings.access_ttl_seconds - 30));
+  through_cache(again.access_token);
+  clock.advance(31s);  // the token's own expiry comes before the backstop
+  const auto before = access.calls;
+  through_cache(again.access_token);  // still inside the verifier's leeway, but not from memory
+  EXPECT_EQ(access.calls - before, 1);
+}
+
+TEST_F(CachingAuthenticatorTest, TicketsAlwaysGoToTheStore) {
+  const auto pair = login_as("dora");
+  const auto caller = through_cache(pair.access_token);
+  const auto ticket = run(tickets.issue(caller));
+  http::Credentials credentials;
+  credentials.ticket = ticket.value;
+  run(cached.authenticate(credentials));
+  EXPECT_EQ(failure(cached.authenticate(credentials)).code(), "authentication_required");
+}
+
 }  // namespace
 }  // namespace dokkerr::auth

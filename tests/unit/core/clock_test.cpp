@@ -45,5 +45,18 @@ TEST(ClockTest, AManualClockMovesOnlyWhenTold) {
   EXPECT_EQ(clock.unix_seconds(), 0);
 }
 
+TEST(ClockTest, ParsesStoredStampsOnly) {
+  const auto tp = at(2026y / 11 / 25, 23h, 33min, 12s, 123ms);
+  EXPECT_EQ(parse_stamp("2026-11-25T23:33:12.123Z"), system_clock::time_point(tp));
+  EXPECT_EQ(parse_stamp(format_rfc3339(tp)), system_clock::time_point(tp));
+  EXPECT_EQ(parse_stamp("2026-11-25T23:33:12Z"), std::nullopt);
+  EXPECT_EQ(parse_stamp("2026-13-25T23:33:12.123Z"), std::nullopt);
+  EXPECT_EQ(parse_stamp("2026-02-30T23:33:12.123Z"), std::nullopt);
+  EXPECT_EQ(parse_stamp("2026-11-25T24:33:12.123Z"), std::nullopt);
+  EXPECT_EQ(parse_stamp("2026-11-25 23:33:12.123Z"), std::nullopt);
+  EXPECT_EQ(parse_stamp("+026-11-25T23:33:12.123Z"), std::nullopt);
+  EXPECT_EQ(parse_stamp(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace dokkerr

@@ -71,6 +71,22 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
                    "Allow plain HTTP on a non-loopback address (only behind a proxy that "
                    "terminates TLS)")
       ->envname("DOKKERR_INSECURE_HTTP");
+  command.add_option("--trusted-proxies", config.trusted_proxies,
+                     "Addresses or networks of proxies whose X-Forwarded-For and Forwarded "
+                     "headers name the client (comma-separated; default: none)")
+      ->delimiter(',')
+      ->envname("DOKKERR_TRUSTED_PROXIES");
+  command.add_option("--cors-origin", config.cors_origins,
+                     "An origin allowed to call the API from a browser, like "
+                     "https://console.example.com (repeat or comma-separate; default: none)")
+      ->delimiter(',')
+      ->envname("DOKKERR_CORS_ORIGINS");
+  command.add_option("--rate-limit", config.rate_limits,
+                     "CLASS=PER_MINUTE[:BURST] for sign_in (30:60), read (1200:600), write "
+                     "(600:300) or stream (120:60), per user, API key or anonymous address; 0 "
+                     "lifts a limit (repeat or comma-separate)")
+      ->delimiter(',')
+      ->envname("DOKKERR_RATE_LIMITS");
   auto add_duration = [&command](const std::string& name, std::chrono::milliseconds& target,
                                  const std::string& env, const std::string& help) {
     command

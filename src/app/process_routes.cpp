@@ -25,7 +25,7 @@ void add_process_routes(http::Router& router, store::Database& database, Blockin
                         containers::EnvironmentService& environments) {
   router.add(Verb::get, "/healthz", [](RequestContext&) -> asio::awaitable<Reply> {
     co_return http::json_response(http::Status::ok, R"({"status":"ok"})");
-  }, needs(http::access::kPublic));
+  }, needs(http::access::kPublic).limited_as(http::RateClass::unlimited));
   router.add(Verb::get, "/readyz", [&](RequestContext&) -> asio::awaitable<Reply> {
     bool ready = true;
     boost::json::object checks;
@@ -56,7 +56,7 @@ void add_process_routes(http::Router& router, store::Database& database, Blockin
                                  {"checks", std::move(checks)}};
     co_return http::json_response(ready ? http::Status::ok : http::Status::service_unavailable,
                                   boost::json::serialize(document));
-  }, needs(http::access::kPublic));
+  }, needs(http::access::kPublic).limited_as(http::RateClass::unlimited));
   // The route table with each route's access rule, so clients (and the test that checks that
   // no route is left unguarded) can see what every route requires.
   router.add(Verb::get, "/api/v1/routes", [&router](RequestContext&) -> asio::awaitable<Reply> {

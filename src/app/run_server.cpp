@@ -39,6 +39,7 @@
 #include "crypto/secret_box.hpp"
 #include "crypto/tls_certificate.hpp"
 #include "docker/endpoint.hpp"
+#include "gateway/edge.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
@@ -280,7 +281,9 @@ int run_server(ServerConfig config) {
   containers::add_volume_routes(router, volume_service, tenancy);
   containers::add_system_routes(router, system_service);
 
-  const http::Pipeline pipeline(router, config.max_body_bytes, &authenticator, &audit_recorder);
+  gateway::Edge edge(edge_settings(config));
+  const http::Pipeline pipeline(router, config.max_body_bytes, &authenticator, &audit_recorder,
+                                edge.stages());
   http::ServerLimits limits;
   limits.max_header_bytes = config.max_header_bytes;
   limits.max_connections = config.max_connections;

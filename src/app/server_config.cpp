@@ -1,6 +1,7 @@
 #include "app/server_config.hpp"
 
 #include "app/config_error.hpp"
+#include "gateway/edge.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -9,6 +10,45 @@
 #include <unistd.h>
 
 namespace dokkerr::app {
+namespace {
+
+// "https://console.example.com" or "http://127.0.0.1:5173": a scheme, a host and maybe a port,
+// as a browser's Origin header carries them.
+bool is_origin(std::string_view origin) {
+  const auto scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  const auto scheme = origin.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return false;
+  const auto authority = origin.substr(scheme_end + 3);
+  return !authority.empty() && authority.size() <= 253 &&
+         authority.find_first_of("/?#@ *") == std::string_view::npos &&
+         authority.back() != ':';
+}
+
+}  // namespace
+
+gateway::EdgeSettings edge_settings(const ServerConfig& config) {
+  gateway::EdgeSettings settings;
+  try {
+    settings.trusted_proxies = gateway::TrustedProxies::parse(config.trusted_proxies);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError("--trusted-proxies", error.what());
+  }
+  for (const auto& origin : config.cors_origins) {
+    if (!is_origin(origin)) {
+      throw ConfigError("--cors-origin", "'" + origin + "' is not an origin like https://console.example.com");
+    }
+    settings.cors_origins.push_back(origin);
+  }
+  for (const auto& limit : config.rate_limits) {
+    try {
+      gateway::apply_rate_limit(settings.rate_limits, limit);
+    } catch (const std::invalid_argument& error) {
+      throw ConfigError("--rate-limit", error.what());
+    }
+  }
+  return settings;
+}
 
 std::filesystem::path default_data_dir() {
   if (geteuid() == 0) {
@@ -119,6 +159,7 @@ ListenAddress validate(ServerConfig& config) {
   if (config.threads > 256) {
     throw ConfigError("--threads", "must be at most 256");
   }
+  (void)edge_settings(config);
   return address;
 }
 

@@ -3,6 +3,11 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <vector>
+
+namespace dokkerr::gateway {
+struct EdgeSettings;
+}
 
 namespace dokkerr::app {
 
@@ -36,6 +41,12 @@ struct ServerConfig {
   // A refresh token presented again this soon after its first use gets a fresh pair instead of
   // revoking its session (two tabs refreshing at once); 0 revokes at the first repeat.
   std::chrono::seconds refresh_reuse_interval{10};
+  // The gateway (gateway/edge.hpp): proxies whose X-Forwarded-For/Forwarded are believed,
+  // origins allowed to call from a browser, and "CLASS=PER_MINUTE[:BURST]" rate limits over
+  // the defaults.
+  std::vector<std::string> trusted_proxies;
+  std::vector<std::string> cors_origins;
+  std::vector<std::string> rate_limits;
 };
 
 // Resolved listen address.
@@ -50,6 +61,9 @@ struct ListenAddress {
 
 // Checks every setting; throws ConfigError naming the setting ("--listen: ...").
 ListenAddress validate(ServerConfig& config);
+
+// The gateway's settings, parsed (throws ConfigError as validate does).
+gateway::EdgeSettings edge_settings(const ServerConfig& config);
 
 std::filesystem::path default_data_dir();
 

@@ -11,6 +11,7 @@ namespace {
 
 namespace asio = boost::asio;
 using http::needs;
+using http::RateClass;
 using http::Reply;
 using http::RequestContext;
 using http::Verb;
@@ -32,17 +33,17 @@ void add_sign_in_routes(http::Router& router, SignInService& s, TicketService& t
     auto request = parse_setup(c.request.body());
     const auto user = co_await s.setup(std::move(request), client_of(c));
     co_return http::created(users::user_json(user));
-  }, needs(kPublic));
+  }, needs(kPublic).limited_as(RateClass::sign_in));
   router.add(Verb::post, "/api/v1/auth/login", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     auto request = parse_login(c.request.body());
     const auto pair = co_await s.login(std::move(request), client_of(c));
     co_return http::ok(token_pair_json(pair));
-  }, needs(kPublic));
+  }, needs(kPublic).limited_as(RateClass::sign_in));
   router.add(Verb::post, "/api/v1/auth/refresh", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     auto token = parse_refresh(c.request.body());
     const auto pair = co_await s.refresh(std::move(token), client_of(c));
     co_return http::ok(token_pair_json(pair));
-  }, needs(kPublic));
+  }, needs(kPublic).limited_as(RateClass::sign_in));
   router.add(Verb::post, "/api/v1/auth/logout", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.logout(c.principal, client_of(c));
     co_return http::no_content();

@@ -17,6 +17,7 @@ namespace {
 namespace asio = boost::asio;
 using boost::beast::http::field;
 using http::needs;
+using http::RateClass;
 using http::Reply;
 using http::RequestContext;
 using http::Verb;
@@ -76,10 +77,10 @@ void add_oidc_routes(http::Router& router, OidcService& s) {
   }, needs(kPublic));
   router.add(Verb::get, "/api/v1/auth/oidc/{provider}/start", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return co_await start_login(s, c);
-  }, needs(kPublic));
+  }, needs(kPublic).limited_as(RateClass::sign_in));
   router.add(Verb::get, std::string(kOidcCallbackPath), [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_return co_await finish_login(s, c);
-  }, needs(kPublic));
+  }, needs(kPublic).limited_as(RateClass::sign_in));
 
   // Providers (platform admins)
   // GET

@@ -136,23 +136,31 @@ std::string_view Exchange::target() const {
 }
 
 Pipeline::Pipeline(const Router& router, std::size_t max_body_bytes, Authenticator* authenticator,
-                   Observer* observer)
+                   Observer* observer, Extensions extensions)
     : router_(router),
       max_body_bytes_(max_body_bytes),
       authenticator_(authenticator),
       observer_(observer) {
+  const auto insert = [this](std::vector<Stage>& extra, StageName point) {
+    for (auto& stage : extra) {
+      stage.name = point;
+      stages_.push_back(std::move(stage));
+    }
+  };
   stages_ = {
       {StageName::request_id, adopt_request_id, {}},
       {StageName::route, [this](Exchange& e) { return route_request(router_, e); }, {}},
-      {StageName::body_limit,
-       [this](Exchange& e) { return check_body_limit(max_body_bytes_, e); },
-       {}},
-      {StageName::query, decode_query, {}},
-      {StageName::authenticate,
-       {},
-       [this](Exchange& e) { return authenticate(authenticator_, e); }},
-      {StageName::authorize, authorize, {}},
   };
+  insert(extensions.edge, StageName::edge);
+  stages_.push_back({StageName::body_limit,
+                     [this](Exchange& e) { return check_body_limit(max_body_bytes_, e); },
+                     {}});
+  stages_.push_back({StageName::query, decode_query, {}});
+  stages_.push_back({StageName::authenticate,
+                     {},
+                     [this](Exchange& e) { return authenticate(authenticator_, e); }});
+  insert(extensions.caller, StageName::caller);
+  stages_.push_back({StageName::authorize, authorize, {}});
 }
 
 asio::awaitable<bool> Pipeline::before_body(Exchange& exchange) const {
@@ -171,7 +179,7 @@ asio::awaitable<bool> Pipeline::before_body(Exchange& exchange) const {
     } catch (const std::exception& error) {
       exchange.failure = Error::internal_error(error.what());
     }
-    if (exchange.failure) co_return false;
+    if (exchange.failure || exchange.early_answer) co_return false;
   }
   co_return true;
 }

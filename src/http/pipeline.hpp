@@ -2,12 +2,14 @@
 // The request pipeline: what happens to a request between the transport (server.cpp: bounded
 // reads and writes, keep-alive, WebSocket upgrade) and its route's handler.
 //
-//   head read → request id → route → body limit → authenticate → authorize → body read →
-//   dispatch → (one exit path) observe, write the answer, access log
+//   head read → request id → route → [edge stages] → body limit → query → authenticate →
+//   [caller stages] → authorize → body read → dispatch → (one exit path) observe, write the
+//   answer, access log
 //
 // The stages before the body are small functions over an Exchange that either let the request
-// go on or stop it with an Error; a request they stop never gets to send its body. A stage is
-// added (rate limiting, CORS) by adding one function to the list in Pipeline's constructor.
+// go on or stop it with an Error; a request they stop never gets to send its body. The edge and
+// caller stages come from outside (gateway/: client address, versions, CORS, rate limits) and
+// are handed to Pipeline's constructor.
 #include "core/error.hpp"
 #include "http/router.hpp"
 
@@ -29,9 +31,11 @@ enum class StageName {
   head,
   request_id,
   route,
+  edge,
   body_limit,
   query,
   authenticate,
+  caller,
   authorize,
   body,
   dispatch
@@ -51,6 +55,8 @@ struct Exchange {
   unsigned status = 0;                          // the status of the answer, once known
   // Headers every answer to this request carries (a stage may add them: rate-limit counters).
   std::vector<std::pair<std::string, std::string>> response_headers;
+  // An answer a stage gave in place of the route (a CORS preflight): the request goes no further.
+  std::optional<Response> early_answer;
 
   [[nodiscard]] std::string_view method() const;
   [[nodiscard]] std::string_view target() const;  // with the query string
@@ -103,13 +109,19 @@ class Pipeline {
     std::function<boost::asio::awaitable<std::optional<Error>>(Exchange&)> check_async;
   };
 
+  // Stages inserted at the two points above; each runs under the name of its point.
+  struct Extensions {
+    std::vector<Stage> edge;    // the route is known, the caller not yet
+    std::vector<Stage> caller;  // the caller is known (when the route needs one)
+  };
+
   // `authenticator` and `observer` may be null (no route then needs more than kPublic, and
   // nothing is observed).
   Pipeline(const Router& router, std::size_t max_body_bytes, Authenticator* authenticator,
-           Observer* observer);
+           Observer* observer, Extensions extensions = {});
 
-  // Runs the stages that need only the request head. Sets exchange.failure (and returns false)
-  // when one stops the request.
+  // Runs the stages that need only the request head. Returns false when one stops the request:
+  // with exchange.failure set, or with exchange.early_answer.
   boost::asio::awaitable<bool> before_body(Exchange& exchange) const;
   // Runs the route's handler; nullopt with exchange.failure set when there is no route or the
   // handler failed.

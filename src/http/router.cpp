@@ -65,6 +65,18 @@ RouteOptions RouteOptions::body_limit(std::size_t bytes) const {
   return copy;
 }
 
+RouteOptions RouteOptions::limited_as(RateClass budget) const {
+  auto copy = *this;
+  copy.rate_class = budget;
+  return copy;
+}
+
+RouteOptions RouteOptions::deprecated(std::int64_t since_unix, std::int64_t sunset_unix) const {
+  auto copy = *this;
+  copy.deprecation = Deprecation{since_unix, sunset_unix};
+  return copy;
+}
+
 RouteOptions needs(std::string_view permission) {
   RouteOptions options;
   options.permission = std::string(permission);

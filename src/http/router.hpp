@@ -5,6 +5,7 @@
 #include "http/types.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,17 @@ namespace access {
 inline constexpr std::string_view kPublic = "public";                // no credentials needed
 inline constexpr std::string_view kAuthenticated = "authenticated";  // any signed-in caller
 }  // namespace access
+
+// Which of the gateway's request budgets a route draws on (gateway/rate_limiter.hpp).
+// automatic: a WebSocket upgrade is a stream, a GET or HEAD a read, anything else a write.
+enum class RateClass : std::uint8_t { automatic, sign_in, read, write, stream, unlimited };
+
+// A route kept for old clients: answered as usual, with Deprecation (RFC 9745) and Sunset
+// (RFC 8594) headers saying since when it is deprecated and when it goes away.
+struct Deprecation {
+  std::int64_t since_unix = 0;
+  std::int64_t sunset_unix = 0;
+};
 
 // What the request pipeline needs to know of a route, declared with it in the route table.
 struct RouteOptions {
@@ -35,6 +47,8 @@ struct RouteOptions {
   // The path parameter that names an environment ("env"): an environment the caller was not
   // granted answers 404 before anything else happens.
   std::string environment_param;
+  RateClass rate_class = RateClass::automatic;
+  std::optional<Deprecation> deprecation;
 
   // Chainable refinements:
   // needs(perm::containers_create).audited("containers.create").in_environment("env").
@@ -42,6 +56,8 @@ struct RouteOptions {
   [[nodiscard]] RouteOptions before_mfa_enrolment() const;
   [[nodiscard]] RouteOptions in_environment(std::string param) const;
   [[nodiscard]] RouteOptions body_limit(std::size_t bytes) const;
+  [[nodiscard]] RouteOptions limited_as(RateClass budget) const;
+  [[nodiscard]] RouteOptions deprecated(std::int64_t since_unix, std::int64_t sunset_unix) const;
 };
 
 // The options of a route that requires `permission` (see access::).

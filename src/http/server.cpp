@@ -61,6 +61,10 @@ inline constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 // A year, without includeSubDomains: the server cannot know what else runs under its domain.
 constexpr const char* kStrictTransportSecurity = "max-age=31536000";
 
+// API answers are data, never a page: nothing may frame, run or load from them. A handler that
+// serves a page sets its own Content-Security-Policy, which is kept.
+constexpr const char* kApiContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+
 // What every answer carries, whatever produced it.
 template <typename Message>
 void decorate(Message& message, const Exchange& exchange, bool over_tls) {
@@ -68,6 +72,11 @@ void decorate(Message& message, const Exchange& exchange, bool over_tls) {
   if (over_tls) message.set(bhttp::field::strict_transport_security, kStrictTransportSecurity);
   message.set(bhttp::field::server, "dokkerr");
   message.set("X-Content-Type-Options", "nosniff");
+  message.set("Referrer-Policy", "no-referrer");
+  message.set("X-Frame-Options", "DENY");
+  if (message.find("Content-Security-Policy") == message.end()) {
+    message.set("Content-Security-Policy", kApiContentSecurityPolicy);
+  }
   message.set(bhttp::field::cache_control, "no-store");
   for (const auto& [name, value] : exchange.response_headers) message.set(name, value);
 }
@@ -538,6 +547,7 @@ asio::awaitable<Next> Connection<Stream>::serve(beast::flat_buffer& buffer) {
   bool body_read = false;
   bool admitted = false;
   if (head == ReadResult::complete) admitted = co_await server_->pipeline.before_body(exchange);
+  if (exchange.early_answer) reply = std::move(*exchange.early_answer);
   if (admitted) {
     const auto body = co_await read_body(exchange, parser, buffer);
     if (body == ReadResult::gone) co_return Next::close;  // the client left mid-body

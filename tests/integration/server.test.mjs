@@ -291,7 +291,7 @@ describe('HTTP edge limits', { timeout: 90_000 }, () => {
 
 describe('unknown routes', { timeout: 30_000 }, () => {
   test('route_not_found and method_not_allowed are problem documents', async () => {
-    expectProblem(assert, await server.api('GET', '/api/v2/version'), 404, 'route_not_found');
+    expectProblem(assert, await server.api('GET', '/api/v1/no-such-thing'), 404, 'route_not_found');
     expectProblem(assert, await server.api('POST', '/healthz'), 405, 'method_not_allowed');
   });
 });

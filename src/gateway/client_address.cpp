@@ -1,0 +1,142 @@
+#include "gateway/client_address.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <stdexcept>
+
+namespace dokkerr::gateway {
+namespace {
+
+namespace ip = boost::asio::ip;
+
+// Hops beyond this many from the server are not read: no real chain of proxies is that long.
+constexpr std::size_t kMaxHops = 32;
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (;;) {
+    const auto at = text.find(separator);
+    parts.push_back(trim(text.substr(0, at)));
+    if (at == std::string_view::npos) break;
+    text.remove_prefix(at + 1);
+  }
+  return parts;
+}
+
+std::optional<ip::address> parse_address(std::string_view text) {
+  boost::system::error_code ec;
+  auto address = ip::make_address(std::string(text), ec);
+  if (ec) return std::nullopt;
+  // An IPv4 client reaching an IPv6 socket is the IPv4 client.
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return ip::make_address_v4(ip::v4_mapped, address.to_v6());
+  }
+  return address;
+}
+
+// One node of a forwarding header: "192.0.2.1", "192.0.2.1:443", "[2001:db8::1]:80",
+// "2001:db8::1" (X-Forwarded-For), optionally in quotes (Forwarded). Obfuscated or "unknown"
+// nodes are not addresses.
+std::optional<ip::address> parse_node(std::string_view node) {
+  if (node.size() >= 2 && node.front() == '"' && node.back() == '"') {
+    node = node.substr(1, node.size() - 2);
+  }
+  if (!node.empty() && node.front() == '[') {
+    const auto close = node.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    return parse_address(node.substr(1, close - 1));
+  }
+  if (std::count(node.begin(), node.end(), ':') == 1) node = node.substr(0, node.find(':'));
+  return parse_address(node);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The for= node of each element of a Forwarded header, nearest hop last ("" when an element
+// has none).
+std::vector<std::string_view> forwarded_for(std::string_view header) {
+  std::vector<std::string_view> nodes;
+  for (const auto element : split(header, ',')) {
+    std::string_view node;
+    for (const auto pair : split(element, ';')) {
+      const auto equals = pair.find('=');
+      if (equals != std::string_view::npos && iequals(trim(pair.substr(0, equals)), "for")) {
+        node = trim(pair.substr(equals + 1));
+      }
+    }
+    nodes.push_back(node);
+  }
+  return nodes;
+}
+
+}  // namespace
+
+TrustedProxies TrustedProxies::parse(const std::vector<std::string>& entries) {
+  TrustedProxies proxies;
+  for (const auto& entry : entries) {
+    boost::system::error_code ec;
+    if (entry.find('/') == std::string::npos) {
+      const auto address = parse_address(entry);
+      if (!address) throw std::invalid_argument("'" + entry + "' is not an address");
+      if (address->is_v4()) {
+        proxies.v4_.emplace_back(address->to_v4(), 32);
+      } else {
+        proxies.v6_.emplace_back(address->to_v6(), 128);
+      }
+      continue;
+    }
+    const auto v4 = ip::make_network_v4(entry, ec);
+    if (!ec) {
+      proxies.v4_.push_back(v4.canonical());
+      continue;
+    }
+    const auto v6 = ip::make_network_v6(entry, ec);
+    if (ec) throw std::invalid_argument("'" + entry + "' is not a network");
+    proxies.v6_.push_back(v6.canonical());
+  }
+  return proxies;
+}
+
+bool TrustedProxies::contains(const ip::address& address) const {
+  if (address.is_v4()) {
+    const ip::network_v4 host(address.to_v4(), 32);
+    return std::any_of(v4_.begin(), v4_.end(),
+                       [&](const auto& net) { return host == net || host.is_subnet_of(net); });
+  }
+  const ip::network_v6 host(address.to_v6(), 128);
+  return std::any_of(v6_.begin(), v6_.end(),
+                     [&](const auto& net) { return host == net || host.is_subnet_of(net); });
+}
+
+std::string client_address(std::string_view peer, std::string_view forwarded,
+                           std::string_view x_forwarded_for, const TrustedProxies& proxies) {
+  const auto peer_address = parse_address(peer);
+  if (proxies.empty() || !peer_address || !proxies.contains(*peer_address)) return std::string(peer);
+  const auto nodes = !forwarded.empty() ? forwarded_for(forwarded)
+                     : !x_forwarded_for.empty() ? split(x_forwarded_for, ',')
+                                                : std::vector<std::string_view>{};
+  // Walking outwards: each node was written by the trusted hop just inside it.
+  auto client = *peer_address;
+  std::size_t hops = 0;
+  for (auto node = nodes.rbegin(); node != nodes.rend() && hops < kMaxHops; ++node, ++hops) {
+    const auto address = parse_node(*node);
+    if (!address) break;  // a trusted hop wrote something unreadable: it is the client we know
+    client = *address;
+    if (!proxies.contains(client)) break;
+  }
+  return client.to_string();
+}
+
+}  // namespace dokkerr::gateway

@@ -1,0 +1,57 @@
+#pragma once
+// The gateway's stages of the request pipeline (http/pipeline.hpp), in the order they run:
+//
+//   edge:   client address (trusted proxies) → API version → CORS → rate limit of anonymous
+//           requests, by client address
+//   caller: rate limit of authenticated requests, by user or API key
+//
+// Every /api/ answer carries API-Version; a deprecated route's answers carry Deprecation and
+// Sunset; a limited request's answers carry RateLimit-Limit/Remaining/Reset, and a refused one
+// 429 rate_limited with Retry-After.
+#include "gateway/client_address.hpp"
+#include "gateway/rate_limiter.hpp"
+#include "http/pipeline.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace dokkerr::gateway {
+
+// The API version this server speaks, as /api/v<N>/ paths and the API-Version header name it.
+inline constexpr std::string_view kApiVersion = "1";
+
+struct EdgeSettings {
+  TrustedProxies trusted_proxies;
+  // Origins allowed to call the API from a browser, exactly as browsers send them
+  // ("https://console.example.com"). Empty: no cross-origin access.
+  std::vector<std::string> cors_origins;
+  RateLimits rate_limits;
+  std::size_t max_buckets = 100'000;
+};
+
+class Edge {
+ public:
+  using SteadyNow = std::function<std::chrono::steady_clock::time_point()>;
+
+  explicit Edge(EdgeSettings settings, SteadyNow now = &std::chrono::steady_clock::now);
+
+  // The stages to hand to the Pipeline; they refer to this Edge, which must outlive it.
+  [[nodiscard]] http::Pipeline::Extensions stages();
+
+ private:
+  std::optional<Error> resolve_client(http::Exchange& exchange) const;
+  std::optional<Error> check_version(http::Exchange& exchange) const;
+  std::optional<Error> apply_cors(http::Exchange& exchange) const;
+  std::optional<Error> limit_anonymous(http::Exchange& exchange);
+  std::optional<Error> limit_caller(http::Exchange& exchange);
+  std::optional<Error> limit(http::Exchange& exchange, std::string_view subject);
+
+  EdgeSettings settings_;
+  SteadyNow now_;
+  RateLimiter limiter_;
+};
+
+}  // namespace dokkerr::gateway

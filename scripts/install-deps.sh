@@ -3,7 +3,7 @@
 #   build  the toolchain and libraries to compile dokkerr (always included)
 #   test   what the test suite starts: dockerd, PostgreSQL, a registry, Node.js, busybox images,
 #          and clang for the fuzz targets
-#   bench  wrk for the benchmarks
+#   bench  wrk, and nginx as the baseline of the edge benchmark
 # Only missing packages are installed; with nothing missing, apt is not touched.
 set -euo pipefail
 
@@ -12,7 +12,7 @@ build=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libboost-json1.8
        libfmt-dev libargon2-dev liboath-dev libcurl4-openssl-dev openssl ca-certificates)
 runtime=(docker.io containerd runc)
 test=(clang libgtest-dev libgmock-dev postgresql-15 docker-registry busybox-static nodejs npm curl iproute2 psmisc)
-bench=(wrk)
+bench=(wrk nginx-light)
 
 wanted=("${build[@]}" "${runtime[@]}")
 for group in "$@"; do

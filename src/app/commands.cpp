@@ -87,6 +87,12 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
                      "lifts a limit (repeat or comma-separate)")
       ->delimiter(',')
       ->envname("DOKKERR_RATE_LIMITS");
+  command.add_option("--max-concurrent", config.concurrency_limits,
+                     "CLASS=N: what one user may have running at once: streams (open "
+                     "WebSockets, 32), pulls (image pulls, 4), uploads (image uploads, 2); 0 "
+                     "lifts a bound (repeat or comma-separate)")
+      ->delimiter(',')
+      ->envname("DOKKERR_MAX_CONCURRENT");
   auto add_duration = [&command](const std::string& name, std::chrono::milliseconds& target,
                                  const std::string& env, const std::string& help) {
     command

@@ -47,6 +47,13 @@ gateway::EdgeSettings edge_settings(const ServerConfig& config) {
       throw ConfigError("--rate-limit", error.what());
     }
   }
+  for (const auto& limit : config.concurrency_limits) {
+    try {
+      gateway::apply_concurrency_limit(settings.concurrency, limit);
+    } catch (const std::invalid_argument& error) {
+      throw ConfigError("--max-concurrent", error.what());
+    }
+  }
   return settings;
 }
 

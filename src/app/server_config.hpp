@@ -47,6 +47,8 @@ struct ServerConfig {
   std::vector<std::string> trusted_proxies;
   std::vector<std::string> cors_origins;
   std::vector<std::string> rate_limits;
+  // "CLASS=N" bounds on a user's open WebSockets, image pulls and uploads over the defaults.
+  std::vector<std::string> concurrency_limits;
 };
 
 // Resolved listen address.

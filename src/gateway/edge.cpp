@@ -51,6 +51,13 @@ RateClass class_of(const Exchange& exchange) {
   return verb == http::Verb::get || verb == http::Verb::head ? RateClass::read : RateClass::write;
 }
 
+http::SlotClass slot_of(const Exchange& exchange) {
+  const auto declared = exchange.route->options.slot_class;
+  if (declared != http::SlotClass::automatic) return declared;
+  return boost::beast::websocket::is_upgrade(exchange.context.request) ? http::SlotClass::stream
+                                                                      : http::SlotClass::none;
+}
+
 bool needs_caller(const Exchange& exchange) {
   return exchange.route != nullptr &&
          exchange.route->options.permission != http::access::kPublic;
@@ -69,7 +76,8 @@ constexpr const char* kPreflightMaxAge = "600";
 Edge::Edge(EdgeSettings settings, SteadyNow now)
     : settings_(std::move(settings)),
       now_(std::move(now)),
-      limiter_(settings_.rate_limits, settings_.max_buckets) {}
+      limiter_(settings_.rate_limits, settings_.max_buckets),
+      slots_(settings_.concurrency) {}
 
 http::Pipeline::Extensions Edge::stages() {
   http::Pipeline::Extensions extensions;
@@ -80,7 +88,10 @@ http::Pipeline::Extensions Edge::stages() {
       stage([this](Exchange& e) { return apply_cors(e); }),
       stage([this](Exchange& e) { return limit_anonymous(e); }),
   };
-  extensions.caller = {stage([this](Exchange& e) { return limit_caller(e); })};
+  extensions.caller = {
+      stage([this](Exchange& e) { return limit_caller(e); }),
+      stage([this](Exchange& e) { return hold_slot(e); }),
+  };
   return extensions;
 }
 
@@ -167,6 +178,30 @@ std::optional<Error> Edge::limit(Exchange& exchange, std::string_view subject) {
   return Error(ErrorKind::rate_limited, "rate_limited",
                "Too many requests; try again in " + std::to_string(decision->retry_after_seconds) +
                    " s.");
+}
+
+std::optional<Error> Edge::hold_slot(Exchange& exchange) {
+  if (!needs_caller(exchange) || exchange.context.principal == nullptr) return std::nullopt;
+  const auto slot_class = slot_of(exchange);
+  if (slot_class == http::SlotClass::none) return std::nullopt;
+  // Per user: one user's API keys share the user's slots.
+  auto slot = slots_.acquire(slot_class, exchange.context.principal->user_id);
+  if (slot) {
+    exchange.held.push_back(std::move(slot));
+    return std::nullopt;
+  }
+  const auto bound = std::to_string(settings_.concurrency.of(slot_class));
+  switch (slot_class) {
+    case http::SlotClass::stream:
+      return Error(ErrorKind::rate_limited, "too_many_streams",
+                   "You have " + bound + " WebSockets open, as many as allowed; close one first.");
+    case http::SlotClass::pull:
+      return Error(ErrorKind::rate_limited, "too_many_pulls",
+                   "You have " + bound + " image pulls running, as many as allowed; wait for one to end.");
+    default:
+      return Error(ErrorKind::rate_limited, "too_many_uploads",
+                   "You have " + bound + " uploads running, as many as allowed; wait for one to end.");
+  }
 }
 
 }  // namespace dokkerr::gateway

@@ -3,12 +3,15 @@
 //
 //   edge:   client address (trusted proxies) → API version → CORS → rate limit of anonymous
 //           requests, by client address
-//   caller: rate limit of authenticated requests, by user or API key
+//   caller: rate limit of authenticated requests, by user or API key → a slot of the user's
+//           bounded open streams, pulls or uploads, held until the request ends
 //
 // Every /api/ answer carries API-Version; a deprecated route's answers carry Deprecation and
 // Sunset; a limited request's answers carry RateLimit-Limit/Remaining/Reset, and a refused one
-// 429 rate_limited with Retry-After.
+// 429 rate_limited with Retry-After. A caller over a concurrency bound gets 429
+// too_many_streams, too_many_pulls or too_many_uploads.
 #include "gateway/client_address.hpp"
+#include "gateway/concurrency_limiter.hpp"
 #include "gateway/rate_limiter.hpp"
 #include "http/pipeline.hpp"
 
@@ -29,6 +32,7 @@ struct EdgeSettings {
   // ("https://console.example.com"). Empty: no cross-origin access.
   std::vector<std::string> cors_origins;
   RateLimits rate_limits;
+  ConcurrencyLimits concurrency;
   std::size_t max_buckets = 100'000;
 };
 
@@ -48,10 +52,12 @@ class Edge {
   std::optional<Error> limit_anonymous(http::Exchange& exchange);
   std::optional<Error> limit_caller(http::Exchange& exchange);
   std::optional<Error> limit(http::Exchange& exchange, std::string_view subject);
+  std::optional<Error> hold_slot(http::Exchange& exchange);
 
   EdgeSettings settings_;
   SteadyNow now_;
   RateLimiter limiter_;
+  ConcurrencyLimiter slots_;
 };
 
 }  // namespace dokkerr::gateway

@@ -55,6 +55,9 @@ struct Exchange {
   unsigned status = 0;                          // the status of the answer, once known
   // Headers every answer to this request carries (a stage may add them: rate-limit counters).
   std::vector<std::pair<std::string, std::string>> response_headers;
+  // What a stage holds for as long as this request is served, to the end of its stream or
+  // WebSocket (a concurrency slot): released when the exchange ends.
+  std::vector<std::shared_ptr<const void>> held;
   // An answer a stage gave in place of the route (a CORS preflight): the request goes no further.
   std::optional<Response> early_answer;
 

@@ -71,6 +71,12 @@ RouteOptions RouteOptions::limited_as(RateClass budget) const {
   return copy;
 }
 
+RouteOptions RouteOptions::holds_slot(SlotClass slot) const {
+  auto copy = *this;
+  copy.slot_class = slot;
+  return copy;
+}
+
 RouteOptions RouteOptions::deprecated(std::int64_t since_unix, std::int64_t sunset_unix) const {
   auto copy = *this;
   copy.deprecation = Deprecation{since_unix, sunset_unix};

@@ -25,6 +25,11 @@ inline constexpr std::string_view kAuthenticated = "authenticated";  // any sign
 // automatic: a WebSocket upgrade is a stream, a GET or HEAD a read, anything else a write.
 enum class RateClass : std::uint8_t { automatic, sign_in, read, write, stream, unlimited };
 
+// Which per-caller bound on concurrent requests a route holds a slot of while it runs
+// (gateway/concurrency_limiter.hpp). automatic: a WebSocket upgrade holds a stream slot for as
+// long as it is open, anything else none.
+enum class SlotClass : std::uint8_t { automatic, none, stream, pull, upload };
+
 // A route kept for old clients: answered as usual, with Deprecation (RFC 9745) and Sunset
 // (RFC 8594) headers saying since when it is deprecated and when it goes away.
 struct Deprecation {
@@ -48,6 +53,7 @@ struct RouteOptions {
   // granted answers 404 before anything else happens.
   std::string environment_param;
   RateClass rate_class = RateClass::automatic;
+  SlotClass slot_class = SlotClass::automatic;
   std::optional<Deprecation> deprecation;
 
   // Chainable refinements:
@@ -57,6 +63,7 @@ struct RouteOptions {
   [[nodiscard]] RouteOptions in_environment(std::string param) const;
   [[nodiscard]] RouteOptions body_limit(std::size_t bytes) const;
   [[nodiscard]] RouteOptions limited_as(RateClass budget) const;
+  [[nodiscard]] RouteOptions holds_slot(SlotClass slot) const;
   [[nodiscard]] RouteOptions deprecated(std::int64_t since_unix, std::int64_t sunset_unix) const;
 };
 

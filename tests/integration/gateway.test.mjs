@@ -7,14 +7,20 @@ import { after, before, describe, test } from 'node:test';
 import {
   ADMIN_PASSWORD,
   ADMIN_USER,
+  createTenant,
   ensureEngine,
+  envPath,
   expectProblem,
   expectStatus,
   releaseEngine,
   request,
   runServerExpectingFailure,
   startServer,
+  waitFor,
 } from './lib/harness.mjs';
+
+// A WebSocket of another caller (server.ws opens it with the given token's ticket).
+const openWebSocketAs = (s, token) => s.ws(envPath('events'), { token });
 
 const CONSOLE = 'https://console.example.com';
 let dockerHost;
@@ -133,6 +139,39 @@ describe('rate limits', { timeout: 60_000 }, () => {
     assert.deepEqual(statuses, [400, 400, 400, 400, 429]);
     // Reads have their own budget.
     expectStatus(assert, await server.api('GET', '/api/v1/me', { token: session.access_token }), 200);
+  });
+});
+
+describe('concurrent streams per user', { timeout: 60_000 }, () => {
+  test('a user over its bound of open WebSockets gets 429 too_many_streams until one closes', async () => {
+    const bounded = await startServer({ dockerHost, args: ['--max-concurrent', 'streams=2'] });
+    const open = [];
+    try {
+      open.push(await bounded.ws(envPath('events')));
+      open.push(await bounded.ws(envPath('events')));
+      const refused = await bounded.ws(envPath('events')).then(
+        (ws) => { open.push(ws); return null; },
+        (err) => err,
+      );
+      assert.ok(refused, 'the third WebSocket is refused');
+      assert.equal(refused.status, 429);
+      assert.equal(refused.json?.code, 'too_many_streams');
+      // Another user has slots of its own.
+      const other = await createTenant(bounded, { role: 'viewer' });
+      const theirs = await openWebSocketAs(bounded, other.token);
+      theirs.close();
+      // Closing one gives its slot back.
+      open.shift().close();
+      let reopened;
+      await waitFor(async () => {
+        reopened = await bounded.ws(envPath('events')).catch(() => null);
+        return reopened !== null;
+      }, 5_000, { what: 'a slot to come back' });
+      open.push(reopened);
+    } finally {
+      for (const ws of open) ws.close();
+      await bounded.stop();
+    }
   });
 });
 

@@ -59,6 +59,8 @@ class EdgeTest : public ::testing::Test {
     router.add(Verb::post, "/api/v1/auth/login", answer("in"), http::needs(http::access::kPublic).limited_as(http::RateClass::sign_in));
     router.add(Verb::get, "/api/v1/me", answer("me"), http::needs(http::access::kAuthenticated));
     router.add(Verb::post, "/api/v1/things", answer("made"), http::needs(http::access::kAuthenticated).audited("things.create"));
+    router.add(Verb::post, "/api/v1/pull", answer("pulling"),
+               http::needs(http::access::kAuthenticated).audited("things.pull").holds_slot(http::SlotClass::pull));
     router.add(Verb::get, "/api/v1/old", answer("old"),
                http::needs(http::access::kPublic).deprecated(1'767'225'600, 1'798'761'600));
   }
@@ -70,6 +72,7 @@ class EdgeTest : public ::testing::Test {
     apply_rate_limit(s.rate_limits, "sign_in=60:2");
     apply_rate_limit(s.rate_limits, "read=60:3");
     apply_rate_limit(s.rate_limits, "write=60:1");
+    s.concurrency.pulls = 1;
     return s;
   }
 
@@ -194,6 +197,35 @@ TEST_F(EdgeTest, CallersAreLimitedAsThemselvesNotByAddress) {
   EXPECT_EQ(make("alice", "203.0.113.1"), "ok");
   EXPECT_EQ(make("alice", "203.0.113.2"), "rate_limited");  // write burst 1, whatever the address
   EXPECT_EQ(make("bob", "203.0.113.1"), "ok");
+}
+
+TEST_F(EdgeTest, ASlotIsHeldForAsLongAsTheExchangeLives) {
+  auto pull = [&](const char* user) {
+    auto r = request(Verb::post, "/api/v1/pull");
+    r.set(boost::beast::http::field::authorization, user);
+    return r;
+  };
+  auto r1 = pull("alice");
+  auto first = std::make_unique<Exchange>(r1, "203.0.113.1");
+  EXPECT_TRUE(pass(*first));
+  EXPECT_EQ(first->held.size(), 1U);
+
+  now += 10s;  // the write budget is back; only the slot is in the way
+  auto r2 = pull("alice");
+  Exchange second(r2, "203.0.113.1");
+  EXPECT_FALSE(pass(second));
+  EXPECT_EQ(second.failure->code(), "too_many_pulls");
+  EXPECT_EQ(second.failure->kind(), ErrorKind::rate_limited);
+
+  auto r3 = pull("bob");
+  Exchange other(r3, "203.0.113.1");
+  EXPECT_TRUE(pass(other));
+
+  first.reset();  // the first request ended
+  now += 10s;
+  auto r4 = pull("alice");
+  Exchange again(r4, "203.0.113.1");
+  EXPECT_TRUE(pass(again));
 }
 
 TEST_F(EdgeTest, UnlimitedRoutesCarryNoCounters) {

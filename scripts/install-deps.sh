@@ -9,7 +9,7 @@ set -euo pipefail
 
 build=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libboost-json1.81-dev
        libboost-url1.81-dev libssl-dev libsqlite3-dev libpqxx-dev libcli11-dev libspdlog-dev
-       libfmt-dev libargon2-dev liboath-dev libcurl4-openssl-dev openssl ca-certificates)
+       libfmt-dev libargon2-dev liboath-dev libcurl4-openssl-dev zlib1g-dev openssl ca-certificates)
 runtime=(docker.io containerd runc)
 test=(clang libgtest-dev libgmock-dev postgresql-15 docker-registry busybox-static nodejs npm curl iproute2 psmisc)
 bench=(wrk nginx-light)

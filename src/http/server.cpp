@@ -5,6 +5,7 @@
 #include "http/pipeline.hpp"
 #include "http/problem.hpp"
 #include "http/tls.hpp"
+#include "http/transform.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/json/serialize.hpp>
@@ -644,6 +645,8 @@ template <typename Stream>
 asio::awaitable<Next> Connection<Stream>::respond_complete(Exchange& exchange, Response& response,
                                                            bool keep_possible) {
   decorate(response, exchange, kIsTls<Stream>);
+  transform_response(exchange.context.request, response);
+  exchange.status = response.result_int();
   // A request refused before its body was read leaves that body unread: the connection ends.
   const bool keep = keep_possible && exchange.context.request.keep_alive() && !shutdown_requested_ &&
                     !server_->shutting_down;

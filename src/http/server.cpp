@@ -645,7 +645,10 @@ template <typename Stream>
 asio::awaitable<Next> Connection<Stream>::respond_complete(Exchange& exchange, Response& response,
                                                            bool keep_possible) {
   decorate(response, exchange, kIsTls<Stream>);
-  transform_response(exchange.context.request, response);
+  if (auto refused = transform_response(exchange.context.request, exchange.context.query, response)) {
+    response = problem_response(*refused, exchange.context.request_id);
+    decorate(response, exchange, kIsTls<Stream>);
+  }
   exchange.status = response.result_int();
   // A request refused before its body was read leaves that body unread: the connection ends.
   const bool keep = keep_possible && exchange.context.request.keep_alive() && !shutdown_requested_ &&

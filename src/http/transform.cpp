@@ -3,12 +3,16 @@
 #include <boost/beast/http/field.hpp>
 #include <openssl/evp.h>
 #include <zlib.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dokkerr::http {
 namespace {
@@ -86,6 +90,49 @@ void add_vary(Response& response, std::string_view token) {
   }
 }
 
+// "Id,Names,State" → the names; nullopt when one is empty, too long or not a plain name.
+std::optional<std::vector<std::string>> field_names(std::string_view list) {
+  std::vector<std::string> names;
+  while (true) {
+    const auto comma = list.find(',');
+    const auto name = trim(list.substr(0, comma));
+    const bool plain = !name.empty() && name.size() <= 64 &&
+                       std::all_of(name.begin(), name.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
+                       });
+    if (!plain || names.size() == kMaxSparseFields) return std::nullopt;
+    names.emplace_back(name);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return names;
+}
+
+// Keeps `names` of each item of a list answer; anything that is not a list answer is left.
+void keep_fields(Response& response, const std::vector<std::string>& names) {
+  boost::system::error_code ec;
+  auto document = boost::json::parse(response.body(), ec);
+  if (ec) return;
+  boost::json::array* items = document.if_array();
+  if (items == nullptr) {
+    auto* object = document.if_object();
+    auto* listed = object != nullptr ? object->if_contains("items") : nullptr;
+    items = listed != nullptr ? listed->if_array() : nullptr;
+  }
+  if (items == nullptr) return;
+  for (auto& item : *items) {
+    auto* fields = item.if_object();
+    if (fields == nullptr) continue;
+    boost::json::object kept;
+    for (const auto& name : names) {
+      if (const auto* value = fields->if_contains(name)) kept[name] = *value;
+    }
+    *fields = std::move(kept);
+  }
+  response.body() = boost::json::serialize(document);
+  response.prepare_payload();
+}
+
 }  // namespace
 
 bool accepts_gzip(std::string_view accept_encoding) {
@@ -108,15 +155,26 @@ bool accepts_gzip(std::string_view accept_encoding) {
   return false;
 }
 
-void transform_response(const Request& request, Response& response) {
+std::optional<Error> transform_response(const Request& request, const QueryParams& query,
+                                        Response& response) {
   const auto verb = request.method();
   const bool reads = verb == Verb::get || verb == Verb::head;
   if (!reads || response.result() != Status::ok || response.body().empty() ||
       response.find(bhttp::field::content_encoding) != response.end()) {
-    return;
+    return std::nullopt;
   }
   const auto type = response[bhttp::field::content_type];
   const bool json = type.find("json") != std::string_view::npos;
+  if (const auto fields = query.get("fields"); fields && json) {
+    const auto names = field_names(*fields);
+    if (!names) {
+      return Error::invalid("invalid_parameter",
+                            "fields: a comma-separated list of up to " +
+                                std::to_string(kMaxSparseFields) +
+                                " field names (letters, digits, '_' and '.').");
+    }
+    keep_fields(response, *names);
+  }
   if (response.find(bhttp::field::etag) == response.end()) {
     response.set(bhttp::field::etag, weak_etag(response.body()));
   }
@@ -127,16 +185,19 @@ void transform_response(const Request& request, Response& response) {
     response.body().clear();
     response.content_length(boost::none);
     response.erase(bhttp::field::content_length);
-    return;
+    return std::nullopt;
   }
-  if (!json || response.body().size() < kGzipMinBytes) return;
+  if (!json || response.body().size() < kGzipMinBytes) return std::nullopt;
   add_vary(response, "Accept-Encoding");
-  if (!accepts_gzip(request[bhttp::field::accept_encoding])) return;
+  if (!accepts_gzip(request[bhttp::field::accept_encoding])) return std::nullopt;
   std::string compressed;
-  if (!gzip(response.body(), compressed) || compressed.size() >= response.body().size()) return;
+  if (!gzip(response.body(), compressed) || compressed.size() >= response.body().size()) {
+    return std::nullopt;
+  }
   response.body() = std::move(compressed);
   response.set(bhttp::field::content_encoding, "gzip");
   response.prepare_payload();
+  return std::nullopt;
 }
 
 }  // namespace dokkerr::http

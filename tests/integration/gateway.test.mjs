@@ -88,6 +88,17 @@ describe('response transformation', { timeout: 30_000 }, () => {
     assert.notEqual(after, before);
   });
 
+  test('?fields= keeps only the named keys of each listed item, and a malformed list is refused', async () => {
+    const sparse = expectStatus(assert, await server.api('GET', envPath('containers?all=1&fields=Id,State')), 200).json;
+    assert.ok(Array.isArray(sparse.items));
+    for (const item of sparse.items) assert.deepEqual(Object.keys(item).sort(), ['Id', 'State'].filter((k) => k in item).sort());
+    const images = expectStatus(assert, await server.api('GET', envPath('images?fields=Id')), 200).json;
+    assert.ok(images.items.length > 0, 'the test image is listed');
+    for (const item of images.items) assert.deepEqual(Object.keys(item), ['Id']);
+    expectProblem(assert, await server.api('GET', envPath('images?fields=Id,,Size')), 400, 'invalid_parameter');
+    expectProblem(assert, await server.api('GET', envPath(`images?fields=${encodeURIComponent('Id;drop')}`)), 400, 'invalid_parameter');
+  });
+
   test('large JSON is gzipped when the client accepts it, and only then', async () => {
     const plain = expectStatus(assert, await server.api('GET', '/api/v1/routes'), 200);
     assert.equal(plain.headers['content-encoding'], undefined);

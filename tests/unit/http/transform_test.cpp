@@ -43,27 +43,27 @@ std::string gunzip(const std::string& data) {
 
 TEST(TransformTest, ASuccessfulReadGetsAStableWeakETag) {
   auto first = json_body(R"({"a":1})");
-  transform_response(get(), first);
+  EXPECT_FALSE(transform_response(get(), {}, first));
   auto second = json_body(R"({"a":1})");
-  transform_response(get(), second);
+  EXPECT_FALSE(transform_response(get(), {}, second));
   const std::string tag(first[bhttp::field::etag]);
   EXPECT_TRUE(tag.starts_with("W/\"")) << tag;
   EXPECT_EQ(tag.size(), 3U + 32U + 1U);
   EXPECT_EQ(tag, std::string(second[bhttp::field::etag]));
   auto other = json_body(R"({"a":2})");
-  transform_response(get(), other);
+  EXPECT_FALSE(transform_response(get(), {}, other));
   EXPECT_NE(tag, std::string(other[bhttp::field::etag]));
 }
 
 TEST(TransformTest, AMatchingIfNoneMatchIsAnswered304WithoutBody) {
   auto probe = json_body(R"({"a":1})");
-  transform_response(get(), probe);
+  EXPECT_FALSE(transform_response(get(), {}, probe));
   const std::string tag(probe[bhttp::field::etag]);
   for (const std::string& header : {tag, "\"x\", " + tag, tag.substr(2), std::string("*")}) {
     auto request = get();
     request.set(bhttp::field::if_none_match, header);
     auto response = json_body(R"({"a":1})");
-    transform_response(request, response);
+    EXPECT_FALSE(transform_response(request, {}, response));
     EXPECT_EQ(response.result(), Status::not_modified) << header;
     EXPECT_TRUE(response.body().empty());
     EXPECT_EQ(std::string(response[bhttp::field::etag]), tag);
@@ -71,7 +71,7 @@ TEST(TransformTest, AMatchingIfNoneMatchIsAnswered304WithoutBody) {
   auto request = get();
   request.set(bhttp::field::if_none_match, "W/\"0000\"");
   auto response = json_body(R"({"a":1})");
-  transform_response(request, response);
+  EXPECT_FALSE(transform_response(request, {}, response));
   EXPECT_EQ(response.result(), Status::ok);
 }
 
@@ -79,13 +79,13 @@ TEST(TransformTest, WritesAndFailuresAreLeftAlone) {
   Request post{Verb::post, "/api/v1/things", 11};
   auto created = json_body(std::string(4096, 'x'));
   post.set(bhttp::field::accept_encoding, "gzip");
-  transform_response(post, created);
+  EXPECT_FALSE(transform_response(post, {}, created));
   EXPECT_EQ(created.find(bhttp::field::etag), created.end());
   EXPECT_EQ(created.find(bhttp::field::content_encoding), created.end());
 
   auto failed = json_body(R"({"code":"x"})");
   failed.result(Status::not_found);
-  transform_response(get(), failed);
+  EXPECT_FALSE(transform_response(get(), {}, failed));
   EXPECT_EQ(failed.find(bhttp::field::etag), failed.end());
 }
 
@@ -95,7 +95,7 @@ TEST(TransformTest, LargeJsonIsGzippedOnlyWhenAccepted) {
   body.back() = ']';
 
   auto plain = json_body(body);
-  transform_response(get(), plain);
+  EXPECT_FALSE(transform_response(get(), {}, plain));
   EXPECT_EQ(plain.body(), body);
   EXPECT_EQ(std::string(plain[bhttp::field::vary]), "Accept-Encoding");
 
@@ -103,7 +103,7 @@ TEST(TransformTest, LargeJsonIsGzippedOnlyWhenAccepted) {
   request.set(bhttp::field::accept_encoding, "br;q=1.0, gzip;q=0.8");
   auto compressed = json_body(body);
   compressed.set(bhttp::field::vary, "Origin");
-  transform_response(request, compressed);
+  EXPECT_FALSE(transform_response(request, {}, compressed));
   EXPECT_EQ(std::string(compressed[bhttp::field::content_encoding]), "gzip");
   EXPECT_EQ(std::string(compressed[bhttp::field::vary]), "Origin, Accept-Encoding");
   EXPECT_LT(compressed.body().size(), body.size() / 4);
@@ -111,8 +111,39 @@ TEST(TransformTest, LargeJsonIsGzippedOnlyWhenAccepted) {
   EXPECT_EQ(std::string(compressed[bhttp::field::content_length]), std::to_string(compressed.body().size()));
 
   auto small = json_body(R"({"a":1})");
-  transform_response(request, small);
+  EXPECT_FALSE(transform_response(request, {}, small));
   EXPECT_EQ(small.find(bhttp::field::content_encoding), small.end());
+}
+
+QueryParams fields(std::string list) { return QueryParams({{"fields", std::move(list)}}); }
+
+TEST(TransformTest, SparseFieldsKeepOnlyTheNamedKeysOfEachListItem) {
+  auto list = json_body(R"({"items":[{"Id":"a","Names":["/x"],"State":"running","Labels":{}},{"Id":"b"}],"next_cursor":null})");
+  EXPECT_FALSE(transform_response(get(), fields("Id, State"), list));
+  EXPECT_EQ(list.body(), R"({"items":[{"Id":"a","State":"running"},{"Id":"b"}],"next_cursor":null})");
+  EXPECT_EQ(std::string(list[bhttp::field::content_length]), std::to_string(list.body().size()));
+
+  auto bare = json_body(R"([{"Id":"a","Size":1}])");
+  EXPECT_FALSE(transform_response(get(), fields("Size"), bare));
+  EXPECT_EQ(bare.body(), R"([{"Size":1}])");
+
+  auto single = json_body(R"({"Id":"a","Size":1})");  // not a list: left whole
+  EXPECT_FALSE(transform_response(get(), fields("Size"), single));
+  EXPECT_EQ(single.body(), R"({"Id":"a","Size":1})");
+}
+
+TEST(TransformTest, MalformedSparseFieldsAreRefused) {
+  std::string many;
+  for (int i = 0; i < 65; ++i) many += "f" + std::to_string(i) + ",";
+  many.pop_back();
+  for (const std::string& bad : {std::string(""), std::string("Id,,State"), std::string("Id;drop"),
+                                 std::string(65, 'x'), many}) {
+    auto list = json_body(R"({"items":[{"Id":"a"}]})");
+    const auto refused = transform_response(get(), fields(bad), list);
+    ASSERT_TRUE(refused) << bad;
+    EXPECT_EQ(refused->code(), "invalid_parameter");
+    EXPECT_EQ(list.body(), R"({"items":[{"Id":"a"}]})");
+  }
 }
 
 TEST(TransformTest, AcceptEncodingIsReadAsTheRfcSays) {

@@ -123,8 +123,9 @@ bool TrustedProxies::contains(const ip::address& address) const {
 std::string client_address(std::string_view peer, std::string_view forwarded,
                            std::string_view x_forwarded_for, const TrustedProxies& proxies) {
   const auto peer_address = parse_address(peer);
-  if (proxies.empty() || !peer_address || !proxies.contains(*peer_address)) return std::string(peer);
-  const auto nodes = !forwarded.empty() ? forwarded_for(forwarded)
+  if (proxies.empty() || !peer_address || !proxies.contains(*peer_address))
+    return std::string(peer);
+  const auto nodes = !forwarded.empty()         ? forwarded_for(forwarded)
                      : !x_forwarded_for.empty() ? split(x_forwarded_for, ',')
                                                 : std::vector<std::string_view>{};
   // Walking outwards: each node was written by the trusted hop just inside it.

@@ -60,7 +60,8 @@ void apply_concurrency_limit(ConcurrencyLimits& limits, std::string_view setting
   const auto number = setting.substr(equals + 1);
   std::uint32_t value = 0;
   const auto [stop, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || ec != std::errc{} || stop != number.data() + number.size() || value > 100'000) {
+  if (number.empty() || ec != std::errc{} || stop != number.data() + number.size() ||
+      value > 100'000) {
     refuse("the bound is a whole number from 0 to 100000");
   }
   *target = value;
@@ -69,7 +70,8 @@ void apply_concurrency_limit(ConcurrencyLimits& limits, std::string_view setting
 ConcurrencyLimiter::ConcurrencyLimiter(ConcurrencyLimits limits)
     : limits_(limits), counts_(std::make_shared<Counts>()) {}
 
-ConcurrencyLimiter::Slot ConcurrencyLimiter::acquire(SlotClass slot_class, std::string_view subject) {
+ConcurrencyLimiter::Slot ConcurrencyLimiter::acquire(SlotClass slot_class,
+                                                     std::string_view subject) {
   const auto bound = limits_.of(slot_class);
   if (bound == 0) return std::make_shared<const int>(0);
   auto key = key_of(slot_class, subject);

@@ -55,12 +55,11 @@ http::SlotClass slot_of(const Exchange& exchange) {
   const auto declared = exchange.route->options.slot_class;
   if (declared != http::SlotClass::automatic) return declared;
   return boost::beast::websocket::is_upgrade(exchange.context.request) ? http::SlotClass::stream
-                                                                      : http::SlotClass::none;
+                                                                       : http::SlotClass::none;
 }
 
 bool needs_caller(const Exchange& exchange) {
-  return exchange.route != nullptr &&
-         exchange.route->options.permission != http::access::kPublic;
+  return exchange.route != nullptr && exchange.route->options.permission != http::access::kPublic;
 }
 
 constexpr const char* kAllowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE";
@@ -111,10 +110,10 @@ std::optional<Error> Edge::check_version(Exchange& exchange) const {
   auto segment = path.substr(5);
   segment = segment.substr(0, segment.find('/'));
   if (is_version_segment(segment) && segment.substr(1) != kApiVersion) {
-    return Error::not_found("api_version_unknown",
-                            "This server speaks API version " + std::string(kApiVersion) +
-                                " (/api/v" + std::string(kApiVersion) + "/), not " +
-                                std::string(segment) + ".");
+    return Error::not_found("api_version_unknown", "This server speaks API version " +
+                                                       std::string(kApiVersion) + " (/api/v" +
+                                                       std::string(kApiVersion) + "/), not " +
+                                                       std::string(segment) + ".");
   }
   if (exchange.route != nullptr && exchange.route->options.deprecation) {
     const auto& deprecation = *exchange.route->options.deprecation;
@@ -135,7 +134,8 @@ std::optional<Error> Edge::apply_cors(Exchange& exchange) const {
   const bool preflight = request.method() == http::Verb::options &&
                          !header(request, "Access-Control-Request-Method").empty();
   if (!listed) {
-    if (!preflight) return std::nullopt;  // no CORS headers: the browser keeps the answer from the page
+    if (!preflight)
+      return std::nullopt;  // no CORS headers: the browser keeps the answer from the page
     return Error(ErrorKind::forbidden, "cors_origin_not_allowed",
                  "Cross-origin requests from " + std::string(origin) + " are not allowed.");
   }
@@ -160,8 +160,8 @@ std::optional<Error> Edge::limit_anonymous(Exchange& exchange) {
 std::optional<Error> Edge::limit_caller(Exchange& exchange) {
   if (!needs_caller(exchange) || exchange.context.principal == nullptr) return std::nullopt;
   const auto& caller = *exchange.context.principal;
-  return limit(exchange, caller.api_key_id.empty() ? "user:" + caller.user_id
-                                                   : "key:" + caller.api_key_id);
+  return limit(exchange,
+               caller.api_key_id.empty() ? "user:" + caller.user_id : "key:" + caller.api_key_id);
 }
 
 std::optional<Error> Edge::limit(Exchange& exchange, std::string_view subject) {
@@ -175,9 +175,9 @@ std::optional<Error> Edge::limit(Exchange& exchange, std::string_view subject) {
   headers.emplace_back("RateLimit-Reset", std::to_string(decision->reset_seconds));
   if (decision->allowed) return std::nullopt;
   headers.emplace_back("Retry-After", std::to_string(decision->retry_after_seconds));
-  return Error(ErrorKind::rate_limited, "rate_limited",
-               "Too many requests; try again in " + std::to_string(decision->retry_after_seconds) +
-                   " s.");
+  return Error(
+      ErrorKind::rate_limited, "rate_limited",
+      "Too many requests; try again in " + std::to_string(decision->retry_after_seconds) + " s.");
 }
 
 std::optional<Error> Edge::hold_slot(Exchange& exchange) {
@@ -196,11 +196,13 @@ std::optional<Error> Edge::hold_slot(Exchange& exchange) {
       return Error(ErrorKind::rate_limited, "too_many_streams",
                    "You have " + bound + " WebSockets open, as many as allowed; close one first.");
     case http::SlotClass::pull:
-      return Error(ErrorKind::rate_limited, "too_many_pulls",
-                   "You have " + bound + " image pulls running, as many as allowed; wait for one to end.");
+      return Error(
+          ErrorKind::rate_limited, "too_many_pulls",
+          "You have " + bound + " image pulls running, as many as allowed; wait for one to end.");
     default:
-      return Error(ErrorKind::rate_limited, "too_many_uploads",
-                   "You have " + bound + " uploads running, as many as allowed; wait for one to end.");
+      return Error(
+          ErrorKind::rate_limited, "too_many_uploads",
+          "You have " + bound + " uploads running, as many as allowed; wait for one to end.");
   }
 }
 

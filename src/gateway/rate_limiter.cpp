@@ -27,7 +27,9 @@ std::optional<double> whole_number(std::string_view text) {
   return static_cast<double>(value);
 }
 
-char class_tag(RateClass rate_class) { return static_cast<char>('0' + static_cast<int>(rate_class)); }
+char class_tag(RateClass rate_class) {
+  return static_cast<char>('0' + static_cast<int>(rate_class));
+}
 
 std::uint32_t ceil_seconds(double seconds) {
   return static_cast<std::uint32_t>(std::max(0.0, std::ceil(seconds)));
@@ -117,7 +119,8 @@ std::optional<RateDecision> RateLimiter::take(RateClass rate_class, std::string_
   if (decision.allowed) {
     bucket.tokens -= 1.0;
   } else {
-    decision.retry_after_seconds = std::max<std::uint32_t>(1, ceil_seconds((1.0 - bucket.tokens) / per_second));
+    decision.retry_after_seconds =
+        std::max<std::uint32_t>(1, ceil_seconds((1.0 - bucket.tokens) / per_second));
   }
   decision.remaining = static_cast<std::uint32_t>(std::floor(bucket.tokens));
   decision.reset_seconds = ceil_seconds((rule.burst - bucket.tokens) / per_second);

@@ -42,9 +42,9 @@ void apply_rate_limit(RateLimits& limits, std::string_view setting);
 
 struct RateDecision {
   bool allowed = true;
-  std::uint32_t limit = 0;            // the bucket's size
-  std::uint32_t remaining = 0;        // whole tokens left after this request
-  std::uint32_t reset_seconds = 0;    // until the bucket is full again
+  std::uint32_t limit = 0;                // the bucket's size
+  std::uint32_t remaining = 0;            // whole tokens left after this request
+  std::uint32_t reset_seconds = 0;        // until the bucket is full again
   std::uint32_t retry_after_seconds = 0;  // when refused: until one token is back
 };
 

@@ -1,11 +1,10 @@
 #include "http/transform.hpp"
 
 #include <boost/beast/http/field.hpp>
-#include <openssl/evp.h>
-#include <zlib.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -13,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <zlib.h>
 
 namespace dokkerr::http {
 namespace {
@@ -27,7 +27,8 @@ std::string_view trim(std::string_view text) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -67,7 +68,8 @@ bool none_match_hits(std::string_view header, std::string_view etag) {
 // zlib's gzip wrapper (windowBits 15 + 16); nullopt-like empty string on failure.
 bool gzip(std::string_view input, std::string& output) {
   z_stream stream{};
-  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return false;
   }
   output.resize(deflateBound(&stream, static_cast<uLong>(input.size())));
@@ -96,10 +98,10 @@ std::optional<std::vector<std::string>> field_names(std::string_view list) {
   while (true) {
     const auto comma = list.find(',');
     const auto name = trim(list.substr(0, comma));
-    const bool plain = !name.empty() && name.size() <= 64 &&
-                       std::all_of(name.begin(), name.end(), [](char c) {
-                         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
-                       });
+    const bool plain =
+        !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
+        });
     if (!plain || names.size() == kMaxSparseFields) return std::nullopt;
     names.emplace_back(name);
     if (comma == std::string_view::npos) break;

@@ -19,7 +19,8 @@ TEST(TrustedProxiesTest, ParsesAddressesAndNetworks) {
 }
 
 TEST(TrustedProxiesTest, RefusesEntriesThatAreNotAddresses) {
-  for (const char* bad : {"localhost", "300.1.1.1", "198.18.0.0/33", "fd00::/129", "", "1.2.3.4/x"}) {
+  for (const char* bad :
+       {"localhost", "300.1.1.1", "198.18.0.0/33", "fd00::/129", "", "1.2.3.4/x"}) {
     EXPECT_THROW(TrustedProxies::parse({bad}), std::invalid_argument) << bad;
   }
 }

@@ -18,8 +18,8 @@ TEST(ConcurrencyLimiterTest, HandsOutSlotsUpToTheBoundAndTakesThemBack) {
   auto second = limiter.acquire(SlotClass::pull, "u1");
   ASSERT_TRUE(first && second);
   EXPECT_FALSE(limiter.acquire(SlotClass::pull, "u1"));
-  EXPECT_TRUE(limiter.acquire(SlotClass::pull, "u2"));     // another user
-  EXPECT_TRUE(limiter.acquire(SlotClass::upload, "u1"));   // another class
+  EXPECT_TRUE(limiter.acquire(SlotClass::pull, "u2"));    // another user
+  EXPECT_TRUE(limiter.acquire(SlotClass::upload, "u1"));  // another class
   EXPECT_EQ(limiter.held(SlotClass::pull, "u1"), 2U);
   first.reset();
   EXPECT_EQ(limiter.held(SlotClass::pull, "u1"), 1U);
@@ -56,7 +56,8 @@ TEST(ApplyConcurrencyLimitTest, ParsesAndRefuses) {
   EXPECT_EQ(limits.streams, 5U);
   EXPECT_EQ(limits.pulls, 0U);
   EXPECT_EQ(limits.uploads, 7U);
-  for (const char* bad : {"streams", "stream=1", "streams=", "streams=-1", "streams=1x", "pulls=100001"}) {
+  for (const char* bad :
+       {"streams", "stream=1", "streams=", "streams=-1", "streams=1x", "pulls=100001"}) {
     EXPECT_THROW(apply_concurrency_limit(limits, bad), std::invalid_argument) << bad;
   }
 }

@@ -30,12 +30,14 @@ T run(asio::awaitable<T> work) {
 }
 
 http::Handler answer(std::string body) {
-  return [body](http::RequestContext&) -> asio::awaitable<http::Reply> { co_return http::ok(body); };
+  return
+      [body](http::RequestContext&) -> asio::awaitable<http::Reply> { co_return http::ok(body); };
 }
 
 class OneCaller final : public http::Authenticator {
  public:
-  asio::awaitable<std::shared_ptr<const Principal>> authenticate(const http::Credentials& credentials) override {
+  asio::awaitable<std::shared_ptr<const Principal>> authenticate(
+      const http::Credentials& credentials) override {
     if (credentials.authorization.empty()) {
       throw Error(ErrorKind::unauthorized, "authentication_required", "Sign in.");
     }
@@ -55,12 +57,17 @@ std::optional<std::string> header_of(const Exchange& exchange, std::string_view 
 class EdgeTest : public ::testing::Test {
  protected:
   EdgeTest() {
-    router.add(Verb::get, "/healthz", answer("up"), http::needs(http::access::kPublic).limited_as(http::RateClass::unlimited));
-    router.add(Verb::post, "/api/v1/auth/login", answer("in"), http::needs(http::access::kPublic).limited_as(http::RateClass::sign_in));
+    router.add(Verb::get, "/healthz", answer("up"),
+               http::needs(http::access::kPublic).limited_as(http::RateClass::unlimited));
+    router.add(Verb::post, "/api/v1/auth/login", answer("in"),
+               http::needs(http::access::kPublic).limited_as(http::RateClass::sign_in));
     router.add(Verb::get, "/api/v1/me", answer("me"), http::needs(http::access::kAuthenticated));
-    router.add(Verb::post, "/api/v1/things", answer("made"), http::needs(http::access::kAuthenticated).audited("things.create"));
+    router.add(Verb::post, "/api/v1/things", answer("made"),
+               http::needs(http::access::kAuthenticated).audited("things.create"));
     router.add(Verb::post, "/api/v1/pull", answer("pulling"),
-               http::needs(http::access::kAuthenticated).audited("things.pull").holds_slot(http::SlotClass::pull));
+               http::needs(http::access::kAuthenticated)
+                   .audited("things.pull")
+                   .holds_slot(http::SlotClass::pull));
     router.add(Verb::get, "/api/v1/old", answer("old"),
                http::needs(http::access::kPublic).deprecated(1'767'225'600, 1'798'761'600));
   }
@@ -149,8 +156,10 @@ TEST_F(EdgeTest, APreflightIsAnsweredAtTheEdgeOrRefused) {
   ASSERT_TRUE(allowed.early_answer);
   EXPECT_FALSE(allowed.failure);
   EXPECT_EQ(allowed.early_answer->result(), http::Status::no_content);
-  EXPECT_NE((*allowed.early_answer)["Access-Control-Allow-Methods"].find("POST"), std::string::npos);
-  EXPECT_NE((*allowed.early_answer)["Access-Control-Allow-Headers"].find("Authorization"), std::string::npos);
+  EXPECT_NE((*allowed.early_answer)["Access-Control-Allow-Methods"].find("POST"),
+            std::string::npos);
+  EXPECT_NE((*allowed.early_answer)["Access-Control-Allow-Headers"].find("Authorization"),
+            std::string::npos);
 
   auto hostile = request(Verb::options, "/api/v1/things");
   hostile.set("Origin", "https://evil.example");

@@ -4,9 +4,9 @@
 
 #include <boost/beast/http/field.hpp>
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <string>
+#include <zlib.h>
 
 namespace dokkerr::http {
 namespace {
@@ -108,19 +108,24 @@ TEST(TransformTest, LargeJsonIsGzippedOnlyWhenAccepted) {
   EXPECT_EQ(std::string(compressed[bhttp::field::vary]), "Origin, Accept-Encoding");
   EXPECT_LT(compressed.body().size(), body.size() / 4);
   EXPECT_EQ(gunzip(compressed.body()), body);
-  EXPECT_EQ(std::string(compressed[bhttp::field::content_length]), std::to_string(compressed.body().size()));
+  EXPECT_EQ(std::string(compressed[bhttp::field::content_length]),
+            std::to_string(compressed.body().size()));
 
   auto small = json_body(R"({"a":1})");
   EXPECT_FALSE(transform_response(request, {}, small));
   EXPECT_EQ(small.find(bhttp::field::content_encoding), small.end());
 }
 
-QueryParams fields(std::string list) { return QueryParams({{"fields", std::move(list)}}); }
+QueryParams fields(std::string list) {
+  return QueryParams({{"fields", std::move(list)}});
+}
 
 TEST(TransformTest, SparseFieldsKeepOnlyTheNamedKeysOfEachListItem) {
-  auto list = json_body(R"({"items":[{"Id":"a","Names":["/x"],"State":"running","Labels":{}},{"Id":"b"}],"next_cursor":null})");
+  auto list = json_body(
+      R"({"items":[{"Id":"a","Names":["/x"],"State":"running","Labels":{}},{"Id":"b"}],"next_cursor":null})");
   EXPECT_FALSE(transform_response(get(), fields("Id, State"), list));
-  EXPECT_EQ(list.body(), R"({"items":[{"Id":"a","State":"running"},{"Id":"b"}],"next_cursor":null})");
+  EXPECT_EQ(list.body(),
+            R"({"items":[{"Id":"a","State":"running"},{"Id":"b"}],"next_cursor":null})");
   EXPECT_EQ(std::string(list[bhttp::field::content_length]), std::to_string(list.body().size()));
 
   auto bare = json_body(R"([{"Id":"a","Size":1}])");

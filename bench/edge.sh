@@ -35,6 +35,8 @@ DURATION=${BENCH_DURATION:-10}
 CLK_TCK=$(getconf CLK_TCK)
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
+# The TLS server's certificate is self-signed; what it costs is measured, not who it is.
+export BENCH_CURL_INSECURE=1
 
 die() { echo "edge.sh: $*" >&2; exit 1; }
 command -v wrk >/dev/null || die "wrk is required (scripts/install-deps.sh bench)"
@@ -75,30 +77,13 @@ start_dokkerr() { # name extra-flags...
   done
   [[ -n $url ]] || die "$name did not print its listening line"
   URL[$name]=$url
-  # curl -k: the self-signed certificate; its fingerprint is not what is measured here.
-  bench_bootstrap_admin_k "$url" "$dir/out"
+  bench_bootstrap_admin "$url" "$dir/out" || die "$name: setup failed"
   PASSWORD[$name]=$BENCH_PASSWORD
 }
 
-# bench_bootstrap_admin and bench_login over curl -k (the TLS server's certificate is
-# self-signed).
-bench_bootstrap_admin_k() {
-  local url=$1 out=$2 setup_token body
-  setup_token=$(sed -n 's/^Dokkerr setup token: \(.*\)$/\1/p' "$out" | head -n1)
-  [[ -n $setup_token ]] || die "no setup token printed"
-  BENCH_USER=bench-admin
-  BENCH_PASSWORD=$(python3 -c 'import secrets,string; a=string.ascii_letters+string.digits; print("".join(secrets.choice(a) for _ in range(24)))')
-  body=$(python3 -c 'import json,sys; print(json.dumps({"setup_token": sys.argv[1], "username": sys.argv[2], "password": sys.argv[3]}))' \
-    "$setup_token" "$BENCH_USER" "$BENCH_PASSWORD")
-  curl -kfsS --max-time 30 -X POST -H 'Content-Type: application/json' -d "$body" -o /dev/null "$url/api/v1/setup" ||
-    die "POST /api/v1/setup failed"
-}
-
 login() { # name → a fresh access token of that server's admin
-  local body
-  body=$(python3 -c 'import json,sys; print(json.dumps({"username": "bench-admin", "password": sys.argv[1]}))' "${PASSWORD[$1]}")
-  curl -kfsS --max-time 30 -X POST -H 'Content-Type: application/json' -d "$body" "${URL[$1]}/api/v1/auth/login" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+  BENCH_PASSWORD=${PASSWORD[$1]}
+  bench_login "${URL[$1]}"
 }
 
 start_dokkerr limited --rate-limit read=1000000:1000000

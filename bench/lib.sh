@@ -10,6 +10,7 @@
 #   status_kb PID VmRSS|VmHWM                     → a /proc/PID/status value, in kB
 #   parse_wrk FILE                                → "rps p50_ms p99_ms requests non2xx sockerr"
 #
+# BENCH_CURL_INSECURE=1 lets the two sign-in helpers accept a self-signed certificate (curl -k).
 # Needs curl and python3. Failures go to stderr and return non-zero.
 
 bench_wait_listening() {
@@ -41,7 +42,7 @@ bench_bootstrap_admin() {
   BENCH_PASSWORD=$(python3 -c 'import secrets,string; a=string.ascii_letters+string.digits; print("".join(secrets.choice(a) for _ in range(24)))')
   body=$(python3 -c 'import json,sys; print(json.dumps({"setup_token": sys.argv[1], "username": sys.argv[2], "password": sys.argv[3]}))' \
     "$setup_token" "$BENCH_USER" "$BENCH_PASSWORD")
-  curl -fsS --max-time 30 -X POST -H 'Content-Type: application/json' -d "$body" \
+  curl ${BENCH_CURL_INSECURE:+-k} -fsS --max-time 30 -X POST -H 'Content-Type: application/json' -d "$body" \
     -o /dev/null "$url/api/v1/setup" || { echo "bench: POST /api/v1/setup failed" >&2; return 1; }
 }
 
@@ -49,7 +50,7 @@ bench_login() {
   local url=$1 body
   body=$(python3 -c 'import json,sys; print(json.dumps({"username": sys.argv[1], "password": sys.argv[2]}))' \
     "$BENCH_USER" "$BENCH_PASSWORD")
-  curl -fsS --max-time 30 -X POST -H 'Content-Type: application/json' -d "$body" \
+  curl ${BENCH_CURL_INSECURE:+-k} -fsS --max-time 30 -X POST -H 'Content-Type: application/json' -d "$body" \
     "$url/api/v1/auth/login" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }

@@ -1,5 +1,7 @@
 #include "gateway/client_address.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -57,13 +59,6 @@ std::optional<ip::address> parse_node(std::string_view node) {
   return parse_address(node);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // The for= node of each element of a Forwarded header, nearest hop last ("" when an element
 // has none).
 std::vector<std::string_view> forwarded_for(std::string_view header) {
@@ -72,7 +67,8 @@ std::vector<std::string_view> forwarded_for(std::string_view header) {
     std::string_view node;
     for (const auto pair : split(element, ';')) {
       const auto equals = pair.find('=');
-      if (equals != std::string_view::npos && iequals(trim(pair.substr(0, equals)), "for")) {
+      if (equals != std::string_view::npos &&
+          boost::beast::iequals(trim(pair.substr(0, equals)), "for")) {
         node = trim(pair.substr(equals + 1));
       }
     }

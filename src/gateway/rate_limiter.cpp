@@ -100,9 +100,12 @@ std::optional<RateDecision> RateLimiter::take(RateClass rate_class, std::string_
   auto found = shard.buckets.find(key);
   if (found == shard.buckets.end()) {
     if (shard.buckets.size() >= per_shard_) {
+      // Each bucket is judged by the rule of its own class (the key's first character).
       std::erase_if(shard.buckets, [&](const auto& entry) {
+        const auto& own = limits_.of(static_cast<RateClass>(entry.first.front() - '0'));
         const double idle = std::chrono::duration<double>(now - entry.second.updated).count();
-        return entry.second.tokens + idle * per_second >= rule.burst;
+        return own.per_minute <= 0 ||
+               entry.second.tokens + idle * own.per_minute / 60.0 >= own.burst;
       });
       if (shard.buckets.size() >= per_shard_) shard.buckets.erase(shard.buckets.begin());
     }

@@ -1,5 +1,6 @@
 #include "http/transform.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -23,13 +24,6 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // W/"<first 16 bytes of SHA-256 in hex>": the same body gives the same tag on every replica.
@@ -143,7 +137,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
     auto item = trim(accept_encoding.substr(0, comma));
     const auto semicolon = item.find(';');
     const auto coding = trim(item.substr(0, semicolon));
-    if (iequals(coding, "gzip") || coding == "*") {
+    if (boost::beast::iequals(coding, "gzip") || coding == "*") {
       if (semicolon == std::string_view::npos) return true;
       auto parameter = trim(item.substr(semicolon + 1));
       if (!(parameter.starts_with("q=") || parameter.starts_with("Q="))) return true;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test on a fresh Debian 12 machine: installs what is missing, builds the
 # debug preset (ASan/UBSan) and the libFuzzer targets, starts the services the tests use (a private dockerd, a second one
-# behind TLS, PostgreSQL 15, a Docker registry, an OpenID provider), runs ctest, and stops what it started. Ends with ctest's summary.
+# behind TLS, PostgreSQL 15, a Docker registry, Redis, an OpenID provider), runs ctest, and stops what it started. Ends with ctest's summary.
 # Extra arguments go to ctest (e.g. -R containers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,7 @@ stop_services() {
     scripts/testenv/postgres.sh stop || true
     scripts/testenv/registry.sh stop || true
     scripts/testenv/oidc.sh stop || true
+    scripts/testenv/redis.sh stop || true
   } >>"$services_log" 2>&1
 }
 trap stop_services EXIT
@@ -39,6 +40,7 @@ scripts/testenv/dockerd.sh start test >>"$services_log" 2>&1
 scripts/testenv/dockerd.sh start-tls tls >>"$services_log" 2>&1
 scripts/testenv/postgres.sh start >>"$services_log" 2>&1
 scripts/testenv/registry.sh start >>"$services_log" 2>&1
+scripts/testenv/redis.sh start >>"$services_log" 2>&1
 # Dokkerr's callback is registered (any loopback port); /callback stays first for the library's tests.
 OIDC_REDIRECT_URIS=http://127.0.0.1/callback,http://127.0.0.1/api/v1/auth/oidc/callback \
   scripts/testenv/oidc.sh start >>"$services_log" 2>&1
@@ -49,6 +51,7 @@ source "$DOKKERR_TESTENV_DIR/dockerd-test/env"
 DOKKERR_TEST_DOCKER_HOST=$DOCKER_HOST
 DOKKERR_TEST_POSTGRES_URL=$(scripts/testenv/postgres.sh url)
 DOKKERR_TEST_REGISTRY=$(scripts/testenv/registry.sh address)
+DOKKERR_TEST_REDIS_URL=$(scripts/testenv/redis.sh url)
 # shellcheck disable=SC1090
 source "$DOKKERR_TESTENV_DIR/oidc/env"  # DOKKERR_TEST_OIDC_*
 set +a

@@ -1,5 +1,6 @@
 #include "app/bridges.hpp"
 
+#include "cache/redis_buckets.hpp"
 #include "users/team_store.hpp"
 
 namespace dokkerr::app {
@@ -11,6 +12,13 @@ bool TeamDirectoryBridge::exists(std::string_view team_id) {
 policy::Policy TeamDirectoryBridge::container_policy(std::string_view team_id) {
   const auto team = teams_.find(team_id);
   return team ? policy::policy_from_json(team->policy_json) : policy::Policy{};
+}
+
+boost::asio::awaitable<std::optional<gateway::SharedBuckets::Take>> RedisBucketsBridge::take(
+    std::string key, const gateway::BucketRule& rule) {
+  const auto taken = co_await buckets_.take(std::move(key), rule.burst, rule.per_minute / 60.0);
+  if (!taken) co_return std::nullopt;
+  co_return Take{taken->allowed, taken->tokens_left};
 }
 
 }  // namespace dokkerr::app

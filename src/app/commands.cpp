@@ -1,6 +1,6 @@
-#include "app/admin_commands.hpp"
 #include "app/commands.hpp"
 
+#include "app/admin_commands.hpp"
 #include "app/server_config.hpp"
 
 #include <CLI/CLI.hpp>
@@ -13,35 +13,42 @@ namespace {
 constexpr const char* kVersion = "0.1.0";
 
 void add_server_options(CLI::App& command, ServerConfig& config) {
-  command.add_option("--listen", config.listen,
-                     "Address to serve on, HOST:PORT (port 0 picks a free port). Addresses other "
-                     "than loopback need TLS or --insecure-http.")
+  command
+      .add_option("--listen", config.listen,
+                  "Address to serve on, HOST:PORT (port 0 picks a free port). Addresses other "
+                  "than loopback need TLS or --insecure-http.")
       ->envname("DOKKERR_LISTEN")
       ->capture_default_str();
-  command.add_option("--data-dir", config.data_dir,
-                     "Directory for the database, keys and the private engine (default "
-                     "/var/lib/dokkerr as root, else ~/.local/share/dokkerr)")
+  command
+      .add_option("--data-dir", config.data_dir,
+                  "Directory for the database, keys and the private engine (default "
+                  "/var/lib/dokkerr as root, else ~/.local/share/dokkerr)")
       ->envname("DOKKERR_DATA_DIR");
-  command.add_option("--database", config.database_url,
-                     "Database URL: sqlite:///path/file.db (default: dokkerr.db in the data dir) "
-                     "or postgres://user:password@host:port/dbname")
+  command
+      .add_option("--database", config.database_url,
+                  "Database URL: sqlite:///path/file.db (default: dokkerr.db in the data dir) "
+                  "or postgres://user:password@host:port/dbname")
       ->envname("DOKKERR_DATABASE");
-  command.add_option("--docker-host", config.docker_host,
-                     "The local Docker Engine: unix:///path or tcp://host:port (default: "
-                     "$DOCKER_HOST, else unix:///var/run/docker.sock)")
+  command
+      .add_option("--docker-host", config.docker_host,
+                  "The local Docker Engine: unix:///path or tcp://host:port (default: "
+                  "$DOCKER_HOST, else unix:///var/run/docker.sock)")
       ->envname("DOKKERR_DOCKER_HOST");
-  command.add_option("--private-dockerd", config.private_dockerd,
-                     "auto: when no engine answers at the default socket and we are root, start "
-                     "a private dockerd under the data dir; never: do not")
+  command
+      .add_option("--private-dockerd", config.private_dockerd,
+                  "auto: when no engine answers at the default socket and we are root, start "
+                  "a private dockerd under the data dir; never: do not")
       ->envname("DOKKERR_PRIVATE_DOCKERD")
       ->capture_default_str();
-  command.add_option("--max-body-size", config.max_body_bytes,
-                     "Largest accepted request body (bytes; suffixes like 10MiB accepted)")
+  command
+      .add_option("--max-body-size", config.max_body_bytes,
+                  "Largest accepted request body (bytes; suffixes like 10MiB accepted)")
       ->envname("DOKKERR_MAX_BODY_SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  command.add_option("--max-upload-size", config.max_upload_bytes,
-                     "Largest image tarball accepted by images/load and images/import")
+  command
+      .add_option("--max-upload-size", config.max_upload_bytes,
+                  "Largest image tarball accepted by images/load and images/import")
       ->envname("DOKKERR_MAX_UPLOAD_SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
@@ -49,48 +56,62 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
       ->envname("DOKKERR_MAX_HEADER_SIZE")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  command.add_option("--max-connections", config.max_connections,
-                     "Most client connections served at once")
+  command
+      .add_option("--max-connections", config.max_connections,
+                  "Most client connections served at once")
       ->envname("DOKKERR_MAX_CONNECTIONS")
       ->capture_default_str();
-  command.add_option("--max-connections-per-address", config.max_connections_per_address,
-                     "Most client connections one address may hold at once")
+  command
+      .add_option("--max-connections-per-address", config.max_connections_per_address,
+                  "Most client connections one address may hold at once")
       ->envname("DOKKERR_MAX_CONNECTIONS_PER_ADDRESS")
       ->capture_default_str();
-  command.add_option("--tls-cert", config.tls_cert,
-                     "PEM certificate chain for TLS on the listening port (with --tls-key; "
-                     "reloaded on SIGHUP)")
+  command
+      .add_option("--tls-cert", config.tls_cert,
+                  "PEM certificate chain for TLS on the listening port (with --tls-key; "
+                  "reloaded on SIGHUP)")
       ->envname("DOKKERR_TLS_CERT");
   command.add_option("--tls-key", config.tls_key, "PEM private key of --tls-cert")
       ->envname("DOKKERR_TLS_KEY");
-  command.add_flag("--tls-self-signed", config.tls_self_signed,
-                   "Serve TLS with a self-signed certificate generated once in DATA_DIR/tls "
-                   "(its fingerprint is printed at start)")
+  command
+      .add_flag("--tls-self-signed", config.tls_self_signed,
+                "Serve TLS with a self-signed certificate generated once in DATA_DIR/tls "
+                "(its fingerprint is printed at start)")
       ->envname("DOKKERR_TLS_SELF_SIGNED");
-  command.add_flag("--insecure-http", config.insecure_http,
-                   "Allow plain HTTP on a non-loopback address (only behind a proxy that "
-                   "terminates TLS)")
+  command
+      .add_flag("--insecure-http", config.insecure_http,
+                "Allow plain HTTP on a non-loopback address (only behind a proxy that "
+                "terminates TLS)")
       ->envname("DOKKERR_INSECURE_HTTP");
-  command.add_option("--trusted-proxies", config.trusted_proxies,
-                     "Addresses or networks of proxies whose X-Forwarded-For and Forwarded "
-                     "headers name the client (comma-separated; default: none)")
+  command
+      .add_option("--trusted-proxies", config.trusted_proxies,
+                  "Addresses or networks of proxies whose X-Forwarded-For and Forwarded "
+                  "headers name the client (comma-separated; default: none)")
       ->delimiter(',')
       ->envname("DOKKERR_TRUSTED_PROXIES");
-  command.add_option("--cors-origin", config.cors_origins,
-                     "An origin allowed to call the API from a browser, like "
-                     "https://console.example.com (repeat or comma-separate; default: none)")
+  command
+      .add_option("--cors-origin", config.cors_origins,
+                  "An origin allowed to call the API from a browser, like "
+                  "https://console.example.com (repeat or comma-separate; default: none)")
       ->delimiter(',')
       ->envname("DOKKERR_CORS_ORIGINS");
-  command.add_option("--rate-limit", config.rate_limits,
-                     "CLASS=PER_MINUTE[:BURST] for sign_in (30:60), read (1200:600), write "
-                     "(600:300) or stream (120:60), per user, API key or anonymous address; 0 "
-                     "lifts a limit (repeat or comma-separate)")
+  command
+      .add_option("--rate-limit", config.rate_limits,
+                  "CLASS=PER_MINUTE[:BURST] for sign_in (30:60), read (1200:600), write "
+                  "(600:300) or stream (120:60), per user, API key or anonymous address; 0 "
+                  "lifts a limit (repeat or comma-separate)")
       ->delimiter(',')
       ->envname("DOKKERR_RATE_LIMITS");
-  command.add_option("--max-concurrent", config.concurrency_limits,
-                     "CLASS=N: what one user may have running at once: streams (open "
-                     "WebSockets, 32), pulls (image pulls, 4), uploads (image uploads, 2); 0 "
-                     "lifts a bound (repeat or comma-separate)")
+  command
+      .add_option("--redis", config.redis_url,
+                  "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]: share rate limits across "
+                  "replicas and tell them of access changes at once (default: none)")
+      ->envname("DOKKERR_REDIS_URL");
+  command
+      .add_option("--max-concurrent", config.concurrency_limits,
+                  "CLASS=N: what one user may have running at once: streams (open "
+                  "WebSockets, 32), pulls (image pulls, 4), uploads (image uploads, 2); 0 "
+                  "lifts a bound (repeat or comma-separate)")
       ->delimiter(',')
       ->envname("DOKKERR_MAX_CONCURRENT");
   auto add_duration = [&command](const std::string& name, std::chrono::milliseconds& target,
@@ -121,8 +142,9 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
   command.add_option("--log-level", config.log_level, "debug, info, warn or error")
       ->envname("DOKKERR_LOG_LEVEL")
       ->capture_default_str();
-  command.add_option("--jwt-algorithm", config.jwt_algorithm,
-                     "Access token signature: hs256 or eddsa (keys in DATA_DIR/keys/jwt)")
+  command
+      .add_option("--jwt-algorithm", config.jwt_algorithm,
+                  "Access token signature: hs256 or eddsa (keys in DATA_DIR/keys/jwt)")
       ->envname("DOKKERR_JWT_ALGORITHM")
       ->capture_default_str();
   command
@@ -158,7 +180,8 @@ int main(int argc, char** argv) {
   ServerConfig server_config;
   auto* server = app.add_subcommand("server", "Serve the REST API and WebSockets");
   server->configurable();
-  server->fallthrough();  // `dokkerr server --config FILE` works as well as `dokkerr --config FILE server`
+  server->fallthrough();  // `dokkerr server --config FILE` works as well as `dokkerr --config FILE
+                          // server`
   add_server_options(*server, server_config);
 
   AdminOptions admin_options;

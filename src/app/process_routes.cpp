@@ -1,9 +1,12 @@
 #include "app/process_routes.hpp"
 
+#include "cache/redis_client.hpp"
 #include "containers/environment_service.hpp"
 #include "core/blocking_pool.hpp"
+#include "core/permissions.hpp"
 #include "http/responses.hpp"
 #include "store/database.hpp"
+#include "store/lease.hpp"
 
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/array.hpp>
@@ -13,70 +16,115 @@ namespace dokkerr::app {
 namespace {
 
 namespace asio = boost::asio;
-using http::RequestContext;
 using http::Reply;
+using http::RequestContext;
 using http::Verb;
 
 using http::needs;
 
 }  // namespace
 
-void add_process_routes(http::Router& router, store::Database& database, BlockingPool& blocking,
-                        containers::EnvironmentService& environments) {
-  router.add(Verb::get, "/healthz", [](RequestContext&) -> asio::awaitable<Reply> {
-    co_return http::json_response(http::Status::ok, R"({"status":"ok"})");
-  }, needs(http::access::kPublic).limited_as(http::RateClass::unlimited));
-  router.add(Verb::get, "/readyz", [&](RequestContext&) -> asio::awaitable<Reply> {
-    bool ready = true;
-    boost::json::object checks;
-    bool database_up = false;
-    try {
-      auto ping = [&database] { return database.ping(); };
-      database_up = co_await blocking.run(std::move(ping));
-    } catch (const std::exception&) {
-      database_up = false;
-    }
-    ready = ready && database_up;
-    checks["database"] = database_up
-                             ? boost::json::object{{"status", "up"}}
-                             : boost::json::object{{"status", "down"}, {"error", "the database does not answer"}};
-    boost::json::object engines;
-    for (const auto& [id, state] : environments.states()) {
-      if (state.status == containers::EngineStatus::up) {
-        engines[id] = boost::json::object{{"status", "up"}};
-      } else {
-        ready = false;
-        engines[id] = boost::json::object{
-            {"status", "down"},
-            {"error", state.error.empty() ? std::string("connecting") : state.error}};
-      }
-    }
-    checks["environments"] = std::move(engines);
-    boost::json::object document{{"status", ready ? "ready" : "not_ready"},
-                                 {"checks", std::move(checks)}};
-    co_return http::json_response(ready ? http::Status::ok : http::Status::service_unavailable,
-                                  boost::json::serialize(document));
-  }, needs(http::access::kPublic).limited_as(http::RateClass::unlimited));
+void add_process_routes(http::Router& router, const ProcessRouteServices& services) {
+  auto& database = services.database;
+  auto& blocking = services.blocking;
+  auto& environments = services.environments;
+  const auto* redis = services.redis;
+  router.add(
+      Verb::get, "/healthz",
+      [](RequestContext&) -> asio::awaitable<Reply> {
+        co_return http::json_response(http::Status::ok, R"({"status":"ok"})");
+      },
+      needs(http::access::kPublic).limited_as(http::RateClass::unlimited));
+  router.add(
+      Verb::get, "/readyz",
+      [&database, &blocking, &environments, redis](RequestContext&) -> asio::awaitable<Reply> {
+        bool ready = true;
+        boost::json::object checks;
+        bool database_up = false;
+        try {
+          auto ping = [&database] { return database.ping(); };
+          database_up = co_await blocking.run(std::move(ping));
+        } catch (const std::exception&) {
+          database_up = false;
+        }
+        ready = ready && database_up;
+        checks["database"] = database_up
+                                 ? boost::json::object{{"status", "up"}}
+                                 : boost::json::object{{"status", "down"},
+                                                       {"error", "the database does not answer"}};
+        boost::json::object engines;
+        for (const auto& [id, state] : environments.states()) {
+          if (state.status == containers::EngineStatus::up) {
+            engines[id] = boost::json::object{{"status", "up"}};
+          } else {
+            ready = false;
+            engines[id] = boost::json::object{
+                {"status", "down"},
+                {"error", state.error.empty() ? std::string("connecting") : state.error}};
+          }
+        }
+        checks["environments"] = std::move(engines);
+        bool degraded = false;
+        if (redis != nullptr) {
+          degraded = !redis->connected();
+          checks["redis"] =
+              degraded ? boost::json::object{{"status", "down"}, {"error", redis->last_error()}}
+                       : boost::json::object{{"status", "up"}};
+        }
+        boost::json::object document{{"status", !ready     ? "not_ready"
+                                                : degraded ? "degraded"
+                                                           : "ready"},
+                                     {"checks", std::move(checks)}};
+        co_return http::json_response(ready ? http::Status::ok : http::Status::service_unavailable,
+                                      boost::json::serialize(document));
+      },
+      needs(http::access::kPublic).limited_as(http::RateClass::unlimited));
   // The route table with each route's access rule, so clients (and the test that checks that
   // no route is left unguarded) can see what every route requires.
-  router.add(Verb::get, "/api/v1/routes", [&router](RequestContext&) -> asio::awaitable<Reply> {
-    boost::json::array routes;
-    for (const auto& route : router.routes()) {
-      const auto& options = route.options;
-      routes.push_back(boost::json::object{
-          {"method", std::string(boost::beast::http::to_string(route.verb))},
-          {"pattern", route.pattern},
-          {"permission", options.permission},
-          {"audit_action", options.audit_action.empty() ? boost::json::value(nullptr) : boost::json::value(options.audit_action)},
-          {"environment_param", options.environment_param.empty() ? boost::json::value(nullptr) : boost::json::value(options.environment_param)},
-          {"allowed_before_mfa_enrolment", options.allowed_before_mfa_enrolment}});
-    }
-    co_return http::ok(http::list_body(std::move(routes)));
-  }, needs(http::access::kAuthenticated));
-  router.add(Verb::get, "/api/v1/version", [](RequestContext&) -> asio::awaitable<Reply> {
-    co_return http::json_response(
-        http::Status::ok, R"({"name":"dokkerr","version":"0.1.0","api_versions":["v1"]})");
-  }, needs(http::access::kAuthenticated));
+  router.add(
+      Verb::get, "/api/v1/routes",
+      [&router](RequestContext&) -> asio::awaitable<Reply> {
+        boost::json::array routes;
+        for (const auto& route : router.routes()) {
+          const auto& options = route.options;
+          routes.push_back(boost::json::object{
+              {"method", std::string(boost::beast::http::to_string(route.verb))},
+              {"pattern", route.pattern},
+              {"permission", options.permission},
+              {"audit_action", options.audit_action.empty()
+                                   ? boost::json::value(nullptr)
+                                   : boost::json::value(options.audit_action)},
+              {"environment_param", options.environment_param.empty()
+                                        ? boost::json::value(nullptr)
+                                        : boost::json::value(options.environment_param)},
+              {"allowed_before_mfa_enrolment", options.allowed_before_mfa_enrolment}});
+        }
+        co_return http::ok(http::list_body(std::move(routes)));
+      },
+      needs(http::access::kAuthenticated));
+  router.add(
+      Verb::get, "/api/v1/system/leases",
+      [&database, &blocking,
+       node_id = services.node_id](RequestContext&) -> asio::awaitable<Reply> {
+        auto list = [&database] { return store::LeaseTable(database).list(); };
+        const auto records = co_await blocking.run(std::move(list));
+        boost::json::array leases;
+        for (const auto& record : records) {
+          leases.push_back(boost::json::object{{"name", record.name},
+                                               {"holder", record.holder},
+                                               {"expires_in_ms", record.expires_in_ms}});
+        }
+        co_return http::ok(boost::json::serialize(
+            boost::json::object{{"node", node_id}, {"items", std::move(leases)}}));
+      },
+      needs(perm::environments_manage));
+  router.add(
+      Verb::get, "/api/v1/version",
+      [](RequestContext&) -> asio::awaitable<Reply> {
+        co_return http::json_response(
+            http::Status::ok, R"({"name":"dokkerr","version":"0.1.0","api_versions":["v1"]})");
+      },
+      needs(http::access::kAuthenticated));
 }
 
 }  // namespace dokkerr::app

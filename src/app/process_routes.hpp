@@ -1,6 +1,8 @@
 #pragma once
 #include "http/router.hpp"
 
+#include <string>
+
 namespace dokkerr {
 class BlockingPool;
 }
@@ -10,11 +12,23 @@ class Database;
 namespace dokkerr::containers {
 class EnvironmentService;
 }
+namespace dokkerr::cache {
+class RedisClient;
+}
 
 namespace dokkerr::app {
 
-// /healthz (the process answers), /readyz (database and engines reachable), /api/v1/version.
-void add_process_routes(http::Router& router, store::Database& database, BlockingPool& blocking,
-                        containers::EnvironmentService& environments);
+struct ProcessRouteServices {
+  store::Database& database;
+  BlockingPool& blocking;
+  containers::EnvironmentService& environments;
+  const cache::RedisClient* redis = nullptr;  // null without --redis
+  std::string node_id;                        // this replica, as it holds leases
+};
+
+// /healthz (the process answers), /readyz (database and engines reachable; Redis, when
+// configured, reported but not required: without it the replica serves on its own, "degraded"),
+// /api/v1/version, and for operators /api/v1/system/leases (which replica runs the jobs).
+void add_process_routes(http::Router& router, const ProcessRouteServices& services);
 
 }  // namespace dokkerr::app

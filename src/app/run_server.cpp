@@ -1,4 +1,5 @@
 #include "app/bridges.hpp"
+#include "app/change_broadcast.hpp"
 #include "app/change_watch.hpp"
 #include "app/commands.hpp"
 #include "app/config_error.hpp"
@@ -21,6 +22,8 @@
 #include "auth/session_service.hpp"
 #include "auth/sign_in_service.hpp"
 #include "auth/ticket_service.hpp"
+#include "cache/redis_buckets.hpp"
+#include "cache/redis_client.hpp"
 #include "containers/container_service.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/image_service.hpp"
@@ -34,6 +37,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/generation.hpp"
+#include "core/ids.hpp"
 #include "core/logger.hpp"
 #include "crypto/jwt.hpp"
 #include "crypto/secret_box.hpp"
@@ -44,6 +48,7 @@
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "store/database.hpp"
+#include "store/lease.hpp"
 #include "store/settings_store.hpp"
 #include "store/watched_database.hpp"
 #include "users/access_model.hpp"
@@ -57,14 +62,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <functional>
-#include <malloc.h>
 #include <iostream>
+#include <malloc.h>
 #include <optional>
 #include <thread>
 #include <unistd.h>
@@ -78,6 +84,8 @@ namespace asio = boost::asio;
 constexpr std::size_t kCachedCallers = 10000;
 // How soon a change another replica commits reaches this one's caches.
 constexpr std::chrono::milliseconds kChangePollInterval{250};
+// The lease under which deployment-wide scheduled jobs run (one replica at a time).
+constexpr std::string_view kSchedulerLease = "scheduler";
 
 // The local engine: the configured one, or a private dockerd when nothing answers at the
 // default socket and we may start one.
@@ -187,8 +195,29 @@ int run_server(ServerConfig config) {
     return config.tls_self_signed ? 1 : 2;
   }
 
-  const unsigned threads = config.threads > 0 ? config.threads : std::max(2U, std::thread::hardware_concurrency());
+  const unsigned threads =
+      config.threads > 0 ? config.threads : std::max(2U, std::thread::hardware_concurrency());
   asio::io_context io(static_cast<int>(threads));
+  // Redis, when configured: rate-limit buckets shared by the replicas, and access changes told
+  // to them at once. Two connections: a subscribed one serves nothing else.
+  // Names this replica to the others (Redis messages, lease holder): host and a random part, so
+  // a restarted replica is a new holder.
+  const std::string node_id = asio::ip::host_name() + "-" + random_hex(4);
+  std::optional<cache::RedisClient> redis;
+  std::optional<cache::RedisClient> redis_subscriber;
+  std::optional<cache::RedisBuckets> redis_buckets;
+  std::optional<RedisBucketsBridge> shared_buckets;
+  std::optional<ChangeBroadcast> access_broadcast;
+  if (!config.redis_url.empty()) {
+    cache::RedisSettings redis_settings;
+    redis_settings.endpoint = cache::parse_redis_url(config.redis_url);  // validated
+    redis.emplace(io.get_executor(), redis_settings, logger, "commands");
+    redis_subscriber.emplace(io.get_executor(), redis_settings, logger, "subscriber");
+    redis_buckets.emplace(*redis);
+    shared_buckets.emplace(*redis_buckets);
+    access_broadcast.emplace(io.get_executor(), *redis, *redis_subscriber, access_changes, node_id);
+    database->on_commit([&access_broadcast](const auto&) { access_broadcast->publish(); });
+  }
   BlockingPool blocking(4);
   // Password hashing gets its own threads, so a burst of logins never delays database work.
   BlockingPool hashing(2);
@@ -221,8 +250,8 @@ int run_server(ServerConfig config) {
   const auth::CallerCaches caller_caches{caller_cache, account_cache, clock};
   users::UserService user_service(*user_store, sessions, password_hasher, clock, blocking,
                                   &account_cache);
-  users::OrganizationService organization_service(*organization_store, *user_store, sessions,
-                                                  clock, blocking);
+  users::OrganizationService organization_service(*organization_store, *user_store, sessions, clock,
+                                                  blocking);
   users::TeamService team_service(*team_store, *organization_store, *user_store, sessions, clock,
                                   blocking);
   users::GrantService grant_service(*grant_store, *team_store, *organization_store, clock,
@@ -230,22 +259,22 @@ int run_server(ServerConfig config) {
   auth::TicketService tickets(*ticket_store, clock, blocking, token_settings.ws_ticket_ttl_seconds);
   auth::LoginThrottle throttle(*throttle_store, clock);
   auth::ApiKeyService api_keys(*api_key_store, clock, blocking);
-  auth::MfaService mfa(auth::MfaDependencies{*user_store, *mfa_store, *settings_store,
-                                             password_hasher, *secrets, audit_recorder, clock,
-                                             blocking},
-                       "Dokkerr");
-  auth::SignInService sign_in(auth::SignInDependencies{*user_store, sessions, mfa, throttle,
-                                                       password_hasher, audit_recorder, clock,
-                                                       blocking});
+  auth::MfaService mfa(
+      auth::MfaDependencies{*user_store, *mfa_store, *settings_store, password_hasher, *secrets,
+                            audit_recorder, clock, blocking},
+      "Dokkerr");
+  auth::SignInService sign_in(auth::SignInDependencies{
+      *user_store, sessions, mfa, throttle, password_hasher, audit_recorder, clock, blocking});
   // Calls to OpenID providers block for up to 10 s: their own threads, apart from database work.
   BlockingPool oidc_calls(4);
   auto oidc_client = auth::make_http_oidc_client(oidc_calls);
   auth::OidcService oidc(auth::OidcDependencies{*oidc_store, *user_store, *team_store,
                                                 *organization_store, sessions, *oidc_client,
-                                                *secrets, audit_recorder, logger, clock,
-                                                blocking});
-  auth::Authenticator authenticator(auth::AuthenticatorDependencies{
-      sessions, tickets, api_keys, mfa, *user_store, access_model, blocking}, &caller_caches);
+                                                *secrets, audit_recorder, logger, clock, blocking});
+  auth::Authenticator authenticator(
+      auth::AuthenticatorDependencies{sessions, tickets, api_keys, mfa, *user_store, access_model,
+                                      blocking},
+      &caller_caches);
   std::optional<std::string> setup_token;
   try {
     setup_token = sign_in.prepare_setup();
@@ -255,8 +284,8 @@ int run_server(ServerConfig config) {
   }
   // Containers: environments and their engines, tenancy over them, and the services per resource.
   auto environment_store = containers::make_sql_environment_store(*database, clock);
-  containers::EnvironmentService environments(io.get_executor(), local, *environment_store, blocking,
-                                              logger, clock);
+  containers::EnvironmentService environments(io.get_executor(), local, *environment_store,
+                                              blocking, logger, clock);
   auto ownership_store = containers::make_sql_ownership_store(*database);
   TeamDirectoryBridge team_directory(*team_store);
   auto engine_lookup = containers::make_engine_lookup(environments);
@@ -269,7 +298,8 @@ int run_server(ServerConfig config) {
   containers::SystemService system_service(environments, tenancy);
 
   http::Router router;
-  add_process_routes(router, *database, blocking, environments);
+  add_process_routes(router, ProcessRouteServices{*database, blocking, environments,
+                                                  redis ? &*redis : nullptr, node_id});
   auth::add_routes(router, auth::RouteServices{sign_in, tickets, sessions, mfa, api_keys, oidc});
   users::add_routes(router, users::RouteServices{user_service, organization_service, team_service,
                                                  grant_service});
@@ -281,7 +311,9 @@ int run_server(ServerConfig config) {
   containers::add_volume_routes(router, volume_service, tenancy);
   containers::add_system_routes(router, system_service);
 
-  gateway::Edge edge(edge_settings(config));
+  auto gateway_settings = edge_settings(config);
+  if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;
+  gateway::Edge edge(std::move(gateway_settings));
   const http::Pipeline pipeline(router, config.max_body_bytes, &authenticator, &audit_recorder,
                                 edge.stages());
   http::ServerLimits limits;
@@ -296,7 +328,8 @@ int run_server(ServerConfig config) {
   try {
     bound = server.listen({asio::ip::make_address(address.host), address.port});
   } catch (const boost::system::system_error& error) {
-    std::cerr << "dokkerr: --listen: cannot listen on " << config.listen << ": " << error.code().message() << '\n';
+    std::cerr << "dokkerr: --listen: cannot listen on " << config.listen << ": "
+              << error.code().message() << '\n';
     return 1;
   }
 
@@ -306,10 +339,19 @@ int run_server(ServerConfig config) {
     std::cerr << "dokkerr: cannot load environments: " << error.what() << '\n';
     return 1;
   }
+  if (redis) {
+    redis->start();
+    redis_subscriber->start();
+  }
   server.start();
   ChangeWatch access_watch(io.get_executor(), database->inner(), std::string(auth::kAccessCounter),
                            access_changes, blocking, logger, kChangePollInterval);
   access_watch.start();
+  // The jobs that must run once per deployment (none yet besides holding it) run on the replica
+  // holding this lease.
+  store::Lease scheduler_lease(io.get_executor(), blocking, database->inner(), logger,
+                               std::string(kSchedulerLease), node_id);
+  scheduler_lease.start();
 
   // SIGHUP: read the certificate and key again. Connections keep the pair they began with; a
   // pair that does not load leaves the current one in use.
@@ -336,38 +378,50 @@ int run_server(ServerConfig config) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     logger.info("shutting down", {{"signal", signal}});
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      co_await server.shutdown(config.shutdown_grace);
-      boost::system::error_code ignored;
-      reload_signals.cancel(ignored);
-      access_watch.stop();
-      environments.stop();
-      io.stop();
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await server.shutdown(config.shutdown_grace);
+          boost::system::error_code ignored;
+          reload_signals.cancel(ignored);
+          access_watch.stop();
+          co_await scheduler_lease.stop();  // hands over at once instead of after the lease's ttl
+          if (redis) {
+            redis->stop();
+            redis_subscriber->stop();
+          }
+          environments.stop();
+          io.stop();
+        },
+        asio::detached);
   });
 
   std::vector<std::thread> workers;
   for (unsigned i = 0; i < threads; ++i) {
     workers.emplace_back([&io] { io.run(); });
   }
-  // Give each engine a moment to connect, so the first requests do not meet "connecting".
+  // Give each engine (and Redis) a moment to connect, so the first requests do not meet
+  // "connecting".
   const auto settle_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < settle_deadline) {
     const auto states = environments.states();
     const bool settled = std::none_of(states.begin(), states.end(), [](const auto& entry) {
       return entry.second.status == containers::EngineStatus::connecting;
     });
-    if (settled) break;
+    const bool redis_settled = !redis || (redis->connected() && redis_subscriber->connected());
+    if (settled && redis_settled) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
-  const auto url = std::string(tls ? "https://" : "http://") + (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                                         : bound.address().to_string()) +
+  const auto url = std::string(tls ? "https://" : "http://") +
+                   (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                            : bound.address().to_string()) +
                    ":" + std::to_string(bound.port());
   logger.info("listening", {{"url", url},
                             {"data_dir", config.data_dir.string()},
                             {"database", database->backend()},
-                            {"docker_host", config.docker_host}});
+                            {"docker_host", config.docker_host},
+                            {"node", node_id}});
   if (setup_token) {
     // The only way in on a fresh install; printed, never logged or stored in clear.
     std::cout << "Dokkerr setup token: " << *setup_token << "\n"

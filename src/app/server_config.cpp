@@ -1,6 +1,7 @@
 #include "app/server_config.hpp"
 
 #include "app/config_error.hpp"
+#include "cache/redis_endpoint.hpp"
 #include "gateway/edge.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -21,8 +22,7 @@ bool is_origin(std::string_view origin) {
   if (scheme != "http" && scheme != "https") return false;
   const auto authority = origin.substr(scheme_end + 3);
   return !authority.empty() && authority.size() <= 253 &&
-         authority.find_first_of("/?#@ *") == std::string_view::npos &&
-         authority.back() != ':';
+         authority.find_first_of("/?#@ *") == std::string_view::npos && authority.back() != ':';
 }
 
 }  // namespace
@@ -36,7 +36,8 @@ gateway::EdgeSettings edge_settings(const ServerConfig& config) {
   }
   for (const auto& origin : config.cors_origins) {
     if (!is_origin(origin)) {
-      throw ConfigError("--cors-origin", "'" + origin + "' is not an origin like https://console.example.com");
+      throw ConfigError("--cors-origin",
+                        "'" + origin + "' is not an origin like https://console.example.com");
     }
     settings.cors_origins.push_back(origin);
   }
@@ -82,10 +83,11 @@ ListenAddress validate(ServerConfig& config) {
   }
   const auto port_text = std::string_view(config.listen).substr(colon + 1);
   unsigned port = 0;
-  const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [ptr, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port > 65535) {
-    throw ConfigError("--listen", "port must be a number from 0 to 65535, got '" +
-                                      std::string(port_text) + "'");
+    throw ConfigError(
+        "--listen", "port must be a number from 0 to 65535, got '" + std::string(port_text) + "'");
   }
   address.port = static_cast<unsigned short>(port);
   if (address.host == "localhost") {
@@ -94,15 +96,16 @@ ListenAddress validate(ServerConfig& config) {
   boost::system::error_code parse_ec;
   const auto ip = boost::asio::ip::make_address(address.host, parse_ec);
   if (parse_ec) {
-    throw ConfigError("--listen", "host must be an IP address or 'localhost', got '" +
-                                      address.host + "'");
+    throw ConfigError("--listen",
+                      "host must be an IP address or 'localhost', got '" + address.host + "'");
   }
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     throw ConfigError(config.tls_cert.empty() ? "--tls-cert" : "--tls-key",
                       "--tls-cert and --tls-key go together");
   }
   if (config.tls_self_signed && !config.tls_cert.empty()) {
-    throw ConfigError("--tls-self-signed", "give either --tls-self-signed or --tls-cert/--tls-key, not both");
+    throw ConfigError("--tls-self-signed",
+                      "give either --tls-self-signed or --tls-cert/--tls-key, not both");
   }
   if (config.insecure_http && uses_tls(config)) {
     throw ConfigError("--insecure-http", "contradicts the TLS settings given");
@@ -117,20 +120,29 @@ ListenAddress validate(ServerConfig& config) {
                                       "--insecure-http when a TLS-terminating proxy is in front");
   }
 
+  if (!config.redis_url.empty()) {
+    try {
+      (void)cache::parse_redis_url(config.redis_url);
+    } catch (const std::invalid_argument& error) {
+      throw ConfigError("--redis", error.what());
+    }
+  }
+
   if (config.data_dir.empty()) {
     config.data_dir = default_data_dir();
   }
   std::error_code fs_ec;
   std::filesystem::create_directories(config.data_dir, fs_ec);
   if (fs_ec) {
-    throw ConfigError("--data-dir", "cannot create '" + config.data_dir.string() + "': " +
-                                        fs_ec.message());
+    throw ConfigError("--data-dir",
+                      "cannot create '" + config.data_dir.string() + "': " + fs_ec.message());
   }
   config.data_dir = std::filesystem::absolute(config.data_dir);
   if (config.jwt_algorithm != "hs256" && config.jwt_algorithm != "eddsa") {
     throw ConfigError("--jwt-algorithm", "must be hs256 or eddsa");
   }
-  if (config.access_token_ttl < std::chrono::seconds(30) || config.access_token_ttl > std::chrono::hours(24)) {
+  if (config.access_token_ttl < std::chrono::seconds(30) ||
+      config.access_token_ttl > std::chrono::hours(24)) {
     throw ConfigError("--access-token-ttl", "must be between 30 s and 24 h");
   }
   if (config.refresh_reuse_interval < std::chrono::seconds(0) ||

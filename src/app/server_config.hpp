@@ -15,8 +15,8 @@ namespace dokkerr::app {
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
   std::filesystem::path data_dir;
-  std::string database_url;  // empty → sqlite:///<data_dir>/dokkerr.db
-  std::string docker_host;   // empty → $DOCKER_HOST, else unix:///var/run/docker.sock
+  std::string database_url;              // empty → sqlite:///<data_dir>/dokkerr.db
+  std::string docker_host;               // empty → $DOCKER_HOST, else unix:///var/run/docker.sock
   std::string private_dockerd = "auto";  // auto | never
   std::size_t max_body_bytes = 10U * 1024U * 1024U;
   std::size_t max_upload_bytes = 2048ULL * 1024U * 1024U;
@@ -49,6 +49,10 @@ struct ServerConfig {
   std::vector<std::string> rate_limits;
   // "CLASS=N" bounds on a user's open WebSockets, image pulls and uploads over the defaults.
   std::vector<std::string> concurrency_limits;
+  // redis://[[user]:password@]host[:port][/db]: rate-limit buckets shared by every replica and
+  // cache invalidation pushed to them at once. Empty: each replica keeps its own buckets and
+  // sees other replicas' changes through the database's change counter.
+  std::string redis_url;
 };
 
 // Resolved listen address.

@@ -58,6 +58,24 @@ http::SlotClass slot_of(const Exchange& exchange) {
                                                                        : http::SlotClass::none;
 }
 
+// The class's part of a shared bucket's key.
+std::string_view class_key(RateClass rate_class) {
+  switch (rate_class) {
+    case RateClass::sign_in:
+      return "sign_in";
+    case RateClass::read:
+      return "read";
+    case RateClass::write:
+      return "write";
+    case RateClass::stream:
+      return "stream";
+    case RateClass::automatic:
+    case RateClass::unlimited:
+      break;
+  }
+  return "other";
+}
+
 bool needs_caller(const Exchange& exchange) {
   return exchange.route != nullptr && exchange.route->options.permission != http::access::kPublic;
 }
@@ -81,14 +99,20 @@ Edge::Edge(EdgeSettings settings, SteadyNow now)
 http::Pipeline::Extensions Edge::stages() {
   http::Pipeline::Extensions extensions;
   const auto stage = [](auto check) { return http::Pipeline::Stage{{}, std::move(check), {}}; };
+  const auto async_stage = [](auto check) {
+    return http::Pipeline::Stage{{}, {}, std::move(check)};
+  };
+  const bool shared = settings_.shared_buckets != nullptr;
   extensions.edge = {
       stage([this](Exchange& e) { return resolve_client(e); }),
       stage([this](Exchange& e) { return check_version(e); }),
       stage([this](Exchange& e) { return apply_cors(e); }),
-      stage([this](Exchange& e) { return limit_anonymous(e); }),
+      shared ? async_stage([this](Exchange& e) { return limit_anonymous_shared(e); })
+             : stage([this](Exchange& e) { return limit_anonymous(e); }),
   };
   extensions.caller = {
-      stage([this](Exchange& e) { return limit_caller(e); }),
+      shared ? async_stage([this](Exchange& e) { return limit_caller_shared(e); })
+             : stage([this](Exchange& e) { return limit_caller(e); }),
       stage([this](Exchange& e) { return hold_slot(e); }),
   };
   return extensions;
@@ -152,16 +176,25 @@ std::optional<Error> Edge::apply_cors(Exchange& exchange) const {
   return std::nullopt;
 }
 
-std::optional<Error> Edge::limit_anonymous(Exchange& exchange) {
+std::optional<std::string> Edge::anonymous_subject(const Exchange& exchange) {
   if (needs_caller(exchange)) return std::nullopt;  // limited as the caller, once known
-  return limit(exchange, "address:" + exchange.context.remote_address);
+  return "address:" + exchange.context.remote_address;
+}
+
+std::optional<std::string> Edge::caller_subject(const Exchange& exchange) {
+  if (!needs_caller(exchange) || exchange.context.principal == nullptr) return std::nullopt;
+  const auto& caller = *exchange.context.principal;
+  return caller.api_key_id.empty() ? "user:" + caller.user_id : "key:" + caller.api_key_id;
+}
+
+std::optional<Error> Edge::limit_anonymous(Exchange& exchange) {
+  const auto subject = anonymous_subject(exchange);
+  return subject ? limit(exchange, *subject) : std::nullopt;
 }
 
 std::optional<Error> Edge::limit_caller(Exchange& exchange) {
-  if (!needs_caller(exchange) || exchange.context.principal == nullptr) return std::nullopt;
-  const auto& caller = *exchange.context.principal;
-  return limit(exchange,
-               caller.api_key_id.empty() ? "user:" + caller.user_id : "key:" + caller.api_key_id);
+  const auto subject = caller_subject(exchange);
+  return subject ? limit(exchange, *subject) : std::nullopt;
 }
 
 std::optional<Error> Edge::limit(Exchange& exchange, std::string_view subject) {
@@ -169,15 +202,45 @@ std::optional<Error> Edge::limit(Exchange& exchange, std::string_view subject) {
   if (rate_class == RateClass::unlimited) return std::nullopt;
   const auto decision = limiter_.take(rate_class, subject, now_());
   if (!decision) return std::nullopt;
+  return answer(exchange, *decision);
+}
+
+boost::asio::awaitable<std::optional<Error>> Edge::limit_anonymous_shared(Exchange& exchange) {
+  auto subject = anonymous_subject(exchange);
+  if (!subject) co_return std::nullopt;
+  co_return co_await limit_shared(exchange, std::move(*subject));
+}
+
+boost::asio::awaitable<std::optional<Error>> Edge::limit_caller_shared(Exchange& exchange) {
+  auto subject = caller_subject(exchange);
+  if (!subject) co_return std::nullopt;
+  co_return co_await limit_shared(exchange, std::move(*subject));
+}
+
+boost::asio::awaitable<std::optional<Error>> Edge::limit_shared(Exchange& exchange,
+                                                                std::string subject) {
+  const auto rate_class = class_of(exchange);
+  if (rate_class == RateClass::unlimited) co_return std::nullopt;
+  const auto& rule = settings_.rate_limits.of(rate_class);
+  if (rule.per_minute <= 0) co_return std::nullopt;
+  const auto taken = co_await settings_.shared_buckets->take(
+      "dokkerr:rl:" + std::string(class_key(rate_class)) + ":" + subject, rule);
+  if (taken) co_return answer(exchange, decide(rule, taken->tokens_left, taken->allowed));
+  // The shared buckets are out of reach: this replica's own share of the budget applies.
+  const auto decision = limiter_.take(rate_class, subject, now_());
+  co_return decision ? answer(exchange, *decision) : std::nullopt;
+}
+
+std::optional<Error> Edge::answer(Exchange& exchange, const RateDecision& decision) {
   auto& headers = exchange.response_headers;
-  headers.emplace_back("RateLimit-Limit", std::to_string(decision->limit));
-  headers.emplace_back("RateLimit-Remaining", std::to_string(decision->remaining));
-  headers.emplace_back("RateLimit-Reset", std::to_string(decision->reset_seconds));
-  if (decision->allowed) return std::nullopt;
-  headers.emplace_back("Retry-After", std::to_string(decision->retry_after_seconds));
+  headers.emplace_back("RateLimit-Limit", std::to_string(decision.limit));
+  headers.emplace_back("RateLimit-Remaining", std::to_string(decision.remaining));
+  headers.emplace_back("RateLimit-Reset", std::to_string(decision.reset_seconds));
+  if (decision.allowed) return std::nullopt;
+  headers.emplace_back("Retry-After", std::to_string(decision.retry_after_seconds));
   return Error(
       ErrorKind::rate_limited, "rate_limited",
-      "Too many requests; try again in " + std::to_string(decision->retry_after_seconds) + " s.");
+      "Too many requests; try again in " + std::to_string(decision.retry_after_seconds) + " s.");
 }
 
 std::optional<Error> Edge::hold_slot(Exchange& exchange) {

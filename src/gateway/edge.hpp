@@ -34,6 +34,9 @@ struct EdgeSettings {
   RateLimits rate_limits;
   ConcurrencyLimits concurrency;
   std::size_t max_buckets = 100'000;
+  // When set, rate limits are taken from these buckets (shared by all replicas), and from this
+  // process's own only while the shared ones do not answer. Must outlive the Edge.
+  SharedBuckets* shared_buckets = nullptr;
 };
 
 class Edge {
@@ -51,7 +54,15 @@ class Edge {
   std::optional<Error> apply_cors(http::Exchange& exchange) const;
   std::optional<Error> limit_anonymous(http::Exchange& exchange);
   std::optional<Error> limit_caller(http::Exchange& exchange);
+  // Who a request is limited as at each point, or nullopt when not there.
+  static std::optional<std::string> anonymous_subject(const http::Exchange& exchange);
+  static std::optional<std::string> caller_subject(const http::Exchange& exchange);
   std::optional<Error> limit(http::Exchange& exchange, std::string_view subject);
+  boost::asio::awaitable<std::optional<Error>> limit_anonymous_shared(http::Exchange& exchange);
+  boost::asio::awaitable<std::optional<Error>> limit_caller_shared(http::Exchange& exchange);
+  boost::asio::awaitable<std::optional<Error>> limit_shared(http::Exchange& exchange,
+                                                            std::string subject);
+  static std::optional<Error> answer(http::Exchange& exchange, const RateDecision& decision);
   std::optional<Error> hold_slot(http::Exchange& exchange);
 
   EdgeSettings settings_;

@@ -80,6 +80,20 @@ void apply_rate_limit(RateLimits& limits, std::string_view setting) {
   limits.of(*rate_class) = BucketRule{*per_minute, burst};
 }
 
+RateDecision decide(const BucketRule& rule, double tokens_left, bool allowed) {
+  const double per_second = rule.per_minute / 60.0;
+  RateDecision decision;
+  decision.limit = static_cast<std::uint32_t>(rule.burst);
+  decision.allowed = allowed;
+  if (!allowed) {
+    decision.retry_after_seconds =
+        std::max<std::uint32_t>(1, ceil_seconds((1.0 - tokens_left) / per_second));
+  }
+  decision.remaining = static_cast<std::uint32_t>(std::floor(std::max(0.0, tokens_left)));
+  decision.reset_seconds = ceil_seconds((rule.burst - tokens_left) / per_second);
+  return decision;
+}
+
 RateLimiter::RateLimiter(RateLimits limits, std::size_t max_buckets)
     : limits_(limits), per_shard_(max_buckets / kShards + 1) {}
 
@@ -116,18 +130,9 @@ std::optional<RateDecision> RateLimiter::take(RateClass rate_class, std::string_
   bucket.tokens = std::min(rule.burst, bucket.tokens + std::max(0.0, elapsed) * per_second);
   bucket.updated = now;
 
-  RateDecision decision;
-  decision.limit = static_cast<std::uint32_t>(rule.burst);
-  decision.allowed = bucket.tokens >= 1.0;
-  if (decision.allowed) {
-    bucket.tokens -= 1.0;
-  } else {
-    decision.retry_after_seconds =
-        std::max<std::uint32_t>(1, ceil_seconds((1.0 - bucket.tokens) / per_second));
-  }
-  decision.remaining = static_cast<std::uint32_t>(std::floor(bucket.tokens));
-  decision.reset_seconds = ceil_seconds((rule.burst - bucket.tokens) / per_second);
-  return decision;
+  const bool allowed = bucket.tokens >= 1.0;
+  if (allowed) bucket.tokens -= 1.0;
+  return decide(rule, bucket.tokens, allowed);
 }
 
 std::size_t RateLimiter::size() const {

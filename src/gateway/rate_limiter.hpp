@@ -6,6 +6,8 @@
 // completely is worth nothing and is the first to go when a shard is full.
 #include "http/router.hpp"
 
+#include <boost/asio/awaitable.hpp>
+
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -46,6 +48,25 @@ struct RateDecision {
   std::uint32_t remaining = 0;            // whole tokens left after this request
   std::uint32_t reset_seconds = 0;        // until the bucket is full again
   std::uint32_t retry_after_seconds = 0;  // when refused: until one token is back
+};
+
+// The decision for a bucket of `rule` that holds `tokens_left` after a take (allowed) or a
+// refused take: the counters the answer carries.
+[[nodiscard]] RateDecision decide(const BucketRule& rule, double tokens_left, bool allowed);
+
+// Buckets several replicas share (kept in Redis by the program): one budget for the whole
+// deployment instead of one per replica.
+class SharedBuckets {
+ public:
+  virtual ~SharedBuckets() = default;
+  struct Take {
+    bool allowed = false;
+    double tokens_left = 0;
+  };
+  // Takes one token from the bucket at `key`; nullopt when the shared store did not answer
+  // (the replica then decides alone, with its own buckets).
+  virtual boost::asio::awaitable<std::optional<Take>> take(std::string key,
+                                                           const BucketRule& rule) = 0;
 };
 
 class RateLimiter {

@@ -200,6 +200,13 @@ CREATE TABLE change_versions (
 );
 INSERT INTO change_versions (name, version) VALUES ('access', 0);
 )sql"},
+    Migration{4, "leases", R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

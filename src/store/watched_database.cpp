@@ -12,8 +12,8 @@ std::string next_word(std::string_view& sql) {
     sql.remove_prefix(1);
   }
   std::string word;
-  while (!sql.empty() && (std::isalnum(static_cast<unsigned char>(sql.front())) != 0 ||
-                          sql.front() == '_')) {
+  while (!sql.empty() &&
+         (std::isalnum(static_cast<unsigned char>(sql.front())) != 0 || sql.front() == '_')) {
     word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(sql.front()))));
     sql.remove_prefix(1);
   }
@@ -22,8 +22,8 @@ std::string next_word(std::string_view& sql) {
 
 void raise(Database& tx, const std::vector<std::string>& counters) {
   for (const auto& counter : counters) {
-    if (tx.execute("UPDATE change_versions SET version = version + 1 WHERE name = ?",
-                   {counter}) == 0) {
+    if (tx.execute("UPDATE change_versions SET version = version + 1 WHERE name = ?", {counter}) ==
+        0) {
       tx.execute("INSERT INTO change_versions (name, version) VALUES (?, 1)", {counter});
     }
   }
@@ -144,7 +144,10 @@ void WatchedDatabase::transaction(const std::function<void(Database&)>& fn) {
     open_.erase(thread);
   }
   // After the commit, never before: a cache filled between the two would keep the old value.
-  if (!raised.empty()) changed_.advance();
+  if (!raised.empty()) {
+    changed_.advance();
+    if (on_commit_) on_commit_(raised);
+  }
 }
 
 void WatchedDatabase::execute_script(std::string_view sql) {

@@ -44,6 +44,11 @@ class WatchedDatabase final : public Database {
   bool ping() override { return inner_->ping(); }
   void execute_script(std::string_view sql) override;
 
+  // Called after each commit that raised counters, with their names (to tell other replicas at
+  // once). Set before the database is shared between threads.
+  using CommitListener = std::function<void(const std::vector<std::string>& counters)>;
+  void on_commit(CommitListener listener) { on_commit_ = std::move(listener); }
+
   // The database underneath, for reads that must not be classified (the change poller).
   [[nodiscard]] Database& inner() { return *inner_; }
 
@@ -57,6 +62,7 @@ class WatchedDatabase final : public Database {
   std::unique_ptr<Database> inner_;
   WatchedWrites watched_;
   Generation& changed_;
+  CommitListener on_commit_;
   std::mutex open_mutex_;
   std::unordered_map<std::thread::id, std::vector<std::string>*> open_;
 };

@@ -107,5 +107,15 @@ TEST_F(ServerConfigTest, TheRefreshReuseIntervalIsBounded) {
   }
 }
 
+TEST_F(ServerConfigTest, TheRedisUrlIsCheckedAtStart) {
+  config.redis_url = "redis://:secret@127.0.0.1:6379/1";
+  EXPECT_EQ(failing_setting(), "none");
+  for (const char* url :
+       {"127.0.0.1:6379", "rediss://cache:6380", "redis://cache:0", "redis://h/99"}) {
+    config.redis_url = url;
+    EXPECT_EQ(failing_setting(), "--redis") << url;
+  }
+}
+
 }  // namespace
 }  // namespace dokkerr::app

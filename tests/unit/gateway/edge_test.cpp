@@ -9,9 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dokkerr::gateway {
 namespace {
@@ -264,6 +266,77 @@ TEST_F(EdgeTest, ATrustedProxyNamesTheClientThatIsLimited) {
   Exchange direct(spoof, "203.0.113.9");  // not a proxy: its header is not believed
   EXPECT_TRUE(pass(direct));
   EXPECT_EQ(direct.context.remote_address, "203.0.113.9");
+}
+
+// Shared buckets as a map (Redis in the program); `reachable` false answers as an outage does.
+class MapBuckets final : public SharedBuckets {
+ public:
+  asio::awaitable<std::optional<Take>> take(std::string key, const BucketRule& rule) override {
+    keys.push_back(key);
+    if (!reachable) co_return std::nullopt;
+    auto& used = taken[key];
+    const auto burst = static_cast<int>(rule.burst);
+    if (used >= burst) co_return Take{false, 0};
+    ++used;
+    co_return Take{true, static_cast<double>(burst - used)};
+  }
+  bool reachable = true;
+  std::map<std::string, int> taken;
+  std::vector<std::string> keys;
+};
+
+class SharedEdgeTest : public EdgeTest {
+ protected:
+  static EdgeSettings shared_settings(SharedBuckets* buckets) {
+    auto s = settings();
+    s.shared_buckets = buckets;
+    return s;
+  }
+  std::string login(const char* address) {
+    auto r = request(Verb::post, "/api/v1/auth/login");
+    Exchange exchange(r, address);
+    const bool passed = run(shared_pipeline.before_body(exchange));
+    last_remaining = header_of(exchange, "RateLimit-Remaining").value_or("none");
+    return passed ? std::string("ok") : exchange.failure->code();
+  }
+  MapBuckets buckets;
+  Edge shared_edge{shared_settings(&buckets), [this] { return now; }};
+  http::Pipeline shared_pipeline{router, 1024, &authenticator, nullptr, shared_edge.stages()};
+  std::string last_remaining;
+};
+
+TEST_F(SharedEdgeTest, TheSharedBucketDecidesAndNamesClassAndSubject) {
+  EXPECT_EQ(login("203.0.113.1"), "ok");
+  EXPECT_EQ(last_remaining, "1");
+  EXPECT_EQ(login("203.0.113.1"), "ok");
+  // Another replica took from the same bucket: this one refuses although it counted only two.
+  buckets.taken.begin()->second = 2;
+  EXPECT_EQ(login("203.0.113.1"), "rate_limited");
+  EXPECT_EQ(last_remaining, "0");
+  ASSERT_FALSE(buckets.keys.empty());
+  EXPECT_EQ(buckets.keys.front(), "dokkerr:rl:sign_in:address:203.0.113.1");
+}
+
+TEST_F(SharedEdgeTest, WithoutTheSharedStoreEachReplicaLimitsAlone) {
+  buckets.reachable = false;
+  EXPECT_EQ(login("203.0.113.1"), "ok");
+  EXPECT_EQ(login("203.0.113.1"), "ok");
+  EXPECT_EQ(login("203.0.113.1"), "rate_limited");  // the local sign-in burst of 2
+  EXPECT_EQ(login("203.0.113.2"), "ok");
+}
+
+TEST_F(SharedEdgeTest, CallersShareTheirBucketAcrossAddresses) {
+  auto write = [&](const char* user, const char* address) {
+    auto r = request(Verb::post, "/api/v1/things");
+    r.set(boost::beast::http::field::authorization, user);
+    Exchange exchange(r, address);
+    return run(shared_pipeline.before_body(exchange)) ? std::string("ok")
+                                                      : exchange.failure->code();
+  };
+  EXPECT_EQ(write("alice", "203.0.113.1"), "ok");
+  EXPECT_EQ(write("alice", "203.0.113.2"), "rate_limited");
+  EXPECT_EQ(write("bob", "203.0.113.1"), "ok");
+  EXPECT_EQ(buckets.keys.back().rfind("dokkerr:rl:write:", 0), 0U) << buckets.keys.back();
 }
 
 }  // namespace

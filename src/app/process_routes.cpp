@@ -4,6 +4,7 @@
 #include "containers/environment_service.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/permissions.hpp"
+#include "http/openapi.hpp"
 #include "http/responses.hpp"
 #include "store/database.hpp"
 #include "store/lease.hpp"
@@ -11,6 +12,10 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <memory>
+#include <mutex>
+#include <string>
 
 namespace dokkerr::app {
 namespace {
@@ -21,6 +26,8 @@ using http::RequestContext;
 using http::Verb;
 
 using http::needs;
+
+constexpr std::string_view kApiVersion = "0.1.0";
 
 }  // namespace
 
@@ -118,11 +125,32 @@ void add_process_routes(http::Router& router, const ProcessRouteServices& servic
             boost::json::object{{"node", node_id}, {"items", std::move(leases)}}));
       },
       needs(perm::environments_manage));
+  // The description of every route, built on first request (the table is complete by then).
+  struct OpenApiCache {
+    std::once_flag once;
+    std::string body;
+  };
+  auto openapi = std::make_shared<OpenApiCache>();
+  router.add(
+      Verb::get, "/api/v1/openapi.json",
+      [&router, openapi](RequestContext&) -> asio::awaitable<Reply> {
+        std::call_once(openapi->once, [&] {
+          openapi->body = boost::json::serialize(http::openapi_document(
+              router, http::ApiInfo{.title = "Dokkerr API",
+                                    .version = std::string(kApiVersion),
+                                    .description = "Docker container management for many "
+                                                   "tenants; errors are RFC 9457 problem details "
+                                                   "with a stable `code`."}));
+        });
+        co_return http::json_response(http::Status::ok, openapi->body);
+      },
+      needs(http::access::kPublic).limited_as(http::RateClass::read));
   router.add(
       Verb::get, "/api/v1/version",
       [](RequestContext&) -> asio::awaitable<Reply> {
-        co_return http::json_response(
-            http::Status::ok, R"({"name":"dokkerr","version":"0.1.0","api_versions":["v1"]})");
+        co_return http::json_response(http::Status::ok, R"({"name":"dokkerr","version":")" +
+                                                            std::string(kApiVersion) +
+                                                            R"(","api_versions":["v1"]})");
       },
       needs(http::access::kAuthenticated));
 }

@@ -174,11 +174,14 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/v1/auth/oidc/providers/public',
   'GET /api/v1/auth/oidc/{provider}/start',
   'GET /api/v1/auth/oidc/callback',
+  // The API's description (generated from the route table; it holds no data).
+  'GET /api/v1/openapi.json',
 ]);
 
 const E = '/api/v1/environments/local';
 const GUARDED_ROUTES = [
   ['GET', '/api/v1/version'],
+  ['GET', '/api/v1/system/leases'],
   ['GET', '/api/v1/environments'],
   ['POST', '/api/v1/environments'],
   ['GET', E],

@@ -113,6 +113,24 @@ describe('replicas sharing Redis', { timeout: 120_000 }, () => {
     });
   });
 
+  test('after Redis forgets everything, nothing revoked comes back and budgets start afresh', async () => {
+    const tenant = await createTenant(first, { name: `${P}-flush` });
+    expectStatus(assert, await first.api('POST', '/api/v1/auth/logout', { token: tenant.token }), 204);
+    const url = new URL(redisUrl);
+    await execFileP('redis-cli', ['-h', url.hostname, '-p', url.port, '--no-auth-warning', '-a', decodeURIComponent(url.password), 'FLUSHALL'], {
+      timeout: 10_000,
+    });
+    await execFileP('redis-cli', ['-h', url.hostname, '-p', url.port, '--no-auth-warning', '-a', decodeURIComponent(url.password), 'SCRIPT', 'FLUSH'], {
+      timeout: 10_000,
+    });
+    for (const server of [first, second]) {
+      expectProblem(assert, await server.api('GET', '/api/v1/me', { token: tenant.token }), 401, 'session_revoked');
+    }
+    // The bucket script is loaded again on first use.
+    expectProblem(assert, await badLogin(first, '127.0.0.25'), 401, 'invalid_credentials');
+    expectProblem(assert, await badLogin(second, '127.0.0.25'), 401, 'invalid_credentials');
+  });
+
   test('while Redis is down each replica limits alone and serves; when it returns they share again', async () => {
     const tenant = await createTenant(first, { name: `${P}-outage` });
     await redis('stop');

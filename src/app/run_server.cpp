@@ -64,6 +64,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -86,6 +87,7 @@ constexpr std::size_t kCachedCallers = 10000;
 constexpr std::chrono::milliseconds kChangePollInterval{250};
 // The lease under which deployment-wide scheduled jobs run (one replica at a time).
 constexpr std::string_view kSchedulerLease = "scheduler";
+constexpr std::chrono::seconds kKeyReloadInterval{5};
 
 // The local engine: the configured one, or a private dockerd when nothing answers at the
 // default socket and we may start one.
@@ -353,12 +355,42 @@ int run_server(ServerConfig config) {
                                std::string(kSchedulerLease), node_id);
   scheduler_lease.start();
 
+  // Token signing keys rotated by another process (`dokkerr admin rotate-jwt-key`, or a replica
+  // sharing keys/) are adopted without a restart: every few seconds, on SIGHUP, and at once
+  // for a token naming a new kid (JwtKeyRing::verify).
+  auto reload_jwt_keys = [&] {
+    try {
+      if (jwt_keys->reload(clock.unix_seconds())) {
+        logger.info("token signing keys reloaded", {{"kid", jwt_keys->current_kid()}});
+      }
+    } catch (const std::exception& error) {
+      logger.error("token signing keys not reloaded", {{"error", error.what()}});
+    }
+  };
+  asio::steady_timer key_reload_timer(io);
+  std::function<void()> schedule_key_reload = [&] {
+    key_reload_timer.expires_after(kKeyReloadInterval);
+    key_reload_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      asio::co_spawn(
+          io,
+          [&]() -> asio::awaitable<void> {
+            auto reload = [&] { reload_jwt_keys(); };
+            co_await blocking.run(std::move(reload));
+            schedule_key_reload();
+          },
+          asio::detached);
+    });
+  };
+  schedule_key_reload();
+
   // SIGHUP: read the certificate and key again. Connections keep the pair they began with; a
   // pair that does not load leaves the current one in use.
   asio::signal_set reload_signals(io, SIGHUP);
   std::function<void()> await_reload = [&] {
     reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
+      reload_jwt_keys();
       if (tls) {
         try {
           tls->reload();
@@ -384,6 +416,7 @@ int run_server(ServerConfig config) {
           co_await server.shutdown(config.shutdown_grace);
           boost::system::error_code ignored;
           reload_signals.cancel(ignored);
+          key_reload_timer.cancel();
           access_watch.stop();
           co_await scheduler_lease.stop();  // hands over at once instead of after the lease's ttl
           if (redis) {

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <limits>
 #include <map>
 #include <memory>
@@ -283,7 +284,8 @@ bool is_plausible_kid(std::string_view text) {
 // The slow path for a header that is not byte for byte one of ours: it must still say exactly
 // what sign() writes (typ may be left out). Anything else (crit, jku, jwk, x5u, ...) is refused
 // rather than half-understood.
-const Entry& find_key_by_header(const KeySet& keys, JwtAlgorithm algorithm,
+// nullptr when the header is well formed but names a kid this ring does not hold.
+const Entry* find_key_by_header(const KeySet& keys, JwtAlgorithm algorithm,
                                 std::string_view header_text) {
   const auto header = base64url_decode(header_text);
   if (!header) refuse("header is not canonical base64url");
@@ -308,8 +310,8 @@ const Entry& find_key_by_header(const KeySet& keys, JwtAlgorithm algorithm,
   if (!is_plausible_kid(*kid)) refuse("kid malformed");
   const auto entry = std::find_if(keys.entries.begin(), keys.entries.end(),
                                   [&](const Entry& e) { return e.key->kid == *kid; });
-  if (entry == keys.entries.end()) refuse("unknown kid");
-  return *entry;
+  if (entry == keys.entries.end()) return nullptr;
+  return &*entry;
 }
 
 // Claim names are three letters; packing them into an integer lets one switch pick the claim.
@@ -385,6 +387,17 @@ struct JwtKeyRing::Impl {
     keys = std::move(next);
   }
 
+  // Defined below load_entries().
+  bool reload(std::int64_t now);
+  // At most one reload a second for tokens naming a kid we do not hold: a replica that has not
+  // yet seen a rotation made elsewhere picks the new key up at once, and a flood of made-up
+  // kids costs one directory read a second.
+  std::atomic<std::int64_t> last_unknown_kid_reload{0};
+  bool unknown_kid_reload_due(std::int64_t now) {
+    auto last = last_unknown_kid_reload.load();
+    return now > last && last_unknown_kid_reload.compare_exchange_strong(last, now);
+  }
+
   // Writes a new key to disk and returns it. Metadata first, then the key (the commit point):
   // a crash in between leaves an orphaned metadata file, never a key without its creation time.
   [[nodiscard]] std::shared_ptr<const Key> create_key(std::int64_t created,
@@ -402,19 +415,10 @@ struct JwtKeyRing::Impl {
   }
 };
 
-JwtKeyRing::JwtKeyRing(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-JwtKeyRing::JwtKeyRing(JwtKeyRing&&) noexcept = default;
-JwtKeyRing& JwtKeyRing::operator=(JwtKeyRing&&) noexcept = default;
-JwtKeyRing::~JwtKeyRing() = default;
-
-JwtKeyRing JwtKeyRing::load_or_create(const std::filesystem::path& dir, JwtAlgorithm algorithm,
-                                      std::int64_t now, std::int64_t overlap_seconds) {
-  auto impl = std::make_unique<Impl>();
-  impl->dir = dir;
-  impl->algorithm = algorithm;
-  impl->overlap = std::max<std::int64_t>(overlap_seconds, 0);
-  detail::ensure_private_directory(dir, true);
-
+// Reads every key in dir, oldest first, deleting what a crash left half written and keys
+// whose overlap ended by `now`.
+static std::vector<Entry> load_entries(const std::filesystem::path& dir, JwtAlgorithm algorithm,
+                                       std::int64_t overlap, std::int64_t now) {
   struct Found {
     bool key = false;
     bool metadata = false;
@@ -454,13 +458,49 @@ JwtKeyRing JwtKeyRing::load_or_create(const std::filesystem::path& dir, JwtAlgor
   });
   // A key was superseded when its successor was created.
   for (std::size_t i = 0; i + 1 < entries.size(); ++i) {
-    entries[i].retire_at = saturating_add(entries[i + 1].key->created, impl->overlap);
+    entries[i].retire_at = saturating_add(entries[i + 1].key->created, overlap);
   }
   std::erase_if(entries, [&](const Entry& entry) {
     if (entry.retire_at > now) return false;
     remove_key_files(dir, entry.key->kid);
     return true;
   });
+  return entries;
+}
+
+bool JwtKeyRing::Impl::reload(std::int64_t now) {
+  const std::lock_guard rotation(rotate_mutex);
+  auto entries = load_entries(dir, algorithm, overlap, now);
+  if (entries.empty()) return false;  // the keys vanished from disk: keep serving with ours
+  const auto current = snapshot();
+  const auto same =
+      std::equal(entries.begin(), entries.end(), current->entries.begin(), current->entries.end(),
+                 [](const Entry& a, const Entry& b) { return a.key->kid == b.key->kid; });
+  if (same) return false;
+  auto next = std::make_shared<KeySet>();
+  next->entries = std::move(entries);
+  publish(std::move(next));
+  return true;
+}
+
+bool JwtKeyRing::reload(std::int64_t now) {
+  return impl_->reload(now);
+}
+
+JwtKeyRing::JwtKeyRing(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JwtKeyRing::JwtKeyRing(JwtKeyRing&&) noexcept = default;
+JwtKeyRing& JwtKeyRing::operator=(JwtKeyRing&&) noexcept = default;
+JwtKeyRing::~JwtKeyRing() = default;
+
+JwtKeyRing JwtKeyRing::load_or_create(const std::filesystem::path& dir, JwtAlgorithm algorithm,
+                                      std::int64_t now, std::int64_t overlap_seconds) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->algorithm = algorithm;
+  impl->overlap = std::max<std::int64_t>(overlap_seconds, 0);
+  detail::ensure_private_directory(dir, true);
+
+  auto entries = load_entries(dir, algorithm, impl->overlap, now);
   if (entries.empty()) entries.push_back({impl->create_key(now, 1)});
 
   auto keys = std::make_shared<KeySet>();
@@ -527,14 +567,26 @@ JwtClaims JwtKeyRing::verify(std::string_view token, const JwtExpectations& expe
   // base64url_decode tolerates '=' padding; JWS forbids it, and a token has one spelling only.
   if (token.find('=') != std::string_view::npos) refuse("padded base64url");
 
-  const auto keys = impl_->snapshot();
+  auto keys = impl_->snapshot();
   const Entry* entry = nullptr;
   // Fast path: the header is byte for byte one that sign() writes, so there is nothing to decode
   // or parse. This is most of what keeps an HS256 verification within a few microseconds.
   for (const Entry& candidate : keys->entries) {
     if (candidate.key->encoded_header == header_text) entry = &candidate;
   }
-  if (entry == nullptr) entry = &find_key_by_header(*keys, impl_->algorithm, header_text);
+  if (entry == nullptr) entry = find_key_by_header(*keys, impl_->algorithm, header_text);
+  if (entry == nullptr && impl_->unknown_kid_reload_due(expect.now)) {
+    // Perhaps another replica rotated the shared keys since we last looked.
+    try {
+      if (impl_->reload(expect.now)) {
+        keys = impl_->snapshot();
+        entry = find_key_by_header(*keys, impl_->algorithm, header_text);
+      }
+    } catch (const std::exception&) {
+      entry = nullptr;  // an unreadable key directory changes nothing about this token
+    }
+  }
+  if (entry == nullptr) refuse("unknown kid");
   if (expect.now >= entry->retire_at) refuse("kid retired");
   const Key& key = *entry->key;
 

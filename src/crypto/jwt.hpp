@@ -61,6 +61,12 @@ class JwtKeyRing {
   // load_or_create; verify() stops accepting them at that time either way).
   void rotate(std::int64_t now);
 
+  // Reads the directory again and adopts what another process wrote there (a rotation by
+  // `dokkerr admin rotate-jwt-key`, or by another replica sharing the keys); true when the
+  // keys changed. Tokens naming a kid this ring does not hold trigger the same reload (at most
+  // once a second), so a replica verifies a new key's tokens before its next periodic reload.
+  bool reload(std::int64_t now);
+
   // Header {"alg":"HS256"|"EdDSA","typ":"JWT","kid":...}. std::invalid_argument when one of
   // iss/aud/sub/sid/typ is empty (verify() would refuse such a token).
   [[nodiscard]] std::string sign(const JwtClaims& claims) const;

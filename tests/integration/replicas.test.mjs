@@ -3,11 +3,16 @@
 // (logout, revocation, password change, disabling, a lost team role, a revoked key) ends it on
 // the other within a second, although both answer warm callers from memory.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 
 import {
   TENANT_PASSWORD,
   createTenant,
+  dokkerrBin,
   envPath,
   expectProblem,
   expectStatus,
@@ -117,5 +122,23 @@ describe('replicas on one database', { timeout: 120_000 }, () => {
       intervalMs: 50,
       what: 'the revoked key refused on the other replica',
     });
+  });
+
+  test('a signing key rotated while the replicas run is adopted by both without a restart', async () => {
+    const kidOf = (token) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
+    const tenant = await warmTenant('rotation');
+    const oldKid = kidOf(tenant.token);
+    await promisify(execFile)(dokkerrBin(), ['admin', 'rotate-jwt-key', '--data-dir', first.dataDir], { timeout: 30_000 });
+    // The replicas' keys/ is one shared volume in a deployment; here, copy what the rotation wrote.
+    await fsp.cp(path.join(first.dataDir, 'keys', 'jwt'), path.join(second.dataDir, 'keys', 'jwt'), { recursive: true });
+    let fresh;
+    await waitFor(async () => {
+      fresh = await first.login(tenant.username, TENANT_PASSWORD);
+      return kidOf(fresh.access_token) !== oldKid;
+    }, 10_000, { intervalMs: 250, what: 'the running replica to sign with the new key' });
+    // The other replica verifies the new key's token at once, and old tokens keep working.
+    expectStatus(assert, await me(second, fresh.access_token), 200);
+    for (const server of [first, second]) expectStatus(assert, await me(server, tenant.token), 200);
+    assert.match(first.stderr(), /token signing keys reloaded/);
   });
 });

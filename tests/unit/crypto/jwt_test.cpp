@@ -557,6 +557,44 @@ TEST_F(JwtTest, RefusesTamperedTokens) {
   }
 }
 
+// Replicas share the key directory: a rotation by one process reaches a running ring through
+// reload(), or at once through the first token that names the new kid.
+TEST_F(JwtTest, ARotationMadeElsewhereIsPickedUpWithoutRestart) {
+  for (const auto algorithm : {JwtAlgorithm::hs256, JwtAlgorithm::eddsa}) {
+    fs::remove_all(dir_);
+    auto running = JwtKeyRing::load_or_create(dir_, algorithm, kNow, kOverlap);
+    auto other = JwtKeyRing::load_or_create(dir_, algorithm, kNow, kOverlap);
+    EXPECT_EQ(running.current_kid(), other.current_kid());
+    EXPECT_FALSE(running.reload(kNow)) << "nothing changed";
+
+    other.rotate(kNow + 10);
+    const auto token = other.sign(good_claims(kNow + 10));
+    // The first token under the new kid makes the running ring look again.
+    EXPECT_EQ(running.verify(token, expect_at(kNow + 10)).sub, "user-1");
+    EXPECT_EQ(running.current_kid(), other.current_kid()) << "and it signs with the new key";
+
+    other.rotate(kNow + 20);
+    EXPECT_TRUE(running.reload(kNow + 20));
+    EXPECT_EQ(running.current_kid(), other.current_kid());
+    EXPECT_FALSE(running.reload(kNow + 20));
+  }
+}
+
+TEST_F(JwtTest, UnknownKidsCostAtMostOneReloadASecond) {
+  auto running = JwtKeyRing::load_or_create(dir_, JwtAlgorithm::hs256, kNow, kOverlap);
+  auto other = JwtKeyRing::load_or_create(dir_, JwtAlgorithm::hs256, kNow, kOverlap);
+  // A made-up kid within a second spends the reload...
+  expect_refused(
+      running,
+      hs256_token(header_json("HS256", std::string(32, 'a')), payload_json(), random_bytes(32)),
+      "unknown kid");
+  other.rotate(kNow);
+  const auto token = other.sign(good_claims());
+  // ...so a real new kid in the same second waits for the next one (or the periodic reload).
+  EXPECT_THROW((void)running.verify(token, expect_at(kNow)), Error);
+  EXPECT_EQ(running.verify(token, expect_at(kNow + 1)).sub, "user-1");
+}
+
 TEST_F(JwtTest, RotationKeepsOldKeysForTheOverlapThenDeletesThem) {
   for (const auto algorithm : {JwtAlgorithm::hs256, JwtAlgorithm::eddsa}) {
     fs::remove_all(dir_);

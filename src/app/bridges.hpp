@@ -2,6 +2,7 @@
 // Ports that one domain declares and another domain's stores fill, connected here so that no
 // domain includes another. Each bridge is a few lines over the other domain's public API.
 #include "containers/team_directory.hpp"
+#include "core/secret_sealer.hpp"
 #include "gateway/rate_limiter.hpp"
 
 namespace dokkerr::users {
@@ -9,6 +10,9 @@ class TeamStore;
 }
 namespace dokkerr::cache {
 class RedisBuckets;
+}
+namespace dokkerr::crypto {
+class SecretBox;
 }
 
 namespace dokkerr::app {
@@ -33,6 +37,19 @@ class RedisBucketsBridge final : public gateway::SharedBuckets {
 
  private:
   cache::RedisBuckets& buckets_;
+};
+
+// Secrets at rest in any domain's store, sealed under the master key.
+class SecretBoxSealer final : public SecretSealer {
+ public:
+  explicit SecretBoxSealer(const crypto::SecretBox& box) : box_(box) {}
+  [[nodiscard]] std::string seal(std::string_view plaintext,
+                                 std::string_view context) const override;
+  [[nodiscard]] std::string open(std::string_view sealed, std::string_view context) const override;
+  [[nodiscard]] bool is_sealed(std::string_view value) const override;
+
+ private:
+  const crypto::SecretBox& box_;
 };
 
 }  // namespace dokkerr::app

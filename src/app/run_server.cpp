@@ -285,7 +285,16 @@ int run_server(ServerConfig config) {
     return 1;
   }
   // Containers: environments and their engines, tenancy over them, and the services per resource.
-  auto environment_store = containers::make_sql_environment_store(*database, clock);
+  const SecretBoxSealer sealer(*secrets);
+  try {
+    if (const int sealed = containers::seal_clear_tls_keys(*database, sealer); sealed > 0) {
+      logger.info("sealed TLS client keys stored in clear", {{"environments", sealed}});
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "dokkerr: cannot seal the stored TLS client keys: " << error.what() << '\n';
+    return 1;
+  }
+  auto environment_store = containers::make_sql_environment_store(*database, clock, sealer);
   containers::EnvironmentService environments(io.get_executor(), local, *environment_store,
                                               blocking, logger, clock);
   auto ownership_store = containers::make_sql_ownership_store(*database);

@@ -9,7 +9,8 @@
 
 namespace dokkerr {
 class Clock;
-}
+class SecretSealer;
+}  // namespace dokkerr
 namespace dokkerr::store {
 class Database;
 }
@@ -36,8 +37,16 @@ class EnvironmentStore {
   virtual bool remove(std::string_view id) = 0;
 };
 
-// Empty created_at/updated_at are stamped from `clock`.
+// Empty created_at/updated_at are stamped from `clock`. TLS client keys are sealed with
+// `sealer` before they are written and opened when read: the database never holds one in
+// clear.
 std::unique_ptr<EnvironmentStore> make_sql_environment_store(store::Database& db,
-                                                             const Clock& clock);
+                                                             const Clock& clock,
+                                                             const SecretSealer& sealer);
+
+// Seals the TLS client keys that were stored in clear (by versions before keys were sealed);
+// returns how many. Safe to run by several replicas at once: a row is rewritten only while it
+// still holds the clear key that was read.
+int seal_clear_tls_keys(store::Database& db, const SecretSealer& sealer);
 
 }  // namespace dokkerr::containers

@@ -34,6 +34,9 @@ class SecretBox {
   // sealed under another key or with other associated data.
   [[nodiscard]] std::string open(std::string_view sealed, std::string_view associated_data) const;
 
+  // True when `text` has the form seal() writes (whether it opens is open()'s to say).
+  [[nodiscard]] static bool looks_sealed(std::string_view text) { return text.starts_with("v1."); }
+
  private:
   std::string key_;
 };

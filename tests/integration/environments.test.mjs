@@ -120,6 +120,11 @@ describe('a TLS environment', { timeout: 120_000 }, () => {
     assert.equal(res.json.url, tlsUrl());
     assert.equal(res.json.builtin, false);
     assert.ok(!res.text.includes('PRIVATE KEY'), 'the private key is never echoed');
+    // Nor kept in clear: the database holds it sealed under the master key.
+    const keyLine = pem.key.split('\n').find((line) => line.length > 40 && !line.startsWith('-----'));
+    const stored = await server.storedText();
+    assert.ok(stored.includes(name), 'the dump holds the environment');
+    assert.ok(!stored.includes('PRIVATE KEY') && !stored.includes(keyLine), 'no TLS client key in clear at rest');
 
     const env = await waitFor(async () => {
       const e = await getEnv(id);

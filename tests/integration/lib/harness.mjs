@@ -730,6 +730,21 @@ class DokkerrServer {
     return socket;
   }
 
+  // Everything the database holds at rest, as text: the SQLite file (and its WAL), or a
+  // pg_dump of the PostgreSQL database. For tests that look for secrets in clear.
+  async storedText() {
+    if (this.db.url && !this.db.url.startsWith('sqlite')) {
+      const { stdout } = await execFileP('pg_dump', ['--data-only', this.db.url], { timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+      return stdout;
+    }
+    const file = this.db.url ? this.db.url.replace(/^sqlite:\/\//, '') : path.join(this.dataDir, 'dokkerr.db');
+    let text = '';
+    for (const f of [file, `${file}-wal`]) {
+      text += await fsp.readFile(f, 'latin1').catch(() => '');
+    }
+    return text;
+  }
+
   // SIGTERM; the process must exit with 0 within 10 s. Always cleans the data dir and database.
   async stop() {
     if (this.stopped) return;

@@ -1,6 +1,7 @@
 #include "containers/environment_store.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/secret_sealer.hpp"
 #include "unit/store/test_databases.hpp"
 
 #include <gtest/gtest.h>
@@ -11,19 +12,45 @@
 namespace dokkerr::containers {
 namespace {
 
+// Seals visibly and reversibly, and refuses a value sealed for another context, as the
+// program's SecretBox does.
+class TagSealer final : public SecretSealer {
+ public:
+  std::string seal(std::string_view plaintext, std::string_view context) const override {
+    std::string reversed(plaintext.rbegin(), plaintext.rend());
+    return "sealed|" + std::string(context) + "|" + reversed;
+  }
+  std::string open(std::string_view sealed, std::string_view context) const override {
+    const std::string prefix = "sealed|" + std::string(context) + "|";
+    if (!sealed.starts_with(prefix)) {
+      throw Error(ErrorKind::internal, "secret_unreadable", "The secret does not open.");
+    }
+    const auto body = sealed.substr(prefix.size());
+    return {body.rbegin(), body.rend()};
+  }
+  bool is_sealed(std::string_view value) const override { return value.starts_with("sealed|"); }
+};
+
 class SqlEnvironmentStoreTest : public store::testing::BackendTest {
  protected:
   void SetUp() override {
     BackendTest::SetUp();
     if (IsSkipped()) return;
-    store_ = make_sql_environment_store(db(), clock_);
+    store_ = make_sql_environment_store(db(), clock_, sealer_);
   }
   void TearDown() override {
     store_.reset();
     BackendTest::TearDown();
   }
   EnvironmentStore& envs() { return *store_; }
+  std::string stored_key(const char* id) {
+    return db()
+        .query("SELECT tls_key FROM environments WHERE id = ?", {std::string(id)})
+        .front()
+        .text(0);
+  }
   ManualClock clock_;
+  TagSealer sealer_;
 
  private:
   std::unique_ptr<EnvironmentStore> store_;
@@ -170,6 +197,38 @@ TEST_P(SqlEnvironmentStoreTest, Removes) {
   EXPECT_EQ(envs().find("1"), std::nullopt);
   // The name is free again.
   EXPECT_NO_THROW(envs().insert(record("1b", "alpha")));
+}
+
+TEST_P(SqlEnvironmentStoreTest, TheClientKeyIsSealedAtRestAndBoundToItsEnvironment) {
+  EnvironmentRecord r = record("env-1", "prod");
+  r.tls_key = "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n";
+  envs().insert(r);
+  const auto stored = stored_key("env-1");
+  EXPECT_EQ(stored.find("PRIVATE KEY"), std::string::npos) << stored;
+  EXPECT_EQ(envs().find("env-1")->tls_key, r.tls_key);
+
+  r.tls_key = "-----BEGIN PRIVATE KEY-----\nnew\n-----END PRIVATE KEY-----\n";
+  envs().update(r);
+  EXPECT_EQ(stored_key("env-1").find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(envs().find("env-1")->tls_key, r.tls_key);
+
+  // Copied to another environment's row, the sealed key does not open.
+  envs().insert(record("env-2", "stage"));
+  db().execute("UPDATE environments SET tls_key = ? WHERE id = 'env-2'", {stored_key("env-1")});
+  EXPECT_THROW((void)envs().find("env-2"), Error);
+}
+
+TEST_P(SqlEnvironmentStoreTest, ClearKeysFromBeforeSealingAreSealedOnce) {
+  envs().insert(record("env-1", "prod"));
+  envs().insert(record("env-2", "stage"));
+  db().execute("UPDATE environments SET tls_key = 'clear key' WHERE id = 'env-1'");
+  EXPECT_EQ(envs().find("env-1")->tls_key, "clear key") << "readable before it is sealed";
+
+  EXPECT_EQ(seal_clear_tls_keys(db(), sealer_), 1);
+  EXPECT_TRUE(sealer_.is_sealed(stored_key("env-1")));
+  EXPECT_EQ(envs().find("env-1")->tls_key, "clear key");
+  EXPECT_EQ(envs().find("env-2")->tls_key, "");
+  EXPECT_EQ(seal_clear_tls_keys(db(), sealer_), 0) << "nothing left in clear";
 }
 
 DOKKERR_INSTANTIATE_BACKENDS(SqlEnvironmentStoreTest);

@@ -1,7 +1,7 @@
 // The rules for container create and update bodies.
 #include "core/error.hpp"
-#include "policy/docker_schema.hpp"
 #include "core/json_path.hpp"
+#include "policy/docker_schema.hpp"
 #include "policy/policy.hpp"
 #include "policy/rule_support.hpp"
 
@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
 
 namespace dokkerr::policy {
 namespace {
@@ -69,6 +72,26 @@ bool valid_sysctl_name(std::string_view name) {
   });
 }
 
+// An integer field as the engine reads it; nullopt when absent or null.
+std::optional<std::int64_t> integer_member(const bj::object& object, std::string_view name) {
+  const auto* value = member(object, name);
+  if (value == nullptr || value->is_null()) return std::nullopt;
+  if (value->is_int64()) return value->as_int64();
+  if (value->is_uint64()) return std::numeric_limits<std::int64_t>::max();
+  if (value->is_double()) return static_cast<std::int64_t>(value->as_double());
+  return std::nullopt;
+}
+
+// A PidsLimit of 0 or below is the engine's "unlimited".
+void check_pids_limit(std::optional<std::int64_t> limit, const Policy& policy,
+                      std::string_view prefix) {
+  if (!limit) return;
+  if (*limit <= 0 || *limit > policy.max_pids) {
+    deny(std::string(prefix) + "PidsLimit must be from 1 to " + std::to_string(policy.max_pids) +
+         " for this team.");
+  }
+}
+
 void check_resources(const bj::object& resources, const Policy& policy, std::string_view prefix) {
   const std::string at(prefix);
   if (!policy.allow_devices) {
@@ -125,6 +148,19 @@ class CreateRules {
     check_capabilities(host);
     check_confinement(host);
     check_sysctls(host);
+    check_port_bindings(host);
+    // Absent or unlimited, it is set to the team's cap after the checks (cap_pids).
+    if (const auto pids = integer_member(host, "PidsLimit"); pids && *pids > 0) {
+      check_pids_limit(pids, policy_, "HostConfig.");
+    }
+    if (const auto shm = integer_member(host, "ShmSize"); shm && *shm > policy_.max_shm_bytes) {
+      deny("HostConfig.ShmSize may be at most " + std::to_string(policy_.max_shm_bytes) +
+           " bytes for this team.");
+    }
+    if (const auto oom = integer_member(host, "OomScoreAdj");
+        oom && *oom < 0 && !policy_.allow_oom_score_protection) {
+      deny("HostConfig.OomScoreAdj below 0 is not allowed for this team.");
+    }
     const auto runtime = string_member(host, "Runtime");
     if (!runtime.empty() && !detail::contains(policy_.allowed_runtimes, runtime)) {
       deny("HostConfig.Runtime '" + printable(runtime) + "' is not allowed for this team.");
@@ -141,6 +177,47 @@ class CreateRules {
              "' is not an allowed log driver for this team.");
       }
     }
+  }
+
+  // {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}. HostPort is a port, a range "8000-8010"
+  // or empty (the engine picks a free ephemeral port, which is never privileged).
+  void check_port_bindings(const bj::object& host) {
+    const auto* bindings = object_member(host, "PortBindings");
+    if (bindings == nullptr) return;
+    for (const auto& [container_port, list] : *bindings) {
+      if (!list.is_array()) continue;
+      const std::string where = "HostConfig.PortBindings[" + printable(container_port) + "]";
+      for (const auto& binding : list.as_array()) {
+        if (!binding.is_object()) continue;
+        const auto host_ip = trim(string_member(binding.as_object(), "HostIp"));
+        const bool everywhere = host_ip.empty();
+        if (!detail::contains(policy_.allowed_host_ips, everywhere ? "0.0.0.0" : host_ip)) {
+          deny(where + ".HostIp '" + printable(host_ip) +
+               "' is not a host address this team may publish on.");
+        }
+        const auto host_port = trim(string_member(binding.as_object(), "HostPort"));
+        if (host_port.empty()) continue;
+        for (const auto part : detail::split(host_port, '-')) {
+          const auto port = parse_port(part);
+          if (!port) deny(where + ".HostPort '" + printable(host_port) + "' is not a port.");
+          if (*port < policy_.min_host_port || *port > policy_.max_host_port) {
+            deny(where + ".HostPort " + printable(host_port) + " is outside " +
+                 std::to_string(policy_.min_host_port) + "-" +
+                 std::to_string(policy_.max_host_port) + ", the host ports this team may use.");
+          }
+        }
+      }
+    }
+  }
+
+  static std::optional<std::int64_t> parse_port(std::string_view text) {
+    if (text.empty() || text.size() > 5) return std::nullopt;
+    std::int64_t port = 0;
+    for (const char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      port = port * 10 + (c - '0');
+    }
+    return port;
   }
 
   // "source:target[:mode]" or just "target" (an anonymous volume). The engine takes a source
@@ -397,6 +474,14 @@ class CreateRules {
   const CreateContext& ctx_;
 };
 
+// A container without a pids limit (or with "unlimited") gets the team's cap.
+void cap_pids(bj::object& body, const Policy& policy) {
+  auto& host = body["HostConfig"];
+  if (!host.is_object()) host = bj::object{};
+  const auto pids = integer_member(host.as_object(), "PidsLimit");
+  if (!pids || *pids <= 0) host.as_object()["PidsLimit"] = policy.max_pids;
+}
+
 }  // namespace
 
 std::string check_container_create(std::string_view body, const Policy& policy,
@@ -424,6 +509,7 @@ std::string check_container_create(std::string_view body, const Policy& policy,
   }
   if (!ctx.is_admin) {
     CreateRules(policy, ctx).check(root);
+    cap_pids(root, policy);
   }
   detail::add_team_label(root, ctx.team_id);
   return bj::serialize(root);
@@ -433,6 +519,7 @@ std::string check_container_update(std::string_view body, const Policy& policy, 
   auto root = detail::parse_body(body, detail::container_update_type());
   if (!is_admin) {
     check_resources(root, policy, "");
+    check_pids_limit(integer_member(root, "PidsLimit"), policy, "");
   }
   return bj::serialize(root);
 }

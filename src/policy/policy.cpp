@@ -38,14 +38,18 @@ constexpr std::array<std::string_view, 9> kSafeSysctls = {
 
 using Flag = bool Policy::*;
 using List = std::vector<std::string> Policy::*;
+using Number = std::int64_t Policy::*;
 
 struct PolicyField {
   std::string_view name;
-  Flag flag;  // exactly one of flag and list is set
+  Flag flag;  // exactly one of flag, list and number is set
   List list;
+  Number number = nullptr;
+  std::int64_t min = 0;  // bounds of a number
+  std::int64_t max = 0;
 };
 
-constexpr std::array<PolicyField, 14> kPolicyFields = {{
+constexpr std::array<PolicyField, 20> kPolicyFields = {{
     {"allow_privileged", &Policy::allow_privileged, nullptr},
     {"allow_host_binds", &Policy::allow_host_binds, nullptr},
     {"allow_bind_volume_options", &Policy::allow_bind_volume_options, nullptr},
@@ -60,6 +64,12 @@ constexpr std::array<PolicyField, 14> kPolicyFields = {{
     {"allowed_volume_drivers", nullptr, &Policy::allowed_volume_drivers},
     {"allowed_network_drivers", nullptr, &Policy::allowed_network_drivers},
     {"allowed_log_drivers", nullptr, &Policy::allowed_log_drivers},
+    {"allowed_host_ips", nullptr, &Policy::allowed_host_ips},
+    {"min_host_port", nullptr, nullptr, &Policy::min_host_port, 1, 65535},
+    {"max_host_port", nullptr, nullptr, &Policy::max_host_port, 1, 65535},
+    {"max_pids", nullptr, nullptr, &Policy::max_pids, 1, std::int64_t{1} << 22},
+    {"max_shm_bytes", nullptr, nullptr, &Policy::max_shm_bytes, 0, std::int64_t{1} << 40},
+    {"allow_oom_score_protection", &Policy::allow_oom_score_protection, nullptr},
 }};
 
 Error invalid_policy(const std::string& detail) {
@@ -139,6 +149,15 @@ Policy policy_from_json(std::string_view text) {
       policy.*(field->flag) = member.value().as_bool();
       continue;
     }
+    if (field->number != nullptr) {
+      const auto& value = member.value();
+      if (!value.is_int64() || value.as_int64() < field->min || value.as_int64() > field->max) {
+        throw invalid_policy(name + " must be a whole number from " + std::to_string(field->min) +
+                             " to " + std::to_string(field->max) + ".");
+      }
+      policy.*(field->number) = value.as_int64();
+      continue;
+    }
     if (!member.value().is_array()) {
       throw invalid_policy(name + " must be an array of strings.");
     }
@@ -152,6 +171,9 @@ Policy policy_from_json(std::string_view text) {
     }
     policy.*(field->list) = std::move(entries);
   }
+  if (policy.min_host_port > policy.max_host_port) {
+    throw invalid_policy("min_host_port must not be above max_host_port.");
+  }
   return policy;
 }
 
@@ -160,6 +182,8 @@ std::string to_json(const Policy& policy) {
   for (const auto& field : kPolicyFields) {
     if (field.flag != nullptr) {
       out[field.name] = policy.*(field.flag);
+    } else if (field.number != nullptr) {
+      out[field.name] = policy.*(field.number);
     } else {
       bj::array entries;
       for (const auto& entry : policy.*(field.list)) {

@@ -13,6 +13,7 @@
 //   invalid "reserved_label" a label under io.dokkerr. (any case), which only Dokkerr sets
 //   forbidden "policy_denied" a rule refused the request; the detail names the field
 // Admins skip the policy rules (policy_denied), never the others.
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -46,6 +47,19 @@ struct Policy {
   // cloud identity), so only the drivers that write local files are allowed by default. An empty
   // Type (the engine's default driver) is always fine.
   std::vector<std::string> allowed_log_drivers{"json-file", "local", "none"};
+  // HostConfig.PortBindings: the host addresses a port may be published on (an empty HostIp,
+  // the engine's "every address", is allowed when "0.0.0.0" is) and the host port range; the
+  // privileged ports below 1024 stay the host's unless the range is widened.
+  std::vector<std::string> allowed_host_ips{"0.0.0.0", "::", "127.0.0.1", "::1"};
+  std::int64_t min_host_port = 1024;
+  std::int64_t max_host_port = 65535;
+  // HostConfig.PidsLimit: a create without one (or with "unlimited") gets this cap, so a fork
+  // bomb exhausts the container, not the host; more is refused.
+  std::int64_t max_pids = 4096;
+  // HostConfig.ShmSize: /dev/shm is memory the container's limit may not cover.
+  std::int64_t max_shm_bytes = std::int64_t{1} << 30;
+  // HostConfig.OomScoreAdj below 0 makes the kernel kill host processes first.
+  bool allow_oom_score_protection = false;
 
   bool operator==(const Policy&) const = default;
 };

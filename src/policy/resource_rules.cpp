@@ -1,7 +1,7 @@
 // The rules for volume and network create bodies, and for exec.
 #include "core/error.hpp"
-#include "policy/docker_schema.hpp"
 #include "core/json_path.hpp"
+#include "policy/docker_schema.hpp"
 #include "policy/policy.hpp"
 #include "policy/rule_support.hpp"
 

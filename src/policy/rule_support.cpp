@@ -2,8 +2,8 @@
 
 #include "core/error.hpp"
 #include "core/json_path.hpp"
-#include "policy/policy.hpp"
 #include "core/strict_json.hpp"
+#include "policy/policy.hpp"
 
 #include <array>
 

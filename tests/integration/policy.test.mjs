@@ -217,6 +217,13 @@ const hostCases = () => [
   ...['io.containerd.runc.v2', 'RUNC', ' runc', 'runsc'].map((rt) => [`Runtime ${JSON.stringify(rt)}`, { HostConfig: { Runtime: rt } }, /HostConfig\.Runtime/]),
   ['LogConfig syslog', { HostConfig: { LogConfig: { Type: 'syslog', Config: { 'syslog-address': 'udp://192.0.2.1:514' } } } }, /HostConfig\.LogConfig\.Type/],
   ['VolumeDriver', { HostConfig: { VolumeDriver: 'nfs-plugin' } }, /HostConfig\.VolumeDriver/],
+  // Published ports: privileged host ports, other host addresses
+  ...['80', '1023', '22-2222'].map((port) => [`HostPort ${port}`, { HostConfig: { PortBindings: { '80/tcp': [{ HostPort: port }] } } }, /HostConfig\.PortBindings/]),
+  ['HostIp 198.18.0.9', { HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '198.18.0.9', HostPort: '18080' }] } } }, /HostConfig\.PortBindings/],
+  // Process, shared memory and OOM bounds
+  ['PidsLimit above the cap', { HostConfig: { PidsLimit: 100000 } }, /HostConfig\.PidsLimit/],
+  ['ShmSize 2 GiB', { HostConfig: { ShmSize: 2 * 1024 ** 3 } }, /HostConfig\.ShmSize/],
+  ['OomScoreAdj -1000', { HostConfig: { OomScoreAdj: -1000 } }, /HostConfig\.OomScoreAdj/],
 ];
 
 describe('a developer is refused what the policy forbids', { timeout: 180_000 }, () => {
@@ -302,11 +309,15 @@ describe('a developer is refused what the policy forbids', { timeout: 180_000 },
       { HostConfig: { Binds: [`${P}-okvol:/data:ro`], Mounts: [{ Type: 'tmpfs', Target: '/scratch' }] } },
       { HostConfig: { Runtime: 'runc', IpcMode: 'private', PidMode: '', LogConfig: { Type: 'json-file' } } },
     ];
+    allowed.push({ HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, ShmSize: 64 * 1024 ** 2, OomScoreAdj: 100 } });
     for (const extra of allowed) {
       const name = nextName('ok');
       const res = await createContainer(A, name, base(extra));
       expectStatus(assert, res, 201);
-      assert.equal((await engine.inspectContainer(res.json.Id)).Config.Labels[TEAM_LABEL], A.teamId);
+      const inspect = await engine.inspectContainer(res.json.Id);
+      assert.equal(inspect.Config.Labels[TEAM_LABEL], A.teamId);
+      // Without a pids limit of its own, a developer's container gets the team's cap.
+      assert.equal(inspect.HostConfig.PidsLimit, 4096);
       expectStatus(assert, await server.api('DELETE', envPath(`containers/${res.json.Id}?force=1`), as(A)), 204);
     }
     const vol = await server.api('POST', envPath('volumes'), as(A, {

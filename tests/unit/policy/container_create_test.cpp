@@ -448,7 +448,7 @@ TEST(ContainerCreate, RebuildsTheBodyFromCanonicalValues) {
           "labels":{"Com.Example":"x"}, "networkingconfig":{"endpointsconfig":{"MyNet":{"aliases":["web"]}}} })",
       {}, member_of_team_a());
   EXPECT_EQ(parsed(out), parsed(R"({"Image":"alpine","Cmd":"sh",
-      "HostConfig":{"Memory":1024,"Binds":["data:/data"],"RestartPolicy":{"Name":"always"}},
+      "HostConfig":{"Memory":1024,"Binds":["data:/data"],"RestartPolicy":{"Name":"always"},"PidsLimit":4096},
       "Labels":{"Com.Example":"x","io.dokkerr.team":"team-a"},
       "NetworkingConfig":{"EndpointsConfig":{"MyNet":{"Aliases":["web"]}}}})"))
       << out;
@@ -497,6 +497,67 @@ TEST(ContainerCreate, ATypicalCliBodyPasses) {
     "CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"Mounts":[{"Type":"volume","Source":"data","Target":"/data"}],
     "Init":true},"NetworkingConfig":{"EndpointsConfig":{}}})";
   EXPECT_TRUE(Passes(create(body)));
+}
+
+TEST(ContainerCreate, PublishesOnlyOnAllowedAddressesAndUnprivilegedPorts) {
+  auto ports = [](std::string_view ip, std::string_view port) {
+    return with_host(R"({"PortBindings":{"80/tcp":[{"HostIp":)" + quoted(ip) + R"(,"HostPort":)" +
+                     quoted(port) + "}]}}");
+  };
+  EXPECT_TRUE(Passes(create(ports("", "8080"))));
+  EXPECT_TRUE(Passes(create(ports("127.0.0.1", "8080-8090"))));
+  EXPECT_TRUE(Passes(create(ports("::", ""))));
+  EXPECT_TRUE(Passes(create(ports("0.0.0.0", "65535"))));
+  for (const char* low : {"80", "1023", "1-2000", "0"}) {
+    EXPECT_TRUE(Throws(create(ports("", low)), "policy_denied")) << low;
+  }
+  for (const char* junk : {"80x", "+8080", " 8080a", "8080-", "-8080", "123456", "0x1F90"}) {
+    EXPECT_TRUE(Throws(create(ports("", junk)), "policy_denied")) << junk;
+  }
+  for (const char* address : {"198.18.0.1", "10.0.0.1", "::ffff:127.0.0.1", "localhost"}) {
+    EXPECT_TRUE(Throws(create(ports(address, "8080")), "policy_denied")) << address;
+  }
+  Policy narrow;
+  narrow.min_host_port = 9000;
+  narrow.max_host_port = 9100;
+  narrow.allowed_host_ips = {"198.18.0.1"};
+  EXPECT_TRUE(Passes(create(ports("198.18.0.1", "9050"), narrow)));
+  EXPECT_TRUE(Throws(create(ports("198.18.0.1", "8080"), narrow), "policy_denied"));
+  EXPECT_TRUE(Throws(create(ports("", "9050"), narrow), "policy_denied"));
+  EXPECT_TRUE(Passes(create(ports("192.0.2.1", "22"), {}, admin())));
+}
+
+TEST(ContainerCreate, PidsAreCappedAndShmAndOomScoreBounded) {
+  const auto unset = check_container_create(R"({"Image":"x"})", {}, member_of_team_a());
+  EXPECT_EQ(parsed(unset).at("HostConfig").at("PidsLimit"), 4096);
+  for (const char* unlimited : {"0", "-1"}) {
+    const auto out = check_container_create(
+        std::string(R"({"Image":"x","HostConfig":{"PidsLimit":)") + unlimited + "}}", {},
+        member_of_team_a());
+    EXPECT_EQ(parsed(out).at("HostConfig").at("PidsLimit"), 4096) << unlimited;
+  }
+  const auto small = check_container_create(R"({"Image":"x","HostConfig":{"PidsLimit":64}})", {},
+                                            member_of_team_a());
+  EXPECT_EQ(parsed(small).at("HostConfig").at("PidsLimit"), 64);
+  EXPECT_TRUE(Throws(create(with_host(R"({"PidsLimit":4097})")), "policy_denied"));
+  EXPECT_TRUE(Throws(create(with_host(R"({"ShmSize":2147483648})")), "policy_denied"));
+  EXPECT_TRUE(Passes(create(with_host(R"({"ShmSize":67108864})"))));
+  EXPECT_TRUE(Throws(create(with_host(R"({"OomScoreAdj":-500})")), "policy_denied"));
+  EXPECT_TRUE(Passes(create(with_host(R"({"OomScoreAdj":500})"))));
+  Policy relaxed;
+  relaxed.allow_oom_score_protection = true;
+  EXPECT_TRUE(Passes(create(with_host(R"({"OomScoreAdj":-500})"), relaxed)));
+  // Admins' containers are left as they asked.
+  const auto admins = check_container_create(R"({"Image":"x"})", {}, admin());
+  EXPECT_FALSE(parsed(admins).as_object().contains("HostConfig"));
+}
+
+TEST(ContainerUpdate, PidsLimitStaysWithinTheCap) {
+  EXPECT_THROW((void)check_container_update(R"({"PidsLimit":0})", {}, false), Error);
+  EXPECT_THROW((void)check_container_update(R"({"PidsLimit":100000})", {}, false), Error);
+  EXPECT_NO_THROW((void)check_container_update(R"({"PidsLimit":100})", {}, false));
+  EXPECT_NO_THROW((void)check_container_update(R"({"Memory":1024})", {}, false));
+  EXPECT_NO_THROW((void)check_container_update(R"({"PidsLimit":0})", {}, true));
 }
 
 }  // namespace

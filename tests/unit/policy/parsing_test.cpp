@@ -1,7 +1,7 @@
 // How bodies are read: duplicates at any depth, Go's case-insensitive keys, unknown fields,
 // types, depth and shape. Hostile spellings first.
-#include "policy/docker_schema.hpp"
 #include "core/strict_json.hpp"
+#include "policy/docker_schema.hpp"
 #include "unit/policy/test_support.hpp"
 
 namespace dokkerr::policy::test {
@@ -110,8 +110,8 @@ TEST(PolicyParsing, BoundsDepthAndShape) {
     return std::string(depth, '[') + std::string(depth, ']');
   };
   EXPECT_NO_THROW((void)json::parse_strict(nested(json::kMaxDepth)));
-  EXPECT_TRUE(Throws([&] { (void)json::parse_strict(nested(json::kMaxDepth + 1)); },
-                     "invalid_json", "nested"));
+  EXPECT_TRUE(Throws([&] { (void)json::parse_strict(nested(json::kMaxDepth + 1)); }, "invalid_json",
+                     "nested"));
   std::string deep = R"({"Image":"a","Labels":)";
   for (int i = 0; i < 40; ++i) {
     deep += R"({"a":)";

@@ -35,7 +35,24 @@ TEST(PolicyJson, WritesEveryKeyInAStableOrder) {
       R"("allow_host_namespaces":false,"allow_devices":false,"extra_capabilities":[],)"
       R"("allow_unconfined_security":false,"extra_sysctls":[],"allow_cgroup_parent":false,)"
       R"("allowed_runtimes":["runc"],"allow_privileged_exec":false,"allowed_volume_drivers":["local"],)"
-      R"("allowed_network_drivers":["bridge"],"allowed_log_drivers":["json-file","local","none"]})");
+      R"("allowed_network_drivers":["bridge"],"allowed_log_drivers":["json-file","local","none"],)"
+      R"("allowed_host_ips":["0.0.0.0","::","127.0.0.1","::1"],"min_host_port":1024,)"
+      R"("max_host_port":65535,"max_pids":4096,"max_shm_bytes":1073741824,)"
+      R"("allow_oom_score_protection":false})");
+}
+
+TEST(PolicyJson, NumbersAreBoundedAndTheHostPortRangeOrdered) {
+  const auto policy =
+      policy_from_json(R"({"min_host_port":8000,"max_host_port":8100,"max_pids":100})");
+  EXPECT_EQ(policy.min_host_port, 8000);
+  EXPECT_EQ(policy.max_host_port, 8100);
+  EXPECT_EQ(policy.max_pids, 100);
+  for (const char* bad :
+       {R"({"min_host_port":0})", R"({"max_host_port":65536})", R"({"max_pids":"100"})",
+        R"({"max_pids":1.5})", R"({"max_pids":-1})", R"({"max_shm_bytes":-1})",
+        R"({"min_host_port":9000,"max_host_port":8000})"}) {
+    EXPECT_THROW((void)policy_from_json(bad), Error) << bad;
+  }
 }
 
 TEST(PolicyJson, RoundTrips) {

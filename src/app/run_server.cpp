@@ -315,7 +315,7 @@ int run_server(ServerConfig config) {
   users::add_routes(router, users::RouteServices{user_service, organization_service, team_service,
                                                  grant_service});
   audit::add_audit_routes(router, audit_service);
-  containers::add_environment_routes(router, environments);
+  containers::add_environment_routes(router, environments, tenancy);
   containers::add_container_routes(router, container_service, tenancy);
   containers::add_image_routes(router, image_service, config.max_upload_bytes);
   containers::add_network_routes(router, network_service, tenancy);

@@ -40,8 +40,10 @@ ContainerModel::Entry ContainerModel::make_entry(const boost::json::object& summ
   Entry entry;
   entry.id = string_field(summary, "Id");
   if (const auto* created = summary.if_contains("Created"); created != nullptr) {
-    if (created->is_int64()) entry.created = created->as_int64();
-    else if (created->is_uint64()) entry.created = static_cast<std::int64_t>(created->as_uint64());
+    if (created->is_int64())
+      entry.created = created->as_int64();
+    else if (created->is_uint64())
+      entry.created = static_cast<std::int64_t>(created->as_uint64());
   }
   entry.state = string_field(summary, "State");
   entry.image = string_field(summary, "Image");
@@ -55,11 +57,12 @@ ContainerModel::Entry ContainerModel::make_entry(const boost::json::object& summ
       }
     }
   }
-  if (const auto* labels = summary.if_contains("Labels"); labels != nullptr && labels->is_object()) {
+  if (const auto* labels = summary.if_contains("Labels");
+      labels != nullptr && labels->is_object()) {
     for (const auto& label : labels->as_object()) {
-      entry.labels.emplace_back(std::string(label.key()),
-                                label.value().is_string() ? std::string(label.value().as_string())
-                                                          : std::string());
+      entry.labels.emplace_back(
+          std::string(label.key()),
+          label.value().is_string() ? std::string(label.value().as_string()) : std::string());
     }
   }
   boost::json::object with_ours = summary;
@@ -102,7 +105,8 @@ void ContainerModel::upsert(const boost::json::object& summary, Ticket ticket) {
     return;
   }
   const std::lock_guard lock(mutex_);
-  if (const auto tomb = tombstones_.find(entry.id); tomb != tombstones_.end() && tomb->second > ticket) {
+  if (const auto tomb = tombstones_.find(entry.id);
+      tomb != tombstones_.end() && tomb->second > ticket) {
     return;
   }
   const auto existing = entries_.find(entry.id);
@@ -149,10 +153,11 @@ bool ContainerModel::matches(const Entry& entry, const ContainerFilter& filter) 
   for (const auto& want : filter.labels) {  // every label filter must hold, as in the engine
     const auto eq = want.find('=');
     const std::string_view key = std::string_view(want).substr(0, eq);
-    const bool found = std::any_of(entry.labels.begin(), entry.labels.end(), [&](const auto& label) {
-      return label.first == key &&
-             (eq == std::string::npos || label.second == std::string_view(want).substr(eq + 1));
-    });
+    const bool found =
+        std::any_of(entry.labels.begin(), entry.labels.end(), [&](const auto& label) {
+          return label.first == key &&
+                 (eq == std::string::npos || label.second == std::string_view(want).substr(eq + 1));
+        });
     if (!found) return false;
   }
   if (!filter.images.empty()) {
@@ -163,8 +168,9 @@ bool ContainerModel::matches(const Entry& entry, const ContainerFilter& filter) 
     if (!any) return false;
   }
   if (filter.teams) {
-    const auto owner = std::find_if(entry.labels.begin(), entry.labels.end(),
-                                    [](const auto& label) { return label.first == "io.dokkerr.team"; });
+    const auto owner =
+        std::find_if(entry.labels.begin(), entry.labels.end(),
+                     [](const auto& label) { return label.first == "io.dokkerr.team"; });
     const bool has_owner = owner != entry.labels.end() && !owner->second.empty();
     const bool labelled = has_owner && filter.teams->contains(owner->second);
     if (!labelled && !(!has_owner && filter.assigned.contains(entry.id))) return false;
@@ -188,7 +194,8 @@ ContainerPage ContainerModel::list(const ContainerFilter& filter, std::size_t li
   const bool has_cursor = !cursor.empty();
   if (has_cursor) {
     const auto dot = cursor.find('.');
-    const auto [ptr, ec] = std::from_chars(cursor.data(), cursor.data() + std::min(dot, cursor.size()), after_created);
+    const auto [ptr, ec] =
+        std::from_chars(cursor.data(), cursor.data() + std::min(dot, cursor.size()), after_created);
     if (dot == std::string_view::npos || ec != std::errc{} || ptr != cursor.data() + dot) {
       throw Error::invalid("invalid_parameter", "The cursor is not one this server issued.");
     }
@@ -225,9 +232,32 @@ ContainerCounts ContainerModel::counts() const {
   const std::lock_guard lock(mutex_);
   counts.total = entries_.size();
   for (const auto& [id, entry] : entries_) {
-    if (entry.state == "running") ++counts.running;
-    else if (entry.state == "paused") ++counts.paused;
-    else ++counts.stopped;
+    if (entry.state == "running")
+      ++counts.running;
+    else if (entry.state == "paused")
+      ++counts.paused;
+    else
+      ++counts.stopped;
+  }
+  return counts;
+}
+
+ContainerCounts ContainerModel::counts(const ContainerFilter& filter) const {
+  ContainerFilter scope;
+  scope.all = true;
+  scope.teams = filter.teams;
+  scope.assigned = filter.assigned;
+  ContainerCounts counts;
+  const std::lock_guard lock(mutex_);
+  for (const auto& [id, entry] : entries_) {
+    if (!matches(entry, scope)) continue;
+    ++counts.total;
+    if (entry.state == "running")
+      ++counts.running;
+    else if (entry.state == "paused")
+      ++counts.paused;
+    else
+      ++counts.stopped;
   }
   return counts;
 }
@@ -244,7 +274,8 @@ std::optional<std::string> ContainerModel::resolve(std::string_view reference) c
   }
   std::optional<std::string> found;
   for (const auto& [id, entry] : entries_) {
-    const bool by_name = std::find(entry.names.begin(), entry.names.end(), reference) != entry.names.end();
+    const bool by_name =
+        std::find(entry.names.begin(), entry.names.end(), reference) != entry.names.end();
     if (by_name) {
       return id;  // names are unique on an engine
     }

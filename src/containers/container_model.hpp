@@ -60,6 +60,9 @@ class ContainerModel {
   [[nodiscard]] ContainerPage list(const ContainerFilter& filter, std::size_t limit,
                                    std::string_view cursor) const;
   [[nodiscard]] ContainerCounts counts() const;
+  // Counts of the containers `filter`'s tenancy (teams and assigned) lets a caller see; its
+  // other fields are ignored.
+  [[nodiscard]] ContainerCounts counts(const ContainerFilter& filter) const;
   [[nodiscard]] std::size_t size() const;
   // Resolves an id, unique id prefix or name to the full id; nullopt when unknown or ambiguous.
   [[nodiscard]] std::optional<std::string> resolve(std::string_view reference) const;

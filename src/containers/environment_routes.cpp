@@ -1,6 +1,8 @@
 #include "containers/environment_json.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/routes.hpp"
+#include "containers/tenancy_service.hpp"
+#include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/permissions.hpp"
 #include "http/responses.hpp"
@@ -17,14 +19,36 @@ using http::Verb;
 
 constexpr std::string_view kBase = "/api/v1/environments";
 
-asio::awaitable<Reply> list_environments(EnvironmentService& service, RequestContext& c) {
-  boost::json::array items;
-  for (const auto& environment : service.list(c.caller())) items.emplace_back(to_json(environment));
-  co_return http::ok(http::list_body(std::move(items)));
+// A tenant sees the counts of its own teams' containers, not the engine's.
+asio::awaitable<void> scope_counts(EnvironmentService& service, TenancyService& tenancy,
+                                   const Principal& caller, EnvironmentView& view) {
+  if (view.state.status != EngineStatus::up) co_return;
+  const auto scope = co_await tenancy.container_scope(caller, view.id);
+  if (!scope.teams) co_return;
+  try {
+    view.counts = service.engine_up(view.id)->model().counts(scope);
+  } catch (const Error&) {
+    view.counts = {};  // went down meanwhile
+  }
 }
 
-asio::awaitable<Reply> describe_environment(EnvironmentService& service, RequestContext& c) {
-  co_return http::ok(boost::json::serialize(to_json(service.describe(c.param("env")))));
+http::Handler list_environments(EnvironmentService& service, TenancyService& tenancy) {
+  return [&service, &tenancy](RequestContext& c) -> asio::awaitable<Reply> {
+    boost::json::array items;
+    for (auto& environment : service.list(c.caller())) {
+      co_await scope_counts(service, tenancy, c.caller(), environment);
+      items.emplace_back(to_json(environment));
+    }
+    co_return http::ok(http::list_body(std::move(items)));
+  };
+}
+
+http::Handler describe_environment(EnvironmentService& service, TenancyService& tenancy) {
+  return [&service, &tenancy](RequestContext& c) -> asio::awaitable<Reply> {
+    auto environment = service.describe(c.param("env"));
+    co_await scope_counts(service, tenancy, c.caller(), environment);
+    co_return http::ok(boost::json::serialize(to_json(environment)));
+  };
 }
 
 asio::awaitable<Reply> create_environment(EnvironmentService& service, RequestContext& c) {
@@ -46,13 +70,14 @@ asio::awaitable<Reply> delete_environment(EnvironmentService& service, RequestCo
 
 }  // namespace
 
-void add_environment_routes(http::Router& router, EnvironmentService& service) {
+void add_environment_routes(http::Router& router, EnvironmentService& service,
+                            TenancyService& tenancy) {
   const std::string base(kBase);
   const std::string item = base + "/{env}";
   // clang-format off
   // GET
-  router.add(Verb::get, base, with(service, list_environments), http::needs(http::access::kAuthenticated));
-  router.add(Verb::get, item, with(service, describe_environment), on_environment(http::access::kAuthenticated));
+  router.add(Verb::get, base, list_environments(service, tenancy), http::needs(http::access::kAuthenticated));
+  router.add(Verb::get, item, describe_environment(service, tenancy), on_environment(http::access::kAuthenticated));
 
   // POST
   router.add(Verb::post, base, with(service, create_environment), http::needs(perm::environments_manage).audited("environments.create"));

@@ -16,7 +16,8 @@ class SystemService;
 class TenancyService;
 class VolumeService;
 
-void add_environment_routes(http::Router& router, EnvironmentService& service);
+void add_environment_routes(http::Router& router, EnvironmentService& service,
+                            TenancyService& tenancy);
 void add_container_routes(http::Router& router, ContainerService& service, TenancyService& tenancy);
 void add_image_routes(http::Router& router, ImageService& service, std::size_t max_upload_bytes);
 void add_network_routes(http::Router& router, NetworkService& service, TenancyService& tenancy);

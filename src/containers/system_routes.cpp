@@ -21,7 +21,7 @@ std::string path(std::string_view suffix) {
 }
 
 asio::awaitable<Reply> system_info(SystemService& service, RequestContext& c) {
-  const auto info = co_await service.info(c.param("env"));
+  const auto info = co_await service.info(c.caller(), c.param("env"));
   co_return http::ok(boost::json::serialize(info));
 }
 

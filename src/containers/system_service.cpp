@@ -23,9 +23,19 @@ void add_all(boost::json::object& filters, std::string_view key,
 
 }  // namespace
 
-asio::awaitable<boost::json::value> SystemService::info(std::string env) {
+asio::awaitable<boost::json::value> SystemService::info(const Principal& caller, std::string env) {
   auto engine = environments_.engine_up(env);
-  co_return co_await call_json(*engine, docker::Verb::get, "/info", "system");
+  auto info = co_await call_json(*engine, docker::Verb::get, "/info", "system");
+  const auto scope = co_await tenancy_.container_scope(caller, env);
+  if (scope.teams && info.is_object()) {
+    const auto counts = engine->model().counts(scope);
+    auto& fields = info.as_object();
+    fields["Containers"] = counts.total;
+    fields["ContainersRunning"] = counts.running;
+    fields["ContainersPaused"] = counts.paused;
+    fields["ContainersStopped"] = counts.stopped;
+  }
+  co_return info;
 }
 
 asio::awaitable<boost::json::value> SystemService::version(std::string env) {

@@ -31,7 +31,9 @@ class SystemService {
   SystemService(EnvironmentService& environments, TenancyService& tenancy)
       : environments_(environments), tenancy_(tenancy) {}
 
-  boost::asio::awaitable<boost::json::value> info(std::string env);
+  // The engine's /info; a tenant's container counts (Containers, ContainersRunning/Paused/
+  // Stopped) are of its own teams' containers, not the engine's.
+  boost::asio::awaitable<boost::json::value> info(const Principal& caller, std::string env);
   boost::asio::awaitable<boost::json::value> version(std::string env);
   boost::asio::awaitable<boost::json::value> disk_usage(std::string env);
   // The engine's events (NDJSON) as they happen.

@@ -5,6 +5,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/permissions.hpp"
 
 #include <vector>
 
@@ -181,6 +182,16 @@ asio::awaitable<TeamSet> TenancyService::assigned_ids(std::string environment_id
     return ids;
   };
   co_return co_await pool_.run(load);
+}
+
+asio::awaitable<ContainerFilter> TenancyService::container_scope(const Principal& caller,
+                                                                 std::string environment_id) {
+  ContainerFilter scope;
+  scope.teams = visible_teams(caller, environment_id, perm::containers_read);
+  if (scope.teams) {
+    scope.assigned = co_await assigned_ids(environment_id, ResourceKind::container, *scope.teams);
+  }
+  co_return scope;
 }
 
 asio::awaitable<boost::json::array> TenancyService::filter(std::string environment_id,

@@ -7,6 +7,7 @@
 // (nobody else may set io.dokkerr.* labels), mirrored in the ownership store. Resources without
 // the label belong to nobody (admins only) until an admin assigns them to a team, which only the
 // store records. A resource the caller may not act on is the same 404 as one that does not exist.
+#include "containers/container_model.hpp"
 #include "containers/ownership_store.hpp"
 #include "core/principal.hpp"
 #include "policy/policy.hpp"
@@ -99,6 +100,10 @@ class TenancyService {
   // these and the labels it holds itself).
   boost::asio::awaitable<TeamSet> assigned_ids(std::string environment_id, ResourceKind kind,
                                                TeamSet teams);
+  // The containers `caller` may see in the environment, as the tenancy half of a container
+  // filter (teams nullopt for admins: all of them). For counts shown to tenants.
+  boost::asio::awaitable<ContainerFilter> container_scope(const Principal& caller,
+                                                          std::string environment_id);
   // The engine's list documents (networks, volumes) owned by one of the teams; all for nullopt.
   boost::asio::awaitable<boost::json::array> filter(std::string environment_id, ResourceKind kind,
                                                     boost::json::array items,

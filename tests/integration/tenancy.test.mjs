@@ -191,6 +191,23 @@ describe("B cannot see or touch A's objects", { timeout: 120_000 }, () => {
     assert.ok(!nets.some((n) => n.Id === aNetId));
   });
 
+  test("B's counts in system info and the environment are of B's containers only", async () => {
+    const own = (await listIds(B, 'containers')).length;
+    const engineWide = (await engine.ok('GET', '/info')).json.Containers;
+    assert.ok(engineWide > own, 'the engine holds more than B owns');
+    const info = await server.api('GET', envPath('system/info'), as(B));
+    expectStatus(assert, info, 200);
+    assert.equal(info.json.Containers, own);
+    assert.equal(info.json.ContainersRunning + info.json.ContainersPaused + info.json.ContainersStopped, own);
+    const env = await server.api('GET', '/api/v1/environments/local', as(B));
+    expectStatus(assert, env, 200);
+    assert.equal(env.json.counts.containers, own);
+    const listed = expectList(assert, await server.api('GET', '/api/v1/environments', as(B)));
+    assert.equal(listed.find((e) => e.id === 'local').counts.containers, own);
+    // The admin still sees the engine's totals.
+    assert.equal((await server.api('GET', envPath('system/info'))).json.Containers, engineWide);
+  });
+
   test('container reads answer 404 container_not_found by id, prefix and name', async () => {
     for (const [how, ref] of refs(aId, aName)) {
       for (const sub of ['', '/logs', '/stats', '/top']) {

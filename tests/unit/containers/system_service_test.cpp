@@ -54,11 +54,22 @@ class SystemServiceTest : public EngineServiceTest {
 };
 
 TEST_F(SystemServiceTest, InfoVersionAndDiskUsageAreTheEnginesDocuments) {
-  EXPECT_TRUE(run(ioc_, service_->info(kEnv)).as_object().contains("ServerVersion"));
+  EXPECT_TRUE(run(ioc_, service_->info(admin(), kEnv)).as_object().contains("ServerVersion"));
   EXPECT_TRUE(run(ioc_, service_->version(kEnv)).as_object().contains("ApiVersion"));
   EXPECT_TRUE(run(ioc_, service_->disk_usage(kEnv)).as_object().contains("LayersSize"));
-  EXPECT_EQ(error_of([&] { run(ioc_, service_->info("elsewhere")); }).code(),
+  EXPECT_EQ(error_of([&] { run(ioc_, service_->info(admin(), "elsewhere")); }).code(),
             "environment_not_found");
+}
+
+TEST_F(SystemServiceTest, ATenantsInfoCountsOnlyItsOwnContainers) {
+  (void)create(developer("team-b"), unique_name("b"));
+  const auto engine_wide = run(ioc_, service_->info(admin(), kEnv));
+  EXPECT_GE(engine_wide.at("Containers").as_int64(), 1);
+  const auto tenant = run(ioc_, service_->info(developer("team-z"), kEnv));
+  EXPECT_EQ(tenant.at("Containers").as_uint64(), 0U);
+  EXPECT_EQ(tenant.at("ContainersRunning").as_uint64(), 0U);
+  EXPECT_EQ(tenant.at("ContainersStopped").as_uint64(), 0U);
+  EXPECT_TRUE(tenant.as_object().contains("ServerVersion"));
 }
 
 // The streams are opened first: the engine then delivers what happens after, in order.

@@ -52,6 +52,10 @@ std::string number(double value) {
 
 }  // namespace
 
+std::string_view RedisBuckets::script() {
+  return kTakeScript;
+}
+
 RedisBuckets::RedisBuckets(RedisClient& client)
     : client_(client), script_sha1_(sha1_hex(kTakeScript)) {}
 

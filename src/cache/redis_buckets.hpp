@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace dokkerr::cache {
 
@@ -24,6 +25,10 @@ class RedisBuckets {
   // when Redis did not answer: the caller decides alone.
   boost::asio::awaitable<std::optional<BucketTake>> take(std::string key, double burst,
                                                          double per_second);
+
+  // The Lua script a take runs (KEYS[1] the bucket, ARGV[1] its size, ARGV[2] tokens per ms),
+  // for benchmarks that time it without this client.
+  static std::string_view script();
 
  private:
   RedisClient& client_;

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <hiredis/hiredis.h>
 
@@ -76,8 +77,13 @@ bool is_message(const RedisValue& value) {
 }  // namespace
 
 struct RedisClient::Pending {
-  explicit Pending(const asio::any_io_executor& executor) : wake(executor) {}
+  // The wake timer never expires on its own: a reply or a dropped link cancels it, and the
+  // link's watchdog judges the deadline. One timer in the reactor's queue per connection
+  // instead of one per command spares two timerfd updates a command.
+  Pending(const asio::any_io_executor& executor, std::chrono::steady_clock::time_point due)
+      : wake(executor, asio::steady_timer::time_point::max()), deadline(due) {}
   asio::steady_timer wake;
+  std::chrono::steady_clock::time_point deadline;
   std::optional<RedisValue> reply;
   bool finished = false;
 };
@@ -95,6 +101,7 @@ RedisClient::RedisClient(asio::any_io_executor executor, RedisSettings settings,
       resolver_(strand_),
       socket_(strand_),
       link_down_(strand_),
+      watchdog_(strand_),
       backoff_(strand_) {}
 
 RedisClient::~RedisClient() = default;
@@ -143,8 +150,8 @@ asio::awaitable<std::optional<RedisValue>> RedisClient::send(std::vector<std::st
     co_return std::nullopt;
   }
   append_command(outgoing_, args);
-  auto pending = std::make_shared<Pending>(strand_);
-  pending->wake.expires_after(settings_.command_timeout);
+  auto pending = std::make_shared<Pending>(
+      strand_, std::chrono::steady_clock::now() + settings_.command_timeout);
   pending_.push_back(pending);
   if (!writing_) {
     writing_ = true;
@@ -172,6 +179,22 @@ asio::awaitable<void> RedisClient::write_loop(std::uint64_t link) {
     }
   }
   if (link == link_) writing_ = false;
+}
+
+// Replies come in order, so the oldest command is the one to time: when it is overdue, its
+// place in the pipeline is lost and the connection ends.
+asio::awaitable<void> RedisClient::watch_replies(std::uint64_t link) {
+  const auto tick = std::max(std::chrono::milliseconds(5), settings_.command_timeout / 4);
+  while (link == link_) {
+    watchdog_.expires_after(tick);
+    boost::system::error_code ec;
+    co_await watchdog_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (link != link_) co_return;
+    if (!pending_.empty() && pending_.front()->deadline <= std::chrono::steady_clock::now()) {
+      drop_link("no reply within " + std::to_string(settings_.command_timeout.count()) + " ms");
+      co_return;
+    }
+  }
 }
 
 asio::awaitable<void> RedisClient::read_loop(std::uint64_t link) {
@@ -244,6 +267,7 @@ void RedisClient::drop_link(std::string reason) {
   pending_.clear();
   outgoing_.clear();
   writing_ = false;
+  watchdog_.cancel();
   link_down_.cancel();
 }
 
@@ -290,6 +314,7 @@ asio::awaitable<bool> RedisClient::open_link() {
   link_open_ = true;
   ++link_;
   asio::co_spawn(strand_, read_loop(link_), asio::detached);
+  asio::co_spawn(strand_, watch_replies(link_), asio::detached);
 
   const auto refused = [](const std::optional<RedisValue>& reply) {
     return !reply || reply->is_error();

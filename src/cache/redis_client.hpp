@@ -99,6 +99,7 @@ class RedisClient {
   boost::asio::awaitable<bool> open_link();
   boost::asio::awaitable<void> read_loop(std::uint64_t link);
   boost::asio::awaitable<void> write_loop(std::uint64_t link);
+  boost::asio::awaitable<void> watch_replies(std::uint64_t link);
   void deliver(RedisValue value);
   void drop_link(std::string reason);
 
@@ -113,6 +114,7 @@ class RedisClient {
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer link_down_;  // cancelled when the connection ends
+  boost::asio::steady_timer watchdog_;   // times the oldest command of the connection
   boost::asio::steady_timer backoff_;
   std::unique_ptr<redisReader, ReaderDeleter> reader_;
   std::deque<std::shared_ptr<Pending>> pending_;

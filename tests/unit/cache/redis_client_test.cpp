@@ -178,6 +178,27 @@ TEST_F(RedisClientTest, ReconnectsOnItsOwnWhenTheConnectionIsKilled) {
   EXPECT_NE(new_id->integer, id->integer);
 }
 
+TEST_F(RedisClientTest, ACommandWithoutAReplyInTimeEndsTheConnectionNotTheCaller) {
+  RedisSettings settings;
+  settings.endpoint = *endpoint_;
+  settings.command_timeout = 200ms;
+  settings.max_backoff = 200ms;
+  clients_.push_back(std::make_unique<RedisClient>(io_.get_executor(), settings, logger_, "slow"));
+  auto& redis = *clients_.back();
+  redis.start();
+  ASSERT_TRUE(eventually([&] { return redis.connected(); }));
+  // BLPOP on an empty list waits 5 s for an element: far past the command timeout.
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(call(redis, {"BLPOP", unique_key("never"), "5"}));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  EXPECT_NE(redis.last_error().find("no reply"), std::string::npos) << redis.last_error();
+  // A new connection serves the next calls.
+  ASSERT_TRUE(eventually([&] {
+    const auto pong = call(redis, {"PING"});
+    return pong && pong->text == "PONG";
+  }));
+}
+
 TEST_F(RedisClientTest, DeliversPublishedMessagesAndResubscribesAfterADrop) {
   const auto channel = unique_key("channel");
   std::mutex mutex;

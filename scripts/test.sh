@@ -26,6 +26,7 @@ stop_services() {
     scripts/testenv/dockerd.sh stop test || true
     scripts/testenv/dockerd.sh stop tls || true
     scripts/testenv/dockerd.sh stop resil || true
+    scripts/testenv/dockerd.sh stop iso || true
     scripts/testenv/postgres.sh stop || true
     scripts/testenv/registry.sh stop || true
     scripts/testenv/oidc.sh stop || true

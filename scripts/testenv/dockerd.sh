@@ -4,6 +4,9 @@
 #   dockerd.sh start     [NAME]   engine on a unix socket in the state dir
 #   dockerd.sh start-tls [NAME]   same, plus tcp://127.0.0.1:PORT with --tlsverify (certs generated here)
 #   dockerd.sh start-tcp [NAME]   same, plus plain tcp://127.0.0.1:PORT (loopback only; benchmarks)
+#   dockerd.sh start-netns [NAME] engine in a network namespace of its own with iptables on, so
+#                                 that its bridge networks are isolated from each other as on a
+#                                 production host, while no rule touches the host's firewall
 #   dockerd.sh stop      [NAME]   stop the engine and the containerd it spawned (idempotent)
 #   dockerd.sh restart   [NAME]   stop, then start again with the same state and flavour
 #   dockerd.sh env       [NAME]   print the KEY=VALUE lines of the env file
@@ -15,7 +18,8 @@
 #                to 107 bytes and the engine puts <exec-root>/libnetwork/<64 hex>.sock there)
 #   docker.pid   engine pid               containerd.pid  pid of the containerd it spawned
 #   dockerd.log  engine log               env       DOCKER_HOST=... (+ TLS/TCP settings)
-#   flavour      plain|tls|tcp            port      TCP port (tls/tcp flavours)
+#   flavour      plain|tls|tcp|netns      port      TCP port (tls/tcp flavours)
+#   netns        the namespace's name (netns flavour)
 #   certs/       ca.pem, server-cert.pem, server-key.pem, cert.pem, key.pem (tls flavour)
 #
 # Every engine gets its own containerd namespace and address pool (docs: ARCHITECTURE.md §7).
@@ -27,7 +31,7 @@ readonly PING_TIMEOUT_S=${DOKKERR_TESTENV_PING_TIMEOUT:-60}
 readonly STOP_TIMEOUT_S=${DOKKERR_TESTENV_STOP_TIMEOUT:-30}
 readonly TEST_IMAGE_REPO=dokkerr-test/busybox
 readonly TEST_IMAGE_TAG=latest
-readonly APPLETS=(sh ls cat echo sleep top ps env true false id hostname wc head yes)
+readonly APPLETS=(sh ls cat echo sleep top ps env true false id hostname wc head yes nc timeout)
 
 die() { echo "dockerd.sh: $*" >&2; exit 1; }
 log() { echo "dockerd.sh: $*" >&2; }
@@ -56,12 +60,17 @@ readonly CERTS=$STATE/certs
 # Short exec root derived from the state dir, so two checkouts never share one.
 EXEC_ROOT=/run/dkt-$(printf '%s' "$STATE" | sha256sum | cut -c1-10)
 readonly EXEC_ROOT
+# The network namespace of a netns-flavoured engine (same derivation).
+NETNS=dkt-$(printf '%s' "$STATE" | sha256sum | cut -c1-10)
+readonly NETNS
 
 # Pool per flavour: the plain test engine and the TLS engine never share one (§7).
 pool_for() {
   case $1 in
     tls) echo "base=198.18.192.0/18,size=24" ;;
-    *) echo "base=198.18.128.0/18,size=24" ;;
+    netns) echo "base=198.19.64.0/18,size=24" ;;
+    # /26 networks: teams each get a network of their own, and a test run makes many teams.
+    *) echo "base=198.18.128.0/18,size=26" ;;
   esac
 }
 
@@ -190,7 +199,7 @@ do_start() {
   if [[ -f $STATE/flavour && $(cat "$STATE/flavour") != "$flavour" ]] && engine_pid >/dev/null; then
     die "engine '$NAME' is already running as flavour $(cat "$STATE/flavour"); stop it first"
   fi
-  if [[ $flavour != plain ]]; then
+  if [[ $flavour == tls || $flavour == tcp ]]; then
     # Keep the port across restarts (clients registered the URL), unless something else took it.
     if [[ -f $STATE/port ]] && [[ $(cat "$STATE/flavour" 2>/dev/null) == "$flavour" ]]; then
       port=$(cat "$STATE/port")
@@ -218,12 +227,25 @@ do_start() {
       --data-root "$STATE/data"
       --exec-root "$EXEC_ROOT"
       --pidfile "$PIDFILE"
-      --bridge=none --iptables=false --ip-masq=false --ip6tables=false
+      --bridge=none --ip-masq=false --ip6tables=false
       --default-address-pool "$(pool_for "$flavour")"
       --containerd-namespace "dokkerr-$NAME"
       --containerd-plugins-namespace "dokkerr-$NAME-plugins"
       --shutdown-timeout 5
     )
+    local -a launcher=(setsid)
+    case $flavour in
+      netns)
+        # Its own namespace: iptables rules (the isolation between bridge networks) stay in it.
+        ip netns list | grep -qw "$NETNS" || ip netns add "$NETNS"
+        ip -n "$NETNS" link set lo up
+        echo "$NETNS" >"$STATE/netns"
+        # nsenter, not `ip netns exec`: that remounts /sys, hiding the cgroup hierarchy.
+        launcher=(nsenter "--net=/run/netns/$NETNS" setsid)
+        args+=(--iptables=true)
+        ;;
+      *) args+=(--iptables=false) ;;
+    esac
     case $flavour in
       tls)
         make_certs
@@ -238,7 +260,7 @@ do_start() {
       echo "---- $(date -u +%FT%TZ) dockerd ${args[*]}"
     } >>"$LOGFILE"
     # setsid: the engine must not share the caller's process group (a test runner's SIGINT).
-    setsid dockerd "${args[@]}" >>"$LOGFILE" 2>&1 </dev/null &
+    "${launcher[@]}" dockerd "${args[@]}" >>"$LOGFILE" 2>&1 </dev/null &
     local launched=$! deadline=$((SECONDS + PING_TIMEOUT_S))
     until ping; do
       if ! pid_alive "$launched"; then
@@ -317,6 +339,10 @@ do_stop() {
     '$2 == a || index($2, a "/") == 1 || $2 == b || index($2, b "/") == 1 { print $2 }' /proc/mounts |
     sort -r)
   rm -f "$PIDFILE" "$CTRD_PIDFILE" "$SOCK"
+  if [[ -f $STATE/netns ]]; then
+    ip netns del "$(cat "$STATE/netns")" 2>/dev/null || true
+    rm -f "$STATE/netns"
+  fi
   if [[ -f $ENVFILE ]]; then
     sed -i -e 's/^DOKKERR_TESTENV_DOCKERD_PID=.*/DOKKERR_TESTENV_DOCKERD_PID=/' \
       -e 's/^DOKKERR_TESTENV_CONTAINERD_PID=.*/DOKKERR_TESTENV_CONTAINERD_PID=/' "$ENVFILE"
@@ -327,6 +353,7 @@ case $CMD in
   start) do_start plain ;;
   start-tls) do_start tls ;;
   start-tcp) do_start tcp ;;
+  start-netns) do_start netns ;;
   stop) do_stop ;;
   restart)
     flavour=$(cat "$STATE/flavour" 2>/dev/null || echo plain)

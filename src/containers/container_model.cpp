@@ -228,18 +228,7 @@ ContainerPage ContainerModel::list(const ContainerFilter& filter, std::size_t li
 }
 
 ContainerCounts ContainerModel::counts() const {
-  ContainerCounts counts;
-  const std::lock_guard lock(mutex_);
-  counts.total = entries_.size();
-  for (const auto& [id, entry] : entries_) {
-    if (entry.state == "running")
-      ++counts.running;
-    else if (entry.state == "paused")
-      ++counts.paused;
-    else
-      ++counts.stopped;
-  }
-  return counts;
+  return counts(ContainerFilter{});
 }
 
 ContainerCounts ContainerModel::counts(const ContainerFilter& filter) const {

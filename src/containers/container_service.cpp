@@ -139,7 +139,10 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     if (!labels.is_object()) labels = boost::json::object{};
     labels.as_object()[kTeamLabel] = "";
   }
-  if (!caller.is_admin) co_await tenancy_.check_references(env, creation.team, body);
+  if (!caller.is_admin) {
+    co_await tenancy_.place_on_team_network(env, creation.team, body);
+    co_await tenancy_.check_references(env, creation.team, body);
+  }
   // The engine would create a container without an image; nobody wants that.
   const auto image = json::optional_string(body, "Image");
   if (!image || image->empty()) {

@@ -1,6 +1,7 @@
 #include "containers/engine_call.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/resource_lookup.hpp"
+#include "core/error.hpp"
 #include "policy/policy.hpp"
 
 #include <boost/json/object.hpp>
@@ -55,6 +56,29 @@ class EngineLookup final : public ResourceLookup {
     request["Labels"] = std::move(labels);
     auto body = boost::json::serialize(request);
     co_await call_json(*engine, docker::Verb::post, "/volumes/create", "volume", std::move(body));
+  }
+
+  asio::awaitable<std::string> create_team_network(std::string environment_id, std::string name,
+                                                   std::string team_id) override {
+    auto engine = environments_.engine_up(environment_id);
+    boost::json::object labels;
+    labels[policy::kTeamLabel] = team_id;
+    labels[policy::kTeamNetworkLabel] = "true";
+    // The address range comes from the engine's default address pools: give the engine pools
+    // that no other network of the site uses (--default-address-pool).
+    boost::json::object request{{"Name", name},
+                                {"Driver", "bridge"},
+                                {"CheckDuplicate", true},
+                                {"Labels", std::move(labels)}};
+    auto body = boost::json::serialize(request);
+    const auto created = co_await call_json(*engine, docker::Verb::post, "/networks/create",
+                                            "network", std::move(body));
+    const auto* id = created.is_object() ? created.as_object().if_contains("Id") : nullptr;
+    if (id == nullptr || !id->is_string()) {
+      throw Error(ErrorKind::bad_gateway, "engine_error",
+                  "The engine did not say what it created.");
+    }
+    co_return std::string(id->as_string());
   }
 
   std::optional<std::string> container_team(std::string_view environment_id,

@@ -31,6 +31,11 @@ class ResourceLookup {
   // Creates a named volume labelled for `team_id`.
   virtual boost::asio::awaitable<void> create_volume(std::string environment_id, std::string name,
                                                      std::string team_id) = 0;
+  // Creates a bridge network labelled for `team_id` (and as the team's own network); returns
+  // its id. Error conflict when a network of that name exists.
+  virtual boost::asio::awaitable<std::string> create_team_network(std::string environment_id,
+                                                                  std::string name,
+                                                                  std::string team_id) = 0;
   // The team label of a container the environment's model knows by id, id prefix or name;
   // nullopt when it is unknown or unlabelled. Answers from memory, without asking the engine.
   [[nodiscard]] virtual std::optional<std::string> container_team(std::string_view environment_id,

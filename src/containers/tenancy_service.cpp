@@ -238,6 +238,67 @@ asio::awaitable<void> TenancyService::check_references(std::string environment_i
   }
 }
 
+std::string TenancyService::team_network_name(std::string_view team) {
+  return "dokkerr-team-" + std::string(team);
+}
+
+asio::awaitable<void> TenancyService::place_on_team_network(std::string environment_id,
+                                                            std::string team,
+                                                            boost::json::object& create) {
+  auto& host_value = create["HostConfig"];
+  if (!host_value.is_object()) host_value = boost::json::object{};
+  auto& host = host_value.as_object();
+  const auto* mode_value = host.if_contains("NetworkMode");
+  const std::string mode =
+      mode_value != nullptr && mode_value->is_string() ? std::string(mode_value->as_string()) : "";
+  std::vector<std::string> endpoints;
+  if (const auto* networking = create.if_contains("NetworkingConfig");
+      networking != nullptr && networking->is_object()) {
+    if (const auto* config = networking->as_object().if_contains("EndpointsConfig");
+        config != nullptr && config->is_object()) {
+      for (const auto& endpoint : config->as_object()) endpoints.emplace_back(endpoint.key());
+    }
+  }
+  for (const auto& name : endpoints) {
+    if (name == "bridge" || name == "default" || name == "host") {
+      throw Error(ErrorKind::forbidden, "policy_denied",
+                  "NetworkingConfig.EndpointsConfig: the engine's '" + name +
+                      "' network is shared by every team; use your team's network.");
+    }
+  }
+  const bool engine_default = mode.empty() || mode == "default" || mode == "bridge";
+  if (!engine_default) co_return;  // none, container:<id>, or a named network (checked later)
+  if (!endpoints.empty()) {
+    // As the docker CLI does with --network: the (first) endpoint's network is the mode.
+    host["NetworkMode"] = endpoints.front();
+    co_return;
+  }
+  const auto name = team_network_name(team);
+  const auto owner = co_await joined_network_owner(environment_id, name);
+  if (owner.empty()) {
+    try {
+      const auto id = co_await engine_.create_team_network(environment_id, name, team);
+      co_await record_owner(environment_id, ResourceKind::network, id, team);
+    } catch (const Error& error) {
+      // Another request made it meanwhile; whose it is is checked below.
+      if (error.kind() != ErrorKind::conflict) throw;
+    }
+  }
+  if (!owner.empty() && owner != team) {
+    throw Error(ErrorKind::conflict, "team_network_taken",
+                "A network named '" + name + "' belongs to someone else; an admin must remove it.");
+  }
+  if (owner.empty()) {
+    const auto made = co_await joined_network_owner(environment_id, name);
+    if (made != team) {
+      throw Error(
+          ErrorKind::conflict, "team_network_taken",
+          "A network named '" + name + "' belongs to someone else; an admin must remove it.");
+    }
+  }
+  host["NetworkMode"] = name;
+}
+
 asio::awaitable<std::string> TenancyService::mounted_volume_owner(std::string environment_id,
                                                                   std::string name,
                                                                   std::string team) {

@@ -117,6 +117,16 @@ class TenancyService {
   boost::asio::awaitable<void> check_references(std::string environment_id, std::string team,
                                                 boost::json::object create);
 
+  // Teams' containers never share a network with another team's: a non-admin's container
+  // that asks for the engine's default network (NetworkMode "", "default" or "bridge", no
+  // endpoint of its own) is put on its team's own bridge network in the environment, made on
+  // first use; joining "bridge" or "host" by endpoint is refused (403 policy_denied).
+  // `create` is the create body the policy rebuilt; it is changed in place.
+  boost::asio::awaitable<void> place_on_team_network(std::string environment_id, std::string team,
+                                                     boost::json::object& create);
+  // The name of the team's network in the environment ("dokkerr-team-<team id>").
+  [[nodiscard]] static std::string team_network_name(std::string_view team);
+
   // Owner of a container by reference, for the policy's checks of joins (VolumesFrom,
   // container:<id> namespaces). Answers from the environment's container model, without waiting.
   [[nodiscard]] std::optional<std::string> container_team(std::string_view environment_id,

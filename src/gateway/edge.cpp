@@ -58,24 +58,6 @@ http::SlotClass slot_of(const Exchange& exchange) {
                                                                        : http::SlotClass::none;
 }
 
-// The class's part of a shared bucket's key.
-std::string_view class_key(RateClass rate_class) {
-  switch (rate_class) {
-    case RateClass::sign_in:
-      return "sign_in";
-    case RateClass::read:
-      return "read";
-    case RateClass::write:
-      return "write";
-    case RateClass::stream:
-      return "stream";
-    case RateClass::automatic:
-    case RateClass::unlimited:
-      break;
-  }
-  return "other";
-}
-
 bool needs_caller(const Exchange& exchange) {
   return exchange.route != nullptr && exchange.route->options.permission != http::access::kPublic;
 }
@@ -224,7 +206,7 @@ boost::asio::awaitable<std::optional<Error>> Edge::limit_shared(Exchange& exchan
   const auto& rule = settings_.rate_limits.of(rate_class);
   if (rule.per_minute <= 0) co_return std::nullopt;
   const auto taken = co_await settings_.shared_buckets->take(
-      "dokkerr:rl:" + std::string(class_key(rate_class)) + ":" + subject, rule);
+      "dokkerr:rl:" + std::string(http::rate_class_name(rate_class)) + ":" + subject, rule);
   if (taken) co_return answer(exchange, decide(rule, taken->tokens_left, taken->allowed));
   // The shared buckets are out of reach: this replica's own share of the budget applies.
   const auto decision = limiter_.take(rate_class, subject, now_());

@@ -55,24 +55,6 @@ std::string operation_id(Verb verb, const std::vector<std::string_view>& segment
   return id;
 }
 
-std::string_view rate_class_name(RateClass rate_class) {
-  switch (rate_class) {
-    case RateClass::automatic:
-      return "automatic";
-    case RateClass::sign_in:
-      return "sign_in";
-    case RateClass::read:
-      return "read";
-    case RateClass::write:
-      return "write";
-    case RateClass::stream:
-      return "stream";
-    case RateClass::unlimited:
-      return "unlimited";
-  }
-  return "automatic";
-}
-
 boost::json::object components() {
   const boost::json::object text{{"type", "string"}};
   boost::json::object problem{

@@ -83,6 +83,24 @@ RouteOptions RouteOptions::deprecated(std::int64_t since_unix, std::int64_t suns
   return copy;
 }
 
+std::string_view rate_class_name(RateClass rate_class) {
+  switch (rate_class) {
+    case RateClass::automatic:
+      return "automatic";
+    case RateClass::sign_in:
+      return "sign_in";
+    case RateClass::read:
+      return "read";
+    case RateClass::write:
+      return "write";
+    case RateClass::stream:
+      return "stream";
+    case RateClass::unlimited:
+      return "unlimited";
+  }
+  return "automatic";
+}
+
 RouteOptions needs(std::string_view permission) {
   RouteOptions options;
   options.permission = std::string(permission);

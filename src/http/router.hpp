@@ -24,6 +24,8 @@ inline constexpr std::string_view kAuthenticated = "authenticated";  // any sign
 // Which of the gateway's request budgets a route draws on (gateway/rate_limiter.hpp).
 // automatic: a WebSocket upgrade is a stream, a GET or HEAD a read, anything else a write.
 enum class RateClass : std::uint8_t { automatic, sign_in, read, write, stream, unlimited };
+// "sign_in", "read", …: the class's name in configuration, bucket keys and the API description.
+[[nodiscard]] std::string_view rate_class_name(RateClass rate_class);
 
 // Which per-caller bound on concurrent requests a route holds a slot of while it runs
 // (gateway/concurrency_limiter.hpp). automatic: a WebSocket upgrade holds a stream slot for as

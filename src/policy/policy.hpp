@@ -26,6 +26,8 @@ namespace dokkerr::policy {
 // Labels under this prefix are Dokkerr's own; the team label marks what a team owns.
 inline constexpr std::string_view kReservedLabelPrefix = "io.dokkerr.";
 inline constexpr std::string_view kTeamLabel = "io.dokkerr.team";
+// Marks the bridge network Dokkerr made for a team in an environment (its containers' default).
+inline constexpr std::string_view kTeamNetworkLabel = "io.dokkerr.team-network";
 
 // One team's relaxations. Every field defaults to the safe value; each one relaxes one rule.
 struct Policy {

@@ -1,4 +1,4 @@
-// Networks (create in 198.18.130.0/24, inspect, connect/disconnect, remove, prune) and volumes
+// Networks (create in 198.19.32.0/24, outside the engine's pool, inspect, connect/disconnect, remove, prune) and volumes
 // (create, inspect, list, remove, prune, in-use conflict).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -47,7 +47,7 @@ describe('networks', { timeout: 120_000 }, () => {
 
   test('create with a subnet answers 201 {Id, Warning}', async () => {
     const res = await server.api('POST', envPath('networks'), {
-      body: { Name: netA, Driver: 'bridge', IPAM: { Config: [{ Subnet: '198.18.130.0/24' }] }, Labels: testLabels(P) },
+      body: { Name: netA, Driver: 'bridge', IPAM: { Config: [{ Subnet: '198.19.32.0/24' }] }, Labels: testLabels(P) },
     });
     expectStatus(assert, res, 201);
     assert.match(res.json.Id, /^[0-9a-f]{64}$/);
@@ -55,7 +55,7 @@ describe('networks', { timeout: 120_000 }, () => {
     idA = res.json.Id;
 
     const b = await server.api('POST', envPath('networks'), {
-      body: { Name: netB, Driver: 'bridge', IPAM: { Config: [{ Subnet: '198.18.131.0/24' }] }, Labels: testLabels(P) },
+      body: { Name: netB, Driver: 'bridge', IPAM: { Config: [{ Subnet: '198.19.33.0/24' }] }, Labels: testLabels(P) },
     });
     expectStatus(assert, b, 201);
     idB = b.json.Id;
@@ -74,7 +74,7 @@ describe('networks', { timeout: 120_000 }, () => {
     expectProblem(assert, await server.api('POST', envPath('networks'), { body: { Name: 5 } }), 400, 'invalid_body');
     expectProblem(assert, await server.api('POST', envPath('networks'), { body: {} }), 400, 'invalid_body');
     const overlap = await server.api('POST', envPath('networks'), {
-      body: { Name: `${P}-net-overlap`, IPAM: { Config: [{ Subnet: '198.18.130.0/25' }] }, Labels: testLabels(P) },
+      body: { Name: `${P}-net-overlap`, IPAM: { Config: [{ Subnet: '198.19.32.0/25' }] }, Labels: testLabels(P) },
     });
     assert.ok(overlap.status >= 400 && overlap.status < 500 && overlap.json?.code, `overlap refused: ${overlap.status} ${overlap.text}`);
   });
@@ -88,7 +88,7 @@ describe('networks', { timeout: 120_000 }, () => {
       const res = await server.api('GET', envPath(`networks/${key}`));
       expectStatus(assert, res, 200);
       assert.equal(res.json.Id, idA);
-      assert.equal(res.json.IPAM.Config[0].Subnet, '198.18.130.0/24');
+      assert.equal(res.json.IPAM.Config[0].Subnet, '198.19.32.0/24');
       assert.equal(res.json.Labels['test.dokkerr.run'], P);
     }
   });
@@ -115,8 +115,8 @@ describe('networks', { timeout: 120_000 }, () => {
     const inspect = await server.api('GET', envPath(`containers/${container}`));
     const nets = inspect.json.NetworkSettings.Networks;
     assert.ok(nets[netA] && nets[netB], `on both networks: ${Object.keys(nets)}`);
-    assert.match(nets[netB].IPAddress, /^198\.18\.131\./);
-    assert.match(nets[netA].IPAddress, /^198\.18\.130\./);
+    assert.match(nets[netB].IPAddress, /^198\.19\.33\./);
+    assert.match(nets[netA].IPAddress, /^198\.19\.32\./);
 
     const disconnect = await server.api('POST', envPath(`networks/${idB}/disconnect`), { body: { Container: container } });
     expectStatus(assert, disconnect, 204);

@@ -24,9 +24,10 @@ import {
 } from './lib/harness.mjs';
 
 const P = uniquePrefix();
-// Two /24s of the test engine's range for this run's networks.
-const OCTET = 150 + 2 * randomInt(0, 12);
-const subnet = (i) => `198.18.${OCTET + i}.0/24`;
+// Two /24s for this run's networks, outside the engines' address pools (whose /26s go to the
+// teams' own networks).
+const OCTET = 40 + 2 * randomInt(0, 12);
+const subnet = (i) => `198.19.${OCTET + i}.0/24`;
 
 let server;
 let engine;

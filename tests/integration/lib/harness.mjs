@@ -745,6 +745,27 @@ class DokkerrServer {
     return text;
   }
 
+  // The bridge networks the server made for the teams createTenant made (a team's containers'
+  // default network), once their containers are gone; the engine's address pool is finite.
+  async removeTeamNetworks() {
+    if (!this.teamIds?.size || !this.dockerHost) return;
+    const engine = new Engine(this.dockerHost);
+    const networks = await engine.call('GET', '/networks').catch(() => null);
+    if (networks?.status !== 200) return; // the engine is down or gone: nothing to do
+    for (const n of networks.json) {
+      const labels = n.Labels || {};
+      if (labels['io.dokkerr.team-network'] !== 'true' || !this.teamIds.has(labels['io.dokkerr.team'])) continue;
+      // The tests remove their containers after the server stops: take them off the network
+      // first (the containers stay for the test's own cleanup).
+      const inspect = await engine.call('GET', `/networks/${n.Id}`);
+      for (const container of Object.keys(inspect.json?.Containers ?? {})) {
+        await engine.call('POST', `/networks/${n.Id}/disconnect`, { body: { Container: container, Force: true } });
+      }
+      const r = await engine.call('DELETE', `/networks/${n.Id}`);
+      if (r.status >= 300 && ![404, 409].includes(r.status)) throw new Error(`removing ${n.Name}: ${r.status} ${r.text}`);
+    }
+  }
+
   // SIGTERM; the process must exit with 0 within 10 s. Always cleans the data dir and database.
   async stop() {
     if (this.stopped) return;
@@ -762,6 +783,9 @@ class DokkerrServer {
       failure = new Error(`${err.message}; killed. ${failureReport(this.child)}`);
     }
     liveServers.delete(this.child);
+    await this.removeTeamNetworks().catch((err) => {
+      failure ??= err;
+    });
     try {
       await this.db.drop();
     } catch (err) {
@@ -861,6 +885,7 @@ export async function startServer({ dockerHost, args = [], env = {}, maxBodySize
       'the "Dokkerr listening on" line',
     );
     const server = new DokkerrServer(child, dataDir, db, port);
+    server.dockerHost = host;
     if (bootstrap) await server.bootstrap();
     if (replicaOf) server.token = (await server.login(ADMIN_USER, ADMIN_PASSWORD)).access_token;
     return server;
@@ -961,5 +986,7 @@ export async function createTenant(server, { name = uniquePrefix(), orgId, role 
   );
   await must(await server.api('PUT', `/api/v1/teams/${teamId}/members/${user.id}`, { body: { role } }), 'add member');
   const session = await server.login(username, TENANT_PASSWORD);
+  server.teamIds ??= new Set();
+  server.teamIds.add(teamId);
   return { orgId, teamId, userId: user.id, username, token: session.access_token, refreshToken: session.refresh_token };
 }

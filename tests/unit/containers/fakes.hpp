@@ -124,6 +124,18 @@ class FakeResourceLookup final : public ResourceLookup {
     co_return;
   }
 
+  boost::asio::awaitable<std::string> create_team_network(std::string env, std::string name,
+                                                          std::string team_id) override {
+    check_up(env);
+    if (find(ResourceKind::network, name)) {
+      throw Error(ErrorKind::conflict, "network_conflict", "network " + name + " exists");
+    }
+    const auto id = "net-" + name;
+    created_networks_.push_back(name);
+    add(ResourceKind::network, id, name, team_id);
+    co_return id;
+  }
+
   std::optional<std::string> container_team(std::string_view, std::string_view ref) const override {
     const auto found = find(ResourceKind::container, ref);
     if (!found) return std::nullopt;
@@ -132,6 +144,9 @@ class FakeResourceLookup final : public ResourceLookup {
 
   [[nodiscard]] int inspections() const { return inspections_; }
   [[nodiscard]] const std::vector<std::string>& created_volumes() const { return created_volumes_; }
+  [[nodiscard]] const std::vector<std::string>& created_networks() const {
+    return created_networks_;
+  }
 
  private:
   void check_up(std::string_view env) const {
@@ -155,6 +170,7 @@ class FakeResourceLookup final : public ResourceLookup {
   mutable std::mutex mutex_;
   std::vector<Object> objects_;
   std::vector<std::string> created_volumes_;
+  std::vector<std::string> created_networks_;
   int inspections_ = 0;
   bool down_ = false;
 };

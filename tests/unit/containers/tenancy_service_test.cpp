@@ -408,5 +408,61 @@ TEST_F(TenancyServiceTest, ContainerTeamComesFromTheLookup) {
   EXPECT_EQ(tenancy_.container_team(kEnv, "missing"), std::nullopt);
 }
 
+// ---- team networks -------------------------------------------------------------------------
+
+class TeamNetworkTest : public TenancyServiceTest {
+ protected:
+  boost::json::object place(const std::string& team, const std::string& body) {
+    auto create = boost::json::parse(body).as_object();
+    run(ioc_, tenancy_.place_on_team_network(kEnv, team, create));
+    return create;
+  }
+  static std::string mode_of(const boost::json::object& create) {
+    return std::string(create.at("HostConfig").at("NetworkMode").as_string());
+  }
+};
+
+TEST_F(TeamNetworkTest, TheEnginesDefaultNetworkBecomesTheTeamsOwnMadeOnce) {
+  for (const char* body : {R"({"Image":"x"})", R"({"Image":"x","HostConfig":{"NetworkMode":""}})",
+                           R"({"Image":"x","HostConfig":{"NetworkMode":"default"}})",
+                           R"({"Image":"x","HostConfig":{"NetworkMode":"bridge"}})"}) {
+    EXPECT_EQ(mode_of(place("team-a", body)), "dokkerr-team-team-a") << body;
+  }
+  EXPECT_EQ(engine_.created_networks(), std::vector<std::string>{"dokkerr-team-team-a"});
+  // Recorded as the team's, so its members see it.
+  EXPECT_EQ(owners_.owner(kEnv, ResourceKind::network, "net-dokkerr-team-team-a"), "team-a");
+  EXPECT_EQ(mode_of(place("team-b", R"({"Image":"x"})")), "dokkerr-team-team-b");
+  EXPECT_EQ(engine_.created_networks().size(), 2U);
+}
+
+TEST_F(TeamNetworkTest, OtherModesAndOwnEndpointsAreLeftAlone) {
+  EXPECT_EQ(mode_of(place("team-a", R"({"Image":"x","HostConfig":{"NetworkMode":"none"}})")),
+            "none");
+  EXPECT_EQ(mode_of(place("team-a", R"({"Image":"x","HostConfig":{"NetworkMode":"mine"}})")),
+            "mine");
+  const auto endpoint =
+      place("team-a", R"({"Image":"x","NetworkingConfig":{"EndpointsConfig":{"mine":{}}}})");
+  EXPECT_EQ(mode_of(endpoint), "mine");
+  EXPECT_TRUE(engine_.created_networks().empty());
+}
+
+TEST_F(TeamNetworkTest, JoiningTheSharedNetworksByEndpointIsRefused) {
+  for (const char* shared : {"bridge", "default", "host"}) {
+    const auto body = std::string(R"({"Image":"x","NetworkingConfig":{"EndpointsConfig":{")") +
+                      shared + R"(":{}}}})";
+    EXPECT_EQ(error_of([&] { (void)place("team-a", body); }).code(), "policy_denied") << shared;
+  }
+}
+
+TEST_F(TeamNetworkTest, ANetworkSquattingTheTeamsNameIsNotJoined) {
+  engine_.add(ResourceKind::network, "squat", "dokkerr-team-team-a", "team-b");
+  EXPECT_EQ(error_of([&] { (void)place("team-a", R"({"Image":"x"})"); }).code(),
+            "team_network_taken");
+  engine_.add(ResourceKind::network, "unlabelled", "dokkerr-team-team-c");
+  teams_.add("team-c");
+  EXPECT_EQ(error_of([&] { (void)place("team-c", R"({"Image":"x"})"); }).code(),
+            "team_network_taken");
+}
+
 }  // namespace
 }  // namespace dokkerr::containers

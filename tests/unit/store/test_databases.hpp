@@ -3,6 +3,7 @@
 // directory, and PostgreSQL when DOKKERR_TEST_POSTGRES_URL names a server
 // (scripts/testenv/postgres.sh). Each PostgreSQL test gets a database of its own, created from a
 // connection to the url's database and dropped afterwards, so tests may run in parallel.
+#include "core/error.hpp"
 #include "store/database.hpp"
 #include "store/postgres_database.hpp"
 #include "store/sqlite_database.hpp"
@@ -10,13 +11,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -62,6 +66,24 @@ inline std::string with_database(const std::string& url, const std::string& name
   return out;
 }
 
+// Runs one maintenance statement, again after a pause when it fails: PostgreSQL refuses
+// CREATE/DROP DATABASE now and then while other tests' databases come and go at the same
+// moment (template1 busy, catalog locks), which says nothing about the code under test.
+inline void maintain(const std::string& maintenance_url, const std::string& sql) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto admin = open_postgres_database(maintenance_url, PostgresOptions{.pool_size = 1});
+      admin->execute(sql);
+      return;
+    } catch (const Error& error) {
+      if (attempt == 5) {
+        throw std::runtime_error(sql + ": " + error.detail() + " (" + error.internal() + ")");
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+  }
+}
+
 // One empty database, removed when the object goes.
 class TestTarget {
  public:
@@ -76,9 +98,8 @@ class TestTarget {
     }
     maintenance_url_ = *postgres_url();
     name_ = "dokkerr_t_" + unique_suffix();
-    auto admin = open_postgres_database(maintenance_url_, PostgresOptions{.pool_size = 1});
     // Identifiers cannot be parameters; name_ is made of [a-z0-9_] only.
-    admin->execute("CREATE DATABASE " + name_);
+    maintain(maintenance_url_, "CREATE DATABASE " + name_);
     url_ = with_database(maintenance_url_, name_);
   }
   TestTarget(const TestTarget&) = delete;
@@ -89,8 +110,7 @@ class TestTarget {
         std::error_code ec;
         std::filesystem::remove_all(dir_, ec);
       } else {
-        auto admin = open_postgres_database(maintenance_url_, PostgresOptions{.pool_size = 1});
-        admin->execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        maintain(maintenance_url_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
       }
     } catch (const std::exception& e) {
       ADD_FAILURE() << "cleaning up the test database failed: " << e.what();

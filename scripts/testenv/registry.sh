@@ -15,9 +15,8 @@ addressfile=$state/address
 
 die() { echo "registry.sh: $*" >&2; exit 1; }
 
-running() { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=scripts/testenv/daemon.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
 
 start() {
   command -v docker-registry >/dev/null || die "docker-registry is not installed"
@@ -54,19 +53,7 @@ YAML
   die "the registry did not answer within 10 s; see $state/registry.log"
 }
 
-stop() {
-  if running; then
-    local pid
-    pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile" "$addressfile"
-}
+stop() { stop_daemon "$addressfile"; }
 
 case ${1:-} in
   start) start ;;

@@ -263,7 +263,7 @@ int run_server(ServerConfig config) {
   auth::ApiKeyService api_keys(*api_key_store, clock, blocking);
   auth::MfaService mfa(
       auth::MfaDependencies{*user_store, *mfa_store, *settings_store, password_hasher, *secrets,
-                            audit_recorder, clock, blocking},
+                            audit_recorder, clock, blocking, sessions},
       "Dokkerr");
   auth::SignInService sign_in(auth::SignInDependencies{
       *user_store, sessions, mfa, throttle, password_hasher, audit_recorder, clock, blocking});

@@ -10,6 +10,7 @@
 #include "crypto/totp.hpp"
 #include "store/settings_store.hpp"
 #include "users/password_hasher.hpp"
+#include "users/session_revoker.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -96,6 +97,7 @@ asio::awaitable<void> MfaService::disable(Caller caller, std::string password, s
     if (!password_ok || !verify_totp(*user, code)) return false;
     deps_.users.set_mfa(user->id, false, std::nullopt);
     deps_.codes.remove_recovery_codes(user->id);
+    deps_.sessions.revoke_sessions(user->id, "mfa_disabled", caller->session_id);
     return true;
   };
   const bool disabled = co_await deps_.pool.run(disable);

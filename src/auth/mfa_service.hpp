@@ -28,7 +28,8 @@ class SettingsStore;
 }
 namespace dokkerr::users {
 class PasswordHasher;
-}
+class SessionRevoker;
+}  // namespace dokkerr::users
 
 namespace dokkerr::auth {
 
@@ -54,6 +55,9 @@ struct MfaDependencies {
   AuditTrail& audit;
   const Clock& clock;
   BlockingPool& pool;
+  // Turning the second factor off ends the account's other sessions, as a password change does:
+  // whoever signed in elsewhere did so under the stronger rule.
+  users::SessionRevoker& sessions;
 };
 
 class MfaService {

@@ -206,8 +206,14 @@ describe('two-factor sign-in (TOTP)', { timeout: 180_000 }, () => {
     assert.equal((await disable({ password: TENANT_PASSWORD })).status, 400, 'the code is required');
     assert.equal((await disable({ code })).status, 400, 'the password is required');
     expectProblem(assert, await login({ username: tenant.username, password: TENANT_PASSWORD }), 401, 'mfa_required');
+    // A session signed in elsewhere (with a recovery code) ends when the second factor goes.
+    const elsewhere = await login({ username: tenant.username, password: TENANT_PASSWORD, recovery_code: recoveryCodes[2] });
+    expectStatus(assert, elsewhere, 200);
+    expectStatus(assert, await server.api('GET', '/api/v1/me', { token: elsewhere.json.access_token }), 200);
     // The code refused with the wrong password was not spent.
     expectStatus(assert, await disable({ password: TENANT_PASSWORD, code }), 204);
+    expectProblem(assert, await server.api('GET', '/api/v1/me', { token: elsewhere.json.access_token }), 401, 'session_revoked');
+    expectStatus(assert, await server.api('GET', '/api/v1/me', { token: tenant.token }), 200);
     expectStatus(assert, await login({ username: tenant.username, password: TENANT_PASSWORD }), 200);
     expectProblem(assert, await disable({ password: TENANT_PASSWORD, code: auth.wrongCode() }), 409, 'mfa_not_enabled');
   });

@@ -92,6 +92,19 @@ TEST_F(MfaServiceTest, DisablingNeedsThePasswordAndACurrentCode) {
   EXPECT_EQ(records[2].actor_id, "u1");
 }
 
+TEST_F(MfaServiceTest, DisablingEndsTheAccountsOtherSessions) {
+  const auto [secret, codes] = turn_on();
+  const auto here = sessions.open("u1", "password", client);
+  const auto elsewhere = sessions.open("u1", "password", client);
+  clock.advance(30s);
+  run(mfa.disable(as("u1", here.session_id), testing::kPassword,
+                  crypto::totp_code(secret, clock.unix_seconds()), client));
+  EXPECT_FALSE(session_store.sessions.at(here.session_id).revoked_at) << "the caller's own stays";
+  const auto& other = session_store.sessions.at(elsewhere.session_id);
+  EXPECT_TRUE(other.revoked_at);
+  EXPECT_EQ(other.revoke_reason, "mfa_disabled");
+}
+
 TEST_F(MfaServiceTest, TheRequirementSettingNamesKnownRolesOnly) {
   EXPECT_TRUE(run(mfa.requirement()).empty());
   const auto stored = run(mfa.set_requirement({"org_admin", "team_admin"}));

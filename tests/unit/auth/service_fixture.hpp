@@ -91,8 +91,9 @@ class AuthTest : public users::testing::ServiceTest {
   TicketService tickets{ticket_store, clock, pool, token_settings.ws_ticket_ttl_seconds};
   LoginThrottle throttle{throttle_store, clock};
   ApiKeyService api_keys{api_key_store, clock, pool};
-  MfaService mfa{MfaDependencies{users, mfa_store, settings, hasher, secrets, audit, clock, pool},
-                 "Dokkerr"};
+  MfaService mfa{
+      MfaDependencies{users, mfa_store, settings, hasher, secrets, audit, clock, pool, sessions},
+      "Dokkerr"};
   SignInService sign_in{
       SignInDependencies{users, sessions, mfa, throttle, hasher, audit, clock, pool}};
   OidcService oidc{OidcDependencies{oidc_store, users, teams, orgs, sessions, provider, secrets,

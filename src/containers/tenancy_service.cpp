@@ -274,27 +274,26 @@ asio::awaitable<void> TenancyService::place_on_team_network(std::string environm
     co_return;
   }
   const auto name = team_network_name(team);
-  const auto owner = co_await joined_network_owner(environment_id, name);
+  auto owner = co_await joined_network_owner(environment_id, name);
   if (owner.empty()) {
+    bool made = false;
     try {
       const auto id = co_await engine_.create_team_network(environment_id, name, team);
       co_await record_owner(environment_id, ResourceKind::network, id, team);
+      made = true;
     } catch (const Error& error) {
-      // Another request made it meanwhile; whose it is is checked below.
       if (error.kind() != ErrorKind::conflict) throw;
     }
+    // Not made here: another request made it meanwhile, or an unowned network has the name.
+    if (made) {
+      owner = team;
+    } else {
+      owner = co_await joined_network_owner(environment_id, name);
+    }
   }
-  if (!owner.empty() && owner != team) {
+  if (owner != team) {
     throw Error(ErrorKind::conflict, "team_network_taken",
                 "A network named '" + name + "' belongs to someone else; an admin must remove it.");
-  }
-  if (owner.empty()) {
-    const auto made = co_await joined_network_owner(environment_id, name);
-    if (made != team) {
-      throw Error(
-          ErrorKind::conflict, "team_network_taken",
-          "A network named '" + name + "' belongs to someone else; an admin must remove it.");
-    }
   }
   host["NetworkMode"] = name;
 }

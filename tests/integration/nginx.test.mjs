@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  ownRedis,
   REPO_ROOT,
   TEST_IMAGE,
   TENANT_PASSWORD,
@@ -32,7 +33,6 @@ import {
 const execFileP = promisify(execFile);
 const P = uniquePrefix();
 const NGINX = fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
-const REDIS_SCRIPT = path.join(REPO_ROOT, 'scripts/testenv/redis.sh');
 const PROPAGATION_MS = 3_000;
 const BURST = 5;
 
@@ -43,13 +43,7 @@ let first;
 let second;
 let proxied; // the admin's view of the deployment, through nginx
 
-async function redis(cmd) {
-  const { stdout } = await execFileP('bash', [REDIS_SCRIPT, cmd], {
-    env: { ...process.env, DOKKERR_TESTENV_DIR: stateDir },
-    timeout: 30_000,
-  });
-  return stdout.trim();
-}
+const redis = (cmd) => ownRedis(stateDir, cmd);
 
 async function freePort() {
   const probe = net.createServer();

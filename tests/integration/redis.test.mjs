@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  REPO_ROOT,
+  ownRedis,
   createTenant,
   expectProblem,
   expectStatus,
@@ -24,7 +24,6 @@ import {
 
 const execFileP = promisify(execFile);
 const P = uniquePrefix();
-const REDIS_SCRIPT = path.join(REPO_ROOT, 'scripts/testenv/redis.sh');
 // The promise is one second; the wait allows for a loaded test machine.
 const PROPAGATION_MS = 3_000;
 // Sign-in budgets: a burst of BURST per client address, refilled slowly (6 a minute), so the
@@ -36,13 +35,7 @@ let redisUrl;
 let first;
 let second;
 
-async function redis(cmd) {
-  const { stdout } = await execFileP('bash', [REDIS_SCRIPT, cmd], {
-    env: { ...process.env, DOKKERR_TESTENV_DIR: redisDir },
-    timeout: 30_000,
-  });
-  return stdout.trim();
-}
+const redis = (cmd) => ownRedis(redisDir, cmd);
 
 // A bad sign-in from `address` (a loopback address of its own, so each test has fresh budgets),
 // each for another unknown name, so the per-account lockout stays out of the way.

@@ -446,6 +446,16 @@ export async function testenv(cmd, name = 'test', { timeoutMs = 120_000 } = {}) 
   return null;
 }
 
+// scripts/testenv/redis.sh CMD (start|stop|url) for a Redis of the test's own under `stateDir`,
+// for tests that stop and restart it. Resolves the script's output.
+export async function ownRedis(stateDir, cmd) {
+  const { stdout } = await execFileP('bash', [path.join(REPO_ROOT, 'scripts/testenv/redis.sh'), cmd], {
+    env: { ...process.env, DOKKERR_TESTENV_DIR: stateDir },
+    timeout: 30_000,
+  });
+  return stdout.trim();
+}
+
 export async function testenvRunning(name) {
   try {
     await execFileP('bash', [TESTENV_SCRIPT, 'status', name], {

@@ -46,6 +46,7 @@
 #include "gateway/edge.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "http/stream_guard.hpp"
 #include "http/tls.hpp"
 #include "store/database.hpp"
 #include "store/lease.hpp"
@@ -64,6 +65,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -334,7 +336,10 @@ int run_server(ServerConfig config) {
   limits.header_timeout = config.header_timeout;
   limits.body_timeout = config.body_timeout;
   limits.idle_timeout = config.idle_timeout;
+  // Declared before the server, so it outlives every connection it watches.
+  http::StreamGuard stream_guard(asio::make_strand(io), authenticator, access_changes, logger);
   http::Server server(io, pipeline, limits, logger, tls ? &*tls : nullptr);
+  server.guard_streams(stream_guard);
   asio::ip::tcp::endpoint bound;
   try {
     bound = server.listen({asio::ip::make_address(address.host), address.port});
@@ -355,6 +360,7 @@ int run_server(ServerConfig config) {
     redis_subscriber->start();
   }
   server.start();
+  stream_guard.start();
   ChangeWatch access_watch(io.get_executor(), database->inner(), std::string(auth::kAccessCounter),
                            access_changes, blocking, logger, kChangePollInterval);
   access_watch.start();
@@ -427,6 +433,7 @@ int run_server(ServerConfig config) {
           reload_signals.cancel(ignored);
           key_reload_timer.cancel();
           access_watch.stop();
+          stream_guard.stop();
           co_await scheduler_lease.stop();  // hands over at once instead of after the lease's ttl
           if (redis) {
             redis->stop();

@@ -42,6 +42,12 @@ PasswordChange parse_password_change(std::string_view body) {
                         json::required_string(object, "new_password")};
 }
 
+std::string parse_ticket_request(std::string_view body) {
+  const auto object = json::parse_object(body);
+  json::only_fields(object, {"path"});
+  return json::required_string(object, "path");
+}
+
 std::string setup_status_json(bool pending) {
   return boost::json::serialize(boost::json::object{{"setup_required", pending}});
 }
@@ -55,7 +61,7 @@ std::string token_pair_json(const TokenPair& pair) {
 
 std::string ticket_json(const Ticket& ticket) {
   return boost::json::serialize(
-      boost::json::object{{"ticket", ticket.value}, {"expires_in", ticket.expires_in}});
+      boost::json::object{{"ticket", ticket.value}, {"path", ticket.path}, {"expires_in", ticket.expires_in}});
 }
 
 }  // namespace dokkerr::auth

@@ -17,6 +17,7 @@ SetupRequest parse_setup(std::string_view body);              // POST /setup
 LoginRequest parse_login(std::string_view body);              // POST /auth/login
 std::string parse_refresh(std::string_view body);             // POST /auth/refresh
 PasswordChange parse_password_change(std::string_view body);  // POST /me/password
+std::string parse_ticket_request(std::string_view body);      // POST /auth/ws-ticket: its path
 
 std::string setup_status_json(bool pending);
 // {access_token, refresh_token, token_type: "Bearer", expires_in}

@@ -49,7 +49,8 @@ void add_sign_in_routes(http::Router& router, SignInService& s, TicketService& t
     co_return http::no_content();
   }, needs(kAuthenticated).audited("auth.logout.create").before_mfa_enrolment());
   router.add(Verb::post, "/api/v1/auth/ws-ticket", [&tickets](RequestContext& c) -> asio::awaitable<Reply> {
-    const auto ticket = co_await tickets.issue(c.principal);
+    auto path = parse_ticket_request(c.request.body());
+    const auto ticket = co_await tickets.issue(c.principal, std::move(path));
     co_return http::ok(ticket_json(ticket));
   }, needs(kAuthenticated).audited("auth.ws-ticket.create"));
   router.add(Verb::post, "/api/v1/me/password", [&s](RequestContext& c) -> asio::awaitable<Reply> {

@@ -87,9 +87,13 @@ Authenticator::Resolved Authenticator::from_api_key(std::string_view key) {
   return as_key(deps_.api_keys.usable_by_secret(key));
 }
 
-std::shared_ptr<Principal> Authenticator::from_ticket(std::string_view ticket) {
-  const auto subject = deps_.tickets.redeem(ticket);
-  if (!subject) throw authentication_required("The WebSocket ticket is unknown, used or expired.");
+std::shared_ptr<Principal> Authenticator::from_ticket(std::string_view ticket,
+                                                      std::string_view path) {
+  const auto subject = deps_.tickets.redeem(ticket, path);
+  if (!subject) {
+    throw authentication_required(
+        "The WebSocket ticket is unknown, used, expired or issued for another path.");
+  }
   if (!subject->api_key_id.empty()) {
     // The ticket stands for the key: its scopes, team binding and revocation apply.
     return as_key(deps_.api_keys.usable_by_id(subject->api_key_id)).first;
@@ -103,6 +107,25 @@ std::shared_ptr<Principal> Authenticator::from_ticket(std::string_view ticket) {
   principal->auth_method = "ws_ticket";
   principal->mfa_enabled = user.mfa_enabled;
   return principal;
+}
+
+std::shared_ptr<Principal> Authenticator::again(const Principal& before) {
+  if (!before.api_key_id.empty()) {
+    return as_key(deps_.api_keys.usable_by_id(before.api_key_id)).first;
+  }
+  const auto user = active_user(before.user_id);
+  if (before.session_id.empty() || !deps_.sessions.live(before.session_id)) throw session_revoked();
+  auto principal = deps_.access.principal_for(user);
+  principal->session_id = before.session_id;
+  principal->auth_method = before.auth_method;
+  principal->mfa_enabled = user.mfa_enabled;
+  return principal;
+}
+
+asio::awaitable<std::shared_ptr<const Principal>> Authenticator::reauthenticate(
+    const Principal& before) {
+  auto load = [this, &before]() -> std::shared_ptr<const Principal> { return again(before); };
+  co_return co_await deps_.pool.run(load);
 }
 
 asio::awaitable<std::shared_ptr<const Principal>> Authenticator::authenticate(
@@ -124,7 +147,7 @@ asio::awaitable<std::shared_ptr<const Principal>> Authenticator::authenticate(
   auto resolve = [&]() -> std::shared_ptr<const Principal> {
     Resolved resolved;
     if (ticket) {
-      resolved.first = from_ticket(*ticket);
+      resolved.first = from_ticket(*ticket, credentials.path);
     } else if (credential.starts_with(kApiKeyPrefix)) {
       resolved = from_api_key(credential);
     } else {

@@ -63,6 +63,9 @@ class Authenticator final : public http::Authenticator {
 
   boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(
       const http::Credentials& credentials) override;
+  // Never from the cache: a stream's caller is checked against the database itself.
+  boost::asio::awaitable<std::shared_ptr<const Principal>> reauthenticate(
+      const Principal& before) override;
 
  private:
   // A caller and the last instant it may be served from the cache.
@@ -71,7 +74,8 @@ class Authenticator final : public http::Authenticator {
   // Blocking.
   Resolved from_access_token(std::string_view token);
   Resolved from_api_key(std::string_view key);
-  std::shared_ptr<Principal> from_ticket(std::string_view ticket);
+  std::shared_ptr<Principal> from_ticket(std::string_view ticket, std::string_view path);
+  std::shared_ptr<Principal> again(const Principal& before);
   Resolved as_key(const ApiKeyRecord& key);
   // The account, unless it is gone or disabled (401).
   users::User active_user(std::string_view id);

@@ -17,7 +17,8 @@ class SqlTicketStore final : public TicketStore {
               std::string_view expires_at) override {
     const boost::json::object principal{{"user_id", subject.user_id},
                                         {"session_id", subject.session_id},
-                                        {"api_key_id", subject.api_key_id}};
+                                        {"api_key_id", subject.api_key_id},
+                                        {"path", subject.path}};
     db_.execute("DELETE FROM ws_tickets WHERE expires_at <= ?", {clock_.stamp()});
     db_.execute(
         "INSERT INTO ws_tickets (ticket_hash, principal, expires_at) VALUES (?, ?, ?)",
@@ -36,9 +37,13 @@ class SqlTicketStore final : public TicketStore {
       }
       const auto value = boost::json::parse(rows.front().text(0));
       const auto& object = value.as_object();
+      // A ticket stored before tickets named their path opens nothing ("" matches no route).
+      const auto* path = object.if_contains("path");
       subject = TicketSubject{std::string(object.at("user_id").as_string()),
                               std::string(object.at("session_id").as_string()),
-                              std::string(object.at("api_key_id").as_string())};
+                              std::string(object.at("api_key_id").as_string()),
+                              path != nullptr && path->is_string() ? std::string(path->as_string())
+                                                                   : std::string()};
     });
     return subject;
   }

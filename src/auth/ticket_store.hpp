@@ -15,9 +15,10 @@ class Database;
 
 namespace dokkerr::auth {
 
-// Who a ticket stands for: an account's session, or one of its API keys.
+// Who a ticket stands for (an account's session, or one of its API keys) and the one endpoint
+// and object it opens: the path of the WebSocket route, without the query.
 struct TicketSubject {
-  std::string user_id, session_id, api_key_id;
+  std::string user_id, session_id, api_key_id, path;
 };
 
 class TicketStore {

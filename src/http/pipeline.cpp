@@ -22,6 +22,14 @@ std::string_view header(const Request& request, std::string_view name) {
   return {value.data(), value.size()};
 }
 
+}  // namespace
+
+asio::awaitable<std::shared_ptr<const Principal>> Authenticator::reauthenticate(const Principal&) {
+  co_return nullptr;
+}
+
+namespace {
+
 // ---- the stages, in the order they run --------------------------------------------------------
 
 // A client's own X-Request-Id is kept when it is well-formed, so its logs and ours line up.
@@ -82,6 +90,8 @@ asio::awaitable<std::optional<Error>> authenticate(Authenticator* authenticator,
   credentials.api_key = header(request, "X-API-Key");
   if (boost::beast::websocket::is_upgrade(request))
     credentials.ticket = exchange.context.query.get("ticket");
+  const auto target = exchange.target();
+  credentials.path = target.substr(0, target.find('?'));
   credentials.user_agent = header(request, bhttp::field::user_agent);
   credentials.remote_address = exchange.context.remote_address;
   credentials.request_id = exchange.context.request_id;

@@ -74,6 +74,7 @@ struct Credentials {
   std::string_view authorization;     // the Authorization header
   std::string_view api_key;           // the X-API-Key header
   std::optional<std::string> ticket;  // ?ticket= of a WebSocket upgrade
+  std::string_view path;              // the request's path without the query (a ticket's target)
   std::string_view user_agent;
   std::string_view remote_address;
   std::string_view request_id;
@@ -91,6 +92,11 @@ class Authenticator {
   // not valid.
   virtual boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(
       const Credentials& credentials) = 0;
+  // The caller of an open stream as it stands now (its session or key, its account, its
+  // permissions), loaded again; null or an Error when it no longer stands. The default keeps no
+  // stream open past a change.
+  virtual boost::asio::awaitable<std::shared_ptr<const Principal>> reauthenticate(
+      const Principal& before);
 };
 
 // Sees every request that reached a route once its answer is known, before it is written (the

@@ -4,6 +4,7 @@
 #include "core/logger.hpp"
 #include "http/pipeline.hpp"
 #include "http/problem.hpp"
+#include "http/stream_guard.hpp"
 #include "http/tls.hpp"
 #include "http/transform.hpp"
 
@@ -50,6 +51,8 @@ namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
+// How long a WebSocket whose caller lost access may take to answer our close frame.
+constexpr std::chrono::milliseconds kWithdrawnCloseGrace{500};
 using SteadyClock = std::chrono::steady_clock;
 
 using RequestParser = bhttp::request_parser<bhttp::string_body>;
@@ -114,6 +117,7 @@ struct Server::Impl {
   ServerLimits limits;
   Logger& logger;
   const TlsCredentials* tls;  // null: plain HTTP
+  StreamGuard* stream_guard = nullptr;
   tcp::acceptor acceptor;
   std::atomic<bool> shutting_down{false};
   mutable std::mutex mutex;
@@ -179,6 +183,20 @@ class Connection final : public ConnectionBase,
   void force_close() override {
     asio::post(executor_, [self = this->shared_from_this()] { self->close_socket(); });
   }
+  // The caller lost the access its stream was opened with (http/stream_guard.hpp): a WebSocket
+  // gets close 1008 and, whatever the peer does, loses its socket a moment later; a chunked
+  // stream loses its socket now. Either way nothing more the client sends reaches the handler.
+  void end_for_withdrawn_access() {
+    asio::post(executor_, [self = this->shared_from_this()] {
+      if (self->state_ != ConnectionState::websocket || !self->close_requester_) {
+        self->close_socket();
+        return;
+      }
+      self->close_requester_(websocket::close_code::policy_error, "access withdrawn");
+      auto timer = std::make_shared<asio::steady_timer>(self->executor_, kWithdrawnCloseGrace);
+      timer->async_wait([self, timer](const boost::system::error_code&) { self->close_socket(); });
+    });
+  }
   [[nodiscard]] const std::string& remote_address() const override { return remote_address_; }
 
   // --- used by the streaming and WebSocket adapters ---
@@ -208,7 +226,7 @@ class Connection final : public ConnectionBase,
   }
   void request_websocket_close() {
     if (close_requester_) {
-      close_requester_();
+      close_requester_(websocket::close_code::going_away, "server shutdown");
     }
   }
 
@@ -231,6 +249,8 @@ class Connection final : public ConnectionBase,
   asio::awaitable<bool> write_response(Response& response);
   asio::awaitable<void> write_streaming(StreamingReply& reply, const Exchange& exchange);
   asio::awaitable<void> run_websocket(WebSocketReply& reply, Request& request);
+  // The stream guard's watch over this request's stream, while it lasts (null when unguarded).
+  std::shared_ptr<const void> guard_stream(const Exchange& exchange);
   void log_failure(const Exchange& exchange);
   void access_log(const Exchange& exchange, bool body_read, SteadyClock::time_point started);
 
@@ -244,7 +264,7 @@ class Connection final : public ConnectionBase,
   ConnectionState state_ = ConnectionState::idle;
   bool shutdown_requested_ = false;
   WebSocket* websocket_ = nullptr;
-  std::function<void()> close_requester_;
+  std::function<void(websocket::close_code, std::string)> close_requester_;
 };
 
 namespace {
@@ -317,7 +337,7 @@ class WebSocketAdapter final : public WebSocketChannel {
     beast::flat_buffer buffer;
     auto [ec, n] = co_await ws_.async_read(buffer, as_tuple);
     (void)n;
-    if (ec) {
+    if (ec || closing_) {
       closed_ = true;
       co_return std::nullopt;
     }
@@ -342,17 +362,19 @@ class WebSocketAdapter final : public WebSocketChannel {
     co_await send_close(code, std::move(reason));
   }
 
-  // Server shutdown: a close frame now, or right after the write in progress.
-  void request_close() {
+  // From outside the handler (server shutdown, access withdrawn): a close frame now, or right
+  // after the write in progress. What the peer sends from then on is not read any more.
+  void request_close(websocket::close_code code, std::string reason) {
     if (close_sent_ || closed_) {
       return;
     }
+    closing_ = true;
     if (writing_) {
-      pending_close_ = websocket::close_code::going_away;
+      pending_close_ = code;
+      pending_reason_ = std::move(reason);
       return;
     }
-    asio::co_spawn(ws_.get_executor(), send_close(websocket::close_code::going_away, "server shutdown"),
-                   asio::detached);
+    asio::co_spawn(ws_.get_executor(), send_close(code, std::move(reason)), asio::detached);
   }
 
  private:
@@ -374,7 +396,7 @@ class WebSocketAdapter final : public WebSocketChannel {
     if (pending_close_) {
       const auto code = *pending_close_;
       pending_close_.reset();
-      co_await send_close(code, "server shutdown");
+      co_await send_close(code, std::exchange(pending_reason_, "server shutdown"));
       co_return false;
     }
     co_return true;
@@ -391,7 +413,9 @@ class WebSocketAdapter final : public WebSocketChannel {
   bool writing_ = false;
   bool closed_ = false;
   bool close_sent_ = false;
+  bool closing_ = false;  // a close was requested from outside the handler
   std::optional<unsigned short> pending_close_;
+  std::string pending_reason_ = "server shutdown";
 };
 
 }  // namespace
@@ -455,9 +479,11 @@ asio::awaitable<void> Connection<Stream>::run_websocket(WebSocketReply& reply, R
   }
   WebSocketAdapter<WebSocket> adapter(ws);
   state_ = ConnectionState::websocket;
-  close_requester_ = [&adapter] { adapter.request_close(); };
+  close_requester_ = [&adapter](websocket::close_code code, std::string reason) {
+    adapter.request_close(code, std::move(reason));
+  };
   if (shutdown_requested_) {
-    adapter.request_close();
+    adapter.request_close(websocket::close_code::going_away, "server shutdown");
   }
   std::optional<std::string> failure;
   try {
@@ -625,6 +651,8 @@ asio::awaitable<Next> Connection<Stream>::respond(Exchange& exchange, std::optio
   exchange.status = status_of(*reply);
   co_await server_->pipeline.observe(exchange);
   auto next = Next::close;
+  std::shared_ptr<const void> guarded;
+  if (!std::holds_alternative<Response>(*reply)) guarded = guard_stream(exchange);
   if (auto* response = std::get_if<Response>(&*reply)) {
     if (exchange.status == 426) response->set(bhttp::field::upgrade, "websocket");
     next = co_await respond_complete(exchange, *response, body_read);
@@ -639,6 +667,20 @@ asio::awaitable<Next> Connection<Stream>::respond(Exchange& exchange, std::optio
     next = Next::upgraded;
   }
   co_return next;
+}
+
+template <typename Stream>
+std::shared_ptr<const void> Connection<Stream>::guard_stream(const Exchange& exchange) {
+  const auto& principal = exchange.context.principal;
+  if (server_->stream_guard == nullptr || !principal || exchange.route == nullptr) return nullptr;
+  const auto& options = exchange.route->options;
+  std::string environment;
+  if (!options.environment_param.empty()) environment = exchange.context.param(options.environment_param);
+  std::weak_ptr<Connection> weak = this->shared_from_this();
+  return server_->stream_guard->watch(principal, options.permission, std::move(environment),
+                                      [weak] {
+                                        if (auto self = weak.lock()) self->end_for_withdrawn_access();
+                                      });
 }
 
 template <typename Stream>
@@ -787,6 +829,10 @@ tcp::endpoint Server::listen(const tcp::endpoint& endpoint) {
   impl_->acceptor.bind(endpoint);
   impl_->acceptor.listen(asio::socket_base::max_listen_connections);
   return impl_->acceptor.local_endpoint();
+}
+
+void Server::guard_streams(StreamGuard& guard) {
+  impl_->stream_guard = &guard;
 }
 
 void Server::start() {

@@ -19,6 +19,7 @@ class Logger;
 namespace dokkerr::http {
 
 class Pipeline;
+class StreamGuard;
 class TlsCredentials;
 
 struct ServerLimits {
@@ -48,6 +49,9 @@ class Server {
   // boost::system::system_error when the address cannot be bound.
   boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& endpoint);
   void start();  // starts accepting (on the io_context)
+  // Streams and WebSockets of authenticated callers are watched by `guard` (which must outlive
+  // the server) and end when their caller loses the access that opened them. Call before start().
+  void guard_streams(StreamGuard& guard);
 
   // Stops accepting, lets in-flight requests finish, closes idle keep-alive connections and
   // WebSockets (close frame 1001), then after `grace` closes whatever is left. Resolves when

@@ -144,11 +144,14 @@ async function auditEntries(server, action) {
   return res.json.items;
 }
 
-async function wsTicket(server, token) {
-  const res = await server.api('POST', '/api/v1/auth/ws-ticket', { token });
+const EVENTS_PATH = '/api/v1/environments/local/events';
+
+async function wsTicket(server, token, ticketPath = EVENTS_PATH) {
+  const res = await server.api('POST', '/api/v1/auth/ws-ticket', { token, body: { path: ticketPath } });
   expectStatus(assert, res, 200);
   assert.match(res.json.ticket, /^dkw_/);
   assert.equal(res.json.expires_in, 30);
+  assert.equal(res.json.path, ticketPath);
   return res.json.ticket;
 }
 
@@ -841,6 +844,22 @@ describe('sessions', { timeout: 180_000 }, () => {
     await expectWsRefused(`${base}?access_token=${encodeURIComponent(tenant.token)}`);
     await expectWsRefused(`${base}?token=${encodeURIComponent(tenant.token)}`);
     await expectWsRefused(base);
+
+    // A ticket opens the one path it was issued for: an events ticket opens no exec console, and
+    // trying it elsewhere uses it up.
+    const elsewhere = await wsTicket(server, tenant.token);
+    await expectWsRefused(`ws://127.0.0.1:${server.port}/api/v1/environments/local/containers/x/exec?cmd=sh&ticket=${encodeURIComponent(elsewhere)}`);
+    await expectWsRefused(`${base}?ticket=${encodeURIComponent(elsewhere)}`);
+    const exact = await wsTicket(server, tenant.token);
+    const trailing = await openWebSocket(`${base}?since=0&ticket=${encodeURIComponent(exact)}`);
+    await trailing.close();
+
+    // Issuing: the path is required and must be one of ours.
+    for (const body of [undefined, {}, { path: '' }, { path: 'http://evil/' }, { path: '/api/v1/x?ticket=1' },
+      { path: `/api/${'a'.repeat(600)}` }, { path: '/api/v1/a b' }, { path: 7 }, { path: EVENTS_PATH, extra: 1 }]) {
+      const res = await server.api('POST', '/api/v1/auth/ws-ticket', { token: tenant.token, body });
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
+    }
 
     // A ticket dies with its session.
     const orphan = await wsTicket(server, tenant.token);

@@ -484,7 +484,7 @@ describe('API keys', { timeout: 180_000 }, () => {
 
   test("a key's WebSocket ticket carries the key's scopes", async () => {
     const { key } = await mustCreateKey(dev.token, { name: `${P}-k9`, scopes: ['containers:read'] });
-    const ticket = await server.api('POST', '/api/v1/auth/ws-ticket', { token: null, ...withBearer(key) });
+    const ticket = await server.api('POST', '/api/v1/auth/ws-ticket', { token: null, ...withBearer(key), body: { path: envPath('events') } });
     expectStatus(assert, ticket, 200);
     // The events stream needs events:read, which the key does not hold although its owner does.
     await assert.rejects(

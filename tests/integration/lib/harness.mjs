@@ -702,7 +702,9 @@ class DokkerrServer {
     let target = urlPath;
     const token = opts.token === undefined ? this.token : opts.token;
     if (token) {
-      const res = await this.api('POST', '/api/v1/auth/ws-ticket', { token });
+      // A ticket opens only the path it was issued for.
+      const ticketPath = urlPath.split('?')[0];
+      const res = await this.api('POST', '/api/v1/auth/ws-ticket', { token, body: { path: ticketPath } });
       if (res.status !== 200) throw new Error(`ws-ticket: ${res.status} ${res.text}`);
       target += `${target.includes('?') ? '&' : '?'}ticket=${encodeURIComponent(res.json.ticket)}`;
     }

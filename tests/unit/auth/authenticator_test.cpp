@@ -83,18 +83,22 @@ TEST_F(AuthenticatorTest, AnApiKeyIsItsOwnerNarrowedToTheKey) {
   EXPECT_EQ(refusal_of(created.key).detail(), "This API key is revoked.");
 }
 
+constexpr std::string_view kEventsPath = "/api/v1/environments/local/events";
+constexpr std::string_view kExecPath = "/api/v1/environments/local/containers/c1/exec";
+
 TEST_F(AuthenticatorTest, ATicketIsWhoItWasIssuedToOnce) {
   const auto pair = login_as("dora");
-  const auto ticket = run(tickets.issue(authenticate_bearer(pair.access_token)));
+  const auto ticket = run(tickets.issue(authenticate_bearer(pair.access_token), std::string(kEventsPath)));
   http::Credentials credentials;
   credentials.ticket = ticket.value;
+  credentials.path = kEventsPath;
   const auto caller = run(authenticator.authenticate(credentials));
   EXPECT_EQ(caller->user_id, "dev");
   EXPECT_EQ(caller->session_id, pair.session_id);
   EXPECT_EQ(caller->auth_method, "ws_ticket");
   EXPECT_EQ(refusal(credentials).code(), "authentication_required") << "single use";
 
-  const auto second = run(tickets.issue(authenticate_bearer(pair.access_token)));
+  const auto second = run(tickets.issue(authenticate_bearer(pair.access_token), std::string(kEventsPath)));
   sessions.revoke_sessions("dev", "logout", "");
   credentials.ticket = second.value;
   EXPECT_EQ(refusal(credentials).code(), "session_revoked") << "the session it stood for ended";
@@ -104,12 +108,47 @@ TEST_F(AuthenticatorTest, AKeysTicketCarriesTheKeysLimits) {
   const auto created = run(api_keys.create(
       as("dev"), NewApiKey{"ci", std::vector<std::string>{"containers:read"}, {}, {}}));
   const auto key_caller = authenticate_bearer(created.key);
-  const auto ticket = run(tickets.issue(key_caller));
+  const auto ticket = run(tickets.issue(key_caller, std::string(kEventsPath)));
   http::Credentials credentials;
   credentials.ticket = ticket.value;
+  credentials.path = kEventsPath;
   const auto caller = run(authenticator.authenticate(credentials));
   EXPECT_EQ(caller->api_key_id, created.record.id);
   EXPECT_TRUE(caller->scopes);
+}
+
+TEST_F(AuthenticatorTest, ATicketOpensOnlyThePathItWasIssuedForAndIsSpentTryingAnother) {
+  const auto caller = authenticate_bearer(login_as("dora").access_token);
+  const auto ticket = run(tickets.issue(caller, std::string(kEventsPath)));
+  EXPECT_EQ(ticket.path, kEventsPath);
+  http::Credentials credentials;
+  credentials.ticket = ticket.value;
+  credentials.path = kExecPath;
+  EXPECT_EQ(refusal(credentials).code(), "authentication_required") << "an events ticket opens no exec";
+  credentials.path = kEventsPath;
+  EXPECT_EQ(refusal(credentials).code(), "authentication_required") << "spent by the wrong try";
+  for (const std::string& path : std::vector<std::string>{"", "events", "http://x/api/v1", "/api/v1/x?ticket=1", "/api/v1/a b",
+                                 "/api/v1/#", "/api/" + std::string(600, 'a')}) {
+    EXPECT_THROW(run(tickets.issue(caller, path)), Error) << path;
+  }
+}
+
+TEST_F(AuthenticatorTest, AStreamsCallerIsLoadedAgainUntilItsAccessEnds) {
+  const auto pair = login_as("dora");
+  const auto caller = authenticate_bearer(pair.access_token);
+  const auto again = run(authenticator.reauthenticate(*caller));
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->user_id, "dev");
+  EXPECT_EQ(again->session_id, pair.session_id);
+  sessions.revoke_sessions("dev", "logout", "");
+  EXPECT_THROW(run(authenticator.reauthenticate(*caller)), Error) << "its session ended";
+
+  const auto created = run(api_keys.create(
+      as("dev"), NewApiKey{"ci", std::vector<std::string>{"containers:read"}, {}, {}}));
+  const auto key_caller = authenticate_bearer(created.key);
+  ASSERT_NE(run(authenticator.reauthenticate(*key_caller)), nullptr);
+  run(api_keys.revoke(as("dev"), created.record.id));
+  EXPECT_THROW(run(authenticator.reauthenticate(*key_caller)), Error) << "its key was revoked";
 }
 
 TEST_F(AuthenticatorTest, AccountsThatMustEnrolASecondFactorAreMarked) {
@@ -212,9 +251,10 @@ TEST_F(CachingAuthenticatorTest, NothingIsServedPastTheBackstopOrTheTokensExpiry
 TEST_F(CachingAuthenticatorTest, TicketsAlwaysGoToTheStore) {
   const auto pair = login_as("dora");
   const auto caller = through_cache(pair.access_token);
-  const auto ticket = run(tickets.issue(caller));
+  const auto ticket = run(tickets.issue(caller, std::string(kEventsPath)));
   http::Credentials credentials;
   credentials.ticket = ticket.value;
+  credentials.path = kEventsPath;
   run(cached.authenticate(credentials));
   EXPECT_EQ(failure(cached.authenticate(credentials)).code(), "authentication_required");
 }

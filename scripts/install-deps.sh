@@ -2,7 +2,7 @@
 # Installs the Debian packages Dokkerr needs. Usage: install-deps.sh [build|test|bench]...
 #   build  the toolchain and libraries to compile dokkerr (always included)
 #   test   what the test suite starts: dockerd, PostgreSQL, Redis, nginx, a registry, Node.js, busybox images,
-#          and clang for the fuzz targets
+#          clang for the fuzz targets, and sqlite3 (tests that read or break the database)
 #   bench  wrk, nginx and redis-benchmark, the baselines of the benchmarks
 # Only missing packages are installed; with nothing missing, apt is not touched.
 set -euo pipefail
@@ -11,7 +11,7 @@ build=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libboost-json1.8
        libboost-url1.81-dev libssl-dev libsqlite3-dev libpqxx-dev libcli11-dev libspdlog-dev
        libfmt-dev libargon2-dev liboath-dev libhiredis-dev libcurl4-openssl-dev zlib1g-dev openssl ca-certificates)
 runtime=(docker.io containerd runc)
-test=(clang libgtest-dev libgmock-dev postgresql-15 redis-server redis-tools nginx-light docker-registry busybox-static nodejs npm curl iproute2 psmisc)
+test=(clang libgtest-dev libgmock-dev postgresql-15 redis-server redis-tools nginx-light docker-registry busybox-static nodejs npm curl iproute2 psmisc sqlite3)
 bench=(wrk nginx-light redis-server redis-tools)
 
 wanted=("${build[@]}" "${runtime[@]}")

@@ -251,7 +251,7 @@ AuditEvent normalize_event(AuditEvent event) {
     throw Error::internal_error("audit: unknown actor_type \"" + bounded_text(event.actor_type) +
                                 "\"");
   }
-  if (!one_of(event.result, {"success", "failure", "denied"})) {
+  if (!one_of(event.result, {"success", "failure", "denied", "intent"})) {
     throw Error::internal_error("audit: unknown result \"" + bounded_text(event.result) + "\"");
   }
   if (event.action.empty()) throw Error::internal_error("audit: event without an action");

@@ -76,7 +76,7 @@ struct AuditEvent {
   std::string team_id{};
   std::string action{};  // e.g. "auth.login", "containers.create"
   std::string target{};
-  std::string result{};  // "success" | "failure" | "denied"
+  std::string result{};  // "success" | "failure" | "denied" | "intent" (before the act)
   std::string client_address{};
   std::string request_id{};
   std::string detail_json = "{}";  // a JSON object

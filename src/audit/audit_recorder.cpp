@@ -12,7 +12,7 @@ namespace dokkerr::audit {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> AuditRecorder::record(AuditRecord record) {
+AuditEvent AuditRecorder::event_of(const AuditRecord& record) const {
   AuditEvent event;
   event.actor_type = record.actor_type;
   event.actor_id = record.actor_id;
@@ -25,7 +25,11 @@ asio::awaitable<void> AuditRecorder::record(AuditRecord record) {
   event.client_address = record.client.remote_address;
   event.request_id = record.client.request_id;
   event.detail_json = record.detail_json;
-  auto append = [this, event = std::move(event)] { log_.append(event); };
+  return event;
+}
+
+asio::awaitable<void> AuditRecorder::record(AuditRecord record) {
+  auto append = [this, event = event_of(record)] { log_.append(event); };
   try {
     co_await pool_.run(std::move(append));
   } catch (const std::exception& error) {
@@ -36,6 +40,42 @@ asio::awaitable<void> AuditRecorder::record(AuditRecord record) {
 std::string_view audit_result(const Error* failure, unsigned status) {
   if (failure != nullptr) return failure->kind() == ErrorKind::forbidden ? "denied" : "failure";
   return status < 400 ? "success" : "failure";
+}
+
+namespace {
+
+// The fields the intent and the outcome of one request share.
+AuditRecord request_entry(const http::Exchange& exchange) {
+  const auto& context = exchange.context;
+  AuditRecord entry;
+  set_actor(entry, *context.principal);
+  entry.client = ClientInfo{context.remote_address, "", context.request_id};
+  entry.action = exchange.route->options.audit_action;
+  entry.target = std::string(context.request.target().substr(0, 512));
+  if (const auto team = context.query.get("team")) entry.team_id = *team;
+  return entry;
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<Error>> AuditRecorder::intend(const http::Exchange& exchange) {
+  if (!exchange.context.principal || exchange.route == nullptr) co_return std::nullopt;
+  auto entry = request_entry(exchange);
+  entry.result = "intent";
+  entry.detail_json = boost::json::serialize(
+      boost::json::object{{"method", std::string(exchange.context.request.method_string())}});
+  auto append = [this, event = event_of(entry)] { log_.append(event); };
+  std::optional<std::string> failure;
+  try {
+    co_await pool_.run(std::move(append));
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  if (!failure) co_return std::nullopt;
+  logger_.error("audit intent not written; request refused",
+                {{"action", entry.action}, {"request_id", exchange.context.request_id}, {"error", *failure}});
+  co_return Error::unavailable("audit_unavailable",
+                               "The audit log cannot be written, so nothing was done; try again later.");
 }
 
 asio::awaitable<void> AuditRecorder::observe(const http::Exchange& exchange) {
@@ -56,10 +96,8 @@ asio::awaitable<void> AuditRecorder::observe(const http::Exchange& exchange) {
     co_return;
   }
   if (exchange.stage != http::StageName::dispatch || route.options.audit_action.empty()) co_return;
-  entry.action = route.options.audit_action;
+  entry = request_entry(exchange);
   entry.result = std::string(audit_result(failure, exchange.status));
-  entry.target = std::string(context.request.target().substr(0, 512));
-  if (const auto team = context.query.get("team")) entry.team_id = *team;
   boost::json::object detail{{"status", exchange.status}};
   if (failure != nullptr) {
     detail["code"] = failure->code();

@@ -13,6 +13,7 @@ class Logger;
 namespace dokkerr::audit {
 
 class AuditLog;
+struct AuditEvent;
 
 class AuditRecorder final : public AuditTrail, public http::Observer {
  public:
@@ -21,17 +22,24 @@ class AuditRecorder final : public AuditTrail, public http::Observer {
 
   boost::asio::awaitable<void> record(AuditRecord record) override;
 
+  // Before the handler of an audited route: an entry with result "intent". When it cannot be
+  // written the request is refused with 503 audit_unavailable and nothing is done.
+  boost::asio::awaitable<std::optional<Error>> intend(const http::Exchange& exchange) override;
   // A request that ran its handler is recorded under its route's audit action (routes without
-  // one are reads or public); a permission refused before the handler ran is "access.denied".
+  // one are reads or public) with its outcome; a permission refused before the handler ran is
+  // "access.denied".
   boost::asio::awaitable<void> observe(const http::Exchange& exchange) override;
 
  private:
+  AuditEvent event_of(const AuditRecord& record) const;
+
   AuditLog& log_;
   BlockingPool& pool_;
   Logger& logger_;
 };
 
-// "success", "denied" (the caller may not do this) or "failure", from how a request ended.
+// "success", "denied" (the caller may not do this) or "failure", from how a request ended;
+// "intent" marks the entry written before a request's handler ran.
 std::string_view audit_result(const Error* failure, unsigned status);
 
 }  // namespace dokkerr::audit

@@ -17,7 +17,7 @@ struct ClientInfo {
 
 struct AuditRecord {
   std::string action;  // "auth.login", "containers.create", …
-  std::string result;  // "success" | "failure" | "denied"
+  std::string result;  // "success" | "failure" | "denied" | "intent" (before the act)
   std::string target;
   std::string actor_type = "anonymous";  // "user" | "api_key" | "system" | "anonymous"
   std::string actor_id, actor_name;

@@ -28,6 +28,10 @@ asio::awaitable<std::shared_ptr<const Principal>> Authenticator::reauthenticate(
   co_return nullptr;
 }
 
+asio::awaitable<std::optional<Error>> Observer::intend(const Exchange&) {
+  co_return std::nullopt;
+}
+
 namespace {
 
 // ---- the stages, in the order they run --------------------------------------------------------
@@ -203,6 +207,19 @@ asio::awaitable<std::optional<Reply>> Pipeline::dispatch(Exchange& exchange) con
                     "This path does not accept " + std::string(exchange.method()) + ".")
             : Error::not_found("route_not_found", "No API route matches this path.");
     co_return std::nullopt;
+  }
+  if (observer_ != nullptr && exchange.context.principal &&
+      !exchange.route->options.audit_action.empty()) {
+    exchange.stage = StageName::audit;
+    try {
+      exchange.failure = co_await observer_->intend(exchange);
+    } catch (const Error& error) {
+      exchange.failure = error;
+    } catch (const std::exception& error) {
+      exchange.failure = Error::internal_error(error.what());
+    }
+    if (exchange.failure) co_return std::nullopt;
+    exchange.stage = StageName::dispatch;
   }
   try {
     co_return co_await exchange.route->handler(exchange.context);

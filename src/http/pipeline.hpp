@@ -3,8 +3,8 @@
 // reads and writes, keep-alive, WebSocket upgrade) and its route's handler.
 //
 //   head read → request id → route → [edge stages] → body limit → query → authenticate →
-//   [caller stages] → authorize → body read → dispatch → (one exit path) observe, write the
-//   answer, access log
+//   [caller stages] → authorize → body read → audit intent → dispatch → (one exit path)
+//   observe, write the answer, access log
 //
 // The stages before the body are small functions over an Exchange that either let the request
 // go on or stop it with an Error; a request they stop never gets to send its body. The edge and
@@ -38,6 +38,7 @@ enum class StageName {
   caller,
   authorize,
   body,
+  audit,  // the audit intent of a request that changes something, written before its handler
   dispatch
 };
 
@@ -100,10 +101,13 @@ class Authenticator {
 };
 
 // Sees every request that reached a route once its answer is known, before it is written (the
-// audit log).
+// audit log), and each authenticated request of an audited route before its handler runs.
 class Observer {
  public:
   virtual ~Observer() = default;
+  // Before the handler of an authenticated, audited route: an Error refuses the request (its
+  // handler does not run), so nothing is done that could not be recorded.
+  virtual boost::asio::awaitable<std::optional<Error>> intend(const Exchange& exchange);
   // Must not throw for the request's sake: the answer goes out whatever happens here.
   virtual boost::asio::awaitable<void> observe(const Exchange& exchange) = 0;
 };

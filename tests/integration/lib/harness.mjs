@@ -742,6 +742,22 @@ class DokkerrServer {
     return socket;
   }
 
+  // Runs SQL against this server's own database, as another client would: sqlite3 on the file
+  // (waiting out the server's locks), psql on PostgreSQL.
+  async sql(statement) {
+    if (this.db.url && !this.db.url.startsWith('sqlite')) return psql(this.db.url, statement);
+    const file = this.db.url ? this.db.url.replace(/^sqlite:\/\//, '') : path.join(this.dataDir, 'dokkerr.db');
+    try {
+      await execFileP('sqlite3', ['-cmd', '.timeout 10000', file, statement], { timeout: 30_000 });
+    } catch (err) {
+      throw new Error(`sqlite3 failed (${statement}): ${err.stderr || err.message}`);
+    }
+  }
+
+  get backend() {
+    return this.db.url && !this.db.url.startsWith('sqlite') ? 'postgres' : 'sqlite';
+  }
+
   // Everything the database holds at rest, as text: the SQLite file (and its WAL), or a
   // pg_dump of the PostgreSQL database. For tests that look for secrets in clear.
   async storedText() {

@@ -52,6 +52,11 @@ class FakeAuthenticator final : public Authenticator {
 
 class FakeObserver final : public Observer {
  public:
+  asio::awaitable<std::optional<Error>> intend(const Exchange& exchange) override {
+    intents.push_back(exchange.route->options.audit_action);
+    co_return refuse_intents ? std::optional<Error>(Error::unavailable("audit_unavailable", "No."))
+                             : std::nullopt;
+  }
   asio::awaitable<void> observe(const Exchange& exchange) override {
     seen.push_back({exchange.route != nullptr ? exchange.route->pattern : "", exchange.stage,
                     exchange.failure ? exchange.failure->code() : ""});
@@ -63,6 +68,8 @@ class FakeObserver final : public Observer {
     std::string code;
   };
   std::vector<Seen> seen;
+  std::vector<std::string> intents;
+  bool refuse_intents = false;
 };
 
 class PipelineTest : public ::testing::Test {
@@ -247,6 +254,27 @@ TEST_F(PipelineTest, AHandlersErrorBecomesTheFailureAndIsObserved) {
   EXPECT_EQ(exchange.stage, StageName::dispatch);
   run(pipeline.observe(exchange));
   EXPECT_EQ(observer.seen.at(0).pattern, "/api/v1/fails");
+}
+
+TEST_F(PipelineTest, AnAuditedRouteRunsOnlyAfterItsIntentIsRecorded) {
+  authenticator.principal = member_of("t1", "local", std::string(perm::images_manage));
+  auto r = request(Verb::post, "/api/v1/environments/local/images/load");
+  Exchange exchange(r, "127.0.0.1");
+  EXPECT_EQ(body_of(serve(exchange)), "loaded");
+  EXPECT_EQ(observer.intents, std::vector<std::string>{"images.load.create"});
+
+  observer.refuse_intents = true;
+  auto refused_request = request(Verb::post, "/api/v1/environments/local/images/load");
+  Exchange refused(refused_request, "127.0.0.1");
+  EXPECT_FALSE(serve(refused)) << "the handler did not run";
+  EXPECT_EQ(refused.failure->code(), "audit_unavailable");
+  EXPECT_EQ(refused.stage, StageName::audit);
+
+  auto read = request(Verb::get, "/api/v1/environments/local/containers");
+  authenticator.principal = member_of("t1", "local", std::string(perm::containers_read));
+  Exchange reading(read, "127.0.0.1");
+  EXPECT_EQ(body_of(serve(reading)), "list") << "reads write no intent";
+  EXPECT_EQ(observer.intents.size(), 2U);
 }
 
 TEST_F(PipelineTest, NothingIsObservedOfARequestThatReachedNoRoute) {

@@ -45,6 +45,7 @@
 #include "docker/endpoint.hpp"
 #include "gateway/edge.hpp"
 #include "http/pipeline.hpp"
+#include "idempotency/idempotency_gate.hpp"
 #include "http/server.hpp"
 #include "http/stream_guard.hpp"
 #include "http/tls.hpp"
@@ -327,8 +328,12 @@ int run_server(ServerConfig config) {
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;
   gateway::Edge edge(std::move(gateway_settings));
+  auto idempotency_store = idempotency::make_sql_idempotency_store(*database);
+  idempotency::IdempotencyGate idempotency_gate(*idempotency_store, clock, blocking, logger);
+  auto extensions = edge.stages();
+  extensions.idempotency = &idempotency_gate;
   const http::Pipeline pipeline(router, config.max_body_bytes, &authenticator, &audit_recorder,
-                                edge.stages());
+                                std::move(extensions));
   http::ServerLimits limits;
   limits.max_header_bytes = config.max_header_bytes;
   limits.max_connections = config.max_connections;

@@ -77,7 +77,8 @@ asio::awaitable<Reply> attach_exec(ContainerService& service, RequestContext& c)
 }
 
 asio::awaitable<Reply> create_container(ContainerService& service, RequestContext& c) {
-  ContainerCreate request{c.query.get("name"), c.query.get("team"), c.request.body()};
+  ContainerCreate request{c.query.get("name"), c.query.get("team"), c.request.body(),
+                          c.idempotency_token};
   const auto created = co_await service.create(c.caller(), c.param("env"), std::move(request));
   co_return http::created(boost::json::serialize(created));
 }
@@ -141,7 +142,7 @@ void add_container_routes(http::Router& router, ContainerService& service,
   router.add(Verb::get, path("/{id}/exec"), with(service, attach_exec), on_environment(perm::containers_exec));
 
   // POST
-  router.add(Verb::post, path(""), with(service, create_container), on_environment(perm::containers_create).audited("containers.create"));
+  router.add(Verb::post, path(""), with(service, create_container), on_environment(perm::containers_create).audited("containers.create").takes_idempotency_key());
   router.add(Verb::post, path("/{id}/start"), act_on_container(service, ContainerAction::start), operate.audited("containers.start"));
   router.add(Verb::post, path("/{id}/stop"), act_on_container(service, ContainerAction::stop), operate.audited("containers.stop"));
   router.add(Verb::post, path("/{id}/restart"), act_on_container(service, ContainerAction::restart), operate.audited("containers.restart"));

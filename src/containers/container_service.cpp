@@ -149,6 +149,19 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     throw Error::invalid("invalid_body", "Field 'Image' is required.");
   }
   auto engine = environments_.engine_up(env);
+  if (!request.idempotency_token.empty()) {
+    if (auto earlier = co_await created_by(*engine, request.idempotency_token)) {
+      // The first try made it and never answered (its server stopped): that container is the
+      // answer, and it gets the owner row it may have missed.
+      if (!creation.team.empty()) {
+        co_await tenancy_.record_owner(env, ResourceKind::container, *earlier, creation.team);
+      }
+      co_return boost::json::object{{"Id", *earlier}, {"Warnings", boost::json::array{}}};
+    }
+    auto& labels = body["Labels"];
+    if (!labels.is_object()) labels = boost::json::object{};
+    labels.as_object()[kRequestLabel] = request.idempotency_token;
+  }
   std::string target = "/containers/create";
   if (request.name) {
     check_name(*request.name);
@@ -167,6 +180,19 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     co_await tenancy_.record_owner(env, ResourceKind::container, id, creation.team);
   }
   co_return created;
+}
+
+asio::awaitable<std::optional<std::string>> ContainerService::created_by(Engine& engine,
+                                                                        std::string token) {
+  const auto filters = boost::json::serialize(boost::json::object{
+      {"label", boost::json::array{std::string(kRequestLabel) + "=" + token}}});
+  auto found = co_await call_json(engine, docker::Verb::get,
+                                  "/containers/json?all=1&filters=" + encode(filters), "container");
+  const auto* list = found.if_array();
+  if (list == nullptr || list->empty() || !list->front().is_object()) co_return std::nullopt;
+  const auto* id = list->front().as_object().if_contains("Id");
+  if (id == nullptr || !id->is_string()) co_return std::nullopt;
+  co_return std::string(id->as_string());
 }
 
 asio::awaitable<boost::json::value> ContainerService::inspect(const Principal& caller,

@@ -22,6 +22,7 @@
 
 namespace dokkerr::containers {
 
+class Engine;
 class EnvironmentService;
 class TenancyService;
 struct Resolved;
@@ -39,6 +40,8 @@ struct ContainerCreate {
   // Docker's create body, as the client sent it: the security policy reads these very bytes
   // (duplicate keys and spellings count), and the engine gets what it rebuilt from them.
   std::string body;
+  // The request's Idempotency-Key token (http::RequestContext::idempotency_token), or "".
+  std::string idempotency_token{};
 };
 
 struct RemoveOptions {
@@ -129,6 +132,9 @@ class ContainerService {
   // The security policy's word on a privileged exec, under the policy of the container's team.
   boost::asio::awaitable<void> check_exec(const Principal& caller, std::string team,
                                           const ExecRequest& request);
+  // The container an earlier try of an idempotent create made (kRequestLabel), if any.
+  boost::asio::awaitable<std::optional<std::string>> created_by(Engine& engine,
+                                                                std::string token);
 
   EnvironmentService& environments_;
   TenancyService& tenancy_;

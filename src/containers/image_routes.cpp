@@ -94,7 +94,7 @@ void add_image_routes(http::Router& router, ImageService& service, std::size_t m
   router.add(Verb::get, path("/{ref}/export"), with(service, export_image), on_environment(perm::images_read));
 
   // POST
-  router.add(Verb::post, path("/pull"), with(service, pull_image), on_environment(perm::images_pull).audited("images.pull.create").limited_as(http::RateClass::stream).holds_slot(http::SlotClass::pull));
+  router.add(Verb::post, path("/pull"), with(service, pull_image), on_environment(perm::images_pull).audited("images.pull.create").takes_idempotency_key().limited_as(http::RateClass::stream).holds_slot(http::SlotClass::pull));
   router.add(Verb::post, path("/{ref}/tag"), with(service, tag_image), manage.audited("images.tag"));
   router.add(Verb::post, path("/prune"), with(service, prune_images), on_environment(perm::system_prune).audited("images.prune.create"));
   router.add(Verb::post, path("/load"), with(service, load_images), manage.audited("images.load.create").body_limit(max_upload_bytes).holds_slot(http::SlotClass::upload));

@@ -69,7 +69,7 @@ void add_network_routes(http::Router& router, NetworkService& service, TenancySe
   router.add(Verb::get, path("/{id}"), with(service, inspect_network), on_environment(perm::networks_read));
 
   // POST
-  router.add(Verb::post, path(""), with(service, create_network), on_environment(perm::networks_create).audited("networks.create"));
+  router.add(Verb::post, path(""), with(service, create_network), on_environment(perm::networks_create).audited("networks.create").takes_idempotency_key());
   router.add(Verb::post, path("/{id}/connect"), with(service, connect_container), on_environment(perm::networks_create).audited("networks.connect"));
   router.add(Verb::post, path("/{id}/disconnect"), with(service, disconnect_container), on_environment(perm::networks_create).audited("networks.disconnect"));
   router.add(Verb::post, path("/prune"), with(service, prune_networks), on_environment(perm::system_prune).audited("networks.prune.create"));

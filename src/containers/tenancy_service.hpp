@@ -32,6 +32,7 @@ class ResourceLookup;
 class TeamDirectory;
 
 inline constexpr std::string_view kTeamLabel = policy::kTeamLabel;
+inline constexpr std::string_view kRequestLabel = policy::kRequestLabel;
 
 using TeamSet = std::set<std::string, std::less<>>;
 

@@ -57,7 +57,7 @@ void add_volume_routes(http::Router& router, VolumeService& service, TenancyServ
   router.add(Verb::get, path("/{name}"), with(service, inspect_volume), on_environment(perm::volumes_read));
 
   // POST
-  router.add(Verb::post, path(""), with(service, create_volume), on_environment(perm::volumes_create).audited("volumes.create"));
+  router.add(Verb::post, path(""), with(service, create_volume), on_environment(perm::volumes_create).audited("volumes.create").takes_idempotency_key());
   router.add(Verb::post, path("/prune"), with(service, prune_volumes), on_environment(perm::system_prune).audited("volumes.prune.create"));
 
   // PUT

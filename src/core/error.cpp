@@ -23,6 +23,7 @@ unsigned http_status(ErrorKind kind) noexcept {
     case ErrorKind::rate_limited: return 429;
     case ErrorKind::upgrade_required: return 426;
     case ErrorKind::headers_too_large: return 431;
+    case ErrorKind::unprocessable: return 422;
     case ErrorKind::internal: return 500;
     case ErrorKind::bad_gateway: return 502;
     case ErrorKind::unavailable: return 503;
@@ -44,6 +45,7 @@ std::string_view title(ErrorKind kind) noexcept {
     case ErrorKind::rate_limited: return "Too Many Requests";
     case ErrorKind::upgrade_required: return "Upgrade Required";
     case ErrorKind::headers_too_large: return "Request Header Fields Too Large";
+    case ErrorKind::unprocessable: return "Unprocessable Content";
     case ErrorKind::internal: return "Internal Server Error";
     case ErrorKind::bad_gateway: return "Bad Gateway";
     case ErrorKind::unavailable: return "Service Unavailable";

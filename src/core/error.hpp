@@ -15,6 +15,7 @@ enum class ErrorKind {
   timeout,            // 408: the client was too slow
   conflict,           // 409
   payload_too_large,  // 413
+  unprocessable,      // 422: well-formed, but at odds with what was sent before (a reused key)
   unsupported_media,  // 415
   headers_too_large,  // 431
   rate_limited,       // 429

@@ -137,7 +137,7 @@ std::size_t header_bytes(const Request& head) {
 }
 
 Exchange::Exchange(Request& request, std::string remote_address)
-    : context{request, random_hex(12), std::move(remote_address), {}, {}, nullptr} {}
+    : context{request, random_hex(12), std::move(remote_address), {}, {}, nullptr, {}} {}
 
 std::string_view Exchange::method() const {
   const auto text = context.request.method_string();
@@ -150,11 +150,16 @@ std::string_view Exchange::target() const {
 }
 
 Pipeline::Pipeline(const Router& router, std::size_t max_body_bytes, Authenticator* authenticator,
+                   Observer* observer)
+    : Pipeline(router, max_body_bytes, authenticator, observer, Extensions{}) {}
+
+Pipeline::Pipeline(const Router& router, std::size_t max_body_bytes, Authenticator* authenticator,
                    Observer* observer, Extensions extensions)
     : router_(router),
       max_body_bytes_(max_body_bytes),
       authenticator_(authenticator),
-      observer_(observer) {
+      observer_(observer),
+      idempotency_(extensions.idempotency) {
   const auto insert = [this](std::vector<Stage>& extra, StageName point) {
     for (auto& stage : extra) {
       stage.name = point;
@@ -208,6 +213,38 @@ asio::awaitable<std::optional<Reply>> Pipeline::dispatch(Exchange& exchange) con
             : Error::not_found("route_not_found", "No API route matches this path.");
     co_return std::nullopt;
   }
+  const bool keyed = idempotency_ != nullptr && exchange.context.principal &&
+                     exchange.route->options.idempotent;
+  if (keyed) {
+    exchange.stage = StageName::idempotency;
+    std::optional<Response> replay;
+    try {
+      replay = co_await idempotency_->claim(exchange);
+    } catch (const Error& error) {
+      exchange.failure = error;
+    } catch (const std::exception& error) {
+      exchange.failure = Error::internal_error(error.what());
+    }
+    if (exchange.failure) co_return std::nullopt;
+    if (replay) {
+      exchange.replayed = true;
+      exchange.stage = StageName::dispatch;
+      co_return Reply{std::move(*replay)};
+    }
+  }
+  auto reply = co_await run_handler(exchange);
+  if (exchange.idempotency_claimed) {
+    try {
+      co_await idempotency_->settle(exchange, reply);
+    } catch (const std::exception&) {
+      // The answer goes out; the key stays claimed until its lock runs out (a retry meanwhile is
+      // 409), which is the safe side.
+    }
+  }
+  co_return reply;
+}
+
+asio::awaitable<std::optional<Reply>> Pipeline::run_handler(Exchange& exchange) const {
   if (observer_ != nullptr && exchange.context.principal &&
       !exchange.route->options.audit_action.empty()) {
     exchange.stage = StageName::audit;
@@ -219,8 +256,8 @@ asio::awaitable<std::optional<Reply>> Pipeline::dispatch(Exchange& exchange) con
       exchange.failure = Error::internal_error(error.what());
     }
     if (exchange.failure) co_return std::nullopt;
-    exchange.stage = StageName::dispatch;
   }
+  exchange.stage = StageName::dispatch;
   try {
     co_return co_await exchange.route->handler(exchange.context);
   } catch (const Error& error) {

@@ -38,6 +38,7 @@ enum class StageName {
   caller,
   authorize,
   body,
+  idempotency,  // an Idempotency-Key claimed, or its first answer replayed
   audit,  // the audit intent of a request that changes something, written before its handler
   dispatch
 };
@@ -61,6 +62,8 @@ struct Exchange {
   std::vector<std::shared_ptr<const void>> held;
   // An answer a stage gave in place of the route (a CORS preflight): the request goes no further.
   std::optional<Response> early_answer;
+  bool idempotency_claimed = false;  // this request holds its Idempotency-Key until settled
+  bool replayed = false;             // the answer is the stored first answer to its key
 
   [[nodiscard]] std::string_view method() const;
   [[nodiscard]] std::string_view target() const;  // with the query string
@@ -112,6 +115,21 @@ class Observer {
   virtual boost::asio::awaitable<void> observe(const Exchange& exchange) = 0;
 };
 
+// Idempotency-Key on the routes that take one (RouteOptions::idempotent), for authenticated
+// callers (implemented by idempotency/).
+class Idempotency {
+ public:
+  virtual ~Idempotency() = default;
+  // Before the handler: the stored first answer to replay, or nullopt to run the handler (the
+  // key is then claimed: exchange.idempotency_claimed). An Error refuses the request (a key in
+  // flight, reused with another request, malformed).
+  virtual boost::asio::awaitable<std::optional<Response>> claim(Exchange& exchange) = 0;
+  // After the handler of a claimed request: keeps its answer for the key, or lets the key go
+  // when there is none worth keeping (a failure). May wrap a streaming reply to keep its end.
+  virtual boost::asio::awaitable<void> settle(const Exchange& exchange,
+                                              std::optional<Reply>& reply) = 0;
+};
+
 class Pipeline {
  public:
   // A stage decides synchronously (check) or asynchronously (check_async): nullopt lets the
@@ -126,12 +144,15 @@ class Pipeline {
   struct Extensions {
     std::vector<Stage> edge;    // the route is known, the caller not yet
     std::vector<Stage> caller;  // the caller is known (when the route needs one)
+    Idempotency* idempotency{nullptr};  // null: Idempotency-Key is ignored
   };
 
   // `authenticator` and `observer` may be null (no route then needs more than kPublic, and
   // nothing is observed).
   Pipeline(const Router& router, std::size_t max_body_bytes, Authenticator* authenticator,
-           Observer* observer, Extensions extensions = {});
+           Observer* observer, Extensions extensions);
+  Pipeline(const Router& router, std::size_t max_body_bytes, Authenticator* authenticator,
+           Observer* observer);
 
   // Runs the stages that need only the request head. Returns false when one stops the request:
   // with exchange.failure set, or with exchange.early_answer.
@@ -145,8 +166,12 @@ class Pipeline {
  private:
   const Router& router_;
   std::size_t max_body_bytes_;
+  // The handler behind the Idempotency-Key claim and the audit intent.
+  boost::asio::awaitable<std::optional<Reply>> run_handler(Exchange& exchange) const;
+
   Authenticator* authenticator_;
   Observer* observer_;
+  Idempotency* idempotency_;
   std::vector<Stage> stages_;
 };
 

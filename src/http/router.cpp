@@ -65,6 +65,12 @@ RouteOptions RouteOptions::body_limit(std::size_t bytes) const {
   return copy;
 }
 
+RouteOptions RouteOptions::takes_idempotency_key() const {
+  auto copy = *this;
+  copy.idempotent = true;
+  return copy;
+}
+
 RouteOptions RouteOptions::limited_as(RateClass budget) const {
   auto copy = *this;
   copy.rate_class = budget;

@@ -54,6 +54,9 @@ struct RouteOptions {
   // The path parameter that names an environment ("env"): an environment the caller was not
   // granted answers 404 before anything else happens.
   std::string environment_param;
+  // The route takes an Idempotency-Key header: a retry with the same key and body gets the first
+  // answer again instead of acting twice (http/pipeline.hpp, Idempotency).
+  bool idempotent = false;
   RateClass rate_class = RateClass::automatic;
   SlotClass slot_class = SlotClass::automatic;
   std::optional<Deprecation> deprecation;
@@ -64,6 +67,7 @@ struct RouteOptions {
   [[nodiscard]] RouteOptions before_mfa_enrolment() const;
   [[nodiscard]] RouteOptions in_environment(std::string param) const;
   [[nodiscard]] RouteOptions body_limit(std::size_t bytes) const;
+  [[nodiscard]] RouteOptions takes_idempotency_key() const;
   [[nodiscard]] RouteOptions limited_as(RateClass budget) const;
   [[nodiscard]] RouteOptions holds_slot(SlotClass slot) const;
   [[nodiscard]] RouteOptions deprecated(std::int64_t since_unix, std::int64_t sunset_unix) const;

@@ -50,6 +50,9 @@ struct RequestContext {
   std::vector<std::pair<std::string, std::string>> path_params;  // percent-decoded
   QueryParams query;
   std::shared_ptr<const Principal> principal;  // null only on public routes
+  // Set when the request claimed an Idempotency-Key: a short value unique to the caller and key,
+  // for a handler to mark what it makes (a label) so that a retry after a crash can find it.
+  std::string idempotency_token;
 
   // The value of a {name} segment of the matched route (always present for a matched route).
   [[nodiscard]] const std::string& param(std::string_view name) const;

@@ -26,6 +26,8 @@ namespace dokkerr::policy {
 // Labels under this prefix are Dokkerr's own; the team label marks what a team owns.
 inline constexpr std::string_view kReservedLabelPrefix = "io.dokkerr.";
 inline constexpr std::string_view kTeamLabel = "io.dokkerr.team";
+// The token of the Idempotency-Key a container was created with: a retry finds it by this.
+inline constexpr std::string_view kRequestLabel = "io.dokkerr.request";
 // Marks the bridge network Dokkerr made for a team in an environment (its containers' default).
 inline constexpr std::string_view kTeamNetworkLabel = "io.dokkerr.team-network";
 

@@ -207,6 +207,23 @@ CREATE TABLE leases (
   expires_at BIGINT NOT NULL
 );
 )sql"},
+    Migration{5, "idempotency_keys", R"sql(
+CREATE TABLE idempotency_keys (
+  caller TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  token TEXT NOT NULL,
+  state TEXT NOT NULL,
+  status INTEGER NOT NULL DEFAULT 0,
+  content_type TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL DEFAULT '',
+  locked_until TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  PRIMARY KEY (caller, idempotency_key)
+);
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+CREATE INDEX idempotency_keys_token ON idempotency_keys (token);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

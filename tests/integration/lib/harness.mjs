@@ -794,6 +794,14 @@ class DokkerrServer {
     }
   }
 
+  // SIGKILL, as a crash would: nothing of the server's own shutdown runs. stop() afterwards
+  // only cleans up.
+  async kill() {
+    this.killed = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exit;
+  }
+
   // SIGTERM; the process must exit with 0 within 10 s. Always cleans the data dir and database.
   async stop() {
     if (this.stopped) return;
@@ -821,6 +829,7 @@ class DokkerrServer {
     }
     await fsp.rm(this.dataDir, { recursive: true, force: true });
     if (failure) throw failure;
+    if (this.killed) return;
     if (result.code !== 0) {
       throw new Error(`server exited with code ${result.code} signal ${result.signal} after SIGTERM; ${failureReport(this.child)}`);
     }

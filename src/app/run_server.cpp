@@ -26,6 +26,7 @@
 #include "cache/redis_client.hpp"
 #include "containers/container_service.hpp"
 #include "containers/environment_service.hpp"
+#include "containers/owner_reconciler.hpp"
 #include "containers/image_service.hpp"
 #include "containers/network_service.hpp"
 #include "containers/resource_lookup.hpp"
@@ -67,12 +68,14 @@
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <malloc.h>
 #include <optional>
@@ -91,6 +94,7 @@ constexpr std::chrono::milliseconds kChangePollInterval{250};
 // The lease under which deployment-wide scheduled jobs run (one replica at a time).
 constexpr std::string_view kSchedulerLease = "scheduler";
 constexpr std::chrono::seconds kKeyReloadInterval{5};
+constexpr std::chrono::seconds kReconcileBound{10};
 
 // The local engine: the configured one, or a private dockerd when nothing answers at the
 // default socket and we may start one.
@@ -332,6 +336,8 @@ int run_server(ServerConfig config) {
   idempotency::IdempotencyGate idempotency_gate(*idempotency_store, clock, blocking, logger);
   auto extensions = edge.stages();
   extensions.idempotency = &idempotency_gate;
+  containers::OwnerReconciler owner_reconciler(environments, *ownership_store, team_directory,
+                                               blocking, clock, audit_recorder, logger);
   const http::Pipeline pipeline(router, config.max_body_bytes, &authenticator, &audit_recorder,
                                 std::move(extensions));
   http::ServerLimits limits;
@@ -465,6 +471,27 @@ int run_server(ServerConfig config) {
     const bool redis_settled = !redis || (redis->connected() && redis_subscriber->connected());
     if (settled && redis_settled) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Containers a stopped server left without their owner row are adopted or reported before
+  // the first request is served (bounded: a slow engine is left to the next start).
+  for (const auto& [environment_id, state] : environments.states()) {
+    if (state.status != containers::EngineStatus::up) continue;
+    auto reconciled =
+        asio::co_spawn(io, owner_reconciler.reconcile(environment_id), asio::use_future);
+    if (reconciled.wait_for(kReconcileBound) != std::future_status::ready) {
+      logger.warn("owner reconcile still running", {{"environment", environment_id}});
+      continue;
+    }
+    try {
+      const auto report = reconciled.get();
+      if (!report.adopted.empty() || !report.orphans.empty()) {
+        logger.info("owners reconciled", {{"environment", environment_id},
+                                          {"adopted", report.adopted.size()},
+                                          {"orphans", report.orphans.size()}});
+      }
+    } catch (const std::exception& error) {
+      logger.warn("owner reconcile failed", {{"environment", environment_id}, {"error", error.what()}});
+    }
   }
 
   const auto url = std::string(tls ? "https://" : "http://") +

@@ -50,8 +50,6 @@ class IdempotencyStore {
                       const StoredAnswer& answer, const std::string& expires_at) = 0;
   // The claimed request left no answer worth keeping: the key is free again.
   virtual void release(const std::string& caller, const std::string& key) = 0;
-  // Whether a live claim or answer carries this token (a labelled object is ours to adopt).
-  virtual bool knows_token(const std::string& token, const std::string& now) = 0;
 };
 
 std::unique_ptr<IdempotencyStore> make_sql_idempotency_store(store::Database& db);

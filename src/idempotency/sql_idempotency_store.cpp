@@ -65,11 +65,6 @@ class SqlIdempotencyStore final : public IdempotencyStore {
         {caller, key});
   }
 
-  bool knows_token(const std::string& token, const std::string& now) override {
-    return !db_.query("SELECT 1 FROM idempotency_keys WHERE token = ? AND expires_at > ?", {token, now})
-                .empty();
-  }
-
  private:
   store::Database& db_;
 };

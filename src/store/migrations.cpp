@@ -222,7 +222,6 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (caller, idempotency_key)
 );
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
-CREATE INDEX idempotency_keys_token ON idempotency_keys (token);
 )sql"},
 };
 

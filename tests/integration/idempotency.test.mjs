@@ -171,8 +171,13 @@ describe('a server killed in the middle of keyed creates', { timeout: 240_000 },
     assert.ok(acknowledged.size >= 4, `acknowledged ${acknowledged.size}`);
 
     second = await startServer({ replicaOf: first });
-    // Every acknowledged create: on the engine once, owned by the team, in the audit log.
+    // Every acknowledged create: on the engine once, owned by the team, in the audit log; and
+    // after the start's reconcile no container the creates made lacks its owner row.
     const onEngine = await containersMarked(mark);
+    for (const id of onEngine) {
+      const row = await second.sql(`SELECT team_id FROM resource_owners WHERE kind = 'container' AND resource_id = '${id}'`);
+      assert.equal(row, crashTenant.teamId, `${id} has its owner row`);
+    }
     for (const [key, { id, requestId }] of acknowledged) {
       assert.equal(onEngine.filter((c) => c === id).length, 1, `${key}: ${id} exists once`);
       expectStatus(assert, await second.api('GET', envPath(`containers/${id}`), { token: crashTenant.token }), 200);
@@ -213,5 +218,34 @@ describe('a server killed in the middle of keyed creates', { timeout: 240_000 },
       assert.equal(res.json.Id, answers.get(key));
     }
     assert.equal((await containersMarked(mark)).length, keys.length);
+  });
+});
+
+describe('reconcile at start', { timeout: 120_000 }, () => {
+  let first;
+  let second;
+
+  after(async () => {
+    if (second) await second.stop();
+    if (first) await first.stop();
+  });
+
+  const ownerRow = (server, id) => server.sql(`SELECT team_id FROM resource_owners WHERE kind = 'container' AND resource_id = '${id}'`);
+
+  test("a container left without its owner row is adopted by its label's team; one of a team that is gone is reported", async () => {
+    first = await startServer();
+    const t = await createTenant(first, { name: `${P}-rec` });
+    // What a server stopped between the engine's create and the owner row leaves behind.
+    const left = await engine.createContainer(`${P}-rec-left`, { Labels: testLabels(P, { 'io.dokkerr.team': t.teamId }) });
+    const gone = await engine.createContainer(`${P}-rec-gone`, { Labels: testLabels(P, { 'io.dokkerr.team': 'no-such-team' }) });
+    assert.equal(await ownerRow(first, left), '');
+
+    second = await startServer({ replicaOf: first });
+    assert.equal(await ownerRow(second, left), t.teamId, 'adopted');
+    expectStatus(assert, await second.api('GET', envPath(`containers/${left}`), { token: t.token }), 200);
+    assert.equal(await ownerRow(second, gone), '', 'no row for a team that does not exist');
+    const orphans = (await second.api('GET', '/api/v1/audit?action=containers.orphan&limit=1000')).json.items;
+    assert.ok(orphans.some((e) => e.target.endsWith(`/containers/${gone}`)), 'the orphan is reported');
+    assert.ok(!orphans.some((e) => e.target.endsWith(`/containers/${left}`)), 'the adopted one is not');
   });
 });

@@ -587,7 +587,8 @@ export class Engine {
 
 async function psql(url, sql) {
   try {
-    await execFileP('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { timeout: 30_000 });
+    const { stdout } = await execFileP('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-At', '-c', sql], { timeout: 30_000 });
+    return stdout.trim();
   } catch (err) {
     throw new Error(`psql failed (${sql}): ${err.stderr || err.message}`);
   }
@@ -743,12 +744,14 @@ class DokkerrServer {
   }
 
   // Runs SQL against this server's own database, as another client would: sqlite3 on the file
-  // (waiting out the server's locks), psql on PostgreSQL.
+  // (waiting out the server's locks), psql on PostgreSQL. Returns the rows as text, one per
+  // line, columns separated by '|'.
   async sql(statement) {
     if (this.db.url && !this.db.url.startsWith('sqlite')) return psql(this.db.url, statement);
     const file = this.db.url ? this.db.url.replace(/^sqlite:\/\//, '') : path.join(this.dataDir, 'dokkerr.db');
     try {
-      await execFileP('sqlite3', ['-cmd', '.timeout 10000', file, statement], { timeout: 30_000 });
+      const { stdout } = await execFileP('sqlite3', ['-cmd', '.timeout 10000', file, statement], { timeout: 30_000 });
+      return stdout.trim();
     } catch (err) {
       throw new Error(`sqlite3 failed (${statement}): ${err.stderr || err.message}`);
     }

@@ -9,7 +9,8 @@
 #
 # State lives in ${DOKKERR_TESTENV_DIR:-$PWD/.testenv}/postgres: data/ (the cluster), socket/
 # (the unix socket, nobody else's), log, and url (written by start, removed by stop).
-# The server listens on 127.0.0.1 only, at a free port chosen at each start. Durability is off
+# The server listens on 127.0.0.1 only, at a free port chosen at each start (POSTGRES_PORT pins
+# it, for a test that stops and starts its own server under the same URL). Durability is off
 # (fsync, full_page_writes, synchronous_commit): a crash loses the test data, which is fine.
 # Run as root, the server runs as the `postgres` system user (initdb refuses root), so that user
 # must be able to reach the state directory; point DOKKERR_TESTENV_DIR elsewhere (e.g. under
@@ -144,7 +145,7 @@ start() {
   fi
   local port
   for _ in 1 2 3 4 5; do
-    port="$(pick_port)"
+    port="${POSTGRES_PORT:-$(pick_port)}"
     # The port could be taken between the check and the bind; then try another.
     if as_server_user "$bindir/pg_ctl" start -D "$data" -l "$log" -w -t 60 -s \
       -o "-p $port" >/dev/null 2>&1; then

@@ -16,11 +16,13 @@
 #include <thread>
 #include <unistd.h>
 #include <unordered_map>
+#include <utility>
 
 namespace dokkerr::store {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+constexpr std::chrono::milliseconds kFileCheckInterval{250};
 // Statements are cached by their text; the code base has a few hundred distinct ones at most,
 // so the bound only guards against callers that build SQL dynamically.
 constexpr std::size_t kStatementCacheLimit = 256;
@@ -114,7 +116,7 @@ void create_private_file(const std::filesystem::path& path) {
 
 class SqliteDatabase final : public Database {
  public:
-  explicit SqliteDatabase(const std::filesystem::path& path) {
+  explicit SqliteDatabase(const std::filesystem::path& path) : path_(path) {
     create_private_file(path);
     sqlite3* raw = nullptr;
     const int rc =
@@ -136,12 +138,18 @@ class SqliteDatabase final : public Database {
     }
     run("PRAGMA synchronous=FULL", {}, nullptr);
     run("PRAGMA foreign_keys=ON", {}, nullptr);
+    struct stat opened {};
+    if (::stat(path.c_str(), &opened) != 0) {
+      throw unavailable("The SQLite database " + path.string() + " vanished while it was opened.");
+    }
+    identity_ = {opened.st_dev, opened.st_ino};
   }
 
   [[nodiscard]] std::string_view backend() const override { return "sqlite"; }
 
   std::vector<Row> query(std::string_view sql, const std::vector<Value>& params) override {
     const Lock lock(mu_);
+    check_file();
     std::vector<Row> rows;
     run(sql, params, &rows);
     return rows;
@@ -149,6 +157,7 @@ class SqliteDatabase final : public Database {
 
   std::int64_t execute(std::string_view sql, const std::vector<Value>& params) override {
     const Lock lock(mu_);
+    check_file();
     return run(sql, params, nullptr);
   }
 
@@ -162,6 +171,7 @@ class SqliteDatabase final : public Database {
       fn(*this);
       return;
     }
+    check_file();
     // IMMEDIATE takes the write lock now: a deferred transaction that reads and then writes can
     // fail with SQLITE_BUSY when another process wrote in between, regardless of busy_timeout.
     run("BEGIN IMMEDIATE", {}, nullptr);
@@ -185,6 +195,7 @@ class SqliteDatabase final : public Database {
   bool ping() override {
     try {
       const Lock lock(mu_);
+      check_file(true);
       run("SELECT 1", {}, nullptr);
       return true;
     } catch (const std::exception&) {
@@ -202,6 +213,31 @@ class SqliteDatabase final : public Database {
   }
 
  private:
+  // The file the connection has open must still be the one at its path: deleted or moved away,
+  // SQLite would go on reading and writing a file nobody will ever open again, and replaced, the
+  // path would name another database. Either way nothing is read or written (503
+  // database_unavailable) until the file is back where it was. Looked at no more often than
+  // kFileCheckInterval, so the per-query cost is a clock read. Called with mu_ held.
+  void check_file(bool now = false) {
+    if (depth_ > 0) return;  // inside a transaction: checked when it began
+    const auto at = std::chrono::steady_clock::now();
+    if (!now && at < next_file_check_) {
+      if (file_problem_.empty()) return;
+    } else {
+      next_file_check_ = at + kFileCheckInterval;
+      struct stat current {};
+      if (::stat(path_.c_str(), &current) != 0) {
+        file_problem_ = "The SQLite database file " + path_.string() + " is missing.";
+      } else if (std::pair{current.st_dev, current.st_ino} != identity_) {
+        file_problem_ = "The SQLite database file " + path_.string() +
+                        " was replaced by another file; restart the server to use it.";
+      } else {
+        file_problem_.clear();
+      }
+    }
+    if (!file_problem_.empty()) throw unavailable(file_problem_);
+  }
+
   // Serializes use of the one connection. Recursive, so that a transaction's callback may call
   // back into this object on the same thread; the wait is bounded like the wait for the file
   // lock, so a thread stuck behind a long transaction gives up with database_busy instead of
@@ -382,6 +418,11 @@ class SqliteDatabase final : public Database {
   // Declared after db_ so the statements are finalized before the connection closes.
   std::unordered_map<std::string, StmtPtr, StringHash, std::equal_to<>> cache_;
   int depth_ = 0;  // nesting of transaction(); guarded by mu_
+  // The file as opened, and what check_file() last found; guarded by mu_.
+  std::filesystem::path path_;
+  std::pair<dev_t, ino_t> identity_{};
+  std::chrono::steady_clock::time_point next_file_check_{};
+  std::string file_problem_;
 };
 
 }  // namespace

@@ -1,8 +1,8 @@
-// The database going away mid-run: PostgreSQL stopped under a running server. Requests that need
-// it are 503 database_unavailable (none is answered from the authorization caches, which could
-// be stale by then), /readyz says so while /healthz stays up, and everything works again, with
-// the same tokens, once PostgreSQL is back. The server uses a PostgreSQL of this test's own, so
-// runs only in the PostgreSQL pass.
+// The database going away mid-run: PostgreSQL stopped under a running server (PostgreSQL pass,
+// with a PostgreSQL of this test's own), or the SQLite file moved away (SQLite pass). Requests
+// that need it are 503 database_unavailable (none is answered from the authorization caches,
+// which could be stale by then), /readyz says so while /healthz stays up, and everything works
+// again, with the same tokens, once the database is back.
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -26,12 +26,18 @@ import {
 
 const P = uniquePrefix();
 const postgresPass = process.env.DOKKERR_TEST_DATABASE === 'postgres';
+const sqlitePass = !process.env.DOKKERR_TEST_DATABASE || process.env.DOKKERR_TEST_DATABASE === 'sqlite';
 let stateDir;
 let port;
 let server;
 let tenant;
 
 before(async () => {
+  if (sqlitePass) {
+    server = await startServer();
+    tenant = await createTenant(server, { name: `${P}-t` });
+    return;
+  }
   if (!postgresPass) return;
   stateDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-pg-outage-'));
   await fsp.chmod(stateDir, 0o755); // the cluster runs as the postgres user
@@ -45,7 +51,7 @@ before(async () => {
 after(async () => {
   try {
     if (server) {
-      await ownPostgres(stateDir, 'start', port).catch(() => {});
+      if (stateDir) await ownPostgres(stateDir, 'start', port).catch(() => {});
       await server.stop();
     }
   } finally {
@@ -98,5 +104,56 @@ describe('PostgreSQL stopped and started under a running server', { timeout: 180
     });
     expectStatus(assert, create, 201);
     expectStatus(assert, await server.api('DELETE', envPath(`containers/${create.json.Id}?force=1`), { token: tenant.token }), 204);
+  });
+});
+
+describe('the SQLite file moved away and back under a running server', { timeout: 120_000, skip: !sqlitePass && 'SQLite pass only' }, () => {
+  const file = () => path.join(server.dataDir, 'dokkerr.db');
+
+  test('moved away: 503 database_unavailable, readyz down; moved back: served again by itself', async () => {
+    expectStatus(assert, await server.api('GET', '/api/v1/me', { token: tenant.token }), 200);
+    await fsp.rename(file(), `${file()}.away`);
+    try {
+      await waitFor(async () => (await server.api('GET', '/api/v1/me', { token: tenant.token })).status === 503, 5_000, {
+        what: 'the first 503',
+      });
+      for (let i = 0; i < 3; i += 1) {
+        expectProblem(assert, await server.api('GET', '/api/v1/me', { token: tenant.token }), 503, 'database_unavailable');
+        await sleep(200);
+      }
+      const create = await server.api('POST', envPath(`containers?team=${tenant.teamId}`), {
+        token: tenant.token,
+        body: { Image: TEST_IMAGE, Labels: testLabels(P) },
+      });
+      expectProblem(assert, create, 503, 'database_unavailable');
+      const ready = await server.api('GET', '/readyz');
+      assert.equal(ready.status, 503, ready.text);
+      assert.equal(ready.json.checks.database.status, 'down', ready.text);
+      expectStatus(assert, await server.api('GET', '/healthz'), 200);
+    } finally {
+      await fsp.rename(`${file()}.away`, file());
+    }
+    await waitFor(async () => (await server.api('GET', '/readyz')).status === 200, 10_000, { what: 'readyz 200 again' });
+    await waitFor(async () => (await server.api('GET', '/api/v1/me', { token: tenant.token })).status === 200, 10_000, {
+      what: 'the tenant served again',
+    });
+  });
+
+  test('replaced by another file: refused until a restart, never written into the wrong database', async () => {
+    await fsp.rename(file(), `${file()}.orig`);
+    await fsp.copyFile(`${file()}.orig`, file());
+    try {
+      await waitFor(async () => (await server.api('GET', '/readyz')).status === 503, 5_000, { what: 'readyz 503' });
+      // Cached callers stop being served within one change-watch poll.
+      await waitFor(async () => (await server.api('GET', '/api/v1/me', { token: tenant.token })).status === 503, 2_000, {
+        what: 'the caller refused',
+      });
+      await sleep(600);
+      expectProblem(assert, await server.api('GET', '/api/v1/me', { token: tenant.token }), 503, 'database_unavailable');
+    } finally {
+      await fsp.rm(file());
+      await fsp.rename(`${file()}.orig`, file());
+    }
+    await waitFor(async () => (await server.api('GET', '/readyz')).status === 200, 10_000, { what: 'readyz 200 again' });
   });
 });

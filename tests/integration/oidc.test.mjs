@@ -248,6 +248,9 @@ describe('OpenID Connect sign-in', () => {
     assert.equal(created.team_mapping.length, 3);
     assert.ok(!res.text.includes(idp.clientSecret), 'the secret is not echoed');
     assert.ok(!('client_secret' in created));
+    const stored = await server.storedText();
+    assert.ok(stored.includes(idp.clientId), 'the dump holds the provider');
+    assert.ok(!stored.includes(idp.clientSecret), 'nor is it kept in clear at rest');
 
     const list = await server.api('GET', '/api/v1/auth/oidc/providers');
     const items = expectList(assert, list);

@@ -343,18 +343,33 @@ asio::awaitable<std::unique_ptr<docker::EngineStream>> ContainerService::stats_f
   co_return co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
 }
 
-asio::awaitable<void> ContainerService::check_exec(const Principal& caller, std::string team,
+asio::awaitable<void> ContainerService::check_exec(const Principal& caller, std::string env,
+                                                   const Resolved& container,
                                                    const ExecRequest& request) {
-  if (!request.privileged) co_return;
-  const auto rules = co_await tenancy_.policy_of(std::move(team));
-  policy::check_exec(true, rules, caller.is_admin);
+  const bool as_root = policy::names_root(request.user);
+  if (caller.is_admin || (!request.privileged && !as_root)) co_return;
+  const auto rules = co_await tenancy_.policy_of(container.team);
+  policy::check_exec(request.privileged, rules, caller.is_admin);
+  if (!as_root || rules.allow_root_exec) co_return;
+  // Only then is the container's own user worth a trip to the engine.
+  auto engine = environments_.engine_up(env);
+  const auto inspected =
+      co_await call_json(*engine, docker::Verb::get, container_path(container.id) + "/json", "container");
+  std::string container_user;
+  if (const auto* config = inspected.is_object() ? inspected.as_object().if_contains("Config") : nullptr;
+      config != nullptr && config->is_object()) {
+    if (const auto* user = config->as_object().if_contains("User"); user != nullptr && user->is_string()) {
+      container_user = std::string(user->as_string());
+    }
+  }
+  policy::check_exec_user(request.user, container_user, rules, caller.is_admin);
 }
 
 asio::awaitable<ExecResult> ContainerService::exec(const Principal& caller, std::string env,
                                                    std::string ref, ExecRequest request,
                                                    std::chrono::seconds timeout) {
   const auto container = co_await owned(caller, env, ref, perm::containers_exec);
-  co_await check_exec(caller, container.team, request);
+  co_await check_exec(caller, env, container, request);
   auto engine = environments_.engine_up(env);
   auto session = co_await ExecSession::start(engine, container.id, request, false);
   ExecResult result;
@@ -395,7 +410,7 @@ asio::awaitable<std::unique_ptr<ExecSession>> ContainerService::exec_interactive
     const Principal& caller, std::string env, std::string ref, ExecRequest request,
     std::optional<TerminalSize> size) {
   const auto container = co_await owned(caller, env, ref, perm::containers_exec);
-  co_await check_exec(caller, container.team, request);
+  co_await check_exec(caller, env, container, request);
   auto engine = environments_.engine_up(env);
   auto session = co_await ExecSession::start(engine, container.id, request, true);
   if (size && request.tty) co_await session->resize(*size);

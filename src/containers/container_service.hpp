@@ -129,9 +129,10 @@ class ContainerService {
  private:
   boost::asio::awaitable<Resolved> owned(const Principal& caller, std::string env, std::string ref,
                                          std::string_view permission);
-  // The security policy's word on a privileged exec, under the policy of the container's team.
-  boost::asio::awaitable<void> check_exec(const Principal& caller, std::string team,
-                                          const ExecRequest& request);
+  // The security policy's word on a privileged exec or one as root, under the policy of the
+  // container's team.
+  boost::asio::awaitable<void> check_exec(const Principal& caller, std::string env,
+                                          const Resolved& container, const ExecRequest& request);
   // The container an earlier try of an idempotent create made (kRequestLabel), if any.
   boost::asio::awaitable<std::optional<std::string>> created_by(Engine& engine,
                                                                 std::string token);

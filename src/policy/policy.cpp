@@ -49,7 +49,7 @@ struct PolicyField {
   std::int64_t max = 0;
 };
 
-constexpr std::array<PolicyField, 20> kPolicyFields = {{
+constexpr std::array<PolicyField, 21> kPolicyFields = {{
     {"allow_privileged", &Policy::allow_privileged, nullptr},
     {"allow_host_binds", &Policy::allow_host_binds, nullptr},
     {"allow_bind_volume_options", &Policy::allow_bind_volume_options, nullptr},
@@ -70,6 +70,7 @@ constexpr std::array<PolicyField, 20> kPolicyFields = {{
     {"max_pids", nullptr, nullptr, &Policy::max_pids, 1, std::int64_t{1} << 22},
     {"max_shm_bytes", nullptr, nullptr, &Policy::max_shm_bytes, 0, std::int64_t{1} << 40},
     {"allow_oom_score_protection", &Policy::allow_oom_score_protection, nullptr},
+    {"allow_root_exec", &Policy::allow_root_exec, nullptr},
 }};
 
 Error invalid_policy(const std::string& detail) {

@@ -64,6 +64,9 @@ struct Policy {
   std::int64_t max_shm_bytes = std::int64_t{1} << 30;
   // HostConfig.OomScoreAdj below 0 makes the kernel kill host processes first.
   bool allow_oom_score_protection = false;
+  // An exec as root (User "root", "0", "root:…", "0:…") in a container whose image or create
+  // made it run as another user: the image's author meant it not to have root.
+  bool allow_root_exec = false;
 
   bool operator==(const Policy&) const = default;
 };
@@ -105,5 +108,11 @@ std::string check_network_create(std::string_view body, const Policy& policy, bo
                                  std::string_view team_id);
 // POST /containers/{id}/exec with Privileged set.
 void check_exec(bool privileged, const Policy& policy, bool is_admin);
+// An exec's User against the container's own (Config.User; "" is root): root where the
+// container is not root is refused unless allow_root_exec.
+void check_exec_user(std::string_view exec_user, std::string_view container_user,
+                     const Policy& policy, bool is_admin);
+// Whether a Docker User value ("name", "uid", "name:group", "uid:gid") is root; "" is not.
+[[nodiscard]] bool names_root(std::string_view user);
 
 }  // namespace dokkerr::policy

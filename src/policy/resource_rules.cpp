@@ -7,6 +7,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace dokkerr::policy {
@@ -97,6 +98,21 @@ void check_exec(bool privileged, const Policy& policy, bool is_admin) {
   if (privileged && !is_admin && !policy.allow_privileged_exec) {
     deny("Privileged exec is not allowed for this team.");
   }
+}
+
+bool names_root(std::string_view user) {
+  const auto name = user.substr(0, user.find(':'));
+  if (name == "root") return true;
+  // The engine reads a numeric user as a uid: "0", "00" and "+0"-free digits that are all zero.
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c == '0'; });
+}
+
+void check_exec_user(std::string_view exec_user, std::string_view container_user,
+                     const Policy& policy, bool is_admin) {
+  if (is_admin || policy.allow_root_exec || !names_root(exec_user)) return;
+  if (container_user.empty() || names_root(container_user)) return;  // it is root already
+  deny("Exec as root is not allowed for this team in a container that runs as '" +
+       std::string(container_user.substr(0, 64)) + "'.");
 }
 
 }  // namespace dokkerr::policy

@@ -506,6 +506,57 @@ describe('exec', { timeout: 60_000 }, () => {
   });
 });
 
+describe('exec as root in a container that is not root', { timeout: 60_000 }, () => {
+  let asNobody;
+
+  before(async () => {
+    const res = await createContainer(A, `${P}-nobody`, { ...base(), User: 'nobody' });
+    expectStatus(assert, res, 201);
+    asNobody = res.json.Id;
+    expectStatus(assert, await server.api('POST', envPath(`containers/${asNobody}/start`), as(A)), 204);
+  });
+
+  test('refused in every spelling of root, and the refusal is in the audit log', async () => {
+    for (const user of ['root', '0', '0:0', 'root:root', '00']) {
+      const res = await server.api('POST', envPath(`containers/${asNobody}/exec`), as(A, { body: { Cmd: ['id', '-u'], User: user } }));
+      expectProblem(assert, res, 403, 'policy_denied');
+      assert.match(res.json.detail, /root/);
+      const audit = (await server.api('GET', '/api/v1/audit?action=containers.exec&result=denied&limit=1000')).json.items;
+      const entry = audit.find((e) => e.request_id === res.headers['x-request-id']);
+      assert.ok(entry, `the denial of User ${user} is audited`);
+      assert.equal(entry.detail.code, 'policy_denied');
+    }
+    await assert.rejects(server.ws(envPath(`containers/${asNobody}/exec?cmd=id&user=root`), { token: A.token }), (err) => {
+      assert.equal(err.status, 403, err.message);
+      return true;
+    });
+  });
+
+  test("the container's own user, another user, and root where the container is root all work", async () => {
+    for (const [id, user, uid] of [[asNobody, undefined, '65534'], [asNobody, 'nobody', '65534'], [aId, 'root', '0'], [aId, '0', '0']]) {
+      const res = await server.api('POST', envPath(`containers/${id}/exec`), as(A, { body: { Cmd: ['id', '-u'], ...(user ? { User: user } : {}) } }));
+      expectStatus(assert, res, 200);
+      assert.equal(res.json.stdout.trim(), uid, `${user}: ${res.text}`);
+    }
+  });
+
+  test('the platform admin may, and so may a team whose policy allows it', async () => {
+    const admin = await server.api('POST', envPath(`containers/${asNobody}/exec`), { body: { Cmd: ['id', '-u'], User: 'root' } });
+    expectStatus(assert, admin, 200);
+    assert.equal(admin.json.stdout.trim(), '0');
+    const policyPath = `/api/v1/teams/${A.teamId}/policy`;
+    const current = (await server.api('GET', policyPath)).json.policy;
+    expectStatus(assert, await server.api('PUT', policyPath, { body: { ...current, allow_root_exec: true } }), 200);
+    try {
+      const res = await server.api('POST', envPath(`containers/${asNobody}/exec`), as(A, { body: { Cmd: ['id', '-u'], User: 'root' } }));
+      expectStatus(assert, res, 200);
+      assert.equal(res.json.stdout.trim(), '0');
+    } finally {
+      expectStatus(assert, await server.api('PUT', policyPath, { body: current }), 200);
+    }
+  });
+});
+
 describe('an organization admin relaxes one team', { timeout: 120_000 }, () => {
   const policyPath = (tenant) => `/api/v1/teams/${tenant.teamId}/policy`;
 

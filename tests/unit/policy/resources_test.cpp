@@ -184,5 +184,27 @@ TEST(Exec, PrivilegedNeedsTheRelaxation) {
   EXPECT_TRUE(Throws([&] { check_exec(true, containers_only, false); }, "policy_denied"));
 }
 
+TEST(Exec, RootIsNamedInEverySpellingTheEngineReads) {
+  for (const char* user : {"root", "0", "00", "0:0", "root:root", "root:1000", "0:1000"}) {
+    EXPECT_TRUE(names_root(user)) << user;
+  }
+  for (const char* user : {"", "nobody", "1000", "1000:0", "rooty", "10", ":0", "Root"}) {
+    EXPECT_FALSE(names_root(user)) << user;
+  }
+}
+
+TEST(Exec, RootInAContainerThatIsNotRootNeedsTheRelaxation) {
+  EXPECT_TRUE(Throws([] { check_exec_user("root", "nobody", {}, false); }, "policy_denied", "root"));
+  EXPECT_TRUE(Throws([] { check_exec_user("0:0", "1000:1000", {}, false); }, "policy_denied"));
+  EXPECT_TRUE(Passes([] { check_exec_user("root", "", {}, false); })) << "the container is root already";
+  EXPECT_TRUE(Passes([] { check_exec_user("0", "root", {}, false); }));
+  EXPECT_TRUE(Passes([] { check_exec_user("", "nobody", {}, false); })) << "its own user";
+  EXPECT_TRUE(Passes([] { check_exec_user("1000", "nobody", {}, false); }));
+  EXPECT_TRUE(Passes([] { check_exec_user("root", "nobody", {}, true); })) << "admins";
+  Policy relaxed;
+  relaxed.allow_root_exec = true;
+  EXPECT_TRUE(Passes([&] { check_exec_user("root", "nobody", relaxed, false); }));
+}
+
 }  // namespace
 }  // namespace dokkerr::policy::test

@@ -74,6 +74,13 @@ std::optional<Error> check_body_limit(std::size_t server_limit, Exchange& exchan
     return Error(ErrorKind::payload_too_large, "payload_too_large",
                  "The request body exceeds " + std::to_string(exchange.body_limit) + " bytes.");
   }
+  // Bodies are checked as received and never decoded: an encoded one would reach the checks as
+  // one thing and could mean another to whoever decodes it later.
+  const auto encoding = header(exchange.context.request, bhttp::field::content_encoding);
+  if (!encoding.empty() && encoding != "identity") {
+    return Error(ErrorKind::unsupported_media, "unsupported_content_encoding",
+                 "Request bodies are taken as sent; Content-Encoding is not accepted.");
+  }
   return std::nullopt;
 }
 

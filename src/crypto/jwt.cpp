@@ -665,7 +665,8 @@ JwtClaims JwtKeyRing::verify(std::string_view token, const JwtExpectations& expe
   if (claims.sub.empty() || claims.sid.empty()) refuse("empty sub or sid");
   if (claims.exp < claims.iat) refuse("exp before iat");
   const std::int64_t leeway = std::max<std::int64_t>(expect.leeway_seconds, 0);
-  if (claims.iat > saturating_add(expect.now, leeway)) refuse("iat in the future");
+  const std::int64_t ahead = std::max(leeway, expect.issued_ahead_seconds);
+  if (claims.iat > saturating_add(expect.now, ahead)) refuse("iat in the future");
   // Last, so that "expired" is only ever said of a token that is otherwise good.
   if (saturating_add(claims.exp, leeway) <= expect.now) {
     throw Error(ErrorKind::unauthorized, "token_expired", "The token has expired.",

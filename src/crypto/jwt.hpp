@@ -24,11 +24,17 @@ struct JwtClaims {
 };
 
 // What verify() requires: iss == issuer, aud == audience, typ == type, and at time `now`
-// exp > now - leeway and iat <= now + leeway (negative leeway counts as 0).
+// exp > now - leeway and iat <= now + max(leeway, issued_ahead) (negative values count as 0).
+//
+// Clock skew between replicas: a token signed by a replica whose clock runs up to
+// issued_ahead_seconds (5 min) ahead of ours is still taken from its first second, since iat in
+// the future proves nothing about the token's age; expiry is not stretched the same way (30 s),
+// so a token lives at most its lifetime + 30 s by the verifier's clock, whatever the skew.
 struct JwtExpectations {
   std::string issuer, audience, type;
   std::int64_t now = 0;
   std::int64_t leeway_seconds = 30;
+  std::int64_t issued_ahead_seconds = 300;
 };
 
 // The signing key plus older keys still accepted for verification.

@@ -511,9 +511,9 @@ TEST_F(JwtTest, ExpiryAndIssueTimeHonourTheLeeway) {
   forged[forged.rfind('.') + 1] = forged[forged.rfind('.') + 1] == 'A' ? 'B' : 'A';
   expect_refused(ring, forged, "bad signature", expect_at(exp + 1000));
 
-  // iat may be ahead of our clock by the leeway, no more.
-  EXPECT_NO_THROW((void)ring.verify(token, expect_at(kNow - 30)));
-  expect_refused(ring, token, "iat in the future", expect_at(kNow - 31));
+  // iat may be ahead of our clock by issued_ahead (5 min), no more.
+  EXPECT_NO_THROW((void)ring.verify(token, expect_at(kNow - 300)));
+  expect_refused(ring, token, "iat in the future", expect_at(kNow - 301));
 
   // Extreme values do not overflow into acceptance.
   const std::string kid = ring.current_kid();
@@ -523,6 +523,26 @@ TEST_F(JwtTest, ExpiryAndIssueTimeHonourTheLeeway) {
       hs256_token(header_json("HS256", kid), payload_json(kNow, max), secret), expect_at()));
   expect_refused(ring, hs256_token(header_json("HS256", kid), payload_json(max, max), secret),
                  "iat in the future");
+}
+
+TEST_F(JwtTest, ReplicasFiveMinutesApartAcceptEachOthersTokensWithoutStretchingThem) {
+  const auto ring = JwtKeyRing::load_or_create(dir_, JwtAlgorithm::hs256, kNow, kOverlap);
+  const std::string token = ring.sign(good_claims());  // iat kNow, exp kNow + 900 by the issuer
+  constexpr std::int64_t kSkew = 300;
+  // A verifier 5 min behind the issuer takes the token from its first second to its end.
+  EXPECT_NO_THROW((void)ring.verify(token, expect_at(kNow - kSkew)));
+  EXPECT_NO_THROW((void)ring.verify(token, expect_at(kNow + 900 - kSkew)));
+  // A verifier 5 min ahead takes it at once too, and ends it by its own clock: at exp + 30 s.
+  EXPECT_NO_THROW((void)ring.verify(token, expect_at(kNow + kSkew)));
+  EXPECT_NO_THROW((void)ring.verify(token, expect_at(kNow + 900 + 29)));
+  try {
+    (void)ring.verify(token, expect_at(kNow + 900 + 30));
+    ADD_FAILURE() << "a skewed clock stretched the token";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), "token_expired");
+  }
+  // Skew beyond 5 min is refused rather than trusted.
+  expect_refused(ring, token, "iat in the future", expect_at(kNow - kSkew - 1));
 }
 
 TEST_F(JwtTest, RefusesTamperedTokens) {

@@ -64,6 +64,17 @@ TEST(Totp, ToleratesOneStepOfSkewEitherWay) {
   EXPECT_EQ(verify_totp(secret, totp_code(secret, now - 30), now, step - 1), std::nullopt);
 }
 
+TEST(Totp, AClockFiveMinutesOffIsRefusedNotGuessedAt) {
+  const std::string secret = "12345678901234567890";
+  constexpr std::int64_t kNow = 1'700'000'010;
+  for (const std::int64_t skew : {-300, 300}) {
+    EXPECT_FALSE(verify_totp(secret, totp_code(secret, kNow + skew), kNow, -1)) << skew;
+  }
+  for (const std::int64_t skew : {-30, 30}) {
+    EXPECT_TRUE(verify_totp(secret, totp_code(secret, kNow + skew), kNow, -1)) << skew;
+  }
+}
+
 TEST(Totp, RefusesAnythingButSixDigits) {
   const std::int64_t now = 59;
   for (const std::string code :

@@ -86,8 +86,11 @@ asio::awaitable<void> AuditRecorder::observe(const http::Exchange& exchange) {
   AuditRecord entry;
   set_actor(entry, *context.principal);
   entry.client = ClientInfo{context.remote_address, "", context.request_id};
+  // A permission refused to a caller outside the organization or team is answered as a 404.
+  const bool hidden_denial = failure != nullptr && !route.options.hidden_param.empty() &&
+                             failure->kind() == ErrorKind::not_found;
   if (exchange.stage == http::StageName::authorize && failure != nullptr &&
-      failure->code() == "permission_denied") {
+      (failure->code() == "permission_denied" || hidden_denial)) {
     entry.action = "access.denied";
     entry.result = "denied";
     entry.detail_json = boost::json::serialize(

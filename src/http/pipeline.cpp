@@ -6,6 +6,8 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
+
 namespace dokkerr::http {
 namespace {
 
@@ -84,6 +86,23 @@ std::optional<Error> check_body_limit(std::size_t server_limit, Exchange& exchan
   return std::nullopt;
 }
 
+// A 404 in place of the 403 for a caller outside the organization or team the path names.
+std::optional<Error> hidden_from(const Exchange& exchange) {
+  const auto& options = exchange.route->options;
+  if (options.hidden_param.empty()) return std::nullopt;
+  const auto& caller = *exchange.context.principal;
+  const auto& id = exchange.context.param(options.hidden_param);
+  if (options.hidden_kind == HiddenKind::team) {
+    if (caller.team_permissions.contains(id)) return std::nullopt;
+    return Error::not_found("team_not_found", "No such team.");
+  }
+  const bool member = caller.org_permissions.contains(id) ||
+                      std::any_of(caller.team_orgs.begin(), caller.team_orgs.end(),
+                                  [&](const auto& entry) { return entry.second == id; });
+  if (member) return std::nullopt;
+  return Error::not_found("organization_not_found", "No such organization.");
+}
+
 bool needs_caller(const Exchange& exchange) {
   return exchange.route != nullptr && exchange.route->options.permission != access::kPublic;
 }
@@ -129,6 +148,7 @@ std::optional<Error> authorize(Exchange& exchange) {
     }
   }
   if (options.permission != access::kAuthenticated && !caller.has(options.permission)) {
+    if (auto hidden = hidden_from(exchange)) return hidden;
     return Error(ErrorKind::forbidden, "permission_denied",
                  "This needs the permission " + options.permission + ".");
   }

@@ -65,6 +65,13 @@ RouteOptions RouteOptions::body_limit(std::size_t bytes) const {
   return copy;
 }
 
+RouteOptions RouteOptions::hidden_unless_member(HiddenKind kind, std::string param) const {
+  auto copy = *this;
+  copy.hidden_kind = kind;
+  copy.hidden_param = std::move(param);
+  return copy;
+}
+
 RouteOptions RouteOptions::takes_idempotency_key() const {
   auto copy = *this;
   copy.idempotent = true;

@@ -39,6 +39,8 @@ struct Deprecation {
   std::int64_t sunset_unix = 0;
 };
 
+enum class HiddenKind { organization, team };
+
 // What the request pipeline needs to know of a route, declared with it in the route table.
 struct RouteOptions {
   // A permission string ("containers:create"), access::kPublic or access::kAuthenticated.
@@ -54,6 +56,12 @@ struct RouteOptions {
   // The path parameter that names an environment ("env"): an environment the caller was not
   // granted answers 404 before anything else happens.
   std::string environment_param;
+  // The route names an organization or a team in its path (this parameter): a caller without
+  // the permission who is not in that organization or team is told it does not exist (404
+  // organization_not_found / team_not_found, what the services say of an unknown one) rather
+  // than 403, which would confirm it exists; its own members still get 403.
+  std::string hidden_param;
+  HiddenKind hidden_kind = HiddenKind::organization;
   // The route takes an Idempotency-Key header: a retry with the same key and body gets the first
   // answer again instead of acting twice (http/pipeline.hpp, Idempotency).
   bool idempotent = false;
@@ -68,6 +76,7 @@ struct RouteOptions {
   [[nodiscard]] RouteOptions in_environment(std::string param) const;
   [[nodiscard]] RouteOptions body_limit(std::size_t bytes) const;
   [[nodiscard]] RouteOptions takes_idempotency_key() const;
+  [[nodiscard]] RouteOptions hidden_unless_member(HiddenKind kind, std::string param) const;
   [[nodiscard]] RouteOptions limited_as(RateClass budget) const;
   [[nodiscard]] RouteOptions holds_slot(SlotClass slot) const;
   [[nodiscard]] RouteOptions deprecated(std::int64_t since_unix, std::int64_t sunset_unix) const;

@@ -50,26 +50,26 @@ void add_organization_routes(http::Router& router, OrganizationService& s) {
     auto request = parse_new_role(c.request.body());
     const auto role = co_await s.create_role(c.principal, c.param("id"), std::move(request));
     co_return http::created(role_json(role));
-  }, needs(perm::org_manage).audited("organizations.roles"));
+  }, needs(perm::org_manage).audited("organizations.roles").hidden_unless_member(http::HiddenKind::organization, "id"));
   // PUT
   router.add(Verb::put, item + "/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     auto role = parse_member_role(c.request.body());
     co_await s.put_member(c.principal, c.param("id"), c.param("user"), std::move(role));
     co_return http::no_content();
-  }, needs(perm::org_manage).audited("organizations.members.put"));
+  }, needs(perm::org_manage).audited("organizations.members.put").hidden_unless_member(http::HiddenKind::organization, "id"));
   // DELETE
   router.add(Verb::delete_, item, [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.remove(c.param("id"));
     co_return http::no_content();
-  }, needs(perm::organizations_manage).audited("organizations.delete"));
+  }, needs(perm::organizations_manage).audited("organizations.delete").hidden_unless_member(http::HiddenKind::organization, "id"));
   router.add(Verb::delete_, item + "/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.remove_member(c.principal, c.param("id"), c.param("user"));
     co_return http::no_content();
-  }, needs(perm::org_manage).audited("organizations.members.delete"));
+  }, needs(perm::org_manage).audited("organizations.members.delete").hidden_unless_member(http::HiddenKind::organization, "id"));
   router.add(Verb::delete_, item + "/roles/{role}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.remove_role(c.principal, c.param("id"), c.param("role"));
     co_return http::no_content();
-  }, needs(perm::org_manage).audited("organizations.roles.delete"));
+  }, needs(perm::org_manage).audited("organizations.roles.delete").hidden_unless_member(http::HiddenKind::organization, "id"));
 }
 // clang-format on
 

@@ -52,21 +52,21 @@ void add_team_routes(http::Router& router, TeamService& s) {
     auto role = parse_member_role(c.request.body());
     co_await s.put_member(c.principal, c.param("id"), c.param("user"), std::move(role));
     co_return http::no_content();
-  }, needs(perm::team_manage).audited("teams.members.put"));
+  }, needs(perm::team_manage).audited("teams.members.put").hidden_unless_member(http::HiddenKind::team, "id"));
   router.add(Verb::put, item + "/policy", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     auto policy = parse_team_policy(c.request.body());
     const auto stored = co_await s.put_policy(c.principal, c.param("id"), std::move(policy));
     co_return http::ok(team_policy_json(stored));
-  }, needs(perm::org_manage).audited("teams.policy.put"));
+  }, needs(perm::org_manage).audited("teams.policy.put").hidden_unless_member(http::HiddenKind::team, "id"));
   // DELETE
   router.add(Verb::delete_, item, [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.remove(c.principal, c.param("id"));
     co_return http::no_content();
-  }, needs(perm::org_manage).audited("teams.delete"));
+  }, needs(perm::org_manage).audited("teams.delete").hidden_unless_member(http::HiddenKind::team, "id"));
   router.add(Verb::delete_, item + "/members/{user}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.remove_member(c.principal, c.param("id"), c.param("user"));
     co_return http::no_content();
-  }, needs(perm::team_manage).audited("teams.members.delete"));
+  }, needs(perm::team_manage).audited("teams.members.delete").hidden_unless_member(http::HiddenKind::team, "id"));
 }
 // clang-format on
 

@@ -84,6 +84,12 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
                 "terminates TLS)")
       ->envname("DOKKERR_INSECURE_HTTP");
   command
+      .add_option("--allowed-registry", config.allowed_registries,
+                  "A registry (HOST[:PORT]) on a private address that non-admins may pull from; "
+                  "repeat or comma-separate (default: public registries only)")
+      ->delimiter(',')
+      ->envname("DOKKERR_ALLOWED_REGISTRIES");
+  command
       .add_option("--trusted-proxies", config.trusted_proxies,
                   "Addresses or networks of proxies whose X-Forwarded-For and Forwarded "
                   "headers name the client (comma-separated; default: none)")

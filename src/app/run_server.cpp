@@ -27,6 +27,7 @@
 #include "containers/container_service.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/owner_reconciler.hpp"
+#include "containers/registry_guard.hpp"
 #include "containers/image_service.hpp"
 #include "containers/network_service.hpp"
 #include "containers/resource_lookup.hpp"
@@ -310,7 +311,8 @@ int run_server(ServerConfig config) {
   containers::TenancyService tenancy(*ownership_store, team_directory, *engine_lookup, blocking,
                                      clock);
   containers::ContainerService container_service(environments, tenancy);
-  containers::ImageService image_service(environments);
+  const containers::RegistryGuard registry_guard(config.allowed_registries);
+  containers::ImageService image_service(environments, &registry_guard);
   containers::NetworkService network_service(environments, tenancy);
   containers::VolumeService volume_service(environments, tenancy);
   containers::SystemService system_service(environments, tenancy);

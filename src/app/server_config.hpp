@@ -45,6 +45,8 @@ struct ServerConfig {
   // origins allowed to call from a browser, and "CLASS=PER_MINUTE[:BURST]" rate limits over
   // the defaults.
   std::vector<std::string> trusted_proxies;
+  // Registries (HOST[:PORT]) non-admins may pull from although they are not public.
+  std::vector<std::string> allowed_registries;
   std::vector<std::string> cors_origins;
   std::vector<std::string> rate_limits;
   // "CLASS=N" bounds on a user's open WebSockets, image pulls and uploads over the defaults.

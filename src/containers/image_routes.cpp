@@ -45,7 +45,7 @@ asio::awaitable<Reply> export_image(ImageService& service, RequestContext& c) {
 
 asio::awaitable<Reply> pull_image(ImageService& service, RequestContext& c) {
   auto request = pull_request_from(json::parse_object(c.request.body()));
-  auto progress = co_await service.pull(c.param("env"), std::move(request));
+  auto progress = co_await service.pull(c.caller(), c.param("env"), std::move(request));
   co_return pull_progress_reply(std::move(progress));
 }
 

@@ -2,6 +2,7 @@
 
 #include "containers/engine_call.hpp"
 #include "containers/environment_service.hpp"
+#include "containers/registry_guard.hpp"
 #include "core/error.hpp"
 #include "docker/streams.hpp"
 
@@ -149,8 +150,10 @@ asio::awaitable<boost::json::array> ImageService::history(std::string env, std::
   co_return array_of(std::move(layers));
 }
 
-asio::awaitable<std::unique_ptr<docker::EngineStream>> ImageService::pull(std::string env,
+asio::awaitable<std::unique_ptr<docker::EngineStream>> ImageService::pull(const Principal& caller,
+                                                                          std::string env,
                                                                           PullRequest request) {
+  if (registries_ != nullptr) co_await registries_->check(caller, request.image);
   auto engine = environments_.engine_up(env);
   std::string target = "/images/create?fromImage=" + encode(request.image);
   if (!request.tag.empty()) target += "&tag=" + encode(request.tag);

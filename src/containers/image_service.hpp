@@ -12,9 +12,14 @@
 #include <optional>
 #include <string>
 
+namespace dokkerr {
+struct Principal;
+}
+
 namespace dokkerr::containers {
 
 class EnvironmentService;
+class RegistryGuard;
 
 struct ImageListOptions {
   bool all = false;       // intermediate images too
@@ -40,13 +45,17 @@ struct ImageRemoveOptions {
 
 class ImageService {
  public:
-  explicit ImageService(EnvironmentService& environments) : environments_(environments) {}
+  // Without a guard, any caller may pull from any registry (tests of the engine calls alone).
+  explicit ImageService(EnvironmentService& environments, const RegistryGuard* registries = nullptr)
+      : environments_(environments), registries_(registries) {}
 
   boost::asio::awaitable<boost::json::array> list(std::string env, ImageListOptions options);
   boost::asio::awaitable<boost::json::value> inspect(std::string env, std::string ref);
   boost::asio::awaitable<boost::json::array> history(std::string env, std::string ref);
-  // The engine's progress (NDJSON) as it pulls; a refusal before it starts is an Error.
-  boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> pull(std::string env,
+  // The engine's progress (NDJSON) as it pulls; a refusal before it starts is an Error (403
+  // registry_not_allowed for a registry the caller may not pull from: registry_guard.hpp).
+  boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> pull(const Principal& caller,
+                                                                     std::string env,
                                                                      PullRequest request);
   // repo: the engine's repository syntax (lowercase path, optional registry host), tag: 1-128
   // of [A-Za-z0-9_.-] ("" for latest); 400 invalid_reference otherwise.
@@ -68,6 +77,7 @@ class ImageService {
 
  private:
   EnvironmentService& environments_;
+  const RegistryGuard* registries_;
 };
 
 }  // namespace dokkerr::containers

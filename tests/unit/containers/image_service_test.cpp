@@ -95,7 +95,7 @@ TEST_F(ImageServiceTest, APullTheEngineRefusesAtOnceIsAnError) {
   request.image = "127.0.0.1:1/dokkerr-unit/nonexistent";
   request.tag = "latest";
   const auto error = docker::testing::error_of([&] {
-    auto progress = run(ioc_, service_->pull(kEnv, request));
+    auto progress = run(ioc_, service_->pull(Principal{}, kEnv, request));
     // Some engines answer 200 and report the failure in the stream instead.
     const auto text = run(ioc_, progress->read_all(1024U * 1024U));
     EXPECT_NE(text.find("error"), std::string::npos) << text;

@@ -339,6 +339,12 @@ do_stop() {
     '$2 == a || index($2, a "/") == 1 || $2 == b || index($2, b "/") == 1 { print $2 }' /proc/mounts |
     sort -r)
   rm -f "$PIDFILE" "$CTRD_PIDFILE" "$SOCK"
+  # The runtime state (exec root) of an engine that did not stop cleanly names tasks whose shims
+  # are gone; a containerd started on it waits for them past dockerd's start timeout. Nothing in
+  # it outlives a stop, so it goes.
+  if [[ -d $EXEC_ROOT ]] && ! pgrep -f -- "$EXEC_ROOT" >/dev/null 2>&1; then
+    rm -rf "$EXEC_ROOT"
+  fi
   if [[ -f $STATE/netns ]]; then
     ip netns del "$(cat "$STATE/netns")" 2>/dev/null || true
     rm -f "$STATE/netns"

@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <exception>
 #include <functional>
 #include <vector>
 
@@ -71,14 +72,22 @@ asio::awaitable<void> relay_to_socket(std::shared_ptr<docker::EngineStream> stre
 // Engine stream → chunked HTTP body.
 asio::awaitable<void> relay_to_response(std::shared_ptr<docker::EngineStream> stream,
                                         http::ResponseStream& out, Transform transform) {
+  // `||` waits for the first branch to succeed: a pump that threw would leave the race to the
+  // watcher, which ends only when the client leaves. So the pump never throws; its failure is
+  // kept and rethrown once the race is over (the caller turns it into the stream's last line).
+  std::exception_ptr failure;
   auto pump = [&]() -> asio::awaitable<void> {
-    for (;;) {
-      auto chunk = co_await stream->read_some();
-      if (!chunk) co_return;
-      for (auto& piece : transform(*chunk)) {
-        const bool written = co_await out.write(piece);
-        if (!written) co_return;
+    try {
+      for (;;) {
+        auto chunk = co_await stream->read_some();
+        if (!chunk) co_return;
+        for (auto& piece : transform(*chunk)) {
+          const bool written = co_await out.write(piece);
+          if (!written) co_return;
+        }
       }
+    } catch (...) {
+      failure = std::current_exception();
     }
   };
   auto watch = [&]() -> asio::awaitable<void> {
@@ -87,6 +96,7 @@ asio::awaitable<void> relay_to_response(std::shared_ptr<docker::EngineStream> st
   };
   co_await (pump() || watch());
   stream->close();
+  if (failure) std::rethrow_exception(failure);
 }
 
 http::WebSocketReply socket_reply(std::shared_ptr<docker::EngineStream> stream,

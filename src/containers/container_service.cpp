@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
+#include <utility>
 
 namespace dokkerr::containers {
 namespace {
@@ -149,6 +151,7 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     throw Error::invalid("invalid_body", "Field 'Image' is required.");
   }
   auto engine = environments_.engine_up(env);
+  check_quota(caller, *engine, creation);
   if (!request.idempotency_token.empty()) {
     if (auto earlier = co_await created_by(*engine, request.idempotency_token)) {
       // The first try made it and never answered (its server stopped): that container is the
@@ -180,6 +183,23 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     co_await tenancy_.record_owner(env, ResourceKind::container, id, creation.team);
   }
   co_return created;
+}
+
+void ContainerService::check_quota(const Principal& caller, Engine& engine,
+                                   const Creation& creation) {
+  const auto limit = creation.policy.max_containers;
+  if (caller.is_admin || creation.team.empty() || limit <= 0) return;
+  // Counted from the engine's model (every state): creates racing each other may pass the
+  // count together, so the quota can be exceeded by the creates in flight at that moment.
+  ContainerFilter mine;
+  mine.all = true;
+  mine.teams = std::set<std::string, std::less<>>{creation.team};
+  const auto total = engine.model().counts(mine).total;
+  if (std::cmp_greater_equal(total, limit)) {
+    throw Error(ErrorKind::forbidden, "quota_exceeded",
+                "The team has " + std::to_string(total) + " containers here, its quota " +
+                    "(max_containers) is " + std::to_string(limit) + ".");
+  }
 }
 
 asio::awaitable<std::optional<std::string>> ContainerService::created_by(Engine& engine,

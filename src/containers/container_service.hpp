@@ -23,6 +23,7 @@
 namespace dokkerr::containers {
 
 class Engine;
+struct Creation;
 class EnvironmentService;
 class TenancyService;
 struct Resolved;
@@ -133,6 +134,8 @@ class ContainerService {
   // container's team.
   boost::asio::awaitable<void> check_exec(const Principal& caller, std::string env,
                                           const Resolved& container, const ExecRequest& request);
+  // 403 quota_exceeded when the team's containers here reach its policy's max_containers.
+  static void check_quota(const Principal& caller, Engine& engine, const Creation& creation);
   // The container an earlier try of an idempotent create made (kRequestLabel), if any.
   boost::asio::awaitable<std::optional<std::string>> created_by(Engine& engine,
                                                                 std::string token);

@@ -482,6 +482,15 @@ void cap_pids(bj::object& body, const Policy& policy) {
   if (!pids || *pids <= 0) host.as_object()["PidsLimit"] = policy.max_pids;
 }
 
+// A container without a memory limit gets the team's default, when it has one.
+void default_memory(bj::object& body, const Policy& policy) {
+  if (policy.default_memory_bytes <= 0) return;
+  auto& host = body["HostConfig"];
+  if (!host.is_object()) host = bj::object{};
+  const auto memory = integer_member(host.as_object(), "Memory");
+  if (!memory || *memory <= 0) host.as_object()["Memory"] = policy.default_memory_bytes;
+}
+
 }  // namespace
 
 std::string check_container_create(std::string_view body, const Policy& policy,
@@ -510,6 +519,7 @@ std::string check_container_create(std::string_view body, const Policy& policy,
   if (!ctx.is_admin) {
     CreateRules(policy, ctx).check(root);
     cap_pids(root, policy);
+    default_memory(root, policy);
   }
   detail::add_team_label(root, ctx.team_id);
   return bj::serialize(root);

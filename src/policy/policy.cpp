@@ -49,7 +49,7 @@ struct PolicyField {
   std::int64_t max = 0;
 };
 
-constexpr std::array<PolicyField, 21> kPolicyFields = {{
+constexpr std::array<PolicyField, 23> kPolicyFields = {{
     {"allow_privileged", &Policy::allow_privileged, nullptr},
     {"allow_host_binds", &Policy::allow_host_binds, nullptr},
     {"allow_bind_volume_options", &Policy::allow_bind_volume_options, nullptr},
@@ -71,6 +71,8 @@ constexpr std::array<PolicyField, 21> kPolicyFields = {{
     {"max_shm_bytes", nullptr, nullptr, &Policy::max_shm_bytes, 0, std::int64_t{1} << 40},
     {"allow_oom_score_protection", &Policy::allow_oom_score_protection, nullptr},
     {"allow_root_exec", &Policy::allow_root_exec, nullptr},
+    {"max_containers", nullptr, nullptr, &Policy::max_containers, 0, 100000},
+    {"default_memory_bytes", nullptr, nullptr, &Policy::default_memory_bytes, 0, std::int64_t{1} << 44},
 }};
 
 Error invalid_policy(const std::string& detail) {

@@ -67,6 +67,11 @@ struct Policy {
   // An exec as root (User "root", "0", "root:…", "0:…") in a container whose image or create
   // made it run as another user: the image's author meant it not to have root.
   bool allow_root_exec = false;
+  // Quota: how many containers (in any state) the team may have on one environment; 0 is no
+  // limit. A create beyond it is 403 quota_exceeded.
+  std::int64_t max_containers = 0;
+  // HostConfig.Memory for a create that sets none (or 0, unlimited); 0 leaves it unlimited.
+  std::int64_t default_memory_bytes = 0;
 
   bool operator==(const Policy&) const = default;
 };

@@ -21,6 +21,7 @@ import {
   startServer,
   testLabels,
   uniquePrefix,
+  waitFor,
 } from './lib/harness.mjs';
 
 const P = uniquePrefix();
@@ -554,6 +555,37 @@ describe('exec as root in a container that is not root', { timeout: 60_000 }, ()
     } finally {
       expectStatus(assert, await server.api('PUT', policyPath, { body: current }), 200);
     }
+  });
+});
+
+describe('team quotas and defaults', { timeout: 120_000 }, () => {
+  test('max_containers: one more than the team has is 403 quota_exceeded naming the limit; default_memory_bytes fills an unset limit', async () => {
+    const Q = await createTenant(server, { name: `${P}-quota` });
+    const policyPath = `/api/v1/teams/${Q.teamId}/policy`;
+    const current = (await server.api('GET', policyPath)).json.policy;
+    expectStatus(assert, await server.api('PUT', policyPath, { body: { ...current, max_containers: 2, default_memory_bytes: 64 * 1024 * 1024 } }), 200);
+    const first = await createContainer(Q, `${P}-q1`, base());
+    expectStatus(assert, first, 201);
+    const inspected = await engine.inspectContainer(first.json.Id);
+    assert.equal(inspected.HostConfig.Memory, 64 * 1024 * 1024, 'the default memory limit');
+    const own = await createContainer(Q, `${P}-q2`, base({ HostConfig: { Memory: 128 * 1024 * 1024 } }));
+    expectStatus(assert, own, 201);
+    assert.equal((await engine.inspectContainer(own.json.Id)).HostConfig.Memory, 128 * 1024 * 1024, 'its own limit stays');
+
+    const over = await createContainer(Q, `${P}-q3`, base());
+    expectProblem(assert, over, 403, 'quota_exceeded');
+    assert.match(over.json.detail, /max_containers/);
+    assert.equal(await engine.inspectContainer(`${P}-q3`), null, 'nothing created over the quota');
+    // Another team is not counted against this one, and the admin is not held to it.
+    expectStatus(assert, await createContainer(A, nextName('a-quota'), base()), 201);
+    const byAdmin = await server.api('POST', envPath(`containers?name=${P}-q-admin&team=${Q.teamId}`), { body: base() });
+    expectStatus(assert, byAdmin, 201);
+
+    // The admin's container counts against the team too: two must go for one to fit.
+    for (const id of [first.json.Id, byAdmin.json.Id]) {
+      expectStatus(assert, await server.api('DELETE', envPath(`containers/${id}`), as(Q)), 204);
+    }
+    await waitFor(async () => (await createContainer(Q, `${P}-q4`, base())).status === 201, 10_000, { what: 'room under the quota again' });
   });
 });
 

@@ -552,6 +552,21 @@ TEST(ContainerCreate, PidsAreCappedAndShmAndOomScoreBounded) {
   EXPECT_FALSE(parsed(admins).as_object().contains("HostConfig"));
 }
 
+TEST(ContainerCreate, ATeamsDefaultMemoryFillsAnUnsetLimitOnly) {
+  Policy team;
+  team.default_memory_bytes = 64 << 20;
+  const auto unset = check_container_create(R"({"Image":"x"})", team, member_of_team_a());
+  EXPECT_EQ(parsed(unset).at("HostConfig").at("Memory"), 64 << 20);
+  const auto unlimited =
+      check_container_create(R"({"Image":"x","HostConfig":{"Memory":0}})", team, member_of_team_a());
+  EXPECT_EQ(parsed(unlimited).at("HostConfig").at("Memory"), 64 << 20);
+  const auto own =
+      check_container_create(R"({"Image":"x","HostConfig":{"Memory":1073741824}})", team, member_of_team_a());
+  EXPECT_EQ(parsed(own).at("HostConfig").at("Memory"), 1073741824);
+  const auto none = check_container_create(R"({"Image":"x"})", {}, member_of_team_a());
+  EXPECT_FALSE(parsed(none).at("HostConfig").as_object().contains("Memory")) << "no default: unlimited";
+}
+
 TEST(ContainerUpdate, PidsLimitStaysWithinTheCap) {
   EXPECT_THROW((void)check_container_update(R"({"PidsLimit":0})", {}, false), Error);
   EXPECT_THROW((void)check_container_update(R"({"PidsLimit":100000})", {}, false), Error);

@@ -26,10 +26,10 @@
 #include "cache/redis_client.hpp"
 #include "containers/container_service.hpp"
 #include "containers/environment_service.hpp"
-#include "containers/owner_reconciler.hpp"
-#include "containers/registry_guard.hpp"
 #include "containers/image_service.hpp"
 #include "containers/network_service.hpp"
+#include "containers/owner_reconciler.hpp"
+#include "containers/registry_guard.hpp"
 #include "containers/resource_lookup.hpp"
 #include "containers/routes.hpp"
 #include "containers/system_service.hpp"
@@ -47,10 +47,10 @@
 #include "docker/endpoint.hpp"
 #include "gateway/edge.hpp"
 #include "http/pipeline.hpp"
-#include "idempotency/idempotency_gate.hpp"
 #include "http/server.hpp"
 #include "http/stream_guard.hpp"
 #include "http/tls.hpp"
+#include "idempotency/idempotency_gate.hpp"
 #include "store/database.hpp"
 #include "store/lease.hpp"
 #include "store/settings_store.hpp"
@@ -68,9 +68,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -492,7 +492,8 @@ int run_server(ServerConfig config) {
                                           {"orphans", report.orphans.size()}});
       }
     } catch (const std::exception& error) {
-      logger.warn("owner reconcile failed", {{"environment", environment_id}, {"error", error.what()}});
+      logger.warn("owner reconcile failed",
+                  {{"environment", environment_id}, {"error", error.what()}});
     }
   }
 

@@ -72,10 +72,12 @@ asio::awaitable<std::optional<Error>> AuditRecorder::intend(const http::Exchange
     failure = error.what();
   }
   if (!failure) co_return std::nullopt;
-  logger_.error("audit intent not written; request refused",
-                {{"action", entry.action}, {"request_id", exchange.context.request_id}, {"error", *failure}});
-  co_return Error::unavailable("audit_unavailable",
-                               "The audit log cannot be written, so nothing was done; try again later.");
+  logger_.error(
+      "audit intent not written; request refused",
+      {{"action", entry.action}, {"request_id", exchange.context.request_id}, {"error", *failure}});
+  co_return Error::unavailable(
+      "audit_unavailable",
+      "The audit log cannot be written, so nothing was done; try again later.");
 }
 
 asio::awaitable<void> AuditRecorder::observe(const http::Exchange& exchange) {

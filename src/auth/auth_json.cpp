@@ -60,8 +60,8 @@ std::string token_pair_json(const TokenPair& pair) {
 }
 
 std::string ticket_json(const Ticket& ticket) {
-  return boost::json::serialize(
-      boost::json::object{{"ticket", ticket.value}, {"path", ticket.path}, {"expires_in", ticket.expires_in}});
+  return boost::json::serialize(boost::json::object{
+      {"ticket", ticket.value}, {"path", ticket.path}, {"expires_in", ticket.expires_in}});
 }
 
 }  // namespace dokkerr::auth

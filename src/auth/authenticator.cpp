@@ -44,7 +44,8 @@ users::User Authenticator::active_user(std::string_view id) {
   const auto loaded_in = caches_ != nullptr ? caches_->accounts.generation() : 0;
   auto user = deps_.users.find(id);
   if (!user || user->disabled) throw authentication_required("This account is disabled.");
-  if (caches_ != nullptr) remember_account(caches_->accounts, *user, loaded_in, caches_->clock.now());
+  if (caches_ != nullptr)
+    remember_account(caches_->accounts, *user, loaded_in, caches_->clock.now());
   return std::move(*user);
 }
 
@@ -161,8 +162,7 @@ asio::awaitable<std::shared_ptr<const Principal>> Authenticator::authenticate(
                                          deps_.mfa.enrollment_required(*principal);
     std::shared_ptr<const Principal> caller = std::move(principal);
     if (cacheable) {
-      caches_->callers.insert(credential, caller, resolved.second, loaded_in,
-                              caches_->clock.now());
+      caches_->callers.insert(credential, caller, resolved.second, loaded_in, caches_->clock.now());
     }
     return caller;
   };

@@ -20,7 +20,7 @@
 namespace dokkerr {
 class BlockingPool;
 class Clock;
-}
+}  // namespace dokkerr
 namespace dokkerr::users {
 class AccessModel;
 class UserStore;
@@ -51,7 +51,7 @@ using CallerCache = ExpiringCache<Principal>;
 inline constexpr std::chrono::seconds kCallerCacheLife{60};
 
 struct CallerCaches {
-  CallerCache& callers;        // by credential
+  CallerCache& callers;           // by credential
   users::AccountCache& accounts;  // by account id (filled here, read by GET /me)
   const Clock& clock;
 };

@@ -39,11 +39,11 @@ class SqlTicketStore final : public TicketStore {
       const auto& object = value.as_object();
       // A ticket stored before tickets named their path opens nothing ("" matches no route).
       const auto* path = object.if_contains("path");
-      subject = TicketSubject{std::string(object.at("user_id").as_string()),
-                              std::string(object.at("session_id").as_string()),
-                              std::string(object.at("api_key_id").as_string()),
-                              path != nullptr && path->is_string() ? std::string(path->as_string())
-                                                                   : std::string()};
+      subject = TicketSubject{
+          std::string(object.at("user_id").as_string()),
+          std::string(object.at("session_id").as_string()),
+          std::string(object.at("api_key_id").as_string()),
+          path != nullptr && path->is_string() ? std::string(path->as_string()) : std::string()};
     });
     return subject;
   }

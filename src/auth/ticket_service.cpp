@@ -41,8 +41,7 @@ asio::awaitable<Ticket> TicketService::issue(Caller caller, std::string path) {
   co_return ticket;
 }
 
-std::optional<TicketSubject> TicketService::redeem(std::string_view ticket,
-                                                  std::string_view path) {
+std::optional<TicketSubject> TicketService::redeem(std::string_view ticket, std::string_view path) {
   if (!looks_like(ticket, kTicketPrefix)) return std::nullopt;
   auto subject = store_.redeem(secret_hash(ticket));
   if (!subject || subject->path.empty() || subject->path != path) return std::nullopt;

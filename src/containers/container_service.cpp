@@ -203,9 +203,9 @@ void ContainerService::check_quota(const Principal& caller, Engine& engine,
 }
 
 asio::awaitable<std::optional<std::string>> ContainerService::created_by(Engine& engine,
-                                                                        std::string token) {
-  const auto filters = boost::json::serialize(boost::json::object{
-      {"label", boost::json::array{std::string(kRequestLabel) + "=" + token}}});
+                                                                         std::string token) {
+  const auto filters = boost::json::serialize(
+      boost::json::object{{"label", boost::json::array{std::string(kRequestLabel) + "=" + token}}});
   auto found = co_await call_json(engine, docker::Verb::get,
                                   "/containers/json?all=1&filters=" + encode(filters), "container");
   const auto* list = found.if_array();
@@ -373,12 +373,14 @@ asio::awaitable<void> ContainerService::check_exec(const Principal& caller, std:
   if (!as_root || rules.allow_root_exec) co_return;
   // Only then is the container's own user worth a trip to the engine.
   auto engine = environments_.engine_up(env);
-  const auto inspected =
-      co_await call_json(*engine, docker::Verb::get, container_path(container.id) + "/json", "container");
+  const auto inspected = co_await call_json(*engine, docker::Verb::get,
+                                            container_path(container.id) + "/json", "container");
   std::string container_user;
-  if (const auto* config = inspected.is_object() ? inspected.as_object().if_contains("Config") : nullptr;
+  if (const auto* config =
+          inspected.is_object() ? inspected.as_object().if_contains("Config") : nullptr;
       config != nullptr && config->is_object()) {
-    if (const auto* user = config->as_object().if_contains("User"); user != nullptr && user->is_string()) {
+    if (const auto* user = config->as_object().if_contains("User");
+        user != nullptr && user->is_string()) {
       container_user = std::string(user->as_string());
     }
   }

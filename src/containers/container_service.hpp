@@ -137,8 +137,7 @@ class ContainerService {
   // 403 quota_exceeded when the team's containers here reach its policy's max_containers.
   static void check_quota(const Principal& caller, Engine& engine, const Creation& creation);
   // The container an earlier try of an idempotent create made (kRequestLabel), if any.
-  boost::asio::awaitable<std::optional<std::string>> created_by(Engine& engine,
-                                                                std::string token);
+  boost::asio::awaitable<std::optional<std::string>> created_by(Engine& engine, std::string token);
 
   EnvironmentService& environments_;
   TenancyService& tenancy_;

@@ -53,8 +53,7 @@ asio::awaitable<ReconcileReport> OwnerReconciler::reconcile(std::string environm
   auto engine = environments_.engine_up(environment_id);
   const auto filters = bj::serialize(bj::object{{"label", bj::array{std::string(kTeamLabel)}}});
   auto list = co_await call_json(*engine, docker::Verb::get,
-                                 "/containers/json?all=1&filters=" + encode(filters),
-                                 "container");
+                                 "/containers/json?all=1&filters=" + encode(filters), "container");
   auto labelled = team_labelled(list);
   ReconcileReport report;
   auto settle = [&] {
@@ -72,7 +71,8 @@ asio::awaitable<ReconcileReport> OwnerReconciler::reconcile(std::string environm
   };
   co_await pool_.run(settle);
   for (const auto& id : report.adopted) {
-    logger_.info("container adopted by its team", {{"environment", environment_id}, {"container", id}});
+    logger_.info("container adopted by its team",
+                 {{"environment", environment_id}, {"container", id}});
   }
   for (const auto& id : report.orphans) {
     logger_.warn("container without an owner; assign or remove it",
@@ -82,7 +82,8 @@ asio::awaitable<ReconcileReport> OwnerReconciler::reconcile(std::string environm
     record.result = "failure";
     record.actor_type = "system";
     record.target = "/api/v1/environments/" + environment_id + "/containers/" + id;
-    record.detail_json = bj::serialize(bj::object{{"environment", environment_id}, {"container", id}});
+    record.detail_json =
+        bj::serialize(bj::object{{"environment", environment_id}, {"container", id}});
     co_await audit_.record(std::move(record));
   }
   co_return report;

@@ -33,8 +33,7 @@ struct ReconcileReport {
 class OwnerReconciler {
  public:
   OwnerReconciler(EnvironmentService& environments, OwnershipStore& owners, TeamDirectory& teams,
-                  BlockingPool& pool, const Clock& clock,
-                  AuditTrail& audit, Logger& logger)
+                  BlockingPool& pool, const Clock& clock, AuditTrail& audit, Logger& logger)
       : environments_(environments),
         owners_(owners),
         teams_(teams),

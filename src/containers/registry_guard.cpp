@@ -52,18 +52,18 @@ constexpr std::uint32_t v4(unsigned a, unsigned b, unsigned c, unsigned d) {
 
 bool is_public_v4(const asio::ip::address_v4& address) {
   constexpr std::array<V4Range, 12> kNotPublic{{
-      {v4(0, 0, 0, 0), 8},        // "this network"
-      {v4(10, 0, 0, 0), 8},       // private
-      {v4(100, 64, 0, 0), 10},    // shared address space (carrier NAT)
-      {v4(127, 0, 0, 0), 8},      // loopback
-      {v4(169, 254, 0, 0), 16},   // link-local, the cloud metadata address
-      {v4(172, 16, 0, 0), 12},    // private
-      {v4(192, 0, 0, 0), 24},     // IETF protocol assignments
-      {v4(192, 168, 0, 0), 16},   // private
-      {v4(198, 18, 0, 0), 15},    // benchmark testing
-      {v4(224, 0, 0, 0), 4},      // multicast
-      {v4(240, 0, 0, 0), 4},      // reserved, broadcast
-      {v4(192, 0, 2, 0), 24},     // documentation
+      {v4(0, 0, 0, 0), 8},       // "this network"
+      {v4(10, 0, 0, 0), 8},      // private
+      {v4(100, 64, 0, 0), 10},   // shared address space (carrier NAT)
+      {v4(127, 0, 0, 0), 8},     // loopback
+      {v4(169, 254, 0, 0), 16},  // link-local, the cloud metadata address
+      {v4(172, 16, 0, 0), 12},   // private
+      {v4(192, 0, 0, 0), 24},    // IETF protocol assignments
+      {v4(192, 168, 0, 0), 16},  // private
+      {v4(198, 18, 0, 0), 15},   // benchmark testing
+      {v4(224, 0, 0, 0), 4},     // multicast
+      {v4(240, 0, 0, 0), 4},     // reserved, broadcast
+      {v4(192, 0, 2, 0), 24},    // documentation
   }};
   const auto value = address.to_uint();
   return std::none_of(kNotPublic.begin(), kNotPublic.end(),
@@ -91,19 +91,22 @@ std::string registry_of(std::string_view image) {
   const auto first = image.substr(0, slash);
   // The engine's rule: the first component names a registry when it has a '.' or a ':' or is
   // "localhost"; otherwise it is a Docker Hub namespace.
-  if (first.find_first_of(".:") == std::string_view::npos && first != "localhost") return "docker.io";
+  if (first.find_first_of(".:") == std::string_view::npos && first != "localhost")
+    return "docker.io";
   return lower(first);
 }
 
 std::string host_of(std::string_view registry) {
   if (registry.starts_with('[')) {
     const auto close = registry.find(']');
-    return std::string(registry.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+    return std::string(
+        registry.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
   }
   return std::string(registry.substr(0, registry.find(':')));
 }
 
-RegistryGuard::RegistryGuard(std::vector<std::string> allowed, std::chrono::milliseconds resolve_bound)
+RegistryGuard::RegistryGuard(std::vector<std::string> allowed,
+                             std::chrono::milliseconds resolve_bound)
     : resolve_bound_(resolve_bound) {
   for (auto& entry : allowed) allowed_.push_back(lower(entry));
 }
@@ -111,7 +114,8 @@ RegistryGuard::RegistryGuard(std::vector<std::string> allowed, std::chrono::mill
 asio::awaitable<void> RegistryGuard::check(const Principal& caller, std::string_view image) const {
   if (caller.is_admin) co_return;
   const auto registry = registry_of(image);
-  if (registry == "docker.io" || registry == "index.docker.io" || registry == "registry-1.docker.io") {
+  if (registry == "docker.io" || registry == "index.docker.io" ||
+      registry == "registry-1.docker.io") {
     co_return;
   }
   if (std::find(allowed_.begin(), allowed_.end(), registry) != allowed_.end()) co_return;

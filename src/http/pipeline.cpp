@@ -202,9 +202,9 @@ Pipeline::Pipeline(const Router& router, std::size_t max_body_bytes, Authenticat
                      [this](Exchange& e) { return check_body_limit(max_body_bytes_, e); },
                      {}});
   stages_.push_back({StageName::query, decode_query, {}});
-  stages_.push_back({StageName::authenticate,
-                     {},
-                     [this](Exchange& e) { return authenticate(authenticator_, e); }});
+  stages_.push_back({StageName::authenticate, {}, [this](Exchange& e) {
+                       return authenticate(authenticator_, e);
+                     }});
   insert(extensions.caller, StageName::caller);
   stages_.push_back({StageName::authorize, authorize, {}});
 }
@@ -240,8 +240,8 @@ asio::awaitable<std::optional<Reply>> Pipeline::dispatch(Exchange& exchange) con
             : Error::not_found("route_not_found", "No API route matches this path.");
     co_return std::nullopt;
   }
-  const bool keyed = idempotency_ != nullptr && exchange.context.principal &&
-                     exchange.route->options.idempotent;
+  const bool keyed =
+      idempotency_ != nullptr && exchange.context.principal && exchange.route->options.idempotent;
   if (keyed) {
     exchange.stage = StageName::idempotency;
     std::optional<Response> replay;

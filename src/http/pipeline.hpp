@@ -39,7 +39,7 @@ enum class StageName {
   authorize,
   body,
   idempotency,  // an Idempotency-Key claimed, or its first answer replayed
-  audit,  // the audit intent of a request that changes something, written before its handler
+  audit,        // the audit intent of a request that changes something, written before its handler
   dispatch
 };
 
@@ -92,8 +92,8 @@ class Authenticator {
  public:
   virtual ~Authenticator() = default;
   // The caller (never null), with Principal::mfa_enrollment_required set when its role needs a
-  // second factor it has not enrolled (asked only when credentials.enrolment_matters). Error unauthorized when the credentials are missing or
-  // not valid.
+  // second factor it has not enrolled (asked only when credentials.enrolment_matters). Error
+  // unauthorized when the credentials are missing or not valid.
   virtual boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(
       const Credentials& credentials) = 0;
   // The caller of an open stream as it stands now (its session or key, its account, its
@@ -142,8 +142,8 @@ class Pipeline {
 
   // Stages inserted at the two points above; each runs under the name of its point.
   struct Extensions {
-    std::vector<Stage> edge;    // the route is known, the caller not yet
-    std::vector<Stage> caller;  // the caller is known (when the route needs one)
+    std::vector<Stage> edge;            // the route is known, the caller not yet
+    std::vector<Stage> caller;          // the caller is known (when the route needs one)
     Idempotency* idempotency{nullptr};  // null: Idempotency-Key is ignored
   };
 

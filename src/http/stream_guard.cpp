@@ -40,8 +40,8 @@ bool still_covers(const Principal& before, const Principal& now, std::string_vie
   for (const auto& [org, permissions] : before.org_permissions) {
     if (permissions.contains(permission) && !now.has_in_org(org, permission)) return false;
   }
-  if (!environment.empty() &&
-      !includes_all(now.teams_in(environment, permission), before.teams_in(environment, permission))) {
+  if (!environment.empty() && !includes_all(now.teams_in(environment, permission),
+                                            before.teams_in(environment, permission))) {
     return false;
   }
   return true;
@@ -126,7 +126,8 @@ asio::awaitable<void> StreamGuard::check_all() {
         now = co_await authenticator_.reauthenticate(before);
       } catch (const std::exception& error) {
         // Revoked, disabled, or the database cannot say: the stream does not outlive the doubt.
-        logger_.info("stream caller not confirmed", {{"user", before.user_id}, {"error", error.what()}});
+        logger_.info("stream caller not confirmed",
+                     {{"user", before.user_id}, {"error", error.what()}});
       }
       known = loaded.emplace(std::move(key), std::move(now)).first;
     }

@@ -1,11 +1,11 @@
 #pragma once
 // What a route handler sees and returns. Handlers are coroutines; they return either a complete
 // response, a streamed (chunked) response, or take over the connection as a WebSocket.
+#include "core/principal.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-
-#include "core/principal.hpp"
 
 #include <functional>
 #include <memory>

@@ -24,10 +24,12 @@ std::string_view key_of(const http::Request& request) {
 }
 
 void check_key(std::string_view key) {
-  const bool printable = std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+  const bool printable =
+      std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
   if (key.size() > kMaxKeyBytes || !printable) {
-    throw Error::invalid("invalid_idempotency_key",
-                         "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID works).");
+    throw Error::invalid(
+        "invalid_idempotency_key",
+        "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID works).");
   }
 }
 
@@ -143,9 +145,9 @@ asio::awaitable<void> IdempotencyGate::settle(const http::Exchange& exchange,
       auto produce = std::move(streaming->produce);
       const auto status = static_cast<unsigned>(streaming->status);
       auto content_type = streaming->content_type;
-      streaming->produce = [this, produce = std::move(produce), status, content_type,
-                            caller = std::move(caller),
-                            key = std::move(key)](http::ResponseStream& out) -> asio::awaitable<void> {
+      streaming->produce =
+          [this, produce = std::move(produce), status, content_type, caller = std::move(caller),
+           key = std::move(key)](http::ResponseStream& out) -> asio::awaitable<void> {
         LastLine last;
         Tee tee(out, last);
         co_await produce(tee);
@@ -162,7 +164,8 @@ asio::awaitable<void> IdempotencyGate::settle(const http::Exchange& exchange,
   co_await release(std::move(caller), std::move(key));
 }
 
-asio::awaitable<void> IdempotencyGate::keep(std::string caller, std::string key, StoredAnswer answer) {
+asio::awaitable<void> IdempotencyGate::keep(std::string caller, std::string key,
+                                            StoredAnswer answer) {
   auto store = [&] { store_.answer(caller, key, answer, clock_.stamp_in(kKeyLife)); };
   try {
     co_await pool_.run(store);

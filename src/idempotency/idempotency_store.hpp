@@ -46,8 +46,8 @@ class IdempotencyStore {
   // Decides for one request; expired keys of anyone are swept first.
   virtual Claim claim(const ClaimRequest& request) = 0;
   // The first answer, kept until `expires_at`.
-  virtual void answer(const std::string& caller, const std::string& key,
-                      const StoredAnswer& answer, const std::string& expires_at) = 0;
+  virtual void answer(const std::string& caller, const std::string& key, const StoredAnswer& answer,
+                      const std::string& expires_at) = 0;
   // The claimed request left no answer worth keeping: the key is free again.
   virtual void release(const std::string& caller, const std::string& key) = 0;
 };

@@ -1,5 +1,4 @@
 #include "idempotency/idempotency_store.hpp"
-
 #include "store/database.hpp"
 
 namespace dokkerr::idempotency {
@@ -37,7 +36,8 @@ class SqlIdempotencyStore final : public IdempotencyStore {
         claim.outcome = ClaimOutcome::other_request;
       } else if (row.text(1) == "answered") {
         claim.outcome = ClaimOutcome::answered;
-        claim.answer = StoredAnswer{static_cast<unsigned>(row.integer(2)), row.text(3), row.text(4)};
+        claim.answer =
+            StoredAnswer{static_cast<unsigned>(row.integer(2)), row.text(3), row.text(4)};
       } else if (row.text(5) > request.now) {
         claim.outcome = ClaimOutcome::in_flight;
       } else {
@@ -61,7 +61,8 @@ class SqlIdempotencyStore final : public IdempotencyStore {
 
   void release(const std::string& caller, const std::string& key) override {
     db_.execute(
-        "DELETE FROM idempotency_keys WHERE caller = ? AND idempotency_key = ? AND state = 'in_flight'",
+        "DELETE FROM idempotency_keys WHERE caller = ? AND idempotency_key = ? AND state = "
+        "'in_flight'",
         {caller, key});
   }
 

@@ -72,7 +72,8 @@ constexpr std::array<PolicyField, 23> kPolicyFields = {{
     {"allow_oom_score_protection", &Policy::allow_oom_score_protection, nullptr},
     {"allow_root_exec", &Policy::allow_root_exec, nullptr},
     {"max_containers", nullptr, nullptr, &Policy::max_containers, 0, 100000},
-    {"default_memory_bytes", nullptr, nullptr, &Policy::default_memory_bytes, 0, std::int64_t{1} << 44},
+    {"default_memory_bytes", nullptr, nullptr, &Policy::default_memory_bytes, 0,
+     std::int64_t{1} << 44},
 }};
 
 Error invalid_policy(const std::string& detail) {

@@ -88,7 +88,8 @@ constexpr std::string_view kExecPath = "/api/v1/environments/local/containers/c1
 
 TEST_F(AuthenticatorTest, ATicketIsWhoItWasIssuedToOnce) {
   const auto pair = login_as("dora");
-  const auto ticket = run(tickets.issue(authenticate_bearer(pair.access_token), std::string(kEventsPath)));
+  const auto ticket =
+      run(tickets.issue(authenticate_bearer(pair.access_token), std::string(kEventsPath)));
   http::Credentials credentials;
   credentials.ticket = ticket.value;
   credentials.path = kEventsPath;
@@ -98,7 +99,8 @@ TEST_F(AuthenticatorTest, ATicketIsWhoItWasIssuedToOnce) {
   EXPECT_EQ(caller->auth_method, "ws_ticket");
   EXPECT_EQ(refusal(credentials).code(), "authentication_required") << "single use";
 
-  const auto second = run(tickets.issue(authenticate_bearer(pair.access_token), std::string(kEventsPath)));
+  const auto second =
+      run(tickets.issue(authenticate_bearer(pair.access_token), std::string(kEventsPath)));
   sessions.revoke_sessions("dev", "logout", "");
   credentials.ticket = second.value;
   EXPECT_EQ(refusal(credentials).code(), "session_revoked") << "the session it stood for ended";
@@ -124,11 +126,13 @@ TEST_F(AuthenticatorTest, ATicketOpensOnlyThePathItWasIssuedForAndIsSpentTryingA
   http::Credentials credentials;
   credentials.ticket = ticket.value;
   credentials.path = kExecPath;
-  EXPECT_EQ(refusal(credentials).code(), "authentication_required") << "an events ticket opens no exec";
+  EXPECT_EQ(refusal(credentials).code(), "authentication_required")
+      << "an events ticket opens no exec";
   credentials.path = kEventsPath;
   EXPECT_EQ(refusal(credentials).code(), "authentication_required") << "spent by the wrong try";
-  for (const std::string& path : std::vector<std::string>{"", "events", "http://x/api/v1", "/api/v1/x?ticket=1", "/api/v1/a b",
-                                 "/api/v1/#", "/api/" + std::string(600, 'a')}) {
+  for (const std::string& path :
+       std::vector<std::string>{"", "events", "http://x/api/v1", "/api/v1/x?ticket=1",
+                                "/api/v1/a b", "/api/v1/#", "/api/" + std::string(600, 'a')}) {
     EXPECT_THROW(run(tickets.issue(caller, path)), Error) << path;
   }
 }

@@ -34,7 +34,8 @@ TEST_F(TicketServiceTest, ATicketWorksOnceForWhoItWasIssuedTo) {
   EXPECT_FALSE(tickets.redeem(ticket.value, kPath)) << "single use";
 
   const auto for_key = run(tickets.issue(caller("", "k1"), std::string(kPath)));
-  EXPECT_EQ(tickets.redeem(for_key.value, kPath)->api_key_id, "k1") << "a key's ticket stands for it";
+  EXPECT_EQ(tickets.redeem(for_key.value, kPath)->api_key_id, "k1")
+      << "a key's ticket stands for it";
 }
 
 TEST_F(TicketServiceTest, TicketsExpireAfterThirtySeconds) {

@@ -39,14 +39,30 @@ TEST(RegistryOf, ReadsTheReferenceAsTheEngineDoes) {
 }
 
 TEST(PublicAddress, PrivateLoopbackLinkLocalAndFriendsAreNot) {
-  for (const char* text : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-                           "169.254.169.254", "100.64.0.1", "0.0.0.0", "198.18.0.1", "198.19.255.1",
-                           "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fd00::1",
-                           "fc00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "ff02::1"}) {
+  for (const char* text : {"127.0.0.1",
+                           "10.1.2.3",
+                           "172.16.0.1",
+                           "172.31.255.255",
+                           "192.168.1.1",
+                           "169.254.169.254",
+                           "100.64.0.1",
+                           "0.0.0.0",
+                           "198.18.0.1",
+                           "198.19.255.1",
+                           "224.0.0.1",
+                           "255.255.255.255",
+                           "::1",
+                           "::",
+                           "fe80::1",
+                           "fd00::1",
+                           "fc00::1",
+                           "::ffff:127.0.0.1",
+                           "::ffff:10.0.0.1",
+                           "ff02::1"}) {
     EXPECT_FALSE(is_public_address(asio::ip::make_address(text))) << text;
   }
-  for (const char* text : {"1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111",
-                           "::ffff:8.8.8.8"}) {
+  for (const char* text :
+       {"1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:8.8.8.8"}) {
     EXPECT_TRUE(is_public_address(asio::ip::make_address(text))) << text;
   }
 }
@@ -60,9 +76,10 @@ TEST(RegistryGuard, NonAdminsPullFromPublicOrListedRegistriesOnly) {
   EXPECT_EQ(refusal(guard, developer, "8.8.8.8/x"), "allowed");
   EXPECT_EQ(refusal(guard, developer, "registry.internal:5000/x"), "allowed") << "listed";
   EXPECT_EQ(refusal(guard, developer, "127.0.0.1:5001/x"), "allowed") << "listed";
-  for (const char* image : {"127.0.0.1:5000/x", "169.254.169.254/x", "10.0.0.1/x", "[::1]:5000/x",
-                            "localhost:5000/x", "localhost/x", "a.localhost/x", "192.168.0.10:443/x",
-                            "[::ffff:127.0.0.1]/x", "registry.internal:5001/x"}) {
+  for (const char* image :
+       {"127.0.0.1:5000/x", "169.254.169.254/x", "10.0.0.1/x", "[::1]:5000/x", "localhost:5000/x",
+        "localhost/x", "a.localhost/x", "192.168.0.10:443/x", "[::ffff:127.0.0.1]/x",
+        "registry.internal:5001/x"}) {
     EXPECT_EQ(refusal(guard, developer, image), "registry_not_allowed") << image;
   }
   Principal admin;

@@ -34,7 +34,8 @@ Handler answer(std::string body) {
 // Hands out the principal it was given, or refuses, and remembers what it saw.
 class FakeAuthenticator final : public Authenticator {
  public:
-  asio::awaitable<std::shared_ptr<const Principal>> authenticate(const Credentials& credentials) override {
+  asio::awaitable<std::shared_ptr<const Principal>> authenticate(
+      const Credentials& credentials) override {
     ++calls;
     authorization = std::string(credentials.authorization);
     api_key = std::string(credentials.api_key);
@@ -76,15 +77,22 @@ class PipelineTest : public ::testing::Test {
  protected:
   PipelineTest() {
     router.add(Verb::get, "/healthz", answer("up"), needs(access::kPublic));
-    router.add(Verb::get, "/api/v1/me", answer("me"), needs(access::kAuthenticated).before_mfa_enrolment());
+    router.add(Verb::get, "/api/v1/me", answer("me"),
+               needs(access::kAuthenticated).before_mfa_enrolment());
     router.add(Verb::get, "/api/v1/environments/{env}/containers", answer("list"),
                needs(perm::containers_read).in_environment("env"));
     router.add(Verb::post, "/api/v1/environments/{env}/images/load", answer("loaded"),
-               needs(perm::images_manage).in_environment("env").audited("images.load.create").body_limit(4096));
-    router.add(Verb::get, "/api/v1/fails", [](RequestContext&) -> asio::awaitable<Reply> {
-      throw Error::conflict("busy", "Busy.");
-      co_return ok("");
-    }, needs(access::kAuthenticated));
+               needs(perm::images_manage)
+                   .in_environment("env")
+                   .audited("images.load.create")
+                   .body_limit(4096));
+    router.add(
+        Verb::get, "/api/v1/fails",
+        [](RequestContext&) -> asio::awaitable<Reply> {
+          throw Error::conflict("busy", "Busy.");
+          co_return ok("");
+        },
+        needs(access::kAuthenticated));
   }
 
   // Runs the stages before the body, then dispatch when they let the request through.
@@ -100,7 +108,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   static std::shared_ptr<Principal> member_of(std::string team, std::string environment,
-                                             std::string permission) {
+                                              std::string permission) {
     auto principal = std::make_shared<Principal>();
     principal->user_id = "u1";
     principal->team_permissions[team].insert(permission);

@@ -40,7 +40,8 @@ TEST(StillCovers, TheSameOrMoreAccessKeepsAStream) {
 
 TEST(StillCovers, ATeamRoleLostEndsItEvenWhenAnotherTeamStillGrantsThePermission) {
   const auto before = member({{"t1", "containers:exec"}, {"t2", "containers:exec"}});
-  EXPECT_FALSE(still_covers(before, member({{"t2", "containers:exec"}}), "containers:exec", "local"));
+  EXPECT_FALSE(
+      still_covers(before, member({{"t2", "containers:exec"}}), "containers:exec", "local"));
   EXPECT_FALSE(still_covers(before, member({{"t1", "containers:read"}, {"t2", "containers:exec"}}),
                             "containers:exec", "local"));
   EXPECT_FALSE(still_covers(before, member({}), "containers:exec", ""));
@@ -57,10 +58,12 @@ TEST(StillCovers, AGrantOfTheEnvironmentLostEndsIt) {
 TEST(StillCovers, AdminLostOrAnotherAccountEndsIt) {
   auto admin = member({});
   admin.is_admin = true;
-  EXPECT_FALSE(still_covers(admin, member({{"t1", "containers:exec"}}), "containers:exec", "local"));
+  EXPECT_FALSE(
+      still_covers(admin, member({{"t1", "containers:exec"}}), "containers:exec", "local"));
   auto someone_else = member({{"t1", "containers:exec"}});
   someone_else.user_id = "u2";
-  EXPECT_FALSE(still_covers(member({{"t1", "containers:exec"}}), someone_else, "containers:exec", "local"));
+  EXPECT_FALSE(
+      still_covers(member({{"t1", "containers:exec"}}), someone_else, "containers:exec", "local"));
 }
 
 TEST(StillCovers, AnOrganizationPermissionLostEndsIt) {
@@ -73,10 +76,12 @@ TEST(StillCovers, AnOrganizationPermissionLostEndsIt) {
 // Answers with whoever `current` says the caller is now; null: gone.
 class SwitchableAuthenticator final : public Authenticator {
  public:
-  boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(const Credentials&) override {
+  boost::asio::awaitable<std::shared_ptr<const Principal>> authenticate(
+      const Credentials&) override {
     co_return current;
   }
-  boost::asio::awaitable<std::shared_ptr<const Principal>> reauthenticate(const Principal&) override {
+  boost::asio::awaitable<std::shared_ptr<const Principal>> reauthenticate(
+      const Principal&) override {
     ++loads;
     co_return current;
   }

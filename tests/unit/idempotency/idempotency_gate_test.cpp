@@ -60,7 +60,9 @@ class IdempotencyGateTest : public store::testing::BackendTest {
   }
 
   std::optional<http::Response> claim(Call& c) { return run(gate_->claim(*c.exchange)); }
-  void settle(Call& c, std::optional<http::Reply>& reply) { run(gate_->settle(*c.exchange, reply)); }
+  void settle(Call& c, std::optional<http::Reply>& reply) {
+    run(gate_->settle(*c.exchange, reply));
+  }
 
   void answer(Call& c, std::string body) {
     http::Response response{http::Status::created, 11};

@@ -557,14 +557,15 @@ TEST(ContainerCreate, ATeamsDefaultMemoryFillsAnUnsetLimitOnly) {
   team.default_memory_bytes = 64 << 20;
   const auto unset = check_container_create(R"({"Image":"x"})", team, member_of_team_a());
   EXPECT_EQ(parsed(unset).at("HostConfig").at("Memory"), 64 << 20);
-  const auto unlimited =
-      check_container_create(R"({"Image":"x","HostConfig":{"Memory":0}})", team, member_of_team_a());
+  const auto unlimited = check_container_create(R"({"Image":"x","HostConfig":{"Memory":0}})", team,
+                                                member_of_team_a());
   EXPECT_EQ(parsed(unlimited).at("HostConfig").at("Memory"), 64 << 20);
-  const auto own =
-      check_container_create(R"({"Image":"x","HostConfig":{"Memory":1073741824}})", team, member_of_team_a());
+  const auto own = check_container_create(R"({"Image":"x","HostConfig":{"Memory":1073741824}})",
+                                          team, member_of_team_a());
   EXPECT_EQ(parsed(own).at("HostConfig").at("Memory"), 1073741824);
   const auto none = check_container_create(R"({"Image":"x"})", {}, member_of_team_a());
-  EXPECT_FALSE(parsed(none).at("HostConfig").as_object().contains("Memory")) << "no default: unlimited";
+  EXPECT_FALSE(parsed(none).at("HostConfig").as_object().contains("Memory"))
+      << "no default: unlimited";
 }
 
 TEST(ContainerUpdate, PidsLimitStaysWithinTheCap) {

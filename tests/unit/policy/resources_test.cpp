@@ -194,9 +194,11 @@ TEST(Exec, RootIsNamedInEverySpellingTheEngineReads) {
 }
 
 TEST(Exec, RootInAContainerThatIsNotRootNeedsTheRelaxation) {
-  EXPECT_TRUE(Throws([] { check_exec_user("root", "nobody", {}, false); }, "policy_denied", "root"));
+  EXPECT_TRUE(
+      Throws([] { check_exec_user("root", "nobody", {}, false); }, "policy_denied", "root"));
   EXPECT_TRUE(Throws([] { check_exec_user("0:0", "1000:1000", {}, false); }, "policy_denied"));
-  EXPECT_TRUE(Passes([] { check_exec_user("root", "", {}, false); })) << "the container is root already";
+  EXPECT_TRUE(Passes([] { check_exec_user("root", "", {}, false); }))
+      << "the container is root already";
   EXPECT_TRUE(Passes([] { check_exec_user("0", "root", {}, false); }));
   EXPECT_TRUE(Passes([] { check_exec_user("", "nobody", {}, false); })) << "its own user";
   EXPECT_TRUE(Passes([] { check_exec_user("1000", "nobody", {}, false); }));

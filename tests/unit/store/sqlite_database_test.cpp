@@ -51,7 +51,8 @@ TEST(SqliteDatabaseTest, AFileMovedAwayOrReplacedIsNeitherReadNorWritten) {
   }
   std::filesystem::rename(away, file);
   EXPECT_TRUE(db->ping()) << "back where it was";
-  EXPECT_NO_THROW(db->execute("INSERT INTO settings (key, value, updated_at) VALUES ('k', 'v', 'now')"));
+  EXPECT_NO_THROW(
+      db->execute("INSERT INTO settings (key, value, updated_at) VALUES ('k', 'v', 'now')"));
 
   std::filesystem::rename(file, away);
   std::filesystem::copy_file(away, file);

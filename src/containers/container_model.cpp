@@ -251,6 +251,19 @@ ContainerCounts ContainerModel::counts(const ContainerFilter& filter) const {
   return counts;
 }
 
+std::vector<std::string> ContainerModel::ids(const ContainerFilter& filter) const {
+  ContainerFilter scope;
+  scope.all = true;
+  scope.teams = filter.teams;
+  scope.assigned = filter.assigned;
+  std::vector<std::string> found;
+  const std::lock_guard lock(mutex_);
+  for (const auto& [id, entry] : entries_) {
+    if (matches(entry, scope)) found.push_back(id);
+  }
+  return found;
+}
+
 std::size_t ContainerModel::size() const {
   const std::lock_guard lock(mutex_);
   return entries_.size();

@@ -63,6 +63,8 @@ class ContainerModel {
   // Counts of the containers `filter`'s tenancy (teams and assigned) lets a caller see; its
   // other fields are ignored.
   [[nodiscard]] ContainerCounts counts(const ContainerFilter& filter) const;
+  // Full ids of the containers (every state) `filter`'s tenancy lets a caller see.
+  [[nodiscard]] std::vector<std::string> ids(const ContainerFilter& filter) const;
   [[nodiscard]] std::size_t size() const;
   // Resolves an id, unique id prefix or name to the full id; nullopt when unknown or ambiguous.
   [[nodiscard]] std::optional<std::string> resolve(std::string_view reference) const;

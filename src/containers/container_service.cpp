@@ -2,6 +2,7 @@
 
 #include "containers/engine_call.hpp"
 #include "containers/environment_service.hpp"
+#include "containers/resource_quota.hpp"
 #include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -151,7 +152,6 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     throw Error::invalid("invalid_body", "Field 'Image' is required.");
   }
   auto engine = environments_.engine_up(env);
-  check_quota(caller, *engine, creation);
   if (!request.idempotency_token.empty()) {
     if (auto earlier = co_await created_by(*engine, request.idempotency_token)) {
       // The first try made it and never answered (its server stopped): that container is the
@@ -165,6 +165,12 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     if (!labels.is_object()) labels = boost::json::object{};
     labels.as_object()[kRequestLabel] = request.idempotency_token;
   }
+  check_quota(caller, *engine, creation);
+  boost::json::object host_config;
+  if (const auto* host = body.if_contains("HostConfig"); host != nullptr && host->is_object()) {
+    host_config = host->as_object();
+  }
+  co_await check_resources(caller, *engine, creation.team, creation.policy, host_config, "");
   std::string target = "/containers/create";
   if (request.name) {
     check_name(*request.name);
@@ -200,6 +206,21 @@ void ContainerService::check_quota(const Principal& caller, Engine& engine,
                 "The team has " + std::to_string(total) + " containers here, its quota " +
                     "(max_containers) is " + std::to_string(limit) + ".");
   }
+}
+
+asio::awaitable<void> ContainerService::check_resources(const Principal& caller, Engine& engine,
+                                                        const std::string& team,
+                                                        const policy::Policy& rules,
+                                                        const boost::json::object& host_config,
+                                                        std::string_view except) {
+  if (caller.is_admin || team.empty() || !has_resource_quota(rules)) co_return;
+  ContainerFilter mine;
+  mine.teams = std::set<std::string, std::less<>>{team};
+  auto ids = engine.model().ids(mine);
+  std::erase(ids, std::string(except));
+  // Like the container count, creates racing each other can pass together.
+  const auto others = co_await reserved_by(engine, std::move(ids));
+  check_reservation(rules, others, reservation_of(host_config));
 }
 
 asio::awaitable<std::optional<std::string>> ContainerService::created_by(Engine& engine,
@@ -267,6 +288,18 @@ asio::awaitable<boost::json::array> ContainerService::update(const Principal& ca
   const auto rules = co_await tenancy_.policy_of(container.team);
   auto checked = policy::check_container_update(body, rules, caller.is_admin);
   auto engine = environments_.engine_up(env);
+  if (!caller.is_admin && !container.team.empty() && has_resource_quota(rules)) {
+    auto inspected = co_await call_json(*engine, docker::Verb::get,
+                                        container_path(container.id) + "/json", "container");
+    boost::json::object host;
+    if (const auto* object = inspected.if_object()) {
+      if (const auto* current = object->if_contains("HostConfig"); current && current->is_object())
+        host = current->as_object();
+    }
+    apply_update(host, json::parse_object(checked));
+    const auto id = engine->resolve(container.id);
+    co_await check_resources(caller, *engine, container.team, rules, host, id);
+  }
   auto target = container_path(container.id) + "/update";
   auto result = co_await call_json(*engine, docker::Verb::post, std::move(target), "container",
                                    std::move(checked));

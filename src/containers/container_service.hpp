@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <chrono>
@@ -18,7 +19,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+namespace dokkerr::policy {
+struct Policy;
+}
 
 namespace dokkerr::containers {
 
@@ -136,6 +142,13 @@ class ContainerService {
                                           const Resolved& container, const ExecRequest& request);
   // 403 quota_exceeded when the team's containers here reach its policy's max_containers.
   static void check_quota(const Principal& caller, Engine& engine, const Creation& creation);
+  // 403 quota_exceeded when a container of `team` with `host_config` would take the team past
+  // its memory or CPU quota here; `except` is the container being updated.
+  boost::asio::awaitable<void> check_resources(const Principal& caller, Engine& engine,
+                                               const std::string& team,
+                                               const policy::Policy& rules,
+                                               const boost::json::object& host_config,
+                                               std::string_view except);
   // The container an earlier try of an idempotent create made (kRequestLabel), if any.
   boost::asio::awaitable<std::optional<std::string>> created_by(Engine& engine, std::string token);
 

@@ -49,7 +49,7 @@ struct PolicyField {
   std::int64_t max = 0;
 };
 
-constexpr std::array<PolicyField, 23> kPolicyFields = {{
+constexpr std::array<PolicyField, 25> kPolicyFields = {{
     {"allow_privileged", &Policy::allow_privileged, nullptr},
     {"allow_host_binds", &Policy::allow_host_binds, nullptr},
     {"allow_bind_volume_options", &Policy::allow_bind_volume_options, nullptr},
@@ -74,6 +74,10 @@ constexpr std::array<PolicyField, 23> kPolicyFields = {{
     {"max_containers", nullptr, nullptr, &Policy::max_containers, 0, 100000},
     {"default_memory_bytes", nullptr, nullptr, &Policy::default_memory_bytes, 0,
      std::int64_t{1} << 44},
+    {"max_total_memory_bytes", nullptr, nullptr, &Policy::max_total_memory_bytes, 0,
+     std::int64_t{1} << 50},
+    {"max_total_nano_cpus", nullptr, nullptr, &Policy::max_total_nano_cpus, 0,
+     std::int64_t{1} << 50},
 }};
 
 Error invalid_policy(const std::string& detail) {

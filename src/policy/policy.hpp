@@ -72,6 +72,11 @@ struct Policy {
   std::int64_t max_containers = 0;
   // HostConfig.Memory for a create that sets none (or 0, unlimited); 0 leaves it unlimited.
   std::int64_t default_memory_bytes = 0;
+  // Quota: the sum of the memory limits (HostConfig.Memory) and of the CPU limits (NanoCpus, or
+  // CpuQuota/CpuPeriod) of the team's containers on one environment, in every state; 0 is no
+  // limit. While one is set, every create and update must name that limit.
+  std::int64_t max_total_memory_bytes = 0;
+  std::int64_t max_total_nano_cpus = 0;
 
   bool operator==(const Policy&) const = default;
 };

@@ -589,6 +589,46 @@ describe('team quotas and defaults', { timeout: 120_000 }, () => {
   });
 });
 
+describe('team memory and CPU quotas', { timeout: 120_000 }, () => {
+  test('max_total_memory_bytes / max_total_nano_cpus bound the sum of limits on create and update, and need a limit', async () => {
+    const MiB = 1024 * 1024;
+    const R = await createTenant(server, { name: `${P}-res` });
+    const policyPath = `/api/v1/teams/${R.teamId}/policy`;
+    const current = (await server.api('GET', policyPath)).json.policy;
+    expectStatus(assert, await server.api('PUT', policyPath, { body: { ...current, max_total_memory_bytes: 96 * MiB, max_total_nano_cpus: 1_500_000_000 } }), 200);
+    const host = (HostConfig) => base({ HostConfig });
+
+    const unlimited = await createContainer(R, `${P}-r0`, host({ NanoCpus: 100_000_000 }));
+    expectProblem(assert, unlimited, 403, 'quota_exceeded');
+    assert.match(unlimited.json.detail, /max_total_memory_bytes/);
+    const noCpu = await createContainer(R, `${P}-r0`, host({ Memory: 16 * MiB }));
+    expectProblem(assert, noCpu, 403, 'quota_exceeded');
+    assert.match(noCpu.json.detail, /max_total_nano_cpus/);
+
+    const first = await createContainer(R, `${P}-r1`, host({ Memory: 64 * MiB, NanoCpus: 1_000_000_000 }));
+    expectStatus(assert, first, 201);
+    const overMemory = await createContainer(R, `${P}-r2`, host({ Memory: 64 * MiB, NanoCpus: 100_000_000 }));
+    expectProblem(assert, overMemory, 403, 'quota_exceeded');
+    assert.match(overMemory.json.detail, /max_total_memory_bytes/);
+    // CpuQuota/CpuPeriod counts as CPUs as well: one more CPU passes 1.5.
+    const overCpu = await createContainer(R, `${P}-r2`, host({ Memory: 16 * MiB, CpuQuota: 100_000, CpuPeriod: 100_000 }));
+    expectProblem(assert, overCpu, 403, 'quota_exceeded');
+    assert.match(overCpu.json.detail, /max_total_nano_cpus/);
+    assert.equal(await engine.inspectContainer(`${P}-r2`), null, 'nothing created over the quota');
+    const second = await createContainer(R, `${P}-r2`, host({ Memory: 32 * MiB, NanoCpus: 500_000_000 }));
+    expectStatus(assert, second, 201, 'exactly at both limits');
+
+    // An update is held to the same sum, counting the container's new limit instead of its old.
+    const update = (body) => server.api('POST', envPath(`containers/${first.json.Id}/update`), as(R, { body }));
+    expectProblem(assert, await update({ Memory: 80 * MiB, MemorySwap: 160 * MiB }), 403, 'quota_exceeded');
+    assert.equal((await engine.inspectContainer(first.json.Id)).HostConfig.Memory, 64 * MiB, 'the refused update changed nothing');
+    expectStatus(assert, await update({ Memory: 48 * MiB, MemorySwap: 96 * MiB }), 200);
+    assert.equal((await engine.inspectContainer(first.json.Id)).HostConfig.Memory, 48 * MiB);
+    // Other teams and the admin are not held to it.
+    expectStatus(assert, await createContainer(A, nextName('a-res'), base()), 201);
+  });
+});
+
 describe('an organization admin relaxes one team', { timeout: 120_000 }, () => {
   const policyPath = (tenant) => `/api/v1/teams/${tenant.teamId}/policy`;
 

@@ -39,7 +39,7 @@ TEST(PolicyJson, WritesEveryKeyInAStableOrder) {
       R"("allowed_host_ips":["0.0.0.0","::","127.0.0.1","::1"],"min_host_port":1024,)"
       R"("max_host_port":65535,"max_pids":4096,"max_shm_bytes":1073741824,)"
       R"("allow_oom_score_protection":false,"allow_root_exec":false,"max_containers":0,)"
-      R"("default_memory_bytes":0})");
+      R"("default_memory_bytes":0,"max_total_memory_bytes":0,"max_total_nano_cpus":0})");
 }
 
 TEST(PolicyJson, NumbersAreBoundedAndTheHostPortRangeOrdered) {

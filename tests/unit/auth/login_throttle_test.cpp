@@ -68,5 +68,31 @@ TEST_F(LoginThrottleTest, AddressesHaveTheirOwnThreshold) {
   EXPECT_TRUE(throttle.locked("address:192.0.2.7"));
 }
 
+// Replicas share lockouts through the store, each stamping with its own clock. With clocks 5 min
+// apart a lockout lasts shorter on the replica ahead and longer on the one behind, by at most the
+// skew; guessing is still throttled everywhere, because the failures keep counting in the shared
+// window, and every lockout still ends.
+TEST_F(LoginThrottleTest, ReplicasFiveMinutesApartStillThrottleAndEveryLockoutEnds) {
+  ManualClock ahead(clock.now() + 5min);
+  LoginThrottle replica_ahead{store, ahead};
+
+  ASSERT_EQ(fail_until_locked("account:alice", 5), 5);
+  EXPECT_EQ(throttle.locked("account:alice"), std::optional<std::int64_t>(30));
+  EXPECT_FALSE(replica_ahead.locked("account:alice")) << "ahead: that lockout already passed";
+  int tries = 0;
+  while (!replica_ahead.count_failure("account:alice", 5)) ASSERT_LE(++tries, 5);
+  EXPECT_EQ(tries, 4) << "the ahead replica locks after the same number of failures";
+  EXPECT_EQ(replica_ahead.locked("account:alice"), std::optional<std::int64_t>(60)) << "doubled";
+  const auto behind = throttle.locked("account:alice");
+  ASSERT_TRUE(behind);
+  EXPECT_LE(*behind, 15 * 60);
+
+  // At most the lockout plus the skew later, no replica holds the account any more.
+  clock.advance(60s + 5min);
+  ahead.advance(60s + 5min);
+  EXPECT_FALSE(throttle.locked("account:alice"));
+  EXPECT_FALSE(replica_ahead.locked("account:alice"));
+}
+
 }  // namespace
 }  // namespace dokkerr::auth

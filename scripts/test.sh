@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test on a fresh Debian 12 machine: installs what is missing, builds the
 # debug preset (ASan/UBSan) and the libFuzzer targets, starts the services the tests use (a private dockerd, a second one
-# behind TLS, PostgreSQL 15, a Docker registry, Redis, an OpenID provider), runs ctest, and stops what it started. Ends with ctest's summary.
+# behind TLS, PostgreSQL 15, a Docker registry, Redis, an OpenID provider), builds the web UI, runs ctest, and stops what it started. Ends with ctest's summary.
 # Extra arguments go to ctest (e.g. -R containers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,8 @@ root=$PWD
 
 scripts/install-deps.sh build test
 (cd tests/integration && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+# The web UI: its own unit tests run under ctest (webui.vitest); the browser tests use this build.
+(cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run build --silent >/dev/null)
 # The fuzz targets need clang's libFuzzer and their own build; ctest runs each one briefly on its
 # seed corpus (fuzz/run.sh).
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DDOKKERR_FUZZ=ON -DDOKKERR_BUILD_TESTS=OFF >/dev/null

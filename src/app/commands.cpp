@@ -84,6 +84,10 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
                 "terminates TLS)")
       ->envname("DOKKERR_INSECURE_HTTP");
   command
+      .add_option("--web-dir", config.web_dir,
+                  "The built web UI (web/dist) to serve at / (default: none, the API only)")
+      ->envname("DOKKERR_WEB_DIR");
+  command
       .add_option("--allowed-registry", config.allowed_registries,
                   "A registry (HOST[:PORT]) on a private address that non-admins may pull from; "
                   "repeat or comma-separate (default: public registries only)")

@@ -18,6 +18,8 @@
 #include "auth/mfa_store.hpp"
 #include "auth/oidc_provider_client.hpp"
 #include "auth/oidc_service.hpp"
+#include "web/web_assets.hpp"
+#include "web/web_routes.hpp"
 #include "auth/routes.hpp"
 #include "auth/session_service.hpp"
 #include "auth/sign_in_service.hpp"
@@ -317,7 +319,18 @@ int run_server(ServerConfig config) {
   containers::VolumeService volume_service(environments, tenancy);
   containers::SystemService system_service(environments, tenancy);
 
+  std::optional<web::WebAssets> web_assets;
+  if (!config.web_dir.empty()) {
+    try {
+      web_assets = web::WebAssets::load(config.web_dir);
+    } catch (const std::exception& error) {
+      std::cerr << "dokkerr: --web-dir: " << error.what() << '\n';
+      return 1;
+    }
+  }
+
   http::Router router;
+  if (web_assets) web::add_web_routes(router, *web_assets);
   add_process_routes(router, ProcessRouteServices{*database, blocking, environments,
                                                   redis ? &*redis : nullptr, node_id});
   auth::add_routes(router, auth::RouteServices{sign_in, tickets, sessions, mfa, api_keys, oidc});

@@ -55,6 +55,8 @@ struct ServerConfig {
   // cache invalidation pushed to them at once. Empty: each replica keeps its own buckets and
   // sees other replicas' changes through the database's change counter.
   std::string redis_url;
+  // The built web UI (web/dist) served at /; empty: no UI, the API alone.
+  std::string web_dir;
 };
 
 // Resolved listen address.

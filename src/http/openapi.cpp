@@ -129,6 +129,7 @@ boost::json::object operation(const Route& route, const std::vector<std::string_
 boost::json::object openapi_document(const Router& router, const ApiInfo& info) {
   boost::json::object paths;
   for (const auto& route : router.routes()) {
+    if (route.options.ui_file) continue;
     const auto segments = segments_of(route.pattern);
     auto method = std::string(boost::beast::http::to_string(route.verb));
     std::transform(method.begin(), method.end(), method.begin(),

@@ -96,6 +96,12 @@ RouteOptions RouteOptions::deprecated(std::int64_t since_unix, std::int64_t suns
   return copy;
 }
 
+RouteOptions RouteOptions::serves_ui_file() const {
+  auto copy = *this;
+  copy.ui_file = true;
+  return copy;
+}
+
 std::string_view rate_class_name(RateClass rate_class) {
   switch (rate_class) {
     case RateClass::automatic:

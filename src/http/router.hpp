@@ -68,6 +68,8 @@ struct RouteOptions {
   RateClass rate_class = RateClass::automatic;
   SlotClass slot_class = SlotClass::automatic;
   std::optional<Deprecation> deprecation;
+  // The web UI's files are served, not operations of the API: its description leaves them out.
+  bool ui_file = false;
 
   // Chainable refinements:
   // needs(perm::containers_create).audited("containers.create").in_environment("env").
@@ -80,6 +82,7 @@ struct RouteOptions {
   [[nodiscard]] RouteOptions limited_as(RateClass budget) const;
   [[nodiscard]] RouteOptions holds_slot(SlotClass slot) const;
   [[nodiscard]] RouteOptions deprecated(std::int64_t since_unix, std::int64_t sunset_unix) const;
+  [[nodiscard]] RouteOptions serves_ui_file() const;
 };
 
 // The options of a route that requires `permission` (see access::).

@@ -81,7 +81,10 @@ void decorate(Message& message, const Exchange& exchange, bool over_tls) {
   if (message.find("Content-Security-Policy") == message.end()) {
     message.set("Content-Security-Policy", kApiContentSecurityPolicy);
   }
-  message.set(bhttp::field::cache_control, "no-store");
+  // Answers are private to their caller unless the handler says otherwise (the web UI's files).
+  if (message.find(bhttp::field::cache_control) == message.end()) {
+    message.set(bhttp::field::cache_control, "no-store");
+  }
   for (const auto& [name, value] : exchange.response_headers) message.set(name, value);
 }
 

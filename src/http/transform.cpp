@@ -26,6 +26,8 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+}  // namespace
+
 // W/"<first 16 bytes of SHA-256 in hex>": the same body gives the same tag on every replica.
 std::string weak_etag(std::string_view body) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -76,6 +78,8 @@ bool gzip(std::string_view input, std::string& output) {
   deflateEnd(&stream);
   return result == Z_STREAM_END;
 }
+
+namespace {
 
 void add_vary(Response& response, std::string_view token) {
   const auto current = response[bhttp::field::vary];

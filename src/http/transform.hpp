@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace dokkerr::http {
@@ -23,6 +24,13 @@ inline constexpr std::size_t kMaxSparseFields = 64;
 // "invalid_parameter") when ?fields= is not a list of field names; the response is untouched then.
 [[nodiscard]] std::optional<Error> transform_response(const Request& request,
                                                       const QueryParams& query, Response& response);
+
+// W/"<first 16 bytes of SHA-256 in hex>": the same body gives the same tag on every replica.
+[[nodiscard]] std::string weak_etag(std::string_view body);
+// If-None-Match: "*" or a list of tags, compared weakly (W/ ignored on both sides).
+[[nodiscard]] bool none_match_hits(std::string_view header, std::string_view etag);
+// zlib's gzip wrapper; false on failure.
+bool gzip(std::string_view input, std::string& output);
 
 // Whether an Accept-Encoding value accepts gzip (a q of 0 refuses it; "*" counts).
 [[nodiscard]] bool accepts_gzip(std::string_view accept_encoding);

@@ -1,0 +1,16 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+import { createServices, ServicesProvider } from "./lib/services";
+import "./styles.css";
+
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root");
+
+createRoot(root).render(
+  <StrictMode>
+    <ServicesProvider services={createServices()}>
+      <App />
+    </ServicesProvider>
+  </StrictMode>,
+);

@@ -1,14 +1,25 @@
-import { useEffect, useState } from "react";
-import { useLoad } from "../lib/hooks";
-import { Link, useRoute } from "../lib/router";
+import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
+import { EnvironmentsProvider } from "../lib/environments";
+import { Link, useRoute, type Route } from "../lib/router";
+import { SessionProvider, useSession } from "../lib/session";
 import { useDokkerr } from "../lib/services";
 import { applyTheme, type Theme } from "../lib/theme";
 import type { User } from "../lib/dokkerr";
-import { AccountPage } from "../pages/AccountPage";
 import { ContainersPage } from "../pages/ContainersPage";
 import { DashboardPage } from "../pages/DashboardPage";
 import { PlaceholderPage } from "../pages/PlaceholderPage";
 import { ErrorNotice } from "./ErrorNotice";
+
+// Pages other than the dashboard and the container list load on first visit, each in its own
+// chunk: the first load stays small, and the terminal and chart libraries come only with the
+// pages that use them.
+const CreateContainerPage = lazy(() => import("../pages/containers/CreateContainerPage"));
+const ContainerDetailPage = lazy(() => import("../pages/containers/ContainerDetailPage"));
+const ImagesPage = lazy(() => import("../pages/images/ImagesPage"));
+const NetworksPage = lazy(() => import("../pages/networks/NetworksPage"));
+const VolumesPage = lazy(() => import("../pages/volumes/VolumesPage"));
+const AdminPage = lazy(() => import("../pages/admin/AdminPage"));
+const AccountPage = lazy(() => import("../pages/account/AccountPage"));
 
 interface NavItem {
   path: string;
@@ -28,36 +39,65 @@ export const NAV_ITEMS: NavItem[] = [
   { path: "/account", label: "My account" },
 ];
 
+/** The first segment of a path: "/admin/users" → "/admin". */
+export function sectionOf(path: string): string {
+  const second = path.indexOf("/", 1);
+  return second < 0 ? path : path.slice(0, second);
+}
+
+/** What follows the section: "/admin/users" → "users", "/admin" → "". */
+export function subpathOf(path: string): string {
+  const second = path.indexOf("/", 1);
+  return second < 0 ? "" : path.slice(second + 1);
+}
+
 function userLabel(user: User | undefined): string {
   if (!user) return "";
   return user.display_name || user.username;
 }
 
-function Page({ path, user }: { path: string; user: User | undefined }) {
-  switch (path) {
+function Page({ route, user }: { route: Route; user: User | undefined }): ReactNode {
+  const env = route.query.get("env") ?? "";
+  switch (route.path) {
     case "/":
       return <DashboardPage />;
     case "/containers":
       return <ContainersPage defaultEnvironment={user?.preferences?.default_environment} />;
+    case "/containers/new":
+      return <CreateContainerPage env={env} />;
+    case "/containers/view":
+      return <ContainerDetailPage env={env} id={route.query.get("id") ?? ""} tab={route.query.get("tab") ?? ""} />;
     case "/images":
-      return <PlaceholderPage title="Images" />;
+      return <ImagesPage env={env} />;
     case "/networks":
-      return <PlaceholderPage title="Networks" />;
+      return <NetworksPage env={env} />;
     case "/volumes":
-      return <PlaceholderPage title="Volumes" />;
-    case "/admin":
-      return <PlaceholderPage title="Administration" />;
-    case "/account":
-      return <AccountPage user={user} />;
-    default:
-      return <PlaceholderPage title="Page not found" message="There is no page at this address." />;
+      return <VolumesPage env={env} />;
   }
+  switch (sectionOf(route.path)) {
+    case "/admin":
+      return <AdminPage section={subpathOf(route.path)} />;
+    case "/account":
+      return <AccountPage user={user} section={subpathOf(route.path)} />;
+  }
+  return <PlaceholderPage title="Page not found" message="There is no page at this address." />;
 }
 
 export function AppShell() {
+  return (
+    <SessionProvider>
+      <EnvironmentsProvider>
+        <Shell />
+      </EnvironmentsProvider>
+    </SessionProvider>
+  );
+}
+
+function Shell() {
   const dokkerr = useDokkerr();
   const route = useRoute();
-  const me = useLoad((signal) => dokkerr.me(signal), [dokkerr]);
+  const session = useSession();
+  const me = { data: session.user, error: session.error };
   const [theme, setTheme] = useState<Theme>("system");
   const [signingOut, setSigningOut] = useState(false);
 
@@ -115,7 +155,7 @@ export function AppShell() {
                   <span className="nav-note">{item.disabledNote}</span>
                 </span>
               ) : (
-                <Link to={item.path} aria-current={route.path === item.path ? "page" : undefined}>
+                <Link to={item.path} aria-current={sectionOf(route.path) === sectionOf(item.path) ? "page" : undefined}>
                   {item.label}
                 </Link>
               )}
@@ -125,7 +165,9 @@ export function AppShell() {
       </nav>
       <main className="shell-main" id="main-content" tabIndex={-1}>
         {me.error ? <ErrorNotice error={me.error} prefix="Could not load your account" /> : null}
-        <Page path={route.path} user={me.data} />
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          <Page route={route} user={me.data} />
+        </Suspense>
       </main>
     </div>
   );

@@ -39,6 +39,9 @@ export type Query = Record<string, QueryValue>;
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** Sent as it is (an image tarball), with `contentType`; instead of a JSON `body`. */
+  rawBody?: Blob;
+  contentType?: string;
   /** false for the public sign-in routes: no Authorization header, no refresh on 401. */
   auth?: boolean;
   signal?: AbortSignal;
@@ -152,6 +155,28 @@ export class ApiClient {
   }
 
   /**
+   * Opens a streamed answer (chunked NDJSON such as an image pull's progress) and returns the
+   * response once its head arrived; the body is the caller's to read. `timeoutMs` bounds the wait
+   * for the head only; `signal` ends the stream at any time.
+   */
+  async openStream(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const auth = options.auth ?? true;
+    const sentWith = this.tokens.accessToken;
+    let response = await this.send(method, path, options, auth, true);
+    if (response.status === 401 && auth) {
+      const renewed = this.tokens.accessToken !== sentWith && this.tokens.accessToken !== null;
+      if (renewed || (await this.refresh())) response = await this.send(method, path, options, auth, true);
+      if (response.status === 401) {
+        const error = await problemFrom(response);
+        this.loseSession(error);
+        throw error;
+      }
+    }
+    if (!response.ok) throw await problemFrom(response);
+    return response;
+  }
+
+  /**
    * Exchanges the refresh token for a new pair. Concurrent callers share one
    * exchange: a refresh token works once, and presenting it twice revokes the session.
    */
@@ -181,10 +206,14 @@ export class ApiClient {
     if (hadSession) this.onSessionLost?.(error);
   }
 
-  private async send(method: string, path: string, options: RequestOptions, auth: boolean): Promise<Response> {
+  /** `headOnly`: the timeout covers the wait for the answer's head; the body may take longer. */
+  private async send(method: string, path: string, options: RequestOptions, auth: boolean, headOnly = false): Promise<Response> {
     const headers: Record<string, string> = { Accept: "application/json, application/problem+json", ...options.headers };
-    let body: string | undefined;
-    if (options.body !== undefined) {
+    let body: string | Blob | undefined;
+    if (options.rawBody !== undefined) {
+      headers["Content-Type"] = options.contentType ?? "application/octet-stream";
+      body = options.rawBody;
+    } else if (options.body !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.body);
     }
@@ -203,8 +232,9 @@ export class ApiClient {
       if (outer.aborted) controller.abort();
       else outer.addEventListener("abort", forward, { once: true });
     }
+    let streaming = false;
     try {
-      return await this.fetchImpl(buildUrl(path, options.query), {
+      const response = await this.fetchImpl(buildUrl(path, options.query), {
         method,
         headers,
         body,
@@ -213,6 +243,9 @@ export class ApiClient {
         credentials: "omit",
         cache: "no-store",
       });
+      // A stream's body is read after this returns: the caller's signal keeps ending it.
+      streaming = headOnly && response.ok;
+      return response;
     } catch (cause) {
       if (timedOut) {
         throw new ApiError({ status: 0, code: "timeout", title: "Request timed out", detail: "The server did not answer in time." });
@@ -228,8 +261,50 @@ export class ApiClient {
       });
     } finally {
       clearTimeout(timer);
-      outer?.removeEventListener("abort", forward);
+      if (!streaming) outer?.removeEventListener("abort", forward);
     }
+  }
+}
+
+/**
+ * The JSON objects of an NDJSON body, one per line, as they arrive. Lines that are not JSON
+ * objects are skipped; a line longer than `maxLineBytes` ends the stream with an error.
+ */
+export async function* ndjsonObjects(
+  body: ReadableStream<Uint8Array>,
+  maxLineBytes = 1 << 20,
+): AsyncGenerator<Record<string, unknown>> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  const parse = (line: string): Record<string, unknown> | null => {
+    const text = line.trim();
+    if (!text) return null;
+    try {
+      const value: unknown = JSON.parse(text);
+      return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, { stream: true });
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const object = parse(buffered.slice(0, newline));
+        buffered = buffered.slice(newline + 1);
+        if (object) yield object;
+      }
+      if (buffered.length > maxLineBytes) throw new Error("A streamed line is longer than allowed.");
+    }
+    buffered += decoder.decode();
+    const last = parse(buffered);
+    if (last) yield last;
+  } finally {
+    reader.releaseLock();
   }
 }
 

@@ -3,7 +3,11 @@
 
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from "react";
 import { ApiClient, type ApiError } from "./api";
+import { AccountApi } from "./account";
+import { AdminApi } from "./admin";
+import { ContainersApi } from "./containers";
 import { Dokkerr } from "./dokkerr";
+import { ResourcesApi } from "./resources";
 import { TokenStore } from "./tokens";
 
 type Listener = (error: ApiError) => void;
@@ -12,6 +16,10 @@ export interface Services {
   tokens: TokenStore;
   api: ApiClient;
   dokkerr: Dokkerr;
+  containers: ContainersApi;
+  resources: ResourcesApi;
+  admin: AdminApi;
+  account: AccountApi;
   /** Subscribes to "the session could not be kept"; returns the unsubscribe function. */
   onSessionLost(listener: Listener): () => void;
 }
@@ -31,6 +39,10 @@ export function createServices(options: { fetch?: typeof fetch; timeoutMs?: numb
     tokens,
     api,
     dokkerr: new Dokkerr(api),
+    containers: new ContainersApi(api),
+    resources: new ResourcesApi(api),
+    admin: new AdminApi(api),
+    account: new AccountApi(api),
     onSessionLost(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

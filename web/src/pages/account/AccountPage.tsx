@@ -1,6 +1,6 @@
-import type { User } from "../lib/dokkerr";
+import type { User } from "../../lib/dokkerr";
 
-export function AccountPage({ user }: { user: User | undefined }) {
+export default function AccountPage({ user }: { user: User | undefined; section: string }) {
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">My account</h1>

@@ -1,4 +1,4 @@
-// Typed calls of the v1 routes for: Administration: users, organizations, teams and members, roles, team policies, environments and grants, audit, OpenID Connect providers, settings (see docs/api/v1.md).
+// Typed calls of the v1 routes for: the directory: users, organizations and their members and custom roles, teams, their members and security policies (see docs/api/v1.md).
 
 import type { ApiClient } from "./api";
 

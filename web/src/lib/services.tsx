@@ -7,6 +7,7 @@ import { AccountApi } from "./account";
 import { AdminApi } from "./admin";
 import { ContainersApi } from "./containers";
 import { Dokkerr } from "./dokkerr";
+import { PlatformApi } from "./platform";
 import { ResourcesApi } from "./resources";
 import { TokenStore } from "./tokens";
 
@@ -19,6 +20,7 @@ export interface Services {
   containers: ContainersApi;
   resources: ResourcesApi;
   admin: AdminApi;
+  platform: PlatformApi;
   account: AccountApi;
   /** Subscribes to "the session could not be kept"; returns the unsubscribe function. */
   onSessionLost(listener: Listener): () => void;
@@ -42,6 +44,7 @@ export function createServices(options: { fetch?: typeof fetch; timeoutMs?: numb
     containers: new ContainersApi(api),
     resources: new ResourcesApi(api),
     admin: new AdminApi(api),
+    platform: new PlatformApi(api),
     account: new AccountApi(api),
     onSessionLost(listener) {
       listeners.add(listener);

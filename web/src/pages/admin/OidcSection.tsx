@@ -1,0 +1,3 @@
+export default function OidcSection() {
+  return <p className="muted">Single sign-on: not available yet.</p>;
+}

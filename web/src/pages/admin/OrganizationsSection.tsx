@@ -1,0 +1,3 @@
+export default function OrganizationsSection() {
+  return <p className="muted">Organizations: not available yet.</p>;
+}

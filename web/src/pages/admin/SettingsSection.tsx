@@ -1,0 +1,3 @@
+export default function SettingsSection() {
+  return <p className="muted">Settings: not available yet.</p>;
+}

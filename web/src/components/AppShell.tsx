@@ -62,7 +62,7 @@ function Page({ route, user }: { route: Route; user: User | undefined }): ReactN
     case "/":
       return <DashboardPage />;
     case "/containers":
-      return <ContainersPage defaultEnvironment={user?.preferences?.default_environment} />;
+      return <ContainersPage />;
     case "/containers/new":
       return <CreateContainerPage env={env} />;
     case "/containers/view":

@@ -31,7 +31,11 @@ export function Dialog({ open, title, onClose, children, actions, wide }: Dialog
         dialog.setAttribute("open", "");
       }
       return () => {
-        if (dialog.open) dialog.close();
+        if (typeof dialog.close === "function") {
+          if (dialog.open) dialog.close();
+        } else {
+          dialog.removeAttribute("open");
+        }
         opener?.focus();
       };
     }

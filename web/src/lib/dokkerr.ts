@@ -42,6 +42,13 @@ export interface Environment {
   counts?: EnvironmentCounts;
 }
 
+export interface PortBinding {
+  IP?: string;
+  PrivatePort?: number;
+  PublicPort?: number;
+  Type?: string;
+}
+
 export interface ContainerSummary {
   Id: string;
   Names?: string[];
@@ -49,6 +56,7 @@ export interface ContainerSummary {
   State?: string;
   Status?: string;
   Created?: number;
+  Ports?: PortBinding[];
   Labels?: Record<string, string>;
   Dokkerr?: { environment?: string; team?: string; [key: string]: unknown };
 }
@@ -60,6 +68,13 @@ export interface EngineEvent {
   Actor?: { ID?: string; Attributes?: Record<string, string> };
   time?: number;
   timeNano?: number;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  org_id?: string;
+  [key: string]: unknown;
 }
 
 export interface WsTicket {
@@ -79,6 +94,17 @@ export function containerName(container: ContainerSummary): string {
   const first = container.Names?.[0];
   if (first) return first.startsWith("/") ? first.slice(1) : first;
   return container.Id.slice(0, 12);
+}
+
+/** Published ports as the docker CLI writes them: "0.0.0.0:8080->80/tcp", unpublished "80/tcp". */
+export function formatPorts(ports: PortBinding[] | undefined): string {
+  if (!ports || ports.length === 0) return "";
+  const seen = new Set<string>();
+  for (const p of ports) {
+    const inner = `${p.PrivatePort ?? "?"}/${p.Type ?? "tcp"}`;
+    seen.add(p.PublicPort ? `${p.IP ? (p.IP.includes(":") ? `[${p.IP}]` : p.IP) + ":" : ""}${p.PublicPort}->${inner}` : inner);
+  }
+  return [...seen].join(", ");
 }
 
 export function eventsPath(env: string): string {
@@ -123,6 +149,12 @@ export class Dokkerr {
 
   async environments(signal?: AbortSignal): Promise<Environment[]> {
     const page = await this.api.get<ListPage<Environment>>("/api/v1/environments", { signal });
+    return page.items;
+  }
+
+  /** The teams the caller belongs to (platform admins: every team); answered whole. */
+  async teams(signal?: AbortSignal): Promise<Team[]> {
+    const page = await this.api.get<ListPage<Team>>("/api/v1/teams", { signal });
     return page.items;
   }
 

@@ -1,3 +1,187 @@
+// Single sign-on: the OpenID Connect providers people may sign in with. The server never returns
+// a provider's client secret, and this page never shows one.
+
+import { useId, useState } from "react";
+import { DataTable, type Column } from "../../components/DataTable";
+import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import { formatTime } from "../../lib/format";
+import { useLoad } from "../../lib/hooks";
+import type { OidcProvider, TeamRef } from "../../lib/platform";
+import { useServices } from "../../lib/services";
+import { useSession } from "../../lib/session";
+import { OidcProviderForm } from "./OidcProviderForm";
+import "./OidcSection.css";
+
+function Mapping({ provider, teams }: { provider: OidcProvider; teams: TeamRef[] }) {
+  const rows = provider.team_mapping ?? [];
+  if (rows.length === 0) return <span className="muted">None</span>;
+  return (
+    <ul className="oidc-list small">
+      {rows.map((m, i) => (
+        <li key={i}>
+          <span className="mono">
+            {m.claim} = {m.value}
+          </span>{" "}
+          → {teams.find((t) => t.id === m.team_id)?.name ?? <span className="mono">{m.team_id}</span>} ({m.role})
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export default function OidcSection() {
-  return <p className="muted">Single sign-on: not available yet.</p>;
+  const { can } = useSession();
+  const { platform } = useServices();
+  const allowed = can("users:manage");
+  const formId = useId();
+  const providers = useLoad((signal) => (allowed ? platform.oidcProviders(signal) : Promise.resolve([])), [platform, allowed]);
+  const teams = useLoad((signal) => (allowed ? platform.teams(signal) : Promise.resolve([])), [platform, allowed]);
+  const [adding, setAdding] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [deleting, setDeleting] = useState<OidcProvider | null>(null);
+  const [deleteBusy, setDeleteBusy] = useState(false);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const [notice, setNotice] = useState("");
+
+  if (!allowed) return <p className="muted">Managing single sign-on needs the users:manage permission.</p>;
+
+  const remove = async () => {
+    if (!deleting) return;
+    setDeleteBusy(true);
+    setDeleteError(null);
+    try {
+      await platform.deleteOidcProvider(deleting.id);
+      setNotice(`Removed ${deleting.name}.`);
+      setDeleting(null);
+      providers.reload();
+    } catch (cause) {
+      setDeleteError(cause);
+    } finally {
+      setDeleteBusy(false);
+    }
+  };
+
+  const teamList = teams.data ?? [];
+  const columns: Column<OidcProvider>[] = [
+    {
+      id: "name",
+      header: "Name",
+      rowHeader: true,
+      className: "cell-name",
+      cell: (p) => (
+        <>
+          <span>{p.name}</span>
+          {p.enabled === false ? <span className="badge">not offered</span> : null}
+        </>
+      ),
+    },
+    { id: "issuer", header: "Issuer", cell: (p) => <span className="mono">{p.issuer}</span> },
+    { id: "client", header: "Client id", cell: (p) => <span className="mono">{p.client_id}</span> },
+    { id: "redirect", header: "Redirect URI", cell: (p) => <span className="mono small">{p.redirect_uri}</span> },
+    { id: "scopes", header: "Scopes", cell: (p) => <span className="mono small">{(p.scopes ?? []).join(" ")}</span> },
+    { id: "mapping", header: "Team mapping", cell: (p) => <Mapping provider={p} teams={teamList} /> },
+    { id: "created", header: "Added", cell: (p) => formatTime(p.created_at) },
+    {
+      id: "actions",
+      header: <span className="visually-hidden">Actions</span>,
+      cell: (p) => (
+        <div className="row-actions">
+          <button
+            type="button"
+            className="button-danger"
+            aria-label={`Delete ${p.name}`}
+            onClick={() => {
+              setDeleteError(null);
+              setDeleting(p);
+            }}
+          >
+            Delete
+          </button>
+        </div>
+      ),
+    },
+  ];
+
+  return (
+    <div>
+      <div className="panel-head">
+        <h2>Single sign-on</h2>
+        <button
+          type="button"
+          onClick={() => {
+            setNotice("");
+            setAdding(true);
+          }}
+        >
+          Add provider
+        </button>
+      </div>
+      <p className="muted">
+        OpenID Connect providers people may sign in with. A first sign-in makes a new account (never joined to an existing one by e-mail
+        or username) and applies the provider's team mapping. A provider's settings cannot be changed once added.
+      </p>
+      {notice ? (
+        <p role="status" className="notice notice-info">
+          {notice}
+        </p>
+      ) : null}
+      <ErrorNotice error={providers.error} prefix="Could not load the providers" />
+      <ErrorNotice error={teams.error} prefix="Could not load the teams" />
+      {providers.loading && !providers.data ? <p role="status">Loading…</p> : null}
+      <DataTable
+        caption="OpenID Connect providers"
+        columns={columns}
+        rows={providers.data ?? []}
+        rowKey={(p) => p.id}
+        busy={providers.loading}
+        empty="No provider: people sign in with their Dokkerr password."
+      />
+
+      <Dialog
+        open={adding}
+        title="Add an OpenID Connect provider"
+        onClose={() => setAdding(false)}
+        wide
+        actions={
+          <>
+            <button type="button" className="button-secondary" onClick={() => setAdding(false)}>
+              Cancel
+            </button>
+            <button type="submit" form={formId} disabled={saving}>
+              {saving ? "Checking the issuer…" : "Add provider"}
+            </button>
+          </>
+        }
+      >
+        {adding ? (
+          <OidcProviderForm
+            formId={formId}
+            teams={teamList}
+            onBusy={setSaving}
+            onSaved={(provider) => {
+              setAdding(false);
+              setNotice(`Added ${provider.name}.`);
+              providers.reload();
+            }}
+          />
+        ) : null}
+      </Dialog>
+
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Delete provider"
+        confirmLabel="Delete"
+        danger
+        busy={deleteBusy}
+        onConfirm={() => void remove()}
+        onCancel={() => setDeleting(null)}
+      >
+        <p>
+          Delete <strong>{deleting?.name}</strong>? Its people can no longer sign in through it.
+        </p>
+        <ErrorNotice error={deleteError} prefix="Could not delete" />
+      </ConfirmDialog>
+    </div>
+  );
 }

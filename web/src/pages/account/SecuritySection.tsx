@@ -1,0 +1,383 @@
+// The account's password and its second factor (TOTP): enrolment with a QR code, the recovery
+// codes shown once, and turning it off. Secrets live in component state only while their dialog
+// or form is open.
+
+import { lazy, Suspense, useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { Dialog } from "../../components/Dialog";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import { Field } from "../../components/Field";
+import { ApiError } from "../../lib/api";
+import type { TotpEnrolment } from "../../lib/account";
+import type { User } from "../../lib/dokkerr";
+import { saveBlob } from "../../lib/platform";
+import { useServices } from "../../lib/services";
+import { useSession } from "../../lib/session";
+import "./AccountPage.css";
+
+// The QR generator comes with the setup dialog only.
+const TotpQr = lazy(() => import("./TotpQr").then((m) => ({ default: m.TotpQr })));
+
+type PasswordField = "current" | "next" | "repeat";
+
+/** Which field a refusal of POST /api/v1/me/password belongs to. */
+const FIELD_OF_CODE: Record<string, PasswordField> = {
+  invalid_current_password: "current",
+  password_too_short: "next",
+  password_too_long: "next",
+  common_password: "next",
+};
+
+/** Moves focus to the first field marked invalid, once per refused submit. */
+function useFocusInvalid(attempt: number) {
+  const ref = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (attempt > 0) ref.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
+  }, [attempt]);
+  return ref;
+}
+
+function PasswordForm() {
+  const { account } = useServices();
+  const [values, setValues] = useState<Record<PasswordField, string>>({ current: "", next: "", repeat: "" });
+  const [problems, setProblems] = useState<Partial<Record<PasswordField, string>>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  const formRef = useFocusInvalid(attempt);
+
+  const set = (key: PasswordField) => (value: string) => {
+    setValues((current) => ({ ...current, [key]: value }));
+    setProblems((current) => ({ ...current, [key]: undefined }));
+  };
+
+  const refuse = (next: Partial<Record<PasswordField, string>>) => {
+    setProblems(next);
+    setAttempt((n) => n + 1);
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setDone(false);
+    if (!values.current) return refuse({ current: "Enter your current password." });
+    if (!values.next) return refuse({ next: "Enter a new password." });
+    if (values.next !== values.repeat) return refuse({ repeat: "The two new passwords differ." });
+    setBusy(true);
+    try {
+      await account.changePassword(values.current, values.next);
+      setValues({ current: "", next: "", repeat: "" });
+      setProblems({});
+      setDone(true);
+    } catch (cause) {
+      const field = cause instanceof ApiError ? FIELD_OF_CODE[cause.code] : undefined;
+      if (field && cause instanceof ApiError) refuse({ [field]: `${cause.detail || cause.title} (${cause.code})` });
+      else setError(cause);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const hint = (key: PasswordField, normal?: string) => problems[key] ?? normal;
+  const invalid = (key: PasswordField) => (problems[key] ? true : undefined);
+
+  return (
+    <form ref={formRef} className="account-form" onSubmit={submit} aria-labelledby="password-heading" noValidate>
+      <h2 id="password-heading">Password</h2>
+      <p className="muted">Changing your password signs out all your other sessions; this one stays signed in.</p>
+      <Field
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        value={values.current}
+        onChange={(e) => set("current")(e.target.value)}
+        aria-invalid={invalid("current")}
+        hint={hint("current")}
+      />
+      <Field
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        value={values.next}
+        onChange={(e) => set("next")(e.target.value)}
+        maxLength={1024}
+        aria-invalid={invalid("next")}
+        hint={hint("next", "At least 12 characters, and not a commonly used password.")}
+      />
+      <Field
+        label="Repeat the new password"
+        type="password"
+        autoComplete="new-password"
+        value={values.repeat}
+        onChange={(e) => set("repeat")(e.target.value)}
+        maxLength={1024}
+        aria-invalid={invalid("repeat")}
+        hint={hint("repeat")}
+      />
+      <ErrorNotice error={error} prefix="Could not change the password" />
+      {done ? (
+        <p role="status" className="notice notice-info">
+          Password changed. Your other sessions were signed out.
+        </p>
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" disabled={busy}>
+          {busy ? "Changing…" : "Change password"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+type Enrolment = { phase: "scan"; enrolment: TotpEnrolment } | { phase: "codes"; codes: string[] };
+
+function RecoveryCodes({ codes }: { codes: string[] }) {
+  const [copyState, setCopyState] = useState("");
+  const text = `${codes.join("\n")}\n`;
+  const copy = async () => {
+    try {
+      if (!navigator.clipboard) throw new Error("no clipboard");
+      await navigator.clipboard.writeText(text);
+      setCopyState("Copied.");
+    } catch {
+      setCopyState("Copying is not available here; select the codes and copy them.");
+    }
+  };
+  return (
+    <>
+      <p className="notice notice-error">
+        <strong>Save these recovery codes now: they will not be shown again.</strong> Each one signs you in once in place of an
+        authenticator code, should you lose your device.
+      </p>
+      <ol className="recovery-codes mono" aria-label="Recovery codes">
+        {codes.map((code, i) => (
+          <li key={i}>{code}</li>
+        ))}
+      </ol>
+      <div className="row-actions">
+        <button type="button" className="button-secondary" onClick={() => void copy()}>
+          Copy
+        </button>
+        <button
+          type="button"
+          className="button-secondary"
+          onClick={() => saveBlob(new Blob([text], { type: "text/plain" }), "dokkerr-recovery-codes.txt")}
+        >
+          Download
+        </button>
+        <span role="status" className="muted small">
+          {copyState}
+        </span>
+      </div>
+    </>
+  );
+}
+
+function EnrolDialog({ state, onConfirmed, onClose }: { state: Enrolment | null; onConfirmed: (codes: string[]) => void; onClose: () => void }) {
+  const { account } = useServices();
+  const formId = useId();
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  // A new enrolment starts with an empty code field.
+  useEffect(() => {
+    setCode("");
+    setError(null);
+  }, [state?.phase]);
+
+  const confirm = async (event: FormEvent) => {
+    event.preventDefault();
+    const digits = code.replace(/\s+/g, "");
+    if (!digits) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await account.confirmTotp(digits);
+      setCode("");
+      onConfirmed(answer.recovery_codes ?? []);
+    } catch (cause) {
+      setError(cause);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const scanning = state?.phase === "scan";
+  return (
+    <Dialog
+      open={state !== null}
+      title={scanning ? "Set up two-factor sign-in" : "Your recovery codes"}
+      onClose={onClose}
+      actions={
+        scanning ? (
+          <>
+            <button type="button" className="button-secondary" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" form={formId} disabled={busy || !code.trim()}>
+              {busy ? "Checking…" : "Turn on"}
+            </button>
+          </>
+        ) : (
+          <button type="button" onClick={onClose}>
+            I have saved them
+          </button>
+        )
+      }
+    >
+      {state?.phase === "scan" ? (
+        <form id={formId} className="account-form" onSubmit={confirm}>
+          <p>Scan this code with an authenticator app, then enter the 6-digit code it shows.</p>
+          <Suspense fallback={<p role="status">Drawing the QR code…</p>}>
+            <TotpQr value={state.enrolment.otpauth_uri} label="QR code for your authenticator app" />
+          </Suspense>
+          <p className="small">
+            Or enter this key by hand: <span className="mono totp-secret">{state.enrolment.secret}</span>
+          </p>
+          <Field
+            label="Code from the app"
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            maxLength={12}
+            aria-invalid={error instanceof ApiError && error.code === "invalid_mfa_code" ? true : undefined}
+          />
+          <ErrorNotice error={error} prefix="Could not turn two-factor sign-in on" />
+        </form>
+      ) : null}
+      {state?.phase === "codes" ? <RecoveryCodes codes={state.codes} /> : null}
+    </Dialog>
+  );
+}
+
+function DisableForm({ onDisabled }: { onDisabled: () => void }) {
+  const { account } = useServices();
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await account.disableTotp(password, code.replace(/\s+/g, ""));
+      setPassword("");
+      setCode("");
+      onDisabled();
+    } catch (cause) {
+      setError(cause);
+      setCode("");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="account-form" onSubmit={submit} aria-label="Turn off two-factor sign-in">
+      <p className="muted">Turning it off needs your password and a current code; your other sessions are signed out.</p>
+      <Field label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+      <Field
+        label="Authenticator code"
+        value={code}
+        onChange={(e) => setCode(e.target.value)}
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        maxLength={12}
+        required
+      />
+      <ErrorNotice error={error} prefix="Could not turn two-factor sign-in off" />
+      <div className="form-actions">
+        <button type="submit" className="button-danger" disabled={busy || !password || !code.trim()}>
+          {busy ? "Turning off…" : "Turn off"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function TwoFactor({ user }: { user: User }) {
+  const { account } = useServices();
+  const session = useSession();
+  const [enabled, setEnabled] = useState(!!user.mfa_enabled);
+  const [enrolment, setEnrolment] = useState<Enrolment | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState("");
+
+  useEffect(() => setEnabled(!!user.mfa_enabled), [user.mfa_enabled]);
+
+  const start = async () => {
+    setStarting(true);
+    setError(null);
+    setNotice("");
+    try {
+      setEnrolment({ phase: "scan", enrolment: await account.enrolTotp() });
+    } catch (cause) {
+      setError(cause);
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const confirmed = (codes: string[]) => {
+    setEnabled(true);
+    setEnrolment({ phase: "codes", codes });
+    setNotice("Two-factor sign-in is on.");
+    session.reload();
+  };
+
+  return (
+    <section className="account-form" aria-labelledby="mfa-heading">
+      <h2 id="mfa-heading">Two-factor sign-in</h2>
+      <p>
+        Status: <strong>{enabled ? "on" : "off"}</strong>
+      </p>
+      {notice ? (
+        <p role="status" className="notice notice-info">
+          {notice}
+        </p>
+      ) : null}
+      <ErrorNotice error={error} prefix="Could not start the setup" />
+      {enabled ? (
+        <DisableForm
+          onDisabled={() => {
+            setEnabled(false);
+            setNotice("Two-factor sign-in is off. Your other sessions were signed out.");
+            session.reload();
+          }}
+        />
+      ) : (
+        <>
+          <p className="muted">Sign-in then asks for a code from an authenticator app as well as your password.</p>
+          <div>
+            <button type="button" onClick={() => void start()} disabled={starting}>
+              {starting ? "Starting…" : "Set up"}
+            </button>
+          </div>
+        </>
+      )}
+      {/* Closing forgets the secret and the recovery codes. */}
+      <EnrolDialog state={enrolment} onConfirmed={confirmed} onClose={() => setEnrolment(null)} />
+    </section>
+  );
+}
+
+export function SecuritySection({ user }: { user: User }) {
+  return (
+    <div className="account-sections">
+      {user.auth_source === "oidc" ? (
+        <section className="account-form" aria-labelledby="password-heading">
+          <h2 id="password-heading">Password</h2>
+          <p className="muted">This account signs in through single sign-on; its password is kept by the identity provider.</p>
+        </section>
+      ) : (
+        <PasswordForm />
+      )}
+      <TwoFactor user={user} />
+    </div>
+  );
+}

@@ -1,0 +1,230 @@
+// A new OpenID Connect provider: where it is, how Dokkerr signs in there, and which teams the
+// people it signs in join. The client secret is write-only: it lives in this form's state until
+// the dialog closes and is never shown back.
+
+import { useState, type FormEvent } from "react";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import { Field } from "../../components/Field";
+import type { OidcProvider, OidcProviderInput, TeamMapping, TeamRef } from "../../lib/platform";
+import { useServices } from "../../lib/services";
+import "./OidcSection.css";
+import "./PlatformForms.css";
+
+export const TEAM_ROLES = ["viewer", "operator", "developer", "admin"] as const;
+export const DEFAULT_SCOPES = "openid, email, profile";
+const MAX_MAPPINGS = 100;
+
+export function suggestedRedirectUri(origin = window.location.origin): string {
+  return `${origin}/api/v1/auth/oidc/callback`;
+}
+
+/** "openid, email profile" → ["openid", "email", "profile"]. */
+export function parseScopes(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
+
+interface MappingRow extends TeamMapping {
+  key: number;
+}
+
+export function OidcProviderForm({
+  formId,
+  teams,
+  onSaved,
+  onBusy,
+}: {
+  formId: string;
+  teams: TeamRef[];
+  onSaved: (provider: OidcProvider) => void;
+  onBusy?: (busy: boolean) => void;
+}) {
+  const { platform } = useServices();
+  const [name, setName] = useState("");
+  const [issuer, setIssuer] = useState("");
+  const [clientId, setClientId] = useState("");
+  const [clientSecret, setClientSecret] = useState("");
+  const [redirectUri, setRedirectUri] = useState(() => suggestedRedirectUri());
+  const [scopes, setScopes] = useState(DEFAULT_SCOPES);
+  const [enabled, setEnabled] = useState(true);
+  const [mapping, setMapping] = useState<MappingRow[]>([]);
+  const [nextKey, setNextKey] = useState(1);
+  const [error, setError] = useState<unknown>(null);
+  const [missing, setMissing] = useState("");
+
+  const update = (key: number, change: Partial<TeamMapping>) =>
+    setMapping((rows) => rows.map((row) => (row.key === key ? { ...row, ...change } : row)));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const blank = [
+      ["Name", name],
+      ["Issuer", issuer],
+      ["Client id", clientId],
+      ["Client secret", clientSecret],
+      ["Redirect URI", redirectUri],
+    ].find(([, value]) => !value?.trim());
+    const badRow = mapping.find((m) => !m.claim.trim() || !m.value || !m.team_id || !m.role);
+    if (blank) {
+      setMissing(`${blank[0]} is needed.`);
+      return;
+    }
+    if (badRow) {
+      setMissing("Each team mapping needs a claim, a value, a team and a role.");
+      return;
+    }
+    setMissing("");
+    const input: OidcProviderInput = {
+      name: name.trim(),
+      issuer: issuer.trim(),
+      client_id: clientId.trim(),
+      client_secret: clientSecret,
+      redirect_uri: redirectUri.trim(),
+      scopes: parseScopes(scopes),
+      team_mapping: mapping.map(({ claim, value, team_id, role }) => ({ claim: claim.trim(), value, team_id, role })),
+      enabled,
+    };
+    onBusy?.(true);
+    try {
+      const provider = await platform.createOidcProvider(input);
+      setClientSecret("");
+      onSaved(provider);
+    } catch (cause) {
+      setError(cause);
+    } finally {
+      onBusy?.(false);
+    }
+  };
+
+  return (
+    <form id={formId} className="platform-form" onSubmit={submit} noValidate>
+      <ErrorNotice error={error} prefix="Could not add the provider" />
+      {missing ? (
+        <p className="error-text" role="alert">
+          {missing}
+        </p>
+      ) : null}
+      <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} autoComplete="off" hint="Shown on the sign-in page." />
+      <Field
+        label="Issuer"
+        type="url"
+        value={issuer}
+        onChange={(e) => setIssuer(e.target.value)}
+        required
+        maxLength={512}
+        placeholder="https://login.example.com/realms/main"
+        autoComplete="off"
+        spellCheck={false}
+        hint="Its discovery document is fetched when the provider is added."
+      />
+      <Field label="Client id" value={clientId} onChange={(e) => setClientId(e.target.value)} required maxLength={255} autoComplete="off" spellCheck={false} />
+      <Field
+        label="Client secret"
+        type="password"
+        value={clientSecret}
+        onChange={(e) => setClientSecret(e.target.value)}
+        required
+        maxLength={1024}
+        autoComplete="new-password"
+        spellCheck={false}
+        hint="Stored sealed; it is never shown again."
+      />
+      <Field
+        label="Redirect URI"
+        type="url"
+        value={redirectUri}
+        onChange={(e) => setRedirectUri(e.target.value)}
+        required
+        maxLength={512}
+        autoComplete="off"
+        spellCheck={false}
+        hint={`Register this address with the provider. Suggested: ${suggestedRedirectUri()}`}
+      />
+      <Field
+        label="Scopes"
+        value={scopes}
+        onChange={(e) => setScopes(e.target.value)}
+        autoComplete="off"
+        spellCheck={false}
+        hint="Comma-separated; openid is always asked for."
+      />
+      <label className="inline-label">
+        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+        Offer it on the sign-in page
+      </label>
+      <fieldset className="platform-fieldset">
+        <legend>Team mapping</legend>
+        <p className="muted small">
+          A person whose ID token has the claim with this value (or a list holding it) joins the team with the role, on every sign-in.
+        </p>
+        {mapping.length > 0 ? (
+          <ol className="oidc-mapping">
+            {mapping.map((row, index) => (
+              <li key={row.key} className="oidc-mapping-row">
+                <Field
+                  label={`Claim ${index + 1}`}
+                  value={row.claim}
+                  onChange={(e) => update(row.key, { claim: e.target.value })}
+                  maxLength={64}
+                  placeholder="groups"
+                  autoComplete="off"
+                  spellCheck={false}
+                />
+                <Field
+                  label={`Value ${index + 1}`}
+                  value={row.value}
+                  onChange={(e) => update(row.key, { value: e.target.value })}
+                  maxLength={256}
+                  autoComplete="off"
+                  spellCheck={false}
+                />
+                <label className="field">
+                  <span className="oidc-label">Team {index + 1}</span>
+                  <select value={row.team_id} onChange={(e) => update(row.key, { team_id: e.target.value })}>
+                    <option value="">Choose…</option>
+                    {teams.map((t) => (
+                      <option key={t.id} value={t.id}>
+                        {t.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label className="field">
+                  <span className="oidc-label">Role {index + 1}</span>
+                  <select value={row.role} onChange={(e) => update(row.key, { role: e.target.value })}>
+                    {TEAM_ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <button
+                  type="button"
+                  className="button-danger button-small oidc-remove"
+                  aria-label={`Remove mapping ${index + 1}`}
+                  onClick={() => setMapping((rows) => rows.filter((r) => r.key !== row.key))}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ol>
+        ) : null}
+        <div>
+          <button
+            type="button"
+            className="button-secondary"
+            disabled={mapping.length >= MAX_MAPPINGS}
+            onClick={() => {
+              setMapping((rows) => [...rows, { key: nextKey, claim: "groups", value: "", team_id: "", role: "viewer" }]);
+              setNextKey((k) => k + 1);
+            }}
+          >
+            Add a mapping
+          </button>
+        </div>
+      </fieldset>
+    </form>
+  );
+}

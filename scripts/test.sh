@@ -29,6 +29,7 @@ stop_services() {
     scripts/testenv/dockerd.sh stop tls || true
     scripts/testenv/dockerd.sh stop resil || true
     scripts/testenv/dockerd.sh stop iso || true
+    scripts/testenv/dockerd.sh stop readme || true
     scripts/testenv/postgres.sh stop || true
     scripts/testenv/registry.sh stop || true
     scripts/testenv/oidc.sh stop || true

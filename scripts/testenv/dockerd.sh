@@ -12,6 +12,9 @@
 #   dockerd.sh env       [NAME]   print the KEY=VALUE lines of the env file
 #   dockerd.sh status    [NAME]   exit 0 when the engine answers /_ping
 #
+# DOKKERR_TESTENV_REGISTRY_MIRROR=http://HOST:PORT makes `start` use that registry as the Docker
+# Hub mirror (the tests of the README's example pull busybox through it).
+#
 # NAME defaults to "test". State lives in ${DOKKERR_TESTENV_DIR:-$PWD/.testenv}/dockerd-NAME/:
 #   docker.sock  engine socket            data/     data root
 #   exec ->      exec root (a symlink to a short path under /run: unix socket paths are limited
@@ -233,6 +236,11 @@ do_start() {
       --containerd-plugins-namespace "dokkerr-$NAME-plugins"
       --shutdown-timeout 5
     )
+    # Pulls of Docker Hub images (busybox) are answered by a local registry instead, for tests
+    # of what a user on a connected machine would type.
+    if [[ -n ${DOKKERR_TESTENV_REGISTRY_MIRROR:-} ]]; then
+      args+=(--registry-mirror "$DOKKERR_TESTENV_REGISTRY_MIRROR")
+    fi
     local -a launcher=(setsid)
     case $flavour in
       netns)

@@ -18,8 +18,6 @@
 #include "auth/mfa_store.hpp"
 #include "auth/oidc_provider_client.hpp"
 #include "auth/oidc_service.hpp"
-#include "web/web_assets.hpp"
-#include "web/web_routes.hpp"
 #include "auth/routes.hpp"
 #include "auth/session_service.hpp"
 #include "auth/sign_in_service.hpp"
@@ -64,6 +62,8 @@
 #include "users/routes.hpp"
 #include "users/team_service.hpp"
 #include "users/user_service.hpp"
+#include "web/web_assets.hpp"
+#include "web/web_routes.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -312,9 +312,9 @@ int run_server(ServerConfig config) {
   auto engine_lookup = containers::make_engine_lookup(environments);
   containers::TenancyService tenancy(*ownership_store, team_directory, *engine_lookup, blocking,
                                      clock);
-  containers::ContainerService container_service(environments, tenancy);
   const containers::RegistryGuard registry_guard(config.allowed_registries);
   containers::ImageService image_service(environments, &registry_guard);
+  containers::ContainerService container_service(environments, tenancy, &image_service);
   containers::NetworkService network_service(environments, tenancy);
   containers::VolumeService volume_service(environments, tenancy);
   containers::SystemService system_service(environments, tenancy);

@@ -1,5 +1,6 @@
 #include "containers/container_json.hpp"
 #include "containers/container_service.hpp"
+#include "containers/image_service.hpp"
 #include "containers/relay.hpp"
 #include "containers/routes.hpp"
 #include "core/error.hpp"
@@ -58,6 +59,15 @@ asio::awaitable<Reply> container_stats(ContainerService& service, RequestContext
   co_return http::ok(boost::json::serialize(stats));
 }
 
+asio::awaitable<Reply> stats_board(ContainerService& service, RequestContext& c) {
+  if (!c.is_websocket_upgrade()) {
+    throw Error(ErrorKind::upgrade_required, "websocket_required",
+                "The stats of several containers are a WebSocket stream.");
+  }
+  auto board = co_await service.stats_board(c.caller(), c.param("env"), c.query.all("id"));
+  co_return stats_board_reply(std::move(board));
+}
+
 asio::awaitable<Reply> container_top(ContainerService& service, RequestContext& c) {
   auto ps_args = c.query.get("ps_args").value_or("");
   const auto top = co_await service.top(c.caller(), c.param("env"), c.param("id"), ps_args);
@@ -79,6 +89,7 @@ asio::awaitable<Reply> attach_exec(ContainerService& service, RequestContext& c)
 asio::awaitable<Reply> create_container(ContainerService& service, RequestContext& c) {
   ContainerCreate request{c.query.get("name"), c.query.get("team"), c.request.body(),
                           c.idempotency_token};
+  if (const auto pull = c.query.get("pull")) request.pull = pull_policy_from(*pull);
   const auto created = co_await service.create(c.caller(), c.param("env"), std::move(request));
   co_return http::created(boost::json::serialize(created));
 }
@@ -138,6 +149,7 @@ void add_container_routes(http::Router& router, ContainerService& service,
   router.add(Verb::get, path("/{id}"), with(service, inspect_container), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/logs"), with(service, container_logs), on_environment(perm::containers_logs));
   router.add(Verb::get, path("/{id}/stats"), with(service, container_stats), on_environment(perm::containers_read));
+  router.add(Verb::get, "/api/v1/environments/{env}/stats", with(service, stats_board), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/top"), with(service, container_top), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/exec"), with(service, attach_exec), on_environment(perm::containers_exec));
 

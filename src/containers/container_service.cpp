@@ -171,6 +171,7 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     host_config = host->as_object();
   }
   co_await check_resources(caller, *engine, creation.team, creation.policy, host_config, "");
+  if (request.pull) co_await pull_for_create(caller, env, creation.team, *image, *request.pull);
   std::string target = "/containers/create";
   if (request.name) {
     check_name(*request.name);
@@ -189,6 +190,23 @@ asio::awaitable<boost::json::value> ContainerService::create(const Principal& ca
     co_await tenancy_.record_owner(env, ResourceKind::container, id, creation.team);
   }
   co_return created;
+}
+
+asio::awaitable<void> ContainerService::pull_for_create(const Principal& caller,
+                                                        const std::string& env,
+                                                        const std::string& team,
+                                                        const std::string& image,
+                                                        PullPolicy policy) {
+  const bool may_pull = caller.is_admin ? caller.scope_allows(perm::images_pull)
+                                        : caller.has_in_team(team, perm::images_pull);
+  if (!may_pull) {
+    throw Error(ErrorKind::forbidden, "permission_denied",
+                "Pulling the image first needs the permission images:pull.");
+  }
+  if (images_ == nullptr) {
+    throw Error::invalid("invalid_parameter", "This server cannot pull on create.");
+  }
+  co_await images_->ensure(caller, env, image, policy);
 }
 
 void ContainerService::check_quota(const Principal& caller, Engine& engine,
@@ -394,6 +412,37 @@ asio::awaitable<std::unique_ptr<docker::EngineStream>> ContainerService::stats_f
   auto engine = environments_.engine_up(env);
   auto target = container_path(container.id) + "/stats?stream=1";
   co_return co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
+}
+
+asio::awaitable<StatsBoard> ContainerService::stats_board(const Principal& caller, std::string env,
+                                                          std::vector<std::string> refs) {
+  if (refs.empty() || refs.size() > kMaxStatsBoardContainers) {
+    throw Error::invalid(
+        "invalid_parameter",
+        "Give 1 to " + std::to_string(kMaxStatsBoardContainers) + " containers as ?id=.");
+  }
+  std::ranges::sort(refs);
+  const auto [first, last] = std::ranges::unique(refs);
+  refs.erase(first, last);
+  auto engine = environments_.engine_up(env);
+  StatsBoard board;
+  for (auto& ref : refs) {
+    std::unique_ptr<docker::EngineStream> stream;
+    try {
+      const auto container = co_await owned(caller, env, ref, perm::containers_read);
+      auto target = container_path(container.id) + "/stats?stream=1";
+      stream = co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
+    } catch (const Error& error) {
+      // Unknown, not the caller's, or removed since the client listed it.
+      if (error.kind() != ErrorKind::not_found) throw;
+    }
+    if (stream) {
+      board.feeds.push_back({std::move(ref), std::move(stream)});
+    } else {
+      board.missing.push_back(std::move(ref));
+    }
+  }
+  co_return board;
 }
 
 asio::awaitable<void> ContainerService::check_exec(const Principal& caller, std::string env,

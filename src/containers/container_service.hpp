@@ -5,6 +5,7 @@
 // answers. Engine documents are served with Docker's own field names, so they stay JSON values.
 #include "containers/container_model.hpp"
 #include "containers/exec_session.hpp"
+#include "containers/image_service.hpp"
 #include "core/page.hpp"
 #include "core/principal.hpp"
 #include "docker/client.hpp"
@@ -49,6 +50,9 @@ struct ContainerCreate {
   std::string body;
   // The request's Idempotency-Key token (http::RequestContext::idempotency_token), or "".
   std::string idempotency_token{};
+  // ?pull=missing|always: the image is pulled first (needs images:pull in the team); without
+  // it the create is the engine's own, which fails on a missing image.
+  std::optional<PullPolicy> pull{};
 };
 
 struct RemoveOptions {
@@ -74,6 +78,20 @@ struct LogFeed {
   bool tty = false;
 };
 
+// The stats streams of several containers at once (the stats board of a container list).
+struct StatsBoard {
+  struct Feed {
+    std::string ref;  // as the client named it
+    std::unique_ptr<docker::EngineStream> stream;
+  };
+  std::vector<Feed> feeds;
+  // References that name no container the caller may read (the same for both reasons).
+  std::vector<std::string> missing;
+};
+
+// How many containers one stats board may watch (each is an engine stream).
+inline constexpr std::size_t kMaxStatsBoardContainers = 50;
+
 struct ExecResult {
   std::string stdout_text, stderr_text;  // each bounded
   bool truncated = false;
@@ -83,8 +101,10 @@ struct ExecResult {
 
 class ContainerService {
  public:
-  ContainerService(EnvironmentService& environments, TenancyService& tenancy)
-      : environments_(environments), tenancy_(tenancy) {}
+  // Without `images`, creates that ask for a pull are refused (tests of the engine calls alone).
+  ContainerService(EnvironmentService& environments, TenancyService& tenancy,
+                   ImageService* images = nullptr)
+      : environments_(environments), tenancy_(tenancy), images_(images) {}
 
   // The containers the caller may read (admins: all). Items are the model's serialized summaries.
   boost::asio::awaitable<Page<std::string>> list(const Principal& caller, std::string env,
@@ -125,6 +145,12 @@ class ContainerService {
                                                                            std::string env,
                                                                            std::string ref);
 
+  // The stats streams of up to kMaxStatsBoardContainers containers (400 invalid_parameter for
+  // none or more); references the caller may not read are listed as missing, not refused, so
+  // that a row removed meanwhile does not end the board.
+  boost::asio::awaitable<StatsBoard> stats_board(const Principal& caller, std::string env,
+                                                 std::vector<std::string> refs);
+
   // Runs a command to completion; output bounded, time bounded.
   boost::asio::awaitable<ExecResult> exec(const Principal& caller, std::string env, std::string ref,
                                           ExecRequest request, std::chrono::seconds timeout);
@@ -134,6 +160,9 @@ class ContainerService {
       std::optional<TerminalSize> size);
 
  private:
+  boost::asio::awaitable<void> pull_for_create(const Principal& caller, const std::string& env,
+                                               const std::string& team, const std::string& image,
+                                               PullPolicy policy);
   boost::asio::awaitable<Resolved> owned(const Principal& caller, std::string env, std::string ref,
                                          std::string_view permission);
   // The security policy's word on a privileged exec or one as root, under the policy of the
@@ -145,8 +174,7 @@ class ContainerService {
   // 403 quota_exceeded when a container of `team` with `host_config` would take the team past
   // its memory or CPU quota here; `except` is the container being updated.
   boost::asio::awaitable<void> check_resources(const Principal& caller, Engine& engine,
-                                               const std::string& team,
-                                               const policy::Policy& rules,
+                                               const std::string& team, const policy::Policy& rules,
                                                const boost::json::object& host_config,
                                                std::string_view except);
   // The container an earlier try of an idempotent create made (kRequestLabel), if any.
@@ -154,6 +182,7 @@ class ContainerService {
 
   EnvironmentService& environments_;
   TenancyService& tenancy_;
+  ImageService* images_;
 };
 
 }  // namespace dokkerr::containers

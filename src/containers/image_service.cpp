@@ -6,6 +6,11 @@
 #include "core/error.hpp"
 #include "docker/streams.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <openssl/evp.h>
@@ -17,6 +22,7 @@ namespace dokkerr::containers {
 namespace {
 
 namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
 
 std::string image_path(const std::string& ref) {
   return object_path("images", ref, "image", true);  // "registry:5000/team/app:tag"
@@ -162,6 +168,80 @@ asio::awaitable<std::unique_ptr<docker::EngineStream>> ImageService::pull(const 
   std::string no_body;
   co_return co_await open_stream(*engine, docker::Verb::post, std::move(target), "image",
                                  std::move(no_body), std::move(headers));
+}
+
+PullPolicy pull_policy_from(std::string_view text) {
+  if (text == "missing") return PullPolicy::missing;
+  if (text == "always") return PullPolicy::always;
+  throw Error::invalid("invalid_parameter", "Query parameter 'pull' is 'missing' or 'always'.");
+}
+
+PullRequest pull_request_for(std::string_view reference) {
+  PullRequest request;
+  if (const auto at = reference.find('@'); at != std::string_view::npos) {
+    request.image = std::string(reference.substr(0, at));
+    request.tag = std::string(reference.substr(at + 1));
+    return request;
+  }
+  const auto slash = reference.rfind('/');
+  const auto colon = reference.rfind(':');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+    request.image = std::string(reference.substr(0, colon));
+    request.tag = std::string(reference.substr(colon + 1));
+  } else {
+    request.image = std::string(reference);
+    request.tag = "latest";
+  }
+  return request;
+}
+
+asio::awaitable<void> ImageService::ensure(const Principal& caller, std::string env,
+                                           std::string reference, PullPolicy policy,
+                                           std::chrono::seconds deadline) {
+  if (policy == PullPolicy::missing) {
+    try {
+      co_await inspect(env, reference);
+      co_return;
+    } catch (const Error& error) {
+      if (error.code() != "image_not_found") throw;
+    }
+  }
+  auto progress = co_await pull(caller, std::move(env), pull_request_for(reference));
+  // The engine reports a failure in-band, as a line with "error", after a 200.
+  std::optional<std::string> failure;
+  bool timed_out = false;
+  auto read_to_end = [&]() -> asio::awaitable<void> {
+    docker::LineSplitter lines;
+    while (auto chunk = co_await progress->read_some()) {
+      for (const auto& line : lines.feed(*chunk)) {
+        boost::system::error_code ec;
+        const auto value = boost::json::parse(line, ec);
+        const auto* object = ec ? nullptr : value.if_object();
+        if (object == nullptr) continue;
+        if (const auto* error = object->if_contains("error")) {
+          failure = error->is_string() ? std::string(error->as_string()) : "pull failed";
+        }
+      }
+    }
+  };
+  auto watch = [&]() -> asio::awaitable<void> {
+    asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!ec) {
+      timed_out = true;
+      progress->close();
+    }
+  };
+  co_await (read_to_end() || watch());
+  progress->close();
+  if (timed_out) {
+    throw Error(ErrorKind::bad_gateway, "image_pull_timeout",
+                "Pulling " + reference + " took longer than allowed.");
+  }
+  if (failure) {
+    throw Error(ErrorKind::bad_gateway, "image_pull_failed",
+                "Pulling " + reference + " failed: " + *failure);
+  }
 }
 
 asio::awaitable<void> ImageService::tag(std::string env, std::string ref, std::string repo,

@@ -8,9 +8,11 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace dokkerr {
 struct Principal;
@@ -38,6 +40,18 @@ struct PullRequest {
   std::optional<RegistryCredentials> auth;
 };
 
+// When a container create pulls its image first (?pull=): only when the engine lacks it, as
+// `docker run` does, or every time, as `docker run --pull always` does.
+enum class PullPolicy { missing, always };
+
+// "missing" or "always"; anything else is 400 invalid_parameter.
+PullPolicy pull_policy_from(std::string_view text);
+
+// A reference as the engine's pull takes it: "busybox" → {busybox, latest},
+// "registry:5000/a/b:1" → {registry:5000/a/b, 1}, "a@sha256:…" → {a, sha256:…}. Never an empty
+// tag: the engine would pull every tag of the repository.
+PullRequest pull_request_for(std::string_view reference);
+
 struct ImageRemoveOptions {
   bool force = false;
   bool noprune = false;  // keep untagged parents
@@ -57,6 +71,13 @@ class ImageService {
   boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> pull(const Principal& caller,
                                                                      std::string env,
                                                                      PullRequest request);
+  // Makes `reference` present on the engine: pulls it when missing (or always), reading the
+  // engine's progress to its end. An unknown image is 404 image_not_found, a pull the engine
+  // gives up 502 image_pull_failed, one still running after `deadline` 502 image_pull_timeout;
+  // the registry rules of pull() apply.
+  boost::asio::awaitable<void> ensure(const Principal& caller, std::string env,
+                                      std::string reference, PullPolicy policy,
+                                      std::chrono::seconds deadline = std::chrono::minutes(10));
   // repo: the engine's repository syntax (lowercase path, optional registry host), tag: 1-128
   // of [A-Za-z0-9_.-] ("" for latest); 400 invalid_reference otherwise.
   boost::asio::awaitable<void> tag(std::string env, std::string ref, std::string repo,

@@ -1,16 +1,24 @@
 #include "containers/relay.hpp"
 
 #include "containers/container_json.hpp"
+#include "containers/container_stats.hpp"
 #include "containers/output_decoder.hpp"
 #include "core/json.hpp"
 #include "docker/streams.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <chrono>
 #include <exception>
 #include <functional>
+#include <map>
 #include <vector>
 
 namespace dokkerr::containers {
@@ -234,6 +242,81 @@ http::WebSocketReply exec_socket_reply(std::unique_ptr<ExecSession> exec) {
       session->close();
     };
     co_await (output() && input());
+  }};
+}
+
+namespace {
+
+// One container's engine stats into the board's latest samples, until its stream ends.
+asio::awaitable<void> pump_stats(StatsBoard::Feed& feed,
+                                 std::map<std::string, std::string>& latest) {
+  try {
+    docker::LineSplitter lines;
+    while (auto chunk = co_await feed.stream->read_some()) {
+      for (const auto& line : lines.feed(*chunk)) {
+        boost::system::error_code ec;
+        const auto value = boost::json::parse(line, ec);
+        if (ec || !value.is_object()) continue;
+        auto sample = compact_stats(value.as_object());
+        sample["id"] = feed.ref;
+        latest[feed.ref] = boost::json::serialize(sample);
+      }
+    }
+  } catch (const std::exception&) {
+    // The engine closed it (the container stopped, or the board ended).
+  }
+}
+
+}  // namespace
+
+// Every stream writes its newest sample into one map; a single sender (a WebSocket has one
+// writer) sends what changed once a second. So the client's load does not grow with the
+// engines' rate, and memory stays at one sample per container.
+http::WebSocketReply stats_board_reply(StatsBoard board) {
+  auto shared = std::make_shared<StatsBoard>(std::move(board));
+  return http::WebSocketReply{[shared](http::WebSocketChannel& socket) -> asio::awaitable<void> {
+    constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
+    auto executor = co_await asio::this_coro::executor;
+    std::map<std::string, std::string> latest;
+    std::size_t running = shared->feeds.size();
+    asio::steady_timer all_ended(executor, asio::steady_timer::time_point::max());
+    for (auto& feed : shared->feeds) {
+      // The pumps share this coroutine's strand; they end before it returns (see below).
+      asio::co_spawn(executor, pump_stats(feed, latest), [&](const std::exception_ptr&) {
+        if (--running == 0) all_ended.cancel();
+      });
+    }
+    auto send = [&]() -> asio::awaitable<void> {
+      boost::json::object opening{{"items", boost::json::array{}}};
+      boost::json::array missing;
+      for (const auto& ref : shared->missing) missing.emplace_back(ref);
+      opening["missing"] = std::move(missing);
+      bool open = co_await socket.send_text(boost::json::serialize(opening));
+      asio::steady_timer tick(executor);
+      while (open && running > 0) {
+        tick.expires_after(std::chrono::seconds(1));
+        co_await tick.async_wait(as_tuple);
+        if (latest.empty()) continue;
+        std::string message = "{\"items\":[";
+        for (const auto& [ref, sample] : latest) {
+          if (message.back() != '[') message.push_back(',');
+          message += sample;
+        }
+        message += "]}";
+        latest.clear();
+        open = co_await socket.send_text(std::move(message));
+      }
+      co_await socket.close(1000, "stream ended");
+    };
+    auto watch = [&]() -> asio::awaitable<void> {
+      // Messages from the client are not part of this protocol; they are ignored.
+      while (co_await socket.read()) {
+      }
+      for (auto& feed : shared->feeds) feed.stream->close();
+    };
+    co_await (send() && watch());
+    for (auto& feed : shared->feeds) feed.stream->close();
+    if (running > 0) co_await all_ended.async_wait(as_tuple);
   }};
 }
 

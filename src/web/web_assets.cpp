@@ -71,6 +71,12 @@ class Loader {
     if (!in.good() && !in.eof()) throw std::runtime_error("cannot read web UI file " + name);
     asset.content_type = std::string(content_type_for(name));
     asset.immutable = immutable;
+    if (asset.content_type.starts_with("text/html")) {
+      if (const auto at = asset.body.find(kStyleNoncePlaceholder); at != std::string::npos) {
+        asset.nonce_at = at;
+        return asset;
+      }
+    }
     asset.etag = http::weak_etag(asset.body);
     if (compressible(asset.content_type) && asset.body.size() >= 256) {
       std::string packed;
@@ -122,6 +128,16 @@ WebAssets WebAssets::load(const std::filesystem::path& dir, WebAssetLimits limit
     loader.add_files_of(dir / kAssetsDir, std::string(kAssetsDir) + "/", assets.assets_);
   }
   return assets;
+}
+
+std::string with_style_nonce(const WebAsset& page, std::string_view nonce) {
+  const auto at = page.nonce_at.value();
+  std::string body;
+  body.reserve(page.body.size() + nonce.size());
+  body.append(page.body, 0, at);
+  body.append(nonce);
+  body.append(page.body, at + kStyleNoncePlaceholder.size());
+  return body;
 }
 
 const WebAsset* WebAssets::find(std::string_view name) const {

@@ -6,11 +6,16 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace dokkerr::web {
+
+// Where index.html asks for the page's style nonce (see web/index.html): the server writes a
+// fresh nonce there, and into the page's style-src, on every answer.
+inline constexpr std::string_view kStyleNoncePlaceholder = "__DOKKERR_STYLE_NONCE__";
 
 struct WebAsset {
   std::string content_type;
@@ -18,7 +23,13 @@ struct WebAsset {
   std::string gzipped;  // empty when compressing would not help
   std::string etag;
   bool immutable = false;  // under assets/: its name changes with its content
+  // An HTML page's offset of kStyleNoncePlaceholder in `body`, when it has one: such a page is
+  // answered with its own nonce each time, so it is never cached, compressed or tagged.
+  std::optional<std::size_t> nonce_at;
 };
+
+// `page` (one with a nonce_at) with `nonce` in place of the placeholder.
+[[nodiscard]] std::string with_style_nonce(const WebAsset& page, std::string_view nonce);
 
 struct WebAssetLimits {
   std::size_t max_files = 2000;

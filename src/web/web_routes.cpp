@@ -1,6 +1,7 @@
 #include "web/web_routes.hpp"
 
 #include "core/error.hpp"
+#include "crypto/primitives.hpp"
 #include "http/router.hpp"
 #include "http/transform.hpp"
 #include "web/web_assets.hpp"
@@ -24,12 +25,25 @@ using http::Verb;
 constexpr const char* kImmutable = "public, max-age=31536000, immutable";
 constexpr const char* kRevalidate = "no-cache";
 
+// A page with a nonce slot: a fresh nonce per answer, so a stored copy would carry a stale one.
+http::Response serve_with_nonce(const WebAsset& page, const http::Request& request) {
+  const auto nonce = crypto::base64url_encode(crypto::random_bytes(18));
+  http::Response response{http::Status::ok, request.version()};
+  response.set(bhttp::field::cache_control, "no-store");
+  response.set("Content-Security-Policy", page_content_security_policy(nonce));
+  response.set(bhttp::field::content_type, page.content_type);
+  response.body() = with_style_nonce(page, nonce);
+  response.prepare_payload();
+  return response;
+}
+
 http::Response serve(const WebAsset& asset, const http::Request& request) {
+  if (asset.nonce_at) return serve_with_nonce(asset, request);
   http::Response response{http::Status::ok, request.version()};
   response.set(bhttp::field::cache_control, asset.immutable ? kImmutable : kRevalidate);
   response.set(bhttp::field::etag, asset.etag);
   if (asset.content_type.starts_with("text/html")) {
-    response.set("Content-Security-Policy", kPageContentSecurityPolicy);
+    response.set("Content-Security-Policy", page_content_security_policy({}));
   }
   if (!asset.gzipped.empty()) response.set(bhttp::field::vary, "Accept-Encoding");
   if (const auto tags = request[bhttp::field::if_none_match];
@@ -53,6 +67,14 @@ http::RouteOptions ui_file() {
 }
 
 }  // namespace
+
+std::string page_content_security_policy(std::string_view style_nonce) {
+  std::string style = "style-src 'self'";
+  if (!style_nonce.empty()) style += " 'nonce-" + std::string(style_nonce) + "'";
+  return "default-src 'self'; script-src 'self'; " + style +
+         "; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+}
 
 void add_web_routes(http::Router& router, const WebAssets& assets) {
   const auto* index = assets.find("index.html");

@@ -54,21 +54,27 @@ after(async () => {
 });
 
 describe('the UI files', () => {
-  test('index.html: the page policy, revalidated on every load, 304 on a matching ETag', async () => {
+  test('index.html: the page policy with a fresh style nonce in each answer, never stored', async () => {
     const res = await server.api('GET', '/', { token: null });
     expectStatus(assert, res, 200);
     assert.match(res.headers['content-type'], /^text\/html/);
     const csp = res.headers['content-security-policy'];
-    for (const part of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]) {
+    for (const part of ["default-src 'self'", "script-src 'self'", "style-src 'self' 'nonce-", "frame-ancestors 'none'", "object-src 'none'"]) {
       assert.ok(csp.includes(part), `${part} in ${csp}`);
     }
     assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'), csp);
-    assert.equal(res.headers['cache-control'], 'no-cache');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    assert.equal(res.headers.etag, undefined, 'no ETag: each answer differs');
     assert.equal(res.headers['x-frame-options'], 'DENY');
-    assert.equal(res.text, fs.readFileSync(path.join(WEB_DIST, 'index.html'), 'utf8'));
-    const again = await server.api('GET', '/', { token: null, headers: { 'If-None-Match': res.headers.etag } });
-    assert.equal(again.status, 304);
-    assert.equal(again.body.length, 0);
+    const nonce = /'nonce-([A-Za-z0-9_-]{20,})'/.exec(csp)?.[1];
+    assert.ok(nonce, csp);
+    // The page carries the same nonce in place of the build's placeholder, and nothing else changed.
+    const built = fs.readFileSync(path.join(WEB_DIST, 'index.html'), 'utf8');
+    assert.ok(built.includes('__DOKKERR_STYLE_NONCE__'));
+    assert.equal(res.text, built.replace('__DOKKERR_STYLE_NONCE__', nonce));
+    const again = await server.api('GET', '/', { token: null, headers: { 'If-None-Match': '*' } });
+    assert.equal(again.status, 200, 'never 304');
+    assert.notEqual(/'nonce-([^']+)'/.exec(again.headers['content-security-policy'])[1], nonce, 'a new nonce each time');
   });
 
   test('hashed assets: cached for a year, gzip when accepted', async () => {

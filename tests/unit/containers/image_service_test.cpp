@@ -106,5 +106,43 @@ TEST_F(ImageServiceTest, APullTheEngineRefusesAtOnceIsAnError) {
   }
 }
 
+TEST_F(ImageServiceTest, EnsureLeavesAPresentImageAloneAndReportsAFailedPull) {
+  // Present: the engine is asked nothing but the inspect (no registry is reachable here).
+  run(ioc_, service_->ensure(Principal{}, kEnv, test_image(), PullPolicy::missing));
+
+  const auto error = docker::testing::error_of([&] {
+    run(ioc_, service_->ensure(Principal{}, kEnv, "127.0.0.1:1/dokkerr-unit/nonexistent:1",
+                               PullPolicy::missing));
+  });
+  ASSERT_TRUE(error.has_value());
+  EXPECT_TRUE(error->code() == "image_pull_failed" || error->code() == "image_not_found" ||
+              error->code() == "engine_error")
+      << error->code();
+}
+
+TEST(PullPolicy, OnlyMissingOrAlways) {
+  EXPECT_EQ(pull_policy_from("missing"), PullPolicy::missing);
+  EXPECT_EQ(pull_policy_from("always"), PullPolicy::always);
+  for (const auto* bad : {"", "never", "Missing", "always ", "1"}) {
+    const auto error = docker::testing::error_of([&] { (void)pull_policy_from(bad); });
+    ASSERT_TRUE(error.has_value()) << bad;
+    EXPECT_EQ(error->code(), "invalid_parameter");
+  }
+}
+
+TEST(PullRequestFor, NeverLeavesTheTagEmpty) {
+  const auto check = [](std::string_view reference, std::string_view image, std::string_view tag) {
+    const auto request = pull_request_for(reference);
+    EXPECT_EQ(request.image, image) << reference;
+    EXPECT_EQ(request.tag, tag) << reference;
+  };
+  check("busybox", "busybox", "latest");
+  check("busybox:1.36", "busybox", "1.36");
+  check("registry:5000/team/app", "registry:5000/team/app", "latest");
+  check("registry:5000/team/app:v2", "registry:5000/team/app", "v2");
+  check("app@sha256:abcd", "app", "sha256:abcd");
+  check("registry:5000/app:v1@sha256:abcd", "registry:5000/app:v1", "sha256:abcd");
+}
+
 }  // namespace
 }  // namespace dokkerr::containers

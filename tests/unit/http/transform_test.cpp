@@ -75,6 +75,20 @@ TEST(TransformTest, AMatchingIfNoneMatchIsAnswered304WithoutBody) {
   EXPECT_EQ(response.result(), Status::ok);
 }
 
+TEST(TransformTest, AnAnswerMadeAnewEachTimeGetsNoValidatorAndNever304) {
+  auto request = get("/");
+  request.set(bhttp::field::if_none_match, "*");
+  Response page{Status::ok, 11};
+  page.set(bhttp::field::content_type, "text/html; charset=utf-8");
+  page.set(bhttp::field::cache_control, "no-store");
+  page.body() = "<meta content=\"nonce-1\">";
+  page.prepare_payload();
+  EXPECT_FALSE(transform_response(request, {}, page));
+  EXPECT_EQ(page.result(), Status::ok);
+  EXPECT_EQ(page.find(bhttp::field::etag), page.end());
+  EXPECT_FALSE(page.body().empty());
+}
+
 TEST(TransformTest, WritesAndFailuresAreLeftAlone) {
   Request post{Verb::post, "/api/v1/things", 11};
   auto created = json_body(std::string(4096, 'x'));

@@ -56,6 +56,24 @@ TEST_F(WebAssetsTest, ReadsIndexTopLevelFilesAndHashedAssets) {
   EXPECT_EQ(assets.top_level_names(), (std::vector<std::string>{"favicon.svg", "index.html"}));
 }
 
+TEST_F(WebAssetsTest, APageWithTheNoncePlaceholderIsFilledInPerAnswerAndNeverTagged) {
+  write("index.html", R"(<meta name="dokkerr-style-nonce" content="__DOKKERR_STYLE_NONCE__"><p>)");
+  write("other.html", "<p>__DOKKERR_STYLE_NONCE_</p>");
+  write("notes.txt", "__DOKKERR_STYLE_NONCE__");
+  const auto assets = WebAssets::load(dir_);
+
+  const auto* index = assets.find("index.html");
+  ASSERT_NE(index, nullptr);
+  ASSERT_TRUE(index->nonce_at.has_value());
+  EXPECT_TRUE(index->etag.empty()) << "each answer differs: no ETag, no 304";
+  EXPECT_TRUE(index->gzipped.empty());
+  EXPECT_EQ(with_style_nonce(*index, "abc_-9"),
+            R"(<meta name="dokkerr-style-nonce" content="abc_-9"><p>)");
+
+  EXPECT_FALSE(assets.find("other.html")->nonce_at.has_value()) << "not the whole placeholder";
+  EXPECT_FALSE(assets.find("notes.txt")->nonce_at.has_value()) << "only HTML pages";
+}
+
 TEST_F(WebAssetsTest, OnlyPlainRegularFilesFoundAtStartAreServed) {
   write("index.html", "x");
   write(".env", "SECRET=1");

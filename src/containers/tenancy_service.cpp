@@ -198,13 +198,12 @@ asio::awaitable<boost::json::array> TenancyService::filter(std::string environme
                                                            ResourceKind kind,
                                                            boost::json::array items,
                                                            std::optional<TeamSet> teams) {
-  if (!teams) co_return items;
   auto load = [this, &environment_id, kind] { return owners_.owners(environment_id, kind); };
   const auto owners = co_await pool_.run(load);
   const std::string_view key = kind == ResourceKind::volume ? "Name" : "Id";
   boost::json::array kept;
   for (auto& item : items) {
-    const auto* entry = item.if_object();
+    auto* entry = item.if_object();
     if (entry == nullptr) continue;
     auto team = team_label(entry->if_contains("Labels"));
     if (team.empty()) {
@@ -214,7 +213,12 @@ asio::awaitable<boost::json::array> TenancyService::filter(std::string environme
         if (owner != owners.end()) team = owner->second;
       }
     }
-    if (!team.empty() && teams->contains(team)) kept.push_back(std::move(item));
+    if (teams && (team.empty() || !teams->contains(team))) continue;
+    // As on containers: Dokkerr's additions under their own key, the team null when none owns it.
+    (*entry)["Dokkerr"] = boost::json::object{
+        {"environment", environment_id},
+        {"team", team.empty() ? boost::json::value(nullptr) : boost::json::value(team)}};
+    kept.push_back(std::move(item));
   }
   co_return kept;
 }

@@ -106,6 +106,7 @@ class TenancyService {
   boost::asio::awaitable<ContainerFilter> container_scope(const Principal& caller,
                                                           std::string environment_id);
   // The engine's list documents (networks, volumes) owned by one of the teams; all for nullopt.
+  // Each kept one gets "Dokkerr": {"environment", "team"} (the owner by label or assignment).
   boost::asio::awaitable<boost::json::array> filter(std::string environment_id, ResourceKind kind,
                                                     boost::json::array items,
                                                     std::optional<TeamSet> teams);

@@ -296,9 +296,13 @@ TEST_F(TenancyServiceTest, FilterKeepsWhatTheTeamsOwnByLabelOrRecord) {
   ASSERT_EQ(kept.size(), 2U);
   EXPECT_EQ(kept[0].at("Id").as_string(), "n-labelled");
   EXPECT_EQ(kept[1].at("Id").as_string(), "n-assigned");
-  // Admins (no team set) get the list as it is.
-  EXPECT_EQ(run(ioc_, tenancy_.filter(kEnv, ResourceKind::network, items, std::nullopt)).size(),
-            5U);
+  EXPECT_EQ(kept[1].at("Dokkerr").at("team").as_string(), "team-a") << "owner by assignment";
+  EXPECT_EQ(kept[0].at("Dokkerr").at("environment").as_string(), kEnv);
+  // Admins (no team set) get every object, each naming its owner (null for none).
+  const auto all = run(ioc_, tenancy_.filter(kEnv, ResourceKind::network, items, std::nullopt));
+  ASSERT_EQ(all.size(), 4U) << "what is not an object is dropped";
+  EXPECT_EQ(all[1].at("Dokkerr").at("team").as_string(), "team-b");
+  EXPECT_TRUE(all[3].at("Dokkerr").at("team").is_null());
   EXPECT_TRUE(run(ioc_, tenancy_.filter(kEnv, ResourceKind::network, items, TeamSet{})).empty());
 }
 

@@ -1,6 +1,6 @@
 // Typed calls of the v1 routes for: The caller's own account: profile, preferences, password, two-factor enrolment, sessions, API keys (see docs/api/v1.md).
 
-import { ApiError, type ApiClient } from "./api";
+import type { ApiClient } from "./api";
 import type { ListPage, User } from "./dokkerr";
 import type { Permissions } from "./session";
 
@@ -117,9 +117,6 @@ export function grantableScopes(permissions: Permissions | undefined, team?: str
   return ALL_PERMISSIONS.filter((p) => held.has(p) && (!scoped || scoped.has(p)));
 }
 
-/** Codes of a 401 that mean the access token itself needs renewing. */
-const TOKEN_PROBLEMS = new Set(["invalid_token", "token_expired", "authentication_required"]);
-
 export class AccountApi {
   constructor(readonly api: ApiClient) {}
 
@@ -145,7 +142,8 @@ export class AccountApi {
    * expired token, refresh, retry and then end the session; here only a token problem refreshes.
    */
   async confirmTotp(code: string): Promise<{ recovery_codes: string[] }> {
-    return this.postKeepingSession("/api/v1/me/mfa/totp/confirm", { code });
+    // A wrong code is 401 invalid_mfa_code: the client knows it is not about the session.
+    return this.api.post("/api/v1/me/mfa/totp/confirm", { code });
   }
 
   disableTotp(password: string, code: string): Promise<void> {
@@ -179,23 +177,5 @@ export class AccountApi {
     const page = await this.api.get<ListPage<TeamSummary>>("/api/v1/teams", { signal });
     return page.items;
   }
-
-  private async postKeepingSession<T>(path: string, body: unknown): Promise<T> {
-    const send = () => {
-      const token = this.api.tokens.accessToken;
-      return this.api.request<T>("POST", path, {
-        body,
-        auth: false,
-        headers: token ? { Authorization: `Bearer ${token}` } : {},
-      });
-    };
-    try {
-      return await send();
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401 && TOKEN_PROBLEMS.has(error.code) && (await this.api.refresh())) {
-        return send();
-      }
-      throw error;
-    }
-  }
 }
+

@@ -100,6 +100,16 @@ describe("ApiClient", () => {
     expect(refreshes).toBe(1);
   });
 
+  it("keeps the session on a 401 that answers the request itself (a wrong two-factor code)", async () => {
+    const { api, calls, tokens, onSessionLost } = signedInClient(() => problem(401, "invalid_mfa_code", "The code is wrong."));
+    const error = await api.post("/api/v1/me/mfa/totp/confirm", { code: "000000" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe("invalid_mfa_code");
+    expect(calls.map((c) => c.url)).toEqual(["/api/v1/me/mfa/totp/confirm"]);
+    expect(tokens.signedIn).toBe(true);
+    expect(onSessionLost).not.toHaveBeenCalled();
+  });
+
   it("does not refresh for the public sign-in routes", async () => {
     const tokens = new TokenStore();
     const fake = fakeFetch(() => problem(401, "invalid_credentials", "Wrong username or password."));

@@ -59,6 +59,18 @@ export interface ApiClientOptions {
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
+/**
+ * The 401 codes that say the credentials are spent: only these are worth a refresh. Other 401s
+ * answer the request itself (a wrong two-factor code) and must not end the session.
+ */
+export const TOKEN_PROBLEMS: ReadonlySet<string> = new Set(["authentication_required", "invalid_token", "token_expired", "session_revoked"]);
+
+/** Whether a 401 answer is about the token (then a refresh may help). */
+async function aboutTheToken(response: Response): Promise<boolean> {
+  const problem = await problemFrom(response.clone());
+  return TOKEN_PROBLEMS.has(problem.code);
+}
+
 export function buildUrl(path: string, query?: Query): string {
   if (!query) return path;
   const params = new URLSearchParams();
@@ -138,7 +150,7 @@ export class ApiClient {
     const auth = options.auth ?? true;
     const sentWith = this.tokens.accessToken;
     let response = await this.send(method, path, options, auth);
-    if (response.status === 401 && auth) {
+    if (response.status === 401 && auth && (await aboutTheToken(response))) {
       // Another request may have refreshed meanwhile: then just retry with the new token.
       const renewed = this.tokens.accessToken !== sentWith && this.tokens.accessToken !== null;
       if (renewed || (await this.refresh())) {
@@ -163,7 +175,7 @@ export class ApiClient {
     const auth = options.auth ?? true;
     const sentWith = this.tokens.accessToken;
     let response = await this.send(method, path, options, auth, true);
-    if (response.status === 401 && auth) {
+    if (response.status === 401 && auth && (await aboutTheToken(response))) {
       const renewed = this.tokens.accessToken !== sentWith && this.tokens.accessToken !== null;
       if (renewed || (await this.refresh())) response = await this.send(method, path, options, auth, true);
       if (response.status === 401) {

@@ -23,7 +23,8 @@ export type WebSocketFactory = (url: string) => WebSocketLike;
 export interface LiveOptions {
   /** The WebSocket route's path, e.g. /api/v1/environments/local/events (no query). */
   path: string;
-  query?: Query;
+  /** Read at every (re)connect when a function: a stream can resume where it stopped (logs' since=). */
+  query?: Query | (() => Query);
   /** Obtains a ticket for the path (normally Dokkerr.wsTicket). */
   getTicket: (path: string, signal: AbortSignal) => Promise<{ ticket: string }>;
   onMessage: (data: string) => void;
@@ -126,7 +127,8 @@ export function openLive(options: LiveOptions): LiveConnection {
     let openedAt: number | null = null;
     let ws: WebSocketLike;
     try {
-      ws = createSocket(liveUrl(location, options.path, options.query, ticket));
+      const query = typeof options.query === "function" ? options.query() : options.query;
+      ws = createSocket(liveUrl(location, options.path, query, ticket));
     } catch (error) {
       scheduleReconnect(error instanceof Error ? error.message : undefined);
       return;

@@ -22,7 +22,7 @@ export interface Session {
   loading: boolean;
   error: unknown;
   reload: () => void;
-  /** Whether the caller holds `permission` anywhere (platform, or in any of their teams). */
+  /** Whether the caller holds `permission` anywhere (platform, any of their teams or organizations). */
   can: (permission: string) => boolean;
   /** Whether the caller holds `permission` in environment `env` (through a team granted it). */
   canIn: (permission: string, env: string) => boolean;
@@ -39,8 +39,11 @@ export function permissionChecks(permissions: Permissions | undefined) {
       .filter(([team, list]) => list.includes(permission) && (granted === null || granted.has(team)))
       .map(([team]) => team);
   };
+  // Organization owners and admins hold org:manage in the organization, not in a team.
+  const inOrganizations = (permission: string) =>
+    !!permissions && Object.values(permissions.organizations).some((list) => list.includes(permission));
   return {
-    can: (permission: string) => holdsPlatform(permission) || teamsWith(permission).length > 0,
+    can: (permission: string) => holdsPlatform(permission) || teamsWith(permission).length > 0 || inOrganizations(permission),
     canIn: (permission: string, env: string) => holdsPlatform(permission) || teamsWith(permission, env).length > 0,
     teamsWith,
   };

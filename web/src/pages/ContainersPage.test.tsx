@@ -1,6 +1,7 @@
-import { cleanup, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { installFakeWebSocket, socketsOn } from "../test/fakeWebSocket";
 import type { Environment } from "../lib/dokkerr";
 import { json, noContent, problem, type Call } from "../test/fakeFetch";
 import { LOCAL_ENV, memberPermissions, renderPage } from "../test/renderPage";
@@ -39,7 +40,10 @@ function server(extra?: (call: Call) => Response | undefined) {
 
 describe("ContainersPage", () => {
   beforeEach(() => window.history.replaceState(null, "", "#/containers"));
-  afterEach(cleanup);
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+  });
 
   it("renders a hostile container name as text, creating no element from it", async () => {
     const { container: root } = renderPage(<ContainersPage />, server());
@@ -154,18 +158,7 @@ describe("ContainersPage", () => {
   });
 
   it("shows live CPU and memory of running rows from the stats board", async () => {
-    const sockets: { url: string; socket: { onmessage: ((e: MessageEvent) => void) | null; onopen: ((e: Event) => void) | null } }[] = [];
-    class FakeSocket {
-      onopen: ((e: Event) => void) | null = null;
-      onmessage: ((e: MessageEvent) => void) | null = null;
-      onclose: ((e: CloseEvent) => void) | null = null;
-      onerror: ((e: Event) => void) | null = null;
-      constructor(readonly url: string) {
-        sockets.push({ url, socket: this });
-      }
-      close() {}
-    }
-    vi.stubGlobal("WebSocket", FakeSocket);
+    installFakeWebSocket();
     renderPage(
       <ContainersPage />,
       server((call) =>
@@ -173,17 +166,11 @@ describe("ContainersPage", () => {
       ),
     );
     await screen.findByText("web");
-    await waitFor(() => expect(sockets.some((s) => s.url.includes("/api/v1/environments/local/stats?"))).toBe(true));
-    const board = sockets.find((s) => s.url.includes("/stats?"))!;
-    expect(board.url).toContain(`id=${"aaa".padEnd(64, "0")}`);
-    expect(board.url).not.toContain("bbb");
-    board.socket.onmessage?.(
-      new MessageEvent("message", {
-        data: JSON.stringify({ items: [{ id: "aaa".padEnd(64, "0"), cpu_percent: 12.34, memory_bytes: 3 * 1024 * 1024, memory_limit_bytes: null }] }),
-      }),
-    );
+    await waitFor(() => expect(socketsOn("/api/v1/environments/local/stats")).toHaveLength(1));
+    const board = socketsOn("/api/v1/environments/local/stats")[0]!;
+    expect(board.query.getAll("id")).toEqual(["aaa".padEnd(64, "0")]);
+    act(() => board.json({ items: [{ id: "aaa".padEnd(64, "0"), cpu_percent: 12.34, memory_bytes: 3 * 1024 * 1024, memory_limit_bytes: null }] }));
     expect(await screen.findByText("12.3 %")).toBeTruthy();
     expect(screen.getByText("3.0 MiB")).toBeTruthy();
-    vi.unstubAllGlobals();
   });
 });

@@ -4,7 +4,11 @@ export interface Call {
   method: string;
   url: string;
   headers: Record<string, string>;
+  /** A JSON body, parsed. */
   body: unknown;
+  /** The body as sent (a File or Blob for uploads). */
+  rawBody: unknown;
+  signal: AbortSignal | undefined;
 }
 
 export type Responder = (call: Call) => Response | Promise<Response>;
@@ -36,6 +40,8 @@ export function fakeFetch(respond: Responder) {
       url: String(input),
       headers,
       body: typeof init?.body === "string" ? (JSON.parse(init.body) as unknown) : undefined,
+      rawBody: init?.body,
+      signal: init?.signal ?? undefined,
     };
     calls.push(call);
     const signal = init?.signal;

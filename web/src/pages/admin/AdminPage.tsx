@@ -3,29 +3,35 @@
 
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from "react";
 import { Link } from "../../lib/router";
-import { useSession } from "../../lib/session";
+import { useSession, type Permissions } from "../../lib/session";
 
 interface AdminSection {
   id: string;
   label: string;
-  /** Shown when the caller holds any of these (platform admins hold all). */
-  needs: string[];
+  /** Whether the caller sees the section (platform admins see all). */
+  visible: (permissions: Permissions, can: (permission: string) => boolean) => boolean;
   page: LazyExoticComponent<ComponentType>;
 }
 
 export const ADMIN_SECTIONS: AdminSection[] = [
-  { id: "users", label: "Users", needs: ["users:manage"], page: lazy(() => import("./UsersSection")) },
-  { id: "organizations", label: "Organizations", needs: ["org:manage", "organizations:manage"], page: lazy(() => import("./OrganizationsSection")) },
-  { id: "teams", label: "Teams", needs: ["team:manage", "org:manage"], page: lazy(() => import("./TeamsSection")) },
-  { id: "environments", label: "Environments", needs: ["environments:manage"], page: lazy(() => import("./EnvironmentsSection")) },
-  { id: "audit", label: "Audit log", needs: ["audit:read"], page: lazy(() => import("./AuditSection")) },
-  { id: "oidc", label: "Single sign-on", needs: ["users:manage"], page: lazy(() => import("./OidcSection")) },
-  { id: "settings", label: "Settings", needs: ["users:manage"], page: lazy(() => import("./SettingsSection")) },
+  { id: "users", label: "Users", visible: (_p, can) => can("users:manage"), page: lazy(() => import("./UsersSection")) },
+  // Members read their organization's members and roles, and their team's members and policy.
+  {
+    id: "organizations",
+    label: "Organizations",
+    visible: (p, can) => can("organizations:manage") || Object.keys(p.organizations).length > 0 || Object.keys(p.teams).length > 0,
+    page: lazy(() => import("./OrganizationsSection")),
+  },
+  { id: "teams", label: "Teams", visible: (p, can) => can("org:manage") || Object.keys(p.teams).length > 0, page: lazy(() => import("./TeamsSection")) },
+  { id: "environments", label: "Environments", visible: (_p, can) => can("environments:manage"), page: lazy(() => import("./EnvironmentsSection")) },
+  { id: "audit", label: "Audit log", visible: (_p, can) => can("audit:read"), page: lazy(() => import("./AuditSection")) },
+  { id: "oidc", label: "Single sign-on", visible: (_p, can) => can("users:manage"), page: lazy(() => import("./OidcSection")) },
+  { id: "settings", label: "Settings", visible: (_p, can) => can("users:manage"), page: lazy(() => import("./SettingsSection")) },
 ];
 
 export default function AdminPage({ section }: { section: string }) {
-  const { can } = useSession();
-  const visible = ADMIN_SECTIONS.filter((s) => s.needs.some((p) => can(p)));
+  const { can, permissions } = useSession();
+  const visible = permissions ? ADMIN_SECTIONS.filter((s) => s.visible(permissions, can)) : [];
   const current = visible.find((s) => s.id === section) ?? null;
   const Section = current?.page;
   return (

@@ -6,7 +6,7 @@ import { json, problem, type Call } from "../../test/fakeFetch";
 import { renderPage } from "../../test/renderPage";
 import ContainerDetailPage from "./ContainerDetailPage";
 import type { TerminalEvents, TerminalHandle } from "./ConsoleTerminal";
-import { FakeWebSocket, installFakeWebSocket, socketsOn } from "./fakeWebSocket";
+import { FakeWebSocket, installFakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
 
 // xterm.js needs a laid-out page; the tests drive a stand-in with the same handle.
 const terminal = vi.hoisted(() => ({

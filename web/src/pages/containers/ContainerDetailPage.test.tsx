@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
 import ContainerDetailPage, { actionsFor } from "./ContainerDetailPage";
-import { FakeWebSocket, installFakeWebSocket, socketsOn } from "./fakeWebSocket";
+import { FakeWebSocket, installFakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const SCRIPT = "<script>alert(1)</script>";

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, problem, type Call } from "../../test/fakeFetch";
 import { renderPage } from "../../test/renderPage";
 import ContainerDetailPage from "./ContainerDetailPage";
-import { FakeWebSocket, installFakeWebSocket, socketsOn } from "./fakeWebSocket";
+import { FakeWebSocket, installFakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
 import { appendCapped, highlightParts, LogAssembler, MAX_LOG_LINES, parseTimestamp, sinceAfter, splitTimestamp } from "./logBuffer";
 
 const ID = "c0ffee".padEnd(64, "1");

@@ -109,8 +109,8 @@ export function LogsTab({ env, id, name }: { env: string; id: string; name: stri
     flushRef.current = flush;
     const live = openLive({
       path: logsPath(env, id),
-      // Read again at every (re)connect: a reconnect asks only for what followed the last line.
-      query: liveQuery,
+      // Asked at every (re)connect: a reconnect asks only for what followed the last line.
+      query: () => liveQuery,
       getTicket: (path, signal) => dokkerr.wsTicket(path, signal),
       onStatus: (next, why) => {
         setStatus(next);

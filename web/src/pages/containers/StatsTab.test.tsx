@@ -6,7 +6,7 @@ import { json, problem, type Call } from "../../test/fakeFetch";
 import { renderPage } from "../../test/renderPage";
 import { sampleFromStats } from "../../lib/stats";
 import ContainerDetailPage from "./ContainerDetailPage";
-import { installFakeWebSocket, socketsOn } from "./fakeWebSocket";
+import { installFakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
 import { PointRing, toPoint } from "./statsSeries";
 
 // The drawing needs a canvas, which jsdom lacks: the chart is its text alternative here.

@@ -1,9 +1,10 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { FakeWebSocket, installFakeWebSocket } from "../../test/fakeWebSocket";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
-import { captureRequests, HOSTILE, polyfillDialog, scriptedNdjson, stubSockets } from "../networks/testSupport";
+import { HOSTILE, scriptedNdjson } from "../networks/testSupport";
 import type { ImageSummary } from "../../lib/resources";
 import ImagesPage, { imageRows } from "./ImagesPage";
 
@@ -52,7 +53,6 @@ describe("imageRows", () => {
 
 describe("ImagesPage", () => {
   beforeEach(() => {
-    polyfillDialog();
     window.location.hash = "#/images";
   });
   afterEach(() => {
@@ -246,8 +246,7 @@ describe("ImagesPage", () => {
   it("cancels a running pull: the request is aborted and later lines are ignored", async () => {
     const user = userEvent.setup();
     const stream = scriptedNdjson();
-    const { services, calls } = renderPage(<ImagesPage env="" />, server((call) => (call.url === `${LIST}/pull` ? stream.response : undefined)));
-    const sent = captureRequests(services);
+    const { calls } = renderPage(<ImagesPage env="" />, server((call) => (call.url === `${LIST}/pull` ? stream.response : undefined)));
     await screen.findByText("busybox:latest");
     await user.click(screen.getByRole("button", { name: "Pull" }));
     const dialog = await screen.findByRole("dialog");
@@ -261,8 +260,8 @@ describe("ImagesPage", () => {
 
     await user.click(within(dialog).getByRole("button", { name: "Cancel pull" }));
     expect(await within(dialog).findByText("Pull cancelled.")).toBeTruthy();
-    const request = sent.find((s) => s.url === `${LIST}/pull`)!;
-    expect(request.init.signal?.aborted).toBe(true);
+    const request = calls.find((c) => c.url === `${LIST}/pull`)!;
+    expect(request.signal?.aborted).toBe(true);
 
     await act(async () => {
       stream.push({ status: "Downloading", id: "layer1", progressDetail: { current: 90, total: 100 } });
@@ -352,13 +351,12 @@ describe("ImagesPage", () => {
 
   it("uploads a tarball as it is, shows its size first and the loaded images after", async () => {
     const user = userEvent.setup();
-    const { services, calls } = renderPage(
+    const { calls } = renderPage(
       <ImagesPage env="" />,
       server((call) =>
         call.url === `${LIST}/load` ? json(200, { items: [{ stream: "Loaded image: busybox:latest\n" }], next_cursor: null }) : undefined,
       ),
     );
-    const sent = captureRequests(services);
     await screen.findByText("busybox:latest");
     await user.click(screen.getByRole("button", { name: "Upload" }));
     const dialog = await screen.findByRole("dialog");
@@ -369,10 +367,10 @@ describe("ImagesPage", () => {
     await user.click(within(dialog).getByRole("button", { name: "Upload" }));
     expect(await within(dialog).findByText("Loaded image: busybox:latest")).toBeTruthy();
 
-    const upload = sent.find((s) => s.url === `${LIST}/load`)!;
+    const upload = calls.find((c) => c.url === `${LIST}/load`)!;
     expect(upload.method).toBe("POST");
-    expect(upload.init.body).toBe(file);
-    expect(new Headers(upload.init.headers).get("Content-Type")).toBe("application/x-tar");
+    expect(upload.rawBody).toBe(file);
+    expect(upload.headers["content-type"]).toBe("application/x-tar");
     await waitFor(() => expect(listCalls(calls)).toBe(before + 1));
   });
 
@@ -430,7 +428,8 @@ describe("ImagesPage", () => {
   });
 
   it("reloads on image events from the events stream, at most once a second", async () => {
-    const sockets = stubSockets();
+    installFakeWebSocket();
+    const sockets = FakeWebSocket.instances;
     const { calls } = renderPage(
       <ImagesPage env="" />,
       server((call) => (call.url === "/api/v1/auth/ws-ticket" ? json(200, { ticket: "t-1", path: call.url, expires_in: 30 }) : undefined)),
@@ -443,10 +442,10 @@ describe("ImagesPage", () => {
     const before = listCalls(calls);
     act(() => {
       sockets[0]!.open();
-      sockets[0]!.message({ Type: "container", Action: "start" });
-      sockets[0]!.message({ Type: "image", Action: "pull" });
-      sockets[0]!.message({ Type: "image", Action: "tag" });
-      sockets[0]!.message({ Type: "image", Action: "delete" });
+      sockets[0]!.json({ Type: "container", Action: "start" });
+      sockets[0]!.json({ Type: "image", Action: "pull" });
+      sockets[0]!.json({ Type: "image", Action: "tag" });
+      sockets[0]!.json({ Type: "image", Action: "delete" });
     });
     await waitFor(() => expect(listCalls(calls)).toBe(before + 1), { timeout: 2500 });
     await new Promise((resolve) => setTimeout(resolve, 1200));

@@ -1,10 +1,11 @@
 import { act, cleanup, screen, waitFor, within } from "@testing-library/react";
+import { FakeWebSocket, installFakeWebSocket } from "../../test/fakeWebSocket";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
 import NetworksPage from "./NetworksPage";
-import { HOSTILE, polyfillDialog, stubSockets } from "./testSupport";
+import { HOSTILE } from "./testSupport";
 
 const id = (c: string) => c.repeat(64);
 const NETWORKS = [
@@ -53,7 +54,6 @@ async function openCreate(user: ReturnType<typeof userEvent.setup>) {
 
 describe("NetworksPage", () => {
   beforeEach(() => {
-    polyfillDialog();
     window.location.hash = "#/networks";
   });
   afterEach(() => {
@@ -297,7 +297,8 @@ describe("NetworksPage", () => {
   });
 
   it("reloads on network events from a member's stream, without ?team= when they have one team", async () => {
-    const sockets = stubSockets();
+    installFakeWebSocket();
+    const sockets = FakeWebSocket.instances;
     const { calls } = renderPage(
       <NetworksPage env="" />,
       server((call) => (call.url === "/api/v1/auth/ws-ticket" ? json(200, { ticket: "t-1", path: call.url, expires_in: 30 }) : undefined)),
@@ -310,14 +311,15 @@ describe("NetworksPage", () => {
     const before = listCalls(calls);
     act(() => {
       sockets[0]!.open();
-      sockets[0]!.message({ Type: "network", Action: "create" });
-      sockets[0]!.message({ Type: "network", Action: "connect" });
+      sockets[0]!.json({ Type: "network", Action: "create" });
+      sockets[0]!.json({ Type: "network", Action: "connect" });
     });
     await waitFor(() => expect(listCalls(calls)).toBe(before + 1), { timeout: 2500 });
   });
 
   it("opens one event stream per team for a member of several teams", async () => {
-    const sockets = stubSockets();
+    installFakeWebSocket();
+    const sockets = FakeWebSocket.instances;
     const permissions = {
       is_admin: false,
       platform: [],

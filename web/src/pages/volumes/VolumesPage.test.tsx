@@ -1,9 +1,10 @@
 import { act, cleanup, screen, waitFor, within } from "@testing-library/react";
+import { FakeWebSocket, installFakeWebSocket } from "../../test/fakeWebSocket";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
-import { HOSTILE, polyfillDialog, stubSockets } from "../networks/testSupport";
+import { HOSTILE } from "../networks/testSupport";
 import VolumesPage from "./VolumesPage";
 
 const CREATED = new Date(Date.now() - 3 * 3600_000).toISOString();
@@ -38,7 +39,6 @@ const isCreate = (c: Call) => c.method === "POST" && c.url.startsWith(LIST);
 
 describe("VolumesPage", () => {
   beforeEach(() => {
-    polyfillDialog();
     window.location.hash = "#/volumes";
   });
   afterEach(() => {
@@ -212,7 +212,8 @@ describe("VolumesPage", () => {
   });
 
   it("reloads on volume events, at most once a second", async () => {
-    const sockets = stubSockets();
+    installFakeWebSocket();
+    const sockets = FakeWebSocket.instances;
     const { calls } = renderPage(
       <VolumesPage env="" />,
       server((call) => (call.url === "/api/v1/auth/ws-ticket" ? json(200, { ticket: "t-1", path: call.url, expires_in: 30 }) : undefined)),
@@ -223,9 +224,9 @@ describe("VolumesPage", () => {
     const before = listCalls(calls);
     act(() => {
       sockets[0]!.open();
-      sockets[0]!.message({ Type: "volume", Action: "create" });
-      sockets[0]!.message({ Type: "volume", Action: "destroy" });
-      sockets[0]!.message({ Type: "network", Action: "create" });
+      sockets[0]!.json({ Type: "volume", Action: "create" });
+      sockets[0]!.json({ Type: "volume", Action: "destroy" });
+      sockets[0]!.json({ Type: "network", Action: "create" });
     });
     await waitFor(() => expect(listCalls(calls)).toBe(before + 1), { timeout: 2500 });
     await new Promise((resolve) => setTimeout(resolve, 1200));

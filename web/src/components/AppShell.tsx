@@ -108,6 +108,14 @@ function Shell() {
 
   useEffect(() => applyTheme(theme), [theme]);
 
+  // The choice follows the account to other browsers: kept in its preferences (best effort; the
+  // page shows the theme at once either way).
+  const chooseTheme = (next: Theme) => {
+    setTheme(next);
+    const preferences = { ...(me.data?.preferences ?? {}), theme: next };
+    dokkerr.api.patch("/api/v1/me", { preferences }).then(session.reload, () => undefined);
+  };
+
   const logout = async () => {
     setSigningOut(true);
     await dokkerr.logout();
@@ -126,7 +134,7 @@ function Shell() {
         <div className="header-tools">
           <label className="inline-label">
             <span>Theme</span>
-            <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
+            <select value={theme} onChange={(e) => chooseTheme(e.target.value as Theme)}>
               <option value="system">System</option>
               <option value="light">Light</option>
               <option value="dark">Dark</option>

@@ -1,10 +1,14 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { eventsPath, type EngineEvent, type Environment } from "../lib/dokkerr";
+import { containerName, eventsPath, type ContainerSummary, type EngineEvent, type Environment } from "../lib/dokkerr";
+import { formatBytes, formatPercent } from "../lib/format";
 import { useLoad } from "../lib/hooks";
 import { openLive, type LiveStatus } from "../lib/live";
 import { Link } from "../lib/router";
 import { useDokkerr } from "../lib/services";
+import type { BoardSample } from "../lib/statsBoard";
+import { MAX_BOARD_CONTAINERS } from "../lib/statsBoard";
+import { boardKey, useStatsBoards } from "../lib/useStatsBoard";
 
 const MAX_EVENTS = 50;
 
@@ -36,7 +40,31 @@ const STATUS_TEXT: Record<LiveStatus, string> = {
   closed: "Closed",
 };
 
-function EnvironmentCard({ env }: { env: Environment }) {
+/** The live totals of the running containers watched in one environment. */
+interface Usage {
+  cpuPercent: number;
+  memoryBytes: number;
+  /** How many containers the totals are over (those with a sample so far). */
+  sampled: number;
+  /** Running containers not watched (beyond the board's limit). */
+  unwatched: number;
+}
+
+function usageOf(env: string, running: ContainerSummary[], total: number, samples: ReadonlyMap<string, BoardSample>): Usage {
+  let cpuPercent = 0;
+  let memoryBytes = 0;
+  let sampled = 0;
+  for (const c of running) {
+    const sample = samples.get(boardKey(env, c.Id));
+    if (!sample) continue;
+    sampled += 1;
+    cpuPercent += sample.cpuPercent ?? 0;
+    memoryBytes += sample.memoryBytes ?? 0;
+  }
+  return { cpuPercent, memoryBytes, sampled, unwatched: Math.max(0, total - running.length) };
+}
+
+function EnvironmentCard({ env, usage }: { env: Environment; usage: Usage | undefined }) {
   const up = env.status === "up";
   const counts = env.counts;
   return (
@@ -77,6 +105,21 @@ function EnvironmentCard({ env }: { env: Environment }) {
             </div>
           ) : null}
         </dl>
+      ) : null}
+      {usage && usage.sampled > 0 ? (
+        <dl className="counts live-usage" aria-live="off">
+          <div>
+            <dt>CPU</dt>
+            <dd>{formatPercent(usage.cpuPercent)}</dd>
+          </div>
+          <div>
+            <dt>Memory</dt>
+            <dd>{formatBytes(usage.memoryBytes)}</dd>
+          </div>
+        </dl>
+      ) : null}
+      {usage && usage.unwatched > 0 ? (
+        <p className="muted small">Live figures cover {MAX_BOARD_CONTAINERS} of the running containers.</p>
       ) : null}
       <Link to="/containers" query={{ env: env.id }}>
         Containers in {env.name}
@@ -176,6 +219,39 @@ export function DashboardPage() {
     }, 1000);
   };
 
+  // The running containers of each environment that is up, for their live CPU and memory; read
+  // again when the counts change.
+  const up = (envs.data ?? []).filter((e) => e.status === "up");
+  const runningKey = up.map((e) => `${e.id}:${e.counts?.running ?? 0}`).join(",");
+  const running = useLoad(
+    async (signal) => {
+      const lists = await Promise.all(
+        up.map(async (e) => {
+          try {
+            const page = await dokkerr.containers(e.id, { status: "running", limit: MAX_BOARD_CONTAINERS }, signal);
+            return [e.id, page.items] as const;
+          } catch {
+            return [e.id, [] as ContainerSummary[]] as const;
+          }
+        }),
+      );
+      return new Map<string, ContainerSummary[]>(lists);
+    },
+    [dokkerr, runningKey],
+  );
+  const groups = useMemo(() => {
+    const out: Record<string, string[]> = {};
+    for (const [env, list] of running.data ?? []) out[env] = list.map((c) => c.Id);
+    return out;
+  }, [running.data]);
+  const samples = useStatsBoards(groups);
+  const busiest = [...(running.data ?? [])]
+    .flatMap(([env, list]) => list.map((c) => ({ env, c, sample: samples.get(boardKey(env, c.Id)) })))
+    .filter((x) => x.sample && x.sample.cpuPercent !== null)
+    .sort((a, b) => (b.sample!.cpuPercent ?? 0) - (a.sample!.cpuPercent ?? 0))
+    .slice(0, 5);
+  const names = new Map((envs.data ?? []).map((e) => [e.id, e.name]));
+
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">Dashboard</h1>
@@ -186,9 +262,47 @@ export function DashboardPage() {
       {envs.data && envs.data.length > 0 ? (
         <ul className="cards">
           {envs.data.map((env) => (
-            <EnvironmentCard key={env.id} env={env} />
+            <EnvironmentCard
+              key={env.id}
+              env={env}
+              usage={running.data?.has(env.id) ? usageOf(env.id, running.data.get(env.id)!, env.counts?.running ?? 0, samples) : undefined}
+            />
           ))}
         </ul>
+      ) : null}
+      {busiest.length > 0 ? (
+        <section aria-labelledby="busiest-title" className="panel">
+          <h2 id="busiest-title">Busiest containers</h2>
+          <table className="data-table">
+            <caption className="visually-hidden">Running containers by CPU, live</caption>
+            <thead>
+              <tr>
+                <th scope="col">Container</th>
+                <th scope="col">Environment</th>
+                <th scope="col" className="cell-number">
+                  CPU
+                </th>
+                <th scope="col" className="cell-number">
+                  Memory
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {busiest.map(({ env, c, sample }) => (
+                <tr key={`${env}/${c.Id}`}>
+                  <th scope="row">
+                    <Link to="/containers/view" query={{ env, id: c.Id }} className="mono">
+                      {containerName(c)}
+                    </Link>
+                  </th>
+                  <td>{names.get(env) ?? env}</td>
+                  <td className="cell-number">{formatPercent(sample!.cpuPercent)}</td>
+                  <td className="cell-number">{formatBytes(sample!.memoryBytes)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
       ) : null}
       {envs.data && envs.data.length > 0 ? <RecentEvents environments={envs.data} onContainerEvent={onContainerEvent} /> : null}
     </section>

@@ -31,6 +31,8 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
+    setupFiles: ["src/test/setup.ts"],
+    testTimeout: 30_000,
     pool: "threads",
     poolOptions: { threads: { maxThreads: 2, minThreads: 1 } },
   },

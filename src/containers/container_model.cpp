@@ -1,6 +1,7 @@
 #include "containers/container_model.hpp"
 
 #include "core/error.hpp"
+#include "policy/policy.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -66,7 +67,12 @@ ContainerModel::Entry ContainerModel::make_entry(const boost::json::object& summ
     }
   }
   boost::json::object with_ours = summary;
-  with_ours["Dokkerr"] = boost::json::object{{"environment", environment_}};
+  // The owning team as its label names it (null for none): lists show it without a lookup.
+  boost::json::value team = nullptr;
+  for (const auto& [key, value] : entry.labels) {
+    if (key == policy::kTeamLabel && !value.empty()) team = boost::json::string(value);
+  }
+  with_ours["Dokkerr"] = boost::json::object{{"environment", environment_}, {"team", team}};
   entry.json = boost::json::serialize(with_ours);
   entry.ticket = ticket;
   return entry;

@@ -261,7 +261,21 @@ asio::awaitable<boost::json::value> ContainerService::inspect(const Principal& c
   auto path = container_path(target.id) + "/json";
   auto value = co_await call_json(*engine, docker::Verb::get, std::move(path), "container");
   if (auto* object = value.if_object()) {
-    (*object)["Dokkerr"] = boost::json::object{{"environment", env}};
+    // The owner as tenancy resolved it; for admins (who skip that) as the label names it.
+    std::string team = target.team;
+    if (team.empty()) {
+      const auto* config = object->if_contains("Config");
+      const auto* labels = config != nullptr && config->is_object()
+                               ? config->as_object().if_contains("Labels")
+                               : nullptr;
+      const auto* label = labels != nullptr && labels->is_object()
+                              ? labels->as_object().if_contains(kTeamLabel)
+                              : nullptr;
+      if (label != nullptr && label->is_string()) team = std::string(label->as_string());
+    }
+    (*object)["Dokkerr"] = boost::json::object{
+        {"environment", env},
+        {"team", team.empty() ? boost::json::value(nullptr) : boost::json::value(team)}};
   }
   co_return value;
 }

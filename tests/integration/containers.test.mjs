@@ -70,7 +70,7 @@ describe('container lifecycle', { timeout: 180_000 }, () => {
     assert.deepEqual(mine.Names, [`/${name}`]);
     assert.equal(mine.State, 'created');
     assert.equal(mine.Image, TEST_IMAGE);
-    assert.deepEqual(mine.Dokkerr, { environment: 'local' }, 'Dokkerr key on list items');
+    assert.deepEqual(mine.Dokkerr, { environment: 'local', team: null }, 'Dokkerr key on list items: the environment, and no team for an admin-made container');
   });
 
   test('inspect by id, id prefix and name', async () => {

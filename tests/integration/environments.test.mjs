@@ -156,7 +156,7 @@ describe('a TLS environment', { timeout: 120_000 }, () => {
       return list.some((c) => c.Id === cid) ? list : null;
     }, 10_000, { what: 'the TLS engine container in the list' });
     const mine = items.find((c) => c.Id === cid);
-    assert.deepEqual(mine.Dokkerr, { environment: id });
+    assert.deepEqual(mine.Dokkerr, { environment: id, team: null });
     const localList = expectList(assert, await server.api('GET', envPath(`containers?all=1&label=test.dokkerr.run=${P}`)));
     assert.ok(!localList.some((c) => c.Id === cid), 'not on local');
 

@@ -84,6 +84,9 @@ describe('create with ?pull=', { skip: !REGISTRY && 'DOKKERR_TEST_REGISTRY is no
     const inspect = await server.api('GET', envPath(`containers/${created.json.Id}`), { token: developer.token });
     assert.equal(inspect.json.State.Running, true);
     assert.equal(inspect.json.Config.Labels['io.dokkerr.team'], developer.teamId);
+    assert.deepEqual(inspect.json.Dokkerr, { environment: 'local', team: developer.teamId });
+    const listed = await server.api('GET', envPath(`containers?all=1&name=${P}-pulled`), { token: developer.token });
+    assert.deepEqual(listed.json.items.map((c) => c.Dokkerr), [{ environment: 'local', team: developer.teamId }]);
 
     // Present now: missing asks the registry nothing more; always pulls again; both create.
     const again = await server.api('POST', envPath(`containers?name=${P}-again&pull=missing`), { token: developer.token, body });

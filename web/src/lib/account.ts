@@ -1,7 +1,7 @@
 // Typed calls of the v1 routes for: The caller's own account: profile, preferences, password, two-factor enrolment, sessions, API keys (see docs/api/v1.md).
 
 import type { ApiClient } from "./api";
-import type { ListPage, User } from "./dokkerr";
+import { listTeams, type ListPage, type Team, type User } from "./dokkerr";
 import type { Permissions } from "./session";
 
 /** PATCH /api/v1/me accepts these fields only. */
@@ -52,12 +52,7 @@ export interface NewApiKey {
   expires_at?: string;
 }
 
-export interface TeamSummary {
-  id: string;
-  org_id?: string;
-  name: string;
-  my_permissions?: string[];
-}
+export type TeamSummary = Team;
 
 /** Team permissions, in the order of src/core/permissions.cpp. */
 export const TEAM_PERMISSIONS = [
@@ -173,9 +168,8 @@ export class AccountApi {
     return this.api.delete(`/api/v1/api-keys/${encodeURIComponent(id)}`);
   }
 
-  async teams(signal?: AbortSignal): Promise<TeamSummary[]> {
-    const page = await this.api.get<ListPage<TeamSummary>>("/api/v1/teams", { signal });
-    return page.items;
+  teams(signal?: AbortSignal): Promise<TeamSummary[]> {
+    return listTeams(this.api, signal);
   }
 }
 

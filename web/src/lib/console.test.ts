@@ -116,6 +116,27 @@ describe("openConsole", () => {
     expect(sockets[0]!.sent.map((m) => JSON.parse(m as string))).toEqual([{ type: "resize", cols: 90, rows: 20 }]);
   });
 
+  it("sends keys typed while the session opens once it is open, within a bound", async () => {
+    const { session, sockets } = setup();
+    session.sendText("ls");
+    await flush();
+    session.sendText(" -l\r");
+    session.sendBytes(new Uint8Array(64 * 1024)); // beyond the bound: dropped, not queued
+    expect(sockets[0]!.sent).toEqual([]);
+    sockets[0]!.open();
+    expect(sockets[0]!.sent.map((m) => new TextDecoder().decode(m as Uint8Array))).toEqual(["ls", " -l\r"]);
+  });
+
+  it("drops what was typed ahead when the session never opens", async () => {
+    const { session, sockets } = setup();
+    await flush();
+    session.sendText("secret\r");
+    sockets[0]!.serverClose(1011, "engine gone");
+    expect(sockets[0]!.sent).toEqual([]);
+    session.sendText("more");
+    expect(sockets).toHaveLength(1);
+  });
+
   it("sends eof as a control message", async () => {
     const { session, sockets } = setup();
     await flush();

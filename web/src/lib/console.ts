@@ -51,6 +51,8 @@ export interface ConsoleSession {
 }
 
 const OPEN = 1;
+// What may be typed ahead while the session opens (a paste included).
+const MAX_TYPED_AHEAD_BYTES = 64 * 1024;
 /** The server accepts sizes of 1–1000. */
 const clampSize = (n: number) => Math.max(1, Math.min(1000, Math.floor(Number.isFinite(n) ? n : 1)));
 
@@ -71,6 +73,20 @@ export function openConsole(options: ConsoleOptions): ConsoleSession {
   // The size the process knows: the one in the URL, then each resize sent.
   let size = { cols: clampSize(options.cols), rows: clampSize(options.rows) };
   let known = size;
+  // Keys typed while the session opens are sent once it is open, as a local terminal would;
+  // bounded, and dropped if it never opens.
+  let typedAhead: Uint8Array[] = [];
+  let typedAheadBytes = 0;
+
+  const send = (bytes: Uint8Array) => {
+    if (bytes.length === 0 || finished) return;
+    if (socket && socket.readyState === OPEN) {
+      socket.send(bytes);
+    } else if (typedAheadBytes + bytes.length <= MAX_TYPED_AHEAD_BYTES) {
+      typedAhead.push(bytes);
+      typedAheadBytes += bytes.length;
+    }
+  };
 
   const setStatus = (next: ConsoleStatus, detail?: string) => {
     status = next;
@@ -151,6 +167,10 @@ export function openConsole(options: ConsoleOptions): ConsoleSession {
       setStatus("open");
       // A resize while the socket was opening.
       sendSize();
+      const pending = typedAhead;
+      typedAhead = [];
+      typedAheadBytes = 0;
+      for (const bytes of pending) ws.send(bytes);
     };
     ws.onmessage = (event) => {
       const data: unknown = event.data;
@@ -184,10 +204,10 @@ export function openConsole(options: ConsoleOptions): ConsoleSession {
       return status;
     },
     sendText(data: string) {
-      if (data && socket && socket.readyState === OPEN) socket.send(encoder.encode(data));
+      if (data) send(encoder.encode(data));
     },
     sendBytes(bytes: Uint8Array) {
-      if (bytes.length > 0 && socket && socket.readyState === OPEN) socket.send(bytes);
+      send(bytes);
     },
     resize(cols: number, rows: number) {
       size = { cols: clampSize(cols), rows: clampSize(rows) };

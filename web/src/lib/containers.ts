@@ -1,7 +1,7 @@
 // Typed calls of the v1 routes for: Container creation, inspect, logs, stats and the exec console (the create form and the detail view) (see docs/api/v1.md).
 
 import { isApiError, type ApiClient } from "./api";
-import type { ListPage } from "./dokkerr";
+import { listTeams, type ListPage, type Team } from "./dokkerr";
 
 const enc = encodeURIComponent;
 
@@ -90,12 +90,7 @@ export interface ContainerInspect {
   Dokkerr?: { team?: string | null; environment?: string; [key: string]: unknown };
 }
 
-export interface TeamListing {
-  id: string;
-  name: string;
-  org_id?: string;
-  my_permissions?: string[];
-}
+export type TeamListing = Team;
 
 /** A team's container security policy (docs/api/v1.md, src/policy/policy.hpp); absent keys keep their safe defaults. */
 export interface ContainerPolicy {
@@ -192,9 +187,8 @@ export class ContainersApi {
     }
   }
 
-  async teams(signal?: AbortSignal): Promise<TeamListing[]> {
-    const page = await this.api.get<ListPage<TeamListing>>("/api/v1/teams", { signal });
-    return page.items;
+  teams(signal?: AbortSignal): Promise<TeamListing[]> {
+    return listTeams(this.api, signal);
   }
 
   async teamPolicy(team: string, signal?: AbortSignal): Promise<ContainerPolicy> {

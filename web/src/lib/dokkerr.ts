@@ -74,7 +74,15 @@ export interface Team {
   id: string;
   name: string;
   org_id?: string;
-  [key: string]: unknown;
+  created_at?: string;
+  /** The caller's permissions in the team. */
+  my_permissions?: string[];
+}
+
+/** The teams the caller belongs to (platform admins: every team); the server answers it whole. */
+export async function listTeams(api: ApiClient, signal?: AbortSignal): Promise<Team[]> {
+  const page = await api.get<ListPage<Team>>("/api/v1/teams", { signal });
+  return page.items;
 }
 
 export interface WsTicket {
@@ -152,10 +160,8 @@ export class Dokkerr {
     return page.items;
   }
 
-  /** The teams the caller belongs to (platform admins: every team); answered whole. */
-  async teams(signal?: AbortSignal): Promise<Team[]> {
-    const page = await this.api.get<ListPage<Team>>("/api/v1/teams", { signal });
-    return page.items;
+  teams(signal?: AbortSignal): Promise<Team[]> {
+    return listTeams(this.api, signal);
   }
 
   containers(

@@ -1,7 +1,7 @@
 // Typed calls of the v1 routes for: platform administration: environments and their grants, the audit log, OpenID Connect providers, settings (see docs/api/v1.md).
 
 import { ApiError, type ApiClient, type Query } from "./api";
-import type { Environment, ListPage } from "./dokkerr";
+import { listTeams, type Environment, type ListPage, type Team } from "./dokkerr";
 
 const enc = encodeURIComponent;
 
@@ -31,12 +31,7 @@ export interface Grant {
   created_at?: string;
 }
 
-export interface TeamRef {
-  id: string;
-  org_id?: string;
-  name: string;
-  my_permissions?: string[];
-}
+export type TeamRef = Team;
 
 export interface OrganizationRef {
   id: string;
@@ -172,9 +167,8 @@ export class PlatformApi {
     return this.api.delete(`/api/v1/environments/${enc(env)}/grants/${enc(type)}/${enc(id)}`);
   }
 
-  async teams(signal?: AbortSignal): Promise<TeamRef[]> {
-    const page = await this.api.get<ListPage<TeamRef>>("/api/v1/teams", { signal });
-    return page.items;
+  teams(signal?: AbortSignal): Promise<TeamRef[]> {
+    return listTeams(this.api, signal);
   }
 
   async organizations(signal?: AbortSignal): Promise<OrganizationRef[]> {

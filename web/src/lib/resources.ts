@@ -2,13 +2,12 @@
 // Engine objects keep Docker's field names (Engine API 1.41); Dokkerr's team is the
 // io.dokkerr.team label (or a `Dokkerr.team` key when the server adds one).
 
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useRef } from "react";
 import type { ApiClient } from "./api";
-import { eventsPath, type EngineEvent, type ListPage } from "./dokkerr";
-import { useLoad } from "./hooks";
+import { eventsPath, listTeams, type EngineEvent, type ListPage, type Team } from "./dokkerr";
 import { openLive } from "./live";
 import { pullImage, type PullState } from "./pull";
-import { useDokkerr, useServices } from "./services";
+import { useDokkerr } from "./services";
 import { useSession } from "./session";
 
 const enc = encodeURIComponent;
@@ -165,13 +164,7 @@ interface ContainerUse {
 /** Pages of 1000 containers read for the usage counts. */
 const USAGE_PAGES = 5;
 
-export interface Team {
-  id: string;
-  name: string;
-  org_id?: string;
-  created_at?: string;
-  my_permissions?: string[];
-}
+export type { Team };
 
 export class ResourcesApi {
   constructor(readonly api: ApiClient) {}
@@ -181,9 +174,8 @@ export class ResourcesApi {
   }
 
   /** The teams the caller may see (admins: every team), for showing names instead of ids. */
-  async teams(signal?: AbortSignal): Promise<Team[]> {
-    const page = await this.api.get<ListPage<Team>>("/api/v1/teams", { signal });
-    return page.items;
+  teams(signal?: AbortSignal): Promise<Team[]> {
+    return listTeams(this.api, signal);
   }
 
   // Images
@@ -450,21 +442,3 @@ export function useLiveReload(env: string, type: string, reload: () => void, tea
   }, [dokkerr, env, type, enabled, teamsKey]);
 }
 
-export interface TeamNames {
-  teams: Team[];
-  /** A team's name, or its id when the caller cannot see the team. */
-  nameOf: (id: string) => string;
-  error: unknown;
-}
-
-/** The teams the caller sees, loaded once per page, so that tables show names, not ids. */
-export function useTeamNames(): TeamNames {
-  const { resources } = useServices();
-  const loaded = useLoad((signal) => resources.teams(signal), [resources]);
-  const data = loaded.data;
-  return useMemo(() => {
-    const teams = [...(data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
-    const byId = new Map(teams.map((team) => [team.id, team.name]));
-    return { teams, nameOf: (id: string) => byId.get(id) ?? id, error: loaded.error };
-  }, [data, loaded.error]);
-}

@@ -12,6 +12,7 @@ import { Link, navigate, useRoute } from "../lib/router";
 import { useDokkerr } from "../lib/services";
 import { useSession } from "../lib/session";
 import { MAX_BOARD_CONTAINERS } from "../lib/statsBoard";
+import { useTeamNames } from "../lib/teams";
 import { boardKey, useStatsBoards } from "../lib/useStatsBoard";
 
 const PAGE_SIZES = [25, 50, 100, 250, 1000] as const;
@@ -71,7 +72,7 @@ export function ContainersPage() {
   const route = useRoute();
   const session = useSession();
   const envs = useEnvironments();
-  const teams = useLoad((signal) => dokkerr.teams(signal), [dokkerr]);
+  const teams = useTeamNames();
 
   const [search, setSearch] = useState("");
   const [stateFilter, setStateFilter] = useState("");
@@ -95,7 +96,6 @@ export function ContainersPage() {
   );
   const listedKey = listed.join(",");
   const names = useMemo(() => new Map((envs.data ?? []).map((e) => [e.id, e.name])), [envs.data]);
-  const teamNames = useMemo(() => new Map((teams.data ?? []).map((t) => [t.id, t.name])), [teams.data]);
 
   // A new environment, search, filter or page size starts from the first page.
   useEffect(() => {
@@ -240,7 +240,7 @@ export function ContainersPage() {
       header: "Team",
       cell: ({ container }) => {
         const team = container.Dokkerr?.team;
-        return team ? (teamNames.get(team) ?? shortId(team)) : <span className="muted">—</span>;
+        return team ? teams.nameOf(team) : <span className="muted">—</span>;
       },
     },
     {

@@ -21,6 +21,7 @@ import { LogsTab } from "./LogsTab";
 import { OverviewTab } from "./OverviewTab";
 import { StatsTab } from "./StatsTab";
 import "./containers.css";
+import { useTeamNames } from "../../lib/teams";
 
 const TABS: (TabItem & { permission?: string })[] = [
   { id: "overview", label: "Overview" },
@@ -72,6 +73,7 @@ export default function ContainerDetailPage({ env: requestedEnv, id, tab }: { en
   const container = notFound ? undefined : inspect.data;
   const fullId = container?.Id ?? "";
   const team = container?.Dokkerr?.team ?? "";
+  const teams = useTeamNames();
   const reloadRef = useRef(inspect.reload);
   reloadRef.current = inspect.reload;
 
@@ -172,7 +174,7 @@ export default function ContainerDetailPage({ env: requestedEnv, id, tab }: { en
             {team ? (
               <>
                 {" · team "}
-                <span className="mono">{team}</span>
+                {teams.nameOf(team)}
               </>
             ) : null}
             {" · "}

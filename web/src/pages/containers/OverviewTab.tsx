@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { ContainerInspect } from "../../lib/containers";
 import { formatBytes, formatDuration, formatTime, shortId } from "../../lib/format";
 import { formatCommand } from "./command";
+import { useTeamNames } from "../../lib/teams";
 
 /** Docker's "never" time. */
 export function isZeroTime(value: string | undefined): boolean {
@@ -55,6 +56,7 @@ function useNow(active: boolean, everyMs = 30_000): number {
 }
 
 export function OverviewTab({ container }: { container: ContainerInspect }) {
+  const teams = useTeamNames();
   const state = container.State ?? {};
   const config = container.Config ?? {};
   const host = container.HostConfig ?? {};
@@ -166,7 +168,7 @@ export function OverviewTab({ container }: { container: ContainerInspect }) {
           {host.PidsLimit && host.PidsLimit > 0 ? `, ${host.PidsLimit} processes` : ""}
         </dd>
         <dt>Team</dt>
-        <dd>{container.Dokkerr?.team ? <span className="mono">{container.Dokkerr.team}</span> : <span className="muted">none (platform admins only)</span>}</dd>
+        <dd>{container.Dokkerr?.team ? teams.nameOf(container.Dokkerr.team) : <span className="muted">none (platform admins only)</span>}</dd>
         <dt>Labels</dt>
         <dd>
           <List

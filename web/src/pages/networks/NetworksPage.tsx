@@ -16,13 +16,12 @@ import {
   parseLabels,
   teamOf,
   useLiveReload,
-  useTeamNames,
   type ContainerUsage,
   type IpamConfig,
   type NetworkCreateBody,
   type NetworkSummary,
-  type TeamNames,
 } from "../../lib/resources";
+import { useTeamNames, type TeamNames } from "../../lib/teams";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import { Facts, LabelList, LabelsField, matches, OutcomeNotice, TeamSelect, teamOptions } from "./ResourceParts";

@@ -1,5 +1,6 @@
 // Typed calls of the v1 routes for: The caller's own account: profile, preferences, password, two-factor enrolment, sessions, API keys (see docs/api/v1.md).
 
+import { ALL_PERMISSIONS } from "./permissions";
 import type { ApiClient } from "./api";
 import { listTeams, type ListPage, type Team, type User } from "./dokkerr";
 import type { Permissions } from "./session";
@@ -54,41 +55,7 @@ export interface NewApiKey {
 
 export type TeamSummary = Team;
 
-/** Team permissions, in the order of src/core/permissions.cpp. */
-export const TEAM_PERMISSIONS = [
-  "containers:read",
-  "containers:logs",
-  "containers:operate",
-  "containers:exec",
-  "containers:create",
-  "containers:update",
-  "containers:delete",
-  "images:read",
-  "images:pull",
-  "networks:read",
-  "networks:create",
-  "networks:delete",
-  "volumes:read",
-  "volumes:create",
-  "volumes:delete",
-  "environments:read",
-  "system:read",
-  "events:read",
-  "team:manage",
-] as const;
 
-/** Every permission the server knows; an API key scope outside it is 400 invalid_scope. */
-export const ALL_PERMISSIONS: readonly string[] = [
-  ...TEAM_PERMISSIONS,
-  "org:manage",
-  "images:manage",
-  "system:prune",
-  "environments:manage",
-  "users:manage",
-  "organizations:manage",
-  "audit:read",
-  "resources:assign",
-];
 
 /**
  * The scopes an API key of the caller may carry: what the caller holds (in `team` when the key

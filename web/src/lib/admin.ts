@@ -1,5 +1,6 @@
 // Typed calls of the v1 routes for: the directory: users, organizations and their members and custom roles, teams, their members and security policies (see docs/api/v1.md).
 
+import { TEAM_PERMISSIONS } from "./permissions";
 import type { ApiClient } from "./api";
 import type { ListPage, User } from "./dokkerr";
 import type { Permissions } from "./session";
@@ -102,28 +103,6 @@ export interface TeamPolicy {
 export const ORG_ROLES = ["owner", "admin", "member"] as const;
 export const TEAM_ROLES = ["admin", "developer", "operator", "viewer"] as const;
 
-/** The permissions a team role or custom role may hold, in the server's catalog order (src/core/permissions.cpp). */
-export const TEAM_PERMISSIONS = [
-  "containers:read",
-  "containers:logs",
-  "containers:operate",
-  "containers:exec",
-  "containers:create",
-  "containers:update",
-  "containers:delete",
-  "images:read",
-  "images:pull",
-  "networks:read",
-  "networks:create",
-  "networks:delete",
-  "volumes:read",
-  "volumes:create",
-  "volumes:delete",
-  "environments:read",
-  "system:read",
-  "events:read",
-  "team:manage",
-] as const;
 
 /** What each team permission lets a member do, in a few words. */
 export const TEAM_PERMISSION_HINTS: Record<(typeof TEAM_PERMISSIONS)[number], string> = {

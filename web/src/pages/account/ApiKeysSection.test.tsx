@@ -1,7 +1,8 @@
 import { cleanup, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
-import { ALL_PERMISSIONS, grantableScopes } from "../../lib/account";
+import { grantableScopes } from "../../lib/account";
+import { ALL_PERMISSIONS } from "../../lib/permissions";
 import type { User } from "../../lib/dokkerr";
 import type { Permissions } from "../../lib/session";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";

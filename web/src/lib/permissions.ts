@@ -1,0 +1,39 @@
+// The permission strings of the server (src/core/permissions.cpp), in its catalog order.
+
+/** What a team role or custom role may hold. */
+export const TEAM_PERMISSIONS = [
+  "containers:read",
+  "containers:logs",
+  "containers:operate",
+  "containers:exec",
+  "containers:create",
+  "containers:update",
+  "containers:delete",
+  "images:read",
+  "images:pull",
+  "networks:read",
+  "networks:create",
+  "networks:delete",
+  "volumes:read",
+  "volumes:create",
+  "volumes:delete",
+  "environments:read",
+  "system:read",
+  "events:read",
+  "team:manage",
+] as const;
+
+export type TeamPermission = (typeof TEAM_PERMISSIONS)[number];
+
+/** Every permission the server knows; an API key scope outside it is 400 invalid_scope. */
+export const ALL_PERMISSIONS: readonly string[] = [
+  ...TEAM_PERMISSIONS,
+  "org:manage",
+  "images:manage",
+  "system:prune",
+  "environments:manage",
+  "users:manage",
+  "organizations:manage",
+  "audit:read",
+  "resources:assign",
+];

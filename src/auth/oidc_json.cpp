@@ -29,29 +29,56 @@ std::vector<TeamMapping> parse_team_mapping(const boost::json::object& body) {
 
 }  // namespace
 
-OidcProviderInput parse_provider_input(std::string_view body) {
-  const auto object = json::parse_object(body);
+namespace {
+
+std::vector<std::string> scope_list(const boost::json::array& scopes) {
+  std::vector<std::string> out;
+  for (const auto& scope : scopes) {
+    if (!scope.is_string()) {
+      throw Error::invalid("oidc_invalid_scope", "OpenID scopes are non-empty and have no spaces.");
+    }
+    out.emplace_back(scope.as_string());
+  }
+  return out;
+}
+
+void only_provider_fields(const boost::json::object& object) {
   json::only_fields(object, {"name", "issuer", "client_id", "client_secret", "redirect_uri",
                              "scopes", "team_mapping", "enabled"});
+}
+
+}  // namespace
+
+OidcProviderInput parse_provider_input(std::string_view body) {
+  const auto object = json::parse_object(body);
+  only_provider_fields(object);
   OidcProviderInput input;
   input.name = json::required_string(object, "name");
   input.issuer = json::required_string(object, "issuer");
   input.client_id = json::required_string(object, "client_id");
   input.client_secret = json::required_string(object, "client_secret");
   input.redirect_uri = json::required_string(object, "redirect_uri");
-  if (const auto* scopes = json::optional_array(object, "scopes")) {
-    input.scopes.emplace();
-    for (const auto& scope : *scopes) {
-      if (!scope.is_string()) {
-        throw Error::invalid("oidc_invalid_scope",
-                             "OpenID scopes are non-empty and have no spaces.");
-      }
-      input.scopes->emplace_back(scope.as_string());
-    }
-  }
+  if (const auto* scopes = json::optional_array(object, "scopes"))
+    input.scopes = scope_list(*scopes);
   input.team_mapping = parse_team_mapping(object);
   input.enabled = json::optional_bool(object, "enabled").value_or(true);
   return input;
+}
+
+OidcProviderPatch parse_provider_patch(std::string_view body) {
+  const auto object = json::parse_object(body);
+  only_provider_fields(object);
+  OidcProviderPatch patch;
+  patch.name = json::optional_string(object, "name");
+  patch.issuer = json::optional_string(object, "issuer");
+  patch.client_id = json::optional_string(object, "client_id");
+  patch.client_secret = json::optional_string(object, "client_secret");
+  patch.redirect_uri = json::optional_string(object, "redirect_uri");
+  if (const auto* scopes = json::optional_array(object, "scopes"))
+    patch.scopes = scope_list(*scopes);
+  if (object.contains("team_mapping")) patch.team_mapping = parse_team_mapping(object);
+  patch.enabled = json::optional_bool(object, "enabled");
+  return patch;
 }
 
 boost::json::object provider_object(const OidcProviderRecord& provider) {

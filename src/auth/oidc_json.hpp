@@ -15,6 +15,8 @@ namespace dokkerr::auth {
 // POST /auth/oidc/providers: {name, issuer, client_id, client_secret, redirect_uri, scopes?,
 // team_mapping?, enabled?}; each mapping {claim, value, team_id, role}.
 OidcProviderInput parse_provider_input(std::string_view body);
+// A PATCH body: the same fields, each optional.
+OidcProviderPatch parse_provider_patch(std::string_view body);
 
 // A provider for admins (never its client secret), and for the login page (id and name).
 boost::json::object provider_object(const OidcProviderRecord& provider);

@@ -94,6 +94,12 @@ void add_oidc_routes(http::Router& router, OidcService& s) {
     const auto provider = co_await s.create_provider(std::move(input));
     co_return http::created(provider_json(provider));
   }, needs(perm::users_manage).audited("auth.oidc.providers.create"));
+  // PATCH
+  router.add(Verb::patch, "/api/v1/auth/oidc/providers/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
+    auto patch = parse_provider_patch(c.request.body());
+    const auto provider = co_await s.update_provider(c.param("id"), std::move(patch));
+    co_return http::ok(provider_json(provider));
+  }, needs(perm::users_manage).audited("auth.oidc.providers.update"));
   // DELETE
   router.add(Verb::delete_, "/api/v1/auth/oidc/providers/{id}", [&s](RequestContext& c) -> asio::awaitable<Reply> {
     co_await s.delete_provider(c.param("id"));

@@ -276,6 +276,59 @@ asio::awaitable<std::vector<OidcProviderRecord>> OidcService::public_providers()
   co_return providers;
 }
 
+asio::awaitable<OidcProviderRecord> OidcService::update_provider(std::string id,
+                                                                 OidcProviderPatch patch) {
+  auto find = [this, &id] { return deps_.store.find_provider(id); };
+  auto found = co_await deps_.pool.run(find);
+  if (!found) throw provider_not_found();
+  auto provider = std::move(*found);
+  if (patch.name) {
+    check_bounded("name", *patch.name, kMaxNameBytes, no_controls);
+    provider.name = std::move(*patch.name);
+  }
+  const bool new_issuer = patch.issuer && *patch.issuer != provider.issuer;
+  if (patch.issuer) {
+    check_bounded("issuer", *patch.issuer, kMaxUrlBytes, vschars);
+    provider.issuer = std::move(*patch.issuer);
+  }
+  if (patch.client_id) {
+    check_bounded("client_id", *patch.client_id, kMaxClientIdBytes, vschars);
+    provider.client_id = std::move(*patch.client_id);
+  }
+  if (patch.client_secret) {
+    check_bounded("client_secret", *patch.client_secret, kMaxClientSecretBytes, vschars);
+    provider.client_secret_sealed = deps_.secrets.seal(*patch.client_secret, "oidc:" + provider.id);
+  }
+  if (patch.redirect_uri) {
+    check_bounded("redirect_uri", *patch.redirect_uri, kMaxUrlBytes, vschars);
+    if (!oidc::is_http_url(*patch.redirect_uri)) {
+      throw Error::invalid("oidc_invalid_redirect_uri",
+                           "redirect_uri must be an absolute http(s) URL without a fragment.");
+    }
+    provider.redirect_uri = std::move(*patch.redirect_uri);
+  }
+  if (patch.scopes) provider.scopes = checked_scopes(patch.scopes);
+  if (patch.team_mapping) {
+    check_mapping_shape(*patch.team_mapping);
+    provider.team_mapping = std::move(*patch.team_mapping);
+  }
+  if (patch.enabled) provider.enabled = *patch.enabled;
+
+  std::optional<oidc::ProviderMetadata> metadata;
+  if (new_issuer) metadata = co_await deps_.provider.discover(provider.issuer);
+  auto update = [this, &provider] {
+    check_team_mapping(provider.team_mapping);
+    return deps_.store.update_provider(provider);
+  };
+  if (!co_await deps_.pool.run(update)) throw provider_not_found();
+  const std::lock_guard lock(cache_mutex_);
+  if (metadata) {
+    cache_[provider.id] =
+        Cached{provider.issuer, std::move(*metadata), std::chrono::steady_clock::now(), nullptr};
+  }
+  co_return provider;
+}
+
 asio::awaitable<void> OidcService::delete_provider(std::string id) {
   auto remove = [this, &id] { return deps_.store.remove_provider(id); };
   const bool removed = co_await deps_.pool.run(remove);

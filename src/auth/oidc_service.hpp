@@ -94,6 +94,15 @@ struct OidcProviderInput {
   bool enabled = true;
 };
 
+// A PATCH of a provider: only the fields given change; an absent client_secret keeps the sealed
+// one (it is never shown, so an edit form cannot send it back).
+struct OidcProviderPatch {
+  std::optional<std::string> name, issuer, client_id, client_secret, redirect_uri;
+  std::optional<std::vector<std::string>> scopes;
+  std::optional<std::vector<TeamMapping>> team_mapping;
+  std::optional<bool> enabled;
+};
+
 struct OidcLoginStart {
   std::string authorization_url;
   std::string binding;         // the value of the kOidcBindingCookie cookie
@@ -108,6 +117,9 @@ class OidcService {
   // saved. The client secret is sealed and never returned.
   boost::asio::awaitable<OidcProviderRecord> create_provider(OidcProviderInput input);
   boost::asio::awaitable<std::vector<OidcProviderRecord>> list_providers();
+  // The checks of create_provider apply to what changes; a new issuer is discovered first.
+  boost::asio::awaitable<OidcProviderRecord> update_provider(std::string id,
+                                                             OidcProviderPatch patch);
   boost::asio::awaitable<void> delete_provider(std::string id);
   // The enabled providers, for the login page.
   boost::asio::awaitable<std::vector<OidcProviderRecord>> public_providers();

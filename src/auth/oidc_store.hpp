@@ -45,6 +45,9 @@ class OidcStore {
   // Error conflict "oidc_provider_exists" for a name in use.
   virtual void insert_provider(const OidcProviderRecord& provider) = 0;
   virtual std::optional<OidcProviderRecord> find_provider(std::string_view id) = 0;
+  // Replaces every field but id and created_at; false when there is no such provider. Error
+  // conflict "oidc_provider_exists" for a name in use by another.
+  virtual bool update_provider(const OidcProviderRecord& provider) = 0;
   virtual std::vector<OidcProviderRecord> list_providers() = 0;  // by name
   // Removes the provider and the logins pending with it, in one transaction.
   virtual bool remove_provider(std::string_view id) = 0;

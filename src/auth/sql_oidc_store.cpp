@@ -77,6 +77,23 @@ class SqlOidcStore final : public OidcStore {
     }
   }
 
+  bool update_provider(const OidcProviderRecord& provider) override {
+    try {
+      return db_.execute(
+                 "UPDATE oidc_providers SET name = ?, issuer = ?, client_id = ?, client_secret = "
+                 "?, "
+                 "redirect_uri = ?, scopes = ?, team_mapping = ?, enabled = ? WHERE id = ?",
+                 {provider.name, provider.issuer, provider.client_id, provider.client_secret_sealed,
+                  provider.redirect_uri,
+                  boost::json::serialize(json::string_array(provider.scopes)),
+                  mapping_text(provider.team_mapping), std::int64_t{provider.enabled ? 1 : 0},
+                  provider.id}) == 1;
+    } catch (const Error& error) {
+      if (error.code() != "unique_violation") throw;
+      throw Error::conflict("oidc_provider_exists", "A sign-in provider with that name exists.");
+    }
+  }
+
   std::optional<OidcProviderRecord> find_provider(std::string_view id) override {
     const auto rows =
         db_.query("SELECT " + std::string(kProviderColumns) + " FROM oidc_providers WHERE id = ?",

@@ -8,18 +8,17 @@
 #include "http/tls.hpp"
 #include "http/transform.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -34,6 +33,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <atomic>
 #include <mutex>
@@ -95,7 +95,8 @@ Error headers_too_large(std::size_t limit) {
 
 unsigned status_of(const Reply& reply) {
   if (const auto* response = std::get_if<Response>(&reply)) return response->result_int();
-  if (const auto* streaming = std::get_if<StreamingReply>(&reply)) return static_cast<unsigned>(streaming->status);
+  if (const auto* streaming = std::get_if<StreamingReply>(&reply))
+    return static_cast<unsigned>(streaming->status);
   return 101;
 }
 
@@ -113,7 +114,12 @@ class ConnectionBase {
 struct Server::Impl {
   Impl(asio::io_context& io_context, const Pipeline& p, ServerLimits l, Logger& log,
        const TlsCredentials* credentials)
-      : io(io_context), pipeline(p), limits(l), logger(log), tls(credentials), acceptor(io_context) {}
+      : io(io_context),
+        pipeline(p),
+        limits(l),
+        logger(log),
+        tls(credentials),
+        acceptor(io_context) {}
 
   asio::io_context& io;
   const Pipeline& pipeline;
@@ -175,7 +181,8 @@ class Connection final : public ConnectionBase,
   void notify_shutdown() override {
     asio::post(executor_, [self = this->shared_from_this()] {
       self->shutdown_requested_ = true;
-      self->shutdown_signal_.expires_at(SteadyClock::time_point::min());  // wakes every waiter, now and later
+      self->shutdown_signal_.expires_at(
+          SteadyClock::time_point::min());  // wakes every waiter, now and later
       if (self->state_ == ConnectionState::idle || self->state_ == ConnectionState::reading) {
         self->close_socket();
       } else if (self->state_ == ConnectionState::websocket) {
@@ -248,7 +255,8 @@ class Connection final : public ConnectionBase,
   // The one exit path: the observer, the answer (or the failure as problem+json), the access log.
   asio::awaitable<Next> respond(Exchange& exchange, std::optional<Reply> reply, bool body_read,
                                 SteadyClock::time_point started);
-  asio::awaitable<Next> respond_complete(Exchange& exchange, Response& response, bool keep_possible);
+  asio::awaitable<Next> respond_complete(Exchange& exchange, Response& response,
+                                         bool keep_possible);
   asio::awaitable<bool> write_response(Response& response);
   asio::awaitable<void> write_streaming(StreamingReply& reply, const Exchange& exchange);
   asio::awaitable<void> run_websocket(WebSocketReply& reply, Request& request);
@@ -304,8 +312,9 @@ class ChunkedWriter final : public ResponseStream {
       // Read through the stream (TLS records must be decrypted, not peeked at): either EOF
       // (client gone) or bytes a client should not send now, which are discarded.
       char scratch[1024];
-      auto result = co_await (connection_.stream().async_read_some(asio::buffer(scratch), as_tuple) ||
-                              connection_.shutdown_signal().async_wait(as_tuple));
+      auto result =
+          co_await (connection_.stream().async_read_some(asio::buffer(scratch), as_tuple) ||
+                    connection_.shutdown_signal().async_wait(as_tuple));
       if (result.index() == 1) {
         co_return;  // server shutdown
       }
@@ -424,7 +433,8 @@ class WebSocketAdapter final : public WebSocketChannel {
 }  // namespace
 
 template <typename Stream>
-asio::awaitable<void> Connection<Stream>::write_streaming(StreamingReply& reply, const Exchange& exchange) {
+asio::awaitable<void> Connection<Stream>::write_streaming(StreamingReply& reply,
+                                                          const Exchange& exchange) {
   bhttp::response<bhttp::empty_body> head{reply.status, 11};
   head.set(bhttp::field::content_type, reply.content_type);
   for (const auto& [name, value] : reply.headers) {
@@ -450,7 +460,8 @@ asio::awaitable<void> Connection<Stream>::write_streaming(StreamingReply& reply,
     failure_line = boost::json::serialize(
         boost::json::object{{"error", error.detail()}, {"code", error.code()}});
   } catch (const std::exception& error) {
-    server_->logger.error("stream failed", {{"request_id", exchange.context.request_id}, {"error", error.what()}});
+    server_->logger.error("stream failed",
+                          {{"request_id", exchange.context.request_id}, {"error", error.what()}});
     failure_line = R"({"error":"An internal error occurred.","code":"internal"})";
   }
   if (failure_line) {
@@ -471,7 +482,8 @@ asio::awaitable<void> Connection<Stream>::run_websocket(WebSocketReply& reply, R
   ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(bhttp::field::server, "dokkerr");
-    if (kIsTls<Stream>) response.set(bhttp::field::strict_transport_security, kStrictTransportSecurity);
+    if (kIsTls<Stream>)
+      response.set(bhttp::field::strict_transport_security, kStrictTransportSecurity);
   }));
   ws.read_message_max(server_->limits.max_websocket_message);
   websocket_ = &ws;
@@ -606,7 +618,8 @@ asio::awaitable<ReadResult> Connection<Stream>::read_head(Exchange& exchange, Re
       (!ec && header_bytes(parser.get()) > limits.max_header_bytes)) {
     exchange.failure = headers_too_large(limits.max_header_bytes);
   } else if (ec == beast::error::timeout) {
-    exchange.failure = Error(ErrorKind::timeout, "request_timeout", "The request headers took too long.");
+    exchange.failure =
+        Error(ErrorKind::timeout, "request_timeout", "The request headers took too long.");
   } else if (ec) {
     exchange.failure = Error::invalid("invalid_request", "The request is not valid HTTP/1.1.");
   }
@@ -630,10 +643,12 @@ asio::awaitable<ReadResult> Connection<Stream>::read_body(Exchange& exchange, Re
   (void)n;
   transport().expires_never();
   if (ec == bhttp::error::body_limit) {
-    exchange.failure = Error(ErrorKind::payload_too_large, "payload_too_large",
-                             "The request body exceeds " + std::to_string(exchange.body_limit) + " bytes.");
+    exchange.failure =
+        Error(ErrorKind::payload_too_large, "payload_too_large",
+              "The request body exceeds " + std::to_string(exchange.body_limit) + " bytes.");
   } else if (ec == beast::error::timeout) {
-    exchange.failure = Error(ErrorKind::timeout, "request_timeout", "The request body took too long.");
+    exchange.failure =
+        Error(ErrorKind::timeout, "request_timeout", "The request body took too long.");
   }
   if (exchange.failure) co_return ReadResult::refused;
   co_return ec ? ReadResult::gone : ReadResult::complete;
@@ -644,8 +659,9 @@ asio::awaitable<Next> Connection<Stream>::respond(Exchange& exchange, std::optio
                                                   bool body_read, SteadyClock::time_point started) {
   if (reply && std::holds_alternative<WebSocketReply>(*reply) &&
       !websocket::is_upgrade(exchange.context.request)) {
-    exchange.failure = Error(ErrorKind::upgrade_required, "websocket_required",
-                             "This route speaks WebSocket only; send an Upgrade: websocket request.");
+    exchange.failure =
+        Error(ErrorKind::upgrade_required, "websocket_required",
+              "This route speaks WebSocket only; send an Upgrade: websocket request.");
   }
   if (exchange.failure) {
     log_failure(exchange);
@@ -678,26 +694,30 @@ std::shared_ptr<const void> Connection<Stream>::guard_stream(const Exchange& exc
   if (server_->stream_guard == nullptr || !principal || exchange.route == nullptr) return nullptr;
   const auto& options = exchange.route->options;
   std::string environment;
-  if (!options.environment_param.empty()) environment = exchange.context.param(options.environment_param);
+  if (!options.environment_param.empty())
+    environment = exchange.context.param(options.environment_param);
   std::weak_ptr<Connection> weak = this->shared_from_this();
   return server_->stream_guard->watch(principal, options.permission, std::move(environment),
                                       [weak] {
-                                        if (auto self = weak.lock()) self->end_for_withdrawn_access();
+                                        if (auto self = weak.lock())
+                                          self->end_for_withdrawn_access();
                                       });
 }
 
 template <typename Stream>
 asio::awaitable<Next> Connection<Stream>::respond_complete(Exchange& exchange, Response& response,
                                                            bool keep_possible) {
-  decorate(response, exchange, kIsTls<Stream>);
-  if (auto refused = transform_response(exchange.context.request, exchange.context.query, response)) {
+  // The transform sees the handler's own headers (its Cache-Control above all) before the
+  // defaults every answer gets.
+  if (auto refused =
+          transform_response(exchange.context.request, exchange.context.query, response)) {
     response = problem_response(*refused, exchange.context.request_id);
-    decorate(response, exchange, kIsTls<Stream>);
   }
+  decorate(response, exchange, kIsTls<Stream>);
   exchange.status = response.result_int();
   // A request refused before its body was read leaves that body unread: the connection ends.
-  const bool keep = keep_possible && exchange.context.request.keep_alive() && !shutdown_requested_ &&
-                    !server_->shutting_down;
+  const bool keep = keep_possible && exchange.context.request.keep_alive() &&
+                    !shutdown_requested_ && !server_->shutting_down;
   response.keep_alive(keep);
   response.version(11);
   const bool written = co_await write_response(response);
@@ -705,17 +725,18 @@ asio::awaitable<Next> Connection<Stream>::respond_complete(Exchange& exchange, R
     beast::error_code ignored;
     transport().socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
-  co_return written && keep ? Next::keep_alive : Next::close;
+  co_return written&& keep ? Next::keep_alive : Next::close;
 }
 
 template <typename Stream>
 void Connection<Stream>::log_failure(const Exchange& exchange) {
   const auto& failure = *exchange.failure;
   if (failure.internal().empty() && failure.kind() != ErrorKind::internal) return;
-  server_->logger.error("request failed",
-                        {{"request_id", exchange.context.request_id},
-                         {"code", failure.code()},
-                         {"error", failure.internal().empty() ? failure.detail() : failure.internal()}});
+  server_->logger.error(
+      "request failed",
+      {{"request_id", exchange.context.request_id},
+       {"code", failure.code()},
+       {"error", failure.internal().empty() ? failure.detail() : failure.internal()}});
 }
 
 template <typename Stream>
@@ -728,7 +749,8 @@ void Connection<Stream>::access_log(const Exchange& exchange, bool body_read,
   fields["method"] = has_head ? exchange.method() : std::string_view("-");
   fields["path"] = target.substr(0, target.find('?'));
   fields["status"] = exchange.status;
-  fields["duration_ms"] = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
+  fields["duration_ms"] =
+      std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
   fields["remote"] = exchange.context.remote_address;
   if (body_read) fields["bytes_in"] = exchange.context.request.body().size();
   server_->logger.info("request", std::move(fields));
@@ -751,8 +773,9 @@ bool Server::Impl::admit(const std::string& address) {
   const auto entry = connections_per_address.find(address);
   if (entry != connections_per_address.end() &&
       entry->second >= limits.max_connections_per_address) {
-    logger.warn("connection refused: per-address limit reached",
-                {{"remote", address}, {"max_connections_per_address", limits.max_connections_per_address}});
+    logger.warn(
+        "connection refused: per-address limit reached",
+        {{"remote", address}, {"max_connections_per_address", limits.max_connections_per_address}});
     return false;
   }
   return true;
@@ -797,7 +820,8 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
     {
       const std::lock_guard lock(mutex);
       if (shutting_down) {
-        // An accept that completed while shutdown began: never start what shutdown will not wait for.
+        // An accept that completed while shutdown began: never start what shutdown will not wait
+        // for.
         beast::error_code ignored;
         socket.close(ignored);
         co_return;

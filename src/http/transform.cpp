@@ -175,8 +175,9 @@ std::optional<Error> transform_response(const Request& request, const QueryParam
     }
     keep_fields(response, *names);
   }
-  // An answer its handler marked no-store is made anew each time (a page with a fresh nonce):
-  // a validator would promise a sameness it does not have.
+  // An answer its handler marked no-store is made anew each time (a page with a fresh nonce, a
+  // one-time sign-in URL): a validator would promise a sameness it does not have. (Answers
+  // without a Cache-Control of their own get the default no-store only after this.)
   if (response[bhttp::field::cache_control] == "no-store") return std::nullopt;
   if (response.find(bhttp::field::etag) == response.end()) {
     response.set(bhttp::field::etag, weak_etag(response.body()));

@@ -399,6 +399,36 @@ describe('OpenID Connect sign-in', () => {
     assert.equal((await members(platformTeam)).filter((m) => m.user_id === alice.id).length, 1);
   });
 
+  test('an admin edits a provider: the secret stays sealed unless replaced, and hostile edits change nothing', async () => {
+    const patch = (body, opts = {}) => server.api('PATCH', `/api/v1/auth/oidc/providers/${providerId}`, { body, ...opts });
+    const [before] = expectList(assert, await server.api('GET', '/api/v1/auth/oidc/providers'));
+    const renamed = await patch({ name: `${before.name} (edited)` });
+    expectStatus(assert, renamed, 200);
+    assert.equal(renamed.json.name, `${before.name} (edited)`);
+    assert.ok(!('client_secret' in renamed.json) && !renamed.text.includes(idp.clientSecret), 'the secret is never shown');
+    // Without client_secret the sealed one stays: sign-in through the provider still works.
+    expectStatus(assert, await signIn('alice'), 200);
+
+    for (const [body, status, code] of [
+      [{ client_secret: 42 }, 400, 'invalid_body'],
+      [{ nickname: 'x' }, 400, 'unknown_field'],
+      [{ redirect_uri: 'javascript:alert(1)' }, 400, 'oidc_invalid_redirect_uri'],
+      [{ scopes: ['openid email'] }, 400, 'oidc_invalid_scope'],
+      [{ team_mapping: [{ claim: 'groups', value: 'x', team_id: 'no-such-team', role: 'viewer' }] }, 400, 'invalid_team_mapping'],
+    ]) {
+      expectProblem(assert, await patch(body), status, code);
+    }
+    expectProblem(assert, await server.api('PATCH', '/api/v1/auth/oidc/providers/no-such-provider', { body: { name: 'x' } }), 404, 'oidc_provider_not_found');
+    const user = await createLocalUser(`${prefix}-editor`);
+    const session = await server.login(user.username, TENANT_PASSWORD);
+    expectProblem(assert, await patch({ name: 'mine' }, { token: session.access_token }), 403, 'permission_denied');
+    const [after] = expectList(assert, await server.api('GET', '/api/v1/auth/oidc/providers'));
+    assert.deepEqual({ ...after }, { ...renamed.json }, 'nothing changed by the refused edits');
+    expectStatus(assert, await patch({ name: before.name }), 200);
+    const audit = expectList(assert, await server.api('GET', '/api/v1/audit?action=auth.oidc.providers.update&result=success'));
+    assert.ok(audit.length >= 2, JSON.stringify(audit));
+  });
+
   test('eve, claiming alice\'s address without verifying it, gets an account of her own', async () => {
     const local = await createLocalUser(`${prefix}-alice-local`, 'alice@example.test');
     const res = expectStatus(assert, await signIn('eve'), 200);

@@ -274,6 +274,20 @@ class FakeOidcStore final : public OidcStore {
     }
     providers[provider.id] = provider;
   }
+  bool update_provider(const OidcProviderRecord& provider) override {
+    const std::lock_guard lock(mutex_);
+    const auto found = providers.find(provider.id);
+    if (found == providers.end()) return false;
+    for (const auto& [id, other] : providers) {
+      if (id != provider.id && other.name == provider.name) {
+        throw Error::conflict("oidc_provider_exists", "A sign-in provider with that name exists.");
+      }
+    }
+    auto updated = provider;
+    updated.created_at = found->second.created_at;
+    found->second = std::move(updated);
+    return true;
+  }
   std::optional<OidcProviderRecord> find_provider(std::string_view id) override {
     const std::lock_guard lock(mutex_);
     const auto found = providers.find(std::string(id));

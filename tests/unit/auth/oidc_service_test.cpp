@@ -305,6 +305,43 @@ TEST_F(OidcFlowTest, ProvidersAreCheckedBeforeTheyAreSaved) {
   EXPECT_NE(created.client_secret_sealed, "s3cret") << "sealed at rest";
 }
 
+TEST_F(OidcFlowTest, AnUpdateChangesWhatItNamesAndKeepsTheSecretItDoesNotName) {
+  const auto before = run(oidc.list_providers())[0];
+  OidcProviderPatch patch;
+  patch.name = "Renamed ID";
+  patch.team_mapping = std::vector<TeamMapping>{{"groups", "qa", "t2", "operator"}};
+  const auto updated = run(oidc.update_provider(provider_id, patch));
+  EXPECT_EQ(updated.name, "Renamed ID");
+  EXPECT_EQ(updated.client_secret_sealed, before.client_secret_sealed) << "secret kept";
+  EXPECT_EQ(updated.issuer, before.issuer);
+  // Sign-in goes on with the kept secret and the new mapping.
+  const auto login = begin();
+  will_sign_in(login, "user-9", {{"groups", boost::json::array{"qa"}}});
+  EXPECT_FALSE(finish(login).access_token.empty());
+
+  OidcProviderPatch secret;
+  secret.client_secret = "new-secret";
+  EXPECT_NE(run(oidc.update_provider(provider_id, secret)).client_secret_sealed,
+            before.client_secret_sealed);
+
+  // The checks of a create apply, and a refused update changes nothing.
+  OidcProviderPatch bad;
+  bad.redirect_uri = "javascript:alert(1)";
+  EXPECT_EQ(failure(oidc.update_provider(provider_id, bad)).code(), "oidc_invalid_redirect_uri");
+  bad = {};
+  bad.team_mapping = std::vector<TeamMapping>{{"groups", "x", "t9", "viewer"}};
+  EXPECT_EQ(failure(oidc.update_provider(provider_id, bad)).code(), "invalid_team_mapping");
+  bad = {};
+  bad.issuer = "https://unreachable.example.test";
+  provider.reachable = false;
+  EXPECT_EQ(failure(oidc.update_provider(provider_id, bad)).code(), "oidc_provider_unavailable");
+  provider.reachable = true;
+  EXPECT_EQ(run(oidc.list_providers())[0].name, "Renamed ID");
+  EXPECT_EQ(run(oidc.list_providers())[0].issuer, before.issuer);
+  EXPECT_EQ(failure(oidc.update_provider("no-such-provider", patch)).code(),
+            "oidc_provider_not_found");
+}
+
 TEST_F(OidcFlowTest, DisabledOrDeletedProvidersStopTheFlow) {
   const auto login = begin();
   run(oidc.delete_provider(provider_id));

@@ -72,6 +72,36 @@ TEST_P(SqlOidcStoreTest, ProvidersKeepTheirScopesAndTeamMapping) {
   }
 }
 
+TEST_P(SqlOidcStoreTest, AnUpdateReplacesTheFieldsButNotTheIdentityOrTheBirth) {
+  oidc().insert_provider(provider("p1", "alpha"));
+  oidc().insert_provider(provider("p2", "beta"));
+  auto changed = provider("p1", "gamma");
+  changed.issuer = "https://other.example.test";
+  changed.client_secret_sealed = "resealed";
+  changed.scopes = {"openid"};
+  changed.team_mapping = {};
+  changed.enabled = false;
+  changed.created_at = "2099-01-01T00:00:00Z";
+  ASSERT_TRUE(oidc().update_provider(changed));
+  const auto found = oidc().find_provider("p1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->name, "gamma");
+  EXPECT_EQ(found->issuer, "https://other.example.test");
+  EXPECT_EQ(found->client_secret_sealed, "resealed");
+  EXPECT_EQ(found->scopes, (std::vector<std::string>{"openid"}));
+  EXPECT_TRUE(found->team_mapping.empty());
+  EXPECT_FALSE(found->enabled);
+  EXPECT_NE(found->created_at, "2099-01-01T00:00:00Z");
+  EXPECT_FALSE(oidc().update_provider(provider("nope", "delta")));
+  try {
+    oidc().update_provider(provider("p1", "beta"));
+    ADD_FAILURE() << "a name another provider has";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "oidc_provider_exists");
+  }
+  EXPECT_EQ(oidc().find_provider("p1")->name, "gamma") << "nothing changed by the refused update";
+}
+
 TEST_P(SqlOidcStoreTest, APendingLoginIsTakenOnce) {
   oidc().insert_provider(provider("p1", "alpha"));
   EXPECT_TRUE(oidc().insert_login(login("k1", "p1"), 100));

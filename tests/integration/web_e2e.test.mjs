@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +40,8 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 const ADMIN = 'admin';
 const ADMIN_PASS = 'e2e admin passphrase 42';
 const P = uniquePrefix();
+// axe-core, the accessibility rules engine, evaluated into the page by the test (not served).
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server;
 let engine;
@@ -91,6 +94,16 @@ async function signIn(page, username, password, code) {
 async function go(page, hash, heading) {
   await page.goto(`${server.url}/#${hash}`);
   if (heading) await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+}
+
+// The WCAG 2.1 A/AA violations axe finds on the page as it stands, as readable lines.
+async function accessibilityViolations(page) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] }),
+  );
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.failureSummary.split('\n')[1] ?? ''}`));
 }
 
 async function state(id) {
@@ -348,6 +361,46 @@ describe('the web UI in a real browser', { timeout: 300_000 }, () => {
     await go(page, '/', 'Dashboard');
     await shot(page, 'dashboard-dark');
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    clean(watch);
+  });
+
+  test('accessible: no WCAG 2.1 AA violation on the main pages in either theme, and usable from the keyboard', async () => {
+    const { page, watch } = await openPage();
+    await signIn(page, ADMIN, ADMIN_PASS, () => authenticator.nextCode());
+    const found = [];
+    for (const theme of ['light', 'dark']) {
+      await page.locator('.shell-header').getByLabel('Theme').selectOption(theme);
+      for (const [hash, heading] of [
+        ['/', 'Dashboard'],
+        ['/containers?env=local', 'Containers'],
+        ['/containers/new?env=local', 'New container'],
+        ['/images?env=local', 'Images'],
+        ['/networks?env=local', 'Networks'],
+        ['/volumes?env=local', 'Volumes'],
+        ['/admin/users', 'Administration: Users'],
+        ['/admin/audit', 'Administration: Audit log'],
+        ['/account/security', 'My account: Security'],
+      ]) {
+        await go(page, hash, heading);
+        await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
+        for (const line of await accessibilityViolations(page)) found.push(`${theme} ${hash}: ${line}`);
+      }
+    }
+    assert.deepEqual(found, [], 'no accessibility violation');
+
+    // The keyboard alone: skip to the content, reach the navigation, open a page.
+    await go(page, '/', 'Dashboard');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content', 'the skip link comes first');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main-content');
+    await page.getByRole('link', { name: 'Containers', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Containers', level: 1 }).waitFor();
+    // Every focusable control shows where the focus is.
+    await page.getByRole('button', { name: 'Refresh' }).focus();
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none', 'a visible focus outline');
     clean(watch);
   });
 });

@@ -5,6 +5,11 @@
 #   bench/web_ui.sh > web-ui-results.md    (this build: build/bin/dokkerr, or DOKKERR_BIN; the UI
 #                                           in web/dist, or WEB_DIST)
 #
+# index.html is made anew for each answer by Dokkerr (a fresh style nonce in it and in its
+# policy); nginx serves the file as it is, so that phase compares a generated page with a static one.
+# At the end, the sizes of the build: what the first load fetches, against the 300 KiB budget of
+# initial JavaScript (gzip -9), and the chunks loaded later.
+#
 # Servers pinned to core 0 (Dokkerr --threads 1, nginx one worker), wrk pinned to core 1
 # (-t1 -c8 --latency, BENCH_DURATION seconds, Accept-Encoding: gzip). Phases: index (GET /) and
 # script (GET /assets/<the entry script>). Each combination runs BENCH_REPEATS times, interleaved;
@@ -29,7 +34,9 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [[ -x $NGINX ]] || die "nginx is required (scripts/install-deps.sh bench)"
 [[ -x $BIN ]] || die "no release build at $BIN (cmake --preset release && cmake --build --preset release)"
 [[ -f $DIST/index.html ]] || die "no web UI build at $DIST (cd web && npm ci && npm run build)"
-SCRIPT=$(cd "$DIST" && ls assets/*.js | head -n1)
+# The entry script index.html loads (the other scripts are chunks loaded on demand).
+SCRIPT=$(sed -n 's|.*<script type="module"[^>]* src="/\(assets/[^"]*\.js\)".*|\1|p' "$DIST/index.html" | head -n1)
+[[ -n $SCRIPT ]] || die "no entry script in $DIST/index.html"
 
 WORK=$(mktemp -d)
 chmod 755 "$WORK"  # nginx workers run unprivileged and must read the files
@@ -137,3 +144,20 @@ with_ui=$(status_kb "${PID[dokkerr]}" VmRSS)
 without=$(status_kb "${PID[api-only]}" VmRSS)
 printf 'Resident memory: Dokkerr with the UI %s kB, without %s kB (ratio %.2f).\n' "$with_ui" "$without" \
   "$(python3 -c "print($with_ui / $without)")"
+echo
+echo "Bundle (gzip -9): what index.html loads first, and the largest chunks loaded on demand."
+echo
+echo "| file | bytes | gzipped | loaded |"
+echo "|---|---:|---:|---|"
+initial_js=0
+for file in $(sed -n 's|.*\(src\|href\)="/\(assets/[^"]*\.\(js\|css\)\)".*|\2|p' "$DIST/index.html"); do
+  gz=$(gzip -9c "$DIST/$file" | wc -c)
+  [[ $file == *.js ]] && initial_js=$((initial_js + gz))
+  printf '| %s | %s | %s | first |\n' "$file" "$(wc -c <"$DIST/$file")" "$gz"
+done
+for file in $(cd "$DIST" && ls -S assets/*.js | grep -vF "$SCRIPT" | head -n 6); do
+  printf '| %s | %s | %s | on demand |\n' "$file" "$(wc -c <"$DIST/$file")" "$(gzip -9c "$DIST/$file" | wc -c)"
+done
+echo
+printf 'Initial JavaScript: %s bytes gzipped, %.2f of the 300 KiB budget.\n' "$initial_js" \
+  "$(python3 -c "print($initial_js / (300 * 1024))")"

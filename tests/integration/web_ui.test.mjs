@@ -91,6 +91,24 @@ describe('the UI files', () => {
     assert.deepEqual(zlib.gunzipSync(packed.body), fs.readFileSync(path.join(WEB_DIST, 'assets', scriptPath)));
   });
 
+  test('the first load stays within the bundle budget; the terminal and the charts come later', () => {
+    // What index.html makes the browser fetch before anything is shown: its scripts, the modules
+    // they preload, its stylesheets.
+    const index = fs.readFileSync(path.join(WEB_DIST, 'index.html'), 'utf8');
+    const initial = [...index.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+    const scripts = initial.filter((f) => f.endsWith('.js'));
+    assert.ok(scripts.length >= 1, index);
+    const gzipped = (file) => zlib.gzipSync(fs.readFileSync(path.join(WEB_DIST, file)), { level: 9 }).length;
+    const initialScriptBytes = scripts.reduce((sum, f) => sum + gzipped(f), 0);
+    assert.ok(initialScriptBytes <= 300 * 1024, `initial JavaScript ${initialScriptBytes} bytes gzipped (budget 300 KiB)`);
+    const assets = fs.readdirSync(path.join(WEB_DIST, 'assets'));
+    for (const lazy of ['ConsoleTerminal-', 'UPlotChart-']) {
+      const chunk = assets.find((f) => f.startsWith(lazy) && f.endsWith('.js'));
+      assert.ok(chunk, `${lazy}*.js is a chunk of its own`);
+      assert.ok(!initial.includes(`assets/${chunk}`), `${chunk} is not loaded at first`);
+    }
+  });
+
   test('nothing else is served: unknown names, traversal, encoded slashes', async () => {
     for (const target of ['/assets/nope.js', '/assets/..%2Findex.html', '/assets/%2e%2e', '/index.htm', '/assets/', '/web/dist/index.html']) {
       const res = await server.api('GET', target, { token: null });

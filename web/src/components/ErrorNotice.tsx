@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { ApiError, errorText } from "../lib/api";
 
 /** An error as a person reads it: the problem document's detail (or title), with its code. */
@@ -12,5 +13,15 @@ export function ErrorNotice({ error, prefix }: { error: unknown; prefix?: string
       </p>
       {code ? <p className="notice-code">Code: {code}</p> : null}
     </div>
+  );
+}
+
+/** What just happened, announced politely (role="status"); nothing when there is nothing to say. */
+export function InfoNotice({ children }: { children?: ReactNode }) {
+  if (children === null || children === undefined || children === false || children === "") return null;
+  return (
+    <p role="status" className="notice notice-info">
+      {children}
+    </p>
   );
 }

@@ -1,46 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "./api";
-import { binaryStringToBytes, openConsole, type ConsoleSocket, type ConsoleStatus } from "./console";
-
-class FakeSocket implements ConsoleSocket {
-  binaryType: BinaryType = "blob";
-  readyState = 0;
-  onopen: ((event: Event) => void) | null = null;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onclose: ((event: CloseEvent) => void) | null = null;
-  onerror: ((event: Event) => void) | null = null;
-  sent: (string | Uint8Array)[] = [];
-  closedWith: number | undefined;
-  constructor(readonly url: string) {}
-  send(data: string | ArrayBufferLike | ArrayBufferView) {
-    if (typeof data === "string") this.sent.push(data);
-    else if (ArrayBuffer.isView(data)) this.sent.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    else this.sent.push(new Uint8Array(data));
-  }
-  close(code?: number) {
-    this.closedWith = code ?? 1000;
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.(new Event("open"));
-  }
-  text(data: string) {
-    this.onmessage?.(new MessageEvent("message", { data }));
-  }
-  binary(bytes: number[]) {
-    this.onmessage?.(new MessageEvent("message", { data: new Uint8Array(bytes).buffer }));
-  }
-  serverClose(code: number, reason = "") {
-    this.readyState = 3;
-    this.onclose?.({ code, reason, wasClean: true } as CloseEvent);
-  }
-}
+import { FakeWebSocket } from "../test/fakeWebSocket";
+import { binaryStringToBytes, openConsole, type ConsoleStatus } from "./console";
 
 const PATH = "/api/v1/environments/local/containers/abc/exec";
 
 function setup(overrides: { cmd?: string[]; getTicket?: () => Promise<{ ticket: string }> } = {}) {
-  const sockets: FakeSocket[] = [];
+  const sockets: FakeWebSocket[] = [];
   const statuses: [ConsoleStatus, string | undefined][] = [];
   const output: number[][] = [];
   const exits: (number | null)[] = [];
@@ -55,7 +21,7 @@ function setup(overrides: { cmd?: string[]; getTicket?: () => Promise<{ ticket: 
     onStatus: (status, detail) => statuses.push([status, detail]),
     onExit: (code) => exits.push(code),
     createSocket: (url) => {
-      const socket = new FakeSocket(url);
+      const socket = new FakeWebSocket(url);
       sockets.push(socket);
       return socket;
     },
@@ -208,7 +174,7 @@ describe("openConsole", () => {
     const ws = sockets[0]!;
     ws.open();
     session.close();
-    expect(ws.closedWith).toBe(1000);
+    expect(ws.closedByClient).toBe(1000);
     expect(session.status).toBe("closed");
     ws.binary([1]);
     expect(output).toEqual([]);

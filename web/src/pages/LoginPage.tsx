@@ -1,7 +1,8 @@
 import { useRef, useState, useEffect, type FormEvent } from "react";
-import { ErrorNotice } from "../components/ErrorNotice";
+import { ErrorNotice, InfoNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
 import { isApiError } from "../lib/api";
+import { useAction } from "../lib/hooks";
 import { useDokkerr } from "../lib/services";
 
 type Step = "password" | "mfa";
@@ -17,8 +18,7 @@ export function LoginPage({ notice }: { notice?: string | null }) {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [useRecovery, setUseRecovery] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const codeRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -27,29 +27,29 @@ export function LoginPage({ notice }: { notice?: string | null }) {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const trimmed = code.trim();
-      await dokkerr.login({
-        username,
-        password,
-        ...(step === "mfa" ? (useRecovery ? { recovery_code: trimmed } : { totp_code: trimmed.replace(/\s+/g, "") }) : {}),
-      });
-      // Signed in: the app switches to the shell; forget the password now.
-      setPassword("");
-      setCode("");
-    } catch (cause) {
-      if (isApiError(cause) && cause.code === "mfa_required") {
-        setStep("mfa");
-      } else {
+    await run(
+      async () => {
+        const trimmed = code.trim();
+        await dokkerr.login({
+          username,
+          password,
+          ...(step === "mfa" ? (useRecovery ? { recovery_code: trimmed } : { totp_code: trimmed.replace(/\s+/g, "") }) : {}),
+        });
+        // Signed in: the app switches to the shell; forget the password now.
+        setPassword("");
+        setCode("");
+      },
+      (cause) => {
+        setCode("");
+        // The second step is not a failure: it asks for the code.
+        if (isApiError(cause) && cause.code === "mfa_required") {
+          setStep("mfa");
+          return true;
+        }
         if (isApiError(cause) && cause.code === "invalid_credentials") setStep("password");
-        setError(cause);
-      }
-      setCode("");
-    } finally {
-      setBusy(false);
-    }
+        return false;
+      },
+    );
   };
 
   const back = () => {
@@ -63,11 +63,7 @@ export function LoginPage({ notice }: { notice?: string | null }) {
     <main className="auth-page">
       <form className="auth-card" onSubmit={submit} aria-labelledby="login-title">
         <h1 id="login-title">Sign in to Dokkerr</h1>
-        {notice ? (
-          <p className="notice notice-info" role="status">
-            {notice}
-          </p>
-        ) : null}
+        <InfoNotice>{notice}</InfoNotice>
         {step === "password" ? (
           <>
             <Field

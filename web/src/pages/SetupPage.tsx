@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
 import { isApiError } from "../lib/api";
+import { useAction } from "../lib/hooks";
 import { useDokkerr } from "../lib/services";
 
 /**
@@ -14,8 +15,7 @@ export function SetupPage({ onComplete }: { onComplete: () => void }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const mismatch = confirm !== "" && confirm !== password;
 
   const submit = async (event: FormEvent) => {
@@ -24,21 +24,18 @@ export function SetupPage({ onComplete }: { onComplete: () => void }) {
       setError(new Error("The two passwords differ."));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      await dokkerr.setup({ setup_token: token.trim(), username, password });
-      await dokkerr.login({ username, password });
-      onComplete();
-    } catch (cause) {
-      if (isApiError(cause) && cause.code === "setup_complete") {
+    await run(
+      async () => {
+        await dokkerr.setup({ setup_token: token.trim(), username, password });
+        await dokkerr.login({ username, password });
         onComplete();
-        return;
-      }
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+      },
+      (cause) => {
+        if (!isApiError(cause) || cause.code !== "setup_complete") return false;
+        onComplete();
+        return true;
+      },
+    );
   };
 
   return (

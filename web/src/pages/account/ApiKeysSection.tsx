@@ -1,14 +1,15 @@
 // The account's API keys: each with what it may do, creating one (its secret shown once) and
 // revoking one. A key carries at most what the account holds; the form offers only that.
 
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { Field, SelectField } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { grantableScopes, type ApiKey, type CreatedApiKey, type NewApiKey, type TeamSummary } from "../../lib/account";
 import { formatTime } from "../../lib/format";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useConfirmed, useLoad } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import "./AccountPage.css";
@@ -33,24 +34,14 @@ function keyState(key: ApiKey, now = Date.now()): "revoked" | "expired" | "activ
   return "active";
 }
 
-function CreateKeyForm({
-  formId,
-  teams,
-  onCreated,
-  onBusy,
-}: {
-  formId: string;
-  teams: TeamSummary[];
-  onCreated: (key: CreatedApiKey) => void;
-  onBusy: (busy: boolean) => void;
-}) {
+function CreateKeyDialog({ teams, onClose, onCreated }: { teams: TeamSummary[]; onClose: () => void; onCreated: (key: CreatedApiKey) => void }) {
   const { account } = useServices();
   const { permissions } = useSession();
   const [name, setName] = useState("");
   const [team, setTeam] = useState("");
   const [scopes, setScopes] = useState<Set<string>>(new Set());
   const [expires, setExpires] = useState("");
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [problem, setProblem] = useState("");
   const offered = grantableScopes(permissions, team || undefined);
 
@@ -73,8 +64,7 @@ function CreateKeyForm({
       return next;
     });
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     setError(null);
     if (!name.trim()) return setProblem("Give the key a name.");
     if (scopes.size === 0) return setProblem("Choose at least one permission.");
@@ -84,18 +74,21 @@ function CreateKeyForm({
     const body: NewApiKey = { name: name.trim(), scopes: offered.filter((s) => scopes.has(s)) };
     if (team) body.team_id = team;
     if (expires_at) body.expires_at = expires_at;
-    onBusy(true);
-    try {
-      onCreated(await account.createApiKey(body));
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      onBusy(false);
-    }
+    await run(async () => onCreated(await account.createApiKey(body)));
   };
 
   return (
-    <form id={formId} className="account-form" onSubmit={submit} noValidate>
+    <FormDialog
+      title="Create an API key"
+      submitLabel="Create key"
+      busyLabel="Creating…"
+      busy={busy}
+      wide
+      onClose={onClose}
+      onSubmit={submit}
+      formClassName="account-form"
+      noValidate
+    >
       <ErrorNotice error={error} prefix="Could not create the key" />
       {problem ? (
         <p className="error-text" role="alert">
@@ -103,17 +96,14 @@ function CreateKeyForm({
         </p>
       ) : null}
       <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} maxLength={128} required autoComplete="off" hint="What the key is for, such as “CI deploys”." />
-      <label className="field">
-        <span className="account-label">Team</span>
-        <select value={team} onChange={(e) => setTeam(e.target.value)}>
-          <option value="">No team (what you hold anywhere)</option>
-          {teams.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Team" value={team} onChange={(e) => setTeam(e.target.value)}>
+        <option value="">No team (what you hold anywhere)</option>
+        {teams.map((t) => (
+          <option key={t.id} value={t.id}>
+            {t.name}
+          </option>
+        ))}
+      </SelectField>
       <fieldset className="account-fieldset">
         <legend>Permissions</legend>
         <p className="muted small">{team ? "Only what you hold in this team." : "Only what you hold yourself."}</p>
@@ -135,23 +125,22 @@ function CreateKeyForm({
         </div>
       </fieldset>
       <Field label="Expires" type="date" value={expires} min={localDate(1)} onChange={(e) => setExpires(e.target.value)} hint="Optional: the key stops working at the end of that day." />
-    </form>
+    </FormDialog>
   );
 }
 
 export function ApiKeysSection() {
   const { account } = useServices();
   const { permissions } = useSession();
-  const formId = useId();
   const keys = useLoad((signal) => account.apiKeys(signal), [account]);
   const teams = useLoad((signal) => account.teams(signal), [account]);
   const [creating, setCreating] = useState(false);
-  const [saving, setSaving] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [copyState, setCopyState] = useState("");
-  const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  const [revokeBusy, setRevokeBusy] = useState(false);
-  const [revokeError, setRevokeError] = useState<unknown>(null);
+  const revocation = useConfirmed(async (key: ApiKey) => {
+    await account.revokeApiKey(key.id);
+    keys.reload();
+  });
 
   const allTeams = teams.data ?? [];
   // Teams the key may be bound to: the caller's own (administrators: any).
@@ -173,21 +162,6 @@ export function ApiKeysSection() {
       setCopyState("Copied.");
     } catch {
       setCopyState("Copying is not available here; select the key and copy it.");
-    }
-  };
-
-  const revoke = async () => {
-    if (!revoking) return;
-    setRevokeBusy(true);
-    setRevokeError(null);
-    try {
-      await account.revokeApiKey(revoking.id);
-      setRevoking(null);
-      keys.reload();
-    } catch (cause) {
-      setRevokeError(cause);
-    } finally {
-      setRevokeBusy(false);
     }
   };
 
@@ -227,10 +201,7 @@ export function ApiKeysSection() {
               type="button"
               className="button-danger"
               aria-label={`Revoke ${k.name}`}
-              onClick={() => {
-                setRevokeError(null);
-                setRevoking(k);
-              }}
+              onClick={() => revocation.ask(k)}
             >
               Revoke
             </button>
@@ -258,35 +229,17 @@ export function ApiKeysSection() {
       {keys.loading && !keys.data ? <p role="status">Loading…</p> : null}
       <DataTable caption="Your API keys" columns={columns} rows={keys.data ?? []} rowKey={(k) => k.id} busy={keys.loading} empty="No API keys." />
 
-      <Dialog
-        open={creating}
-        title="Create an API key"
-        onClose={() => setCreating(false)}
-        wide
-        actions={
-          <>
-            <button type="button" className="button-secondary" onClick={() => setCreating(false)}>
-              Cancel
-            </button>
-            <button type="submit" form={formId} disabled={saving}>
-              {saving ? "Creating…" : "Create key"}
-            </button>
-          </>
-        }
-      >
-        {creating ? (
-          <CreateKeyForm
-            formId={formId}
-            teams={myTeams}
-            onBusy={setSaving}
-            onCreated={(key) => {
-              setCreating(false);
-              setCreated(key);
-              keys.reload();
-            }}
-          />
-        ) : null}
-      </Dialog>
+      {creating ? (
+        <CreateKeyDialog
+          teams={myTeams}
+          onClose={() => setCreating(false)}
+          onCreated={(key) => {
+            setCreating(false);
+            setCreated(key);
+            keys.reload();
+          }}
+        />
+      ) : null}
 
       <Dialog
         open={created !== null}
@@ -319,18 +272,18 @@ export function ApiKeysSection() {
       </Dialog>
 
       <ConfirmDialog
-        open={revoking !== null}
+        open={revocation.subject !== null}
         title="Revoke API key"
         confirmLabel="Revoke"
         danger
-        busy={revokeBusy}
-        onConfirm={() => void revoke()}
-        onCancel={() => setRevoking(null)}
+        busy={revocation.busy}
+        onConfirm={() => void revocation.confirm()}
+        onCancel={revocation.cancel}
       >
         <p>
-          Revoke <strong>{revoking?.name}</strong>? Anything using it stops working at once.
+          Revoke <strong>{revocation.subject?.name}</strong>? Anything using it stops working at once.
         </p>
-        <ErrorNotice error={revokeError} prefix="Could not revoke" />
+        <ErrorNotice error={revocation.error} prefix="Could not revoke" />
       </ConfirmDialog>
     </div>
   );

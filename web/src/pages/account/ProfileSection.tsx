@@ -4,12 +4,12 @@
 
 import { useEffect, useState, type FormEvent } from "react";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { Field, SelectField } from "../../components/Field";
 import type { ProfileChanges } from "../../lib/account";
 import type { User } from "../../lib/dokkerr";
 import { useEnvironments } from "../../lib/environments";
 import { formatTime } from "../../lib/format";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useLoad } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import "./AccountPage.css";
@@ -30,13 +30,31 @@ export function mergePreferences(current: User["preferences"], theme: Theme, def
   return next;
 }
 
+/** The end of a form: why the last save failed, what it did, and the save button. */
+function SaveFooter({ error, prefix, done, busy, label }: { error: unknown; prefix: string; done: string; busy: boolean; label: string }) {
+  return (
+    <>
+      <ErrorNotice error={error} prefix={prefix} />
+      {done ? (
+        <p role="status" className="muted">
+          {done}
+        </p>
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" disabled={busy}>
+          {busy ? "Saving…" : label}
+        </button>
+      </div>
+    </>
+  );
+}
+
 function ProfileForm({ account, onSaved }: { account: User; onSaved: (user: User) => void }) {
   const { account: api } = useServices();
   const [displayName, setDisplayName] = useState(account.display_name ?? "");
   const [email, setEmail] = useState(account.email ?? "");
   const [avatarUrl, setAvatarUrl] = useState(account.avatar_url ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState("");
 
   const submit = async (event: FormEvent) => {
@@ -50,17 +68,12 @@ function ProfileForm({ account, onSaved }: { account: User; onSaved: (user: User
       setDone("Nothing changed.");
       return;
     }
-    setBusy(true);
     setDone("");
-    try {
+    await run(async () => {
       const saved = await api.updateMe(changes);
       setDone("Profile saved.");
       onSaved(saved);
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -79,17 +92,7 @@ function ProfileForm({ account, onSaved }: { account: User; onSaved: (user: User
         spellCheck={false}
         hint="An https:// address of a picture of you."
       />
-      <ErrorNotice error={error} prefix="Could not save the profile" />
-      {done ? (
-        <p role="status" className="muted">
-          {done}
-        </p>
-      ) : null}
-      <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? "Saving…" : "Save profile"}
-        </button>
-      </div>
+      <SaveFooter error={error} prefix="Could not save the profile" done={done} busy={busy} label="Save profile" />
     </form>
   );
 }
@@ -101,63 +104,45 @@ function PreferencesForm({ account, onSaved }: { account: User; onSaved: (user: 
   const [defaultEnvironment, setDefaultEnvironment] = useState(
     typeof account.preferences?.default_environment === "string" ? account.preferences.default_environment : "",
   );
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState("");
   const list = environments.data ?? [];
   const unknownDefault = defaultEnvironment !== "" && !list.some((e) => e.id === defaultEnvironment);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setDone("");
-    try {
+    await run(async () => {
       const saved = await api.updateMe({ preferences: mergePreferences(account.preferences, theme, defaultEnvironment) });
       setDone("Preferences saved.");
       onSaved(saved);
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <form className="account-form" onSubmit={submit} aria-labelledby="preferences-heading">
       <h2 id="preferences-heading">Preferences</h2>
-      <label className="field">
-        <span className="account-label">Theme</span>
-        <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
-          <option value="system">Follow the system</option>
-          <option value="light">Light</option>
-          <option value="dark">Dark</option>
-        </select>
-      </label>
-      <label className="field">
-        <span className="account-label">Default environment</span>
-        <select value={defaultEnvironment} onChange={(e) => setDefaultEnvironment(e.target.value)} disabled={environments.loading && !environments.data}>
-          <option value="">None (the first one up)</option>
-          {unknownDefault ? <option value={defaultEnvironment}>{defaultEnvironment} (not available)</option> : null}
-          {list.map((e) => (
-            <option key={e.id} value={e.id}>
-              {e.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField label="Theme" value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
+        <option value="system">Follow the system</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </SelectField>
+      <SelectField
+        label="Default environment"
+        value={defaultEnvironment}
+        onChange={(e) => setDefaultEnvironment(e.target.value)}
+        disabled={environments.loading && !environments.data}
+      >
+        <option value="">None (the first one up)</option>
+        {unknownDefault ? <option value={defaultEnvironment}>{defaultEnvironment} (not available)</option> : null}
+        {list.map((e) => (
+          <option key={e.id} value={e.id}>
+            {e.name}
+          </option>
+        ))}
+      </SelectField>
       <ErrorNotice error={environments.error} prefix="Could not load the environments" />
-      <ErrorNotice error={error} prefix="Could not save the preferences" />
-      {done ? (
-        <p role="status" className="muted">
-          {done}
-        </p>
-      ) : null}
-      <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? "Saving…" : "Save preferences"}
-        </button>
-      </div>
+      <SaveFooter error={error} prefix="Could not save the preferences" done={done} busy={busy} label="Save preferences" />
     </form>
   );
 }

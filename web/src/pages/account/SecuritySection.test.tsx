@@ -2,6 +2,7 @@ import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { User } from "../../lib/dokkerr";
+import { descriptionOf } from "../../test/dom";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { renderPage } from "../../test/renderPage";
 import AccountPage from "./AccountPage";
@@ -17,11 +18,6 @@ function server(extra?: (call: Call) => Response | undefined) {
     if (answer) return answer;
     return problem(404, "route_not_found", `No route for ${call.method} ${call.url}`);
   };
-}
-
-function descriptionOf(input: HTMLElement): string {
-  const id = input.getAttribute("aria-describedby");
-  return id ? (document.getElementById(id)?.textContent ?? "") : "";
 }
 
 describe("My account: security", () => {

@@ -2,13 +2,15 @@
 // codes shown once, and turning it off. Secrets live in component state only while their dialog
 // or form is open.
 
-import { lazy, Suspense, useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { lazy, Suspense, useEffect, useState, type FormEvent } from "react";
 import { Dialog } from "../../components/Dialog";
-import { ErrorNotice } from "../../components/ErrorNotice";
+import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { ApiError } from "../../lib/api";
 import type { TotpEnrolment } from "../../lib/account";
 import type { User } from "../../lib/dokkerr";
+import { useAction, useFocusInvalid } from "../../lib/hooks";
 import { saveBlob } from "../../lib/platform";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
@@ -27,24 +29,13 @@ const FIELD_OF_CODE: Record<string, PasswordField> = {
   common_password: "next",
 };
 
-/** Moves focus to the first field marked invalid, once per refused submit. */
-function useFocusInvalid(attempt: number) {
-  const ref = useRef<HTMLFormElement>(null);
-  useEffect(() => {
-    if (attempt > 0) ref.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
-  }, [attempt]);
-  return ref;
-}
-
 function PasswordForm() {
   const { account } = useServices();
   const [values, setValues] = useState<Record<PasswordField, string>>({ current: "", next: "", repeat: "" });
   const [problems, setProblems] = useState<Partial<Record<PasswordField, string>>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState(false);
-  const [attempt, setAttempt] = useState(0);
-  const formRef = useFocusInvalid(attempt);
+  const focus = useFocusInvalid();
 
   const set = (key: PasswordField) => (value: string) => {
     setValues((current) => ({ ...current, [key]: value }));
@@ -53,7 +44,7 @@ function PasswordForm() {
 
   const refuse = (next: Partial<Record<PasswordField, string>>) => {
     setProblems(next);
-    setAttempt((n) => n + 1);
+    focus.refused();
   };
 
   const submit = async (event: FormEvent) => {
@@ -63,26 +54,25 @@ function PasswordForm() {
     if (!values.current) return refuse({ current: "Enter your current password." });
     if (!values.next) return refuse({ next: "Enter a new password." });
     if (values.next !== values.repeat) return refuse({ repeat: "The two new passwords differ." });
-    setBusy(true);
-    try {
-      await account.changePassword(values.current, values.next);
-      setValues({ current: "", next: "", repeat: "" });
-      setProblems({});
-      setDone(true);
-    } catch (cause) {
-      const field = cause instanceof ApiError ? FIELD_OF_CODE[cause.code] : undefined;
-      if (field && cause instanceof ApiError) refuse({ [field]: `${cause.detail || cause.title} (${cause.code})` });
-      else setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        await account.changePassword(values.current, values.next);
+        setValues({ current: "", next: "", repeat: "" });
+        setProblems({});
+        setDone(true);
+      },
+      (cause) => {
+        // A problem with one field is shown by that field instead.
+        const field = cause instanceof ApiError ? FIELD_OF_CODE[cause.code] : undefined;
+        if (!field || !(cause instanceof ApiError)) return false;
+        refuse({ [field]: `${cause.detail || cause.title} (${cause.code})` });
+        return true;
+      },
+    );
   };
 
-  const hint = (key: PasswordField, normal?: string) => problems[key] ?? normal;
-  const invalid = (key: PasswordField) => (problems[key] ? true : undefined);
-
   return (
-    <form ref={formRef} className="account-form" onSubmit={submit} aria-labelledby="password-heading" noValidate>
+    <form ref={focus.ref} className="account-form" onSubmit={submit} aria-labelledby="password-heading" noValidate>
       <h2 id="password-heading">Password</h2>
       <p className="muted">Changing your password signs out all your other sessions; this one stays signed in.</p>
       <Field
@@ -91,8 +81,7 @@ function PasswordForm() {
         autoComplete="current-password"
         value={values.current}
         onChange={(e) => set("current")(e.target.value)}
-        aria-invalid={invalid("current")}
-        hint={hint("current")}
+        error={problems.current}
       />
       <Field
         label="New password"
@@ -101,8 +90,9 @@ function PasswordForm() {
         value={values.next}
         onChange={(e) => set("next")(e.target.value)}
         maxLength={1024}
-        aria-invalid={invalid("next")}
-        hint={hint("next", "At least 12 characters, and not a commonly used password.")}
+        error={problems.next}
+        // The problem takes the hint's place.
+        hint={problems.next ? undefined : "At least 12 characters, and not a commonly used password."}
       />
       <Field
         label="Repeat the new password"
@@ -111,15 +101,10 @@ function PasswordForm() {
         value={values.repeat}
         onChange={(e) => set("repeat")(e.target.value)}
         maxLength={1024}
-        aria-invalid={invalid("repeat")}
-        hint={hint("repeat")}
+        error={problems.repeat}
       />
       <ErrorNotice error={error} prefix="Could not change the password" />
-      {done ? (
-        <p role="status" className="notice notice-info">
-          Password changed. Your other sessions were signed out.
-        </p>
-      ) : null}
+      <InfoNotice>{done ? "Password changed. Your other sessions were signed out." : null}</InfoNotice>
       <div className="form-actions">
         <button type="submit" disabled={busy}>
           {busy ? "Changing…" : "Change password"}
@@ -175,10 +160,8 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
 
 function EnrolDialog({ state, onConfirmed, onClose }: { state: Enrolment | null; onConfirmed: (codes: string[]) => void; onClose: () => void }) {
   const { account } = useServices();
-  const formId = useId();
   const [code, setCode] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   // A new enrolment starts with an empty code field.
   useEffect(() => {
@@ -186,48 +169,46 @@ function EnrolDialog({ state, onConfirmed, onClose }: { state: Enrolment | null;
     setError(null);
   }, [state?.phase]);
 
-  const confirm = async (event: FormEvent) => {
-    event.preventDefault();
+  const confirm = async () => {
     const digits = code.replace(/\s+/g, "");
     if (!digits) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const answer = await account.confirmTotp(digits);
       setCode("");
       onConfirmed(answer.recovery_codes ?? []);
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const scanning = state?.phase === "scan";
-  return (
-    <Dialog
-      open={state !== null}
-      title={scanning ? "Set up two-factor sign-in" : "Your recovery codes"}
-      onClose={onClose}
-      actions={
-        scanning ? (
-          <>
-            <button type="button" className="button-secondary" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" form={formId} disabled={busy || !code.trim()}>
-              {busy ? "Checking…" : "Turn on"}
-            </button>
-          </>
-        ) : (
+  if (state?.phase === "codes") {
+    return (
+      <Dialog
+        open
+        title="Your recovery codes"
+        onClose={onClose}
+        actions={
           <button type="button" onClick={onClose}>
             I have saved them
           </button>
-        )
-      }
+        }
+      >
+        <RecoveryCodes codes={state.codes} />
+      </Dialog>
+    );
+  }
+  return (
+    <FormDialog
+      open={state !== null}
+      title="Set up two-factor sign-in"
+      submitLabel="Turn on"
+      busyLabel="Checking…"
+      busy={busy}
+      disabled={!code.trim()}
+      onClose={onClose}
+      onSubmit={confirm}
+      formClassName="account-form"
     >
-      {state?.phase === "scan" ? (
-        <form id={formId} className="account-form" onSubmit={confirm}>
+      {state ? (
+        <>
           <p>Scan this code with an authenticator app, then enter the 6-digit code it shows.</p>
           <Suspense fallback={<p role="status">Drawing the QR code…</p>}>
             <TotpQr value={state.enrolment.otpauth_uri} label="QR code for your authenticator app" />
@@ -245,10 +226,9 @@ function EnrolDialog({ state, onConfirmed, onClose }: { state: Enrolment | null;
             aria-invalid={error instanceof ApiError && error.code === "invalid_mfa_code" ? true : undefined}
           />
           <ErrorNotice error={error} prefix="Could not turn two-factor sign-in on" />
-        </form>
+        </>
       ) : null}
-      {state?.phase === "codes" ? <RecoveryCodes codes={state.codes} /> : null}
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -256,24 +236,19 @@ function DisableForm({ onDisabled }: { onDisabled: () => void }) {
   const { account } = useServices();
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await account.disableTotp(password, code.replace(/\s+/g, ""));
-      setPassword("");
-      setCode("");
-      onDisabled();
-    } catch (cause) {
-      setError(cause);
-      setCode("");
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        await account.disableTotp(password, code.replace(/\s+/g, ""));
+        setPassword("");
+        setCode("");
+        onDisabled();
+      },
+      () => setCode(""),
+    );
   };
 
   return (
@@ -304,23 +279,14 @@ function TwoFactor({ user }: { user: User }) {
   const session = useSession();
   const [enabled, setEnabled] = useState(!!user.mfa_enabled);
   const [enrolment, setEnrolment] = useState<Enrolment | null>(null);
-  const [starting, setStarting] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy: starting, error, run } = useAction();
   const [notice, setNotice] = useState("");
 
   useEffect(() => setEnabled(!!user.mfa_enabled), [user.mfa_enabled]);
 
   const start = async () => {
-    setStarting(true);
-    setError(null);
     setNotice("");
-    try {
-      setEnrolment({ phase: "scan", enrolment: await account.enrolTotp() });
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setStarting(false);
-    }
+    await run(async () => setEnrolment({ phase: "scan", enrolment: await account.enrolTotp() }));
   };
 
   const confirmed = (codes: string[]) => {
@@ -336,11 +302,7 @@ function TwoFactor({ user }: { user: User }) {
       <p>
         Status: <strong>{enabled ? "on" : "off"}</strong>
       </p>
-      {notice ? (
-        <p role="status" className="notice notice-info">
-          {notice}
-        </p>
-      ) : null}
+      <InfoNotice>{notice}</InfoNotice>
       <ErrorNotice error={error} prefix="Could not start the setup" />
       {enabled ? (
         <DisableForm

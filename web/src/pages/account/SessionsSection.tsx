@@ -5,10 +5,10 @@
 import { useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog } from "../../components/Dialog";
-import { ErrorNotice } from "../../components/ErrorNotice";
+import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
 import type { AccountSession } from "../../lib/account";
 import { formatRelative, formatTime } from "../../lib/format";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useLoad } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
 import "./AccountPage.css";
 
@@ -18,27 +18,24 @@ export function SessionsSection() {
   const { account, dokkerr } = useServices();
   const sessions = useLoad((signal) => account.sessions(signal), [account]);
   const [pending, setPending] = useState<Pending>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [notice, setNotice] = useState("");
 
   const list = sessions.data ?? [];
   const others = list.filter((s) => !s.current);
 
-  const run = async () => {
+  const confirm = async () => {
     if (!pending) return;
+    // Logging out ends this session on the server and forgets the tokens: the app shows sign-in.
     if (pending.kind === "this") {
-      // Logging out ends this session on the server and forgets the tokens: the app shows sign-in.
-      setBusy(true);
-      await dokkerr.logout();
+      await run(() => dokkerr.logout());
       return;
     }
-    setBusy(true);
-    setError(null);
+    const chosen = pending;
     setNotice("");
-    try {
-      if (pending.kind === "one") {
-        await account.revokeSession(pending.session.id);
+    await run(async () => {
+      if (chosen.kind === "one") {
+        await account.revokeSession(chosen.session.id);
         setNotice("The session was signed out.");
       } else {
         let ended = 0;
@@ -48,14 +45,9 @@ export function SessionsSection() {
         }
         setNotice(`${ended} other ${ended === 1 ? "session was" : "sessions were"} signed out.`);
       }
-      setPending(null);
-    } catch (cause) {
-      setError(cause);
-      setPending(null);
-    } finally {
-      setBusy(false);
-      sessions.reload();
-    }
+    });
+    setPending(null);
+    sessions.reload();
   };
 
   const columns: Column<AccountSession>[] = [
@@ -121,11 +113,7 @@ export function SessionsSection() {
         </div>
       </div>
       <p className="muted">Each place your account is signed in. Revoking a session ends it at once.</p>
-      {notice ? (
-        <p role="status" className="notice notice-info">
-          {notice}
-        </p>
-      ) : null}
+      <InfoNotice>{notice}</InfoNotice>
       <ErrorNotice error={error} prefix="Could not sign out the session" />
       <ErrorNotice error={sessions.error} prefix="Could not load your sessions" />
       {sessions.loading && !sessions.data ? <p role="status">Loading…</p> : null}
@@ -136,7 +124,7 @@ export function SessionsSection() {
         confirmLabel={pending?.kind === "this" ? "Sign out" : "Revoke"}
         danger
         busy={busy}
-        onConfirm={() => void run()}
+        onConfirm={() => void confirm()}
         onCancel={() => setPending(null)}
       >
         <p>{question}</p>

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { Dialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { Field, SelectField } from "../../components/Field";
 import { formatTime } from "../../lib/format";
 import { useLoad } from "../../lib/hooks";
 import {
@@ -248,39 +248,30 @@ export default function AuditSection() {
           placeholder="containers.*"
           hint="Exact, or a prefix ending in *."
         />
-        <label className="field">
-          <span className="audit-label">Result</span>
-          <select value={draft.result} onChange={(e) => set("result")(e.target.value)}>
-            <option value="">Any</option>
-            {AUDIT_RESULTS.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span className="audit-label">Team</span>
-          <select value={draft.team_id} onChange={(e) => set("team_id")(e.target.value)}>
-            <option value="">Any</option>
-            {teams.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span className="audit-label">Organization</span>
-          <select value={draft.org_id} onChange={(e) => set("org_id")(e.target.value)}>
-            <option value="">Any</option>
-            {organizations.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.display_name || o.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label="Result" value={draft.result} onChange={(e) => set("result")(e.target.value)}>
+          <option value="">Any</option>
+          {AUDIT_RESULTS.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Team" value={draft.team_id} onChange={(e) => set("team_id")(e.target.value)}>
+          <option value="">Any</option>
+          {teams.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Organization" value={draft.org_id} onChange={(e) => set("org_id")(e.target.value)}>
+          <option value="">Any</option>
+          {organizations.map((o) => (
+            <option key={o.id} value={o.id}>
+              {o.display_name || o.name}
+            </option>
+          ))}
+        </SelectField>
         <Field label="Since" type="datetime-local" step={1} value={draft.since} onChange={(e) => set("since")(e.target.value)} hint="Your local time." />
         <Field label="Until" type="datetime-local" step={1} value={draft.until} onChange={(e) => set("until")(e.target.value)} hint="Inclusive." />
         <div className="form-actions audit-filter-actions">

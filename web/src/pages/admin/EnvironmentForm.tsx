@@ -1,11 +1,13 @@
 // Adding a remote engine or changing one: name, URL and the TLS material (pasted or read from
-// files). The private key lives in this form's state only, which goes when the dialog closes.
+// files). The private key lives in this dialog's state only, which goes when it closes.
 
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { ApiError } from "../../lib/api";
 import type { Environment } from "../../lib/dokkerr";
+import { useAction, useFocusInvalid } from "../../lib/hooks";
 import { MAX_PEM_BYTES, type EnvironmentInput, type EnvironmentTls } from "../../lib/platform";
 import { useServices } from "../../lib/services";
 import "./EnvironmentsSection.css";
@@ -113,15 +115,14 @@ function PemInput({
 
 type TlsMode = "keep" | "set" | "off";
 
-export interface EnvironmentFormProps {
+export interface EnvironmentDialogProps {
   /** The environment to change; absent to add one. */
   environment?: Environment;
-  formId: string;
+  onClose: () => void;
   onSaved: (environment: Environment) => void;
-  onBusy?: (busy: boolean) => void;
 }
 
-export function EnvironmentForm({ environment, formId, onSaved, onBusy }: EnvironmentFormProps) {
+export function EnvironmentDialog({ environment, onClose, onSaved }: EnvironmentDialogProps) {
   const { platform } = useServices();
   const editing = !!environment;
   const [name, setName] = useState(environment?.name ?? "");
@@ -130,16 +131,9 @@ export function EnvironmentForm({ environment, formId, onSaved, onBusy }: Enviro
   const [pem, setPem] = useState<Record<PemName, string>>({ ca: "", cert: "", key: "" });
   const [verify, setVerify] = useState(true);
   const [problems, setProblems] = useState<Partial<Record<PemName | "pair" | "name" | "url", string>>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  // Bumped by each refused submit: focus then moves to the first field that is wrong.
-  const [attempt, setAttempt] = useState(0);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { busy, error, setError, run } = useAction();
+  const focus = useFocusInvalid();
   const tlsId = useId();
-
-  useEffect(() => {
-    if (attempt > 0) formRef.current?.querySelector<HTMLElement>("[aria-invalid='true']")?.focus();
-  }, [attempt]);
 
   const setOne = (key: PemName) => (value: string) => {
     setPem((current) => ({ ...current, [key]: value }));
@@ -160,7 +154,7 @@ export function EnvironmentForm({ environment, formId, onSaved, onBusy }: Enviro
     }
     setProblems(next);
     const ok = Object.keys(next).length === 0;
-    if (!ok) setAttempt((n) => n + 1);
+    if (!ok) focus.refused();
     return ok;
   };
 
@@ -179,8 +173,7 @@ export function EnvironmentForm({ environment, formId, onSaved, onBusy }: Enviro
     return Object.keys(changes).length > 0 ? changes : null;
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     setError(null);
     if (!validate()) return;
     const input = body();
@@ -188,25 +181,30 @@ export function EnvironmentForm({ environment, formId, onSaved, onBusy }: Enviro
       if (environment) onSaved(environment);
       return;
     }
-    setBusy(true);
-    onBusy?.(true);
-    try {
-      const saved = environment ? await platform.updateEnvironment(environment.id, input) : await platform.createEnvironment(input);
-      onSaved(saved);
-    } catch (cause) {
-      setError(cause);
-      const code = cause instanceof ApiError ? cause.code : "";
-      if (code === "environment_name_conflict") setProblems({ name: "Another environment has this name." });
-      if (code === "invalid_docker_host") setProblems({ url: "The server cannot use this address." });
-      if (code === "environment_name_conflict" || code === "invalid_docker_host") setAttempt((n) => n + 1);
-    } finally {
-      setBusy(false);
-      onBusy?.(false);
-    }
+    await run(
+      async () => onSaved(environment ? await platform.updateEnvironment(environment.id, input) : await platform.createEnvironment(input)),
+      (cause) => {
+        const code = cause instanceof ApiError ? cause.code : "";
+        if (code === "environment_name_conflict") setProblems({ name: "Another environment has this name." });
+        if (code === "invalid_docker_host") setProblems({ url: "The server cannot use this address." });
+        if (code === "environment_name_conflict" || code === "invalid_docker_host") focus.refused();
+      },
+    );
   };
 
   return (
-    <form ref={formRef} id={formId} className="platform-form" onSubmit={submit} noValidate aria-busy={busy || undefined}>
+    <FormDialog
+      title={environment ? `Edit ${environment.name}` : "Add a remote engine"}
+      submitLabel={editing ? "Save" : "Add environment"}
+      busyLabel="Connecting…"
+      busy={busy}
+      wide
+      onClose={onClose}
+      onSubmit={submit}
+      formClassName="platform-form"
+      noValidate
+      formRef={focus.ref}
+    >
       <ErrorNotice error={error} prefix={editing ? "Could not save the environment" : "Could not add the environment"} />
       <div className="platform-form">
         <Field
@@ -216,8 +214,8 @@ export function EnvironmentForm({ environment, formId, onSaved, onBusy }: Enviro
           required
           maxLength={64}
           autoComplete="off"
-          aria-invalid={problems.name ? true : undefined}
-          hint={problems.name ?? "1 to 64 characters; “local” is taken by the built-in engine."}
+          error={problems.name}
+          hint={problems.name ? undefined : "1 to 64 characters; “local” is taken by the built-in engine."}
         />
         <Field
           label="URL"
@@ -228,8 +226,8 @@ export function EnvironmentForm({ environment, formId, onSaved, onBusy }: Enviro
           placeholder="tcp://host:2376"
           autoComplete="off"
           spellCheck={false}
-          aria-invalid={problems.url ? true : undefined}
-          hint={problems.url ?? "The engine's address, such as tcp://host:2376."}
+          error={problems.url}
+          hint={problems.url ? undefined : "The engine's address, such as tcp://host:2376."}
         />
       </div>
       <fieldset className="platform-fieldset">
@@ -272,6 +270,6 @@ export function EnvironmentForm({ environment, formId, onSaved, onBusy }: Enviro
           </>
         ) : null}
       </fieldset>
-    </form>
+    </FormDialog>
   );
 }

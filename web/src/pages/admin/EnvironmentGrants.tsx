@@ -5,7 +5,7 @@ import { DataTable, type Column } from "../../components/DataTable";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import type { Environment } from "../../lib/dokkerr";
 import { formatTime } from "../../lib/format";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useLoad } from "../../lib/hooks";
 import type { Grant, GranteeType, OrganizationRef, TeamRef } from "../../lib/platform";
 import { useServices } from "../../lib/services";
 import "./EnvironmentsSection.css";
@@ -37,8 +37,7 @@ export function EnvironmentGrants({ environment }: { environment: Environment })
   );
   const [type, setType] = useState<GranteeType>("team");
   const [grantee, setGrantee] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
 
   const teams = directory.data?.teams ?? [];
   const organizations = directory.data?.organizations ?? [];
@@ -63,31 +62,18 @@ export function EnvironmentGrants({ environment }: { environment: Environment })
   const add = async (event: FormEvent) => {
     event.preventDefault();
     if (!chosen) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await platform.addGrant(environment.id, { grantee_type: type, grantee_id: chosen });
       setGrantee("");
       grants.reload();
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const remove = async (grant: Grant) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const remove = (grant: Grant) =>
+    run(async () => {
       await platform.removeGrant(environment.id, grant.grantee_type, grant.grantee_id);
       grants.reload();
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const columns: Column<Grant>[] = [
     {

@@ -1,15 +1,16 @@
 // The Docker engines Dokkerr manages: the built-in `local` one and remote engines added here,
 // with who may use each (grants).
 
-import { useId, useState } from "react";
+import { useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { ErrorNotice } from "../../components/ErrorNotice";
+import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
 import type { Environment } from "../../lib/dokkerr";
 import { useEnvironments } from "../../lib/environments";
+import { useConfirmed } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import { EnvironmentForm } from "./EnvironmentForm";
+import { EnvironmentDialog } from "./EnvironmentForm";
 import { EnvironmentGrants } from "./EnvironmentGrants";
 import "./EnvironmentsSection.css";
 
@@ -34,14 +35,14 @@ export default function EnvironmentsSection() {
   const { can } = useSession();
   const { platform } = useServices();
   const loaded = useEnvironments();
-  const formId = useId();
   const [editing, setEditing] = useState<Editing>(null);
-  const [saving, setSaving] = useState(false);
-  const [deleting, setDeleting] = useState<Environment | null>(null);
-  const [deleteBusy, setDeleteBusy] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
   const [grantsOf, setGrantsOf] = useState<Environment | null>(null);
   const [notice, setNotice] = useState("");
+  const deletion = useConfirmed(async (environment: Environment) => {
+    await platform.deleteEnvironment(environment.id);
+    setNotice(`Removed ${environment.name}.`);
+    loaded.reload();
+  });
 
   if (!can("environments:manage")) {
     return <p className="muted">Managing environments needs the environments:manage permission.</p>;
@@ -53,22 +54,6 @@ export default function EnvironmentsSection() {
     setNotice(editing?.kind === "new" ? `Added ${environment.name}.` : `Saved ${environment.name}.`);
     setEditing(null);
     loaded.reload();
-  };
-
-  const remove = async () => {
-    if (!deleting) return;
-    setDeleteBusy(true);
-    setDeleteError(null);
-    try {
-      await platform.deleteEnvironment(deleting.id);
-      setNotice(`Removed ${deleting.name}.`);
-      setDeleting(null);
-      loaded.reload();
-    } catch (cause) {
-      setDeleteError(cause);
-    } finally {
-      setDeleteBusy(false);
-    }
   };
 
   const columns: Column<Environment>[] = [
@@ -115,10 +100,7 @@ export default function EnvironmentsSection() {
               <button
                 type="button"
                 className="button-danger"
-                onClick={() => {
-                  setDeleteError(null);
-                  setDeleting(e);
-                }}
+                onClick={() => deletion.ask(e)}
               >
                 Delete
               </button>
@@ -152,56 +134,34 @@ export default function EnvironmentsSection() {
         Remote engines are reached over TCP, with TLS when given a CA and client certificate. The built-in <span className="mono">local</span>{" "}
         engine comes from the server's configuration and cannot be changed here.
       </p>
-      {notice ? (
-        <p role="status" className="notice notice-info">
-          {notice}
-        </p>
-      ) : null}
+      <InfoNotice>{notice}</InfoNotice>
       <ErrorNotice error={loaded.error} prefix="Could not load the environments" />
       {loaded.loading && !loaded.data ? <p role="status">Loading…</p> : null}
       <DataTable caption="Environments" columns={columns} rows={environments} rowKey={(e) => e.id} busy={loaded.loading} empty="No environments." />
 
-      <Dialog
-        open={editing !== null}
-        title={editing?.kind === "edit" ? `Edit ${editing.environment.name}` : "Add a remote engine"}
-        onClose={() => setEditing(null)}
-        wide
-        actions={
-          <>
-            <button type="button" className="button-secondary" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-            <button type="submit" form={formId} disabled={saving}>
-              {saving ? "Connecting…" : editing?.kind === "edit" ? "Save" : "Add environment"}
-            </button>
-          </>
-        }
-      >
-        {editing ? (
-          <EnvironmentForm
-            key={editing.kind === "edit" ? editing.environment.id : "new"}
-            formId={formId}
-            environment={editing.kind === "edit" ? editing.environment : undefined}
-            onSaved={saved}
-            onBusy={setSaving}
-          />
-        ) : null}
-      </Dialog>
+      {editing ? (
+        <EnvironmentDialog
+          key={editing.kind === "edit" ? editing.environment.id : "new"}
+          environment={editing.kind === "edit" ? editing.environment : undefined}
+          onClose={() => setEditing(null)}
+          onSaved={saved}
+        />
+      ) : null}
 
       <ConfirmDialog
-        open={deleting !== null}
+        open={deletion.subject !== null}
         title="Delete environment"
         confirmLabel="Delete"
         danger
-        busy={deleteBusy}
-        onConfirm={() => void remove()}
-        onCancel={() => setDeleting(null)}
+        busy={deletion.busy}
+        onConfirm={() => void deletion.confirm()}
+        onCancel={deletion.cancel}
       >
         <p>
-          Delete <strong>{deleting?.name}</strong>? Dokkerr stops managing this engine and its users lose access to it; the engine
+          Delete <strong>{deletion.subject?.name}</strong>? Dokkerr stops managing this engine and its users lose access to it; the engine
           and its containers are not touched.
         </p>
-        <ErrorNotice error={deleteError} prefix="Could not delete" />
+        <ErrorNotice error={deletion.error} prefix="Could not delete" />
       </ConfirmDialog>
 
       <Dialog open={grantsOf !== null} title={`Grants: ${grantsOf?.name ?? ""}`} onClose={() => setGrantsOf(null)} wide>

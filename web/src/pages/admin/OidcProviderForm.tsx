@@ -2,9 +2,11 @@
 // people it signs in join. The client secret is write-only: it lives in this form's state until
 // the dialog closes and is never shown back.
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { Field, SelectField } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
+import { useAction } from "../../lib/hooks";
 import type { OidcProvider, OidcProviderInput, TeamMapping, TeamRef } from "../../lib/platform";
 import { useServices } from "../../lib/services";
 import "./OidcSection.css";
@@ -27,16 +29,14 @@ interface MappingRow extends TeamMapping {
   key: number;
 }
 
-export function OidcProviderForm({
-  formId,
+export function OidcProviderDialog({
   teams,
+  onClose,
   onSaved,
-  onBusy,
 }: {
-  formId: string;
   teams: TeamRef[];
+  onClose: () => void;
   onSaved: (provider: OidcProvider) => void;
-  onBusy?: (busy: boolean) => void;
 }) {
   const { platform } = useServices();
   const [name, setName] = useState("");
@@ -48,14 +48,13 @@ export function OidcProviderForm({
   const [enabled, setEnabled] = useState(true);
   const [mapping, setMapping] = useState<MappingRow[]>([]);
   const [nextKey, setNextKey] = useState(1);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [missing, setMissing] = useState("");
 
   const update = (key: number, change: Partial<TeamMapping>) =>
     setMapping((rows) => rows.map((row) => (row.key === key ? { ...row, ...change } : row)));
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     setError(null);
     const blank = [
       ["Name", name],
@@ -84,20 +83,25 @@ export function OidcProviderForm({
       team_mapping: mapping.map(({ claim, value, team_id, role }) => ({ claim: claim.trim(), value, team_id, role })),
       enabled,
     };
-    onBusy?.(true);
-    try {
+    await run(async () => {
       const provider = await platform.createOidcProvider(input);
       setClientSecret("");
       onSaved(provider);
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      onBusy?.(false);
-    }
+    });
   };
 
   return (
-    <form id={formId} className="platform-form" onSubmit={submit} noValidate>
+    <FormDialog
+      title="Add an OpenID Connect provider"
+      submitLabel="Add provider"
+      busyLabel="Checking the issuer…"
+      busy={busy}
+      wide
+      onClose={onClose}
+      onSubmit={submit}
+      formClassName="platform-form"
+      noValidate
+    >
       <ErrorNotice error={error} prefix="Could not add the provider" />
       {missing ? (
         <p className="error-text" role="alert">
@@ -178,27 +182,21 @@ export function OidcProviderForm({
                   autoComplete="off"
                   spellCheck={false}
                 />
-                <label className="field">
-                  <span className="oidc-label">Team {index + 1}</span>
-                  <select value={row.team_id} onChange={(e) => update(row.key, { team_id: e.target.value })}>
-                    <option value="">Choose…</option>
-                    {teams.map((t) => (
-                      <option key={t.id} value={t.id}>
-                        {t.name}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="field">
-                  <span className="oidc-label">Role {index + 1}</span>
-                  <select value={row.role} onChange={(e) => update(row.key, { role: e.target.value })}>
-                    {TEAM_ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {r}
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                <SelectField label={`Team ${index + 1}`} value={row.team_id} onChange={(e) => update(row.key, { team_id: e.target.value })}>
+                  <option value="">Choose…</option>
+                  {teams.map((t) => (
+                    <option key={t.id} value={t.id}>
+                      {t.name}
+                    </option>
+                  ))}
+                </SelectField>
+                <SelectField label={`Role ${index + 1}`} value={row.role} onChange={(e) => update(row.key, { role: e.target.value })}>
+                  {TEAM_ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </SelectField>
                 <button
                   type="button"
                   className="button-danger button-small oidc-remove"
@@ -225,6 +223,6 @@ export function OidcProviderForm({
           </button>
         </div>
       </fieldset>
-    </form>
+    </FormDialog>
   );
 }

@@ -1,16 +1,16 @@
 // Single sign-on: the OpenID Connect providers people may sign in with. The server never returns
 // a provider's client secret, and this page never shows one.
 
-import { useId, useState } from "react";
+import { useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { ErrorNotice } from "../../components/ErrorNotice";
+import { ConfirmDialog } from "../../components/Dialog";
+import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
 import { formatTime } from "../../lib/format";
-import { useLoad } from "../../lib/hooks";
+import { useConfirmed, useLoad } from "../../lib/hooks";
 import type { OidcProvider, TeamRef } from "../../lib/platform";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import { OidcProviderForm } from "./OidcProviderForm";
+import { OidcProviderDialog } from "./OidcProviderForm";
 import "./OidcSection.css";
 
 function Mapping({ provider, teams }: { provider: OidcProvider; teams: TeamRef[] }) {
@@ -34,33 +34,17 @@ export default function OidcSection() {
   const { can } = useSession();
   const { platform } = useServices();
   const allowed = can("users:manage");
-  const formId = useId();
   const providers = useLoad((signal) => (allowed ? platform.oidcProviders(signal) : Promise.resolve([])), [platform, allowed]);
   const teams = useLoad((signal) => (allowed ? platform.teams(signal) : Promise.resolve([])), [platform, allowed]);
   const [adding, setAdding] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [deleting, setDeleting] = useState<OidcProvider | null>(null);
-  const [deleteBusy, setDeleteBusy] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
   const [notice, setNotice] = useState("");
+  const deletion = useConfirmed(async (provider: OidcProvider) => {
+    await platform.deleteOidcProvider(provider.id);
+    setNotice(`Removed ${provider.name}.`);
+    providers.reload();
+  });
 
   if (!allowed) return <p className="muted">Managing single sign-on needs the users:manage permission.</p>;
-
-  const remove = async () => {
-    if (!deleting) return;
-    setDeleteBusy(true);
-    setDeleteError(null);
-    try {
-      await platform.deleteOidcProvider(deleting.id);
-      setNotice(`Removed ${deleting.name}.`);
-      setDeleting(null);
-      providers.reload();
-    } catch (cause) {
-      setDeleteError(cause);
-    } finally {
-      setDeleteBusy(false);
-    }
-  };
 
   const teamList = teams.data ?? [];
   const columns: Column<OidcProvider>[] = [
@@ -91,10 +75,7 @@ export default function OidcSection() {
             type="button"
             className="button-danger"
             aria-label={`Delete ${p.name}`}
-            onClick={() => {
-              setDeleteError(null);
-              setDeleting(p);
-            }}
+            onClick={() => deletion.ask(p)}
           >
             Delete
           </button>
@@ -121,11 +102,7 @@ export default function OidcSection() {
         OpenID Connect providers people may sign in with. A first sign-in makes a new account (never joined to an existing one by e-mail
         or username) and applies the provider's team mapping. A provider's settings cannot be changed once added.
       </p>
-      {notice ? (
-        <p role="status" className="notice notice-info">
-          {notice}
-        </p>
-      ) : null}
+      <InfoNotice>{notice}</InfoNotice>
       <ErrorNotice error={providers.error} prefix="Could not load the providers" />
       <ErrorNotice error={teams.error} prefix="Could not load the teams" />
       {providers.loading && !providers.data ? <p role="status">Loading…</p> : null}
@@ -138,49 +115,31 @@ export default function OidcSection() {
         empty="No provider: people sign in with their Dokkerr password."
       />
 
-      <Dialog
-        open={adding}
-        title="Add an OpenID Connect provider"
-        onClose={() => setAdding(false)}
-        wide
-        actions={
-          <>
-            <button type="button" className="button-secondary" onClick={() => setAdding(false)}>
-              Cancel
-            </button>
-            <button type="submit" form={formId} disabled={saving}>
-              {saving ? "Checking the issuer…" : "Add provider"}
-            </button>
-          </>
-        }
-      >
-        {adding ? (
-          <OidcProviderForm
-            formId={formId}
-            teams={teamList}
-            onBusy={setSaving}
-            onSaved={(provider) => {
-              setAdding(false);
-              setNotice(`Added ${provider.name}.`);
-              providers.reload();
-            }}
-          />
-        ) : null}
-      </Dialog>
+      {adding ? (
+        <OidcProviderDialog
+          teams={teamList}
+          onClose={() => setAdding(false)}
+          onSaved={(provider) => {
+            setAdding(false);
+            setNotice(`Added ${provider.name}.`);
+            providers.reload();
+          }}
+        />
+      ) : null}
 
       <ConfirmDialog
-        open={deleting !== null}
+        open={deletion.subject !== null}
         title="Delete provider"
         confirmLabel="Delete"
         danger
-        busy={deleteBusy}
-        onConfirm={() => void remove()}
-        onCancel={() => setDeleting(null)}
+        busy={deletion.busy}
+        onConfirm={() => void deletion.confirm()}
+        onCancel={deletion.cancel}
       >
         <p>
-          Delete <strong>{deleting?.name}</strong>? Its people can no longer sign in through it.
+          Delete <strong>{deletion.subject?.name}</strong>? Its people can no longer sign in through it.
         </p>
-        <ErrorNotice error={deleteError} prefix="Could not delete" />
+        <ErrorNotice error={deletion.error} prefix="Could not delete" />
       </ConfirmDialog>
     </div>
   );

@@ -6,11 +6,12 @@ import { useId, useMemo, useState, type FormEvent } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
+import { FieldError, SelectField } from "../../components/Field";
 import type { Membership } from "../../lib/admin";
 import type { ListPage } from "../../lib/dokkerr";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useLoad } from "../../lib/hooks";
 import { useSession } from "../../lib/session";
-import { FieldProblem, problemField } from "./OrgShared";
+import { problemField } from "./OrgShared";
 import { UserPicker } from "./UsersPicker";
 
 export interface RoleOption {
@@ -64,8 +65,7 @@ function AddMember({
   const id = useId();
   const [userId, setUserId] = useState("");
   const [role, setRole] = useState(defaultRole);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [pickerKey, setPickerKey] = useState(0);
   const userProblem = problemField(error, { user_not_found: "user" }) === "user";
   const roleProblem = problemField(error, { invalid_role: "role" }) === "role";
@@ -76,18 +76,12 @@ function AddMember({
       setError(new Error("Choose the account to add."));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await put(userId, role);
       setUserId("");
       setPickerKey((k) => k + 1);
       onAdded();
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -101,18 +95,14 @@ function AddMember({
         exclude={exclude}
         describedBy={userProblem ? `${id}-user-problem` : undefined}
       />
-      {userProblem ? <FieldProblem id={`${id}-user-problem`} error={error} /> : null}
-      <div className="field">
-        <label htmlFor={`${id}-role`}>Role in the {noun}</label>
-        <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value)} aria-describedby={roleProblem ? `${id}-role-problem` : undefined}>
-          {options.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-        {roleProblem ? <FieldProblem id={`${id}-role-problem`} error={error} /> : null}
-      </div>
+      <FieldError id={`${id}-user-problem`} error={userProblem ? error : null} alert />
+      <SelectField label={`Role in the ${noun}`} value={role} onChange={(e) => setRole(e.target.value)} error={roleProblem ? error : null} alertError>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </SelectField>
       {error && !userProblem && !roleProblem ? <ErrorNotice error={error} prefix="Could not add the member" /> : null}
       <div className="form-actions">
         <button type="submit" disabled={busy}>

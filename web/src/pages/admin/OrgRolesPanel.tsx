@@ -1,24 +1,24 @@
 // An organization's custom roles: named sets of team permissions that its teams can give
 // members (as `role:<id>`). The server takes team permissions only, so only those are offered.
 
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { ConfirmDialog } from "../../components/Dialog";
+import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
+import { Field, FieldError } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { TEAM_PERMISSION_HINTS, TEAM_ROLE_PERMISSIONS, TEAM_ROLES, type CustomRole } from "../../lib/admin";
 import { TEAM_PERMISSIONS } from "../../lib/permissions";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useConfirmed, useLoad } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
-import { FieldProblem, problemField } from "./OrgShared";
+import { problemField } from "./OrgShared";
 
 function CreateRoleDialog({ org, onClose, onCreated }: { org: string; onClose: () => void; onCreated: (role: CustomRole) => void }) {
   const { admin } = useServices();
   const id = useId();
   const [name, setName] = useState("");
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const field = problemField(error, { invalid_name: "name", role_exists: "name", invalid_permission: "permissions" });
   const [missing, setMissing] = useState(false);
 
@@ -30,89 +30,74 @@ function CreateRoleDialog({ org, onClose, onCreated }: { org: string; onClose: (
     setMissing(false);
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     if (chosen.size === 0) {
       setMissing(true);
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       // In the catalog's order, so the stored role reads the same way as the list here.
       const permissions = TEAM_PERMISSIONS.filter((p) => chosen.has(p));
       const role = await admin.createOrgRole(org, { name: name.trim(), permissions });
       onCreated(role);
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const permProblem = missing ? new Error("Choose at least one permission.") : field === "permissions" ? error : null;
   return (
-    <Dialog
-      open
+    <FormDialog
       wide
       title="New custom role"
+      submitLabel="Create role"
+      busyLabel="Creating…"
+      busy={busy}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button-secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={`${id}-form`} disabled={busy}>
-            {busy ? "Creating…" : "Create role"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      formClassName="dir-form"
+      noValidate
     >
-      <form id={`${id}-form`} className="dir-form" onSubmit={submit} noValidate>
-        <Field
-          label="Name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          required
-          maxLength={64}
-          autoComplete="off"
-          hint="1–64 letters, digits, '.', '_' and '-'."
-          aria-invalid={field === "name" || undefined}
-          aria-describedby={field === "name" ? `${id}-name-problem` : undefined}
-        />
-        {field === "name" ? <FieldProblem id={`${id}-name-problem`} error={error} /> : null}
-        <fieldset className="dir-permissions" aria-describedby={permProblem ? `${id}-perm-problem` : undefined}>
-          <legend>Team permissions</legend>
-          <div className="dir-presets" role="group" aria-label="Start from a built-in role">
-            <span className="muted small">Start from:</span>
-            {TEAM_ROLES.map((role) => (
-              <button key={role} type="button" className="button-secondary button-small" onClick={() => {
-                  setChosen(new Set(TEAM_ROLE_PERMISSIONS[role]));
-                  setMissing(false);
-                }}>
-                {role}
-              </button>
-            ))}
-            <button type="button" className="button-secondary button-small" onClick={() => setChosen(new Set())}>
-              none
+      <Field
+        label="Name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        required
+        maxLength={64}
+        autoComplete="off"
+        hint="1–64 letters, digits, '.', '_' and '-'."
+        error={field === "name" ? error : null}
+        alertError
+      />
+      <fieldset className="dir-permissions" aria-describedby={permProblem ? `${id}-perm-problem` : undefined}>
+        <legend>Team permissions</legend>
+        <div className="dir-presets" role="group" aria-label="Start from a built-in role">
+          <span className="muted small">Start from:</span>
+          {TEAM_ROLES.map((role) => (
+            <button key={role} type="button" className="button-secondary button-small" onClick={() => {
+                setChosen(new Set(TEAM_ROLE_PERMISSIONS[role]));
+                setMissing(false);
+              }}>
+              {role}
             </button>
-          </div>
-          <ul className="dir-check-grid">
-            {TEAM_PERMISSIONS.map((permission) => (
-              <li key={permission}>
-                <label className="dir-check">
-                  <input type="checkbox" checked={chosen.has(permission)} onChange={() => toggle(permission)} />
-                  <span className="mono">{permission}</span>
-                  <span className="muted small">{TEAM_PERMISSION_HINTS[permission]}</span>
-                </label>
-              </li>
-            ))}
-          </ul>
-        </fieldset>
-        <FieldProblem id={`${id}-perm-problem`} error={permProblem} />
-        {error && !field ? <ErrorNotice error={error} prefix="Could not create the role" /> : null}
-      </form>
-    </Dialog>
+          ))}
+          <button type="button" className="button-secondary button-small" onClick={() => setChosen(new Set())}>
+            none
+          </button>
+        </div>
+        <ul className="dir-check-grid">
+          {TEAM_PERMISSIONS.map((permission) => (
+            <li key={permission}>
+              <label className="dir-check">
+                <input type="checkbox" checked={chosen.has(permission)} onChange={() => toggle(permission)} />
+                <span className="mono">{permission}</span>
+                <span className="muted small">{TEAM_PERMISSION_HINTS[permission]}</span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      </fieldset>
+      <FieldError id={`${id}-perm-problem`} error={permProblem} alert />
+      {error && !field ? <ErrorNotice error={error} prefix="Could not create the role" /> : null}
+    </FormDialog>
   );
 }
 
@@ -120,25 +105,14 @@ export function OrgRolesPanel({ org, orgName, canManage }: { org: string; orgNam
   const { admin } = useServices();
   const roles = useLoad((signal) => admin.orgRoles(org, signal), [admin, org]);
   const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<CustomRole | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
-  const [created, setCreated] = useState<string | null>(null);
-
-  const remove = async (role: CustomRole) => {
-    setBusy(true);
-    setFailure(null);
-    try {
+  const deletion = useConfirmed(
+    async (role: CustomRole) => {
       await admin.deleteOrgRole(org, role.id);
-      setDeleting(null);
       roles.reload();
-    } catch (error) {
-      setDeleting(null);
-      setFailure(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { closeOnFailure: true },
+  );
+  const [created, setCreated] = useState<string | null>(null);
 
   const columns: Column<CustomRole>[] = [
     {
@@ -165,7 +139,7 @@ export function OrgRolesPanel({ org, orgName, canManage }: { org: string; orgNam
       header: "Actions",
       cell: (r) => (
         <div className="row-actions">
-          <button type="button" className="button-danger" aria-label={`Delete role ${r.name}`} onClick={() => setDeleting(r)}>
+          <button type="button" className="button-danger" aria-label={`Delete role ${r.name}`} onClick={() => deletion.ask(r)}>
             Delete
           </button>
         </div>
@@ -185,12 +159,8 @@ export function OrgRolesPanel({ org, orgName, canManage }: { org: string; orgNam
           </button>
         </div>
       ) : null}
-      {created ? (
-        <p role="status" className="notice notice-info">
-          Role {created} created.
-        </p>
-      ) : null}
-      <ErrorNotice error={failure} prefix="Could not delete the role" />
+      <InfoNotice>{created ? `Role ${created} created.` : null}</InfoNotice>
+      <ErrorNotice error={deletion.error} prefix="Could not delete the role" />
       <ErrorNotice error={roles.error} prefix="Could not load the custom roles" />
       {roles.loading && !roles.data ? <p role="status">Loading roles…</p> : null}
       <DataTable
@@ -213,13 +183,13 @@ export function OrgRolesPanel({ org, orgName, canManage }: { org: string; orgNam
         />
       ) : null}
       <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete role ${deleting?.name ?? ""}?`}
+        open={deletion.subject !== null}
+        title={`Delete role ${deletion.subject?.name ?? ""}?`}
         confirmLabel="Delete role"
         danger
-        busy={busy}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && void remove(deleting)}
+        busy={deletion.busy}
+        onCancel={deletion.cancel}
+        onConfirm={() => void deletion.confirm()}
       >
         <p>Team members who hold this role are removed from their teams.</p>
       </ConfirmDialog>

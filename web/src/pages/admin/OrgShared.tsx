@@ -1,25 +1,14 @@
-// Pieces the directory sections share: a problem shown by the field it is about, and the
-// "not found" answer for an organization or team the caller cannot see.
+// Pieces the directory sections share: which field a problem is about, and the "not found"
+// answer for an organization or team the caller cannot see.
 
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { ApiError, errorText } from "../../lib/api";
+import { ApiError } from "../../lib/api";
 import { Link } from "../../lib/router";
 import "./directory.css";
 
 /** The field a problem is about, by its code (`codes`: code → field name), or null. */
 export function problemField(error: unknown, codes: Record<string, string>): string | null {
   return error instanceof ApiError ? (codes[error.code] ?? null) : null;
-}
-
-/** A problem next to the field it is about; the field names it with aria-describedby={id}. */
-export function FieldProblem({ id, error }: { id: string; error: unknown }) {
-  if (!error) return null;
-  return (
-    <p id={id} className="error-text small dir-field-problem" role="alert">
-      {errorText(error)}
-      {error instanceof ApiError ? <span className="notice-code"> (code: {error.code})</span> : null}
-    </p>
-  );
 }
 
 export function isNotFound(error: unknown): boolean {

@@ -2,6 +2,7 @@ import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Permissions } from "../../lib/session";
+import { descriptionOf } from "../../test/dom";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { renderPage } from "../../test/renderPage";
 import OrganizationsSection from "./OrganizationsSection";
@@ -107,9 +108,9 @@ describe("OrganizationsSection", () => {
     await user.type(name, "acme");
     await user.click(within(dialog).getByRole("button", { name: "Create organization" }));
     await waitFor(() => expect(name.getAttribute("aria-invalid")).toBe("true"));
-    const shown = document.getElementById(name.getAttribute("aria-describedby")!)!;
-    expect(shown.textContent).toContain("An organization with that name exists.");
-    expect(shown.textContent).toContain("organization_exists");
+    const shown = descriptionOf(name);
+    expect(shown).toContain("An organization with that name exists.");
+    expect(shown).toContain("organization_exists");
   });
 
   it("deletes an organization after confirmation, and shows a refusal with its code", async () => {
@@ -179,7 +180,7 @@ describe("OrganizationsSection", () => {
     await user.type(id, "u-77");
     await user.click(screen.getByRole("button", { name: "Add member" }));
     await waitFor(() => expect(id.getAttribute("aria-describedby")).toMatch(/problem/));
-    const shown = id.getAttribute("aria-describedby")!.split(" ").map((x) => document.getElementById(x)?.textContent ?? "").join(" ");
+    const shown = descriptionOf(id);
     expect(shown).toContain("No such user.");
     expect(shown).toContain("user_not_found");
     expect(writes(calls)[0]).toEqual(expect.objectContaining({ method: "PUT", url: "/api/v1/organizations/o1/members/u-77", body: { role: "member" } }));
@@ -244,7 +245,7 @@ describe("OrganizationsSection", () => {
     await user.click(within(dialog).getByRole("button", { name: "operator" }));
     await user.click(within(dialog).getByRole("button", { name: "Create role" }));
     await waitFor(() => expect(name.getAttribute("aria-invalid")).toBe("true"));
-    expect(document.getElementById(name.getAttribute("aria-describedby")!)!.textContent).toContain("role_exists");
+    expect(descriptionOf(name)).toContain("role_exists");
     expect((writes(calls)[0]!.body as { permissions: string[] }).permissions).toEqual([
       "containers:read",
       "containers:logs",

@@ -2,20 +2,21 @@
 // them (organizations:manage), and one organization's members and custom roles
 // (#/admin/organizations?org=<id>&view=members|roles).
 
-import { useCallback, useId, useState, type FormEvent } from "react";
+import { useCallback, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { Tabs } from "../../components/Tabs";
 import { managesOrg, ORG_ROLES, roleLabel, type Membership, type Organization } from "../../lib/admin";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useConfirmed, useLoad } from "../../lib/hooks";
 import { Link, navigate, useRoute } from "../../lib/router";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import { MembersPanel, type RoleOption } from "./OrgMembersPanel";
 import { OrgRolesPanel } from "./OrgRolesPanel";
-import { FieldProblem, isNotFound, NotFoundNotice, problemField } from "./OrgShared";
+import { isNotFound, NotFoundNotice, problemField } from "./OrgShared";
 
 const VIEWS = [
   { id: "members", label: "Members" },
@@ -42,61 +43,43 @@ function MyOrgRole({ org }: { org: Organization }) {
 
 function CreateOrganizationDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (org: Organization) => void }) {
   const { admin } = useServices();
-  const id = useId();
   const [name, setName] = useState("");
   const [displayName, setDisplayName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const field = problemField(error, { invalid_name: "name", organization_exists: "name" });
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const submit = () =>
+    run(async () => {
       const body: { name: string; display_name?: string } = { name: name.trim() };
       if (displayName.trim()) body.display_name = displayName.trim();
       onCreated(await admin.createOrganization(body));
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
-    <Dialog
-      open
+    <FormDialog
       title="New organization"
+      submitLabel="Create organization"
+      busyLabel="Creating…"
+      busy={busy}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button-secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={`${id}-form`} disabled={busy}>
-            {busy ? "Creating…" : "Create organization"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      formClassName="dir-form"
+      noValidate
     >
-      <form id={`${id}-form`} className="dir-form" onSubmit={submit} noValidate>
-        <Field
-          label="Name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          required
-          maxLength={64}
-          autoComplete="off"
-          hint="1–64 letters, digits, '.', '_' and '-'; unique."
-          aria-invalid={field === "name" || undefined}
-          aria-describedby={field === "name" ? `${id}-name-problem` : undefined}
-        />
-        {field === "name" ? <FieldProblem id={`${id}-name-problem`} error={error} /> : null}
-        <Field label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={512} autoComplete="off" />
-        {error && !field ? <ErrorNotice error={error} prefix="Could not create the organization" /> : null}
-      </form>
-    </Dialog>
+      <Field
+        label="Name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        required
+        maxLength={64}
+        autoComplete="off"
+        hint="1–64 letters, digits, '.', '_' and '-'; unique."
+        error={field === "name" ? error : null}
+        alertError
+      />
+      <Field label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={512} autoComplete="off" />
+      {error && !field ? <ErrorNotice error={error} prefix="Could not create the organization" /> : null}
+    </FormDialog>
   );
 }
 
@@ -106,23 +89,13 @@ function OrganizationList({ path }: { path: string }) {
   const orgs = useLoad((signal) => admin.organizations(signal), [admin]);
   const mayCreate = can("organizations:manage");
   const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Organization | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
-
-  const remove = async (org: Organization) => {
-    setBusy(true);
-    setFailure(null);
-    try {
+  const deletion = useConfirmed(
+    async (org: Organization) => {
       await admin.deleteOrganization(org.id);
       orgs.reload();
-    } catch (error) {
-      setFailure(error);
-    } finally {
-      setBusy(false);
-      setDeleting(null);
-    }
-  };
+    },
+    { closeOnFailure: true },
+  );
 
   const columns: Column<Organization>[] = [
     {
@@ -150,7 +123,7 @@ function OrganizationList({ path }: { path: string }) {
             Custom roles
           </Link>
           {mayCreate ? (
-            <button type="button" className="button-danger" aria-label={`Delete ${o.name}`} onClick={() => setDeleting(o)}>
+            <button type="button" className="button-danger" aria-label={`Delete ${o.name}`} onClick={() => deletion.ask(o)}>
               Delete
             </button>
           ) : null}
@@ -168,7 +141,7 @@ function OrganizationList({ path }: { path: string }) {
           </button>
         </div>
       ) : null}
-      <ErrorNotice error={failure} prefix="Could not delete the organization" />
+      <ErrorNotice error={deletion.error} prefix="Could not delete the organization" />
       <ErrorNotice error={orgs.error} prefix="Could not load the organizations" />
       {orgs.loading && !orgs.data ? <p role="status">Loading organizations…</p> : null}
       <DataTable
@@ -189,13 +162,13 @@ function OrganizationList({ path }: { path: string }) {
         />
       ) : null}
       <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.name ?? ""}?`}
+        open={deletion.subject !== null}
+        title={`Delete ${deletion.subject?.name ?? ""}?`}
         confirmLabel="Delete organization"
         danger
-        busy={busy}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && void remove(deleting)}
+        busy={deletion.busy}
+        onCancel={deletion.cancel}
+        onConfirm={() => void deletion.confirm()}
       >
         <p>Its teams, their members and policies, its members and its custom roles are deleted with it.</p>
       </ConfirmDialog>

@@ -1,33 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_POLICY as DEFAULTS } from "../../test/policy";
 import { describeValue, fieldInDetail, formToPolicy, POLICY_FIELDS, policyToForm, splitList } from "./PolicyFields";
-
-const DEFAULTS: Record<string, unknown> = {
-  allow_privileged: false,
-  allow_host_binds: false,
-  allow_bind_volume_options: false,
-  allow_host_namespaces: false,
-  allow_devices: false,
-  extra_capabilities: [],
-  allow_unconfined_security: false,
-  extra_sysctls: [],
-  allow_cgroup_parent: false,
-  allowed_runtimes: ["runc"],
-  allow_privileged_exec: false,
-  allowed_volume_drivers: ["local"],
-  allowed_network_drivers: ["bridge"],
-  allowed_log_drivers: ["json-file", "local", "none"],
-  allowed_host_ips: ["0.0.0.0", "::", "127.0.0.1", "::1"],
-  min_host_port: 1024,
-  max_host_port: 65535,
-  max_pids: 4096,
-  max_shm_bytes: 1073741824,
-  allow_oom_score_protection: false,
-  allow_root_exec: false,
-  max_containers: 0,
-  default_memory_bytes: 0,
-  max_total_memory_bytes: 0,
-  max_total_nano_cpus: 0,
-};
 
 describe("PolicyFields", () => {
   it("covers every key of the server's policy document, once", () => {

@@ -1,8 +1,8 @@
 // Platform settings: who must sign in with a second factor.
 
 import { useEffect, useState, type FormEvent } from "react";
-import { ErrorNotice } from "../../components/ErrorNotice";
-import { useLoad } from "../../lib/hooks";
+import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
+import { useAction, useLoad } from "../../lib/hooks";
 import { MFA_ROLES, type MfaRole } from "../../lib/platform";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
@@ -33,8 +33,7 @@ export default function SettingsSection() {
   const allowed = can("users:manage");
   const loaded = useLoad((signal) => (allowed ? platform.mfaRequirement(signal) : Promise.resolve({ required_for: [] })), [platform, allowed]);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy: saving, error, run } = useAction();
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
@@ -55,18 +54,12 @@ export default function SettingsSection() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setSaving(true);
-    setError(null);
     setSaved(false);
-    try {
+    await run(async () => {
       const stored = await platform.setMfaRequirement(MFA_ROLES.filter((r) => chosen.has(r)));
       setChosen(new Set(stored.required_for));
       setSaved(true);
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setSaving(false);
-    }
+    });
   };
 
   // An administrator without a second factor who requires one of themselves is then limited to
@@ -109,11 +102,7 @@ export default function SettingsSection() {
           </p>
         ) : null}
         <ErrorNotice error={error} prefix="Could not save" />
-        {saved ? (
-          <p role="status" className="notice notice-info">
-            Saved.
-          </p>
-        ) : null}
+        <InfoNotice>{saved ? "Saved." : null}</InfoNotice>
         <div className="form-actions">
           <button type="submit" disabled={saving || !loaded.data}>
             {saving ? "Saving…" : "Save"}

@@ -2,9 +2,9 @@
 // (PUT needs org:manage there), the same facts read-only for everyone else in the team.
 
 import { useEffect, useId, useState, type FormEvent } from "react";
-import { ErrorNotice } from "../../components/ErrorNotice";
+import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
 import { ApiError } from "../../lib/api";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useLoad } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
 import {
   BYTE_UNITS,
@@ -160,8 +160,7 @@ function EditablePolicy({ teamId, teamName, loaded }: { teamId: string; teamName
   const [base, setBase] = useState(loaded);
   const [form, setForm] = useState<PolicyFormState>(() => policyToForm(loaded));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
+  const { busy, error: failure, setError: setFailure, run } = useAction();
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
@@ -203,18 +202,13 @@ function EditablePolicy({ teamId, teamName, loaded }: { teamId: string; teamName
     const next = formToPolicy(base, form);
     setErrors(next.errors);
     if (Object.keys(next.errors).length > 0) return;
-    setBusy(true);
-    try {
+    await run(async () => {
       const stored = await admin.putTeamPolicy(teamId, next.body);
       const doc = stored.policy as unknown as Record<string, unknown>;
       setBase(doc);
       setForm(policyToForm(doc));
       setSaved(true);
-    } catch (cause) {
-      setFailure(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const reset = () => {
@@ -250,11 +244,7 @@ function EditablePolicy({ teamId, teamName, loaded }: { teamId: string; teamName
         </p>
       ) : null}
       <ErrorNotice error={failure} prefix="Could not save the policy" />
-      {saved ? (
-        <p className="notice notice-info" role="status">
-          Policy saved.
-        </p>
-      ) : null}
+      <InfoNotice>{saved ? "Policy saved." : null}</InfoNotice>
       <div className="form-actions">
         <button type="button" className="button-secondary" onClick={reset} disabled={busy || !dirty}>
           Undo changes

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TEAM_ROLE_PERMISSIONS } from "../../lib/admin";
 import type { Permissions } from "../../lib/session";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
+import { DEFAULT_POLICY as POLICY } from "../../test/policy";
 import { memberPermissions, renderPage } from "../../test/renderPage";
 import TeamsSection from "./TeamsSection";
 
@@ -15,34 +16,6 @@ const ORGS = [
 ];
 const WEB = { id: "t1", org_id: "o1", name: "web", created_at: "", my_permissions: [...TEAM_ROLE_PERMISSIONS.developer] };
 const EVIL = { id: "t2", org_id: "o2", name: HOSTILE, created_at: "", my_permissions: ["containers:read"] };
-
-const POLICY = {
-  allow_privileged: false,
-  allow_host_binds: false,
-  allow_bind_volume_options: false,
-  allow_host_namespaces: false,
-  allow_devices: false,
-  extra_capabilities: [],
-  allow_unconfined_security: false,
-  extra_sysctls: [],
-  allow_cgroup_parent: false,
-  allowed_runtimes: ["runc"],
-  allow_privileged_exec: false,
-  allowed_volume_drivers: ["local"],
-  allowed_network_drivers: ["bridge"],
-  allowed_log_drivers: ["json-file", "local", "none"],
-  allowed_host_ips: ["0.0.0.0", "::", "127.0.0.1", "::1"],
-  min_host_port: 1024,
-  max_host_port: 65535,
-  max_pids: 4096,
-  max_shm_bytes: 1073741824,
-  allow_oom_score_protection: false,
-  allow_root_exec: false,
-  max_containers: 0,
-  default_memory_bytes: 0,
-  max_total_memory_bytes: 0,
-  max_total_nano_cpus: 0,
-};
 
 /** Team admin of t1 (member of o1 through the team), not an organization manager. */
 const TEAM_ADMIN: Permissions = { ...memberPermissions([...TEAM_ROLE_PERMISSIONS.admin], "t1"), organizations: { o1: [] } };

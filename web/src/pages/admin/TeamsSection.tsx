@@ -2,11 +2,12 @@
 // deleted by those who manage the organization; one team's members and its container security
 // policy (#/admin/teams?team=<id>&view=members|policy).
 
-import { useCallback, useId, useMemo, useState, type FormEvent } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { Field, SelectField } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { Tabs } from "../../components/Tabs";
 import {
   managesAnyOrg,
@@ -18,12 +19,12 @@ import {
   type Organization,
   type Team,
 } from "../../lib/admin";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useConfirmed, useLoad } from "../../lib/hooks";
 import { Link, navigate, useRoute } from "../../lib/router";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import { MembersPanel, type RoleOption } from "./OrgMembersPanel";
-import { FieldProblem, isNotFound, NotFoundNotice, problemField } from "./OrgShared";
+import { isNotFound, NotFoundNotice, problemField } from "./OrgShared";
 import { TeamPolicyForm } from "./TeamPolicyForm";
 
 const VIEWS = [
@@ -62,74 +63,45 @@ function CreateTeamDialog({
   onCreated: (team: Team) => void;
 }) {
   const { admin } = useServices();
-  const id = useId();
   const [org, setOrg] = useState(orgs.some((o) => o.id === initialOrg) ? initialOrg : (orgs[0]?.id ?? ""));
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const field = problemField(error, { invalid_name: "name", team_exists: "name", organization_not_found: "org" });
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await admin.createTeam({ org_id: org, name: name.trim() }));
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = () => run(async () => onCreated(await admin.createTeam({ org_id: org, name: name.trim() })));
 
   return (
-    <Dialog
-      open
+    <FormDialog
       title="New team"
+      submitLabel="Create team"
+      busyLabel="Creating…"
+      busy={busy}
+      disabled={!org}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button-secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={`${id}-form`} disabled={busy || !org}>
-            {busy ? "Creating…" : "Create team"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      formClassName="dir-form"
+      noValidate
     >
-      <form id={`${id}-form`} className="dir-form" onSubmit={submit} noValidate>
-        <div className="field">
-          <label htmlFor={`${id}-org`}>Organization</label>
-          <select
-            id={`${id}-org`}
-            value={org}
-            onChange={(e) => setOrg(e.target.value)}
-            aria-describedby={field === "org" ? `${id}-org-problem` : undefined}
-          >
-            {orgs.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-          {field === "org" ? <FieldProblem id={`${id}-org-problem`} error={error} /> : null}
-        </div>
-        <Field
-          label="Name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          required
-          maxLength={64}
-          autoComplete="off"
-          hint="1–64 letters, digits, '.', '_' and '-'; unique in the organization."
-          aria-invalid={field === "name" || undefined}
-          aria-describedby={field === "name" ? `${id}-name-problem` : undefined}
-        />
-        {field === "name" ? <FieldProblem id={`${id}-name-problem`} error={error} /> : null}
-        {error && !field ? <ErrorNotice error={error} prefix="Could not create the team" /> : null}
-      </form>
-    </Dialog>
+      <SelectField label="Organization" value={org} onChange={(e) => setOrg(e.target.value)} error={field === "org" ? error : null} alertError>
+        {orgs.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </SelectField>
+      <Field
+        label="Name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        required
+        maxLength={64}
+        autoComplete="off"
+        hint="1–64 letters, digits, '.', '_' and '-'; unique in the organization."
+        error={field === "name" ? error : null}
+        alertError
+      />
+      {error && !field ? <ErrorNotice error={error} prefix="Could not create the team" /> : null}
+    </FormDialog>
   );
 }
 
@@ -139,28 +111,18 @@ function TeamList({ path, orgFilter }: { path: string; orgFilter: string }) {
   const orgs = useLoad((signal) => admin.organizations(signal), [admin]);
   const teams = useLoad((signal) => admin.teams({ org: orgFilter || null }, signal), [admin, orgFilter]);
   const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Team | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
+  const deletion = useConfirmed(
+    async (team: Team) => {
+      await admin.deleteTeam(team.id);
+      teams.reload();
+    },
+    { closeOnFailure: true },
+  );
 
   const orgList = useMemo(() => orgs.data?.items ?? [], [orgs.data]);
   const orgNames = useMemo(() => new Map(orgList.map((o) => [o.id, o.name])), [orgList]);
   const creatable = useMemo(() => orgList.filter((o) => managesOrg(permissions, o.id)), [orgList, permissions]);
   const mayCreate = managesAnyOrg(permissions);
-
-  const remove = async (team: Team) => {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await admin.deleteTeam(team.id);
-      teams.reload();
-    } catch (error) {
-      setFailure(error);
-    } finally {
-      setBusy(false);
-      setDeleting(null);
-    }
-  };
 
   const columns: Column<Team>[] = [
     {
@@ -192,7 +154,7 @@ function TeamList({ path, orgFilter }: { path: string; orgFilter: string }) {
             Policy
           </Link>
           {managesOrg(permissions, t.org_id) ? (
-            <button type="button" className="button-danger" aria-label={`Delete ${t.name}`} onClick={() => setDeleting(t)}>
+            <button type="button" className="button-danger" aria-label={`Delete ${t.name}`} onClick={() => deletion.ask(t)}>
               Delete
             </button>
           ) : null}
@@ -222,7 +184,7 @@ function TeamList({ path, orgFilter }: { path: string; orgFilter: string }) {
           </button>
         ) : null}
       </div>
-      <ErrorNotice error={failure} prefix="Could not delete the team" />
+      <ErrorNotice error={deletion.error} prefix="Could not delete the team" />
       <ErrorNotice error={orgs.error} prefix="Could not load the organizations" />
       <ErrorNotice error={teams.error} prefix="Could not load the teams" />
       {teams.loading && !teams.data ? <p role="status">Loading teams…</p> : null}
@@ -246,13 +208,13 @@ function TeamList({ path, orgFilter }: { path: string; orgFilter: string }) {
         />
       ) : null}
       <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete team ${deleting?.name ?? ""}?`}
+        open={deletion.subject !== null}
+        title={`Delete team ${deletion.subject?.name ?? ""}?`}
         confirmLabel="Delete team"
         danger
-        busy={busy}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && void remove(deleting)}
+        busy={deletion.busy}
+        onCancel={deletion.cancel}
+        onConfirm={() => void deletion.confirm()}
       >
         <p>Its members and its security policy are deleted with it.</p>
       </ConfirmDialog>

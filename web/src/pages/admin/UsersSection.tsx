@@ -2,16 +2,18 @@
 // creating one, editing its profile, admin role and disabled state, and deleting it. The
 // caller's own account cannot be disabled, demoted or deleted here (the server refuses it).
 
-import { useId, useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
-import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { ErrorNotice } from "../../components/ErrorNotice";
+import { ConfirmDialog } from "../../components/Dialog";
+import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import type { DirectoryUser, NewUser, UserChanges } from "../../lib/admin";
 import { formatRelative, formatTime } from "../../lib/format";
+import { useAction } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import { FieldProblem, problemField } from "./OrgShared";
+import { problemField } from "./OrgShared";
 import { usePagedList } from "./UsersPaging";
 
 const PAGE_SIZE = 100;
@@ -32,21 +34,18 @@ function yesNo(value: boolean | undefined): string {
 
 function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (user: DirectoryUser) => void }) {
   const { admin } = useServices();
-  const id = useId();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [email, setEmail] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [isAdmin, setIsAdmin] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   // A problem found before sending: the field and what to say.
   const [local, setLocal] = useState<{ field: string; problem: Error } | null>(null);
   const field = local?.field ?? problemField(error, CREATE_FIELDS);
   const shown = local?.problem ?? error;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     setError(null);
     setLocal(null);
     if (!username.trim()) {
@@ -58,78 +57,59 @@ function CreateUserDialog({ onClose, onCreated }: { onClose: () => void; onCreat
       setLocal({ field: "password", problem: new Error(`Passwords are at least ${MIN_PASSWORD} characters long.`) });
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       const body: NewUser = { username: username.trim(), password, is_admin: isAdmin };
       if (email.trim()) body.email = email.trim();
       if (displayName.trim()) body.display_name = displayName.trim();
       onCreated(await admin.createUser(body));
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const describe = (name: string) => (field === name ? `${id}-${name}-problem` : undefined);
   return (
-    <Dialog
-      open
+    <FormDialog
       title="New user"
+      submitLabel="Create user"
+      busyLabel="Creating…"
+      busy={busy}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button-secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={`${id}-form`} disabled={busy}>
-            {busy ? "Creating…" : "Create user"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      formClassName="dir-form"
+      noValidate
     >
-      <form id={`${id}-form`} className="dir-form" onSubmit={submit} noValidate>
-        <Field
-          label="Username"
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-          required
-          maxLength={64}
-          autoComplete="off"
-          spellCheck={false}
-          aria-invalid={field === "username" || undefined}
-          aria-describedby={describe("username")}
-        />
-        {field === "username" ? <FieldProblem id={`${id}-username-problem`} error={shown} /> : null}
-        <Field
-          label="Password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-          minLength={MIN_PASSWORD}
-          maxLength={1024}
-          autoComplete="new-password"
-          aria-invalid={field === "password" || undefined}
-          aria-describedby={describe("password") ?? `${id}-password-hint`}
-        />
-        {field === "password" ? (
-          <FieldProblem id={`${id}-password-problem`} error={shown} />
-        ) : (
-          <p className="field-hint" id={`${id}-password-hint`}>
-            At least {MIN_PASSWORD} characters; common passwords are refused.
-          </p>
-        )}
-        <Field label="E-mail" type="email" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={512} autoComplete="off" />
-        <Field label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={512} autoComplete="off" />
-        <label className="dir-check">
-          <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} />
-          <span>Platform administrator</span>
-        </label>
-        {isAdmin ? <p className="field-hint">A platform administrator holds every permission on every environment, team and organization.</p> : null}
-        {error && !field ? <ErrorNotice error={error} prefix="Could not create the user" /> : null}
-      </form>
-    </Dialog>
+      <Field
+        label="Username"
+        value={username}
+        onChange={(e) => setUsername(e.target.value)}
+        required
+        maxLength={64}
+        autoComplete="off"
+        spellCheck={false}
+        error={field === "username" ? shown : null}
+        alertError
+      />
+      {/* The problem takes the hint's place. */}
+      <Field
+        label="Password"
+        type="password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        required
+        minLength={MIN_PASSWORD}
+        maxLength={1024}
+        autoComplete="new-password"
+        error={field === "password" ? shown : null}
+        alertError
+        hint={field === "password" ? undefined : `At least ${MIN_PASSWORD} characters; common passwords are refused.`}
+      />
+      <Field label="E-mail" type="email" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={512} autoComplete="off" />
+      <Field label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={512} autoComplete="off" />
+      <label className="dir-check">
+        <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} />
+        <span>Platform administrator</span>
+      </label>
+      {isAdmin ? <p className="field-hint">A platform administrator holds every permission on every environment, team and organization.</p> : null}
+      {error && !field ? <ErrorNotice error={error} prefix="Could not create the user" /> : null}
+    </FormDialog>
   );
 }
 
@@ -145,13 +125,11 @@ function EditUserDialog({
   onSaved: (user: DirectoryUser) => void;
 }) {
   const { admin } = useServices();
-  const id = useId();
   const [displayName, setDisplayName] = useState(user.display_name ?? "");
   const [email, setEmail] = useState(user.email ?? "");
   const [isAdmin, setIsAdmin] = useState(user.is_admin);
   const [disabled, setDisabled] = useState(!!user.disabled);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
 
   const changes: UserChanges = {};
   if (displayName.trim() !== (user.display_name ?? "")) changes.display_name = displayName.trim();
@@ -161,67 +139,48 @@ function EditUserDialog({
   const endsSessions = changes.is_admin !== undefined || changes.disabled === true;
   const changed = Object.keys(changes).length > 0;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     if (!changed) {
       onClose();
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onSaved(await admin.updateUser(user.id, changes));
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onSaved(await admin.updateUser(user.id, changes)));
   };
 
   return (
-    <Dialog
-      open
+    <FormDialog
       title={`Edit ${user.username}`}
+      submitLabel="Save"
+      busyLabel="Saving…"
+      busy={busy}
+      disabled={!changed}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button-secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={`${id}-form`} disabled={busy || !changed}>
-            {busy ? "Saving…" : "Save"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      formClassName="dir-form"
+      noValidate
     >
-      <form id={`${id}-form`} className="dir-form" onSubmit={submit} noValidate>
-        <Field label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={512} autoComplete="off" />
-        <Field label="E-mail" type="email" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={512} autoComplete="off" />
-        {self ? (
-          <p className="muted small">You cannot disable or demote your own account; another administrator can.</p>
-        ) : (
-          <>
-            <label className="dir-check">
-              <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} />
-              <span>Platform administrator</span>
-            </label>
-            <label className="dir-check">
-              <input type="checkbox" checked={disabled} onChange={(e) => setDisabled(e.target.checked)} />
-              <span>Disabled</span>
-            </label>
-            <p className="field-hint">
-              Disabling the account, or giving or taking the administrator role, ends all of its sessions at once: the person signs in again (a disabled account cannot).
-            </p>
-          </>
-        )}
-        {endsSessions ? (
-          <p className="notice notice-info" role="status">
-            Saving ends {user.username}'s sessions.
+      <Field label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={512} autoComplete="off" />
+      <Field label="E-mail" type="email" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={512} autoComplete="off" />
+      {self ? (
+        <p className="muted small">You cannot disable or demote your own account; another administrator can.</p>
+      ) : (
+        <>
+          <label className="dir-check">
+            <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} />
+            <span>Platform administrator</span>
+          </label>
+          <label className="dir-check">
+            <input type="checkbox" checked={disabled} onChange={(e) => setDisabled(e.target.checked)} />
+            <span>Disabled</span>
+          </label>
+          <p className="field-hint">
+            Disabling the account, or giving or taking the administrator role, ends all of its sessions at once: the person signs in again (a disabled account cannot).
           </p>
-        ) : null}
-        <ErrorNotice error={error} prefix="Could not save the user" />
-      </form>
-    </Dialog>
+        </>
+      )}
+      <InfoNotice>{endsSessions ? `Saving ends ${user.username}'s sessions.` : null}</InfoNotice>
+      <ErrorNotice error={error} prefix="Could not save the user" />
+    </FormDialog>
   );
 }
 
@@ -235,9 +194,11 @@ export default function UsersSection() {
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<DirectoryUser | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<{ what: string; error: unknown } | null>(null);
+  const action = useAction();
+  // What the last action was, to say what failed.
+  const [what, setWhat] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
+  const busy = action.busy;
 
   const needle = search.trim().toLowerCase();
   const rows = useMemo(
@@ -255,18 +216,11 @@ export default function UsersSection() {
 
   const replace = (saved: DirectoryUser) => users.update((items) => items.map((u) => (u.id === saved.id ? saved : u)));
 
-  const run = async (what: string, action: () => Promise<void>) => {
-    setBusy(true);
-    setFailure(null);
+  const run = async (label: string, act: () => Promise<void>) => {
+    setWhat(label);
     setNotice(null);
-    try {
-      await action();
-    } catch (error) {
-      setFailure({ what, error });
-    } finally {
-      setBusy(false);
-      setPending(null);
-    }
+    await action.run(act);
+    setPending(null);
   };
 
   const confirm = () => {
@@ -380,12 +334,8 @@ export default function UsersSection() {
         </button>
       </div>
       {users.hasMore && needle ? <p className="muted small">The search covers the accounts loaded so far.</p> : null}
-      {notice ? (
-        <p className="notice notice-info" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {failure ? <ErrorNotice error={failure.error} prefix={`Could not ${failure.what}`} /> : null}
+      <InfoNotice>{notice}</InfoNotice>
+      <ErrorNotice error={action.error} prefix={`Could not ${what}`} />
       <ErrorNotice error={users.error} prefix="Could not load the accounts" />
       {users.loading && users.items.length === 0 ? <p role="status">Loading accounts…</p> : null}
       <DataTable

@@ -1,12 +1,12 @@
-import { act, cleanup, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useEffect, type RefObject } from "react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { json, problem, type Call } from "../../test/fakeFetch";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { CONTAINER_ID, containerServer, setUpContainerPage } from "../../test/containerPage";
 import { renderPage } from "../../test/renderPage";
 import ContainerDetailPage from "./ContainerDetailPage";
 import type { TerminalEvents, TerminalHandle } from "./ConsoleTerminal";
-import { FakeWebSocket, installFakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
+import { FakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
 
 // xterm.js needs a laid-out page; the tests drive a stand-in with the same handle.
 const terminal = vi.hoisted(() => ({
@@ -37,16 +37,10 @@ vi.mock("./ConsoleTerminal", () => ({
   },
 }));
 
-const ID = "c0ffee".padEnd(64, "1");
+const ID = CONTAINER_ID;
 
 function server(running = true) {
-  return (call: Call): Response => {
-    if (call.method === "POST" && call.url === "/api/v1/auth/ws-ticket") return json(200, { ticket: "tk", path: (call.body as { path: string }).path, expires_in: 30 });
-    if (call.method === "GET" && call.url === "/api/v1/environments/local/containers/web") {
-      return json(200, { Id: ID, Name: "/web", State: { Status: running ? "running" : "exited", Running: running }, Config: { Image: "nginx" } });
-    }
-    return problem(404, "route_not_found", `No route for ${call.url}`);
-  };
+  return containerServer(() => ({ Id: ID, Name: "/web", State: { Status: running ? "running" : "exited", Running: running }, Config: { Image: "nginx" } }));
 }
 
 async function connect(user: ReturnType<typeof userEvent.setup>) {
@@ -59,18 +53,12 @@ async function connect(user: ReturnType<typeof userEvent.setup>) {
 }
 
 describe("ConsoleTab", { timeout: 20_000 }, () => {
+  setUpContainerPage("#/containers/view?env=local&id=web&tab=console");
   beforeEach(() => {
-    installFakeWebSocket();
     terminal.written = [];
     terminal.resets = 0;
     terminal.pasted = [];
     terminal.selection = "";
-    window.location.hash = "#/containers/view?env=local&id=web&tab=console";
-  });
-  afterEach(() => {
-    cleanup();
-    vi.unstubAllGlobals();
-    window.location.hash = "";
   });
 
   it("opens sh with the terminal's size, relays bytes both ways, resizes, and shows the exit code", async () => {

@@ -1,14 +1,15 @@
-import { act, cleanup, screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { json, noContent, problem, type Call } from "../../test/fakeFetch";
+import { describe, expect, it, vi } from "vitest";
+import { CONTAINER_ID, containerServer, setUpContainerPage } from "../../test/containerPage";
+import { noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
 import ContainerDetailPage, { actionsFor } from "./ContainerDetailPage";
-import { FakeWebSocket, installFakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
+import { FakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const SCRIPT = "<script>alert(1)</script>";
-const ID = "c0ffee".padEnd(64, "1");
+const ID = CONTAINER_ID;
 
 export function inspectDoc(patch: Record<string, unknown> = {}) {
   return {
@@ -36,27 +37,13 @@ export function inspectDoc(patch: Record<string, unknown> = {}) {
 }
 
 function server(options: { inspect?: () => unknown; extra?: (call: Call) => Response | undefined } = {}) {
-  return (call: Call): Response => {
-    const answer = options.extra?.(call);
-    if (answer) return answer;
-    if (call.method === "POST" && call.url === "/api/v1/auth/ws-ticket") return json(200, { ticket: "tk", path: (call.body as { path: string }).path, expires_in: 30 });
-    if (call.method === "GET" && call.url === "/api/v1/environments/local/containers/web") return json(200, options.inspect?.() ?? inspectDoc());
-    return problem(404, "route_not_found", `No route for ${call.method} ${call.url}`);
-  };
+  return containerServer(() => options.inspect?.() ?? inspectDoc(), options.extra);
 }
 
 const inspects = (calls: Call[]) => calls.filter((c) => c.method === "GET" && c.url === "/api/v1/environments/local/containers/web");
 
 describe("ContainerDetailPage", { timeout: 20_000 }, () => {
-  beforeEach(() => {
-    installFakeWebSocket();
-    window.location.hash = "#/containers/view?env=local&id=web";
-  });
-  afterEach(() => {
-    cleanup();
-    vi.unstubAllGlobals();
-    window.location.hash = "";
-  });
+  setUpContainerPage("#/containers/view?env=local&id=web");
 
   it("renders the facts of the inspect document, hostile strings as text", async () => {
     const { container } = renderPage(<ContainerDetailPage env="local" id="web" tab="" />, server());

@@ -5,10 +5,11 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { EnvironmentSelect } from "../../components/EnvironmentSelect";
 import { ErrorNotice } from "../../components/ErrorNotice";
+import { Field, SelectField } from "../../components/Field";
 import { PullProgress } from "../../components/PullProgress";
 import type { ContainerPolicy } from "../../lib/containers";
 import { useEnvironmentChoice } from "../../lib/environments";
-import { useLoad } from "../../lib/hooks";
+import { useFocusInvalid, useLoad } from "../../lib/hooks";
 import { initialPull, pullImage, type PullState } from "../../lib/pull";
 import { Link, navigate } from "../../lib/router";
 import { useServices } from "../../lib/services";
@@ -33,7 +34,6 @@ import {
   type PullMode,
   type RestartName,
 } from "./createForm";
-import { CheckedInput, CheckedSelect } from "./formParts";
 import "./containers.css";
 
 /** A UUID for Idempotency-Key; crypto.randomUUID exists only on secure (HTTPS) pages. */
@@ -143,12 +143,7 @@ function CreateFormView({
   const [showErrors, setShowErrors] = useState(false);
   const ctx = { isAdmin, policy: policy.data ?? null, teamRequired: !isAdmin && teamIds.length > 1 };
   const errors: FieldErrors = showErrors ? validateForm(form, ctx) : {};
-  const formRef = useRef<HTMLFormElement>(null);
-  const [focusInvalid, setFocusInvalid] = useState(0);
-  useEffect(() => {
-    if (focusInvalid === 0) return;
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [focusInvalid]);
+  const focus = useFocusInvalid();
 
   const [busy, setBusy] = useState(false);
   const [steps, setSteps] = useState<Step[]>([]);
@@ -177,7 +172,7 @@ function CreateFormView({
     const found = validateForm(form, ctx);
     setShowErrors(true);
     if (Object.keys(found).length > 0) {
-      setFocusInvalid((n) => n + 1);
+      focus.refused();
       return;
     }
     const body = buildCreateBody(form);
@@ -250,14 +245,14 @@ function CreateFormView({
   const datalistId = `volumes-${env}`;
 
   return (
-    <form ref={formRef} className="create-form" onSubmit={submit} noValidate aria-busy={busy || undefined}>
+    <form ref={focus.ref} className="create-form" onSubmit={submit} noValidate aria-busy={busy || undefined}>
       <fieldset>
         <legend>Image</legend>
         <div className="form-grid">
-          <CheckedInput
+          <Field
             label="Image"
             value={form.image}
-            onValue={(v) => set("image", v)}
+            onChange={(e) => set("image", e.target.value)}
             error={errors.image}
             hint="A reference such as nginx:1.27 or registry.example.com/team/app:2."
             required
@@ -265,25 +260,25 @@ function CreateFormView({
             spellCheck={false}
             maxLength={512}
           />
-          <CheckedSelect label="Pull image" value={form.pull} onValue={(v) => set("pull", v as PullMode)}>
+          <SelectField label="Pull image" value={form.pull} onChange={(e) => set("pull", e.target.value as PullMode)}>
             <option value="missing">When missing</option>
             <option value="always">Always</option>
             <option value="never">Never</option>
-          </CheckedSelect>
-          <CheckedInput
+          </SelectField>
+          <Field
             label="Name"
             value={form.name}
-            onValue={(v) => set("name", v)}
+            onChange={(e) => set("name", e.target.value)}
             error={errors.name}
             hint="Optional; the engine makes one up when empty."
             autoComplete="off"
             spellCheck={false}
             maxLength={255}
           />
-          <CheckedSelect
+          <SelectField
             label="Team"
             value={form.team}
-            onValue={(v) => set("team", v)}
+            onChange={(e) => set("team", e.target.value)}
             error={errors.team}
             hint={isAdmin ? "Platform admins may create for any team, or for none." : "The team that will own the container."}
           >
@@ -293,7 +288,7 @@ function CreateFormView({
                 {teamName(id)}
               </option>
             ))}
-          </CheckedSelect>
+          </SelectField>
         </div>
         <ErrorNotice error={teams.error} prefix="Could not load the team names" />
         {!isAdmin && form.team ? (
@@ -314,10 +309,10 @@ function CreateFormView({
 
       <fieldset>
         <legend>Command</legend>
-        <CheckedInput
+        <Field
           label="Command"
           value={form.command}
-          onValue={(v) => set("command", v)}
+          onChange={(e) => set("command", e.target.value)}
           error={errors.command}
           hint="Optional; replaces the image's command. Split like a shell: quotes and backslashes work, variables and globs are not expanded."
           autoComplete="off"
@@ -399,10 +394,10 @@ function CreateFormView({
       <fieldset>
         <legend>Network and restart</legend>
         <div className="form-grid">
-          <CheckedSelect
+          <SelectField
             label="Network"
             value={form.network}
-            onValue={(v) => set("network", v)}
+            onChange={(e) => set("network", e.target.value)}
             error={errors.network}
             hint={networks.error ? "The networks could not be loaded." : undefined}
           >
@@ -417,18 +412,18 @@ function CreateFormView({
                 </option>
               );
             })}
-          </CheckedSelect>
-          <CheckedSelect label="Restart policy" value={form.restart} onValue={(v) => set("restart", v as RestartName)}>
+          </SelectField>
+          <SelectField label="Restart policy" value={form.restart} onChange={(e) => set("restart", e.target.value as RestartName)}>
             <option value="no">Never (no)</option>
             <option value="always">Always</option>
             <option value="unless-stopped">Unless stopped</option>
             <option value="on-failure">On failure</option>
-          </CheckedSelect>
+          </SelectField>
           {form.restart === "on-failure" ? (
-            <CheckedInput
+            <Field
               label="Maximum retries"
               value={form.maxRetries}
-              onValue={(v) => set("maxRetries", v)}
+              onChange={(e) => set("maxRetries", e.target.value)}
               error={errors.maxRetries}
               hint="Empty or 0: no limit."
               inputMode="numeric"
@@ -441,20 +436,20 @@ function CreateFormView({
       <fieldset>
         <legend>Limits</legend>
         <div className="form-grid">
-          <CheckedInput
+          <Field
             label="Memory limit (MiB)"
             value={form.memoryMiB}
-            onValue={(v) => set("memoryMiB", v)}
+            onChange={(e) => set("memoryMiB", e.target.value)}
             error={errors.memory}
             hint={limits && limits.maxTotalMemoryBytes > 0 ? "Required by the team policy." : "Optional; empty means no limit."}
             inputMode="decimal"
             maxLength={26}
             required={!!limits && limits.maxTotalMemoryBytes > 0}
           />
-          <CheckedInput
+          <Field
             label="CPU limit (cores)"
             value={form.cpus}
-            onValue={(v) => set("cpus", v)}
+            onChange={(e) => set("cpus", e.target.value)}
             error={errors.cpus}
             hint={limits && limits.maxTotalNanoCpus > 0 ? "Required by the team policy. 0.5 is half a core." : "Optional; 0.5 is half a core."}
             inputMode="decimal"
@@ -556,21 +551,21 @@ function KeyValueRows({
       <ul className="rows">
         {rows.map((row, i) => (
           <li key={row.id} className="row-item">
-            <CheckedInput
-              compact
+            <Field
+              frameClassName="row-field"
               label={`${noun} ${i + 1} key`}
               value={row.key}
-              onValue={(v) => onChange(row.id, { key: v })}
+              onChange={(e) => onChange(row.id, { key: e.target.value })}
               error={errorFor(row.id, "key")}
               autoComplete="off"
               spellCheck={false}
               maxLength={1024}
             />
-            <CheckedInput
-              compact
+            <Field
+              frameClassName="row-field"
               label={`${noun} ${i + 1} value`}
               value={row.value}
-              onValue={(v) => onChange(row.id, { value: v })}
+              onChange={(e) => onChange(row.id, { value: e.target.value })}
               error={errorFor(row.id, "value")}
               autoComplete="off"
               spellCheck={false}
@@ -594,37 +589,35 @@ function KeyValueRows({
 function PortRowView({ row, n, errors, onChange, onRemove }: { row: PortRow; n: number; errors: FieldErrors; onChange: (patch: Partial<PortRow>) => void; onRemove: () => void }) {
   return (
     <li className="row-item">
-      <CheckedInput
-        compact
-        narrow
+      <Field
+        frameClassName="row-field narrow"
         label={`Port ${n} container port`}
         value={row.containerPort}
-        onValue={(v) => onChange({ containerPort: v })}
+        onChange={(e) => onChange({ containerPort: e.target.value })}
         error={errors[errorKey.port(row.id, "containerPort")]}
         inputMode="numeric"
         maxLength={16}
       />
-      <CheckedSelect compact narrow label={`Port ${n} protocol`} value={row.protocol} onValue={(v) => onChange({ protocol: v === "udp" ? "udp" : "tcp" })}>
+      <SelectField frameClassName="row-field narrow" label={`Port ${n} protocol`} value={row.protocol} onChange={(e) => onChange({ protocol: e.target.value === "udp" ? "udp" : "tcp" })}>
         <option value="tcp">tcp</option>
         <option value="udp">udp</option>
-      </CheckedSelect>
-      <CheckedInput
-        compact
+      </SelectField>
+      <Field
+        frameClassName="row-field"
         label={`Port ${n} host address`}
         value={row.hostIp}
-        onValue={(v) => onChange({ hostIp: v })}
+        onChange={(e) => onChange({ hostIp: e.target.value })}
         error={errors[errorKey.port(row.id, "hostIp")]}
         placeholder="every address"
         autoComplete="off"
         spellCheck={false}
         maxLength={45}
       />
-      <CheckedInput
-        compact
-        narrow
+      <Field
+        frameClassName="row-field narrow"
         label={`Port ${n} host port`}
         value={row.hostPort}
-        onValue={(v) => onChange({ hostPort: v })}
+        onChange={(e) => onChange({ hostPort: e.target.value })}
         error={errors[errorKey.port(row.id, "hostPort")]}
         placeholder="any free"
         inputMode="numeric"
@@ -657,17 +650,17 @@ function MountRowView({
   const bind = row.kind === "bind";
   return (
     <li className="row-item">
-      <CheckedSelect compact narrow label={`Mount ${n} kind`} value={row.kind} onValue={(v) => onChange({ kind: v === "bind" ? "bind" : "volume" })}>
+      <SelectField frameClassName="row-field narrow" label={`Mount ${n} kind`} value={row.kind} onChange={(e) => onChange({ kind: e.target.value === "bind" ? "bind" : "volume" })}>
         <option value="volume">Volume</option>
         <option value="bind" disabled={!hostPathsAllowed && !bind}>
           Host path{hostPathsAllowed ? "" : " (not allowed by the team policy)"}
         </option>
-      </CheckedSelect>
-      <CheckedInput
-        compact
+      </SelectField>
+      <Field
+        frameClassName="row-field"
         label={bind ? `Mount ${n} host path` : `Mount ${n} volume`}
         value={row.source}
-        onValue={(v) => onChange({ source: v })}
+        onChange={(e) => onChange({ source: e.target.value })}
         error={errors[errorKey.mount(row.id, "source")]}
         list={bind ? undefined : datalistId}
         placeholder={bind ? "/srv/data" : "existing or new name"}
@@ -675,11 +668,11 @@ function MountRowView({
         spellCheck={false}
         maxLength={4096}
       />
-      <CheckedInput
-        compact
+      <Field
+        frameClassName="row-field"
         label={`Mount ${n} container path`}
         value={row.target}
-        onValue={(v) => onChange({ target: v })}
+        onChange={(e) => onChange({ target: e.target.value })}
         error={errors[errorKey.mount(row.id, "target")]}
         placeholder="/data"
         autoComplete="off"

@@ -1,25 +1,19 @@
-import { act, cleanup, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { json, problem, type Call } from "../../test/fakeFetch";
+import { describe, expect, it, vi } from "vitest";
+import { CONTAINER_ID, containerServer, setUpContainerPage } from "../../test/containerPage";
 import { renderPage } from "../../test/renderPage";
 import ContainerDetailPage from "./ContainerDetailPage";
-import { FakeWebSocket, installFakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
+import { FakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
 import { appendCapped, highlightParts, LogAssembler, MAX_LOG_LINES, parseTimestamp, sinceAfter, splitTimestamp } from "./logBuffer";
 
-const ID = "c0ffee".padEnd(64, "1");
+const ID = CONTAINER_ID;
 const SCRIPT = "<script>alert(1)</script>";
 const T0 = "2024-05-01T10:00:00";
 const T0_SECONDS = Date.parse(`${T0}Z`) / 1000;
 
 function server() {
-  return (call: Call): Response => {
-    if (call.method === "POST" && call.url === "/api/v1/auth/ws-ticket") return json(200, { ticket: "tk", path: (call.body as { path: string }).path, expires_in: 30 });
-    if (call.method === "GET" && call.url === "/api/v1/environments/local/containers/web") {
-      return json(200, { Id: ID, Name: "/web", State: { Status: "running", Running: true }, Config: { Image: "nginx" }, Dokkerr: { team: null } });
-    }
-    return problem(404, "route_not_found", `No route for ${call.url}`);
-  };
+  return containerServer(() => ({ Id: ID, Name: "/web", State: { Status: "running", Running: true }, Config: { Image: "nginx" }, Dokkerr: { team: null } }));
 }
 
 const entry = (stream: "stdout" | "stderr", data: string) => JSON.stringify({ stream, data });
@@ -92,15 +86,7 @@ describe("logBuffer", () => {
 });
 
 describe("LogsTab", { timeout: 20_000 }, () => {
-  beforeEach(() => {
-    installFakeWebSocket();
-    window.location.hash = "#/containers/view?env=local&id=web&tab=logs";
-  });
-  afterEach(() => {
-    cleanup();
-    vi.unstubAllGlobals();
-    window.location.hash = "";
-  });
+  setUpContainerPage("#/containers/view?env=local&id=web&tab=logs");
 
   it("opens the log stream following the last 500 lines with timestamps", async () => {
     const { socket } = await openLogs();

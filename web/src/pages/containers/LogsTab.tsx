@@ -8,6 +8,7 @@ import { logsPath } from "../../lib/containers";
 import { useDebounced } from "../../lib/hooks";
 import { openLive, type LiveStatus } from "../../lib/live";
 import { useDokkerr } from "../../lib/services";
+import { LiveStatusText } from "./LiveStatusText";
 import { appendCapped, filterLines, highlightParts, linesAsText, LogAssembler, MAX_LOG_LINES, sinceAfter, type LogLine } from "./logBuffer";
 
 export const FLUSH_MS = 100;
@@ -61,14 +62,6 @@ function blocks(lines: ReadonlyArray<LogLine>): [number, LogLine[]][] {
   }
   return out;
 }
-
-const STATUS_TEXT: Record<LiveStatus, string> = {
-  connecting: "Connecting…",
-  open: "Live",
-  waiting: "Reconnecting…",
-  denied: "Stopped",
-  closed: "Closed",
-};
 
 function safeFileName(name: string): string {
   return (name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "") || "container").slice(0, 100);
@@ -216,10 +209,7 @@ export function LogsTab({ env, id, name }: { env: string; id: string; name: stri
         <button type="button" className="button-secondary" onClick={clear}>
           Clear
         </button>
-        <span role="status" className={status === "open" ? "live-status live-open" : status === "denied" ? "live-status live-denied" : "live-status"}>
-          {STATUS_TEXT[status]}
-          {detail && status !== "open" ? ` (${detail})` : ""}
-        </span>
+        <LiveStatusText status={status} detail={detail} />
       </div>
       <p className="muted small">
         {query ? `${shown.length} of ${lines.length} lines match` : `${lines.length} lines`} (the newest {MAX_LOG_LINES} are kept)

@@ -1,12 +1,12 @@
-import { act, cleanup, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { TimeSeriesChartProps } from "../../components/Chart";
-import { json, problem, type Call } from "../../test/fakeFetch";
+import { CONTAINER_ID, containerServer, setUpContainerPage } from "../../test/containerPage";
 import { renderPage } from "../../test/renderPage";
 import { sampleFromStats } from "../../lib/stats";
 import ContainerDetailPage from "./ContainerDetailPage";
-import { installFakeWebSocket, socketsOn } from "../../test/fakeWebSocket";
+import { socketsOn } from "../../test/fakeWebSocket";
 import { PointRing, toPoint } from "./statsSeries";
 
 // The drawing needs a canvas, which jsdom lacks: the chart is its text alternative here.
@@ -18,7 +18,7 @@ vi.mock("../../components/Chart", async (importOriginal) => {
   };
 });
 
-const ID = "c0ffee".padEnd(64, "1");
+const ID = CONTAINER_ID;
 const AT = Date.parse("2024-05-01T10:00:00Z");
 
 function doc(offsetS: number, values: { cpu: number; system: number; rx: number; tx: number; read: number; write: number; mem: number }) {
@@ -34,13 +34,7 @@ function doc(offsetS: number, values: { cpu: number; system: number; rx: number;
 }
 
 function server() {
-  return (call: Call): Response => {
-    if (call.method === "POST" && call.url === "/api/v1/auth/ws-ticket") return json(200, { ticket: "tk", path: (call.body as { path: string }).path, expires_in: 30 });
-    if (call.method === "GET" && call.url === "/api/v1/environments/local/containers/web") {
-      return json(200, { Id: ID, Name: "/web", State: { Status: "running", Running: true }, Config: { Image: "nginx" } });
-    }
-    return problem(404, "route_not_found", `No route for ${call.url}`);
-  };
+  return containerServer(() => ({ Id: ID, Name: "/web", State: { Status: "running", Running: true }, Config: { Image: "nginx" } }));
 }
 
 describe("statsSeries", () => {
@@ -65,15 +59,7 @@ describe("statsSeries", () => {
 });
 
 describe("StatsTab", { timeout: 20_000 }, () => {
-  beforeEach(() => {
-    installFakeWebSocket();
-    window.location.hash = "#/containers/view?env=local&id=web&tab=stats";
-  });
-  afterEach(() => {
-    cleanup();
-    vi.unstubAllGlobals();
-    window.location.hash = "";
-  });
+  setUpContainerPage("#/containers/view?env=local&id=web&tab=stats");
 
   it("charts live samples and states the current values", async () => {
     const user = userEvent.setup();

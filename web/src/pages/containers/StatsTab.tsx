@@ -8,20 +8,13 @@ import { formatBytes, formatPercent } from "../../lib/format";
 import { openLive, type LiveStatus } from "../../lib/live";
 import { useDokkerr } from "../../lib/services";
 import { sampleFromStats, type StatsSample } from "../../lib/stats";
+import { LiveStatusText } from "./LiveStatusText";
 import { PointRing, RANGES, series, toPoint, type RangeId } from "./statsSeries";
 
 const rateText = (value: number | null | undefined) => (value === null || value === undefined ? "—" : `${formatBytes(value)}/s`);
 const formatRate = (value: number) => `${formatBytes(value)}/s`;
 const formatMemory = (value: number) => formatBytes(value);
 const formatCpu = (value: number) => formatPercent(value);
-
-const STATUS_TEXT: Record<LiveStatus, string> = {
-  connecting: "Connecting…",
-  open: "Live",
-  waiting: "Reconnecting…",
-  denied: "Stopped",
-  closed: "Closed",
-};
 
 export function StatsTab({ env, id, name }: { env: string; id: string; name: string }) {
   const dokkerr = useDokkerr();
@@ -99,10 +92,7 @@ export function StatsTab({ env, id, name }: { env: string; id: string; name: str
             ))}
           </select>
         </label>
-        <span role="status" className={status === "open" ? "live-status live-open" : status === "denied" ? "live-status live-denied" : "live-status"}>
-          {STATUS_TEXT[status]}
-          {detail && status !== "open" ? ` (${detail})` : ""}
-        </span>
+        <LiveStatusText status={status} detail={detail} />
       </div>
       <p className="muted small">
         Samples are kept in this browser tab while it is open, up to one hour; longer history comes with metric history.

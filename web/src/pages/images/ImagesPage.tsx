@@ -4,18 +4,18 @@
 import { useMemo, useRef, useState, type FormEvent } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { EnvironmentSelect } from "../../components/EnvironmentSelect";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { PullProgress } from "../../components/PullProgress";
 import { useEnvironmentChoice } from "../../lib/environments";
 import { formatBytes, formatRelative, formatTime, shortId } from "../../lib/format";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useLoad } from "../../lib/hooks";
 import type { PullState } from "../../lib/pull";
 import { useLiveReload, type ContainerUsage, type ImageHistoryEntry, type ImageLoadMessage, type ImageSummary } from "../../lib/resources";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import { Facts, LabelList, matches, OutcomeNotice } from "../networks/ResourceParts";
+import { Facts, LabelList, matches, ResourceList, ResourceToolbar, type Outcome } from "../networks/ResourceParts";
 import "../networks/resources.css";
 
 const NONE = "<none>";
@@ -64,6 +64,11 @@ export function imageRows(images: ImageSummary[]): ImageRow[] {
   }
   rows.sort((a, b) => Number(a.dangling) - Number(b.dangling) || a.name.localeCompare(b.name));
   return rows;
+}
+
+/** How actions and notices name a row: its tag, or the short id of an untagged image. */
+function displayName(row: ImageRow): string {
+  return row.name === NONE ? shortId(row.image.Id) : row.name;
 }
 
 /** The engine's count when it made one, else the count from the container list, else unknown. */
@@ -166,7 +171,7 @@ function PullDialog({ env, onClose, onPulled }: { env: string; onClose: () => vo
         </>
       }
     >
-      <form id={formId} className="form-grid" onSubmit={start}>
+      <form id={formId} className="form-stack" onSubmit={start}>
         <Field
           label="Image reference"
           hint="busybox, busybox:1.36, registry:5000/team/app:tag or name@sha256:…. Closing this dialog cancels the pull."
@@ -196,12 +201,9 @@ function TagDialog({ env, row, onClose, onTagged }: { env: string; row: ImageRow
   const { resources } = useServices();
   const [repo, setRepo] = useState(row.dangling ? "" : row.repository);
   const [tag, setTag] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const formId = "tag-image-form";
+  const { busy, error, setError, run } = useAction();
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     const r = repo.trim();
     const t = tag.trim();
     if (!r || /\s/.test(r)) {
@@ -212,40 +214,26 @@ function TagDialog({ env, row, onClose, onTagged }: { env: string; row: ImageRow
       setError(new Error("A tag is up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'."));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await resources.tagImage(env, row.ref, r, t);
       onTagged(t ? `${r}:${t}` : `${r}:latest`);
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <Dialog
-      open
-      title={`Tag ${row.name === NONE ? shortId(row.image.Id) : row.name}`}
+    <FormDialog
+      title={`Tag ${displayName(row)}`}
+      submitLabel="Tag"
+      busyLabel="Tagging…"
+      busy={busy}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button-secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} disabled={busy}>
-            {busy ? "Tagging…" : "Tag"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      formClassName="form-stack"
     >
-      <form id={formId} className="form-grid" onSubmit={submit}>
-        <Field label="Repository" value={repo} onChange={(e) => setRepo(e.target.value)} maxLength={512} required autoComplete="off" spellCheck={false} />
-        <Field label="Tag" hint="Empty means latest." value={tag} onChange={(e) => setTag(e.target.value)} maxLength={128} autoComplete="off" spellCheck={false} />
-      </form>
+      <Field label="Repository" value={repo} onChange={(e) => setRepo(e.target.value)} maxLength={512} required autoComplete="off" spellCheck={false} />
+      <Field label="Tag" hint="Empty means latest." value={tag} onChange={(e) => setTag(e.target.value)} maxLength={128} autoComplete="off" spellCheck={false} />
       <ErrorNotice error={error} prefix="Could not tag" />
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -264,25 +252,18 @@ function RemoveDialog({
 }) {
   const { resources } = useServices();
   const [force, setForce] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const confirm = () =>
+    run(async () => {
       const records = await resources.removeImage(env, row.ref, force);
       onRemoved(records.map((r) => (r.Untagged ? `Untagged: ${r.Untagged}` : r.Deleted ? `Deleted: ${r.Deleted}` : JSON.stringify(r))));
-    } catch (cause) {
-      setError(cause);
-      setBusy(false);
-    }
-  };
+    });
 
   return (
-    <ConfirmDialog open title="Remove image" confirmLabel="Remove" danger busy={busy} onConfirm={confirm} onCancel={onClose}>
+    <ConfirmDialog open title="Remove image" confirmLabel="Remove" danger busy={busy} onConfirm={() => void confirm()} onCancel={onClose}>
       <p>
-        Remove <span className="mono">{row.name === NONE ? shortId(row.image.Id) : row.name}</span>?{" "}
+        Remove <span className="mono">{displayName(row)}</span>?{" "}
         {row.dangling ? "The image is deleted." : "The tag is removed; the image is deleted with its last tag."}
       </p>
       <label className="check-label">
@@ -355,7 +336,7 @@ function UploadDialog({ env, onClose, onLoaded }: { env: string; onClose: () => 
         </>
       }
     >
-      <form id={formId} className="form-grid" onSubmit={submit}>
+      <form id={formId} className="form-stack" onSubmit={submit}>
         <div className="field">
           <label htmlFor="image-tarball">Image tarball</label>
           <input
@@ -507,7 +488,7 @@ export default function ImagesPage(_props: { env: string }) {
   const [filter, setFilter] = useState("");
   const [showDangling, setShowDangling] = useState(false);
   const [open, setOpen] = useState<Open>(null);
-  const [outcome, setOutcome] = useState<{ title: string; lines?: string[] } | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
 
   const canPull = !!env && session.canIn("images:pull", env);
   const canManage = !!env && session.canIn("images:manage", env);
@@ -539,7 +520,7 @@ export default function ImagesPage(_props: { env: string }) {
       id: "actions",
       header: "Actions",
       cell: (row) => (
-        <div className="row-actions" role="group" aria-label={`Actions for ${row.name === NONE ? shortId(row.image.Id) : row.name}`}>
+        <div className="row-actions" role="group" aria-label={`Actions for ${displayName(row)}`}>
           <button type="button" className="button-secondary" onClick={() => setOpen({ kind: "details", row })}>
             Details
           </button>
@@ -564,47 +545,44 @@ export default function ImagesPage(_props: { env: string }) {
     <section aria-labelledby="page-title">
       <h1 id="page-title">Images</h1>
       <ErrorNotice error={choice.loaded.error} prefix="Could not load the environments" />
-      <form className="toolbar" role="search" onSubmit={(e) => e.preventDefault()}>
-        <EnvironmentSelect choice={choice} />
-        <label className="inline-label">
-          <span>Filter</span>
-          <input type="search" value={filter} maxLength={200} placeholder="Name or ID" onChange={(e) => setFilter(e.target.value)} />
-        </label>
-        <label className="check-label">
-          <input type="checkbox" checked={showDangling} onChange={(e) => setShowDangling(e.target.checked)} />
-          Show dangling{danglingCount > 0 ? ` (${danglingCount})` : ""}
-        </label>
-        <div className="toolbar-actions">
-          <button type="button" className="button-secondary" onClick={reload} disabled={!env}>
-            Refresh
-          </button>
-          {canManage ? (
-            <button type="button" className="button-secondary" onClick={() => setOpen({ kind: "upload" })}>
-              Upload
-            </button>
-          ) : null}
-          {canPull ? (
-            <button type="button" onClick={() => setOpen({ kind: "pull" })}>
-              Pull
-            </button>
-          ) : null}
-        </div>
-      </form>
+      <ResourceToolbar
+        choice={choice}
+        filter={filter}
+        onFilter={setFilter}
+        placeholder="Name or ID"
+        onRefresh={reload}
+        options={
+          <label className="check-label">
+            <input type="checkbox" checked={showDangling} onChange={(e) => setShowDangling(e.target.checked)} />
+            Show dangling{danglingCount > 0 ? ` (${danglingCount})` : ""}
+          </label>
+        }
+        actions={
+          <>
+            {canManage ? (
+              <button type="button" className="button-secondary" onClick={() => setOpen({ kind: "upload" })}>
+                Upload
+              </button>
+            ) : null}
+            {canPull ? (
+              <button type="button" onClick={() => setOpen({ kind: "pull" })}>
+                Pull
+              </button>
+            ) : null}
+          </>
+        }
+      />
 
-      {outcome ? <OutcomeNotice title={outcome.title} lines={outcome.lines} onDismiss={() => setOutcome(null)} /> : null}
-      <ErrorNotice error={images.error} prefix="Could not load the images" />
-      {images.loading || choice.loaded.loading ? <p role="status">Loading images…</p> : null}
-      {!choice.loaded.loading && !choice.loaded.error && choice.environments.length === 0 ? (
-        <p className="muted">No environment is available to you.</p>
-      ) : null}
-
-      <DataTable
-        caption={`Images${env ? ` in ${env}` : ""}`}
+      <ResourceList
+        kind={{ one: "image", many: "images" }}
+        choice={choice}
+        list={images}
+        total={rows.length}
+        outcome={outcome}
+        onDismissOutcome={() => setOutcome(null)}
         columns={columns}
         rows={shown}
         rowKey={(row) => row.key}
-        busy={images.loading}
-        empty={images.error || !env ? undefined : rows.length === 0 ? "No images in this environment." : "No image matches."}
       />
 
       {open?.kind === "pull" ? (
@@ -625,7 +603,7 @@ export default function ImagesPage(_props: { env: string }) {
           onClose={close}
           onTagged={(target) => {
             close();
-            setOutcome({ title: `Tagged ${open.row.name === NONE ? shortId(open.row.image.Id) : open.row.name} as ${target}.` });
+            setOutcome({ title: `Tagged ${displayName(open.row)} as ${target}.` });
             images.reload();
           }}
         />
@@ -637,7 +615,7 @@ export default function ImagesPage(_props: { env: string }) {
           onClose={close}
           onRemoved={(lines) => {
             close();
-            setOutcome({ title: `Removed ${open.row.name === NONE ? shortId(open.row.image.Id) : open.row.name}.`, lines });
+            setOutcome({ title: `Removed ${displayName(open.row)}.`, lines });
             images.reload();
           }}
         />

@@ -1,19 +1,18 @@
 // The networks of one environment with their team, create (for a team), remove and details.
 
-import { useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { EnvironmentSelect } from "../../components/EnvironmentSelect";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { Field, SelectField } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { useEnvironmentChoice } from "../../lib/environments";
 import { formatRelative, formatTime, shortId } from "../../lib/format";
-import { useLoad } from "../../lib/hooks";
+import { useAction, useLoad } from "../../lib/hooks";
 import {
   cidrProblem,
   inSubnet,
   ipVersion,
-  parseLabels,
   teamOf,
   useLiveReload,
   type ContainerUsage,
@@ -24,14 +23,24 @@ import {
 import { useTeamNames, type TeamNames } from "../../lib/teams";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import { Facts, LabelList, LabelsField, matches, OutcomeNotice, TeamSelect, teamOptions } from "./ResourceParts";
+import {
+  Facts,
+  LabelList,
+  matches,
+  NAME_PATTERN,
+  ResourceList,
+  ResourceToolbar,
+  TeamCell,
+  TeamOwnedFields,
+  useTeamOwnedForm,
+  type Outcome,
+} from "./ResourceParts";
 import "./resources.css";
 
 /** The engine's own networks: they cannot be removed. */
 export const BUILTIN_NETWORKS = new Set(["bridge", "host", "none"]);
 /** Drivers offered to admins; members may create bridge networks only. */
 const ADMIN_DRIVERS = ["bridge", "overlay", "macvlan", "ipvlan"] as const;
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 function subnets(network: NetworkSummary): IpamConfig[] {
   return (network.IPAM?.Config ?? []).filter((c) => c && (c.Subnet || c.Gateway));
@@ -59,31 +68,20 @@ function SubnetList({ network }: { network: NetworkSummary }) {
   );
 }
 
-function TeamCell({ id, teams }: { id: string; teams: TeamNames }) {
-  if (!id) return <span className="muted">—</span>;
-  return <>{teams.nameOf(id)}</>;
-}
-
 // Create
 
 function CreateDialog({ env, teams, onClose, onCreated }: { env: string; teams: TeamNames; onClose: () => void; onCreated: (name: string) => void }) {
   const { resources } = useServices();
-  const session = useSession();
-  const admin = session.permissions?.is_admin ?? false;
-  const options = teamOptions(admin, session.teamsWith("networks:create", env), teams.teams);
+  const form = useTeamOwnedForm("network", "networks:create", env, teams);
+  const admin = form.admin;
   const [name, setName] = useState("");
   const [driver, setDriver] = useState("bridge");
   const [subnet, setSubnet] = useState("");
   const [gateway, setGateway] = useState("");
   const [internal, setInternal] = useState(false);
   const [attachable, setAttachable] = useState(false);
-  const [labels, setLabels] = useState("");
-  const [team, setTeam] = useState(admin ? "" : (options[0]?.id ?? ""));
-  const [formError, setFormError] = useState<string | null>(null);
-  const [labelError, setLabelError] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const formId = "create-network-form";
+  const { busy, error, setError, run } = useAction();
+  const setFormError = form.setProblem;
 
   const check = (): NetworkCreateBody | null => {
     const n = name.trim();
@@ -115,112 +113,75 @@ function CreateDialog({ env, teams, onClose, onCreated }: { env: string; teams: 
         return null;
       }
     }
-    const parsed = parseLabels(labels);
-    if ("error" in parsed) {
-      setLabelError(parsed.error);
-      return null;
-    }
-    if (!admin && !team) {
-      setFormError("Choose the team the network is for.");
-      return null;
-    }
-    const body: NetworkCreateBody = { Name: n, Driver: admin ? driver : "bridge", Internal: internal, Attachable: attachable, Labels: parsed.labels };
+    const labels = form.checkLabelsAndTeam();
+    if (!labels) return null;
+    const body: NetworkCreateBody = { Name: n, Driver: admin ? driver : "bridge", Internal: internal, Attachable: attachable, Labels: labels };
     if (s) body.IPAM = { Config: [g ? { Subnet: s, Gateway: g } : { Subnet: s }] };
     return body;
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setFormError(null);
-    setLabelError(null);
+  const submit = async () => {
+    form.clear();
     setError(null);
     const body = check();
     if (!body) return;
-    setBusy(true);
-    try {
-      await resources.createNetwork(env, body, team || undefined);
+    await run(async () => {
+      await resources.createNetwork(env, body, form.team || undefined);
       onCreated(body.Name);
-    } catch (cause) {
-      setError(cause);
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <Dialog
-      open
+    <FormDialog
       title="Create a network"
+      submitLabel="Create"
+      busyLabel="Creating…"
+      busy={busy}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button-secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} disabled={busy}>
-            {busy ? "Creating…" : "Create"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      formClassName="form-stack"
+      noValidate
     >
-      <form id={formId} className="form-grid" onSubmit={submit} noValidate>
-        <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} maxLength={128} required autoComplete="off" spellCheck={false} />
-        <div className="field">
-          <label htmlFor="network-driver">Driver</label>
-          <select id="network-driver" value={admin ? driver : "bridge"} onChange={(e) => setDriver(e.target.value)} disabled={!admin}>
-            {(admin ? ADMIN_DRIVERS : (["bridge"] as const)).map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="form-row">
-          <Field
-            label="Subnet"
-            hint="Optional, CIDR. Empty: the engine picks one from its own pools."
-            value={subnet}
-            onChange={(e) => setSubnet(e.target.value)}
-            placeholder="172.28.0.0/16"
-            maxLength={64}
-            autoComplete="off"
-            spellCheck={false}
-          />
-          <Field
-            label="Gateway"
-            hint="Optional, an address in the subnet."
-            value={gateway}
-            onChange={(e) => setGateway(e.target.value)}
-            placeholder="172.28.0.1"
-            maxLength={64}
-            autoComplete="off"
-            spellCheck={false}
-          />
-        </div>
-        <label className="check-label">
-          <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} />
-          Internal (no access to outside networks)
-        </label>
-        <label className="check-label">
-          <input type="checkbox" checked={attachable} onChange={(e) => setAttachable(e.target.checked)} />
-          Attachable
-        </label>
-        <LabelsField value={labels} onChange={setLabels} error={labelError} />
-        <TeamSelect
-          options={options}
-          value={team}
-          onChange={setTeam}
-          allowNone={admin}
-          hint={admin ? "A network without a team is seen by admins only." : "The team that owns the network."}
+      <Field label="Name" value={name} onChange={(e) => setName(e.target.value)} maxLength={128} required autoComplete="off" spellCheck={false} />
+      <SelectField label="Driver" value={admin ? driver : "bridge"} onChange={(e) => setDriver(e.target.value)} disabled={!admin}>
+        {(admin ? ADMIN_DRIVERS : (["bridge"] as const)).map((d) => (
+          <option key={d} value={d}>
+            {d}
+          </option>
+        ))}
+      </SelectField>
+      <div className="form-row">
+        <Field
+          label="Subnet"
+          hint="Optional, CIDR. Empty: the engine picks one from its own pools."
+          value={subnet}
+          onChange={(e) => setSubnet(e.target.value)}
+          placeholder="172.28.0.0/16"
+          maxLength={64}
+          autoComplete="off"
+          spellCheck={false}
         />
-        {formError ? (
-          <p className="error-text" role="alert">
-            {formError}
-          </p>
-        ) : null}
-      </form>
-      <ErrorNotice error={teams.error} prefix="Could not load the teams" />
-      <ErrorNotice error={error} prefix="Could not create the network" />
-    </Dialog>
+        <Field
+          label="Gateway"
+          hint="Optional, an address in the subnet."
+          value={gateway}
+          onChange={(e) => setGateway(e.target.value)}
+          placeholder="172.28.0.1"
+          maxLength={64}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </div>
+      <label className="check-label">
+        <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.target.checked)} />
+        Internal (no access to outside networks)
+      </label>
+      <label className="check-label">
+        <input type="checkbox" checked={attachable} onChange={(e) => setAttachable(e.target.checked)} />
+        Attachable
+      </label>
+      <TeamOwnedFields form={form} teamsError={teams.error} error={error} />
+    </FormDialog>
   );
 }
 
@@ -300,9 +261,8 @@ export default function NetworksPage(_props: { env: string }) {
 
   const [filter, setFilter] = useState("");
   const [open, setOpen] = useState<Open>(null);
-  const [outcome, setOutcome] = useState<string | null>(null);
-  const [removeError, setRemoveError] = useState<unknown>(null);
-  const [removing, setRemoving] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const removal = useAction();
 
   const canCreate = !!env && session.canIn("networks:create", env);
   const canDelete = !!env && session.canIn("networks:delete", env);
@@ -315,23 +275,16 @@ export default function NetworksPage(_props: { env: string }) {
 
   const close = () => {
     setOpen(null);
-    setRemoveError(null);
+    removal.setError(null);
   };
 
-  const remove = async (network: NetworkSummary) => {
-    setRemoving(true);
-    setRemoveError(null);
-    try {
+  const remove = (network: NetworkSummary) =>
+    removal.run(async () => {
       await resources.removeNetwork(env, network.Id);
       setOpen(null);
-      setOutcome(`Removed the network ${network.Name}.`);
+      setOutcome({ title: `Removed the network ${network.Name}.` });
       reload();
-    } catch (cause) {
-      setRemoveError(cause);
-    } finally {
-      setRemoving(false);
-    }
-  };
+    });
 
   const columns: Column<NetworkSummary>[] = [
     {
@@ -374,38 +327,31 @@ export default function NetworksPage(_props: { env: string }) {
     <section aria-labelledby="page-title">
       <h1 id="page-title">Networks</h1>
       <ErrorNotice error={choice.loaded.error} prefix="Could not load the environments" />
-      <form className="toolbar" role="search" onSubmit={(e) => e.preventDefault()}>
-        <EnvironmentSelect choice={choice} />
-        <label className="inline-label">
-          <span>Filter</span>
-          <input type="search" value={filter} maxLength={200} placeholder="Name, driver, team, subnet" onChange={(e) => setFilter(e.target.value)} />
-        </label>
-        <div className="toolbar-actions">
-          <button type="button" className="button-secondary" onClick={reload} disabled={!env}>
-            Refresh
-          </button>
-          {canCreate ? (
+      <ResourceToolbar
+        choice={choice}
+        filter={filter}
+        onFilter={setFilter}
+        placeholder="Name, driver, team, subnet"
+        onRefresh={reload}
+        actions={
+          canCreate ? (
             <button type="button" onClick={() => setOpen({ kind: "create" })}>
               Create network
             </button>
-          ) : null}
-        </div>
-      </form>
+          ) : null
+        }
+      />
 
-      {outcome ? <OutcomeNotice title={outcome} onDismiss={() => setOutcome(null)} /> : null}
-      <ErrorNotice error={networks.error} prefix="Could not load the networks" />
-      {networks.loading || choice.loaded.loading ? <p role="status">Loading networks…</p> : null}
-      {!choice.loaded.loading && !choice.loaded.error && choice.environments.length === 0 ? (
-        <p className="muted">No environment is available to you.</p>
-      ) : null}
-
-      <DataTable
-        caption={`Networks${env ? ` in ${env}` : ""}`}
+      <ResourceList
+        kind={{ one: "network", many: "networks" }}
+        choice={choice}
+        list={networks}
+        total={rows.length}
+        outcome={outcome}
+        onDismissOutcome={() => setOutcome(null)}
         columns={columns}
         rows={shown}
         rowKey={(n) => n.Id}
-        busy={networks.loading}
-        empty={networks.error || !env ? undefined : rows.length === 0 ? "No networks in this environment." : "No network matches."}
       />
 
       {open?.kind === "create" ? (
@@ -415,7 +361,7 @@ export default function NetworksPage(_props: { env: string }) {
           onClose={close}
           onCreated={(name) => {
             close();
-            setOutcome(`Created the network ${name}.`);
+            setOutcome({ title: `Created the network ${name}.` });
             reload();
           }}
         />
@@ -426,14 +372,14 @@ export default function NetworksPage(_props: { env: string }) {
           title="Remove network"
           confirmLabel="Remove"
           danger
-          busy={removing}
+          busy={removal.busy}
           onConfirm={() => void remove(open.network)}
           onCancel={close}
         >
           <p>
             Remove the network <span className="mono">{open.network.Name}</span>? Containers still connected to it make the engine refuse.
           </p>
-          <ErrorNotice error={removeError} prefix="Could not remove" />
+          <ErrorNotice error={removal.error} prefix="Could not remove" />
         </ConfirmDialog>
       ) : null}
       {open?.kind === "details" ? <DetailsDialog env={env} network={open.network} teams={teams} onClose={close} /> : null}

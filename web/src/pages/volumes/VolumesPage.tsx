@@ -1,117 +1,79 @@
 // The volumes of one environment with their team, create (for a team), remove and details.
 
-import { useMemo, useState, type FormEvent } from "react";
-import { DataTable, type Column } from "../../components/DataTable";
+import { useMemo, useState } from "react";
+import { type Column } from "../../components/DataTable";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { EnvironmentSelect } from "../../components/EnvironmentSelect";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
+import { FormDialog } from "../../components/FormDialog";
 import { useEnvironmentChoice } from "../../lib/environments";
 import { formatBytes, formatRelative, formatTime } from "../../lib/format";
-import { useLoad } from "../../lib/hooks";
-import { parseLabels, teamOf, useLiveReload, type Volume, type VolumeCreateBody } from "../../lib/resources";
+import { useAction, useLoad } from "../../lib/hooks";
+import { teamOf, useLiveReload, type Volume, type VolumeCreateBody } from "../../lib/resources";
 import { useTeamNames, type TeamNames } from "../../lib/teams";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import { Facts, LabelList, LabelsField, matches, OutcomeNotice, TeamSelect, teamOptions } from "../networks/ResourceParts";
+import {
+  Facts,
+  LabelList,
+  matches,
+  NAME_PATTERN,
+  ResourceList,
+  ResourceToolbar,
+  TeamCell,
+  TeamOwnedFields,
+  useTeamOwnedForm,
+  type Outcome,
+} from "../networks/ResourceParts";
 import "../networks/resources.css";
-
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
-function TeamCell({ id, teams }: { id: string; teams: TeamNames }) {
-  if (!id) return <span className="muted">—</span>;
-  return <>{teams.nameOf(id)}</>;
-}
 
 // Create
 
 function CreateDialog({ env, teams, onClose, onCreated }: { env: string; teams: TeamNames; onClose: () => void; onCreated: (name: string) => void }) {
   const { resources } = useServices();
-  const session = useSession();
-  const admin = session.permissions?.is_admin ?? false;
-  const options = teamOptions(admin, session.teamsWith("volumes:create", env), teams.teams);
+  const form = useTeamOwnedForm("volume", "volumes:create", env, teams);
   const [name, setName] = useState("");
-  const [labels, setLabels] = useState("");
-  const [team, setTeam] = useState(admin ? "" : (options[0]?.id ?? ""));
-  const [formError, setFormError] = useState<string | null>(null);
-  const [labelError, setLabelError] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const formId = "create-volume-form";
+  const { busy, error, setError, run } = useAction();
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setFormError(null);
-    setLabelError(null);
+  const submit = async () => {
+    form.clear();
     setError(null);
     const n = name.trim();
     if (n && (n.length > 255 || !NAME_PATTERN.test(n))) {
-      setFormError("A name is letters, digits, '_', '.' and '-', starting with a letter or digit (or empty for a generated one).");
+      form.setProblem("A name is letters, digits, '_', '.' and '-', starting with a letter or digit (or empty for a generated one).");
       return;
     }
-    const parsed = parseLabels(labels);
-    if ("error" in parsed) {
-      setLabelError(parsed.error);
-      return;
-    }
-    if (!admin && !team) {
-      setFormError("Choose the team the volume is for.");
-      return;
-    }
-    const body: VolumeCreateBody = n ? { Name: n, Driver: "local", Labels: parsed.labels } : { Driver: "local", Labels: parsed.labels };
-    setBusy(true);
-    try {
-      const created = await resources.createVolume(env, body, team || undefined);
+    const labels = form.checkLabelsAndTeam();
+    if (!labels) return;
+    const body: VolumeCreateBody = n ? { Name: n, Driver: "local", Labels: labels } : { Driver: "local", Labels: labels };
+    await run(async () => {
+      const created = await resources.createVolume(env, body, form.team || undefined);
       onCreated(created?.Name || n);
-    } catch (cause) {
-      setError(cause);
-      setBusy(false);
-    }
+    });
   };
 
   return (
-    <Dialog
-      open
+    <FormDialog
       title="Create a volume"
+      submitLabel="Create"
+      busyLabel="Creating…"
+      busy={busy}
       onClose={onClose}
-      actions={
-        <>
-          <button type="button" className="button-secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} disabled={busy}>
-            {busy ? "Creating…" : "Create"}
-          </button>
-        </>
-      }
+      onSubmit={submit}
+      formClassName="form-stack"
+      noValidate
     >
-      <form id={formId} className="form-grid" onSubmit={submit} noValidate>
-        <Field
-          label="Name"
-          hint="Optional: the engine names it when empty. The driver is local."
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          maxLength={255}
-          autoComplete="off"
-          spellCheck={false}
-        />
-        <LabelsField value={labels} onChange={setLabels} error={labelError} />
-        <TeamSelect
-          options={options}
-          value={team}
-          onChange={setTeam}
-          allowNone={admin}
-          hint={admin ? "A volume without a team is seen by admins only." : "The team that owns the volume."}
-        />
-        {formError ? (
-          <p className="error-text" role="alert">
-            {formError}
-          </p>
-        ) : null}
-      </form>
-      <ErrorNotice error={teams.error} prefix="Could not load the teams" />
-      <ErrorNotice error={error} prefix="Could not create the volume" />
-    </Dialog>
+      <Field
+        label="Name"
+        hint="Optional: the engine names it when empty. The driver is local."
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        maxLength={255}
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <TeamOwnedFields form={form} teamsError={teams.error} error={error} />
+    </FormDialog>
   );
 }
 
@@ -120,20 +82,13 @@ function CreateDialog({ env, teams, onClose, onCreated }: { env: string; teams: 
 function RemoveDialog({ env, volume, onClose, onRemoved }: { env: string; volume: Volume; onClose: () => void; onRemoved: () => void }) {
   const { resources } = useServices();
   const [force, setForce] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const confirm = () =>
+    run(async () => {
       await resources.removeVolume(env, volume.Name, force);
       onRemoved();
-    } catch (cause) {
-      setError(cause);
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <ConfirmDialog open title="Remove volume" confirmLabel="Remove" danger busy={busy} onConfirm={() => void confirm()} onCancel={onClose}>
@@ -207,7 +162,7 @@ export default function VolumesPage(_props: { env: string }) {
 
   const [filter, setFilter] = useState("");
   const [open, setOpen] = useState<Open>(null);
-  const [outcome, setOutcome] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
 
   const canCreate = !!env && session.canIn("volumes:create", env);
   const canDelete = !!env && session.canIn("volumes:delete", env);
@@ -248,38 +203,31 @@ export default function VolumesPage(_props: { env: string }) {
     <section aria-labelledby="page-title">
       <h1 id="page-title">Volumes</h1>
       <ErrorNotice error={choice.loaded.error} prefix="Could not load the environments" />
-      <form className="toolbar" role="search" onSubmit={(e) => e.preventDefault()}>
-        <EnvironmentSelect choice={choice} />
-        <label className="inline-label">
-          <span>Filter</span>
-          <input type="search" value={filter} maxLength={200} placeholder="Name, driver, team" onChange={(e) => setFilter(e.target.value)} />
-        </label>
-        <div className="toolbar-actions">
-          <button type="button" className="button-secondary" onClick={volumes.reload} disabled={!env}>
-            Refresh
-          </button>
-          {canCreate ? (
+      <ResourceToolbar
+        choice={choice}
+        filter={filter}
+        onFilter={setFilter}
+        placeholder="Name, driver, team"
+        onRefresh={volumes.reload}
+        actions={
+          canCreate ? (
             <button type="button" onClick={() => setOpen({ kind: "create" })}>
               Create volume
             </button>
-          ) : null}
-        </div>
-      </form>
+          ) : null
+        }
+      />
 
-      {outcome ? <OutcomeNotice title={outcome} onDismiss={() => setOutcome(null)} /> : null}
-      <ErrorNotice error={volumes.error} prefix="Could not load the volumes" />
-      {volumes.loading || choice.loaded.loading ? <p role="status">Loading volumes…</p> : null}
-      {!choice.loaded.loading && !choice.loaded.error && choice.environments.length === 0 ? (
-        <p className="muted">No environment is available to you.</p>
-      ) : null}
-
-      <DataTable
-        caption={`Volumes${env ? ` in ${env}` : ""}`}
+      <ResourceList
+        kind={{ one: "volume", many: "volumes" }}
+        choice={choice}
+        list={volumes}
+        total={rows.length}
+        outcome={outcome}
+        onDismissOutcome={() => setOutcome(null)}
         columns={columns}
         rows={shown}
         rowKey={(v) => v.Name}
-        busy={volumes.loading}
-        empty={volumes.error || !env ? undefined : rows.length === 0 ? "No volumes in this environment." : "No volume matches."}
       />
 
       {open?.kind === "create" ? (
@@ -289,7 +237,7 @@ export default function VolumesPage(_props: { env: string }) {
           onClose={close}
           onCreated={(name) => {
             close();
-            setOutcome(name ? `Created the volume ${name}.` : "Created the volume.");
+            setOutcome({ title: name ? `Created the volume ${name}.` : "Created the volume." });
             volumes.reload();
           }}
         />
@@ -301,7 +249,7 @@ export default function VolumesPage(_props: { env: string }) {
           onClose={close}
           onRemoved={() => {
             close();
-            setOutcome(`Removed the volume ${open.volume.Name}.`);
+            setOutcome({ title: `Removed the volume ${open.volume.Name}.` });
             volumes.reload();
           }}
         />

@@ -1,0 +1,30 @@
+// A team policy document with every setting at its safe value, as the server answers for a team
+// whose policy nobody has changed.
+
+export const DEFAULT_POLICY: Record<string, unknown> = {
+  allow_privileged: false,
+  allow_host_binds: false,
+  allow_bind_volume_options: false,
+  allow_host_namespaces: false,
+  allow_devices: false,
+  extra_capabilities: [],
+  allow_unconfined_security: false,
+  extra_sysctls: [],
+  allow_cgroup_parent: false,
+  allowed_runtimes: ["runc"],
+  allow_privileged_exec: false,
+  allowed_volume_drivers: ["local"],
+  allowed_network_drivers: ["bridge"],
+  allowed_log_drivers: ["json-file", "local", "none"],
+  allowed_host_ips: ["0.0.0.0", "::", "127.0.0.1", "::1"],
+  min_host_port: 1024,
+  max_host_port: 65535,
+  max_pids: 4096,
+  max_shm_bytes: 1073741824,
+  allow_oom_score_protection: false,
+  allow_root_exec: false,
+  max_containers: 0,
+  default_memory_bytes: 0,
+  max_total_memory_bytes: 0,
+  max_total_nano_cpus: 0,
+};

@@ -252,6 +252,11 @@ export class PlatformApi {
     return this.api.post("/api/v1/auth/oidc/providers", input, { timeoutMs: 30_000 });
   }
 
+  /** Only the fields given change; without client_secret the sealed one stays. */
+  updateOidcProvider(id: string, patch: Partial<OidcProviderInput>): Promise<OidcProvider> {
+    return this.api.patch(`/api/v1/auth/oidc/providers/${enc(id)}`, patch, { timeoutMs: 30_000 });
+  }
+
   deleteOidcProvider(id: string): Promise<void> {
     return this.api.delete(`/api/v1/auth/oidc/providers/${enc(id)}`);
   }

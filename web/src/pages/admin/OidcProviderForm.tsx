@@ -29,25 +29,43 @@ interface MappingRow extends TeamMapping {
   key: number;
 }
 
+/** The fields of `input` that differ from `provider` (an edit sends only those). */
+export function changedFields(provider: OidcProvider, input: OidcProviderInput): Partial<OidcProviderInput> {
+  const patch: Partial<OidcProviderInput> = {};
+  if (input.name !== provider.name) patch.name = input.name;
+  if (input.issuer !== provider.issuer) patch.issuer = input.issuer;
+  if (input.client_id !== provider.client_id) patch.client_id = input.client_id;
+  if (input.client_secret) patch.client_secret = input.client_secret;
+  if (input.redirect_uri !== provider.redirect_uri) patch.redirect_uri = input.redirect_uri;
+  if (JSON.stringify(input.scopes) !== JSON.stringify(provider.scopes)) patch.scopes = input.scopes;
+  if (JSON.stringify(input.team_mapping) !== JSON.stringify(provider.team_mapping)) patch.team_mapping = input.team_mapping;
+  if (input.enabled !== provider.enabled) patch.enabled = input.enabled;
+  return patch;
+}
+
 export function OidcProviderDialog({
   teams,
+  editing,
   onClose,
   onSaved,
 }: {
   teams: TeamRef[];
+  /** The provider to change; a new one is added without it. */
+  editing?: OidcProvider;
   onClose: () => void;
   onSaved: (provider: OidcProvider) => void;
 }) {
   const { platform } = useServices();
-  const [name, setName] = useState("");
-  const [issuer, setIssuer] = useState("");
-  const [clientId, setClientId] = useState("");
+  const [name, setName] = useState(editing?.name ?? "");
+  const [issuer, setIssuer] = useState(editing?.issuer ?? "");
+  const [clientId, setClientId] = useState(editing?.client_id ?? "");
+  // Never filled from the server: it does not send the secret, and an empty field keeps it.
   const [clientSecret, setClientSecret] = useState("");
-  const [redirectUri, setRedirectUri] = useState(() => suggestedRedirectUri());
-  const [scopes, setScopes] = useState(DEFAULT_SCOPES);
-  const [enabled, setEnabled] = useState(true);
-  const [mapping, setMapping] = useState<MappingRow[]>([]);
-  const [nextKey, setNextKey] = useState(1);
+  const [redirectUri, setRedirectUri] = useState(() => editing?.redirect_uri ?? suggestedRedirectUri());
+  const [scopes, setScopes] = useState(editing ? editing.scopes.join(", ") : DEFAULT_SCOPES);
+  const [enabled, setEnabled] = useState(editing?.enabled ?? true);
+  const [mapping, setMapping] = useState<MappingRow[]>(() => (editing?.team_mapping ?? []).map((m, i) => ({ ...m, key: i + 1 })));
+  const [nextKey, setNextKey] = useState((editing?.team_mapping.length ?? 0) + 1);
   const { busy, error, setError, run } = useAction();
   const [missing, setMissing] = useState("");
 
@@ -60,7 +78,7 @@ export function OidcProviderDialog({
       ["Name", name],
       ["Issuer", issuer],
       ["Client id", clientId],
-      ["Client secret", clientSecret],
+      ["Client secret", editing ? "kept" : clientSecret],
       ["Redirect URI", redirectUri],
     ].find(([, value]) => !value?.trim());
     const badRow = mapping.find((m) => !m.claim.trim() || !m.value || !m.team_id || !m.role);
@@ -84,7 +102,9 @@ export function OidcProviderDialog({
       enabled,
     };
     await run(async () => {
-      const provider = await platform.createOidcProvider(input);
+      const provider = editing
+        ? await platform.updateOidcProvider(editing.id, changedFields(editing, input))
+        : await platform.createOidcProvider(input);
       setClientSecret("");
       onSaved(provider);
     });
@@ -92,8 +112,8 @@ export function OidcProviderDialog({
 
   return (
     <FormDialog
-      title="Add an OpenID Connect provider"
-      submitLabel="Add provider"
+      title={editing ? `Edit ${editing.name}` : "Add an OpenID Connect provider"}
+      submitLabel={editing ? "Save changes" : "Add provider"}
       busyLabel="Checking the issuer…"
       busy={busy}
       wide
@@ -102,7 +122,7 @@ export function OidcProviderDialog({
       formClassName="platform-form"
       noValidate
     >
-      <ErrorNotice error={error} prefix="Could not add the provider" />
+      <ErrorNotice error={error} prefix={editing ? "Could not save the provider" : "Could not add the provider"} />
       {missing ? (
         <p className="error-text" role="alert">
           {missing}
@@ -119,7 +139,7 @@ export function OidcProviderDialog({
         placeholder="https://login.example.com/realms/main"
         autoComplete="off"
         spellCheck={false}
-        hint="Its discovery document is fetched when the provider is added."
+        hint="Its discovery document is fetched when the provider is added or its issuer changes."
       />
       <Field label="Client id" value={clientId} onChange={(e) => setClientId(e.target.value)} required maxLength={255} autoComplete="off" spellCheck={false} />
       <Field
@@ -127,11 +147,11 @@ export function OidcProviderDialog({
         type="password"
         value={clientSecret}
         onChange={(e) => setClientSecret(e.target.value)}
-        required
+        required={!editing}
         maxLength={1024}
         autoComplete="new-password"
         spellCheck={false}
-        hint="Stored sealed; it is never shown again."
+        hint={editing ? "Stored sealed and never shown; leave it empty to keep the current one." : "Stored sealed; it is never shown again."}
       />
       <Field
         label="Redirect URI"

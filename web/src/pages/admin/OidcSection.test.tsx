@@ -46,8 +46,39 @@ describe("OidcSection", () => {
     expect(screen.getByText(/→ web \(developer\)/)).toBeTruthy();
     expect(container.querySelector("img")).toBeNull();
     expect(document.body.textContent).not.toContain("leaked-secret-should-not-show");
-    // The server has no route to change a provider: nothing offers to.
-    expect(screen.queryByRole("button", { name: /edit/i })).toBeNull();
+  });
+
+  it("edits a provider sending only what changed; the secret starts empty and is sent only when typed", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderPage(
+      <OidcSection />,
+      server((call) => (call.method === "PATCH" ? json(200, { ...PROVIDER, name: "Keycloak" }) : undefined)),
+    );
+    await screen.findByText(HOSTILE);
+    await user.click(screen.getByRole("button", { name: `Edit ${HOSTILE}` }));
+    const dialog = await screen.findByRole("dialog");
+    const secret = within(dialog).getByLabelText("Client secret") as HTMLInputElement;
+    expect(secret.value).toBe("");
+    expect(secret.type).toBe("password");
+    expect(dialog.textContent).not.toContain("leaked-secret-should-not-show");
+    await user.clear(within(dialog).getByLabelText("Name"));
+    await user.type(within(dialog).getByLabelText("Name"), "Keycloak");
+    await user.selectOptions(within(dialog).getByLabelText("Role 1"), "viewer");
+    await user.click(within(dialog).getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(calls.some((c) => c.method === "PATCH")).toBe(true));
+    const patch = calls.find((c) => c.method === "PATCH")!;
+    expect(patch.url).toBe("/api/v1/auth/oidc/providers/p-1");
+    expect(patch.body).toEqual({ name: "Keycloak", team_mapping: [{ claim: "groups", value: "devs", team_id: "t-1", role: "viewer" }] });
+    expect(await screen.findByText("Saved Keycloak.")).toBeTruthy();
+
+    await user.click(screen.getByRole("button", { name: `Edit ${HOSTILE}` }));
+    const again = await screen.findByRole("dialog");
+    await user.type(within(again).getByLabelText("Client secret"), SECRET);
+    await user.click(within(again).getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(calls.filter((c) => c.method === "PATCH")).toHaveLength(2));
+    expect(calls.filter((c) => c.method === "PATCH")[1]!.body).toEqual({ client_secret: SECRET });
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(document.body.textContent).not.toContain(SECRET);
   });
 
   it("adds a provider with the body the server expects; the secret is a password field and gone after the dialog closes", async () => {

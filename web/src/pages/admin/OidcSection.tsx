@@ -37,6 +37,7 @@ export default function OidcSection() {
   const providers = useLoad((signal) => (allowed ? platform.oidcProviders(signal) : Promise.resolve([])), [platform, allowed]);
   const teams = useLoad((signal) => (allowed ? platform.teams(signal) : Promise.resolve([])), [platform, allowed]);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<OidcProvider | null>(null);
   const [notice, setNotice] = useState("");
   const deletion = useConfirmed(async (provider: OidcProvider) => {
     await platform.deleteOidcProvider(provider.id);
@@ -73,6 +74,17 @@ export default function OidcSection() {
         <div className="row-actions">
           <button
             type="button"
+            className="button-secondary"
+            aria-label={`Edit ${p.name}`}
+            onClick={() => {
+              setNotice("");
+              setEditing(p);
+            }}
+          >
+            Edit
+          </button>
+          <button
+            type="button"
             className="button-danger"
             aria-label={`Delete ${p.name}`}
             onClick={() => deletion.ask(p)}
@@ -100,7 +112,7 @@ export default function OidcSection() {
       </div>
       <p className="muted">
         OpenID Connect providers people may sign in with. A first sign-in makes a new account (never joined to an existing one by e-mail
-        or username) and applies the provider's team mapping. A provider's settings cannot be changed once added.
+        or username) and applies the provider's team mapping. Client secrets are stored sealed and never shown.
       </p>
       <InfoNotice>{notice}</InfoNotice>
       <ErrorNotice error={providers.error} prefix="Could not load the providers" />
@@ -122,6 +134,20 @@ export default function OidcSection() {
           onSaved={(provider) => {
             setAdding(false);
             setNotice(`Added ${provider.name}.`);
+            providers.reload();
+          }}
+        />
+      ) : null}
+
+      {editing ? (
+        <OidcProviderDialog
+          key={editing.id}
+          teams={teamList}
+          editing={editing}
+          onClose={() => setEditing(null)}
+          onSaved={(provider) => {
+            setEditing(null);
+            setNotice(`Saved ${provider.name}.`);
             providers.reload();
           }}
         />

@@ -150,7 +150,7 @@ echo
 echo "| file | bytes | gzipped | loaded |"
 echo "|---|---:|---:|---|"
 initial_js=0
-for file in $(sed -n 's|.*\(src\|href\)="/\(assets/[^"]*\.\(js\|css\)\)".*|\2|p' "$DIST/index.html"); do
+for file in $(sed -n 's#.*\(src\|href\)="/\(assets/[^"]*\.\(js\|css\)\)".*#\2#p' "$DIST/index.html"); do
   gz=$(gzip -9c "$DIST/$file" | wc -c)
   [[ $file == *.js ]] && initial_js=$((initial_js + gz))
   printf '| %s | %s | %s | first |\n' "$file" "$(wc -c <"$DIST/$file")" "$gz"

@@ -88,7 +88,10 @@ describe('the README example', { skip: !REGISTRY && 'DOKKERR_TEST_REGISTRY is no
     const example = blocks.find((b) => b.includes('/api/v1/setup') && b.includes('name=hello'));
     assert.ok(example, 'the README has the example');
     assert.ok(example.includes('pull=missing'), 'the example pulls a missing image');
-    assert.equal((await mirrorEngine.call('GET', '/images/busybox:latest/json')).status, 404, 'a fresh engine lacks busybox');
+    // As on a fresh install (an interrupted earlier run may have left it in this engine's data).
+    await mirrorEngine.call('DELETE', '/containers/hello?force=1');
+    await mirrorEngine.call('DELETE', `/images/${encodeURIComponent('busybox:latest')}?force=1`);
+    assert.equal((await mirrorEngine.call('GET', '/images/busybox:latest/json')).status, 404, 'the engine lacks busybox');
 
     const server = await startServer({ dockerHost: mirrorEngine.dockerHost, bootstrap: false });
     servers.push(server);

@@ -521,9 +521,9 @@ int run_server(ServerConfig config) {
                             {"node", node_id}});
   if (setup_token) {
     // The only way in on a fresh install; printed, never logged or stored in clear.
-    std::cout << "Dokkerr setup token: " << *setup_token << "\n"
-              << "  Create the first admin: POST " << url
-              << "/api/v1/setup {\"setup_token\", \"username\", \"password\"}\n";
+    std::cout << "Dokkerr setup token: " << *setup_token << "\n  Create the first admin: ";
+    if (web_assets) std::cout << "open " << url << "/ in a browser, or ";
+    std::cout << "POST " << url << "/api/v1/setup {\"setup_token\", \"username\", \"password\"}\n";
   }
   if (tls) {
     std::cout << "Dokkerr TLS certificate " << config.tls_cert.string()

@@ -3,23 +3,9 @@
 // metric history pages.
 
 import { lazy, Suspense } from "react";
+import type { TimeSeriesChartProps } from "./chart/types";
 
-export interface ChartSeries {
-  label: string;
-  /** [unix seconds, value or null] pairs, oldest first. */
-  points: ReadonlyArray<readonly [number, number | null]>;
-}
-
-export interface TimeSeriesChartProps {
-  /** The chart's accessible name, e.g. "CPU of web-1". */
-  title: string;
-  series: ChartSeries[];
-  /** How a value is written on the axis and in the summary (formatPercent, formatBytes, …). */
-  format: (value: number) => string;
-  height?: number;
-  /** Fixed y range [min, max]; by default it fits the data (from 0). */
-  yRange?: [number, number];
-}
+export type { ChartSeries, TimeSeriesChartProps } from "./chart/types";
 
 const UPlotChart = lazy(() => import("./chart/UPlotChart"));
 

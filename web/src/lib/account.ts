@@ -1,9 +1,8 @@
 // Typed calls of the v1 routes for: The caller's own account: profile, preferences, password, two-factor enrolment, sessions, API keys (see docs/api/v1.md).
 
-import { ALL_PERMISSIONS } from "./permissions";
 import type { ApiClient } from "./api";
 import { listTeams, type ListPage, type Team, type User } from "./dokkerr";
-import type { Permissions } from "./session";
+import { ALL_PERMISSIONS, type Permissions } from "./permissions";
 
 /** PATCH /api/v1/me accepts these fields only. */
 export interface ProfileChanges {

@@ -3,7 +3,7 @@
 import { TEAM_PERMISSIONS } from "./permissions";
 import type { ApiClient } from "./api";
 import type { ListPage, User } from "./dokkerr";
-import type { Permissions } from "./session";
+import type { Permissions } from "./permissions";
 
 const enc = encodeURIComponent;
 

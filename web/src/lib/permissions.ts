@@ -37,3 +37,14 @@ export const ALL_PERMISSIONS: readonly string[] = [
   "audit:read",
   "resources:assign",
 ];
+
+/** What GET /api/v1/me/permissions answers: the caller's permissions, wherever they hold them. */
+export interface Permissions {
+  is_admin: boolean;
+  platform: string[];
+  teams: Record<string, string[]>;
+  organizations: Record<string, string[]>;
+  /** Environment id → the caller's teams granted it. */
+  environments: Record<string, string[]>;
+  scopes?: string[];
+}

@@ -2,13 +2,9 @@
 // Engine objects keep Docker's field names (Engine API 1.41); Dokkerr's team is the
 // io.dokkerr.team label (or a `Dokkerr.team` key when the server adds one).
 
-import { useEffect, useRef } from "react";
 import type { ApiClient } from "./api";
-import { eventsPath, listTeams, type EngineEvent, type ListPage, type Team } from "./dokkerr";
-import { openLive } from "./live";
+import { listTeams, type ListPage, type Team } from "./dokkerr";
 import { pullImage, type PullState } from "./pull";
-import { useDokkerr } from "./services";
-import { useSession } from "./session";
 
 const enc = encodeURIComponent;
 
@@ -388,57 +384,4 @@ export function inSubnet(address: string, cidr: string): boolean {
   return (toNumber(a) & mask) >>> 0 === (toNumber(n) & mask) >>> 0;
 }
 
-/** At most this many event streams per page (one per team for a member of several teams). */
-const MAX_LIVE_STREAMS = 4;
-
-/**
- * Calls `reload` when the environment's events stream reports an event of `type` (image,
- * network, volume), at most once a second however many arrive.
- *
- * An admin's stream carries every event. A member's carries only objects labelled with one of
- * their teams, and the server wants `?team=` when they are in several: one stream per team then.
- * `teamScoped` false (images carry no team label) means members would get nothing: no stream.
- */
-export function useLiveReload(env: string, type: string, reload: () => void, teamScoped = true): void {
-  const dokkerr = useDokkerr();
-  const session = useSession();
-  const reloadRef = useRef(reload);
-  reloadRef.current = reload;
-  const admin = session.permissions?.is_admin ?? false;
-  const memberTeams = admin || !env ? [] : session.teamsWith("events:read", env).slice(0, MAX_LIVE_STREAMS);
-  // A string, so that a new array with the same teams does not reopen the streams.
-  const teamsKey = memberTeams.join("\n");
-  const enabled = !!env && !!session.permissions && (admin || (teamScoped && memberTeams.length > 0));
-
-  useEffect(() => {
-    if (!enabled) return undefined;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const onMessage = (data: string) => {
-      let event: EngineEvent;
-      try {
-        event = JSON.parse(data) as EngineEvent;
-      } catch {
-        return;
-      }
-      if (event.Type !== type || timer !== null) return;
-      timer = setTimeout(() => {
-        timer = null;
-        reloadRef.current();
-      }, 1000);
-    };
-    const teams: (string | undefined)[] = teamsKey ? teamsKey.split("\n") : [undefined];
-    const streams = teams.map((team) =>
-      openLive({
-        path: eventsPath(env),
-        query: { type, team: teams.length > 1 ? team : undefined },
-        getTicket: (path, signal) => dokkerr.wsTicket(path, signal),
-        onMessage,
-      }),
-    );
-    return () => {
-      for (const stream of streams) stream.close();
-      if (timer !== null) clearTimeout(timer);
-    };
-  }, [dokkerr, env, type, enabled, teamsKey]);
-}
 

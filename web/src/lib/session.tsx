@@ -3,18 +3,12 @@
 
 import { createContext, useCallback, useContext, useMemo, type ReactNode } from "react";
 import type { User } from "./dokkerr";
+import type { Permissions } from "./permissions";
+
+export type { Permissions };
 import { useLoad } from "./hooks";
 import { useDokkerr } from "./services";
 
-export interface Permissions {
-  is_admin: boolean;
-  platform: string[];
-  teams: Record<string, string[]>;
-  organizations: Record<string, string[]>;
-  /** Environment id → the caller's teams granted it. */
-  environments: Record<string, string[]>;
-  scopes?: string[];
-}
 
 export interface Session {
   user: User | undefined;

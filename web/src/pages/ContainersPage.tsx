@@ -1,13 +1,13 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { DataTable, type Column } from "../components/DataTable";
 import { ConfirmDialog } from "../components/Dialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { StateBadge } from "../components/StateBadge";
-import { CONTAINER_STATES, containerName, eventsPath, formatPorts, type ContainerAction, type ContainerSummary, type ListPage } from "../lib/dokkerr";
+import { CONTAINER_STATES, containerName, formatPorts, type ContainerAction, type ContainerSummary, type ListPage } from "../lib/dokkerr";
 import { chooseEnvironment, useEnvironments } from "../lib/environments";
+import { useLiveReload } from "../lib/events";
 import { formatBytes, formatPercent, shortId } from "../lib/format";
 import { useDebounced, useLoad } from "../lib/hooks";
-import { openLive } from "../lib/live";
 import { Link, navigate, useRoute } from "../lib/router";
 import { useDokkerr } from "../lib/services";
 import { useSession } from "../lib/session";
@@ -66,6 +66,12 @@ async function runBounded<T>(items: T[], limit: number, work: (item: T) => Promi
 }
 
 const VERB_LABEL: Record<Verb, string> = { start: "Start", stop: "Stop", restart: "Restart", remove: "Remove" };
+
+/** Reloads the list on the environment's container events (one per environment listed). */
+function LiveReload({ env, reload }: { env: string; reload: () => void }) {
+  useLiveReload(env, "container", reload);
+  return null;
+}
 
 export function ContainersPage() {
   const dokkerr = useDokkerr();
@@ -142,32 +148,6 @@ export function ContainersPage() {
     setPage((p) => Math.max(0, p - 1));
     setSelected(new Set());
   };
-
-  // Container events reload the page, at most once a second.
-  const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const reloadRef = useRef(containers.reload);
-  reloadRef.current = containers.reload;
-  useEffect(() => {
-    const live = listed.slice(0, MAX_LIVE_ENVIRONMENTS).map((id) =>
-      openLive({
-        path: eventsPath(id),
-        query: { type: "container" },
-        getTicket: (path, signal) => dokkerr.wsTicket(path, signal),
-        onMessage: () => {
-          if (reloadTimer.current) return;
-          reloadTimer.current = setTimeout(() => {
-            reloadTimer.current = null;
-            reloadRef.current();
-          }, 1000);
-        },
-      }),
-    );
-    return () => {
-      live.forEach((l) => l.close());
-      if (reloadTimer.current) clearTimeout(reloadTimer.current);
-      reloadTimer.current = null;
-    };
-  }, [dokkerr, listedKey]);
 
   // Live CPU and memory of the running containers on this page.
   const running = useMemo(() => {
@@ -364,6 +344,9 @@ export function ContainersPage() {
       ))}
       <ErrorNotice error={containers.error} prefix="Could not load the containers" />
 
+      {listed.slice(0, MAX_LIVE_ENVIRONMENTS).map((id) => (
+        <LiveReload key={id} env={id} reload={containers.reload} />
+      ))}
       <DataTable
         caption={`Containers${all ? " in every environment" : env ? ` in ${names.get(env) ?? env}` : ""}`}
         columns={columns}

@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { containerName, eventsPath, type ContainerSummary, type EngineEvent, type Environment } from "../lib/dokkerr";
+import { containerName, type ContainerSummary, type EngineEvent, type Environment } from "../lib/dokkerr";
 import { formatBytes, formatPercent } from "../lib/format";
 import { useLoad } from "../lib/hooks";
-import { openLive, type LiveStatus } from "../lib/live";
+import { useEngineEvents } from "../lib/events";
+import type { LiveStatus } from "../lib/live";
 import { Link } from "../lib/router";
 import { useDokkerr } from "../lib/services";
 import type { BoardSample } from "../lib/statsBoard";
@@ -129,39 +130,27 @@ function EnvironmentCard({ env, usage }: { env: Environment; usage: Usage | unde
 }
 
 function RecentEvents({ environments, onContainerEvent }: { environments: Environment[]; onContainerEvent: () => void }) {
-  const dokkerr = useDokkerr();
   const [env, setEnv] = useState(() => (environments.find((e) => e.status === "up") ?? environments[0])?.id ?? "");
   const [events, setEvents] = useState<ShownEvent[]>([]);
   const [status, setStatus] = useState<LiveStatus>("connecting");
   const [detail, setDetail] = useState<string | undefined>();
   const onEventRef = useRef(onContainerEvent);
   onEventRef.current = onContainerEvent;
+  const nextKey = useRef(0);
 
-  useEffect(() => {
-    if (!env) return;
-    setEvents([]);
-    let next = 0;
-    const live = openLive({
-      path: eventsPath(env),
-      getTicket: (path, signal) => dokkerr.wsTicket(path, signal),
-      onStatus: (s, d) => {
-        setStatus(s);
-        setDetail(d);
-      },
-      onMessage: (data) => {
-        let parsed: EngineEvent;
-        try {
-          parsed = JSON.parse(data) as EngineEvent;
-        } catch {
-          return;
-        }
-        const shown = describe(parsed, next++);
-        setEvents((list) => [shown, ...list].slice(0, MAX_EVENTS));
-        if (parsed.Type === "container") onEventRef.current();
-      },
-    });
-    return () => live.close();
-  }, [dokkerr, env]);
+  // A new environment starts an empty list.
+  useEffect(() => setEvents([]), [env]);
+  useEngineEvents(env, {
+    onStatus: (s, d) => {
+      setStatus(s);
+      setDetail(d);
+    },
+    onEvent: (event) => {
+      const shown = describe(event, nextKey.current++);
+      setEvents((list) => [shown, ...list].slice(0, MAX_EVENTS));
+      if (event.Type === "container") onEventRef.current();
+    },
+  });
 
   return (
     <section aria-labelledby="events-title" className="panel">

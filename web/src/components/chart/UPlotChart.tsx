@@ -4,7 +4,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { TimeSeriesChartProps } from "../Chart";
+import type { TimeSeriesChartProps } from "./types";
 
 const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4"];
 

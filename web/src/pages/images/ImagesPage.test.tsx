@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
-import { HOSTILE, scriptedNdjson } from "../networks/testSupport";
+import { HOSTILE, scriptedNdjson } from "../../test/resourcePages";
 import type { ImageSummary } from "../../lib/resources";
 import ImagesPage, { imageRows } from "./ImagesPage";
 

@@ -1,6 +1,7 @@
 // The images of one environment: one row per tag, pull with live progress, tag, remove,
 // upload of a `docker save` tarball, and the details (inspect and history) of an image.
 
+import { useLiveReload } from "../../lib/events";
 import { useMemo, useRef, useState, type FormEvent } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
@@ -12,7 +13,7 @@ import { useEnvironmentChoice } from "../../lib/environments";
 import { formatBytes, formatRelative, formatTime, shortId } from "../../lib/format";
 import { useAction, useLoad } from "../../lib/hooks";
 import type { PullState } from "../../lib/pull";
-import { useLiveReload, type ContainerUsage, type ImageHistoryEntry, type ImageLoadMessage, type ImageSummary } from "../../lib/resources";
+import { type ContainerUsage, type ImageHistoryEntry, type ImageLoadMessage, type ImageSummary } from "../../lib/resources";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import { Facts, LabelList, matches, ResourceList, ResourceToolbar, type Outcome } from "../networks/ResourceParts";

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
 import NetworksPage from "./NetworksPage";
-import { HOSTILE } from "./testSupport";
+import { HOSTILE } from "../../test/resourcePages";
 
 const id = (c: string) => c.repeat(64);
 const NETWORKS = [

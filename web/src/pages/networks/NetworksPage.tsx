@@ -1,5 +1,6 @@
 // The networks of one environment with their team, create (for a team), remove and details.
 
+import { useLiveReload } from "../../lib/events";
 import { useMemo, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
@@ -14,7 +15,6 @@ import {
   inSubnet,
   ipVersion,
   teamOf,
-  useLiveReload,
   type ContainerUsage,
   type IpamConfig,
   type NetworkCreateBody,

@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
-import { HOSTILE } from "../networks/testSupport";
+import { HOSTILE } from "../../test/resourcePages";
 import VolumesPage from "./VolumesPage";
 
 const CREATED = new Date(Date.now() - 3 * 3600_000).toISOString();

@@ -1,5 +1,6 @@
 // The volumes of one environment with their team, create (for a team), remove and details.
 
+import { useLiveReload } from "../../lib/events";
 import { useMemo, useState } from "react";
 import { type Column } from "../../components/DataTable";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
@@ -9,7 +10,7 @@ import { FormDialog } from "../../components/FormDialog";
 import { useEnvironmentChoice } from "../../lib/environments";
 import { formatBytes, formatRelative, formatTime } from "../../lib/format";
 import { useAction, useLoad } from "../../lib/hooks";
-import { teamOf, useLiveReload, type Volume, type VolumeCreateBody } from "../../lib/resources";
+import { teamOf, type Volume, type VolumeCreateBody } from "../../lib/resources";
 import { useTeamNames, type TeamNames } from "../../lib/teams";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";

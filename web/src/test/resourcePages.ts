@@ -1,4 +1,4 @@
-// Test support shared by the Images, Networks and Volumes page tests (not part of the app).
+// Test support shared by the Images, Networks and Volumes page tests.
 
 export const HOSTILE = "<img src=x onerror=alert(1)>";
 

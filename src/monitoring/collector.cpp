@@ -1,0 +1,162 @@
+#include "monitoring/collector.hpp"
+
+#include "core/blocking_pool.hpp"
+#include "core/clock.hpp"
+#include "core/logger.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace dokkerr::monitoring {
+namespace {
+
+namespace asio = boost::asio;
+
+std::int64_t ms_since_epoch(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Collector::Collector(asio::any_io_executor executor, TargetSource& source, BlockingPool& blocking,
+                     const Clock& clock, Logger& logger, std::function<bool()> may_collect,
+                     CollectorSettings settings, CgroupReader reader)
+    : executor_(std::move(executor)),
+      source_(source),
+      blocking_(blocking),
+      clock_(clock),
+      logger_(logger),
+      may_collect_(std::move(may_collect)),
+      settings_(settings),
+      reader_(std::move(reader)),
+      window_(settings.window_samples) {}
+
+void Collector::start() {
+  timer_ = std::make_unique<asio::steady_timer>(executor_);
+  asio::co_spawn(executor_, run(), asio::detached);
+}
+
+void Collector::stop() {
+  stopping_ = true;
+  if (timer_) asio::post(executor_, [this] { timer_->cancel(); });
+}
+
+TickReport Collector::last_tick() const {
+  const std::lock_guard lock(report_mutex_);
+  return report_;
+}
+
+asio::awaitable<void> Collector::run() {
+  // Ticks are due on a fixed grid (start + k × interval): a slow tick delays the next one, it
+  // does not shift every later one.
+  auto due = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    const auto began = std::chrono::steady_clock::now();
+    try {
+      if (may_collect_()) {
+        co_await tick();
+      } else if (window_.containers() > 0) {
+        window_.clear();
+        located_.clear();
+      }
+    } catch (const std::exception& error) {
+      logger_.warn("metrics collection failed", {{"error", error.what()}});
+    }
+    {
+      const std::lock_guard lock(report_mutex_);
+      report_.lateness = std::chrono::duration_cast<std::chrono::milliseconds>(began - due);
+    }
+    due += settings_.interval;
+    const auto now = std::chrono::steady_clock::now();
+    while (due <= now) due += settings_.interval;  // skip the ticks an overrun swallowed
+    timer_->expires_at(due);
+    auto [ec] = co_await timer_->async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+  }
+}
+
+asio::awaitable<void> Collector::tick() {
+  const auto started = std::chrono::steady_clock::now();
+  const auto at_ms = ms_since_epoch(clock_);
+  auto inventory = co_await source_.running();
+  const auto& targets = inventory.targets;
+
+  TickReport report;
+  report.at_ms = at_ms;
+  std::set<std::string, std::less<>> environments(inventory.environments.begin(),
+                                                  inventory.environments.end());
+  std::set<std::pair<std::string, std::string>> alive;
+  // Where each target's counters are: found once per container run.
+  std::vector<std::pair<const Target*, Located*>> local, remote;
+  for (const auto& target : targets) {
+    alive.emplace(target.environment, target.id);
+    const auto key = target.environment + "/" + target.id;
+    auto found = located_.find(key);
+    if (found == located_.end()) {
+      auto details = co_await source_.details(target);
+      if (!details) continue;  // gone since it was listed
+      Located located{*details, std::nullopt};
+      if (target.on_this_host && details->pid > 0) {
+        auto locate = [this, pid = details->pid] { return reader_.locate(pid); };
+        located.files = co_await blocking_.run(std::move(locate));
+      }
+      found = located_.emplace(key, std::move(located)).first;
+    }
+    (found->second.files ? local : remote).emplace_back(&target, &found->second);
+  }
+
+  // The host's files in one pool job: a few syscalls per container, no engine round trip.
+  auto read_all = [&local, at_ms] {
+    std::vector<std::optional<CounterSample>> samples;
+    samples.reserve(local.size());
+    for (const auto& [target, located] : local) {
+      samples.push_back(CgroupReader::read(*located->files, at_ms));
+    }
+    return samples;
+  };
+  const auto samples = co_await blocking_.run(std::move(read_all));
+  std::set<std::string, std::less<>> stale;
+  for (std::size_t i = 0; i < local.size(); ++i) {
+    const auto& [target, located] = local[i];
+    if (samples[i]) {
+      window_.add(*target, located->details, *samples[i]);
+      ++report.from_cgroups;
+    } else {
+      // Restarted (a new init pid) or stopped: found again on the next tick.
+      stale.insert(target->environment + "/" + target->id);
+      ++report.failed;
+    }
+  }
+  for (const auto& [target, located] : remote) {
+    if (auto sample = co_await source_.engine_sample(*target, at_ms)) {
+      window_.add(*target, located->details, *sample);
+      ++report.from_engine;
+    } else {
+      stale.insert(target->environment + "/" + target->id);
+      ++report.failed;
+    }
+  }
+  for (const auto& key : stale) located_.erase(key);
+  std::erase_if(located_, [&](const auto& entry) {
+    const auto slash = entry.first.find('/');
+    return !alive.contains({entry.first.substr(0, slash), entry.first.substr(slash + 1)});
+  });
+  window_.keep_only(environments, alive);
+  window_.set_covered(std::move(environments));
+
+  report.sampled = report.from_cgroups + report.from_engine;
+  report.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  const std::lock_guard lock(report_mutex_);
+  report.lateness = report_.lateness;
+  report_ = report;
+}
+
+}  // namespace dokkerr::monitoring

@@ -1,0 +1,83 @@
+#pragma once
+// Samples every running container at a fixed interval into the recent window: from its cgroup
+// files when its engine shares this kernel, else from the engine's one-shot stats. Runs only
+// while `may_collect` says so (this replica holds the scheduler lease); otherwise the window is
+// emptied, so nothing stale is served.
+#include "monitoring/cgroup_reader.hpp"
+#include "monitoring/recent_window.hpp"
+#include "monitoring/targets.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace dokkerr {
+class BlockingPool;
+class Clock;
+class Logger;
+}  // namespace dokkerr
+
+namespace dokkerr::monitoring {
+
+struct CollectorSettings {
+  std::chrono::milliseconds interval{5000};
+  std::size_t window_samples = 180;  // 15 min at the default interval
+};
+
+// What the last tick did, for /metrics and the logs.
+struct TickReport {
+  std::int64_t at_ms = 0;
+  std::chrono::microseconds duration{0};
+  std::size_t sampled = 0, from_cgroups = 0, from_engine = 0, failed = 0;
+  std::chrono::milliseconds lateness{0};  // how long after its due time the tick began
+};
+
+class Collector {
+ public:
+  Collector(boost::asio::any_io_executor executor, TargetSource& source, BlockingPool& blocking,
+            const Clock& clock, Logger& logger, std::function<bool()> may_collect,
+            CollectorSettings settings = {}, CgroupReader reader = CgroupReader());
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+
+  void start();
+  void stop();  // ends the loop at its next wait
+
+  [[nodiscard]] const RecentWindow& window() const { return window_; }
+  [[nodiscard]] TickReport last_tick() const;
+  [[nodiscard]] std::chrono::milliseconds interval() const { return settings_.interval; }
+
+  // One round now (the loop's body; tests call it directly).
+  boost::asio::awaitable<void> tick();
+
+ private:
+  struct Located {
+    TargetDetails details;
+    std::optional<CgroupFiles> files;  // nullopt: ask the engine
+  };
+  boost::asio::awaitable<void> run();
+
+  boost::asio::any_io_executor executor_;
+  TargetSource& source_;
+  BlockingPool& blocking_;
+  const Clock& clock_;
+  Logger& logger_;
+  std::function<bool()> may_collect_;
+  CollectorSettings settings_;
+  CgroupReader reader_;
+  RecentWindow window_;
+  std::map<std::string, Located, std::less<>> located_;  // by environment + "/" + id
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex report_mutex_;
+  TickReport report_;
+};
+
+}  // namespace dokkerr::monitoring

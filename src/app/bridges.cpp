@@ -1,10 +1,36 @@
 #include "app/bridges.hpp"
 
 #include "cache/redis_buckets.hpp"
+#include "containers/engine.hpp"
+#include "containers/engine_call.hpp"
+#include "containers/environment_service.hpp"
+#include "core/error.hpp"
 #include "crypto/secret_box.hpp"
+#include "monitoring/recent_window.hpp"
 #include "users/team_store.hpp"
 
+#include <unistd.h>
+
 namespace dokkerr::app {
+namespace {
+
+double number_at(const boost::json::object* parent, std::string_view key) {
+  if (parent == nullptr) return 0;
+  const auto* value = parent->if_contains(key);
+  if (value == nullptr) return 0;
+  if (value->is_int64()) return static_cast<double>(value->get_int64());
+  if (value->is_uint64()) return static_cast<double>(value->get_uint64());
+  if (value->is_double()) return value->get_double();
+  return 0;
+}
+
+const boost::json::object* object_at(const boost::json::object* parent, std::string_view key) {
+  if (parent == nullptr) return nullptr;
+  const auto* value = parent->if_contains(key);
+  return value == nullptr ? nullptr : value->if_object();
+}
+
+}  // namespace
 
 bool TeamDirectoryBridge::exists(std::string_view team_id) {
   return teams_.find(team_id).has_value();
@@ -32,6 +58,111 @@ std::string SecretBoxSealer::open(std::string_view sealed, std::string_view cont
 
 bool SecretBoxSealer::is_sealed(std::string_view value) const {
   return crypto::SecretBox::looks_sealed(value);
+}
+
+boost::asio::awaitable<monitoring::Inventory> ContainerTargets::running() {
+  monitoring::Inventory inventory;
+  for (const auto& [environment, state] : environments_.states()) {
+    if (state.status != containers::EngineStatus::up) continue;
+    std::shared_ptr<containers::Engine> engine;
+    try {
+      engine = environments_.engine(environment);
+    } catch (const Error&) {
+      continue;  // removed meanwhile
+    }
+    // A unix socket is an engine of this kernel: its containers' cgroups are readable here.
+    const bool here = engine->client().endpoint().kind == docker::Endpoint::Kind::unix_socket;
+    inventory.environments.push_back(environment);
+    for (auto& container : engine->model().running()) {
+      inventory.targets.push_back(monitoring::Target{environment, std::move(container.id),
+                                                     std::move(container.name),
+                                                     std::move(container.team), here});
+    }
+  }
+  co_return inventory;
+}
+
+boost::asio::awaitable<std::optional<monitoring::TargetDetails>> ContainerTargets::details(
+    const monitoring::Target& target) {
+  try {
+    auto engine = environments_.engine_up(target.environment);
+    const auto inspect = co_await containers::call_json(
+        *engine, docker::Verb::get, "/containers/" + target.id + "/json", "container");
+    const auto* doc = inspect.if_object();
+    const auto* state = object_at(doc, "State");
+    const auto* host = object_at(doc, "HostConfig");
+    monitoring::TargetDetails details;
+    details.pid = target.on_this_host ? static_cast<std::int64_t>(number_at(state, "Pid")) : 0;
+    if (const auto nano = number_at(host, "NanoCpus"); nano > 0) {
+      details.cpu_limit_cores = nano / 1e9;
+    } else if (const auto quota = number_at(host, "CpuQuota"); quota > 0) {
+      const auto period = number_at(host, "CpuPeriod");
+      details.cpu_limit_cores = quota / (period > 0 ? period : 100000.0);
+    }
+    co_return details;
+  } catch (const Error&) {
+    co_return std::nullopt;  // gone, or its engine is
+  }
+}
+
+boost::asio::awaitable<std::optional<monitoring::CounterSample>> ContainerTargets::engine_sample(
+    const monitoring::Target& target, std::int64_t at_ms) {
+  try {
+    auto engine = environments_.engine_up(target.environment);
+    const auto stats = co_await containers::call_json(
+        *engine, docker::Verb::get,
+        "/containers/" + target.id + "/stats?stream=false&one-shot=true", "container");
+    const auto* doc = stats.if_object();
+    if (doc == nullptr) co_return std::nullopt;
+    co_return monitoring::counters_from_engine_stats(*doc, at_ms);
+  } catch (const Error&) {
+    co_return std::nullopt;
+  }
+}
+
+bool CollectedStats::covers(std::string_view environment) const {
+  return window_.covers(environment);
+}
+
+std::optional<boost::json::object> CollectedStats::compact(std::string_view environment,
+                                                           std::string_view id) const {
+  const auto latest = window_.latest(environment, id);
+  if (!latest) return std::nullopt;
+  const auto rates = monitoring::rates_of(*latest);
+  const auto& now = latest->current;
+  boost::json::object out;
+  out["cpu_percent"] =
+      rates.cpu_percent ? boost::json::value(*rates.cpu_percent) : boost::json::value(nullptr);
+  out["memory_bytes"] = rates.memory_bytes;
+  out["memory_limit_bytes"] =
+      now.memory_limit != 0 ? boost::json::value(now.memory_limit) : boost::json::value(nullptr);
+  out["network_rx_bytes"] = now.net_rx_bytes;
+  out["network_tx_bytes"] = now.net_tx_bytes;
+  out["block_read_bytes"] = now.block_read_bytes;
+  out["block_write_bytes"] = now.block_write_bytes;
+  out["pids"] = now.pids;
+  out["read"] = monitoring::rfc3339(now.at_ms);
+  out["at_ms"] = now.at_ms;
+  return out;
+}
+
+std::optional<boost::json::object> CollectedStats::engine_document(std::string_view environment,
+                                                                   std::string_view id) const {
+  const auto latest = window_.latest(environment, id);
+  if (!latest) return std::nullopt;
+  return monitoring::engine_stats_document(latest->current, latest->previous, host_);
+}
+
+monitoring::HostFacts host_facts() {
+  monitoring::HostFacts facts;
+  const auto cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  facts.online_cpus = cpus > 0 ? static_cast<unsigned>(cpus) : 1;
+  const auto pages = ::sysconf(_SC_PHYS_PAGES);
+  const auto page = ::sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) {
+    facts.memory_bytes = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+  }
+  return facts;
 }
 
 }  // namespace dokkerr::app

@@ -1,9 +1,12 @@
 #pragma once
 // Ports that one domain declares and another domain's stores fill, connected here so that no
 // domain includes another. Each bridge is a few lines over the other domain's public API.
+#include "containers/live_stats.hpp"
 #include "containers/team_directory.hpp"
 #include "core/secret_sealer.hpp"
 #include "gateway/rate_limiter.hpp"
+#include "monitoring/engine_stats.hpp"
+#include "monitoring/targets.hpp"
 
 namespace dokkerr::users {
 class TeamStore;
@@ -13,6 +16,12 @@ class RedisBuckets;
 }
 namespace dokkerr::crypto {
 class SecretBox;
+}
+namespace dokkerr::containers {
+class EnvironmentService;
+}
+namespace dokkerr::monitoring {
+class RecentWindow;
 }
 
 namespace dokkerr::app {
@@ -51,5 +60,40 @@ class SecretBoxSealer final : public SecretSealer {
  private:
   const crypto::SecretBox& box_;
 };
+
+// The collector's targets: the running containers the engines' models know, located by an
+// inspect, sampled by the engine where they are not on this host.
+class ContainerTargets final : public monitoring::TargetSource {
+ public:
+  explicit ContainerTargets(containers::EnvironmentService& environments)
+      : environments_(environments) {}
+  boost::asio::awaitable<monitoring::Inventory> running() override;
+  boost::asio::awaitable<std::optional<monitoring::TargetDetails>> details(
+      const monitoring::Target& target) override;
+  boost::asio::awaitable<std::optional<monitoring::CounterSample>> engine_sample(
+      const monitoring::Target& target, std::int64_t at_ms) override;
+
+ private:
+  containers::EnvironmentService& environments_;
+};
+
+// The containers domain's stats routes, answered from what the collector holds.
+class CollectedStats final : public containers::LiveStats {
+ public:
+  CollectedStats(const monitoring::RecentWindow& window, monitoring::HostFacts host)
+      : window_(window), host_(host) {}
+  [[nodiscard]] bool covers(std::string_view environment) const override;
+  [[nodiscard]] std::optional<boost::json::object> compact(std::string_view environment,
+                                                           std::string_view id) const override;
+  [[nodiscard]] std::optional<boost::json::object> engine_document(
+      std::string_view environment, std::string_view id) const override;
+
+ private:
+  const monitoring::RecentWindow& window_;
+  monitoring::HostFacts host_;
+};
+
+// This host's CPUs and memory (what the engine reports as an unlimited container's limit).
+monitoring::HostFacts host_facts();
 
 }  // namespace dokkerr::app

@@ -172,6 +172,18 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
           "Seconds after its first use in which a refresh token presented again gets a fresh "
           "pair instead of revoking the session (0 to 300, default 10)")
       ->envname("DOKKERR_REFRESH_REUSE_INTERVAL");
+  command
+      .add_option_function<long long>(
+          "--metrics-interval",
+          [&config](long long seconds) { config.metrics_interval = std::chrono::seconds(seconds); },
+          "Seconds between two samples of every running container (1 to 3600, default 5)")
+      ->envname("DOKKERR_METRICS_INTERVAL");
+  command
+      .add_option_function<long long>(
+          "--metrics-window",
+          [&config](long long seconds) { config.metrics_window = std::chrono::seconds(seconds); },
+          "Seconds of samples kept in memory at full resolution (default 900)")
+      ->envname("DOKKERR_METRICS_WINDOW");
 }
 
 }  // namespace

@@ -51,6 +51,7 @@
 #include "http/stream_guard.hpp"
 #include "http/tls.hpp"
 #include "idempotency/idempotency_gate.hpp"
+#include "monitoring/collector.hpp"
 #include "store/database.hpp"
 #include "store/lease.hpp"
 #include "store/settings_store.hpp"
@@ -314,7 +315,19 @@ int run_server(ServerConfig config) {
                                      clock);
   const containers::RegistryGuard registry_guard(config.allowed_registries);
   containers::ImageService image_service(environments, &registry_guard);
-  containers::ContainerService container_service(environments, tenancy, &image_service);
+  // Container metrics, sampled on the replica holding the scheduler lease (set below, once it
+  // exists); the stats routes answer from them where they can.
+  ContainerTargets metric_targets(environments);
+  const store::Lease* scheduler = nullptr;
+  monitoring::Collector collector(
+      asio::make_strand(io), metric_targets, blocking, clock, logger,
+      [&scheduler] { return scheduler != nullptr && scheduler->held(); },
+      monitoring::CollectorSettings{
+          config.metrics_interval,
+          static_cast<std::size_t>(config.metrics_window / config.metrics_interval)});
+  const CollectedStats collected_stats(collector.window(), host_facts());
+  containers::ContainerService container_service(environments, tenancy, &image_service,
+                                                 &collected_stats);
   containers::NetworkService network_service(environments, tenancy);
   containers::VolumeService volume_service(environments, tenancy);
   containers::SystemService system_service(environments, tenancy);
@@ -395,6 +408,8 @@ int run_server(ServerConfig config) {
   store::Lease scheduler_lease(io.get_executor(), blocking, database->inner(), logger,
                                std::string(kSchedulerLease), node_id);
   scheduler_lease.start();
+  scheduler = &scheduler_lease;
+  collector.start();
 
   // Token signing keys rotated by another process (`dokkerr admin rotate-jwt-key`, or a replica
   // sharing keys/) are adopted without a restart: every few seconds, on SIGHUP, and at once
@@ -460,6 +475,7 @@ int run_server(ServerConfig config) {
           key_reload_timer.cancel();
           access_watch.stop();
           stream_guard.stop();
+          collector.stop();
           co_await scheduler_lease.stop();  // hands over at once instead of after the lease's ttl
           if (redis) {
             redis->stop();

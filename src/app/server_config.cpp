@@ -145,6 +145,15 @@ ListenAddress validate(ServerConfig& config) {
       config.access_token_ttl > std::chrono::hours(24)) {
     throw ConfigError("--access-token-ttl", "must be between 30 s and 24 h");
   }
+  if (config.metrics_interval < std::chrono::seconds(1) ||
+      config.metrics_interval > std::chrono::hours(1)) {
+    throw ConfigError("--metrics-interval", "must be from 1 to 3600 seconds");
+  }
+  if (config.metrics_window < config.metrics_interval ||
+      config.metrics_window > std::chrono::hours(24)) {
+    throw ConfigError("--metrics-window",
+                      "must be at least one --metrics-interval and at most 86400 seconds");
+  }
   if (config.refresh_reuse_interval < std::chrono::seconds(0) ||
       config.refresh_reuse_interval > std::chrono::seconds(300)) {
     throw ConfigError("--refresh-reuse-interval", "must be from 0 to 300 seconds");

@@ -57,6 +57,10 @@ struct ServerConfig {
   std::string redis_url;
   // The built web UI (web/dist) served at /; empty: no UI, the API alone.
   std::string web_dir;
+  // How often the collector samples every running container (1 s to 1 h), and how long its
+  // samples are kept in memory at that resolution (at least one interval, at most a day).
+  std::chrono::seconds metrics_interval{5};
+  std::chrono::seconds metrics_window{15 * 60};
 };
 
 // Resolved listen address.

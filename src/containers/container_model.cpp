@@ -270,6 +270,20 @@ std::vector<std::string> ContainerModel::ids(const ContainerFilter& filter) cons
   return found;
 }
 
+std::vector<RunningContainer> ContainerModel::running() const {
+  std::vector<RunningContainer> found;
+  const std::lock_guard lock(mutex_);
+  for (const auto& [id, entry] : entries_) {
+    if (entry.state != "running") continue;
+    RunningContainer container{id, entry.names.empty() ? std::string() : entry.names.front(), {}};
+    for (const auto& [key, value] : entry.labels) {
+      if (key == policy::kTeamLabel) container.team = value;
+    }
+    found.push_back(std::move(container));
+  }
+  return found;
+}
+
 std::size_t ContainerModel::size() const {
   const std::lock_guard lock(mutex_);
   return entries_.size();

@@ -34,6 +34,11 @@ struct ContainerFilter {
   std::set<std::string, std::less<>> assigned;
 };
 
+// A running container as the metrics collector needs it.
+struct RunningContainer {
+  std::string id, name, team;  // team: its io.dokkerr.team label, "" for none
+};
+
 struct ContainerCounts {
   std::size_t total = 0, running = 0, paused = 0, stopped = 0;
 };
@@ -65,6 +70,7 @@ class ContainerModel {
   [[nodiscard]] ContainerCounts counts(const ContainerFilter& filter) const;
   // Full ids of the containers (every state) `filter`'s tenancy lets a caller see.
   [[nodiscard]] std::vector<std::string> ids(const ContainerFilter& filter) const;
+  [[nodiscard]] std::vector<RunningContainer> running() const;
   [[nodiscard]] std::size_t size() const;
   // Resolves an id, unique id prefix or name to the full id; nullopt when unknown or ambiguous.
   [[nodiscard]] std::optional<std::string> resolve(std::string_view reference) const;

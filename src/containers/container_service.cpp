@@ -416,6 +416,13 @@ asio::awaitable<boost::json::value> ContainerService::stats(const Principal& cal
                                                             std::string env, std::string ref) {
   const auto container = co_await owned(caller, env, ref, perm::containers_read);
   auto engine = environments_.engine_up(env);
+  // The collector's newest samples when it has them: the engine needs a second or two to
+  // measure a one-shot sample.
+  if (live_ != nullptr && live_->covers(env)) {
+    if (const auto id = engine->model().resolve(container.id)) {
+      if (auto document = live_->engine_document(env, *id)) co_return std::move(*document);
+    }
+  }
   auto target = container_path(container.id) + "/stats?stream=0";
   co_return co_await call_json(*engine, docker::Verb::get, std::move(target), "container");
 }
@@ -440,17 +447,26 @@ asio::awaitable<StatsBoard> ContainerService::stats_board(const Principal& calle
   refs.erase(first, last);
   auto engine = environments_.engine_up(env);
   StatsBoard board;
+  board.live = live_;
+  board.environment = env;
+  const bool collected = live_ != nullptr && live_->covers(env);
   for (auto& ref : refs) {
     std::unique_ptr<docker::EngineStream> stream;
+    std::optional<std::string> polled;
     try {
       const auto container = co_await owned(caller, env, ref, perm::containers_read);
-      auto target = container_path(container.id) + "/stats?stream=1";
-      stream = co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
+      if (collected) polled = engine->model().resolve(container.id);
+      if (!polled) {
+        auto target = container_path(container.id) + "/stats?stream=1";
+        stream = co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
+      }
     } catch (const Error& error) {
       // Unknown, not the caller's, or removed since the client listed it.
       if (error.kind() != ErrorKind::not_found) throw;
     }
-    if (stream) {
+    if (polled) {
+      board.polled.push_back({std::move(ref), std::move(*polled)});
+    } else if (stream) {
       board.feeds.push_back({std::move(ref), std::move(stream)});
     } else {
       board.missing.push_back(std::move(ref));

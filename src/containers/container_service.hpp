@@ -6,6 +6,7 @@
 #include "containers/container_model.hpp"
 #include "containers/exec_session.hpp"
 #include "containers/image_service.hpp"
+#include "containers/live_stats.hpp"
 #include "core/page.hpp"
 #include "core/principal.hpp"
 #include "docker/client.hpp"
@@ -85,6 +86,14 @@ struct StatsBoard {
     std::unique_ptr<docker::EngineStream> stream;
   };
   std::vector<Feed> feeds;
+  // Containers the metrics collector samples: read from `live` instead of an engine stream.
+  struct Polled {
+    std::string ref;  // as the client named it
+    std::string id;   // the full id
+  };
+  std::vector<Polled> polled;
+  const LiveStats* live = nullptr;
+  std::string environment;
   // References that name no container the caller may read (the same for both reasons).
   std::vector<std::string> missing;
 };
@@ -101,10 +110,11 @@ struct ExecResult {
 
 class ContainerService {
  public:
-  // Without `images`, creates that ask for a pull are refused (tests of the engine calls alone).
+  // Without `images`, creates that ask for a pull are refused (tests of the engine calls alone);
+  // without `live`, stats always come from the engine.
   ContainerService(EnvironmentService& environments, TenancyService& tenancy,
-                   ImageService* images = nullptr)
-      : environments_(environments), tenancy_(tenancy), images_(images) {}
+                   ImageService* images = nullptr, const LiveStats* live = nullptr)
+      : environments_(environments), tenancy_(tenancy), images_(images), live_(live) {}
 
   // The containers the caller may read (admins: all). Items are the model's serialized summaries.
   boost::asio::awaitable<Page<std::string>> list(const Principal& caller, std::string env,
@@ -183,6 +193,7 @@ class ContainerService {
   EnvironmentService& environments_;
   TenancyService& tenancy_;
   ImageService* images_;
+  const LiveStats* live_;
 };
 
 }  // namespace dokkerr::containers

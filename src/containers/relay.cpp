@@ -279,6 +279,7 @@ http::WebSocketReply stats_board_reply(StatsBoard board) {
     auto executor = co_await asio::this_coro::executor;
     std::map<std::string, std::string> latest;
     std::size_t running = shared->feeds.size();
+    bool client_gone = false;
     asio::steady_timer all_ended(executor, asio::steady_timer::time_point::max());
     for (auto& feed : shared->feeds) {
       // The pumps share this coroutine's strand; they end before it returns (see below).
@@ -293,9 +294,21 @@ http::WebSocketReply stats_board_reply(StatsBoard board) {
       opening["missing"] = std::move(missing);
       bool open = co_await socket.send_text(boost::json::serialize(opening));
       asio::steady_timer tick(executor);
-      while (open && running > 0) {
+      // The collector's samples: each sent once, when it is newer than the last one sent.
+      std::map<std::string, std::int64_t> sent_at;
+      while (open && !client_gone && (running > 0 || !shared->polled.empty())) {
         tick.expires_after(std::chrono::seconds(1));
         co_await tick.async_wait(as_tuple);
+        for (const auto& [ref, id] : shared->polled) {
+          auto sample = shared->live->compact(shared->environment, id);
+          if (!sample) continue;
+          const auto* at = sample->if_contains("at_ms");
+          const auto at_ms = at != nullptr && at->is_int64() ? at->get_int64() : 0;
+          if (sent_at[ref] == at_ms) continue;
+          sent_at[ref] = at_ms;
+          (*sample)["id"] = ref;
+          latest[ref] = boost::json::serialize(*sample);
+        }
         if (latest.empty()) continue;
         std::string message = "{\"items\":[";
         for (const auto& [ref, sample] : latest) {
@@ -312,6 +325,7 @@ http::WebSocketReply stats_board_reply(StatsBoard board) {
       // Messages from the client are not part of this protocol; they are ignored.
       while (co_await socket.read()) {
       }
+      client_gone = true;
       for (auto& feed : shared->feeds) feed.stream->close();
     };
     co_await (send() && watch());

@@ -19,8 +19,9 @@ http::WebSocketReply log_socket_reply(LogFeed feed);
 // The engine's NDJSON documents (stats, events), one WebSocket text message each.
 http::WebSocketReply ndjson_socket_reply(std::unique_ptr<docker::EngineStream> stream);
 // Several containers' stats: a first message {"items":[],"missing":[refs]}, then once a second
-// {"items":[compact_stats + "id", …]} with each container's newest sample since the last one.
-// Ends when every stream has ended or the client leaves.
+// {"items":[compact_stats + "id", …]} with each container's newest sample since the last one,
+// from its engine stream or, for the containers the collector samples, from the collector.
+// Ends when the client leaves, or when every engine stream has ended and none is collected.
 http::WebSocketReply stats_board_reply(StatsBoard board);
 // Pull progress as NDJSON; the engine's in-band error becomes a last line
 // {"error","code":"image_pull_failed"}, and a pull that succeeded ends with {"status":"done"}.

@@ -30,18 +30,6 @@ std::uint64_t number_at(const boost::json::object* parent, std::string_view key)
   return 0;
 }
 
-// RFC 3339 with nanoseconds, as the engine writes "read".
-std::string rfc3339(std::int64_t at_ms) {
-  const std::time_t seconds = at_ms / 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char head[32];
-  std::strftime(head, sizeof head, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03lld000000Z", head, static_cast<long long>(at_ms % 1000));
-  return out;
-}
-
 boost::json::object cpu_stats(const CounterSample* sample, const HostFacts& host) {
   const std::uint64_t total = sample == nullptr ? 0 : sample->cpu_ns;
   const std::uint64_t system =
@@ -60,6 +48,17 @@ boost::json::object cpu_stats(const CounterSample* sample, const HostFacts& host
 }
 
 }  // namespace
+
+std::string rfc3339(std::int64_t at_ms) {
+  const std::time_t seconds = at_ms / 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char head[32];
+  std::strftime(head, sizeof head, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03lld000000Z", head, static_cast<long long>(at_ms % 1000));
+  return out;
+}
 
 CounterSample counters_from_engine_stats(const boost::json::object& stats, std::int64_t at_ms) {
   CounterSample sample;

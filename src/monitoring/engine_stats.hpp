@@ -6,9 +6,14 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <optional>
+#include <string>
 
 namespace dokkerr::monitoring {
+
+// A sample's time as the engine writes "read" (RFC 3339, UTC, nanosecond digits).
+std::string rfc3339(std::int64_t at_ms);
 
 // Missing or malformed fields stay 0.
 CounterSample counters_from_engine_stats(const boost::json::object& stats, std::int64_t at_ms);

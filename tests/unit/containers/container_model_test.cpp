@@ -5,14 +5,18 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace dokkerr::containers {
 namespace {
 
-boost::json::object summary(const std::string& id, const std::string& name, const std::string& state,
-                            std::int64_t created, const std::string& labels = "{}") {
-  return boost::json::parse(R"({"Id":")" + id + R"(","Names":["/)" + name + R"("],"State":")" + state +
-                            R"(","Created":)" + std::to_string(created) +
-                            R"(,"Image":"busybox:latest","ImageID":"sha256:1","Labels":)" + labels + "}")
+boost::json::object summary(const std::string& id, const std::string& name,
+                            const std::string& state, std::int64_t created,
+                            const std::string& labels = "{}") {
+  return boost::json::parse(R"({"Id":")" + id + R"(","Names":["/)" + name + R"("],"State":")" +
+                            state + R"(","Created":)" + std::to_string(created) +
+                            R"(,"Image":"busybox:latest","ImageID":"sha256:1","Labels":)" + labels +
+                            "}")
       .as_object();
 }
 
@@ -38,6 +42,22 @@ TEST(ContainerModel, ListsNewestFirstWithOurKey) {
   EXPECT_EQ(ids_of(page), (std::vector<std::string>{"bbb", "aaa"}));
   EXPECT_EQ(boost::json::parse(page.items[0]).at("Dokkerr").at("environment").as_string(), "local");
   EXPECT_FALSE(page.next_cursor.has_value());
+}
+
+TEST(ContainerModel, NamesItsRunningContainersWithTheirTeams) {
+  ContainerModel model("local");
+  model.replace_all({summary("aaa", "one", "running", 10, R"({"io.dokkerr.team":"t1"})"),
+                     summary("bbb", "two", "exited", 20, R"({"io.dokkerr.team":"t1"})"),
+                     summary("ccc", "three", "running", 30)},
+                    model.take_ticket());
+  auto running = model.running();
+  std::sort(running.begin(), running.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  ASSERT_EQ(running.size(), 2U);
+  EXPECT_EQ(running[0].id, "aaa");
+  EXPECT_EQ(running[0].name, "one");
+  EXPECT_EQ(running[0].team, "t1");
+  EXPECT_EQ(running[1].team, "");
 }
 
 TEST(ContainerModel, FiltersLikeTheEngine) {
@@ -68,7 +88,8 @@ TEST(ContainerModel, FiltersLikeTheEngine) {
 TEST(ContainerModel, PagesWithCursor) {
   ContainerModel model("local");
   std::vector<boost::json::object> many;
-  for (int i = 0; i < 5; ++i) many.push_back(summary("id" + std::to_string(i), "n" + std::to_string(i), "running", i));
+  for (int i = 0; i < 5; ++i)
+    many.push_back(summary("id" + std::to_string(i), "n" + std::to_string(i), "running", i));
   model.replace_all(many, model.take_ticket());
   auto first = model.list(all(), 2, "");
   EXPECT_EQ(ids_of(first), (std::vector<std::string>{"id4", "id3"}));

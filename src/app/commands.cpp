@@ -184,6 +184,17 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
           [&config](long long seconds) { config.metrics_window = std::chrono::seconds(seconds); },
           "Seconds of samples kept in memory at full resolution (default 900)")
       ->envname("DOKKERR_METRICS_WINDOW");
+  command
+      .add_option("--metrics-token", config.metrics_token,
+                  "Token a Prometheus server brings to scrape /metrics (Authorization: Bearer)")
+      ->envname("DOKKERR_METRICS_TOKEN");
+  command
+      .add_option("--metrics-allow", config.metrics_allow,
+                  "Addresses or networks that may scrape /metrics without the token "
+                  "(comma-separated; default loopback)")
+      ->envname("DOKKERR_METRICS_ALLOW")
+      ->delimiter(',')
+      ->capture_default_str();
 }
 
 }  // namespace

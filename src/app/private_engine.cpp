@@ -31,9 +31,13 @@ bool unix_socket_answers(const std::string& path) {
 PrivateEngine::PrivateEngine(std::filesystem::path root, Logger& logger)
     : root_(std::move(root)), logger_(logger) {}
 
-PrivateEngine::~PrivateEngine() { stop(); }
+PrivateEngine::~PrivateEngine() {
+  stop();
+}
 
-std::string PrivateEngine::socket_url() const { return "unix://" + (root_ / "docker.sock").string(); }
+std::string PrivateEngine::socket_url() const {
+  return "unix://" + (root_ / "docker.sock").string();
+}
 
 void PrivateEngine::start() {
   std::filesystem::create_directories(root_);

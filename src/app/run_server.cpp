@@ -47,11 +47,13 @@
 #include "docker/endpoint.hpp"
 #include "gateway/edge.hpp"
 #include "http/pipeline.hpp"
+#include "http/request_metrics.hpp"
 #include "http/server.hpp"
 #include "http/stream_guard.hpp"
 #include "http/tls.hpp"
 #include "idempotency/idempotency_gate.hpp"
 #include "monitoring/collector.hpp"
+#include "monitoring/metrics_routes.hpp"
 #include "store/database.hpp"
 #include "store/lease.hpp"
 #include "store/settings_store.hpp"
@@ -356,6 +358,10 @@ int run_server(ServerConfig config) {
   containers::add_network_routes(router, network_service, tenancy);
   containers::add_volume_routes(router, volume_service, tenancy);
   containers::add_system_routes(router, system_service);
+  http::RequestMetrics request_metrics;
+  const monitoring::MetricsAccess metrics_access{config.metrics_token,
+                                                 AddressSet::parse(config.metrics_allow)};
+  monitoring::add_metrics_routes(router, metrics_access, request_metrics, collector);
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;
@@ -379,6 +385,7 @@ int run_server(ServerConfig config) {
   http::StreamGuard stream_guard(asio::make_strand(io), authenticator, access_changes, logger);
   http::Server server(io, pipeline, limits, logger, tls ? &*tls : nullptr);
   server.guard_streams(stream_guard);
+  server.count_requests(request_metrics);
   asio::ip::tcp::endpoint bound;
   try {
     bound = server.listen({asio::ip::make_address(address.host), address.port});

@@ -2,6 +2,7 @@
 
 #include "app/config_error.hpp"
 #include "cache/redis_endpoint.hpp"
+#include "core/address_set.hpp"
 #include "gateway/edge.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -153,6 +154,16 @@ ListenAddress validate(ServerConfig& config) {
       config.metrics_window > std::chrono::hours(24)) {
     throw ConfigError("--metrics-window",
                       "must be at least one --metrics-interval and at most 86400 seconds");
+  }
+  if (!config.metrics_token.empty() &&
+      (config.metrics_token.size() < 16 || config.metrics_token.size() > 256 ||
+       config.metrics_token.find_first_of(" \t\r\n") != std::string::npos)) {
+    throw ConfigError("--metrics-token", "must be 16 to 256 characters without blanks");
+  }
+  try {
+    (void)AddressSet::parse(config.metrics_allow);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError("--metrics-allow", error.what());
   }
   if (config.refresh_reuse_interval < std::chrono::seconds(0) ||
       config.refresh_reuse_interval > std::chrono::seconds(300)) {

@@ -61,6 +61,10 @@ struct ServerConfig {
   // samples are kept in memory at that resolution (at least one interval, at most a day).
   std::chrono::seconds metrics_interval{5};
   std::chrono::seconds metrics_window{15 * 60};
+  // Who may scrape /metrics: a request with this token (Authorization: Bearer), or from one of
+  // these addresses or networks (loopback unless given).
+  std::string metrics_token;
+  std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
 };
 
 // Resolved listen address.

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
-#include <stdexcept>
 
 namespace dokkerr::gateway {
 namespace {
@@ -30,17 +29,6 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
     text.remove_prefix(at + 1);
   }
   return parts;
-}
-
-std::optional<ip::address> parse_address(std::string_view text) {
-  boost::system::error_code ec;
-  auto address = ip::make_address(std::string(text), ec);
-  if (ec) return std::nullopt;
-  // An IPv4 client reaching an IPv6 socket is the IPv4 client.
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    return ip::make_address_v4(ip::v4_mapped, address.to_v6());
-  }
-  return address;
 }
 
 // One node of a forwarding header: "192.0.2.1", "192.0.2.1:443", "[2001:db8::1]:80",
@@ -78,43 +66,6 @@ std::vector<std::string_view> forwarded_for(std::string_view header) {
 }
 
 }  // namespace
-
-TrustedProxies TrustedProxies::parse(const std::vector<std::string>& entries) {
-  TrustedProxies proxies;
-  for (const auto& entry : entries) {
-    boost::system::error_code ec;
-    if (entry.find('/') == std::string::npos) {
-      const auto address = parse_address(entry);
-      if (!address) throw std::invalid_argument("'" + entry + "' is not an address");
-      if (address->is_v4()) {
-        proxies.v4_.emplace_back(address->to_v4(), 32);
-      } else {
-        proxies.v6_.emplace_back(address->to_v6(), 128);
-      }
-      continue;
-    }
-    const auto v4 = ip::make_network_v4(entry, ec);
-    if (!ec) {
-      proxies.v4_.push_back(v4.canonical());
-      continue;
-    }
-    const auto v6 = ip::make_network_v6(entry, ec);
-    if (ec) throw std::invalid_argument("'" + entry + "' is not a network");
-    proxies.v6_.push_back(v6.canonical());
-  }
-  return proxies;
-}
-
-bool TrustedProxies::contains(const ip::address& address) const {
-  if (address.is_v4()) {
-    const ip::network_v4 host(address.to_v4(), 32);
-    return std::any_of(v4_.begin(), v4_.end(),
-                       [&](const auto& net) { return host == net || host.is_subnet_of(net); });
-  }
-  const ip::network_v6 host(address.to_v6(), 128);
-  return std::any_of(v6_.begin(), v6_.end(),
-                     [&](const auto& net) { return host == net || host.is_subnet_of(net); });
-}
 
 std::string client_address(std::string_view peer, std::string_view forwarded,
                            std::string_view x_forwarded_for, const TrustedProxies& proxies) {

@@ -4,6 +4,7 @@
 #include "core/logger.hpp"
 #include "http/pipeline.hpp"
 #include "http/problem.hpp"
+#include "http/request_metrics.hpp"
 #include "http/stream_guard.hpp"
 #include "http/tls.hpp"
 #include "http/transform.hpp"
@@ -127,6 +128,7 @@ struct Server::Impl {
   Logger& logger;
   const TlsCredentials* tls;  // null: plain HTTP
   StreamGuard* stream_guard = nullptr;
+  RequestMetrics* request_metrics = nullptr;
   tcp::acceptor acceptor;
   std::atomic<bool> shutting_down{false};
   mutable std::mutex mutex;
@@ -682,6 +684,18 @@ asio::awaitable<Next> Connection<Stream>::respond(Exchange& exchange, std::optio
     access_log(exchange, body_read, started);
   } else {
     access_log(exchange, body_read, started);
+    // Counted open for as long as it runs, however it ends.
+    struct OpenSocket {
+      RequestMetrics* metrics;
+      explicit OpenSocket(RequestMetrics* m) : metrics(m) {
+        if (metrics != nullptr) metrics->websocket_opened();
+      }
+      ~OpenSocket() {
+        if (metrics != nullptr) metrics->websocket_closed();
+      }
+      OpenSocket(const OpenSocket&) = delete;
+      OpenSocket& operator=(const OpenSocket&) = delete;
+    } open_socket(server_->request_metrics);
     co_await run_websocket(std::get<WebSocketReply>(*reply), exchange.context.request);
     next = Next::upgraded;
   }
@@ -754,6 +768,13 @@ void Connection<Stream>::access_log(const Exchange& exchange, bool body_read,
   fields["remote"] = exchange.context.remote_address;
   if (body_read) fields["bytes_in"] = exchange.context.request.body().size();
   server_->logger.info("request", std::move(fields));
+  if (server_->request_metrics != nullptr) {
+    server_->request_metrics->record(
+        exchange.route != nullptr ? std::string_view(exchange.route->pattern) : std::string_view(),
+        has_head ? exchange.method() : std::string_view("-"), exchange.status,
+        exchange.failure ? std::string_view(exchange.failure->code()) : std::string_view(),
+        SteadyClock::now() - started);
+  }
 }
 
 template <typename Stream>
@@ -860,6 +881,10 @@ tcp::endpoint Server::listen(const tcp::endpoint& endpoint) {
 
 void Server::guard_streams(StreamGuard& guard) {
   impl_->stream_guard = &guard;
+}
+
+void Server::count_requests(RequestMetrics& metrics) {
+  impl_->request_metrics = &metrics;
 }
 
 void Server::start() {

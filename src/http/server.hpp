@@ -18,6 +18,8 @@ class Logger;
 
 namespace dokkerr::http {
 
+class RequestMetrics;
+
 class Pipeline;
 class StreamGuard;
 class TlsCredentials;
@@ -52,6 +54,9 @@ class Server {
   // Streams and WebSockets of authenticated callers are watched by `guard` (which must outlive
   // the server) and end when their caller loses the access that opened them. Call before start().
   void guard_streams(StreamGuard& guard);
+  // Every answered request and every WebSocket is counted in `metrics` (which must outlive the
+  // server). Call before start().
+  void count_requests(RequestMetrics& metrics);
 
   // Stops accepting, lets in-flight requests finish, closes idle keep-alive connections and
   // WebSockets (close frame 1001), then after `grace` closes whatever is left. Resolves when

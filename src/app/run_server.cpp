@@ -360,7 +360,8 @@ int run_server(ServerConfig config) {
   containers::add_system_routes(router, system_service);
   http::RequestMetrics request_metrics;
   const monitoring::MetricsAccess metrics_access{config.metrics_token,
-                                                 AddressSet::parse(config.metrics_allow)};
+                                                 AddressSet::parse(config.metrics_allow),
+                                                 !config.trusted_proxies.empty()};
   monitoring::add_metrics_routes(router, metrics_access, request_metrics, collector);
 
   auto gateway_settings = edge_settings(config);

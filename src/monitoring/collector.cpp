@@ -69,10 +69,17 @@ asio::awaitable<void> Collector::run() {
     } catch (const std::exception& error) {
       logger_.warn("metrics collection failed", {{"error", error.what()}});
     }
+    TickReport report;
     {
       const std::lock_guard lock(report_mutex_);
       report_.lateness = std::chrono::duration_cast<std::chrono::milliseconds>(began - due);
+      report = report_;
     }
+    logger_.debug("metrics round",
+                  {{"sampled", report.sampled},
+                   {"duration_us", report.duration.count()},
+                   {"lateness_us",
+                    std::chrono::duration_cast<std::chrono::microseconds>(began - due).count()}});
     due += settings_.interval;
     const auto now = std::chrono::steady_clock::now();
     while (due <= now) due += settings_.interval;  // skip the ticks an overrun swallowed

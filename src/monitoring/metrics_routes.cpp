@@ -22,7 +22,12 @@ void check_access(const MetricsAccess& access, http::RequestContext& c) {
       crypto::constant_time_equal(authorization.substr(kBearer.size()), access.token)) {
     return;
   }
-  if (access.allowed.contains(std::string_view(c.remote_address))) return;
+  const bool forwarded_by_unknown_proxy =
+      !access.forwarding_resolved && (c.request.find(bhttp::field::forwarded) != c.request.end() ||
+                                      c.request.find("X-Forwarded-For") != c.request.end());
+  if (!forwarded_by_unknown_proxy && access.allowed.contains(std::string_view(c.remote_address))) {
+    return;
+  }
   if (!access.token.empty()) {
     throw Error(ErrorKind::unauthorized, "metrics_unauthorized",
                 "Scraping /metrics needs the scrape token (Authorization: Bearer …).");

@@ -17,6 +17,10 @@ class Collector;
 struct MetricsAccess {
   std::string token;   // empty: no token opens it
   AddressSet allowed;  // client addresses (after trusted proxies) that need no token
+  // False when no trusted proxy resolves forwarded requests: a request that names a client in
+  // Forwarded / X-Forwarded-For then came through a proxy this server does not know, so its
+  // peer address (often loopback) says nothing about the client and opens nothing.
+  bool forwarding_resolved = false;
 };
 
 // `access`, `requests` and `collector` must outlive the router.

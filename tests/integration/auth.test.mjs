@@ -179,6 +179,9 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/v1/auth/oidc/callback',
   // The API's description (generated from the route table; it holds no data).
   'GET /api/v1/openapi.json',
+  // Prometheus scrapes: no account, but its own scrape token or an allowed address
+  // (prometheus.test.mjs and monitoring.test.mjs test that guard).
+  'GET /metrics',
 ]);
 
 const E = '/api/v1/environments/local';

@@ -89,6 +89,10 @@ describe('/metrics', { timeout: 180_000 }, () => {
     expectProblem(assert, await metrics(server, { Authorization: `Bearer ${server.token}` }), 401, 'metrics_unauthorized');
     // Without a token configured, loopback is allowed by default.
     expectStatus(assert, await metrics(loopbackOnly), 200);
+    // …but not for a request a proxy forwarded when no --trusted-proxies says who the client is:
+    // a reverse proxy on this host would otherwise open it to everyone behind it.
+    expectProblem(assert, await metrics(loopbackOnly, { 'X-Forwarded-For': '203.0.113.9' }), 403, 'metrics_forbidden');
+    expectProblem(assert, await metrics(loopbackOnly, { Forwarded: 'for=127.0.0.1' }), 403, 'metrics_forbidden');
   });
 
   test('a real Prometheus scrapes it: container CPU and memory arrive in its query API', async () => {

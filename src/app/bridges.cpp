@@ -4,7 +4,9 @@
 #include "containers/engine.hpp"
 #include "containers/engine_call.hpp"
 #include "containers/environment_service.hpp"
+#include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
+#include "core/permissions.hpp"
 #include "crypto/secret_box.hpp"
 #include "monitoring/recent_window.hpp"
 #include "users/team_store.hpp"
@@ -151,6 +153,15 @@ std::optional<boost::json::object> CollectedStats::engine_document(std::string_v
   const auto latest = window_.latest(environment, id);
   if (!latest) return std::nullopt;
   return monitoring::engine_stats_document(latest->current, latest->previous, host_);
+}
+
+monitoring::HistoryVisibility TenancyHistoryAccess::visibility_for(const Principal& caller) const {
+  // The caller is copied: the query may run after the request's context is gone.
+  return [&tenancy = tenancy_, caller](std::string_view environment, std::string_view team) {
+    const auto teams = tenancy.visible_teams(caller, environment, perm::containers_read);
+    if (!teams) return true;
+    return !team.empty() && teams->contains(team);
+  };
 }
 
 monitoring::HostFacts host_facts() {

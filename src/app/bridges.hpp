@@ -6,6 +6,7 @@
 #include "core/secret_sealer.hpp"
 #include "gateway/rate_limiter.hpp"
 #include "monitoring/engine_stats.hpp"
+#include "monitoring/history_routes.hpp"
 #include "monitoring/targets.hpp"
 
 namespace dokkerr::users {
@@ -19,7 +20,8 @@ class SecretBox;
 }
 namespace dokkerr::containers {
 class EnvironmentService;
-}
+class TenancyService;
+}  // namespace dokkerr::containers
 namespace dokkerr::monitoring {
 class RecentWindow;
 }
@@ -91,6 +93,18 @@ class CollectedStats final : public containers::LiveStats {
  private:
   const monitoring::RecentWindow& window_;
   monitoring::HostFacts host_;
+};
+
+// Metrics history visibility by the tenancy rules: containers:read in the team that owned the
+// container in its environment; admins everything, and nobody else containers of no team.
+class TenancyHistoryAccess final : public monitoring::HistoryAccess {
+ public:
+  explicit TenancyHistoryAccess(const containers::TenancyService& tenancy) : tenancy_(tenancy) {}
+  [[nodiscard]] monitoring::HistoryVisibility visibility_for(
+      const Principal& caller) const override;
+
+ private:
+  const containers::TenancyService& tenancy_;
 };
 
 // This host's CPUs and memory (what the engine reports as an unlimited container's limit).

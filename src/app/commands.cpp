@@ -185,6 +185,33 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
           "Seconds of samples kept in memory at full resolution (default 900)")
       ->envname("DOKKERR_METRICS_WINDOW");
   command
+      .add_option_function<long long>(
+          "--metrics-chunk",
+          [&config](long long seconds) { config.metrics_chunk = std::chrono::seconds(seconds); },
+          "Seconds of one container's samples written to the history together: what a crash "
+          "may lose (10 to 3600, default 300)")
+      ->envname("DOKKERR_METRICS_CHUNK");
+  command
+      .add_option_function<long long>(
+          "--metrics-keep-raw",
+          [&config](long long hours) { config.metrics_keep_raw = std::chrono::hours(hours); },
+          "Hours the history keeps every sample (1 to 720, default 24)")
+      ->envname("DOKKERR_METRICS_KEEP_RAW");
+  command
+      .add_option_function<long long>(
+          "--metrics-keep-1m",
+          [&config](long long days) {
+            config.metrics_keep_minutes = std::chrono::hours(24 * days);
+          },
+          "Days the history keeps 1-minute rollups (1 to 366, default 14)")
+      ->envname("DOKKERR_METRICS_KEEP_1M");
+  command
+      .add_option_function<long long>(
+          "--metrics-keep-1h",
+          [&config](long long days) { config.metrics_keep_hours = std::chrono::hours(24 * days); },
+          "Days the history keeps 1-hour rollups (1 to 3650, default 365)")
+      ->envname("DOKKERR_METRICS_KEEP_1H");
+  command
       .add_option("--metrics-token", config.metrics_token,
                   "Token a Prometheus server brings to scrape /metrics (Authorization: Bearer)")
       ->envname("DOKKERR_METRICS_TOKEN");

@@ -53,6 +53,8 @@
 #include "http/tls.hpp"
 #include "idempotency/idempotency_gate.hpp"
 #include "monitoring/collector.hpp"
+#include "monitoring/history.hpp"
+#include "monitoring/history_routes.hpp"
 #include "monitoring/metrics_routes.hpp"
 #include "store/database.hpp"
 #include "store/lease.hpp"
@@ -327,6 +329,14 @@ int run_server(ServerConfig config) {
       monitoring::CollectorSettings{
           config.metrics_interval,
           static_cast<std::size_t>(config.metrics_window / config.metrics_interval)});
+  monitoring::SqlHistoryStore history_store(database->inner());
+  monitoring::History history(
+      history_store,
+      monitoring::HistorySettings{
+          config.metrics_chunk,
+          {config.metrics_keep_raw, config.metrics_keep_minutes, config.metrics_keep_hours}},
+      config.metrics_interval);
+  collector.keep_history(history);
   const CollectedStats collected_stats(collector.window(), host_facts());
   containers::ContainerService container_service(environments, tenancy, &image_service,
                                                  &collected_stats);
@@ -363,6 +373,8 @@ int run_server(ServerConfig config) {
                                                  AddressSet::parse(config.metrics_allow),
                                                  !config.trusted_proxies.empty()};
   monitoring::add_metrics_routes(router, metrics_access, request_metrics, collector);
+  const TenancyHistoryAccess history_access(tenancy);
+  monitoring::add_history_routes(router, history, history_access, blocking, clock);
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;
@@ -484,6 +496,7 @@ int run_server(ServerConfig config) {
           access_watch.stop();
           stream_guard.stop();
           collector.stop();
+          co_await collector.flush_history();  // before the lease goes: no replica writes twice
           co_await scheduler_lease.stop();  // hands over at once instead of after the lease's ttl
           if (redis) {
             redis->stop();

@@ -155,6 +155,24 @@ ListenAddress validate(ServerConfig& config) {
     throw ConfigError("--metrics-window",
                       "must be at least one --metrics-interval and at most 86400 seconds");
   }
+  if (config.metrics_chunk < std::chrono::seconds(10) ||
+      config.metrics_chunk > std::chrono::hours(1) ||
+      config.metrics_chunk < config.metrics_interval) {
+    throw ConfigError("--metrics-chunk",
+                      "must be from 10 to 3600 seconds and at least one --metrics-interval");
+  }
+  if (config.metrics_keep_raw < std::chrono::hours(1) ||
+      config.metrics_keep_raw > std::chrono::hours(720)) {
+    throw ConfigError("--metrics-keep-raw", "must be from 1 to 720 hours");
+  }
+  if (config.metrics_keep_minutes < std::chrono::hours(24) ||
+      config.metrics_keep_minutes > std::chrono::hours(24 * 366)) {
+    throw ConfigError("--metrics-keep-1m", "must be from 1 to 366 days");
+  }
+  if (config.metrics_keep_hours < std::chrono::hours(24) ||
+      config.metrics_keep_hours > std::chrono::hours(24 * 3650)) {
+    throw ConfigError("--metrics-keep-1h", "must be from 1 to 3650 days");
+  }
   if (!config.metrics_token.empty() &&
       (config.metrics_token.size() < 16 || config.metrics_token.size() > 256 ||
        config.metrics_token.find_first_of(" \t\r\n") != std::string::npos)) {

@@ -61,6 +61,12 @@ struct ServerConfig {
   // samples are kept in memory at that resolution (at least one interval, at most a day).
   std::chrono::seconds metrics_interval{5};
   std::chrono::seconds metrics_window{15 * 60};
+  // The history: how long a raw chunk spans before it is written (what a crash may lose), and
+  // how long each tier is kept.
+  std::chrono::seconds metrics_chunk{5 * 60};
+  std::chrono::hours metrics_keep_raw{24};
+  std::chrono::hours metrics_keep_minutes{24 * 14};
+  std::chrono::hours metrics_keep_hours{24 * 365};
   // Who may scrape /metrics: a request with this token (Authorization: Bearer), or from one of
   // these addresses or networks (loopback unless given).
   std::string metrics_token;

@@ -3,6 +3,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/logger.hpp"
+#include "monitoring/history.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -17,6 +18,9 @@ namespace dokkerr::monitoring {
 namespace {
 
 namespace asio = boost::asio;
+
+// Rollups and expiry of the history run this often.
+constexpr auto kMaintenanceInterval = std::chrono::minutes(1);
 
 std::int64_t ms_since_epoch(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
@@ -62,9 +66,17 @@ asio::awaitable<void> Collector::run() {
     try {
       if (may_collect_()) {
         co_await tick();
-      } else if (window_.containers() > 0) {
-        window_.clear();
-        located_.clear();
+        if (history_ != nullptr && began >= next_maintenance_) {
+          next_maintenance_ = began + kMaintenanceInterval;
+          co_await maintain_history();
+        }
+      } else {
+        if (window_.containers() > 0) {
+          window_.clear();
+          located_.clear();
+        }
+        // Another replica collects now: what this one holds goes to the database.
+        if (history_ != nullptr) co_await write_history(history_->drain());
       }
     } catch (const std::exception& error) {
       logger_.warn("metrics collection failed", {{"error", error.what()}});
@@ -87,6 +99,30 @@ asio::awaitable<void> Collector::run() {
     auto [ec] = co_await timer_->async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) break;
   }
+}
+
+asio::awaitable<void> Collector::write_history(std::vector<Chunk> chunks) {
+  if (chunks.empty()) co_return;
+  try {
+    auto write = [this, &chunks] { history_->write(chunks); };
+    co_await blocking_.run(std::move(write));
+  } catch (const std::exception& error) {
+    logger_.warn("metrics history not written",
+                 {{"chunks", chunks.size()}, {"error", error.what()}});
+  }
+}
+
+asio::awaitable<void> Collector::maintain_history() {
+  try {
+    auto maintain = [this] { history_->maintain(ms_since_epoch(clock_)); };
+    co_await blocking_.run(std::move(maintain));
+  } catch (const std::exception& error) {
+    logger_.warn("metrics history maintenance failed", {{"error", error.what()}});
+  }
+}
+
+asio::awaitable<void> Collector::flush_history() {
+  if (history_ != nullptr) co_await write_history(history_->drain());
 }
 
 asio::awaitable<void> Collector::tick() {
@@ -130,10 +166,13 @@ asio::awaitable<void> Collector::tick() {
   };
   const auto samples = co_await blocking_.run(std::move(read_all));
   std::set<std::string, std::less<>> stale;
+  std::vector<std::pair<Target, CounterSample>> round;
+  if (history_ != nullptr) round.reserve(local.size() + remote.size());
   for (std::size_t i = 0; i < local.size(); ++i) {
     const auto& [target, located] = local[i];
     if (samples[i]) {
       window_.add(*target, located->details, *samples[i]);
+      if (history_ != nullptr) round.emplace_back(*target, *samples[i]);
       ++report.from_cgroups;
     } else {
       // Restarted (a new init pid) or stopped: found again on the next tick.
@@ -144,6 +183,7 @@ asio::awaitable<void> Collector::tick() {
   for (const auto& [target, located] : remote) {
     if (auto sample = co_await source_.engine_sample(*target, at_ms)) {
       window_.add(*target, located->details, *sample);
+      if (history_ != nullptr) round.emplace_back(*target, *sample);
       ++report.from_engine;
     } else {
       stale.insert(target->environment + "/" + target->id);
@@ -161,9 +201,13 @@ asio::awaitable<void> Collector::tick() {
   report.sampled = report.from_cgroups + report.from_engine;
   report.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
-  const std::lock_guard lock(report_mutex_);
-  report.lateness = report_.lateness;
-  report_ = report;
+  {
+    const std::lock_guard lock(report_mutex_);
+    report.lateness = report_.lateness;
+    report_ = report;
+  }
+  // Packing a completed chunk is cheap; writing it waits on the database, after the round.
+  if (history_ != nullptr) co_await write_history(history_->record(round));
 }
 
 }  // namespace dokkerr::monitoring

@@ -4,6 +4,7 @@
 // while `may_collect` says so (this replica holds the scheduler lease); otherwise the window is
 // emptied, so nothing stale is served.
 #include "monitoring/cgroup_reader.hpp"
+#include "monitoring/history_store.hpp"
 #include "monitoring/recent_window.hpp"
 #include "monitoring/targets.hpp"
 
@@ -39,6 +40,8 @@ struct TickReport {
   std::chrono::milliseconds lateness{0};  // how long after its due time the tick began
 };
 
+class History;
+
 class Collector {
  public:
   Collector(boost::asio::any_io_executor executor, TargetSource& source, BlockingPool& blocking,
@@ -49,6 +52,11 @@ class Collector {
 
   void start();
   void stop();  // ends the loop at its next wait
+  // Samples go to the history too (chunks written as they complete, rollups and expiry once a
+  // minute). Call before start(); `history` must outlive the collector.
+  void keep_history(History& history) { history_ = &history; }
+  // Writes what the history holds in memory (at shutdown, after stop()).
+  boost::asio::awaitable<void> flush_history();
 
   [[nodiscard]] const RecentWindow& window() const { return window_; }
   [[nodiscard]] TickReport last_tick() const;
@@ -63,6 +71,8 @@ class Collector {
     std::optional<CgroupFiles> files;  // nullopt: ask the engine
   };
   boost::asio::awaitable<void> run();
+  boost::asio::awaitable<void> write_history(std::vector<Chunk> chunks);
+  boost::asio::awaitable<void> maintain_history();
 
   boost::asio::any_io_executor executor_;
   TargetSource& source_;
@@ -73,6 +83,8 @@ class Collector {
   CollectorSettings settings_;
   CgroupReader reader_;
   RecentWindow window_;
+  History* history_ = nullptr;
+  std::chrono::steady_clock::time_point next_maintenance_{};
   std::map<std::string, Located, std::less<>> located_;  // by environment + "/" + id
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::atomic<bool> stopping_{false};

@@ -84,6 +84,7 @@ std::string Row::text(std::size_t i) const {
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
   if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
   if (const auto* d = std::get_if<double>(&v)) return format_double(*d);
+  if (const auto* b = std::get_if<Bytes>(&v)) return b->data;
   return {};
 }
 
@@ -101,7 +102,9 @@ std::int64_t Row::integer(std::size_t i) const {
     throw Error::internal_error("column " + std::to_string(i) + " holds a double (" +
                                 format_double(*d) + ") that does not fit an integer");
   }
-  const auto& s = std::get<std::string>(v);
+  const auto* s_ptr = std::get_if<std::string>(&v);
+  if (s_ptr == nullptr) throw Error::internal_error("column " + std::to_string(i) + " holds bytes");
+  const auto& s = *s_ptr;
   if (auto parsed = parse_integer_text(s)) return *parsed;
   throw Error::internal_error("column " + std::to_string(i) + " holds text that is not an integer");
 }

@@ -4,7 +4,8 @@
 // Calls block: run them on the BlockingPool, never on an I/O thread.
 //
 // Values are always bound as parameters, never spliced into SQL text. What comes back: integer
-// columns as int64, floating columns as double, NULL as nullptr, everything else as text.
+// columns as int64, floating columns as double, NULL as nullptr, everything else as text (binary
+// columns as their bytes; bind Bytes to write them).
 // PostgreSQL infers a parameter's type from where it is used, so a bare `SELECT ?` returns text
 // there; Row::integer parses text, so read integers through it on both backends.
 //
@@ -29,14 +30,20 @@
 
 namespace dokkerr::store {
 
-using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+// Binary data for a BLOB (SQLite) or BYTEA (PostgreSQL) column; comes back as std::string.
+struct Bytes {
+  std::string data;
+  bool operator==(const Bytes&) const = default;
+};
+
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string, Bytes>;
 
 class Row {
  public:
   explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
   [[nodiscard]] std::size_t size() const { return values_.size(); }
   [[nodiscard]] bool is_null(std::size_t i) const;
-  [[nodiscard]] std::string text(std::size_t i) const;              // "" for NULL
+  [[nodiscard]] std::string text(std::size_t i) const;  // "" for NULL
   [[nodiscard]] std::optional<std::string> optional_text(std::size_t i) const;
   // 0 for NULL; parses text holding an integer; a double is truncated toward zero.
   // Anything else throws Error internal.
@@ -69,10 +76,12 @@ class Database {
 };
 
 // Opens the database named by url and applies pending migrations:
-//   sqlite:///absolute/path.db, sqlite://relative.db (under data_dir), postgres://… or postgresql://…
+//   sqlite:///absolute/path.db, sqlite://relative.db (under data_dir), postgres://… or
+//   postgresql://…
 // Throws dokkerr::Error{invalid,"invalid_database_url"} for a malformed url and
 // Error{unavailable,"database_unavailable"} when the backend cannot be opened.
-std::unique_ptr<Database> open_database(std::string_view url, const std::filesystem::path& data_dir);
+std::unique_ptr<Database> open_database(std::string_view url,
+                                        const std::filesystem::path& data_dir);
 
 // The url with any password removed (user:secret@ -> user@, password=… dropped), for logs and
 // error messages.

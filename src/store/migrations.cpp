@@ -223,6 +223,30 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 )sql"},
+    // Metrics history: one row per packed chunk of a container's samples (BYTEA is a BLOB to
+    // SQLite). Rollup tiers are built up to metric_rollups.rolled_to_ms.
+    Migration{6, "metrics history", R"sql(
+CREATE TABLE metric_chunks (
+  tier INTEGER NOT NULL,
+  environment TEXT NOT NULL,
+  container_id TEXT NOT NULL,
+  start_ms BIGINT NOT NULL,
+  end_ms BIGINT NOT NULL,
+  team_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  samples INTEGER NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (tier, container_id, start_ms, environment)
+);
+CREATE INDEX metric_chunks_team ON metric_chunks (tier, team_id, start_ms);
+CREATE INDEX metric_chunks_time ON metric_chunks (tier, start_ms);
+CREATE TABLE metric_rollups (
+  tier INTEGER PRIMARY KEY,
+  rolled_to_ms BIGINT NOT NULL
+);
+INSERT INTO metric_rollups (tier, rolled_to_ms) VALUES (1, 0);
+INSERT INTO metric_rollups (tier, rolled_to_ms) VALUES (2, 0);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

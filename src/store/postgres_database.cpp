@@ -22,6 +22,7 @@ namespace {
 
 // PostgreSQL type oids (pg_type.h) of the columns we hand back as numbers.
 constexpr pqxx::oid kBoolOid = 16;
+constexpr pqxx::oid kByteaOid = 17;
 constexpr pqxx::oid kInt8Oid = 20;
 constexpr pqxx::oid kInt2Oid = 21;
 constexpr pqxx::oid kInt4Oid = 23;
@@ -264,6 +265,39 @@ std::string format_double_param(double d) {
   return {buf.data(), end};
 }
 
+// bytea's hex text form ("\\x0a1b…"): values travel as text parameters, and the server stores
+// the bytes.
+std::string bytea_hex(std::string_view bytes) {
+  static constexpr std::string_view kDigits = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + bytes.size() * 2);
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back(kDigits[byte >> 4U]);
+    out.push_back(kDigits[byte & 0x0FU]);
+  }
+  return out;
+}
+
+std::optional<std::string> bytes_of_bytea_hex(std::string_view text) {
+  if (!text.starts_with("\\x") || text.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve((text.size() - 2) / 2);
+  for (std::size_t i = 2; i < text.size(); i += 2) {
+    const int high = nibble(text[i]);
+    const int low = nibble(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out.push_back(static_cast<char>((high << 4) | low));
+  }
+  return out;
+}
+
 Value field_value(const pqxx::field& f, pqxx::oid type) {
   if (f.is_null()) return nullptr;
   const std::string_view text(f.c_str(), f.size());
@@ -283,6 +317,9 @@ Value field_value(const pqxx::field& f, pqxx::oid type) {
       if (ec == std::errc{} && ptr == text.data() + text.size()) return v;
       break;
     }
+    case kByteaOid:
+      if (auto bytes = bytes_of_bytea_hex(text)) return std::move(*bytes);
+      break;
     case kBoolOid:
       // SQLite has no boolean; 0/1 keeps the two backends alike.
       return static_cast<std::int64_t>(text == "t" ? 1 : 0);
@@ -315,6 +352,8 @@ pqxx::result exec_params(pqxx::transaction_base& tx, std::string_view sql,
         throw Error::invalid("invalid_text", "Text must not contain NUL characters.");
       }
       storage.push_back(*s);
+    } else if (const auto* b = std::get_if<Bytes>(&v)) {
+      storage.push_back(bytea_hex(b->data));
     }
   }
   // Pointers are taken once storage is complete, so no reallocation can move the strings.

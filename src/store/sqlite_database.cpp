@@ -363,6 +363,8 @@ class SqliteDatabase final : public Database {
         rc = sqlite3_bind_int64(stmt, index, *n);
       } else if (const auto* d = std::get_if<double>(&v)) {
         rc = sqlite3_bind_double(stmt, index, *d);
+      } else if (const auto* b = std::get_if<Bytes>(&v)) {
+        rc = sqlite3_bind_blob64(stmt, index, b->data.data(), b->data.size(), SQLITE_STATIC);
       } else {
         const auto& s = std::get<std::string>(v);
         // SQLITE_STATIC: params outlive the statement's run, and the bindings are cleared after.

@@ -82,6 +82,23 @@ TEST_P(DatabaseTest, BindsEveryValueTypeAndReadsItBack) {
   EXPECT_EQ(got[0].integer(1), std::numeric_limits<std::int64_t>::min());
 }
 
+TEST_P(DatabaseTest, StoresBytesIncludingNulAndHighBytesInABinaryColumn) {
+  db().execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BYTEA NOT NULL)");
+  std::string all_bytes;
+  for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
+  const std::vector<std::string> values{all_bytes, std::string(), std::string("\\x00", 4),
+                                        std::string(3, '\0')};
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    db().execute("INSERT INTO blobs (id, data) VALUES (?, ?)",
+                 {static_cast<std::int64_t>(i), Bytes{values[i]}});
+  }
+  const auto got = db().query("SELECT data FROM blobs ORDER BY id");
+  ASSERT_EQ(got.size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(got[i].text(0), values[i]) << i;
+  // Bytes are no integer.
+  EXPECT_EQ(catch_error([&] { (void)Row({Bytes{"1"}}).integer(0); }).kind(), ErrorKind::internal);
+}
+
 TEST_P(DatabaseTest, MatchesParametersHoldingQuotesAndQuestionMarks) {
   const std::string tricky = "O'Brien said \"?\" -- twice; ?";
   db().execute("INSERT INTO vals (id, s) VALUES (?, ?)", {std::int64_t{1}, tricky});

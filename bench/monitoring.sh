@@ -100,7 +100,7 @@ start_server() { # name interval
   # the collector's figure includes the history's cost.
   "$BIN" server --listen 127.0.0.1:0 --data-dir "$dir/data" --private-dockerd never \
     --docker-host "unix://$SOCK" --metrics-interval "$interval" --metrics-window 3600 --log-level debug \
-    --metrics-chunk "$SECONDS_PER_PHASE" \
+    --metrics-chunk "$((interval > SECONDS_PER_PHASE ? interval : SECONDS_PER_PHASE))" \
     >"$dir/out" 2>"$dir/err" &
   PID[$name]=$!
   bench_wait_listening "${PID[$name]}" "$dir/out" "$dir/err" || die "$name did not start"

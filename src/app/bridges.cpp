@@ -95,6 +95,7 @@ boost::asio::awaitable<std::optional<monitoring::TargetDetails>> ContainerTarget
     const auto* host = object_at(doc, "HostConfig");
     monitoring::TargetDetails details;
     details.pid = target.on_this_host ? static_cast<std::int64_t>(number_at(state, "Pid")) : 0;
+    details.restart_count = static_cast<std::int64_t>(number_at(doc, "RestartCount"));
     if (const auto nano = number_at(host, "NanoCpus"); nano > 0) {
       details.cpu_limit_cores = nano / 1e9;
     } else if (const auto quota = number_at(host, "CpuQuota"); quota > 0) {
@@ -119,6 +120,32 @@ boost::asio::awaitable<std::optional<monitoring::CounterSample>> ContainerTarget
     co_return monitoring::counters_from_engine_stats(*doc, at_ms);
   } catch (const Error&) {
     co_return std::nullopt;
+  }
+}
+
+boost::asio::awaitable<std::optional<monitoring::ExitState>> ContainerTargets::exit_state(
+    const monitoring::Target& target) {
+  try {
+    auto engine = environments_.engine_up(target.environment);
+    const auto inspect = co_await containers::call_json(
+        *engine, docker::Verb::get, "/containers/" + target.id + "/json", "container");
+    const auto* state = object_at(inspect.if_object(), "State");
+    if (state == nullptr) co_return std::nullopt;
+    monitoring::ExitState exit;
+    exit.exit_code = static_cast<std::int64_t>(number_at(state, "ExitCode"));
+    const auto* oom = state->if_contains("OOMKilled");
+    exit.oom_killed = oom != nullptr && oom->is_bool() && oom->as_bool();
+    co_return exit;
+  } catch (const Error&) {
+    co_return std::nullopt;  // removed, or its engine is away
+  }
+}
+
+bool ContainerTargets::exists(std::string_view environment, std::string_view id) const {
+  try {
+    return environments_.engine(std::string(environment))->model().resolve(id).has_value();
+  } catch (const Error&) {
+    return true;  // an engine that is away says nothing about its containers
   }
 }
 

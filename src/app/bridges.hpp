@@ -74,6 +74,9 @@ class ContainerTargets final : public monitoring::TargetSource {
       const monitoring::Target& target) override;
   boost::asio::awaitable<std::optional<monitoring::CounterSample>> engine_sample(
       const monitoring::Target& target, std::int64_t at_ms) override;
+  boost::asio::awaitable<std::optional<monitoring::ExitState>> exit_state(
+      const monitoring::Target& target) override;
+  [[nodiscard]] bool exists(std::string_view environment, std::string_view id) const override;
 
  private:
   containers::EnvironmentService& environments_;

@@ -222,6 +222,12 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
       ->envname("DOKKERR_METRICS_ALLOW")
       ->delimiter(',')
       ->capture_default_str();
+  command
+      .add_option("--alert-webhook-allow", config.alert_webhook_allow,
+                  "Addresses or networks that are not public which alert webhooks may still "
+                  "reach (comma-separated; default none)")
+      ->envname("DOKKERR_ALERT_WEBHOOK_ALLOW")
+      ->delimiter(',');
 }
 
 }  // namespace

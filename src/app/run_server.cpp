@@ -52,6 +52,9 @@
 #include "http/stream_guard.hpp"
 #include "http/tls.hpp"
 #include "idempotency/idempotency_gate.hpp"
+#include "monitoring/alert_routes.hpp"
+#include "monitoring/alert_service.hpp"
+#include "monitoring/alert_store.hpp"
 #include "monitoring/collector.hpp"
 #include "monitoring/history.hpp"
 #include "monitoring/history_routes.hpp"
@@ -337,6 +340,10 @@ int run_server(ServerConfig config) {
           {config.metrics_keep_raw, config.metrics_keep_minutes, config.metrics_keep_hours}},
       config.metrics_interval);
   collector.keep_history(history);
+  monitoring::SqlAlertStore alert_store(database->inner());
+  monitoring::AlertService alert_service(alert_store, sealer, clock, logger,
+                                         AddressSet::parse(config.alert_webhook_allow));
+  collector.watch_alerts(alert_service);
   const CollectedStats collected_stats(collector.window(), host_facts());
   containers::ContainerService container_service(environments, tenancy, &image_service,
                                                  &collected_stats);
@@ -375,6 +382,7 @@ int run_server(ServerConfig config) {
   monitoring::add_metrics_routes(router, metrics_access, request_metrics, collector);
   const TenancyHistoryAccess history_access(tenancy);
   monitoring::add_history_routes(router, history, history_access, blocking, clock);
+  monitoring::add_alert_routes(router, alert_service, blocking);
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;

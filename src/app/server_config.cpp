@@ -183,6 +183,11 @@ ListenAddress validate(ServerConfig& config) {
   } catch (const std::invalid_argument& error) {
     throw ConfigError("--metrics-allow", error.what());
   }
+  try {
+    (void)AddressSet::parse(config.alert_webhook_allow);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError("--alert-webhook-allow", error.what());
+  }
   if (config.refresh_reuse_interval < std::chrono::seconds(0) ||
       config.refresh_reuse_interval > std::chrono::seconds(300)) {
     throw ConfigError("--refresh-reuse-interval", "must be from 0 to 300 seconds");

@@ -71,6 +71,8 @@ struct ServerConfig {
   // these addresses or networks (loopback unless given).
   std::string metrics_token;
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
+  // Non-public addresses alert webhooks may still reach (a receiver on the private network).
+  std::vector<std::string> alert_webhook_allow;
 };
 
 // Resolved listen address.

@@ -36,54 +36,7 @@ Error not_allowed(std::string_view registry, std::string_view why) {
                    std::string(why) + ". A platform admin can allow it (--allowed-registry).");
 }
 
-struct V4Range {
-  std::uint32_t base;
-  int bits;
-};
-
-bool in(std::uint32_t address, V4Range range) {
-  const std::uint32_t mask = range.bits == 0 ? 0U : ~std::uint32_t{0} << (32 - range.bits);
-  return (address & mask) == (range.base & mask);
-}
-
-constexpr std::uint32_t v4(unsigned a, unsigned b, unsigned c, unsigned d) {
-  return (a << 24U) | (b << 16U) | (c << 8U) | d;
-}
-
-bool is_public_v4(const asio::ip::address_v4& address) {
-  constexpr std::array<V4Range, 12> kNotPublic{{
-      {v4(0, 0, 0, 0), 8},       // "this network"
-      {v4(10, 0, 0, 0), 8},      // private
-      {v4(100, 64, 0, 0), 10},   // shared address space (carrier NAT)
-      {v4(127, 0, 0, 0), 8},     // loopback
-      {v4(169, 254, 0, 0), 16},  // link-local, the cloud metadata address
-      {v4(172, 16, 0, 0), 12},   // private
-      {v4(192, 0, 0, 0), 24},    // IETF protocol assignments
-      {v4(192, 168, 0, 0), 16},  // private
-      {v4(198, 18, 0, 0), 15},   // benchmark testing
-      {v4(224, 0, 0, 0), 4},     // multicast
-      {v4(240, 0, 0, 0), 4},     // reserved, broadcast
-      {v4(192, 0, 2, 0), 24},    // documentation
-  }};
-  const auto value = address.to_uint();
-  return std::none_of(kNotPublic.begin(), kNotPublic.end(),
-                      [value](V4Range range) { return in(value, range); });
-}
-
 }  // namespace
-
-bool is_public_address(const asio::ip::address& address) {
-  if (address.is_v4()) return is_public_v4(address.to_v4());
-  const auto v6 = address.to_v6();
-  if (v6.is_v4_mapped()) return is_public_v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6));
-  if (v6.is_loopback() || v6.is_unspecified() || v6.is_link_local() || v6.is_multicast() ||
-      v6.is_site_local()) {
-    return false;
-  }
-  const auto bytes = v6.to_bytes();
-  if ((bytes[0] & 0xfeU) == 0xfcU) return false;  // unique local fc00::/7
-  return true;
-}
 
 std::string registry_of(std::string_view image) {
   const auto slash = image.find('/');

@@ -13,6 +13,8 @@
 // The engine resolves the name again when it pulls: a name whose answers change between the two
 // lookups (DNS rebinding) can still slip through; list private registries explicitly instead of
 // relying on names.
+#include "core/address_set.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
 
@@ -32,7 +34,6 @@ namespace dokkerr::containers {
 [[nodiscard]] std::string registry_of(std::string_view image);
 // The host without the port ("[::1]:5000" → "::1").
 [[nodiscard]] std::string host_of(std::string_view registry);
-[[nodiscard]] bool is_public_address(const boost::asio::ip::address& address);
 
 class RegistryGuard {
  public:

@@ -16,6 +16,11 @@ namespace dokkerr {
 // client. nullopt when the text is not an address.
 [[nodiscard]] std::optional<boost::asio::ip::address> parse_address(std::string_view text);
 
+// Reachable on the public internet: not loopback, link-local (the cloud metadata address),
+// private (RFC 1918, ULA), shared (100.64/10), benchmark-test (198.18/15), documentation,
+// multicast, reserved or unspecified. What the server may dial on a tenant's behalf.
+[[nodiscard]] bool is_public_address(const boost::asio::ip::address& address);
+
 class AddressSet {
  public:
   AddressSet() = default;

@@ -9,7 +9,8 @@ const std::vector<std::string_view>& team_permission_catalog() {
       containers_read,   containers_logs,   containers_operate, containers_exec, containers_create,
       containers_update, containers_delete, images_read,        images_pull,     networks_read,
       networks_create,   networks_delete,   volumes_read,       volumes_create,  volumes_delete,
-      environments_read, system_read,       events_read,        team_manage};
+      environments_read, system_read,       events_read,        alerts_read,     alerts_manage,
+      team_manage};
   return catalog;
 }
 

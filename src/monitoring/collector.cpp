@@ -3,6 +3,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/logger.hpp"
+#include "monitoring/alert_service.hpp"
 #include "monitoring/history.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
@@ -70,7 +72,12 @@ asio::awaitable<void> Collector::run() {
           next_maintenance_ = began + kMaintenanceInterval;
           co_await maintain_history();
         }
+        if (alerts_ != nullptr) send_notifications();
       } else {
+        if (alerts_ != nullptr && !last_running_.empty()) {
+          last_running_.clear();
+          alerts_->forget_state();  // the collecting replica continues from the store
+        }
         if (window_.containers() > 0) {
           window_.clear();
           located_.clear();
@@ -136,6 +143,7 @@ asio::awaitable<void> Collector::tick() {
   std::set<std::string, std::less<>> environments(inventory.environments.begin(),
                                                   inventory.environments.end());
   std::set<std::pair<std::string, std::string>> alive;
+  std::vector<std::pair<Target, std::int64_t>> restarts;  // containers found (again) this round
   // Where each target's counters are: found once per container run.
   std::vector<std::pair<const Target*, Located*>> local, remote;
   for (const auto& target : targets) {
@@ -146,6 +154,7 @@ asio::awaitable<void> Collector::tick() {
       auto details = co_await source_.details(target);
       if (!details) continue;  // gone since it was listed
       Located located{*details, std::nullopt};
+      if (alerts_ != nullptr) restarts.emplace_back(target, details->restart_count);
       if (target.on_this_host && details->pid > 0) {
         auto locate = [this, pid = details->pid] { return reader_.locate(pid); };
         located.files = co_await blocking_.run(std::move(locate));
@@ -208,6 +217,72 @@ asio::awaitable<void> Collector::tick() {
   }
   // Packing a completed chunk is cheap; writing it waits on the database, after the round.
   if (history_ != nullptr) co_await write_history(history_->record(round));
+  if (alerts_ != nullptr) co_await evaluate_alerts(at_ms, inventory.environments, std::move(restarts));
+}
+
+asio::awaitable<void> Collector::evaluate_alerts(
+    std::int64_t at_ms, const std::vector<std::string>& environments,
+    std::vector<std::pair<Target, std::int64_t>> restarts) {
+  AlertRound round;
+  round.at_ms = at_ms;
+  round.environments = environments;
+  std::map<std::string, Target, std::less<>> running;
+  for (const auto& latest : window_.all_latest()) {
+    if (latest.current.at_ms != at_ms) continue;  // not sampled in this round
+    const auto rates = rates_of(latest);
+    ContainerObservation seen;
+    seen.target = latest.target;
+    seen.cpu_percent = rates.cpu_percent;
+    seen.cpu_limit_percent = rates.cpu_percent_of_limit;
+    seen.memory_percent = rates.memory_percent;
+    seen.memory_bytes = static_cast<double>(rates.memory_bytes);
+    seen.pids = static_cast<double>(latest.current.pids);
+    if (latest.previous && latest.current.oom_kills > latest.previous->oom_kills) {
+      seen.oom_kills_added = latest.current.oom_kills - latest.previous->oom_kills;
+    }
+    running.emplace(latest.target.environment + "/" + latest.target.id, latest.target);
+    round.running.push_back(std::move(seen));
+  }
+  const std::set<std::string, std::less<>> covered(environments.begin(), environments.end());
+  // Containers that ran last round and do not now: how they ended (one inspect each).
+  for (const auto& [key, target] : last_running_) {
+    if (running.contains(key) || !covered.contains(target.environment)) continue;
+    if (auto exit = co_await source_.exit_state(target)) {
+      round.stopped.push_back(StoppedObservation{target, exit->exit_code, exit->oom_killed});
+    }
+  }
+  for (auto& [target, count] : restarts) {
+    round.restarts.push_back(RestartObservation{std::move(target), count});
+  }
+  last_running_ = std::move(running);
+  round.exists = [this](std::string_view environment, std::string_view id) {
+    return source_.exists(environment, id);
+  };
+  try {
+    auto evaluate = [this, &round] { (void)alerts_->evaluate(round); };
+    co_await blocking_.run(std::move(evaluate));
+  } catch (const std::exception& error) {
+    logger_.warn("alerts not evaluated", {{"error", error.what()}});
+  }
+}
+
+void Collector::send_notifications() {
+  // One sender at a time, beside the rounds: a slow receiver must not delay sampling.
+  if (sending_->exchange(true)) return;
+  auto send = [alerts = alerts_, sending = sending_, &logger = logger_] {
+    try {
+      (void)alerts->deliver_due();  // a bounded pass; the next round starts the next
+    } catch (const std::exception& error) {
+      logger.warn("alert notifications not sent", {{"error", error.what()}});
+    }
+    sending->store(false);
+  };
+  asio::co_spawn(
+      executor_,
+      [this, send = std::move(send)]() mutable -> asio::awaitable<void> {
+        co_await blocking_.run(std::move(send));
+      },
+      asio::detached);
 }
 
 }  // namespace dokkerr::monitoring

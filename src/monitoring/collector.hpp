@@ -40,6 +40,7 @@ struct TickReport {
   std::chrono::milliseconds lateness{0};  // how long after its due time the tick began
 };
 
+class AlertService;
 class History;
 
 class Collector {
@@ -55,6 +56,9 @@ class Collector {
   // Samples go to the history too (chunks written as they complete, rollups and expiry once a
   // minute). Call before start(); `history` must outlive the collector.
   void keep_history(History& history) { history_ = &history; }
+  // Each round is also evaluated against the alert rules, and due notifications are sent (both
+  // only on the collecting replica). Call before start().
+  void watch_alerts(AlertService& alerts) { alerts_ = &alerts; }
   // Writes what the history holds in memory (at shutdown, after stop()).
   boost::asio::awaitable<void> flush_history();
 
@@ -73,6 +77,10 @@ class Collector {
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> write_history(std::vector<Chunk> chunks);
   boost::asio::awaitable<void> maintain_history();
+  boost::asio::awaitable<void> evaluate_alerts(std::int64_t at_ms,
+                                               const std::vector<std::string>& environments,
+                                               std::vector<std::pair<Target, std::int64_t>> restarts);
+  void send_notifications();
 
   boost::asio::any_io_executor executor_;
   TargetSource& source_;
@@ -84,6 +92,9 @@ class Collector {
   CgroupReader reader_;
   RecentWindow window_;
   History* history_ = nullptr;
+  AlertService* alerts_ = nullptr;
+  std::map<std::string, Target, std::less<>> last_running_;  // by environment + "/" + id
+  std::shared_ptr<std::atomic<bool>> sending_ = std::make_shared<std::atomic<bool>>(false);
   std::chrono::steady_clock::time_point next_maintenance_{};
   std::map<std::string, Located, std::less<>> located_;  // by environment + "/" + id
   std::unique_ptr<boost::asio::steady_timer> timer_;

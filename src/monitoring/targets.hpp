@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dokkerr::monitoring {
@@ -25,6 +26,13 @@ struct Target {
 struct TargetDetails {
   std::int64_t pid = 0;        // the init process; 0 when not on this host or not running
   double cpu_limit_cores = 0;  // NanoCpus or CpuQuota/CpuPeriod; 0 for none
+  std::int64_t restart_count = 0;  // restarts by its restart policy so far
+};
+
+// How a container that stopped running ended.
+struct ExitState {
+  std::int64_t exit_code = 0;
+  bool oom_killed = false;
 };
 
 // The running containers of every environment whose engine is up, and those environments (an
@@ -43,6 +51,18 @@ class TargetSource {
   // The engine's one-shot stats as counters; nullopt when the container is gone.
   virtual boost::asio::awaitable<std::optional<CounterSample>> engine_sample(
       const Target& target, std::int64_t at_ms) = 0;
+  // How a container that left the running set ended; nullopt when it was removed (or its
+  // engine cannot say). Asked only when alerts are evaluated.
+  virtual boost::asio::awaitable<std::optional<ExitState>> exit_state(const Target& target) {
+    (void)target;
+    co_return std::nullopt;
+  }
+  // Whether the container still exists (stopped or not), from what is known without waiting.
+  [[nodiscard]] virtual bool exists(std::string_view environment, std::string_view id) const {
+    (void)environment;
+    (void)id;
+    return true;
+  }
 };
 
 }  // namespace dokkerr::monitoring

@@ -247,6 +247,75 @@ CREATE TABLE metric_rollups (
 INSERT INTO metric_rollups (tier, rolled_to_ms) VALUES (1, 0);
 INSERT INTO metric_rollups (tier, rolled_to_ms) VALUES (2, 0);
 )sql"},
+    // Alerting: rules, the alerts they raise (at most one firing per fingerprint), silences, and
+    // the outgoing notifications (written with the alert change they report).
+    Migration{7, "alerts", R"sql(
+CREATE TABLE alert_rules (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  comparison TEXT NOT NULL,
+  threshold DOUBLE PRECISION NOT NULL,
+  for_ms BIGINT NOT NULL,
+  event TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  container TEXT NOT NULL,
+  webhook_url TEXT NOT NULL,
+  webhook_format TEXT NOT NULL,
+  webhook_secret TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX alert_rules_team ON alert_rules (team_id);
+CREATE TABLE alerts (
+  id TEXT PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  rule_name TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  container_id TEXT NOT NULL,
+  container_name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  summary TEXT NOT NULL,
+  started_at_ms BIGINT NOT NULL,
+  resolved_at_ms BIGINT,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  acknowledged_at_ms BIGINT,
+  silenced INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX alerts_one_firing ON alerts (fingerprint) WHERE state = 'firing';
+CREATE INDEX alerts_team ON alerts (team_id, started_at_ms);
+CREATE INDEX alerts_started ON alerts (started_at_ms);
+CREATE TABLE alert_silences (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  container TEXT NOT NULL,
+  ends_at_ms BIGINT NOT NULL,
+  comment TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE TABLE alert_deliveries (
+  id TEXT PRIMARY KEY,
+  alert_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  format TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  last_error TEXT NOT NULL
+);
+CREATE INDEX alert_deliveries_due ON alert_deliveries (state, next_attempt_ms);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

@@ -12,13 +12,15 @@ PermissionSet viewer() {
   return {std::string(perm::containers_read), std::string(perm::containers_logs),
           std::string(perm::images_read),     std::string(perm::networks_read),
           std::string(perm::volumes_read),    std::string(perm::environments_read),
-          std::string(perm::system_read),     std::string(perm::events_read)};
+          std::string(perm::system_read),     std::string(perm::events_read),
+          std::string(perm::alerts_read)};
 }
 
 PermissionSet operator_role() {
   auto set = viewer();
   set.insert(std::string(perm::containers_operate));
   set.insert(std::string(perm::containers_exec));
+  set.insert(std::string(perm::alerts_manage));
   return set;
 }
 

@@ -124,11 +124,13 @@ export const TEAM_PERMISSION_HINTS: Record<(typeof TEAM_PERMISSIONS)[number], st
   "environments:read": "see the environments granted to the team",
   "system:read": "read engine information",
   "events:read": "follow the engine's events",
+  "alerts:read": "see the team's alert rules and alerts",
+  "alerts:manage": "change the team's alert rules and silences, acknowledge alerts",
   "team:manage": "add and remove the team's members and change their roles",
 };
 
-const VIEWER = ["containers:read", "containers:logs", "images:read", "networks:read", "volumes:read", "environments:read", "system:read", "events:read"];
-const OPERATOR = [...VIEWER, "containers:operate", "containers:exec"];
+const VIEWER = ["containers:read", "containers:logs", "images:read", "networks:read", "volumes:read", "environments:read", "system:read", "events:read", "alerts:read"];
+const OPERATOR = [...VIEWER, "containers:operate", "containers:exec", "alerts:manage"];
 const DEVELOPER = [
   ...OPERATOR,
   "containers:create",

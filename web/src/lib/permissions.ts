@@ -20,6 +20,8 @@ export const TEAM_PERMISSIONS = [
   "environments:read",
   "system:read",
   "events:read",
+  "alerts:read",
+  "alerts:manage",
   "team:manage",
 ] as const;
 

@@ -257,6 +257,8 @@ describe("OrganizationsSection", () => {
       "environments:read",
       "system:read",
       "events:read",
+      "alerts:read",
+      "alerts:manage",
     ]);
   });
 

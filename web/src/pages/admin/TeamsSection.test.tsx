@@ -77,7 +77,7 @@ describe("TeamsSection", () => {
     const { container } = renderPage(<TeamsSection />, server(), { permissions: TEAM_ADMIN });
     const web = (await screen.findByRole("link", { name: "web" })).closest("tr")!;
     await within(web).findByText("acme");
-    expect(within(web).getByText("developer (18 permissions)")).toBeTruthy();
+    expect(within(web).getByText("developer (20 permissions)")).toBeTruthy();
     const evil = screen.getByRole("link", { name: HOSTILE });
     expect(evil.textContent).toBe(HOSTILE);
     expect(within(evil.closest("tr")!).getByText("custom (1 permission)")).toBeTruthy();

@@ -1,0 +1,192 @@
+#include "monitoring/webhook.hpp"
+
+#include "core/error.hpp"
+#include "crypto/primitives.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/url/parse.hpp>
+
+#include <array>
+#include <curl/curl.h>
+#include <memory>
+#include <mutex>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <vector>
+
+namespace dokkerr::monitoring {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::size_t kMaxUrl = 2048;
+constexpr std::size_t kMaxAnswerBytes = 64 * 1024;  // read and dropped
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      throw Error::internal_error("curl_global_init failed");
+    }
+  });
+}
+
+struct CurlDeleter {
+  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+struct AddrinfoDeleter {
+  void operator()(addrinfo* info) const noexcept { freeaddrinfo(info); }
+};
+
+std::size_t drop_answer(char*, std::size_t size, std::size_t count, void* user) {
+  auto* total = static_cast<std::size_t*>(user);
+  *total += size * count;
+  return *total > kMaxAnswerBytes ? 0 : size * count;
+}
+
+template <typename T>
+void set(CURL* handle, CURLoption option, T value) {
+  if (curl_easy_setopt(handle, option, value) != CURLE_OK) {
+    throw Error::internal_error("curl_easy_setopt failed for option " +
+                                std::to_string(static_cast<int>(option)));
+  }
+}
+
+struct HostPort {
+  std::string host;  // without brackets
+  std::string port;
+};
+
+HostPort host_port(std::string_view url) {
+  check_webhook_url(url);
+  const auto parsed = boost::urls::parse_absolute_uri(url);
+  HostPort out;
+  out.host = std::string(parsed->host_address());
+  if (!out.host.empty() && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+  out.port = parsed->has_port() ? std::string(parsed->port())
+                                : (parsed->scheme_id() == boost::urls::scheme::https ? "443" : "80");
+  return out;
+}
+
+}  // namespace
+
+void check_webhook_url(std::string_view url) {
+  const auto parsed = boost::urls::parse_absolute_uri(url);
+  const bool fine = url.size() <= kMaxUrl && parsed &&
+                    (parsed->scheme_id() == boost::urls::scheme::http ||
+                     parsed->scheme_id() == boost::urls::scheme::https) &&
+                    parsed->has_authority() && !parsed->encoded_host().empty() &&
+                    !parsed->has_userinfo() && !parsed->has_fragment();
+  if (!fine) {
+    throw Error::invalid("webhook_url_invalid",
+                         "The webhook URL must be an http or https URL with a host, without user "
+                         "information or fragment, of at most 2048 characters.");
+  }
+}
+
+std::string pinned_address(std::string_view url, const AddressSet& allowed) {
+  const auto [host, port] = host_port(url);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
+    throw Error(ErrorKind::bad_gateway, "webhook_unreachable",
+                "The webhook's host name does not resolve.");
+  }
+  const std::unique_ptr<addrinfo, AddrinfoDeleter> owned(found);
+  std::vector<asio::ip::address> addresses;
+  for (auto* entry = found; entry != nullptr; entry = entry->ai_next) {
+    std::array<char, NI_MAXHOST> text{};
+    if (getnameinfo(entry->ai_addr, entry->ai_addrlen, text.data(), text.size(), nullptr, 0,
+                    NI_NUMERICHOST) != 0) {
+      continue;
+    }
+    if (auto address = parse_address(text.data())) addresses.push_back(*address);
+  }
+  if (addresses.empty()) {
+    throw Error(ErrorKind::bad_gateway, "webhook_unreachable",
+                "The webhook's host name does not resolve.");
+  }
+  // Every answer must pass, not only the first: the resolver may hand another one to the next
+  // lookup.
+  for (const auto& address : addresses) {
+    if (!is_public_address(address) && !allowed.contains(address)) {
+      throw Error(ErrorKind::forbidden, "webhook_url_forbidden",
+                  "The webhook's host resolves to an address that is not public (loopback, "
+                  "link-local or private); a platform admin can allow it "
+                  "(--alert-webhook-allow).");
+    }
+  }
+  const auto& chosen = addresses.front();
+  const auto shown = chosen.is_v6() ? "[" + chosen.to_string() + "]" : chosen.to_string();
+  return host + ":" + port + ":" + shown;
+}
+
+std::string webhook_signature(std::string_view secret, std::int64_t timestamp,
+                              std::string_view body) {
+  const auto signed_text = std::to_string(timestamp) + "." + std::string(body);
+  return "sha256=" + crypto::hex_encode(crypto::hmac_sha256(secret, signed_text));
+}
+
+WebhookAttempt post_webhook(std::string_view url, std::string_view secret, std::string_view body,
+                            std::int64_t timestamp, const AddressSet& allowed) {
+  std::string resolve_entry;
+  try {
+    resolve_entry = pinned_address(url, allowed);
+  } catch (const Error& error) {
+    return WebhookAttempt{false, error.detail()};
+  }
+  init_curl_once();
+  const std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  if (!handle) return WebhookAttempt{false, "could not start a request"};
+  CURL* const curl = handle.get();
+
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  const auto add_header = [&headers](const std::string& line) {
+    curl_slist* const list = curl_slist_append(headers.get(), line.c_str());
+    if (list == nullptr) throw Error::internal_error("curl_slist_append failed");
+    static_cast<void>(headers.release());
+    headers.reset(list);
+  };
+  const std::unique_ptr<curl_slist, SlistDeleter> pinned(
+      curl_slist_append(nullptr, resolve_entry.c_str()));
+  std::size_t answered = 0;
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  try {
+    add_header("Content-Type: application/json");
+    add_header("X-Dokkerr-Timestamp: " + std::to_string(timestamp));
+    add_header("X-Dokkerr-Signature: " + webhook_signature(secret, timestamp, body));
+    const std::string target(url);
+    set(curl, CURLOPT_URL, target.c_str());
+    set(curl, CURLOPT_RESOLVE, pinned.get());
+    set(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    set(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    set(curl, CURLOPT_NOSIGNAL, 1L);
+    set(curl, CURLOPT_CONNECTTIMEOUT_MS, kWebhookConnectTimeoutMs);
+    set(curl, CURLOPT_TIMEOUT_MS, kWebhookTotalTimeoutMs);
+    set(curl, CURLOPT_USERAGENT, "Dokkerr");
+    set(curl, CURLOPT_HTTPHEADER, headers.get());
+    set(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    set(curl, CURLOPT_POSTFIELDS, body.data());
+    set(curl, CURLOPT_WRITEFUNCTION, &drop_answer);
+    set(curl, CURLOPT_WRITEDATA, static_cast<void*>(&answered));
+    set(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
+  } catch (const Error& error) {
+    return WebhookAttempt{false, error.internal()};
+  }
+  const CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && status > 0)) {
+    const std::string why = error_buffer[0] != '\0' ? error_buffer.data() : curl_easy_strerror(rc);
+    return WebhookAttempt{false, why};
+  }
+  if (status >= 200 && status < 300) return WebhookAttempt{true, ""};
+  return WebhookAttempt{false, "HTTP " + std::to_string(status)};
+}
+
+}  // namespace dokkerr::monitoring

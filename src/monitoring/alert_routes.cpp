@@ -8,7 +8,12 @@
 #include "http/router.hpp"
 #include "monitoring/alert_service.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -17,6 +22,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace bj = boost::json;
+using namespace boost::asio::experimental::awaitable_operators;
 using http::RequestContext;
 using http::Verb;
 
@@ -35,12 +41,63 @@ std::string rule_json(const CreatedRule& created) {
   return bj::serialize(out);
 }
 
+constexpr std::size_t kStreamedAlerts = 200;
+
 std::optional<AlertState> state_of(const http::QueryParams& query) {
   const auto state = query.get("state");
   if (!state || state->empty()) return std::nullopt;
   if (*state == "firing") return AlertState::firing;
   if (*state == "resolved") return AlertState::resolved;
   throw Error::invalid("invalid_parameter", "state must be firing or resolved.");
+}
+
+// The caller's firing alerts, sent when the socket opens and whenever they change. The shared
+// signature (one database read a second per replica) says when to look again, and each stream
+// sends only what its caller may see, so nobody learns of other teams' alerts.
+http::WebSocketReply firing_stream(AlertService& service, BlockingPool& blocking,
+                                   Principal caller) {
+  auto shared_caller = std::make_shared<const Principal>(std::move(caller));
+  return http::WebSocketReply{[&service, &blocking, shared_caller](
+                                  http::WebSocketChannel& socket) -> asio::awaitable<void> {
+    constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
+    auto executor = co_await asio::this_coro::executor;
+    bool gone = false;
+    auto send = [&]() -> asio::awaitable<void> {
+      asio::steady_timer tick(executor);
+      std::string signature, sent;
+      bool open = true;
+      while (open && !gone) {
+        try {
+          auto read_signature = [&service] { return service.change_signature(); };
+          auto now = co_await blocking.run(std::move(read_signature));
+          if (now != signature) {
+            signature = std::move(now);
+            auto firing = [&service, &shared_caller] {
+              auto items = items_json(
+                  service.alerts(*shared_caller, AlertState::firing, 0, kStreamedAlerts));
+              return "{\"type\":\"firing\"," + items.substr(1);
+            };
+            auto message = co_await blocking.run(std::move(firing));
+            if (message != sent) {
+              sent = message;
+              open = co_await socket.send_text(std::move(message));
+            }
+          }
+        } catch (const std::exception&) {
+          // The database is away for a moment: try again at the next tick.
+        }
+        tick.expires_after(std::chrono::seconds(1));
+        co_await tick.async_wait(as_tuple);
+      }
+      co_await socket.close(1000, "stream ended");
+    };
+    auto watch = [&]() -> asio::awaitable<void> {
+      while (co_await socket.read()) {
+      }
+      gone = true;
+    };
+    co_await (send() && watch());
+  }};
 }
 
 }  // namespace
@@ -126,6 +183,16 @@ void add_alert_routes(http::Router& router, AlertService& service, BlockingPool&
       },
       http::needs(kAuthenticated).audited("alerts.silences.delete"));
 
+  router.add(
+      Verb::get, "/api/v1/alerts/stream",
+      [&service, &blocking](RequestContext& c) -> asio::awaitable<http::Reply> {
+        if (!c.is_websocket_upgrade()) {
+          throw Error(ErrorKind::upgrade_required, "websocket_required",
+                      "This is a WebSocket endpoint.");
+        }
+        co_return firing_stream(service, blocking, c.caller());
+      },
+      http::needs(kAuthenticated));
   router.add(
       Verb::get, "/api/v1/alerts",
       [&service, &blocking](RequestContext& c) -> asio::awaitable<http::Reply> {

@@ -426,6 +426,16 @@ std::vector<Alert> AlertService::evaluate(const AlertRound& round) {
   return recorded;
 }
 
+std::string AlertService::change_signature() {
+  const std::lock_guard lock(signature_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (signature_.empty() || now - signature_read_ >= std::chrono::seconds(1)) {
+    signature_ = store_.alerts_signature();
+    signature_read_ = now;
+  }
+  return signature_ + "/" + std::to_string(version_.load());
+}
+
 void AlertService::forget_state() {
   const std::lock_guard lock(evaluation_mutex_);
   evaluator_.reset();

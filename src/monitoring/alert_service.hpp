@@ -71,6 +71,9 @@ class AlertService {
 
   // Bumped on every change: listeners (the alert stream) poll it.
   [[nodiscard]] std::uint64_t version() const { return version_.load(); }
+  // Changes when any replica raised, resolved or acknowledged an alert. Reads the database at
+  // most once a second however many streams ask.
+  [[nodiscard]] std::string change_signature();
 
  private:
   [[nodiscard]] std::optional<TeamIds> teams_with(const Principal& caller,
@@ -95,6 +98,10 @@ class AlertService {
   std::uint64_t rules_version_ = 0;
   std::chrono::steady_clock::time_point rules_loaded_{};
   std::vector<AlertRule> rules_;
+
+  std::mutex signature_mutex_;
+  std::chrono::steady_clock::time_point signature_read_{};
+  std::string signature_;
 };
 
 [[nodiscard]] boost::json::object to_json(const AlertRule& rule);

@@ -251,6 +251,15 @@ void SqlAlertStore::acknowledge(std::string_view id, std::string_view user, std:
               {std::string(user), at_ms, std::string(id)});
 }
 
+std::string SqlAlertStore::alerts_signature() {
+  const auto rows = db_.query(
+      "SELECT COUNT(*), COALESCE(MAX(started_at_ms), 0), COALESCE(MAX(resolved_at_ms), 0), "
+      "COALESCE(MAX(acknowledged_at_ms), 0) FROM alerts");
+  const auto& r = rows.at(0);
+  return std::to_string(r.integer(0)) + "/" + std::to_string(r.integer(1)) + "/" +
+         std::to_string(r.integer(2)) + "/" + std::to_string(r.integer(3));
+}
+
 std::vector<Silence> SqlAlertStore::silences(const std::optional<TeamIds>& teams,
                                              std::int64_t active_at_ms) {
   std::vector<Value> params;

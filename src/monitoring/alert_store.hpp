@@ -39,6 +39,8 @@ class AlertStore {
   [[nodiscard]] virtual std::vector<Alert> alerts(const AlertFilter& filter) = 0;
   [[nodiscard]] virtual std::optional<Alert> alert(std::string_view id) = 0;
   virtual void acknowledge(std::string_view id, std::string_view user, std::int64_t at_ms) = 0;
+  // Changes whenever an alert is raised, resolved or acknowledged (by any replica).
+  [[nodiscard]] virtual std::string alerts_signature() = 0;
 
   [[nodiscard]] virtual std::vector<Silence> silences(const std::optional<TeamIds>& teams,
                                                       std::int64_t active_at_ms) = 0;
@@ -65,6 +67,7 @@ class SqlAlertStore final : public AlertStore {
   std::vector<Alert> alerts(const AlertFilter& filter) override;
   std::optional<Alert> alert(std::string_view id) override;
   void acknowledge(std::string_view id, std::string_view user, std::int64_t at_ms) override;
+  std::string alerts_signature() override;
   std::vector<Silence> silences(const std::optional<TeamIds>& teams,
                                 std::int64_t active_at_ms) override;
   std::optional<Silence> silence(std::string_view id) override;

@@ -137,7 +137,14 @@ describe('alerts', { timeout: 300_000 }, () => {
     expectStatus(assert, again, 200);
     assert.equal(again.json.webhook_secret, undefined, 'the signing key is shown once');
 
+    const streamA = await server.ws('/api/v1/alerts/stream', { token: A.token });
+    const streamB = await server.ws('/api/v1/alerts/stream', { token: B.token });
+    const openingB = await streamB.next();
+    assert.equal(openingB.json().type, 'firing');
     const id = await run(A, 'busy', ['sh', '-c', 'while :; do :; done'], { NanoCpus: 500_000_000 });
+    // Pushed to its team as it fires.
+    const pushed = await streamA.waitMessage((m) => m.json().items.some((a) => a.rule.id === rule.id), 60_000, 'the alert pushed');
+    assert.equal(pushed.json().type, 'firing');
     const firing = await alertFor(A, rule.id, 'firing');
     assert.equal(firing.container.id, id);
     assert.equal(firing.container.name, name);
@@ -168,6 +175,11 @@ describe('alerts', { timeout: 300_000 }, () => {
     const resolved = await alertFor(A, rule.id, 'resolved');
     assert.equal(resolved.id, firing.id);
     assert.ok(resolved.resolved_at);
+    await streamA.waitMessage((m) => !m.json().items.some((a) => a.rule.id === rule.id), 30_000, 'the resolved alert leaving the firing set');
+    // Team B's stream never carried it.
+    for (const m of streamB.messages) assert.ok(!m.text.includes(firing.id), 'B saw nothing of A');
+    await streamA.close();
+    await streamB.close();
     const both = await deliveriesOf(firing.id, rule.webhook_secret, 2);
     assert.equal(both[1].body.status, 'resolved');
     const log = await server.api('GET', `/api/v1/alerts/${firing.id}/deliveries`, as(A));

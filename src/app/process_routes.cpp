@@ -125,6 +125,74 @@ void add_process_routes(http::Router& router, const ProcessRouteServices& servic
             boost::json::object{{"node", node_id}, {"items", std::move(leases)}}));
       },
       needs(perm::environments_manage));
+  router.add(
+      Verb::get, "/api/v1/system/health",
+      [&database, &blocking, &environments, redis, node_id = services.node_id,
+       started = services.started,
+       monitoring = services.monitoring_report](RequestContext&) -> asio::awaitable<Reply> {
+        boost::json::object checks;
+        bool database_up = false;
+        const auto ping_started = std::chrono::steady_clock::now();
+        try {
+          auto ping = [&database] { return database.ping(); };
+          database_up = co_await blocking.run(std::move(ping));
+        } catch (const std::exception&) {
+          database_up = false;
+        }
+        const auto ping_ms = std::chrono::duration<double, std::milli>(
+                                 std::chrono::steady_clock::now() - ping_started)
+                                 .count();
+        checks["database"] = boost::json::object{{"status", database_up ? "up" : "down"},
+                                                 {"backend", database.backend()},
+                                                 {"latency_ms", ping_ms}};
+        bool degraded = false;
+        boost::json::object engines;
+        for (const auto& [id, state] : environments.states()) {
+          boost::json::object engine{
+              {"status", state.status == containers::EngineStatus::up ? "up" : "down"}};
+          if (state.status == containers::EngineStatus::up) {
+            try {
+              const auto counts = environments.engine(id)->model().counts();
+              engine["containers"] = boost::json::object{{"total", counts.total},
+                                                         {"running", counts.running},
+                                                         {"paused", counts.paused},
+                                                         {"stopped", counts.stopped}};
+            } catch (const std::exception&) {
+              // Removed meanwhile.
+            }
+          } else {
+            degraded = true;
+            engine["error"] = state.error.empty() ? std::string("connecting") : state.error;
+          }
+          engines[id] = std::move(engine);
+        }
+        checks["environments"] = std::move(engines);
+        if (redis != nullptr) {
+          const bool up = redis->connected();
+          degraded = degraded || !up;
+          checks["redis"] = up ? boost::json::object{{"status", "up"}}
+                               : boost::json::object{{"status", "down"},
+                                                     {"error", redis->last_error()}};
+        }
+        const auto now = std::chrono::system_clock::now();
+        boost::json::object document{
+            {"status", !database_up ? "down" : degraded ? "degraded" : "ok"},
+            {"node", node_id},
+            {"version", kApiVersion},
+            {"uptime_seconds",
+             std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
+            {"checks", std::move(checks)}};
+        if (monitoring) {
+          try {
+            auto report = monitoring;
+            document["monitoring"] = co_await blocking.run(std::move(report));
+          } catch (const std::exception& error) {
+            document["monitoring"] = boost::json::object{{"error", error.what()}};
+          }
+        }
+        co_return http::ok(boost::json::serialize(document));
+      },
+      needs(perm::environments_manage));
   // The description of every route, built on first request (the table is complete by then).
   struct OpenApiCache {
     std::once_flag once;

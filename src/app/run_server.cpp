@@ -56,6 +56,7 @@
 #include "monitoring/alert_service.hpp"
 #include "monitoring/alert_store.hpp"
 #include "monitoring/collector.hpp"
+#include "monitoring/engine_stats.hpp"
 #include "monitoring/history.hpp"
 #include "monitoring/history_routes.hpp"
 #include "monitoring/metrics_routes.hpp"
@@ -152,6 +153,7 @@ int run_server(ServerConfig config) {
   Logger logger(level);
   // The process's one wall clock: every service that needs the time is handed this one.
   const SystemClock clock;
+  const auto process_started = std::chrono::system_clock::now();
 
   // Committed changes to access data advance this generation (here at once, from other
   // processes through the change watch), which empties the authorization caches.
@@ -363,8 +365,30 @@ int run_server(ServerConfig config) {
 
   http::Router router;
   if (web_assets) web::add_web_routes(router, *web_assets);
-  add_process_routes(router, ProcessRouteServices{*database, blocking, environments,
-                                                  redis ? &*redis : nullptr, node_id});
+  // What /api/v1/system/health says of monitoring: whether this replica collects, its last
+  // round, and the alerts firing now.
+  auto monitoring_report = [&collector, &alert_service, &scheduler] {
+    const auto tick = collector.last_tick();
+    boost::json::object report{
+        {"collecting", scheduler != nullptr && scheduler->held()},
+        {"interval_seconds", collector.interval().count() / 1000},
+        {"alerts_firing", alert_service.firing_count()}};
+    if (tick.at_ms > 0) {
+      report["last_round"] = boost::json::object{
+          {"at", monitoring::rfc3339(tick.at_ms)},
+          {"sampled", tick.sampled},
+          {"from_cgroups", tick.from_cgroups},
+          {"from_engine", tick.from_engine},
+          {"failed", tick.failed},
+          {"duration_ms", static_cast<double>(tick.duration.count()) / 1000.0},
+          {"lateness_ms", tick.lateness.count()}};
+    }
+    return report;
+  };
+  add_process_routes(router,
+                     ProcessRouteServices{*database, blocking, environments,
+                                          redis ? &*redis : nullptr, node_id, process_started,
+                                          std::move(monitoring_report)});
   auth::add_routes(router, auth::RouteServices{sign_in, tickets, sessions, mfa, api_keys, oidc});
   users::add_routes(router, users::RouteServices{user_service, organization_service, team_service,
                                                  grant_service});
@@ -380,6 +404,7 @@ int run_server(ServerConfig config) {
                                                  AddressSet::parse(config.metrics_allow),
                                                  !config.trusted_proxies.empty()};
   monitoring::add_metrics_routes(router, metrics_access, request_metrics, collector);
+  monitoring::add_request_report_routes(router, request_metrics);
   const TenancyHistoryAccess history_access(tenancy);
   monitoring::add_history_routes(router, history, history_access, blocking, clock);
   monitoring::add_alert_routes(router, alert_service, blocking);

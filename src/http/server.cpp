@@ -773,7 +773,7 @@ void Connection<Stream>::access_log(const Exchange& exchange, bool body_read,
         exchange.route != nullptr ? std::string_view(exchange.route->pattern) : std::string_view(),
         has_head ? exchange.method() : std::string_view("-"), exchange.status,
         exchange.failure ? std::string_view(exchange.failure->code()) : std::string_view(),
-        SteadyClock::now() - started);
+        SteadyClock::now() - started, exchange.context.request_id);
   }
 }
 

@@ -426,6 +426,8 @@ std::vector<Alert> AlertService::evaluate(const AlertRound& round) {
   return recorded;
 }
 
+std::size_t AlertService::firing_count() { return store_.open_alerts().size(); }
+
 std::string AlertService::change_signature() {
   const std::lock_guard lock(signature_mutex_);
   const auto now = std::chrono::steady_clock::now();

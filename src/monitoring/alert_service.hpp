@@ -69,6 +69,8 @@ class AlertService {
   // store by the next collector.
   void forget_state();
 
+  // Alerts firing now, every team's (for operators).
+  [[nodiscard]] std::size_t firing_count();
   // Bumped on every change: listeners (the alert stream) poll it.
   [[nodiscard]] std::uint64_t version() const { return version_.load(); }
   // Changes when any replica raised, resolved or acknowledged an alert. Reads the database at

@@ -23,6 +23,11 @@ struct MetricsAccess {
   bool forwarding_resolved = false;
 };
 
+// For platform operators (environments:manage): GET /api/v1/system/errors (the recent server
+// errors with their request ids, and counts by route and code) and GET /api/v1/system/requests
+// (requests, server errors and latency percentiles by route). This replica's figures since start.
+void add_request_report_routes(http::Router& router, const http::RequestMetrics& requests);
+
 // `access`, `requests` and `collector` must outlive the router.
 void add_metrics_routes(http::Router& router, const MetricsAccess& access,
                         const http::RequestMetrics& requests, const Collector& collector);

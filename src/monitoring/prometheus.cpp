@@ -152,6 +152,12 @@ std::string prometheus_text(const http::RequestMetrics::Snapshot& requests,
   head(out, "dokkerr_authentication_failures_total", "counter",
        "Requests refused for missing or bad credentials (401).");
   sample(out, "dokkerr_authentication_failures_total", "", requests.authentication_failures);
+  head(out, "dokkerr_http_server_errors_total", "counter",
+       "Requests the server failed (5xx), by route and error code.");
+  for (const auto& error : requests.server_errors) {
+    sample(out, "dokkerr_http_server_errors_total",
+           label("route", error.route) + "," + label("code", error.code), error.count);
+  }
   head(out, "dokkerr_websockets_open", "gauge", "WebSockets open now.");
   sample(out, "dokkerr_websockets_open", "", static_cast<double>(requests.websockets_open));
   head(out, "dokkerr_websockets_total", "counter", "WebSockets opened.");

@@ -292,7 +292,58 @@ std::map<std::int64_t, double> points_of(const std::vector<CounterSample>& sampl
   return points;
 }
 
+UsageTotals& UsageTotals::operator+=(const UsageTotals& other) {
+  seconds += other.seconds;
+  cpu_seconds += other.cpu_seconds;
+  memory_byte_seconds += other.memory_byte_seconds;
+  network_receive_bytes += other.network_receive_bytes;
+  network_transmit_bytes += other.network_transmit_bytes;
+  block_read_bytes += other.block_read_bytes;
+  block_write_bytes += other.block_write_bytes;
+  return *this;
+}
+
+UsageTotals totals_of(const std::vector<CounterSample>& samples, std::int64_t from_ms,
+                      std::int64_t to_ms) {
+  UsageTotals totals;
+  auto grown = [](std::uint64_t now, std::uint64_t before) {
+    return now >= before ? static_cast<double>(now - before) : 0.0;  // a reset: nothing known
+  };
+  for (std::size_t i = 1; i < samples.size(); ++i) {
+    const auto& now = samples[i];
+    const auto& before = samples[i - 1];
+    if (now.at_ms < from_ms || now.at_ms > to_ms || now.at_ms <= before.at_ms) continue;
+    const double seconds = static_cast<double>(now.at_ms - before.at_ms) / 1000.0;
+    totals.seconds += seconds;
+    totals.cpu_seconds += grown(now.cpu_ns, before.cpu_ns) / 1e9;
+    const auto used = now.memory_bytes > now.memory_cache ? now.memory_bytes - now.memory_cache : 0;
+    totals.memory_byte_seconds += static_cast<double>(used) * seconds;
+    totals.network_receive_bytes += grown(now.net_rx_bytes, before.net_rx_bytes);
+    totals.network_transmit_bytes += grown(now.net_tx_bytes, before.net_tx_bytes);
+    totals.block_read_bytes += grown(now.block_read_bytes, before.block_read_bytes);
+    totals.block_write_bytes += grown(now.block_write_bytes, before.block_write_bytes);
+  }
+  return totals;
+}
+
 // --- History -----------------------------------------------------------------------------
+
+std::vector<ContainerUsage> History::usage(TargetKind kind, const std::string& target,
+                                           std::int64_t from_ms, std::int64_t to_ms,
+                                           const HistoryVisibility& visible,
+                                           std::int64_t now_ms) {
+  if (to_ms <= from_ms) {
+    throw Error::invalid("invalid_parameter", "Give from before to.");
+  }
+  const auto step = std::max<std::int64_t>(interval_.count(), (to_ms - from_ms) / 100);
+  auto gathered = gather(kind, target, from_ms, to_ms, step, visible, now_ms);
+  std::vector<ContainerUsage> out;
+  out.reserve(gathered.series.size());
+  for (const auto& [id, entry] : gathered.series) {
+    out.push_back(ContainerUsage{entry.first, totals_of(entry.second, from_ms, to_ms)});
+  }
+  return out;
+}
 
 std::vector<Chunk> History::record(const std::vector<std::pair<Target, CounterSample>>& round) {
   const std::lock_guard lock(recorder_mutex_);
@@ -358,6 +409,124 @@ void History::maintain(std::int64_t now_ms) {
   }
 }
 
+History::Gathered History::gather(TargetKind kind, const std::string& target,
+                                  std::int64_t from_ms, std::int64_t to_ms, std::int64_t step_ms,
+                                  const HistoryVisibility& visible, std::int64_t now_ms) {
+  Gathered out;
+  // The coarsest tier that resolves the step among those that still hold `from`; the finest
+  // that holds it when none is fine enough; the longest-kept when none reaches back that far.
+  std::optional<Tier> chosen;
+  std::optional<Tier> finest_covering;
+  for (std::size_t t = 0; t < kTierCount; ++t) {
+    const auto tier = static_cast<Tier>(t);
+    if (now_ms - settings_.keep[t].count() > from_ms) continue;
+    if (!finest_covering) finest_covering = tier;
+    if (resolution_of(tier, interval_) <= step_ms) chosen = tier;
+  }
+  out.tier = chosen.value_or(finest_covering.value_or(Tier::hour));
+
+  // Segments: the chosen tier up to where its rollup has reached, then the tiers below. One
+  // step before `from` is read as well, so the first point has a sample to take a rate from.
+  struct Segment {
+    Tier tier;
+    std::int64_t from_ms, to_ms;  // [from, to)
+  };
+  std::vector<Segment> segments;
+  auto begin = from_ms - step_ms;
+  const auto end = to_ms + 1;
+  for (auto tier = out.tier;; tier = finer(tier)) {
+    const auto reached = tier == Tier::raw ? end : std::min(end, store_.rolled_to(tier));
+    if (reached > begin) {
+      segments.push_back(Segment{tier, begin, reached});
+      begin = reached;
+    }
+    if (tier == Tier::raw) break;
+  }
+  // The coarsest tier that serves part of the range itself (not only the look-back before it).
+  out.tier = Tier::raw;
+  for (const auto& segment : segments) {
+    if (segment.to_ms > from_ms) {
+      out.tier = segment.tier;
+      break;
+    }
+  }
+
+  auto& by_series = out.series;
+  std::size_t budget = kMaxChunksPerQuery;
+  std::map<std::pair<std::string, std::string>, bool> visibility;  // (environment, team)
+  auto may_see = [&](const SeriesKey& key) {
+    const auto entry = std::make_pair(key.environment, key.team);
+    auto found = visibility.find(entry);
+    if (found == visibility.end()) {
+      found = visibility.emplace(entry, visible(key.environment, key.team)).first;
+    }
+    return found->second;
+  };
+  auto matches = [&](const SeriesKey& key) {
+    switch (kind) {
+      case TargetKind::container:
+        return key.container_id == target;
+      case TargetKind::team:
+        return key.team == target;
+      case TargetKind::environment:
+        return key.environment == target;
+      case TargetKind::all:
+        return true;
+    }
+    return false;
+  };
+  for (const auto& segment : segments) {
+    ChunkFilter filter;
+    filter.tier = segment.tier;
+    filter.from_ms = segment.from_ms;
+    filter.to_ms = segment.to_ms - 1;
+    filter.limit = budget;
+    switch (kind) {
+      case TargetKind::container:
+        filter.container_id = target;
+        break;
+      case TargetKind::team:
+        filter.team = target;
+        break;
+      case TargetKind::environment:
+        filter.environment = target;
+        break;
+      case TargetKind::all:
+        break;
+    }
+    const auto chunks = store_.chunks(filter);
+    budget -= std::min(budget, chunks.size());
+    for (const auto& chunk : chunks) {
+      if (!may_see(chunk.key)) continue;
+      auto& [series_key, samples] = by_series[series_id(chunk.key)];
+      series_key = chunk.key;
+      for (const auto& sample : unpack_samples(chunk.packed)) {
+        if (sample.at_ms >= segment.from_ms && sample.at_ms < segment.to_ms) {
+          samples.push_back(sample);
+        }
+      }
+    }
+    if (segment.tier == Tier::raw) {
+      const std::lock_guard lock(recorder_mutex_);
+      for (auto& [key, samples] : recorder_.pending_all(segment.from_ms, segment.to_ms - 1)) {
+        if (!matches(key) || !may_see(key)) continue;
+        auto& [series_key, into] = by_series[series_id(key)];
+        series_key = key;
+        const auto newest = into.empty() ? std::numeric_limits<std::int64_t>::min()
+                                         : std::ranges::max(into, {}, &CounterSample::at_ms).at_ms;
+        for (const auto& sample : samples) {
+          if (sample.at_ms > newest) into.push_back(sample);
+        }
+      }
+    }
+  }
+
+  for (auto& [id, entry] : out.series) {
+    std::ranges::stable_sort(entry.second, {}, &CounterSample::at_ms);
+  }
+  return out;
+}
+
 HistoryAnswer History::query(const HistoryQuery& query, const HistoryVisibility& visible,
                              std::int64_t now_ms) {
   if (query.metrics.empty()) {
@@ -383,112 +552,14 @@ HistoryAnswer History::query(const HistoryQuery& query, const HistoryVisibility&
   answer.from_ms = floor_to(query.from_ms, query.step_ms);
   answer.to_ms = query.to_ms;
 
-  // The coarsest tier that resolves the step among those that still hold `from`; the finest
-  // that holds it when none is fine enough; the longest-kept when none reaches back that far.
-  std::optional<Tier> chosen;
-  std::optional<Tier> finest_covering;
-  for (std::size_t t = 0; t < kTierCount; ++t) {
-    const auto tier = static_cast<Tier>(t);
-    if (now_ms - settings_.keep[t].count() > answer.from_ms) continue;
-    if (!finest_covering) finest_covering = tier;
-    if (resolution_of(tier, interval_) <= query.step_ms) chosen = tier;
-  }
-  answer.tier = chosen.value_or(finest_covering.value_or(Tier::hour));
-
-  // Segments: the chosen tier up to where its rollup has reached, then the tiers below. One
-  // step before `from` is read as well, so the first point has a sample to take a rate from.
-  struct Segment {
-    Tier tier;
-    std::int64_t from_ms, to_ms;  // [from, to)
-  };
-  std::vector<Segment> segments;
-  auto begin = answer.from_ms - query.step_ms;
-  const auto end = query.to_ms + 1;
-  for (auto tier = answer.tier;; tier = finer(tier)) {
-    const auto reached = tier == Tier::raw ? end : std::min(end, store_.rolled_to(tier));
-    if (reached > begin) {
-      segments.push_back(Segment{tier, begin, reached});
-      begin = reached;
-    }
-    if (tier == Tier::raw) break;
-  }
-  // The coarsest tier that serves part of the range itself (not only the look-back before it).
-  answer.tier = Tier::raw;
-  for (const auto& segment : segments) {
-    if (segment.to_ms > answer.from_ms) {
-      answer.tier = segment.tier;
-      break;
-    }
-  }
-
-  std::map<std::string, std::vector<CounterSample>, std::less<>> by_series;
-  std::size_t budget = kMaxChunksPerQuery;
-  std::map<std::pair<std::string, std::string>, bool> visibility;  // (environment, team)
-  auto may_see = [&](const SeriesKey& key) {
-    const auto entry = std::make_pair(key.environment, key.team);
-    auto found = visibility.find(entry);
-    if (found == visibility.end()) {
-      found = visibility.emplace(entry, visible(key.environment, key.team)).first;
-    }
-    return found->second;
-  };
-  auto matches = [&](const SeriesKey& key) {
-    switch (query.kind) {
-      case TargetKind::container:
-        return key.container_id == query.target;
-      case TargetKind::team:
-        return key.team == query.target;
-      case TargetKind::environment:
-        return key.environment == query.target;
-    }
-    return false;
-  };
-  for (const auto& segment : segments) {
-    ChunkFilter filter;
-    filter.tier = segment.tier;
-    filter.from_ms = segment.from_ms;
-    filter.to_ms = segment.to_ms - 1;
-    filter.limit = budget;
-    switch (query.kind) {
-      case TargetKind::container:
-        filter.container_id = query.target;
-        break;
-      case TargetKind::team:
-        filter.team = query.target;
-        break;
-      case TargetKind::environment:
-        filter.environment = query.target;
-        break;
-    }
-    const auto chunks = store_.chunks(filter);
-    budget -= std::min(budget, chunks.size());
-    for (const auto& chunk : chunks) {
-      if (!may_see(chunk.key)) continue;
-      auto& samples = by_series[series_id(chunk.key)];
-      for (const auto& sample : unpack_samples(chunk.packed)) {
-        if (sample.at_ms >= segment.from_ms && sample.at_ms < segment.to_ms) {
-          samples.push_back(sample);
-        }
-      }
-    }
-    if (segment.tier == Tier::raw) {
-      const std::lock_guard lock(recorder_mutex_);
-      for (auto& [key, samples] : recorder_.pending_all(segment.from_ms, segment.to_ms - 1)) {
-        if (!matches(key) || !may_see(key)) continue;
-        auto& into = by_series[series_id(key)];
-        const auto newest = into.empty() ? std::numeric_limits<std::int64_t>::min()
-                                         : std::ranges::max(into, {}, &CounterSample::at_ms).at_ms;
-        for (const auto& sample : samples) {
-          if (sample.at_ms > newest) into.push_back(sample);
-        }
-      }
-    }
-  }
+  auto gathered = gather(query.kind, query.target, answer.from_ms, query.to_ms, query.step_ms,
+                         visible, now_ms);
+  answer.tier = gathered.tier;
 
   for (const auto metric : query.metrics) {
     std::map<std::int64_t, double> sum;
-    for (auto& [id, samples] : by_series) {
-      std::ranges::stable_sort(samples, {}, &CounterSample::at_ms);
+    for (const auto& [id, entry] : gathered.series) {
+      const auto& samples = entry.second;
       for (const auto& [bucket, value] :
            points_of(samples, metric, answer.from_ms, answer.to_ms, query.step_ms)) {
         sum[bucket] += value;

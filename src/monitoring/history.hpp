@@ -78,7 +78,7 @@ enum class Metric {
 [[nodiscard]] std::string_view metric_name(Metric metric);
 [[nodiscard]] std::string_view tier_name(Tier tier);
 
-enum class TargetKind { container, team, environment };
+enum class TargetKind { container, team, environment, all };
 
 struct HistoryQuery {
   TargetKind kind = TargetKind::container;
@@ -107,6 +107,24 @@ using HistoryVisibility = std::function<bool(std::string_view environment, std::
                                                        Metric metric, std::int64_t from_ms,
                                                        std::int64_t to_ms, std::int64_t step_ms);
 
+// What a container used over a time: summed from counter increases between consecutive samples
+// (none across a restart) and from memory held over time.
+struct UsageTotals {
+  double seconds = 0;  // time covered by samples
+  double cpu_seconds = 0;
+  double memory_byte_seconds = 0;  // usage without page cache, integrated over time
+  double network_receive_bytes = 0, network_transmit_bytes = 0;
+  double block_read_bytes = 0, block_write_bytes = 0;
+  UsageTotals& operator+=(const UsageTotals& other);
+};
+[[nodiscard]] UsageTotals totals_of(const std::vector<CounterSample>& samples,
+                                    std::int64_t from_ms, std::int64_t to_ms);
+
+struct ContainerUsage {
+  SeriesKey key;
+  UsageTotals totals;
+};
+
 class History {
  public:
   // Chunks one query may read at most.
@@ -133,9 +151,26 @@ class History {
   [[nodiscard]] HistoryAnswer query(const HistoryQuery& query, const HistoryVisibility& visible,
                                     std::int64_t now_ms);
 
+  // Each visible container's usage over [from, to] (kind `all`: every visible container), read
+  // from a tier about a hundredth of the range fine.
+  [[nodiscard]] std::vector<ContainerUsage> usage(TargetKind kind, const std::string& target,
+                                                  std::int64_t from_ms, std::int64_t to_ms,
+                                                  const HistoryVisibility& visible,
+                                                  std::int64_t now_ms);
+
   [[nodiscard]] const HistorySettings& settings() const { return settings_; }
 
  private:
+  struct Gathered {
+    Tier tier = Tier::raw;  // the coarsest tier that served part of the range
+    // Every visible container's samples in time order, from one step before `from`.
+    std::map<std::string, std::pair<SeriesKey, std::vector<CounterSample>>, std::less<>> series;
+  };
+  // The samples of [from, to] for a target, from the tier that fits `step` and the tiers below
+  // it where its rollup has not reached, plus what is not written yet.
+  Gathered gather(TargetKind kind, const std::string& target, std::int64_t from_ms,
+                  std::int64_t to_ms, std::int64_t step_ms, const HistoryVisibility& visible,
+                  std::int64_t now_ms);
   void roll_tier(Tier tier, std::int64_t now_ms);
 
   HistoryStore& store_;

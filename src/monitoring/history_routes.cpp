@@ -11,7 +11,11 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <functional>
+#include <map>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -178,6 +182,8 @@ std::string_view kind_name(TargetKind kind) {
       return "team";
     case TargetKind::environment:
       return "environment";
+    case TargetKind::all:
+      return "all";
   }
   return "";
 }
@@ -203,6 +209,74 @@ json::object to_json(const HistoryQuery& query, const HistoryAnswer& answer) {
       {"step", seconds_of(answer.step_ms)},
       {"series", std::move(series)},
   };
+}
+
+// The range of an analytics query: from/to as for the history, default the last hour.
+std::pair<std::int64_t, std::int64_t> range_of(const http::QueryParams& params, std::int64_t now) {
+  auto time_param = [&](std::string_view name, std::int64_t fallback) {
+    const auto text = params.get(name);
+    if (!text) return fallback;
+    const auto parsed = parse_time_ms(*text);
+    if (!parsed) {
+      throw Error::invalid("invalid_parameter",
+                           std::string(name) + " must be unix seconds or an RFC 3339 time.");
+    }
+    return *parsed;
+  };
+  const auto to = time_param("to", now);
+  const auto from = time_param("from", to - 3600 * kSecondMs);
+  if (from >= to || to - from > kMaxRangeMs) {
+    throw Error::invalid("invalid_parameter", "from must be before to, at most 400 days apart.");
+  }
+  return {from, to};
+}
+
+// Narrowing of an analytics query: ?team= or ?environment= (or neither: all the caller sees).
+std::pair<TargetKind, std::string> scope_of(const http::QueryParams& params) {
+  const auto team = params.get("team");
+  const auto environment = params.get("environment");
+  if (team && environment) {
+    throw Error::invalid("invalid_parameter", "Give team or environment, not both.");
+  }
+  const auto& named = team ? team : environment;
+  if (named && (named->empty() || named->size() > 128)) {
+    throw Error::invalid("invalid_parameter", "team and environment are ids of 1 to 128 characters.");
+  }
+  if (team) return {TargetKind::team, *team};
+  if (environment) return {TargetKind::environment, *environment};
+  return {TargetKind::all, ""};
+}
+
+// The figure a container ranks by: an average over the time its samples cover.
+std::optional<double> ranking_value(std::string_view by, const UsageTotals& totals) {
+  if (totals.seconds <= 0) return std::nullopt;
+  if (by == "cpu_percent") return totals.cpu_seconds * 100.0 / totals.seconds;
+  if (by == "memory_bytes") return totals.memory_byte_seconds / totals.seconds;
+  if (by == "network_receive_bytes_per_second") return totals.network_receive_bytes / totals.seconds;
+  if (by == "network_transmit_bytes_per_second") {
+    return totals.network_transmit_bytes / totals.seconds;
+  }
+  if (by == "block_read_bytes_per_second") return totals.block_read_bytes / totals.seconds;
+  if (by == "block_write_bytes_per_second") return totals.block_write_bytes / totals.seconds;
+  return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 6> kRankings{
+    "cpu_percent",
+    "memory_bytes",
+    "network_receive_bytes_per_second",
+    "network_transmit_bytes_per_second",
+    "block_read_bytes_per_second",
+    "block_write_bytes_per_second"};
+
+json::object totals_json(const UsageTotals& totals) {
+  return json::object{{"seconds", totals.seconds},
+                      {"cpu_seconds", totals.cpu_seconds},
+                      {"memory_byte_seconds", totals.memory_byte_seconds},
+                      {"network_receive_bytes", totals.network_receive_bytes},
+                      {"network_transmit_bytes", totals.network_transmit_bytes},
+                      {"block_read_bytes", totals.block_read_bytes},
+                      {"block_write_bytes", totals.block_write_bytes}};
 }
 
 }  // namespace
@@ -256,6 +330,75 @@ void add_history_routes(http::Router& router, History& history, const HistoryAcc
         auto run = [&] { return history.query(query, visible, now); };
         const auto answer = co_await blocking.run(std::move(run));
         co_return http::ok(json::serialize(to_json(query, answer)));
+      },
+      http::needs(http::access::kAuthenticated).limited_as(http::RateClass::read));
+
+  router.add(
+      http::Verb::get, "/api/v1/metrics/top",
+      [&](http::RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto now = now_ms(clock);
+        const auto by = c.query.get("by").value_or("cpu_percent");
+        if (std::ranges::find(kRankings, by) == kRankings.end()) {
+          throw Error::invalid("unknown_metric",
+                               "by must be cpu_percent, memory_bytes, network_receive_bytes_per_"
+                               "second, network_transmit_bytes_per_second, block_read_bytes_per_"
+                               "second or block_write_bytes_per_second.");
+        }
+        const auto limit = static_cast<std::size_t>(c.query.integer("limit", 10, 1, 100));
+        const auto [from, to] = range_of(c.query, now);
+        const auto [kind, target] = scope_of(c.query);
+        auto visible = access.visibility_for(c.caller());
+        auto run = [&] { return history.usage(kind, target, from, to, visible, now); };
+        const auto usage = co_await blocking.run(std::move(run));
+        std::vector<std::pair<double, const ContainerUsage*>> ranked;
+        for (const auto& container : usage) {
+          if (const auto value = ranking_value(by, container.totals)) {
+            ranked.emplace_back(*value, &container);
+          }
+        }
+        std::ranges::sort(ranked, std::greater<>{}, &std::pair<double, const ContainerUsage*>::first);
+        if (ranked.size() > limit) ranked.resize(limit);
+        json::array items;
+        for (const auto& [value, container] : ranked) {
+          items.push_back(json::object{
+              {"container",
+               json::object{{"id", container->key.container_id}, {"name", container->key.name}}},
+              {"environment", container->key.environment},
+              {"team_id", container->key.team.empty() ? json::value(nullptr)
+                                                      : json::value(container->key.team)},
+              {"value", value}});
+        }
+        co_return http::ok(json::serialize(json::object{{"by", by},
+                                                        {"from", seconds_of(from)},
+                                                        {"to", seconds_of(to)},
+                                                        {"items", std::move(items)}}));
+      },
+      http::needs(http::access::kAuthenticated).limited_as(http::RateClass::read));
+
+  router.add(
+      http::Verb::get, "/api/v1/metrics/usage",
+      [&](http::RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto now = now_ms(clock);
+        const auto [from, to] = range_of(c.query, now);
+        const auto [kind, target] = scope_of(c.query);
+        auto visible = access.visibility_for(c.caller());
+        auto run = [&] { return history.usage(kind, target, from, to, visible, now); };
+        const auto usage = co_await blocking.run(std::move(run));
+        std::map<std::string, std::pair<std::size_t, UsageTotals>> teams;
+        for (const auto& container : usage) {
+          auto& [containers, totals] = teams[container.key.team];
+          ++containers;
+          totals += container.totals;
+        }
+        json::array items;
+        for (const auto& [team, entry] : teams) {
+          auto item = totals_json(entry.second);
+          item["team_id"] = team.empty() ? json::value(nullptr) : json::value(team);
+          item["containers"] = entry.first;
+          items.push_back(std::move(item));
+        }
+        co_return http::ok(json::serialize(json::object{
+            {"from", seconds_of(from)}, {"to", seconds_of(to)}, {"items", std::move(items)}}));
       },
       http::needs(http::access::kAuthenticated).limited_as(http::RateClass::read));
 }

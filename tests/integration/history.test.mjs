@@ -135,6 +135,40 @@ describe('metrics history', { timeout: 180_000 }, () => {
     expectProblem(assert, unauthenticated, 401, 'authentication_required');
   });
 
+  test('the busiest containers and each team\'s usage, of what the caller may see', async () => {
+    const from = String(Date.now() / 1000 - 60);
+    const top = await replica.api('GET', `/api/v1/metrics/top?by=cpu_percent&from=${from}&limit=5`, as(A));
+    expectStatus(assert, top, 200);
+    assert.equal(top.json.by, 'cpu_percent');
+    assert.equal(top.json.items[0].container.id, busy);
+    assert.equal(top.json.items[0].team_id, A.teamId);
+    assert.ok(top.json.items[0].value > 25 && top.json.items[0].value < 75, JSON.stringify(top.json.items[0]));
+    const topB = await replica.api('GET', `/api/v1/metrics/top?by=cpu_percent&from=${from}`, as(B));
+    expectStatus(assert, topB, 200);
+    assert.ok(!topB.json.items.some((i) => i.container.id === busy), 'B does not see A\'s container');
+    assert.ok(topB.json.items.some((i) => i.container.id === idle));
+    const byMemory = await replica.api('GET', `/api/v1/metrics/top?by=memory_bytes&team=${A.teamId}`, as(A));
+    expectStatus(assert, byMemory, 200);
+    assert.ok(byMemory.json.items.every((i) => i.team_id === A.teamId));
+
+    const usage = await replica.api('GET', `/api/v1/metrics/usage?from=${from}`, as(A));
+    expectStatus(assert, usage, 200);
+    assert.equal(usage.json.items.length, 1, 'A sees its own team only');
+    const [mine] = usage.json.items;
+    assert.equal(mine.team_id, A.teamId);
+    assert.equal(mine.containers, 1);
+    assert.ok(mine.cpu_seconds > 0.25 * mine.seconds && mine.cpu_seconds < 0.75 * mine.seconds, JSON.stringify(mine));
+    assert.ok(mine.memory_byte_seconds > 0);
+    const everyone = await replica.api('GET', `/api/v1/metrics/usage?from=${from}`);
+    expectStatus(assert, everyone, 200);
+    assert.ok(everyone.json.items.some((i) => i.team_id === A.teamId) && everyone.json.items.some((i) => i.team_id === B.teamId));
+
+    expectProblem(assert, await replica.api('GET', '/api/v1/metrics/top?by=load', as(A)), 400, 'unknown_metric');
+    expectProblem(assert, await replica.api('GET', `/api/v1/metrics/top?team=${A.teamId}&environment=local`, as(A)), 400, 'invalid_parameter');
+    expectProblem(assert, await replica.api('GET', '/api/v1/metrics/top?limit=1000', as(A)), 400, 'invalid_parameter');
+    expectProblem(assert, await replica.api('GET', '/api/v1/metrics/usage?from=2000&to=1000', as(A)), 400, 'invalid_parameter');
+  });
+
   test('bad queries get clear errors', async () => {
     const cases = [
       [{ target: `container:${busy}`, metric: 'load_average' }, 'unknown_metric'],

@@ -185,6 +185,20 @@ TEST(Points, RatesPerStepAndNoRateAcrossARestart) {
   EXPECT_NEAR(percent.at(kStart), 50.0, 1e-9);
 }
 
+TEST(Usage, SumsCounterIncreasesAndMemoryOverTimeButNothingAcrossARestart) {
+  std::vector<CounterSample> samples;
+  for (int i = 0; i <= 60; ++i) samples.push_back(steady(kStart + i * kSecond));
+  for (int i = 61; i <= 120; ++i) samples.push_back(steady(kStart + i * kSecond, kStart + 61 * kSecond));
+  const auto totals = totals_of(samples, kStart, kStart + 2 * kMinute);
+  EXPECT_NEAR(totals.seconds, 120, 1e-9);
+  EXPECT_NEAR(totals.cpu_seconds, 0.5 * 119, 1e-6);  // the second across the restart is lost
+  EXPECT_NEAR(totals.network_receive_bytes, 1000.0 * 119, 1e-6);
+  EXPECT_NEAR(totals.memory_byte_seconds, 120.0 * (100U << 20U), 1.0);
+  auto twice = totals;
+  twice += totals;
+  EXPECT_NEAR(twice.cpu_seconds, 119, 1e-6);
+}
+
 class HistoryOnDatabase : public BackendTest {
  protected:
   static HistorySettings settings() {

@@ -20,6 +20,7 @@ const NetworksPage = lazy(() => import("../pages/networks/NetworksPage"));
 const VolumesPage = lazy(() => import("../pages/volumes/VolumesPage"));
 const AdminPage = lazy(() => import("../pages/admin/AdminPage"));
 const AccountPage = lazy(() => import("../pages/account/AccountPage"));
+const MonitoringPage = lazy(() => import("../pages/monitoring/MonitoringPage"));
 
 interface NavItem {
   path: string;
@@ -34,7 +35,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: "/images", label: "Images" },
   { path: "/networks", label: "Networks" },
   { path: "/volumes", label: "Volumes" },
-  { path: "/monitoring", label: "Monitoring", disabledNote: "coming with monitoring" },
+  { path: "/monitoring", label: "Monitoring" },
   { path: "/admin", label: "Administration" },
   { path: "/account", label: "My account" },
 ];
@@ -79,6 +80,8 @@ function Page({ route, user }: { route: Route; user: User | undefined }): ReactN
       return <AdminPage section={subpathOf(route.path)} />;
     case "/account":
       return <AccountPage user={user} section={subpathOf(route.path)} />;
+    case "/monitoring":
+      return <MonitoringPage section={subpathOf(route.path)} />;
   }
   return <PlaceholderPage title="Page not found" message="There is no page at this address." />;
 }

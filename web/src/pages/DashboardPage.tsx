@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { containerName, type ContainerSummary, type EngineEvent, type Environment } from "../lib/dokkerr";
 import { formatBytes, formatPercent } from "../lib/format";
@@ -7,11 +7,15 @@ import { useEngineEvents } from "../lib/events";
 import type { LiveStatus } from "../lib/live";
 import { Link } from "../lib/router";
 import { useDokkerr } from "../lib/services";
+import { useSession, type Permissions } from "../lib/session";
 import type { BoardSample } from "../lib/statsBoard";
 import { MAX_BOARD_CONTAINERS } from "../lib/statsBoard";
 import { boardKey, useStatsBoards } from "../lib/useStatsBoard";
 
 const MAX_EVENTS = 50;
+
+// The alert tile comes in a chunk of its own: the dashboard is in the first bundle.
+const FiringAlertsTile = lazy(() => import("./monitoring/FiringAlertsTile"));
 
 interface ShownEvent {
   key: number;
@@ -19,6 +23,12 @@ interface ShownEvent {
   type: string;
   action: string;
   subject: string;
+}
+
+/** Whether the caller sees alerts anywhere (kept here: lib/monitoring is not in the first bundle). */
+function seesAlerts(permissions: Permissions | undefined): boolean {
+  if (!permissions) return false;
+  return permissions.is_admin || Object.values(permissions.teams).some((list) => list.includes("alerts:read"));
 }
 
 function describe(event: EngineEvent, key: number): ShownEvent {
@@ -188,6 +198,7 @@ function RecentEvents({ environments, onContainerEvent }: { environments: Enviro
 
 export function DashboardPage() {
   const dokkerr = useDokkerr();
+  const { permissions } = useSession();
   const envs = useLoad((signal) => dokkerr.environments(signal), [dokkerr]);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const { reload } = envs;
@@ -258,6 +269,11 @@ export function DashboardPage() {
             />
           ))}
         </ul>
+      ) : null}
+      {seesAlerts(permissions) ? (
+        <Suspense fallback={null}>
+          <FiringAlertsTile />
+        </Suspense>
       ) : null}
       {busiest.length > 0 ? (
         <section aria-labelledby="busiest-title" className="panel">

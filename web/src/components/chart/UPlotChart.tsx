@@ -25,9 +25,12 @@ export function alignSeries(series: TimeSeriesChartProps["series"]): uPlot.Align
   return [times, ...columns] as uPlot.AlignedData;
 }
 
-export default function UPlotChart({ series, format, height = 180, yRange }: TimeSeriesChartProps) {
+export default function UPlotChart({ series, format, height = 180, yRange, xRange }: TimeSeriesChartProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
+  // Read by the x scale at every redraw: a new span does not rebuild the plot.
+  const xRangeRef = useRef(xRange);
+  xRangeRef.current = xRange;
   const labels = series.map((s) => s.label).join("\u0000");
 
   // The plot is rebuilt when the set of series changes; new points only update its data.
@@ -41,7 +44,7 @@ export default function UPlotChart({ series, format, height = 180, yRange }: Tim
       height,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: yRange ? { range: yRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      scales: { x: { time: true, range: (_u, min, max) => xRangeRef.current ?? [min, max] }, y: yRange ? { range: yRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
         { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
         { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 70, values: (_u, ticks) => ticks.map((v) => format(v)) },

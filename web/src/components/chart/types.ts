@@ -15,4 +15,7 @@ export interface TimeSeriesChartProps {
   height?: number;
   /** Fixed y range [min, max]; by default it fits the data (from 0). */
   yRange?: [number, number];
+  /** The time span shown [from, to] in unix seconds; by default it fits the data. History charts
+   * pass the range asked for, so that a gap at either end shows as one. */
+  xRange?: [number, number];
 }

@@ -183,6 +183,14 @@ export default function ContainerDetailPage({ env: requestedEnv, id, tab }: { en
         <Link to="/containers" query={{ env }}>
           All containers
         </Link>
+        {fullId ? (
+          <>
+            {" · "}
+            <Link to="/monitoring/metrics" query={{ kind: "container", env, id: fullId }}>
+              Metric history
+            </Link>
+          </>
+        ) : null}
       </p>
 
       {!id ? <p className="muted">No container was named in the address.</p> : null}

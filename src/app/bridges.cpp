@@ -11,6 +11,10 @@
 #include "monitoring/recent_window.hpp"
 #include "users/team_store.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <algorithm>
 #include <unistd.h>
 
 namespace dokkerr::app {
@@ -147,6 +151,92 @@ bool ContainerTargets::exists(std::string_view environment, std::string_view id)
   } catch (const Error&) {
     return true;  // an engine that is away says nothing about its containers
   }
+}
+
+boost::asio::awaitable<void> ContainerTargets::read_disk(std::string environment) {
+  std::optional<monitoring::EngineFacts::Disk> disk;
+  try {
+    auto engine = environments_.engine_up(environment);
+    const auto df =
+        co_await containers::call_json(*engine, docker::Verb::get, "/system/df", "system");
+    const auto* doc = df.if_object();
+    monitoring::EngineFacts::Disk found;
+    found.images = static_cast<std::uint64_t>(std::max(0.0, number_at(doc, "LayersSize")));
+    auto sum = [doc](std::string_view list, auto size_of) {
+      double total = 0;
+      const auto* items = doc != nullptr ? doc->if_contains(list) : nullptr;
+      if (items == nullptr || !items->is_array()) return std::uint64_t{0};
+      for (const auto& item : items->as_array()) {
+        if (item.is_object()) total += std::max(0.0, size_of(item.as_object()));
+      }
+      return static_cast<std::uint64_t>(total);
+    };
+    found.containers = sum("Containers", [](const boost::json::object& c) {
+      return number_at(&c, "SizeRw");
+    });
+    found.volumes = sum("Volumes", [](const boost::json::object& v) {
+      return number_at(object_at(&v, "UsageData"), "Size");
+    });
+    found.build_cache = sum("BuildCache", [](const boost::json::object& b) {
+      return number_at(&b, "Size");
+    });
+    disk = found;
+  } catch (const Error&) {
+    // Down or refusing: the previous reading stays, and the next round asks again later.
+  }
+  const std::lock_guard lock(disk_mutex_);
+  auto& reading = disk_[environment];
+  if (disk) reading.disk = disk;
+  reading.reading = false;
+}
+
+boost::asio::awaitable<std::vector<monitoring::EngineFacts>> ContainerTargets::engines() {
+  std::vector<monitoring::EngineFacts> out;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [environment, state] : environments_.states()) {
+    monitoring::EngineFacts facts;
+    facts.environment = environment;
+    facts.up = state.status == containers::EngineStatus::up;
+    if (facts.up) {
+      try {
+        const auto counts = environments_.engine(environment)->model().counts();
+        facts.running = counts.running;
+        facts.paused = counts.paused;
+        facts.stopped = counts.stopped;
+        facts.total = counts.total;
+      } catch (const Error&) {
+        continue;  // removed meanwhile
+      }
+    }
+    bool refresh = false;
+    {
+      const std::lock_guard lock(disk_mutex_);
+      auto& reading = disk_[environment];
+      facts.disk = reading.disk;
+      if (facts.up && !reading.reading &&
+          (reading.read_at == std::chrono::steady_clock::time_point{} ||
+           now - reading.read_at >= kDiskRefresh)) {
+        reading.reading = true;
+        reading.read_at = now;
+        refresh = true;
+      }
+    }
+    if (refresh) {
+      boost::asio::co_spawn(co_await boost::asio::this_coro::executor, read_disk(environment),
+                            boost::asio::detached);
+    }
+    out.push_back(std::move(facts));
+  }
+  {
+    // Environments that were removed are forgotten.
+    const std::lock_guard lock(disk_mutex_);
+    std::erase_if(disk_, [&](const auto& entry) {
+      return std::ranges::none_of(out, [&](const auto& facts) {
+        return facts.environment == entry.first;
+      });
+    });
+  }
+  co_return out;
 }
 
 bool CollectedStats::covers(std::string_view environment) const {

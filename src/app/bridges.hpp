@@ -9,6 +9,10 @@
 #include "monitoring/history_routes.hpp"
 #include "monitoring/targets.hpp"
 
+#include <chrono>
+#include <map>
+#include <mutex>
+
 namespace dokkerr::users {
 class TeamStore;
 }
@@ -77,9 +81,22 @@ class ContainerTargets final : public monitoring::TargetSource {
   boost::asio::awaitable<std::optional<monitoring::ExitState>> exit_state(
       const monitoring::Target& target) override;
   [[nodiscard]] bool exists(std::string_view environment, std::string_view id) const override;
+  boost::asio::awaitable<std::vector<monitoring::EngineFacts>> engines() override;
 
  private:
+  // The engine's disk usage report is slow (it walks layers and volumes): read in the background
+  // at most this often per environment, and served from here meanwhile.
+  static constexpr auto kDiskRefresh = std::chrono::minutes(5);
+  struct DiskReading {
+    std::optional<monitoring::EngineFacts::Disk> disk;
+    std::chrono::steady_clock::time_point read_at{};
+    bool reading = false;
+  };
+  boost::asio::awaitable<void> read_disk(std::string environment);
+
   containers::EnvironmentService& environments_;
+  std::mutex disk_mutex_;
+  std::map<std::string, DiskReading, std::less<>> disk_;
 };
 
 // The containers domain's stats routes, answered from what the collector holds.

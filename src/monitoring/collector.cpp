@@ -54,6 +54,11 @@ void Collector::stop() {
   if (timer_) asio::post(executor_, [this] { timer_->cancel(); });
 }
 
+std::vector<EngineFacts> Collector::engines() const {
+  const std::lock_guard lock(report_mutex_);
+  return engines_;
+}
+
 TickReport Collector::last_tick() const {
   const std::lock_guard lock(report_mutex_);
   return report_;
@@ -81,6 +86,10 @@ asio::awaitable<void> Collector::run() {
         if (window_.containers() > 0) {
           window_.clear();
           located_.clear();
+        }
+        {
+          const std::lock_guard lock(report_mutex_);
+          engines_.clear();
         }
         // Another replica collects now: what this one holds goes to the database.
         if (history_ != nullptr) co_await write_history(history_->drain());
@@ -207,6 +216,7 @@ asio::awaitable<void> Collector::tick() {
   window_.keep_only(environments, alive);
   window_.set_covered(std::move(environments));
 
+  auto engines = co_await source_.engines();
   report.sampled = report.from_cgroups + report.from_engine;
   report.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
@@ -214,6 +224,7 @@ asio::awaitable<void> Collector::tick() {
     const std::lock_guard lock(report_mutex_);
     report.lateness = report_.lateness;
     report_ = report;
+    engines_ = std::move(engines);
   }
   // Packing a completed chunk is cheap; writing it waits on the database, after the round.
   if (history_ != nullptr) co_await write_history(history_->record(round));

@@ -64,6 +64,8 @@ class Collector {
 
   [[nodiscard]] const RecentWindow& window() const { return window_; }
   [[nodiscard]] TickReport last_tick() const;
+  // The engines as the last round found them (empty when this replica does not collect).
+  [[nodiscard]] std::vector<EngineFacts> engines() const;
   [[nodiscard]] std::chrono::milliseconds interval() const { return settings_.interval; }
 
   // One round now (the loop's body; tests call it directly).
@@ -101,6 +103,7 @@ class Collector {
   std::atomic<bool> stopping_{false};
   mutable std::mutex report_mutex_;
   TickReport report_;
+  std::vector<EngineFacts> engines_;  // guarded by report_mutex_
 };
 
 }  // namespace dokkerr::monitoring

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <map>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -186,7 +187,51 @@ std::string prometheus_text(const http::RequestMetrics::Snapshot& requests,
   head(out, "process_start_time_seconds", "gauge", "Start of this process, since the epoch.");
   sample(out, "process_start_time_seconds", "", process.start_time_seconds);
 
+  const auto engines = collector.engines();
+  head(out, "dokkerr_engine_up", "gauge", "Whether the environment's engine answers (1) or not (0).");
+  for (const auto& engine : engines) {
+    sample(out, "dokkerr_engine_up", label("environment", engine.environment),
+           std::uint64_t{engine.up ? 1U : 0U});
+  }
+  head(out, "dokkerr_engine_containers", "gauge", "The engine's containers, by state.");
+  for (const auto& engine : engines) {
+    if (!engine.up) continue;
+    const auto env = label("environment", engine.environment);
+    sample(out, "dokkerr_engine_containers", env + ",state=\"running\"", std::uint64_t{engine.running});
+    sample(out, "dokkerr_engine_containers", env + ",state=\"paused\"", std::uint64_t{engine.paused});
+    sample(out, "dokkerr_engine_containers", env + ",state=\"stopped\"", std::uint64_t{engine.stopped});
+  }
+  head(out, "dokkerr_engine_disk_bytes", "gauge",
+       "What the engine's disk holds, by kind (its disk usage report, refreshed every few minutes).");
+  for (const auto& engine : engines) {
+    if (!engine.disk) continue;
+    const auto env = label("environment", engine.environment);
+    sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"images\"", engine.disk->images);
+    sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"containers\"", engine.disk->containers);
+    sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"volumes\"", engine.disk->volumes);
+    sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"build_cache\"", engine.disk->build_cache);
+  }
+
   const auto containers = collector.window().all_latest();
+  // Per environment: the sum over its running containers.
+  std::map<std::string, std::pair<double, double>> totals;  // cpu percent, memory bytes
+  for (const auto& latest : containers) {
+    const auto rates = rates_of(latest);
+    auto& [cpu, memory] = totals[latest.target.environment];
+    cpu += rates.cpu_percent.value_or(0);
+    memory += static_cast<double>(rates.memory_bytes);
+  }
+  head(out, "dokkerr_engine_cpu_percent", "gauge",
+       "CPU use of the environment's running containers, in percent of one core.");
+  for (const auto& [environment, sum] : totals) {
+    sample(out, "dokkerr_engine_cpu_percent", label("environment", environment), sum.first);
+  }
+  head(out, "dokkerr_engine_memory_usage_bytes", "gauge",
+       "Memory used by the environment's running containers, without page cache.");
+  for (const auto& [environment, sum] : totals) {
+    sample(out, "dokkerr_engine_memory_usage_bytes", label("environment", environment), sum.second);
+  }
+
   std::vector<std::pair<std::string, const Latest*>> labelled;
   labelled.reserve(containers.size());
   for (const auto& latest : containers) {

@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,6 +43,18 @@ struct Inventory {
   std::vector<Target> targets;
 };
 
+// An engine as a whole: reachable or not, its containers by state, and what its disk holds.
+struct EngineFacts {
+  std::string environment;
+  bool up = false;
+  std::size_t running = 0, paused = 0, stopped = 0, total = 0;
+  // From the engine's disk usage report (slow: refreshed every few minutes); nullopt until read.
+  struct Disk {
+    std::uint64_t images = 0, containers = 0, volumes = 0, build_cache = 0;
+  };
+  std::optional<Disk> disk;
+};
+
 class TargetSource {
  public:
   virtual ~TargetSource() = default;
@@ -57,6 +70,8 @@ class TargetSource {
     (void)target;
     co_return std::nullopt;
   }
+  // Every environment's engine facts (the collecting replica asks once per round).
+  virtual boost::asio::awaitable<std::vector<EngineFacts>> engines() { co_return std::vector<EngineFacts>{}; }
   // Whether the container still exists (stopped or not), from what is known without waiting.
   [[nodiscard]] virtual bool exists(std::string_view environment, std::string_view id) const {
     (void)environment;

@@ -9,6 +9,7 @@ import {
   TEST_IMAGE,
   envPath,
   expectStatus,
+  request,
   startServer,
   testLabels,
   uniquePrefix,
@@ -123,5 +124,28 @@ describe('container metrics from the kernel', { timeout: 120_000 }, () => {
       20_000,
       { what: 'the collector to forget the stopped container', intervalMs: 250 },
     );
+  });
+
+  test('each engine in /metrics: up, its containers by state, its disk by kind, its containers\' totals', async () => {
+    const id = await run('counted', ['sleep', '600']);
+    let text = '';
+    await waitFor(
+      async () => {
+        text = (await request(server.target, 'GET', '/metrics')).text;
+        return /^dokkerr_engine_disk_bytes\{environment="local",kind="images"\} [1-9]/m.test(text);
+      },
+      30_000,
+      { what: 'the engine\'s disk usage in /metrics', intervalMs: 500 },
+    );
+    assert.match(text, /^dokkerr_engine_up\{environment="local"\} 1$/m);
+    const running = Number(/^dokkerr_engine_containers\{environment="local",state="running"\} (\d+)$/m.exec(text)?.[1]);
+    assert.ok(running >= 1, `running ${running}`);
+    assert.match(text, /^dokkerr_engine_containers\{environment="local",state="stopped"\} \d+$/m);
+    for (const kind of ['containers', 'volumes', 'build_cache']) {
+      assert.match(text, new RegExp(`^dokkerr_engine_disk_bytes\\{environment="local",kind="${kind}"\\} \\d`, 'm'));
+    }
+    assert.match(text, /^dokkerr_engine_cpu_percent\{environment="local"\} [\d.e+-]+$/m);
+    assert.match(text, /^dokkerr_engine_memory_usage_bytes\{environment="local"\} [1-9]/m);
+    expectStatus(assert, await server.api('POST', envPath(`containers/${id}/stop?t=1`)), 204);
   });
 });

@@ -438,6 +438,8 @@ std::string AlertService::change_signature() {
   return signature_ + "/" + std::to_string(version_.load());
 }
 
+void AlertService::prune() { store_.prune(now_ms() - kKeepResolvedMs); }
+
 void AlertService::forget_state() {
   const std::lock_guard lock(evaluation_mutex_);
   evaluator_.reset();

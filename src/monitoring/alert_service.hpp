@@ -65,6 +65,10 @@ class AlertService {
   std::vector<Alert> evaluate(const AlertRound& round);
   // Attempts the notifications that are due. Returns how many were attempted.
   std::size_t deliver_due();
+  // Resolved alerts, their settled notifications and ended silences are kept this long.
+  static constexpr std::int64_t kKeepResolvedMs = 90LL * 24 * 3600 * 1000;
+  // Forgets what is past kKeepResolvedMs (the collecting replica, once a minute).
+  void prune();
   // Called when this replica stops collecting: what it held in memory is rebuilt from the
   // store by the next collector.
   void forget_state();

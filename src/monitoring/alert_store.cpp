@@ -324,4 +324,20 @@ std::vector<Delivery> SqlAlertStore::deliveries_of(std::string_view alert_id) {
   return out;
 }
 
+std::int64_t SqlAlertStore::prune(std::int64_t before_ms) {
+  std::int64_t removed = 0;
+  db_.transaction([&](store::Database& tx) {
+    removed += tx.execute(
+        "DELETE FROM alert_deliveries WHERE state <> 'pending' AND next_attempt_ms < ? AND "
+        "alert_id IN (SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at_ms < ?)",
+        {before_ms, before_ms});
+    removed += tx.execute(
+        "DELETE FROM alerts WHERE state = 'resolved' AND resolved_at_ms < ? AND id NOT IN "
+        "(SELECT alert_id FROM alert_deliveries)",
+        {before_ms});
+    removed += tx.execute("DELETE FROM alert_silences WHERE ends_at_ms < ?", {before_ms});
+  });
+  return removed;
+}
+
 }  // namespace dokkerr::monitoring

@@ -52,6 +52,9 @@ class AlertStore {
                                                              std::size_t limit) = 0;
   virtual void update_delivery(const Delivery& delivery) = 0;
   [[nodiscard]] virtual std::vector<Delivery> deliveries_of(std::string_view alert_id) = 0;
+  // Forgets alerts resolved, and notifications settled, before `before_ms`, and silences that
+  // ended then. Returns how many rows went.
+  virtual std::int64_t prune(std::int64_t before_ms) = 0;
 };
 
 class SqlAlertStore final : public AlertStore {
@@ -76,6 +79,7 @@ class SqlAlertStore final : public AlertStore {
   std::vector<Delivery> due_deliveries(std::int64_t now_ms, std::size_t limit) override;
   void update_delivery(const Delivery& delivery) override;
   std::vector<Delivery> deliveries_of(std::string_view alert_id) override;
+  std::int64_t prune(std::int64_t before_ms) override;
 
  private:
   store::Database& db_;

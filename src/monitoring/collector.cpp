@@ -73,7 +73,7 @@ asio::awaitable<void> Collector::run() {
     try {
       if (may_collect_()) {
         co_await tick();
-        if (history_ != nullptr && began >= next_maintenance_) {
+        if ((history_ != nullptr || alerts_ != nullptr) && began >= next_maintenance_) {
           next_maintenance_ = began + kMaintenanceInterval;
           co_await maintain_history();
         }
@@ -130,7 +130,10 @@ asio::awaitable<void> Collector::write_history(std::vector<Chunk> chunks) {
 
 asio::awaitable<void> Collector::maintain_history() {
   try {
-    auto maintain = [this] { history_->maintain(ms_since_epoch(clock_)); };
+    auto maintain = [this] {
+      if (history_ != nullptr) history_->maintain(ms_since_epoch(clock_));
+      if (alerts_ != nullptr) alerts_->prune();
+    };
     co_await blocking_.run(std::move(maintain));
   } catch (const std::exception& error) {
     logger_.warn("metrics history maintenance failed", {{"error", error.what()}});

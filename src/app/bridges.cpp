@@ -80,9 +80,9 @@ boost::asio::awaitable<monitoring::Inventory> ContainerTargets::running() {
     const bool here = engine->client().endpoint().kind == docker::Endpoint::Kind::unix_socket;
     inventory.environments.push_back(environment);
     for (auto& container : engine->model().running()) {
-      inventory.targets.push_back(monitoring::Target{environment, std::move(container.id),
-                                                     std::move(container.name),
-                                                     std::move(container.team), here});
+      inventory.targets.push_back(monitoring::Target{
+          environment, std::move(container.id), std::move(container.name),
+          std::move(container.team), here, std::move(container.health)});
     }
   }
   co_return inventory;

@@ -47,6 +47,15 @@ ContainerModel::Entry ContainerModel::make_entry(const boost::json::object& summ
       entry.created = static_cast<std::int64_t>(created->as_uint64());
   }
   entry.state = string_field(summary, "State");
+  // The engine names a health check's verdict only in this text.
+  const auto status = string_field(summary, "Status");
+  if (status.ends_with("(unhealthy)")) {
+    entry.health = "unhealthy";
+  } else if (status.ends_with("(healthy)")) {
+    entry.health = "healthy";
+  } else if (status.ends_with("(health: starting)")) {
+    entry.health = "starting";
+  }
   entry.image = string_field(summary, "Image");
   entry.image_id = string_field(summary, "ImageID");
   if (const auto* names = summary.if_contains("Names"); names != nullptr && names->is_array()) {
@@ -275,7 +284,8 @@ std::vector<RunningContainer> ContainerModel::running() const {
   const std::lock_guard lock(mutex_);
   for (const auto& [id, entry] : entries_) {
     if (entry.state != "running") continue;
-    RunningContainer container{id, entry.names.empty() ? std::string() : entry.names.front(), {}};
+    RunningContainer container{id, entry.names.empty() ? std::string() : entry.names.front(), {},
+                               entry.health};
     for (const auto& [key, value] : entry.labels) {
       if (key == policy::kTeamLabel) container.team = value;
     }

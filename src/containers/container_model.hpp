@@ -37,6 +37,7 @@ struct ContainerFilter {
 // A running container as the metrics collector needs it.
 struct RunningContainer {
   std::string id, name, team;  // team: its io.dokkerr.team label, "" for none
+  std::string health;          // "healthy", "unhealthy", "starting", or "" without a health check
 };
 
 struct ContainerCounts {
@@ -82,6 +83,7 @@ class ContainerModel {
     std::string id;
     std::int64_t created = 0;
     std::string state;
+    std::string health;  // from the summary's Status ("Up 2 minutes (unhealthy)")
     std::string image, image_id;
     std::vector<std::string> names;  // without '/'
     std::vector<std::pair<std::string, std::string>> labels;

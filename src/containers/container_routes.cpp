@@ -59,6 +59,11 @@ asio::awaitable<Reply> container_stats(ContainerService& service, RequestContext
   co_return http::ok(boost::json::serialize(stats));
 }
 
+asio::awaitable<Reply> container_health(ContainerService& service, RequestContext& c) {
+  const auto health = co_await service.health(c.caller(), c.param("env"), c.param("id"));
+  co_return http::ok(boost::json::serialize(health));
+}
+
 asio::awaitable<Reply> stats_board(ContainerService& service, RequestContext& c) {
   if (!c.is_websocket_upgrade()) {
     throw Error(ErrorKind::upgrade_required, "websocket_required",
@@ -149,6 +154,7 @@ void add_container_routes(http::Router& router, ContainerService& service,
   router.add(Verb::get, path("/{id}"), with(service, inspect_container), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/logs"), with(service, container_logs), on_environment(perm::containers_logs));
   router.add(Verb::get, path("/{id}/stats"), with(service, container_stats), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/{id}/health"), with(service, container_health), on_environment(perm::containers_read));
   router.add(Verb::get, "/api/v1/environments/{env}/stats", with(service, stats_board), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/top"), with(service, container_top), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{id}/exec"), with(service, attach_exec), on_environment(perm::containers_exec));

@@ -427,6 +427,109 @@ asio::awaitable<boost::json::value> ContainerService::stats(const Principal& cal
   co_return co_await call_json(*engine, docker::Verb::get, std::move(target), "container");
 }
 
+namespace {
+
+// Seconds between two of the engine's RFC 3339 times ("2026-12-06T23:00:01.123456789Z"), or
+// nullopt when either is missing or the zero time it writes for "never".
+std::optional<std::int64_t> epoch_seconds(std::string_view text) {
+  if (text.size() < 19 || text.starts_with("0001-")) return std::nullopt;
+  auto digits = [&](std::size_t at, std::size_t count) -> std::optional<int> {
+    int value = 0;
+    for (std::size_t i = at; i < at + count; ++i) {
+      if (i >= text.size() || text[i] < '0' || text[i] > '9') return std::nullopt;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  const auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2);
+  const auto h = digits(11, 2), mi = digits(14, 2), se = digits(17, 2);
+  if (!y || !mo || !d || !h || !mi || !se) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year(*y),
+                                         std::chrono::month(static_cast<unsigned>(*mo)),
+                                         std::chrono::day(static_cast<unsigned>(*d))};
+  if (!date.ok()) return std::nullopt;
+  // The engine writes UTC ("Z"); a numeric offset would come from a clock set otherwise.
+  return std::chrono::sys_days(date).time_since_epoch().count() * 86400LL + *h * 3600LL +
+         *mi * 60LL + *se;
+}
+
+std::string text_at(const boost::json::object* parent, std::string_view key) {
+  if (parent == nullptr) return {};
+  const auto* value = parent->if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+
+std::int64_t integer_at(const boost::json::object* parent, std::string_view key) {
+  if (parent == nullptr) return 0;
+  const auto* value = parent->if_contains(key);
+  if (value == nullptr) return 0;
+  if (value->is_int64()) return value->as_int64();
+  if (value->is_uint64()) return static_cast<std::int64_t>(value->as_uint64());
+  return 0;
+}
+
+const boost::json::object* object_in(const boost::json::object* parent, std::string_view key) {
+  if (parent == nullptr) return nullptr;
+  const auto* value = parent->if_contains(key);
+  return value != nullptr && value->is_object() ? &value->as_object() : nullptr;
+}
+
+// Health-check output kept per result: the engine keeps up to 4 KiB of it.
+constexpr std::size_t kHealthOutputBytes = 1024;
+
+}  // namespace
+
+asio::awaitable<boost::json::object> ContainerService::health(const Principal& caller,
+                                                              std::string env, std::string ref) {
+  const auto container = co_await owned(caller, env, ref, perm::containers_read);
+  auto engine = environments_.engine_up(env);
+  const auto inspect = co_await call_json(*engine, docker::Verb::get,
+                                          container_path(container.id) + "/json", "container");
+  const auto* doc = inspect.if_object();
+  const auto* state = object_in(doc, "State");
+  boost::json::object out{{"id", text_at(doc, "Id")},
+                          {"state", text_at(state, "Status")},
+                          {"restarting", state != nullptr && state->contains("Restarting") &&
+                                             state->at("Restarting").is_bool() &&
+                                             state->at("Restarting").as_bool()},
+                          {"restart_count", integer_at(doc, "RestartCount")},
+                          {"exit_code", integer_at(state, "ExitCode")},
+                          {"oom_killed", state != nullptr && state->contains("OOMKilled") &&
+                                             state->at("OOMKilled").is_bool() &&
+                                             state->at("OOMKilled").as_bool()}};
+  const auto started = text_at(state, "StartedAt");
+  const auto finished = text_at(state, "FinishedAt");
+  out["started_at"] = epoch_seconds(started) ? boost::json::value(started) : nullptr;
+  out["finished_at"] = epoch_seconds(finished) ? boost::json::value(finished) : nullptr;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const auto since = epoch_seconds(started);
+  out["uptime_seconds"] = text_at(state, "Status") == "running" && since
+                              ? boost::json::value(std::max<std::int64_t>(0, now - *since))
+                              : nullptr;
+  if (const auto* check = object_in(state, "Health")) {
+    boost::json::array results;
+    if (const auto* log = check->if_contains("Log"); log != nullptr && log->is_array()) {
+      for (const auto& entry : log->as_array()) {
+        if (!entry.is_object()) continue;
+        auto output = text_at(&entry.as_object(), "Output");
+        if (output.size() > kHealthOutputBytes) output.resize(kHealthOutputBytes);
+        results.push_back(boost::json::object{{"start", text_at(&entry.as_object(), "Start")},
+                                              {"end", text_at(&entry.as_object(), "End")},
+                                              {"exit_code", integer_at(&entry.as_object(), "ExitCode")},
+                                              {"output", std::move(output)}});
+      }
+    }
+    out["health"] = boost::json::object{{"status", text_at(check, "Status")},
+                                        {"failing_streak", integer_at(check, "FailingStreak")},
+                                        {"results", std::move(results)}};
+  } else {
+    out["health"] = nullptr;
+  }
+  co_return out;
+}
+
 asio::awaitable<std::unique_ptr<docker::EngineStream>> ContainerService::stats_feed(
     const Principal& caller, std::string env, std::string ref) {
   const auto container = co_await owned(caller, env, ref, perm::containers_read);

@@ -150,6 +150,10 @@ class ContainerService {
 
   boost::asio::awaitable<boost::json::value> stats(const Principal& caller, std::string env,
                                                    std::string ref);
+  // How the container is doing, from its inspect: state, its health check's verdict and last
+  // results, restarts, exit code, OOM kill, when it started and how long it has run.
+  boost::asio::awaitable<boost::json::object> health(const Principal& caller, std::string env,
+                                                     std::string ref);
   // The engine's stats stream: one JSON document a line.
   boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> stats_feed(const Principal& caller,
                                                                            std::string env,

@@ -234,6 +234,34 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
         }
         break;
       }
+      case AlertEvent::unhealthy: {
+        for (const auto& [key, seen] : running) {
+          if (!in_scope(rule, seen->target)) continue;
+          const auto fingerprint =
+              alert_fingerprint(rule.id, seen->target.environment, seen->target.id);
+          if (seen->target.health == "unhealthy") {
+            fire(rule, seen->target, 1, seen->target.name + " fails its health check", silences,
+                 now, changes);
+          } else if (open_.contains(fingerprint)) {
+            resolve(fingerprint,
+                    seen->target.name + " is " +
+                        (seen->target.health.empty() ? std::string("running")
+                                                     : seen->target.health) +
+                        " again",
+                    now, changes);
+          }
+        }
+        for (const auto& fingerprint : open_of_rule) {
+          const auto found = open_.find(fingerprint);
+          if (found == open_.end()) continue;
+          const auto& alert = found->second;
+          if (covered.contains(alert.environment) &&
+              !running.contains(key_of(alert.environment, alert.container_id))) {
+            resolve(fingerprint, alert.container_name + " is no longer running", now, changes);
+          }
+        }
+        break;
+      }
       case AlertEvent::restart_loop: {
         const auto window = rule.for_ms > 0 ? rule.for_ms : kDefaultWindowMs;
         const auto needed = rule.threshold > 0 ? rule.threshold : kDefaultRestarts;

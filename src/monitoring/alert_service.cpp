@@ -96,7 +96,9 @@ void read_rule(const bj::object& body, AlertRule& rule, bool creating) {
     rule.metric = *named;
   } else if (event) {
     const auto named = alert_event_named(*event);
-    if (!named) throw invalid_field("event", "must be container_died, oom_killed or restart_loop");
+    if (!named) {
+      throw invalid_field("event", "must be container_died, oom_killed, restart_loop or unhealthy");
+    }
     rule.kind = RuleKind::event;
     rule.event = *named;
   } else if (creating) {

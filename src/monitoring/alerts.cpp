@@ -17,6 +17,7 @@ constexpr std::array kEventNames{
     std::pair{AlertEvent::died, std::string_view("container_died")},
     std::pair{AlertEvent::oom_killed, std::string_view("oom_killed")},
     std::pair{AlertEvent::restart_loop, std::string_view("restart_loop")},
+    std::pair{AlertEvent::unhealthy, std::string_view("unhealthy")},
 };
 constexpr std::array kFormatNames{
     std::pair{WebhookFormat::dokkerr, std::string_view("dokkerr")},

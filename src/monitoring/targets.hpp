@@ -21,6 +21,7 @@ struct Target {
   std::string name;           // without the leading '/'
   std::string team;           // the owning team (its label); "" for none
   bool on_this_host = false;  // its engine shares this kernel: its cgroups can be read here
+  std::string health;         // its health check's verdict: healthy, unhealthy, starting or ""
 };
 
 // Found once per container run (an inspect): what does not change while it runs.

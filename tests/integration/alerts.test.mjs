@@ -2,7 +2,7 @@
 // loopback, which the server is told it may reach): a CPU loop fires a threshold rule and its
 // stop resolves it, a stopped container fires "container died" and its start resolves it, a
 // memory hog is OOM-killed, a crashing container with a restart policy is a restart loop; the
-// receiver checks every signature. Tenants see only their own team's rules and alerts; webhooks
+// receiver checks every signature; a failing health check fires the unhealthy rule. Tenants see only their own team's rules and alerts; webhooks
 // that point inward are refused.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -223,6 +223,15 @@ describe('alerts', { timeout: 300_000 }, () => {
     await run(A, 'hog', ['sh', '-c', 'sleep 2; x=a; while :; do x=$x$x; done'], { Memory: limit, MemorySwap: limit });
     const firing = await alertFor(A, rule.id, 'firing');
     assert.match(firing.summary, /killed for lack of memory/);
+    let health;
+    await waitFor(async () => {
+      health = (await server.api('GET', envPath(`containers/${firing.container.id}/health`), as(A))).json;
+      return health.state === 'exited';
+    }, 30_000, { what: 'the hog to have exited' });
+    assert.equal(health.oom_killed, true);
+    assert.equal(health.exit_code, 137);
+    assert.equal(health.uptime_seconds, null);
+    assert.equal(health.health, null, 'no health check');
   });
 
   test('a container that keeps crashing under a restart policy is a restart loop', async () => {
@@ -232,6 +241,38 @@ describe('alerts', { timeout: 300_000 }, () => {
     const firing = await alertFor(A, rule.id, 'firing', 90_000);
     assert.ok(firing.value >= 3, `value ${firing.value}`);
     assert.match(firing.summary, /restarted \d+ times in 300 s/);
+    const health = await server.api('GET', envPath(`containers/${firing.container.id}/health`), as(A));
+    expectStatus(assert, health, 200);
+    assert.ok(health.json.restart_count >= 3, JSON.stringify(health.json));
+  });
+
+  test('a failing health check fires the unhealthy rule; its recovery resolves it', async () => {
+    const name = `${P}-sickly`;
+    const rule = await createRule(A, { name: 'unhealthy', event: 'unhealthy', container: name });
+    const res = await server.api('POST', envPath(`containers?name=${name}`), as(A, {
+      body: {
+        Image: TEST_IMAGE,
+        Cmd: ['sh', '-c', 'sleep 10; touch /tmp/ok; sleep 600'],
+        Labels: testLabels(P),
+        Healthcheck: { Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 1_000_000_000, Timeout: 1_000_000_000, Retries: 1 },
+      },
+    }));
+    expectStatus(assert, res, 201);
+    expectStatus(assert, await server.api('POST', envPath(`containers/${res.json.Id}/start`), as(A)), 204);
+    const firing = await alertFor(A, rule.id, 'firing', 30_000);
+    assert.equal(firing.summary, `${name} fails its health check`);
+    const health = await server.api('GET', envPath(`containers/${res.json.Id}/health`), as(A));
+    expectStatus(assert, health, 200);
+    assert.equal(health.json.state, 'running');
+    assert.ok(health.json.uptime_seconds >= 0);
+    assert.match(health.json.started_at, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(health.json.finished_at, null);
+    assert.ok(['unhealthy', 'healthy'].includes(health.json.health.status), JSON.stringify(health.json.health));
+    assert.ok(health.json.health.results.length >= 1);
+    assert.equal(typeof health.json.health.results[0].exit_code, 'number');
+    expectProblem(assert, await server.api('GET', envPath(`containers/${res.json.Id}/health`), as(B)), 404, 'container_not_found');
+    const resolved = await alertFor(A, rule.id, 'resolved', 30_000);
+    assert.equal(resolved.summary, `${name} is healthy again`);
   });
 
   test('a silence keeps an alert from notifying; it is recorded as silenced', async () => {

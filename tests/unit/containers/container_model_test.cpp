@@ -58,6 +58,28 @@ TEST(ContainerModel, NamesItsRunningContainersWithTheirTeams) {
   EXPECT_EQ(running[0].name, "one");
   EXPECT_EQ(running[0].team, "t1");
   EXPECT_EQ(running[1].team, "");
+  EXPECT_EQ(running[0].health, "");
+}
+
+TEST(ContainerModel, ReadsAHealthChecksVerdictFromTheStatus) {
+  ContainerModel model("local");
+  auto sick = summary("aaa", "one", "running", 10);
+  sick["Status"] = "Up 2 minutes (unhealthy)";
+  auto starting = summary("bbb", "two", "running", 20);
+  starting["Status"] = "Up 1 second (health: starting)";
+  model.replace_all({sick, starting}, model.take_ticket());
+  auto running = model.running();
+  std::sort(running.begin(), running.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  ASSERT_EQ(running.size(), 2U);
+  EXPECT_EQ(running[0].health, "unhealthy");
+  EXPECT_EQ(running[1].health, "starting");
+  sick["Status"] = "Up 3 minutes (healthy)";
+  model.upsert(sick, model.take_ticket());
+  running = model.running();
+  std::sort(running.begin(), running.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  EXPECT_EQ(running[0].health, "healthy");
 }
 
 TEST(ContainerModel, FiltersLikeTheEngine) {

@@ -9,7 +9,7 @@ constexpr std::int64_t kT0 = 1'800'000'000'000;
 constexpr std::int64_t kSecond = 1000;
 
 Target web(std::string team = "t1", std::string id = "c1") {
-  return Target{"local", std::move(id), "web", std::move(team), true};
+  return Target{"local", std::move(id), "web", std::move(team), true, ""};
 }
 
 AlertRule cpu_rule(double threshold = 90, std::int64_t for_ms = 2 * kSecond) {
@@ -88,7 +88,7 @@ TEST_F(Evaluator, RulesOnlySeeTheirTeamEnvironmentAndContainer) {
   rule.container = "web";
   const std::vector rules{rule};
   auto other_team = busy(99, web("t2", "c2"));
-  auto other_name = busy(99, Target{"local", "c3", "db", "t1", true});
+  auto other_name = busy(99, Target{"local", "c3", "db", "t1", true, ""});
   EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0, {other_team, other_name})).empty());
   EXPECT_EQ(evaluator.evaluate(rules, no_silences, round_at(kT0, {busy(99)})).size(), 1U);
 }
@@ -166,6 +166,21 @@ TEST_F(Evaluator, RestartsWithinTheWindowMakeALoop) {
   changes = evaluator.evaluate(rules, no_silences, round_at(kT0 + 80 * kSecond));
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_EQ(changes[0].alert.state, AlertState::resolved);
+}
+
+TEST_F(Evaluator, AFailingHealthCheckFiresAndItsRecoveryResolves) {
+  const std::vector rules{event_rule(AlertEvent::unhealthy, "r-health")};
+  auto target = web();
+  target.health = "starting";
+  EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0, {busy(1, target)})).empty());
+  target.health = "unhealthy";
+  auto changes = evaluator.evaluate(rules, no_silences, round_at(kT0 + kSecond, {busy(1, target)}));
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].alert.summary, "web fails its health check");
+  target.health = "healthy";
+  changes = evaluator.evaluate(rules, no_silences, round_at(kT0 + 2 * kSecond, {busy(1, target)}));
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].alert.summary, "web is healthy again");
 }
 
 TEST_F(Evaluator, SilencedAlertsAreMarkedAndExpiredSilencesDoNothing) {

@@ -103,7 +103,7 @@ class CollectorTest : public ::testing::Test {
 };
 
 Target local_target(const std::string& id) {
-  return {"local", id, id + "-name", "team-a", true};
+  return {"local", id, id + "-name", "team-a", true, ""};
 }
 
 TEST_F(CollectorTest, SamplesLocalContainersFromTheirCgroupsAndGivesRates) {
@@ -136,7 +136,7 @@ TEST_F(CollectorTest, SamplesLocalContainersFromTheirCgroupsAndGivesRates) {
 
 TEST_F(CollectorTest, AskTheEngineForContainersNotOnThisHost) {
   FakeSource source;
-  Target remote{"env-2", "bbb", "bbb", "", false};
+  Target remote{"env-2", "bbb", "bbb", "", false, ""};
   source.inventory = {{"env-2"}, {remote}};
   source.pids["bbb"] = 0;
   CounterSample engine;

@@ -35,7 +35,7 @@ CounterSample steady(std::int64_t at_ms, std::int64_t since_ms = kStart) {
 }
 
 Target target_of(std::string id, std::string team = "team-a", std::string environment = "local") {
-  return Target{std::move(environment), std::move(id), "web", std::move(team), true};
+  return Target{std::move(environment), std::move(id), "web", std::move(team), true, ""};
 }
 
 TEST(SampleCodec, RoundTripsEveryFieldExactlyExceptSubMicrosecondCpu) {

@@ -3,6 +3,7 @@
 #include "app/change_watch.hpp"
 #include "app/commands.hpp"
 #include "app/config_error.hpp"
+#include "app/live_relay.hpp"
 #include "app/private_engine.hpp"
 #include "app/process_routes.hpp"
 #include "app/server_config.hpp"
@@ -58,6 +59,8 @@
 #include "monitoring/collector.hpp"
 #include "monitoring/engine_stats.hpp"
 #include "monitoring/history.hpp"
+#include "monitoring/live_feed.hpp"
+#include "monitoring/live_routes.hpp"
 #include "monitoring/history_routes.hpp"
 #include "monitoring/metrics_routes.hpp"
 #include "store/database.hpp"
@@ -227,6 +230,8 @@ int run_server(ServerConfig config) {
   const std::string node_id = asio::ip::host_name() + "-" + random_hex(4);
   std::optional<cache::RedisClient> redis;
   std::optional<cache::RedisClient> redis_subscriber;
+  std::optional<cache::RedisClient> live_publisher;
+  std::optional<cache::RedisClient> live_subscriber;
   std::optional<cache::RedisBuckets> redis_buckets;
   std::optional<RedisBucketsBridge> shared_buckets;
   std::optional<ChangeBroadcast> access_broadcast;
@@ -238,6 +243,8 @@ int run_server(ServerConfig config) {
     redis_buckets.emplace(*redis);
     shared_buckets.emplace(*redis_buckets);
     access_broadcast.emplace(io.get_executor(), *redis, *redis_subscriber, access_changes, node_id);
+    live_publisher.emplace(io.get_executor(), redis_settings, logger, "live-publisher");
+    live_subscriber.emplace(io.get_executor(), redis_settings, logger, "live-subscriber");
     database->on_commit([&access_broadcast](const auto&) { access_broadcast->publish(); });
   }
   BlockingPool blocking(4);
@@ -346,6 +353,10 @@ int run_server(ServerConfig config) {
   monitoring::AlertService alert_service(alert_store, sealer, clock, logger,
                                          AddressSet::parse(config.alert_webhook_allow));
   collector.watch_alerts(alert_service);
+  monitoring::LiveFeed live_feed(node_id);
+  collector.feed_live(live_feed);
+  std::optional<LiveRelay> live_relay;
+  if (live_publisher) live_relay.emplace(io.get_executor(), *live_publisher, *live_subscriber, live_feed);
   const CollectedStats collected_stats(collector.window(), host_facts());
   containers::ContainerService container_service(environments, tenancy, &image_service,
                                                  &collected_stats);
@@ -407,6 +418,7 @@ int run_server(ServerConfig config) {
   monitoring::add_request_report_routes(router, request_metrics);
   const TenancyHistoryAccess history_access(tenancy);
   monitoring::add_history_routes(router, history, history_access, blocking, clock);
+  monitoring::add_live_routes(router, live_feed, history_access);
   monitoring::add_alert_routes(router, alert_service, blocking);
 
   auto gateway_settings = edge_settings(config);
@@ -450,6 +462,8 @@ int run_server(ServerConfig config) {
   if (redis) {
     redis->start();
     redis_subscriber->start();
+    live_publisher->start();
+    live_subscriber->start();
   }
   server.start();
   stream_guard.start();
@@ -534,6 +548,8 @@ int run_server(ServerConfig config) {
           if (redis) {
             redis->stop();
             redis_subscriber->stop();
+            live_publisher->stop();
+            live_subscriber->stop();
           }
           environments.stop();
           io.stop();

@@ -5,6 +5,7 @@
 #include "core/logger.hpp"
 #include "monitoring/alert_service.hpp"
 #include "monitoring/history.hpp"
+#include "monitoring/live_feed.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -231,7 +232,32 @@ asio::awaitable<void> Collector::tick() {
   }
   // Packing a completed chunk is cheap; writing it waits on the database, after the round.
   if (history_ != nullptr) co_await write_history(history_->record(round));
+  if (live_ != nullptr) publish_live(at_ms);
   if (alerts_ != nullptr) co_await evaluate_alerts(at_ms, inventory.environments, std::move(restarts));
+}
+
+void Collector::publish_live(std::int64_t at_ms) {
+  LiveRound round;
+  round.at_ms = at_ms;
+  for (const auto& latest : window_.all_latest()) {
+    if (latest.current.at_ms != at_ms) continue;
+    const auto rates = rates_of(latest);
+    LiveRow row{latest.target.environment, latest.target.id,     latest.target.name,
+                latest.target.team,        rates.cpu_percent,    static_cast<double>(rates.memory_bytes),
+                rates.memory_percent,      std::nullopt,         std::nullopt};
+    if (latest.previous && latest.current.at_ms > latest.previous->at_ms) {
+      const double seconds =
+          static_cast<double>(latest.current.at_ms - latest.previous->at_ms) / 1000.0;
+      auto rate = [seconds](std::uint64_t now, std::uint64_t before) -> std::optional<double> {
+        if (now < before) return std::nullopt;  // restarted: counters began again
+        return static_cast<double>(now - before) / seconds;
+      };
+      row.network_receive_bps = rate(latest.current.net_rx_bytes, latest.previous->net_rx_bytes);
+      row.network_transmit_bps = rate(latest.current.net_tx_bytes, latest.previous->net_tx_bytes);
+    }
+    round.rows.push_back(std::move(row));
+  }
+  live_->update(std::move(round));
 }
 
 asio::awaitable<void> Collector::evaluate_alerts(

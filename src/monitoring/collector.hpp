@@ -42,6 +42,7 @@ struct TickReport {
 
 class AlertService;
 class History;
+class LiveFeed;
 
 class Collector {
  public:
@@ -59,6 +60,8 @@ class Collector {
   // Each round is also evaluated against the alert rules, and due notifications are sent (both
   // only on the collecting replica). Call before start().
   void watch_alerts(AlertService& alerts) { alerts_ = &alerts; }
+  // Each round's figures go to the live feed too (the team and environment streams).
+  void feed_live(LiveFeed& live) { live_ = &live; }
   // Writes what the history holds in memory (at shutdown, after stop()).
   boost::asio::awaitable<void> flush_history();
 
@@ -83,6 +86,7 @@ class Collector {
                                                const std::vector<std::string>& environments,
                                                std::vector<std::pair<Target, std::int64_t>> restarts);
   void send_notifications();
+  void publish_live(std::int64_t at_ms);
 
   boost::asio::any_io_executor executor_;
   TargetSource& source_;
@@ -95,6 +99,7 @@ class Collector {
   RecentWindow window_;
   History* history_ = nullptr;
   AlertService* alerts_ = nullptr;
+  LiveFeed* live_ = nullptr;
   std::map<std::string, Target, std::less<>> last_running_;  // by environment + "/" + id
   std::shared_ptr<std::atomic<bool>> sending_ = std::make_shared<std::atomic<bool>>(false);
   std::chrono::steady_clock::time_point next_maintenance_{};

@@ -1,6 +1,7 @@
 #include "monitoring/history_store.hpp"
 
 #include "core/error.hpp"
+#include "crypto/primitives.hpp"
 #include "store/database.hpp"
 
 #include <string>
@@ -14,6 +15,22 @@ constexpr std::int64_t kDayMs = 24 * kHourMs;
 
 std::int64_t tier_number(Tier tier) {
   return static_cast<std::int64_t>(tier);
+}
+
+// A series' id: the first 63 bits of a hash of what names it, so a chunk is written without
+// first looking its series up (two different series sharing one is a 2^-63 chance).
+std::int64_t series_number(const SeriesKey& key) {
+  std::string named;
+  for (const auto* part : {&key.environment, &key.container_id, &key.team, &key.name}) {
+    named += *part;
+    named.push_back('\0');
+  }
+  const auto digest = crypto::sha256(named);
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    value = (value << 8U) | static_cast<unsigned char>(digest[i]);
+  }
+  return static_cast<std::int64_t>(value >> 1U);
 }
 
 }  // namespace
@@ -34,12 +51,16 @@ void SqlHistoryStore::append(Tier tier, const std::vector<Chunk>& chunks) {
   if (chunks.empty()) return;
   db_.transaction([&](store::Database& tx) {
     for (const auto& chunk : chunks) {
+      const auto series = series_number(chunk.key);
       tx.execute(
-          "INSERT INTO metric_chunks (tier, environment, container_id, start_ms, end_ms, team_id, "
-          "name, samples, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          {tier_number(tier), chunk.key.environment, chunk.key.container_id, chunk.start_ms,
-           chunk.end_ms, chunk.key.team, chunk.key.name, static_cast<std::int64_t>(chunk.samples),
-           store::Bytes{chunk.packed}});
+          "INSERT INTO metric_series (id, environment, container_id, team_id, name) "
+          "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          {series, chunk.key.environment, chunk.key.container_id, chunk.key.team, chunk.key.name});
+      tx.execute(
+          "INSERT INTO metric_chunks (tier, series_id, start_ms, end_ms, samples, data) "
+          "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          {tier_number(tier), series, chunk.start_ms, chunk.end_ms,
+           static_cast<std::int64_t>(chunk.samples), store::Bytes{chunk.packed}});
     }
   });
 }
@@ -47,24 +68,25 @@ void SqlHistoryStore::append(Tier tier, const std::vector<Chunk>& chunks) {
 std::vector<Chunk> SqlHistoryStore::chunks(const ChunkFilter& filter) {
   // start_ms is bounded below as well, so the scan stays within the range on the indexes.
   std::string sql =
-      "SELECT environment, container_id, team_id, name, start_ms, end_ms, samples, data "
-      "FROM metric_chunks WHERE tier = ? AND start_ms >= ? AND start_ms <= ? AND end_ms >= ?";
+      "SELECT s.environment, s.container_id, s.team_id, s.name, c.start_ms, c.end_ms, "
+      "c.samples, c.data FROM metric_chunks c JOIN metric_series s ON s.id = c.series_id "
+      "WHERE c.tier = ? AND c.start_ms >= ? AND c.start_ms <= ? AND c.end_ms >= ?";
   std::vector<store::Value> params{tier_number(filter.tier),
                                    filter.from_ms - max_chunk_span_ms(filter.tier), filter.to_ms,
                                    filter.from_ms};
   if (filter.container_id) {
-    sql += " AND container_id = ?";
+    sql += " AND s.container_id = ?";
     params.emplace_back(*filter.container_id);
   }
   if (filter.team) {
-    sql += " AND team_id = ?";
+    sql += " AND s.team_id = ?";
     params.emplace_back(*filter.team);
   }
   if (filter.environment) {
-    sql += " AND environment = ?";
+    sql += " AND s.environment = ?";
     params.emplace_back(*filter.environment);
   }
-  sql += " ORDER BY environment, container_id, start_ms";
+  sql += " ORDER BY s.environment, s.container_id, c.start_ms";
   if (filter.limit > 0) {
     sql += " LIMIT ?";
     params.emplace_back(static_cast<std::int64_t>(filter.limit + 1));
@@ -97,8 +119,17 @@ void SqlHistoryStore::set_rolled_to(Tier tier, std::int64_t ms) {
 
 std::int64_t SqlHistoryStore::expire(Tier tier, std::int64_t before_ms) {
   // start_ms <= end_ms: the first condition lets the index find them.
-  return db_.execute("DELETE FROM metric_chunks WHERE tier = ? AND start_ms < ? AND end_ms < ?",
-                     {tier_number(tier), before_ms, before_ms});
+  std::int64_t removed = 0;
+  db_.transaction([&](store::Database& tx) {
+    removed = tx.execute("DELETE FROM metric_chunks WHERE tier = ? AND start_ms < ? AND end_ms < ?",
+                         {tier_number(tier), before_ms, before_ms});
+    if (removed > 0) {
+      tx.execute(
+          "DELETE FROM metric_series WHERE NOT EXISTS "
+          "(SELECT 1 FROM metric_chunks c WHERE c.series_id = metric_series.id)");
+    }
+  });
+  return removed;
 }
 
 }  // namespace dokkerr::monitoring

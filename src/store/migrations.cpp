@@ -316,6 +316,33 @@ CREATE TABLE alert_deliveries (
 );
 CREATE INDEX alert_deliveries_due ON alert_deliveries (state, next_attempt_ms);
 )sql"},
+    // The history's chunks name their container by a series id (a hash of environment,
+    // container, team and name) instead of repeating those per chunk: a few bytes a sample less.
+    // The history of the first layout is dropped (it held hours at most).
+    Migration{8, "metric series", R"sql(
+DROP TABLE metric_chunks;
+CREATE TABLE metric_series (
+  id BIGINT PRIMARY KEY,
+  environment TEXT NOT NULL,
+  container_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  name TEXT NOT NULL
+);
+CREATE INDEX metric_series_container ON metric_series (container_id);
+CREATE INDEX metric_series_team ON metric_series (team_id);
+CREATE INDEX metric_series_environment ON metric_series (environment);
+CREATE TABLE metric_chunks (
+  tier INTEGER NOT NULL,
+  series_id BIGINT NOT NULL,
+  start_ms BIGINT NOT NULL,
+  end_ms BIGINT NOT NULL,
+  samples INTEGER NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (tier, series_id, start_ms)
+);
+CREATE INDEX metric_chunks_time ON metric_chunks (tier, start_ms);
+UPDATE metric_rollups SET rolled_to_ms = 0;
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

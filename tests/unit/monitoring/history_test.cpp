@@ -289,6 +289,8 @@ TEST_P(HistoryOnDatabase, RawRollupsAndExpiryGiveTheSameFigures) {
   everything.tier = Tier::hour;
   everything.to_ms = kStart + 500 * 24 * kHour;
   EXPECT_TRUE(store.chunks(everything).empty());
+  EXPECT_EQ(db().query("SELECT COUNT(*) FROM metric_series").at(0).integer(0), 0)
+      << "series without chunks go with them";
 }
 
 TEST_P(HistoryOnDatabase, UnwrittenSamplesAnswerToo) {

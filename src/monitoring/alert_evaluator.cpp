@@ -234,6 +234,27 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
         }
         break;
       }
+      case AlertEvent::engine_unreachable: {
+        for (const auto& environment : round.unreachable) {
+          if (!rule.environment.empty() && rule.environment != environment) continue;
+          fire(rule, Target{environment, "", "", rule.team, false, ""}, 1,
+               "the engine of " + environment + " does not answer", silences, now, changes);
+        }
+        for (const auto& fingerprint : open_of_rule) {
+          const auto found = open_.find(fingerprint);
+          if (found == open_.end()) continue;
+          const auto& alert = found->second;
+          if (covered.contains(alert.environment)) {
+            resolve(fingerprint, "the engine of " + alert.environment + " answers again", now,
+                    changes);
+          } else if (std::ranges::find(round.unreachable, alert.environment) ==
+                     round.unreachable.end()) {
+            resolve(fingerprint, "the environment " + alert.environment + " was removed", now,
+                    changes);
+          }
+        }
+        break;
+      }
       case AlertEvent::unhealthy: {
         for (const auto& [key, seen] : running) {
           if (!in_scope(rule, seen->target)) continue;

@@ -38,7 +38,8 @@ struct RestartObservation {
 
 struct AlertRound {
   std::int64_t at_ms = 0;
-  std::vector<std::string> environments;  // the environments this round covered
+  std::vector<std::string> environments;  // the environments this round covered (engine up)
+  std::vector<std::string> unreachable;   // the environments whose engine does not answer
   std::vector<ContainerObservation> running;
   std::vector<StoppedObservation> stopped;
   std::vector<RestartObservation> restarts;

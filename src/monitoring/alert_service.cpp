@@ -97,7 +97,9 @@ void read_rule(const bj::object& body, AlertRule& rule, bool creating) {
   } else if (event) {
     const auto named = alert_event_named(*event);
     if (!named) {
-      throw invalid_field("event", "must be container_died, oom_killed, restart_loop or unhealthy");
+      throw invalid_field("event",
+                          "must be container_died, oom_killed, restart_loop, unhealthy or "
+                          "engine_unreachable");
     }
     rule.kind = RuleKind::event;
     rule.event = *named;
@@ -131,7 +133,7 @@ bj::object alert_body(const Alert& alert) {
   bj::object out{{"id", alert.id},
                  {"status", name_of(alert.state)},
                  {"rule", bj::object{{"id", alert.rule_id}, {"name", alert.rule_name}}},
-                 {"team_id", alert.team},
+                 {"team_id", alert.team.empty() ? bj::value(nullptr) : bj::value(alert.team)},
                  {"environment", alert.environment},
                  {"container", bj::object{{"id", alert.container_id}, {"name", alert.container_name}}},
                  {"value", alert.value},
@@ -201,6 +203,23 @@ void AlertService::check_team(const Principal& caller, const std::string& team,
   }
 }
 
+void AlertService::check_engine_rule(const Principal& caller, const AlertRule& rule) const {
+  if (rule.kind != RuleKind::event || rule.event != AlertEvent::engine_unreachable ||
+      rule.team.empty()) {
+    return;
+  }
+  // A team watches only an engine it was granted: others' engines are not its business.
+  const auto granted = caller.environment_teams.find(rule.environment);
+  const bool allowed = !rule.environment.empty() &&
+                       (caller.is_admin || (granted != caller.environment_teams.end() &&
+                                            granted->second.contains(rule.team)));
+  if (!allowed) {
+    throw invalid_field("environment",
+                        "must name an environment granted to the team for an engine_unreachable "
+                        "rule");
+  }
+}
+
 AlertRule AlertService::visible_rule(const Principal& caller, std::string_view id,
                                      std::string_view permission) {
   auto found = store_.rule(id);
@@ -225,6 +244,7 @@ CreatedRule AlertService::create_rule(const Principal& caller, const bj::object&
   rule.team = json::optional_string(body, "team_id").value_or("");
   check_team(caller, rule.team, perm::alerts_manage);
   read_rule(body, rule, true);
+  check_engine_rule(caller, rule);
   if (store_.rules(TeamIds{rule.team}).size() >= kMaxRules) {
     throw Error::conflict("too_many_alert_rules",
                           "This team has " + std::to_string(kMaxRules) + " alert rules already.");
@@ -260,6 +280,7 @@ CreatedRule AlertService::update_rule(const Principal& caller, std::string_view 
                                       const bj::object& body) {
   auto rule = visible_rule(caller, id, perm::alerts_manage);
   read_rule(body, rule, false);
+  check_engine_rule(caller, rule);
   CreatedRule updated;
   if (const auto* webhook = body.if_contains("webhook"); webhook != nullptr) {
     if (webhook->is_null()) {

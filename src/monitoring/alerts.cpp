@@ -18,6 +18,7 @@ constexpr std::array kEventNames{
     std::pair{AlertEvent::oom_killed, std::string_view("oom_killed")},
     std::pair{AlertEvent::restart_loop, std::string_view("restart_loop")},
     std::pair{AlertEvent::unhealthy, std::string_view("unhealthy")},
+    std::pair{AlertEvent::engine_unreachable, std::string_view("engine_unreachable")},
 };
 constexpr std::array kFormatNames{
     std::pair{WebhookFormat::dokkerr, std::string_view("dokkerr")},

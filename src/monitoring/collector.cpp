@@ -221,6 +221,10 @@ asio::awaitable<void> Collector::tick() {
   window_.set_covered(std::move(environments));
 
   auto engines = co_await source_.engines();
+  std::vector<std::string> unreachable;
+  for (const auto& engine : engines) {
+    if (!engine.up) unreachable.push_back(engine.environment);
+  }
   report.sampled = report.from_cgroups + report.from_engine;
   report.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
@@ -233,7 +237,10 @@ asio::awaitable<void> Collector::tick() {
   // Packing a completed chunk is cheap; writing it waits on the database, after the round.
   if (history_ != nullptr) co_await write_history(history_->record(round));
   if (live_ != nullptr) publish_live(at_ms);
-  if (alerts_ != nullptr) co_await evaluate_alerts(at_ms, inventory.environments, std::move(restarts));
+  if (alerts_ != nullptr) {
+    co_await evaluate_alerts(at_ms, inventory.environments, std::move(unreachable),
+                             std::move(restarts));
+  }
 }
 
 void Collector::publish_live(std::int64_t at_ms) {
@@ -262,10 +269,11 @@ void Collector::publish_live(std::int64_t at_ms) {
 
 asio::awaitable<void> Collector::evaluate_alerts(
     std::int64_t at_ms, const std::vector<std::string>& environments,
-    std::vector<std::pair<Target, std::int64_t>> restarts) {
+    std::vector<std::string> unreachable, std::vector<std::pair<Target, std::int64_t>> restarts) {
   AlertRound round;
   round.at_ms = at_ms;
   round.environments = environments;
+  round.unreachable = std::move(unreachable);
   std::map<std::string, Target, std::less<>> running;
   for (const auto& latest : window_.all_latest()) {
     if (latest.current.at_ms != at_ms) continue;  // not sampled in this round

@@ -16,6 +16,7 @@ import {
   envPath,
   expectProblem,
   expectStatus,
+  freePort,
   startServer,
   testLabels,
   uniquePrefix,
@@ -273,6 +274,26 @@ describe('alerts', { timeout: 300_000 }, () => {
     expectProblem(assert, await server.api('GET', envPath(`containers/${res.json.Id}/health`), as(B)), 404, 'container_not_found');
     const resolved = await alertFor(A, rule.id, 'resolved', 30_000);
     assert.equal(resolved.summary, `${name} is healthy again`);
+  });
+
+  test('an engine that does not answer fires engine_unreachable; removing it resolves the alert', async () => {
+    const port = await freePort();
+    const created = await server.api('POST', '/api/v1/environments', { body: { name: `${P}-away`, url: `tcp://127.0.0.1:${port}` } });
+    expectStatus(assert, created, 201);
+    const env = created.json.id;
+    // A team may watch only an engine granted to it.
+    const refused = await server.api('POST', '/api/v1/alerts/rules', as(A, { body: { team_id: A.teamId, name: 'engine', event: 'engine_unreachable', environment: env } }));
+    expectProblem(assert, refused, 400, 'invalid_body');
+    const rule = await server.api('POST', '/api/v1/alerts/rules', { body: { name: 'engine away', event: 'engine_unreachable', environment: env } });
+    expectStatus(assert, rule, 201);
+    const firing = await alertFor({ token: server.token }, rule.json.id, 'firing', 30_000);
+    assert.equal(firing.environment, env);
+    assert.equal(firing.summary, `the engine of ${env} does not answer`);
+    assert.equal(firing.team_id, null, 'a platform alert');
+    expectStatus(assert, await server.api('DELETE', `/api/v1/environments/${env}`), 204);
+    const resolved = await alertFor({ token: server.token }, rule.json.id, 'resolved', 30_000);
+    assert.equal(resolved.summary, `the environment ${env} was removed`);
+    expectStatus(assert, await server.api('DELETE', `/api/v1/alerts/rules/${rule.json.id}`), 204);
   });
 
   test('a silence keeps an alert from notifying; it is recorded as silenced', async () => {

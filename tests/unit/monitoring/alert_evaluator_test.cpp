@@ -183,6 +183,25 @@ TEST_F(Evaluator, AFailingHealthCheckFiresAndItsRecoveryResolves) {
   EXPECT_EQ(changes[0].alert.summary, "web is healthy again");
 }
 
+TEST_F(Evaluator, AnEngineThatStopsAnsweringFiresUntilItAnswersAgain) {
+  auto rule = event_rule(AlertEvent::engine_unreachable, "r-engine");
+  rule.environment = "remote";
+  const std::vector rules{rule};
+  auto down = round_at(kT0);
+  down.unreachable = {"remote", "other"};
+  auto changes = evaluator.evaluate(rules, no_silences, down);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].alert.environment, "remote");
+  EXPECT_EQ(changes[0].alert.container_id, "");
+  EXPECT_EQ(changes[0].alert.summary, "the engine of remote does not answer");
+  EXPECT_TRUE(evaluator.evaluate(rules, no_silences, down).empty());
+  auto up = round_at(kT0 + kSecond);
+  up.environments = {"local", "remote"};
+  changes = evaluator.evaluate(rules, no_silences, up);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].alert.summary, "the engine of remote answers again");
+}
+
 TEST_F(Evaluator, SilencedAlertsAreMarkedAndExpiredSilencesDoNothing) {
   const std::vector rules{cpu_rule(90, 0)};
   std::vector<Silence> silences{Silence{"s1", "t1", "r-cpu", "", kT0 + kSecond, "", "", kT0}};

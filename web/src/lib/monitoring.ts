@@ -50,7 +50,7 @@ export interface MetricQuery {
 export const RULE_METRICS = ["cpu_percent", "cpu_limit_percent", "memory_percent", "memory_bytes", "pids"] as const;
 export type RuleMetric = (typeof RULE_METRICS)[number];
 
-export const RULE_EVENTS = ["container_died", "oom_killed", "restart_loop"] as const;
+export const RULE_EVENTS = ["container_died", "oom_killed", "restart_loop", "unhealthy", "engine_unreachable"] as const;
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 
 export type WebhookFormat = "dokkerr" | "alertmanager";
@@ -253,6 +253,8 @@ const EVENT_TEXT: Record<string, string> = {
   container_died: "container died",
   oom_killed: "OOM-killed",
   restart_loop: "restart loop",
+  unhealthy: "health check failing",
+  engine_unreachable: "engine not answering",
 };
 
 export function metricLabel(metric: string): string {

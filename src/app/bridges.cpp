@@ -145,6 +145,16 @@ boost::asio::awaitable<std::optional<monitoring::ExitState>> ContainerTargets::e
   }
 }
 
+std::optional<std::string> ContainerTargets::label(std::string_view environment,
+                                                   std::string_view id,
+                                                   std::string_view key) const {
+  try {
+    return environments_.engine(std::string(environment))->model().label(id, key);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 bool ContainerTargets::exists(std::string_view environment, std::string_view id) const {
   try {
     return environments_.engine(std::string(environment))->model().resolve(id).has_value();

@@ -81,6 +81,8 @@ class ContainerTargets final : public monitoring::TargetSource {
   boost::asio::awaitable<std::optional<monitoring::ExitState>> exit_state(
       const monitoring::Target& target) override;
   [[nodiscard]] bool exists(std::string_view environment, std::string_view id) const override;
+  [[nodiscard]] std::optional<std::string> label(std::string_view environment, std::string_view id,
+                                                 std::string_view key) const override;
   boost::asio::awaitable<std::vector<monitoring::EngineFacts>> engines() override;
 
  private:

@@ -15,10 +15,19 @@ std::string key_of(std::string_view environment, std::string_view id) {
   return std::string(environment) + "/" + std::string(id);
 }
 
-bool in_scope(const AlertRule& rule, const Target& target) {
-  return (rule.team.empty() || rule.team == target.team) &&
-         (rule.environment.empty() || rule.environment == target.environment) &&
-         names_container(rule.container, target.id, target.name);
+bool in_scope(const AlertRule& rule, const Target& target, const AlertRound& round) {
+  if (!(rule.team.empty() || rule.team == target.team) ||
+      !(rule.environment.empty() || rule.environment == target.environment) ||
+      !names_container(rule.container, target.id, target.name)) {
+    return false;
+  }
+  // The label selector: every key present, with the value when one is given.
+  for (const auto& [key, value] : rule.labels) {
+    const auto found =
+        round.label_of ? round.label_of(target.environment, target.id, key) : std::nullopt;
+    if (!found || (!value.empty() && *found != value)) return false;
+  }
+  return true;
 }
 
 std::optional<double> value_of(AlertMetric metric, const ContainerObservation& seen) {
@@ -146,7 +155,7 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
       const auto metric = std::string(name_of(rule.metric));
       const char* op = rule.comparison == Comparison::above ? ">" : "<";
       for (const auto& [key, seen] : running) {
-        if (!in_scope(rule, seen->target)) continue;
+        if (!in_scope(rule, seen->target, round)) continue;
         const auto fingerprint = alert_fingerprint(rule.id, seen->target.environment, seen->target.id);
         const auto value = value_of(rule.metric, *seen);
         const bool holds = value && (rule.comparison == Comparison::above ? *value > rule.threshold
@@ -189,7 +198,7 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
     switch (rule.event) {
       case AlertEvent::died:
         for (const auto& stopped : round.stopped) {
-          if (!in_scope(rule, stopped.target)) continue;
+          if (!in_scope(rule, stopped.target, round)) continue;
           fire(rule, stopped.target, static_cast<double>(stopped.exit_code),
                stopped.target.name + " stopped with exit code " +
                    std::to_string(stopped.exit_code) +
@@ -213,10 +222,10 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
                silences, now, changes);
         };
         for (const auto& [key, seen] : running) {
-          if (seen->oom_kills_added > 0 && in_scope(rule, seen->target)) raise(seen->target);
+          if (seen->oom_kills_added > 0 && in_scope(rule, seen->target, round)) raise(seen->target);
         }
         for (const auto& stopped : round.stopped) {
-          if (stopped.oom_killed && in_scope(rule, stopped.target)) raise(stopped.target);
+          if (stopped.oom_killed && in_scope(rule, stopped.target, round)) raise(stopped.target);
         }
         const auto quiet = rule.for_ms > 0 ? rule.for_ms : kDefaultWindowMs;
         for (const auto& fingerprint : open_of_rule) {
@@ -257,7 +266,7 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
       }
       case AlertEvent::unhealthy: {
         for (const auto& [key, seen] : running) {
-          if (!in_scope(rule, seen->target)) continue;
+          if (!in_scope(rule, seen->target, round)) continue;
           const auto fingerprint =
               alert_fingerprint(rule.id, seen->target.environment, seen->target.id);
           if (seen->target.health == "unhealthy") {
@@ -287,7 +296,7 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
         const auto window = rule.for_ms > 0 ? rule.for_ms : kDefaultWindowMs;
         const auto needed = rule.threshold > 0 ? rule.threshold : kDefaultRestarts;
         for (const auto& [key, entry] : restarts_) {
-          if (!in_scope(rule, entry.target)) continue;
+          if (!in_scope(rule, entry.target, round)) continue;
           // The count when the window began (the last observation before it, or the first).
           auto baseline = entry.seen.front().second;
           for (const auto& [at, count] : entry.seen) {

@@ -45,6 +45,10 @@ struct AlertRound {
   std::vector<RestartObservation> restarts;
   // Whether a container still exists (died and OOM alerts of removed containers resolve).
   std::function<bool(std::string_view environment, std::string_view id)> exists;
+  // A container's label (rules' label selectors); nullopt when it has none of that key.
+  std::function<std::optional<std::string>(std::string_view environment, std::string_view id,
+                                           std::string_view key)>
+      label_of;
 };
 
 struct AlertChange {

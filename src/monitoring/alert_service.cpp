@@ -26,6 +26,8 @@ constexpr std::string_view kSecretContext = "alert-webhook";
 constexpr std::size_t kMaxNameLength = 100;
 constexpr std::size_t kMaxScopeLength = 128;
 constexpr std::size_t kMaxCommentLength = 500;
+constexpr std::size_t kMaxSelectorLabels = 20;
+constexpr std::size_t kMaxLabelValueLength = 256;
 constexpr std::int64_t kMaxForSeconds = 24 * 3600;
 constexpr std::int64_t kMaxSilenceSeconds = 30LL * 24 * 3600;
 constexpr std::size_t kDeliveriesPerPass = 10;
@@ -75,10 +77,10 @@ std::string bounded(const bj::object& body, std::string_view key, std::size_t ma
 void read_rule(const bj::object& body, AlertRule& rule, bool creating) {
   if (creating) {
     json::only_fields(body, {"name", "team_id", "metric", "operator", "threshold", "for_seconds",
-                             "event", "environment", "container", "webhook", "enabled"});
+                             "event", "environment", "container", "labels", "webhook", "enabled"});
   } else {
     json::only_fields(body, {"name", "metric", "operator", "threshold", "for_seconds", "event",
-                             "environment", "container", "webhook", "enabled"});
+                             "environment", "container", "labels", "webhook", "enabled"});
   }
   rule.name = bounded(body, "name", kMaxNameLength, rule.name);
   if (rule.name.empty()) throw invalid_field("name", "is required");
@@ -127,6 +129,21 @@ void read_rule(const bj::object& body, AlertRule& rule, bool creating) {
   rule.environment = bounded(body, "environment", kMaxScopeLength, rule.environment);
   rule.container = bounded(body, "container", kMaxScopeLength, rule.container);
   if (const auto enabled = json::optional_bool(body, "enabled")) rule.enabled = *enabled;
+  if (const auto* labels = body.if_contains("labels"); labels != nullptr && !labels->is_null()) {
+    if (!labels->is_object() || labels->as_object().size() > kMaxSelectorLabels) {
+      throw invalid_field("labels", "must be an object of at most 20 label keys and values");
+    }
+    rule.labels.clear();
+    for (const auto& [key, value] : labels->as_object()) {
+      if (!value.is_string() || key.empty() || key.size() > kMaxScopeLength ||
+          value.as_string().size() > kMaxLabelValueLength) {
+        throw invalid_field("labels",
+                            "must map label keys (1 to 128 characters) to values (strings of at "
+                            "most 256; \"\" for any value)");
+      }
+      rule.labels.emplace_back(key, value.as_string());
+    }
+  }
 }
 
 bj::object alert_body(const Alert& alert) {
@@ -516,6 +533,9 @@ bj::object to_json(const AlertRule& rule) {
   out["for_seconds"] = rule.for_ms / 1000;
   out["environment"] = rule.environment;
   out["container"] = rule.container;
+  bj::object labels;
+  for (const auto& [key, value] : rule.labels) labels[key] = value;
+  out["labels"] = std::move(labels);
   out["webhook"] = rule.webhook_url.empty()
                        ? bj::value(nullptr)
                        : bj::value(bj::object{{"url", rule.webhook_url},

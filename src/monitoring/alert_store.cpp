@@ -2,6 +2,10 @@
 
 #include "store/database.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 namespace dokkerr::monitoring {
 namespace {
 
@@ -11,7 +15,7 @@ using store::Value;
 constexpr std::string_view kRuleColumns =
     "id, team_id, name, kind, metric, comparison, threshold, for_ms, event, environment, "
     "container, webhook_url, webhook_format, webhook_secret, enabled, created_by, created_at, "
-    "updated_at";
+    "updated_at, labels";
 
 constexpr std::string_view kAlertColumns =
     "id, rule_id, rule_name, team_id, fingerprint, environment, container_id, container_name, "
@@ -23,6 +27,12 @@ double real(const Row& row, std::size_t i) {
   if (const auto* d = std::get_if<double>(&v)) return *d;
   if (const auto* n = std::get_if<std::int64_t>(&v)) return static_cast<double>(*n);
   return std::stod(row.text(i));
+}
+
+std::string labels_json(const AlertRule& rule) {
+  boost::json::object labels;
+  for (const auto& [key, value] : rule.labels) labels[key] = value;
+  return boost::json::serialize(labels);
 }
 
 AlertRule rule_of(const Row& r) {
@@ -45,6 +55,13 @@ AlertRule rule_of(const Row& r) {
   rule.created_by = r.text(15);
   rule.created_at = r.text(16);
   rule.updated_at = r.text(17);
+  boost::system::error_code ec;
+  const auto labels = boost::json::parse(r.text(18), ec);
+  if (!ec && labels.is_object()) {
+    for (const auto& [key, value] : labels.as_object()) {
+      if (value.is_string()) rule.labels.emplace_back(key, value.as_string());
+    }
+  }
   return rule;
 }
 
@@ -66,7 +83,8 @@ std::vector<Value> rule_values(const AlertRule& rule) {
           std::int64_t{rule.enabled ? 1 : 0},
           rule.created_by,
           rule.created_at,
-          rule.updated_at};
+          rule.updated_at,
+          labels_json(rule)};
 }
 
 Alert alert_of(const Row& r) {
@@ -153,7 +171,7 @@ std::optional<AlertRule> SqlAlertStore::rule(std::string_view id) {
 
 void SqlAlertStore::insert_rule(const AlertRule& rule) {
   db_.execute("INSERT INTO alert_rules (" + std::string(kRuleColumns) +
-                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               rule_values(rule));
 }
 
@@ -165,7 +183,7 @@ void SqlAlertStore::update_rule(const AlertRule& rule) {
       "UPDATE alert_rules SET team_id = ?, name = ?, kind = ?, metric = ?, comparison = ?, "
       "threshold = ?, for_ms = ?, event = ?, environment = ?, container = ?, webhook_url = ?, "
       "webhook_format = ?, webhook_secret = ?, enabled = ?, created_by = ?, created_at = ?, "
-      "updated_at = ? WHERE id = ?",
+      "updated_at = ?, labels = ? WHERE id = ?",
       params);
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace dokkerr::monitoring {
@@ -30,6 +31,8 @@ struct AlertRule {
   AlertEvent event = AlertEvent::died;
   std::string environment;  // "" for every environment
   std::string container;    // "" for every container; else a full id or a name
+  // Label selector: the container must carry each key, with the value when one is given.
+  std::vector<std::pair<std::string, std::string>> labels;
   std::string webhook_url;  // "" for none
   WebhookFormat webhook_format = WebhookFormat::dokkerr;
   std::string webhook_secret;  // the HMAC key (sealed in the database)

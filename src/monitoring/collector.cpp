@@ -306,6 +306,8 @@ asio::awaitable<void> Collector::evaluate_alerts(
   round.exists = [this](std::string_view environment, std::string_view id) {
     return source_.exists(environment, id);
   };
+  round.label_of = [this](std::string_view environment, std::string_view id,
+                          std::string_view key) { return source_.label(environment, id, key); };
   try {
     auto evaluate = [this, &round] { (void)alerts_->evaluate(round); };
     co_await blocking_.run(std::move(evaluate));

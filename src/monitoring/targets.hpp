@@ -73,6 +73,15 @@ class TargetSource {
   }
   // Every environment's engine facts (the collecting replica asks once per round).
   virtual boost::asio::awaitable<std::vector<EngineFacts>> engines() { co_return std::vector<EngineFacts>{}; }
+  // A container's label, from what is known without waiting; nullopt without that label.
+  [[nodiscard]] virtual std::optional<std::string> label(std::string_view environment,
+                                                         std::string_view id,
+                                                         std::string_view key) const {
+    (void)environment;
+    (void)id;
+    (void)key;
+    return std::nullopt;
+  }
   // Whether the container still exists (stopped or not), from what is known without waiting.
   [[nodiscard]] virtual bool exists(std::string_view environment, std::string_view id) const {
     (void)environment;

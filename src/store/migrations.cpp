@@ -343,6 +343,9 @@ CREATE TABLE metric_chunks (
 CREATE INDEX metric_chunks_time ON metric_chunks (tier, start_ms);
 UPDATE metric_rollups SET rolled_to_ms = 0;
 )sql"},
+    Migration{9, "alert rule label selectors", R"sql(
+ALTER TABLE alert_rules ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

@@ -217,6 +217,30 @@ describe('alerts', { timeout: 300_000 }, () => {
     await waitFor(() => received.some((r) => r.path === '/am' && Array.isArray(r.body) && r.body[0].labels.container === name && r.body[0].endsAt), 30_000, { what: 'the resolved Alertmanager payload' });
   });
 
+  test('a label selector narrows a rule to the containers that carry the labels', async () => {
+    const rule = await createRule(A, { name: 'web died', event: 'container_died', labels: { [`${P}.tier`]: 'web' } });
+    assert.deepEqual(rule.labels, { [`${P}.tier`]: 'web' });
+    const make = async (name, labels) => {
+      const res = await server.api('POST', envPath(`containers?name=${P}-${name}`), as(A, {
+        body: { Image: TEST_IMAGE, Cmd: ['sleep', '600'], Labels: { ...testLabels(P), ...labels } },
+      }));
+      expectStatus(assert, res, 201);
+      expectStatus(assert, await server.api('POST', envPath(`containers/${res.json.Id}/start`), as(A)), 204);
+      return res.json.Id;
+    };
+    const web = await make('web', { [`${P}.tier`]: 'web' });
+    const db = await make('db', { [`${P}.tier`]: 'db' });
+    await new Promise((r) => setTimeout(r, 2500));
+    for (const id of [db, web]) expectStatus(assert, await server.api('POST', envPath(`containers/${id}/stop?t=1`), as(A)), 204);
+    const firing = await alertFor(A, rule.id, 'firing');
+    assert.equal(firing.container.id, web);
+    await new Promise((r) => setTimeout(r, 2000));
+    const all = await server.api('GET', '/api/v1/alerts?state=firing', as(A));
+    assert.ok(!all.json.items.some((a) => a.rule.id === rule.id && a.container.id === db), 'the db container is not selected');
+    const bad = await server.api('POST', '/api/v1/alerts/rules', as(A, { body: { team_id: A.teamId, name: 'x', event: 'container_died', labels: { tier: 5 } } }));
+    expectProblem(assert, bad, 400, 'invalid_body');
+  });
+
   test('a memory hog is OOM-killed and fires the OOM rule', async () => {
     const name = `${P}-hog`;
     const rule = await createRule(A, { name: 'oom', event: 'oom_killed', container: name });

@@ -93,6 +93,24 @@ TEST_F(Evaluator, RulesOnlySeeTheirTeamEnvironmentAndContainer) {
   EXPECT_EQ(evaluator.evaluate(rules, no_silences, round_at(kT0, {busy(99)})).size(), 1U);
 }
 
+TEST_F(Evaluator, ALabelSelectorNarrowsARule) {
+  auto rule = cpu_rule(90, 0);
+  rule.labels = {{"tier", "web"}, {"critical", ""}};
+  const std::vector rules{rule};
+  auto round = round_at(kT0, {busy(99, web("t1", "c1")), busy(99, web("t1", "c2")),
+                              busy(99, web("t1", "c3"))});
+  round.label_of = [](std::string_view, std::string_view id,
+                      std::string_view key) -> std::optional<std::string> {
+    if (id == "c1") return key == "tier" ? "web" : "yes";            // both, any value
+    if (id == "c2" && key == "tier") return std::string("db");        // wrong value
+    if (id == "c3" && key == "tier") return std::string("web");       // no "critical"
+    return std::nullopt;
+  };
+  const auto changes = evaluator.evaluate(rules, no_silences, round);
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].alert.container_id, "c1");
+}
+
 TEST_F(Evaluator, AMetricAlertResolvesWhenItsContainerStopsRunning) {
   const std::vector rules{cpu_rule(90, 0)};
   ASSERT_EQ(evaluator.evaluate(rules, no_silences, round_at(kT0, {busy(99)})).size(), 1U);

@@ -22,6 +22,7 @@ AlertRule rule_of_team(std::string id, std::string team) {
   rule.webhook_url = "https://hooks.example.com/x";
   rule.webhook_format = WebhookFormat::alertmanager;
   rule.webhook_secret = "sealed";
+  rule.labels = {{"tier", "web"}, {"critical", ""}};
   rule.created_by = "u1";
   rule.created_at = rule.updated_at = "2026-12-06T00:00:00Z";
   return rule;
@@ -57,6 +58,7 @@ TEST_P(SqlAlertStoreTest, KeepsRulesAlertsSilencesAndDeliveries) {
   ASSERT_TRUE(rule);
   EXPECT_DOUBLE_EQ(rule->threshold, 90.5);
   EXPECT_EQ(rule->webhook_format, WebhookFormat::alertmanager);
+  EXPECT_EQ(rule->labels.size(), 2U);
   rule->name = "renamed";
   rule->enabled = false;
   store.update_rule(*rule);

@@ -1,9 +1,9 @@
 #include "monitoring/alert_evaluator.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <charconv>
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <set>
 
 namespace dokkerr::monitoring {
@@ -156,10 +156,12 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
       const char* op = rule.comparison == Comparison::above ? ">" : "<";
       for (const auto& [key, seen] : running) {
         if (!in_scope(rule, seen->target, round)) continue;
-        const auto fingerprint = alert_fingerprint(rule.id, seen->target.environment, seen->target.id);
+        const auto fingerprint =
+            alert_fingerprint(rule.id, seen->target.environment, seen->target.id);
         const auto value = value_of(rule.metric, *seen);
-        const bool holds = value && (rule.comparison == Comparison::above ? *value > rule.threshold
-                                                                          : *value < rule.threshold);
+        const bool holds =
+            value && (rule.comparison == Comparison::above ? *value > rule.threshold
+                                                           : *value < rule.threshold);
         if (!holds) {
           pending_since_.erase(fingerprint);
           if (value) {
@@ -207,8 +209,8 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
         }
         for (const auto& fingerprint : open_of_rule) {
           const auto found = open_.find(fingerprint);
-        if (found == open_.end()) continue;  // resolved earlier in this round
-        const auto& alert = found->second;
+          if (found == open_.end()) continue;  // resolved earlier in this round
+          const auto& alert = found->second;
           if (running.contains(key_of(alert.environment, alert.container_id))) {
             resolve(fingerprint, alert.container_name + " is running again", now, changes);
           } else if (gone(alert)) {
@@ -230,12 +232,12 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
         const auto quiet = rule.for_ms > 0 ? rule.for_ms : kDefaultWindowMs;
         for (const auto& fingerprint : open_of_rule) {
           const auto found = open_.find(fingerprint);
-        if (found == open_.end()) continue;  // resolved earlier in this round
-        const auto& alert = found->second;
+          if (found == open_.end()) continue;  // resolved earlier in this round
+          const auto& alert = found->second;
           const auto last = last_oom_.find(key_of(alert.environment, alert.container_id));
           if (last == last_oom_.end() || now - last->second >= quiet) {
-            resolve(fingerprint, "no process of " + alert.container_name +
-                                     " killed for lack of memory since",
+            resolve(fingerprint,
+                    "no process of " + alert.container_name + " killed for lack of memory since",
                     now, changes);
           } else if (gone(alert)) {
             resolve(fingerprint, alert.container_name + " was removed", now, changes);
@@ -273,12 +275,12 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
             fire(rule, seen->target, 1, seen->target.name + " fails its health check", silences,
                  now, changes);
           } else if (open_.contains(fingerprint)) {
-            resolve(fingerprint,
-                    seen->target.name + " is " +
-                        (seen->target.health.empty() ? std::string("running")
-                                                     : seen->target.health) +
-                        " again",
-                    now, changes);
+            resolve(
+                fingerprint,
+                seen->target.name + " is " +
+                    (seen->target.health.empty() ? std::string("running") : seen->target.health) +
+                    " again",
+                now, changes);
           }
         }
         for (const auto& fingerprint : open_of_rule) {
@@ -303,7 +305,8 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
             if (at <= now - window) baseline = count;
           }
           const auto restarts = static_cast<double>(entry.seen.back().second - baseline);
-          const auto fingerprint = alert_fingerprint(rule.id, entry.target.environment, entry.target.id);
+          const auto fingerprint =
+              alert_fingerprint(rule.id, entry.target.environment, entry.target.id);
           if (restarts >= needed) {
             fire(rule, entry.target, restarts,
                  entry.target.name + " restarted " + number(restarts) + " times in " +
@@ -316,9 +319,10 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
         }
         for (const auto& fingerprint : open_of_rule) {
           const auto found = open_.find(fingerprint);
-        if (found == open_.end()) continue;  // resolved earlier in this round
-        const auto& alert = found->second;
-          if (gone(alert)) resolve(fingerprint, alert.container_name + " was removed", now, changes);
+          if (found == open_.end()) continue;  // resolved earlier in this round
+          const auto& alert = found->second;
+          if (gone(alert))
+            resolve(fingerprint, alert.container_name + " was removed", now, changes);
         }
         break;
       }

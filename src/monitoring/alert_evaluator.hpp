@@ -86,9 +86,9 @@ class AlertEvaluator {
   std::function<std::string()> new_id_;
   bool restored_ = false;
   std::map<std::string, std::int64_t> pending_since_;  // by fingerprint
-  std::map<std::string, Alert> open_;                   // by fingerprint
-  std::map<std::string, Restarts> restarts_;            // by environment/id
-  std::map<std::string, std::int64_t> last_oom_;        // by environment/id
+  std::map<std::string, Alert> open_;                  // by fingerprint
+  std::map<std::string, Restarts> restarts_;           // by environment/id
+  std::map<std::string, std::int64_t> last_oom_;       // by environment/id
 };
 
 [[nodiscard]] std::string alert_fingerprint(std::string_view rule_id, std::string_view environment,

@@ -36,11 +36,19 @@ constexpr std::int64_t kLongestRetryMs = 10 * 60 * 1000;
 // Other replicas' rule changes reach the collecting one within this time.
 constexpr auto kRulesReload = std::chrono::seconds(10);
 
-std::string new_id() { return crypto::hex_encode(crypto::random_bytes(12)); }
+std::string new_id() {
+  return crypto::hex_encode(crypto::random_bytes(12));
+}
 
-Error rule_not_found() { return Error::not_found("alert_rule_not_found", "No such alert rule."); }
-Error alert_not_found() { return Error::not_found("alert_not_found", "No such alert."); }
-Error silence_not_found() { return Error::not_found("silence_not_found", "No such silence."); }
+Error rule_not_found() {
+  return Error::not_found("alert_rule_not_found", "No such alert rule.");
+}
+Error alert_not_found() {
+  return Error::not_found("alert_not_found", "No such alert.");
+}
+Error silence_not_found() {
+  return Error::not_found("silence_not_found", "No such silence.");
+}
 
 Error invalid_field(std::string_view field, std::string_view why) {
   return Error::invalid("invalid_body", "'" + std::string(field) + "' " + std::string(why));
@@ -59,7 +67,8 @@ std::optional<double> optional_number(const bj::object& body, std::string_view k
   } else {
     throw invalid_field(key, "must be a number");
   }
-  if (!std::isfinite(number) || std::abs(number) > 1e18) throw invalid_field(key, "is out of range");
+  if (!std::isfinite(number) || std::abs(number) > 1e18)
+    throw invalid_field(key, "is out of range");
   return number;
 }
 
@@ -147,31 +156,31 @@ void read_rule(const bj::object& body, AlertRule& rule, bool creating) {
 }
 
 bj::object alert_body(const Alert& alert) {
-  bj::object out{{"id", alert.id},
-                 {"status", name_of(alert.state)},
-                 {"rule", bj::object{{"id", alert.rule_id}, {"name", alert.rule_name}}},
-                 {"team_id", alert.team.empty() ? bj::value(nullptr) : bj::value(alert.team)},
-                 {"environment", alert.environment},
-                 {"container", bj::object{{"id", alert.container_id}, {"name", alert.container_name}}},
-                 {"value", alert.value},
-                 {"summary", alert.summary},
-                 {"started_at", rfc3339(alert.started_at_ms)}};
+  bj::object out{
+      {"id", alert.id},
+      {"status", name_of(alert.state)},
+      {"rule", bj::object{{"id", alert.rule_id}, {"name", alert.rule_name}}},
+      {"team_id", alert.team.empty() ? bj::value(nullptr) : bj::value(alert.team)},
+      {"environment", alert.environment},
+      {"container", bj::object{{"id", alert.container_id}, {"name", alert.container_name}}},
+      {"value", alert.value},
+      {"summary", alert.summary},
+      {"started_at", rfc3339(alert.started_at_ms)}};
   out["resolved_at"] = alert.resolved_at_ms ? bj::value(rfc3339(*alert.resolved_at_ms)) : nullptr;
   return out;
 }
 
 // What Alertmanager's POST /api/v2/alerts takes: one alert, its end time once resolved.
 bj::array alertmanager_body(const Alert& alert) {
-  bj::object item{
-      {"labels", bj::object{{"alertname", alert.rule_name},
-                            {"dokkerr_rule_id", alert.rule_id},
-                            {"team", alert.team},
-                            {"environment", alert.environment},
-                            {"container", alert.container_name},
-                            {"container_id", alert.container_id}}},
-      {"annotations", bj::object{{"summary", alert.summary}}},
-      {"startsAt", rfc3339(alert.started_at_ms)},
-      {"generatorURL", ""}};
+  bj::object item{{"labels", bj::object{{"alertname", alert.rule_name},
+                                        {"dokkerr_rule_id", alert.rule_id},
+                                        {"team", alert.team},
+                                        {"environment", alert.environment},
+                                        {"container", alert.container_name},
+                                        {"container_id", alert.container_id}}},
+                  {"annotations", bj::object{{"summary", alert.summary}}},
+                  {"startsAt", rfc3339(alert.started_at_ms)},
+                  {"generatorURL", ""}};
   if (alert.resolved_at_ms) item["endsAt"] = rfc3339(*alert.resolved_at_ms);
   return bj::array{std::move(item)};
 }
@@ -227,9 +236,9 @@ void AlertService::check_engine_rule(const Principal& caller, const AlertRule& r
   }
   // A team watches only an engine it was granted: others' engines are not its business.
   const auto granted = caller.environment_teams.find(rule.environment);
-  const bool allowed = !rule.environment.empty() &&
-                       (caller.is_admin || (granted != caller.environment_teams.end() &&
-                                            granted->second.contains(rule.team)));
+  const bool allowed =
+      !rule.environment.empty() && (caller.is_admin || (granted != caller.environment_teams.end() &&
+                                                        granted->second.contains(rule.team)));
   if (!allowed) {
     throw invalid_field("environment",
                         "must name an environment granted to the team for an engine_unreachable "
@@ -241,8 +250,8 @@ AlertRule AlertService::visible_rule(const Principal& caller, std::string_view i
                                      std::string_view permission) {
   auto found = store_.rule(id);
   if (!found) throw rule_not_found();
-  const auto readable = found->team.empty() ? caller.is_admin
-                                            : caller.has_in_team(found->team, perm::alerts_read);
+  const auto readable =
+      found->team.empty() ? caller.is_admin : caller.has_in_team(found->team, perm::alerts_read);
   if (!readable) throw rule_not_found();
   check_team(caller, found->team, permission);
   return *found;
@@ -267,7 +276,8 @@ CreatedRule AlertService::create_rule(const Principal& caller, const bj::object&
                           "This team has " + std::to_string(kMaxRules) + " alert rules already.");
   }
   CreatedRule created;
-  if (const auto* webhook = body.if_contains("webhook"); webhook != nullptr && !webhook->is_null()) {
+  if (const auto* webhook = body.if_contains("webhook");
+      webhook != nullptr && !webhook->is_null()) {
     if (!webhook->is_object()) throw invalid_field("webhook", "must be an object {url, format}");
     json::only_fields(webhook->as_object(), {"url", "format"});
     rule.webhook_url = json::required_string(webhook->as_object(), "url");
@@ -349,8 +359,8 @@ std::vector<Alert> AlertService::alerts(const Principal& caller, std::optional<A
 Alert AlertService::alert(const Principal& caller, std::string_view id) {
   auto found = store_.alert(id);
   const bool readable =
-      found && (found->team.empty() ? caller.is_admin
-                                    : caller.has_in_team(found->team, perm::alerts_read));
+      found &&
+      (found->team.empty() ? caller.is_admin : caller.has_in_team(found->team, perm::alerts_read));
   if (!readable) throw alert_not_found();
   return *found;
 }
@@ -406,8 +416,8 @@ Silence AlertService::create_silence(const Principal& caller, const bj::object& 
 void AlertService::delete_silence(const Principal& caller, std::string_view id) {
   const auto found = store_.silence(id);
   const bool readable =
-      found && (found->team.empty() ? caller.is_admin
-                                    : caller.has_in_team(found->team, perm::alerts_read));
+      found &&
+      (found->team.empty() ? caller.is_admin : caller.has_in_team(found->team, perm::alerts_read));
   if (!readable) throw silence_not_found();
   check_team(caller, found->team, perm::alerts_manage);
   store_.delete_silence(id);
@@ -449,7 +459,8 @@ std::vector<Alert> AlertService::evaluate(const AlertRound& round) {
   try {
     for (auto& change : changes) {
       const auto rule = std::ranges::find(rules_, change.alert.rule_id, &AlertRule::id);
-      store_.record(change.alert, notifications(change.alert, rule == rules_.end() ? nullptr : &*rule));
+      store_.record(change.alert,
+                    notifications(change.alert, rule == rules_.end() ? nullptr : &*rule));
       logger_.info(change.alert.state == AlertState::firing ? "alert firing" : "alert resolved",
                    {{"rule", change.alert.rule_name},
                     {"container", change.alert.container_name},
@@ -466,7 +477,9 @@ std::vector<Alert> AlertService::evaluate(const AlertRound& round) {
   return recorded;
 }
 
-std::size_t AlertService::firing_count() { return store_.open_alerts().size(); }
+std::size_t AlertService::firing_count() {
+  return store_.open_alerts().size();
+}
 
 std::string AlertService::change_signature() {
   const std::lock_guard lock(signature_mutex_);
@@ -478,7 +491,9 @@ std::string AlertService::change_signature() {
   return signature_ + "/" + std::to_string(version_.load());
 }
 
-void AlertService::prune() { store_.prune(now_ms() - kKeepResolvedMs); }
+void AlertService::prune() {
+  store_.prune(now_ms() - kKeepResolvedMs);
+}
 
 void AlertService::forget_state() {
   const std::lock_guard lock(evaluation_mutex_);
@@ -502,9 +517,9 @@ std::size_t AlertService::deliver_due() {
       delivery.state = "delivered";
     } else if (delivery.attempts >= kMaxAttempts) {
       delivery.state = "failed";
-      logger_.warn("alert notification given up",
-                   {{"url", delivery.url}, {"attempts", delivery.attempts},
-                    {"error", delivery.last_error}});
+      logger_.warn(
+          "alert notification given up",
+          {{"url", delivery.url}, {"attempts", delivery.attempts}, {"error", delivery.last_error}});
     } else {
       const auto wait = std::min(kLongestRetryMs, kFirstRetryMs << (delivery.attempts - 1));
       delivery.next_attempt_ms = now_ms() + wait;
@@ -557,14 +572,15 @@ bj::object to_json(const Alert& alert) {
 }
 
 bj::object to_json(const Silence& silence) {
-  return bj::object{{"id", silence.id},
-                    {"team_id", silence.team.empty() ? bj::value(nullptr) : bj::value(silence.team)},
-                    {"rule_id", silence.rule_id},
-                    {"container", silence.container},
-                    {"ends_at", rfc3339(silence.ends_at_ms)},
-                    {"comment", silence.comment},
-                    {"created_by", silence.created_by},
-                    {"created_at", rfc3339(silence.created_at_ms)}};
+  return bj::object{
+      {"id", silence.id},
+      {"team_id", silence.team.empty() ? bj::value(nullptr) : bj::value(silence.team)},
+      {"rule_id", silence.rule_id},
+      {"container", silence.container},
+      {"ends_at", rfc3339(silence.ends_at_ms)},
+      {"comment", silence.comment},
+      {"created_by", silence.created_by},
+      {"created_at", rfc3339(silence.created_at_ms)}};
 }
 
 bj::object to_json(const Delivery& delivery) {

@@ -86,8 +86,7 @@ class AlertService {
                                                   std::string_view permission) const;
   void check_team(const Principal& caller, const std::string& team,
                   std::string_view permission) const;
-  AlertRule visible_rule(const Principal& caller, std::string_view id,
-                         std::string_view permission);
+  AlertRule visible_rule(const Principal& caller, std::string_view id, std::string_view permission);
   void check_engine_rule(const Principal& caller, const AlertRule& rule) const;
   std::vector<Delivery> notifications(const Alert& alert, const AlertRule* rule);
   std::int64_t now_ms() const;

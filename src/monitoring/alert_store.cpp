@@ -109,8 +109,8 @@ Alert alert_of(const Row& r) {
 }
 
 Silence silence_of(const Row& r) {
-  return Silence{r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4),
-                 r.text(5), r.text(6), r.integer(7)};
+  return Silence{r.text(0),    r.text(1), r.text(2), r.text(3),
+                 r.integer(4), r.text(5), r.text(6), r.integer(7)};
 }
 
 constexpr std::string_view kSilenceColumns =
@@ -231,8 +231,8 @@ void SqlAlertStore::record(const Alert& alert, const std::vector<Delivery>& deli
 
 std::vector<Alert> SqlAlertStore::open_alerts() {
   std::vector<Alert> out;
-  for (const auto& row : db_.query("SELECT " + std::string(kAlertColumns) +
-                                   " FROM alerts WHERE state = 'firing'")) {
+  for (const auto& row :
+       db_.query("SELECT " + std::string(kAlertColumns) + " FROM alerts WHERE state = 'firing'")) {
     out.push_back(alert_of(row));
   }
   return out;
@@ -294,9 +294,9 @@ std::vector<Silence> SqlAlertStore::silences(const std::optional<TeamIds>& teams
 }
 
 std::optional<Silence> SqlAlertStore::silence(std::string_view id) {
-  const auto rows = db_.query(
-      "SELECT " + std::string(kSilenceColumns) + " FROM alert_silences WHERE id = ?",
-      {std::string(id)});
+  const auto rows =
+      db_.query("SELECT " + std::string(kSilenceColumns) + " FROM alert_silences WHERE id = ?",
+                {std::string(id)});
   if (rows.empty()) return std::nullopt;
   return silence_of(rows.front());
 }

@@ -44,9 +44,15 @@ auto lookup_key(const Table& table, std::string_view name)
 
 }  // namespace
 
-std::string_view name_of(AlertMetric metric) { return lookup_name(kMetricNames, metric); }
-std::string_view name_of(AlertEvent event) { return lookup_name(kEventNames, event); }
-std::string_view name_of(WebhookFormat format) { return lookup_name(kFormatNames, format); }
+std::string_view name_of(AlertMetric metric) {
+  return lookup_name(kMetricNames, metric);
+}
+std::string_view name_of(AlertEvent event) {
+  return lookup_name(kEventNames, event);
+}
+std::string_view name_of(WebhookFormat format) {
+  return lookup_name(kFormatNames, format);
+}
 std::string_view name_of(AlertState state) {
   return state == AlertState::firing ? "firing" : "resolved";
 }

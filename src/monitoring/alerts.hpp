@@ -25,7 +25,7 @@ struct AlertRule {
   RuleKind kind = RuleKind::metric;
   AlertMetric metric = AlertMetric::cpu_percent;
   Comparison comparison = Comparison::above;
-  double threshold = 0;  // metric rules; restart_loop: restarts within for_ms
+  double threshold = 0;     // metric rules; restart_loop: restarts within for_ms
   std::int64_t for_ms = 0;  // metric: how long the condition must hold; restart_loop: the window;
                             // oom_killed: how long without a kill before it resolves
   AlertEvent event = AlertEvent::died;
@@ -61,7 +61,7 @@ struct Alert {
 
 struct Silence {
   std::string id;
-  std::string team;  // "" platform-wide (admins)
+  std::string team;       // "" platform-wide (admins)
   std::string rule_id;    // "" any rule of the team
   std::string container;  // "" any container; else a full id or a name
   std::int64_t ends_at_ms = 0;

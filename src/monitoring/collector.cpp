@@ -249,9 +249,10 @@ void Collector::publish_live(std::int64_t at_ms) {
   for (const auto& latest : window_.all_latest()) {
     if (latest.current.at_ms != at_ms) continue;
     const auto rates = rates_of(latest);
-    LiveRow row{latest.target.environment, latest.target.id,     latest.target.name,
-                latest.target.team,        rates.cpu_percent,    static_cast<double>(rates.memory_bytes),
-                rates.memory_percent,      std::nullopt,         std::nullopt};
+    LiveRow row{
+        latest.target.environment, latest.target.id,  latest.target.name,
+        latest.target.team,        rates.cpu_percent, static_cast<double>(rates.memory_bytes),
+        rates.memory_percent,      std::nullopt,      std::nullopt};
     if (latest.previous && latest.current.at_ms > latest.previous->at_ms) {
       const double seconds =
           static_cast<double>(latest.current.at_ms - latest.previous->at_ms) / 1000.0;
@@ -306,8 +307,9 @@ asio::awaitable<void> Collector::evaluate_alerts(
   round.exists = [this](std::string_view environment, std::string_view id) {
     return source_.exists(environment, id);
   };
-  round.label_of = [this](std::string_view environment, std::string_view id,
-                          std::string_view key) { return source_.label(environment, id, key); };
+  round.label_of = [this](std::string_view environment, std::string_view id, std::string_view key) {
+    return source_.label(environment, id, key);
+  };
   try {
     auto evaluate = [this, &round] { (void)alerts_->evaluate(round); };
     co_await blocking_.run(std::move(evaluate));

@@ -82,10 +82,9 @@ class Collector {
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> write_history(std::vector<Chunk> chunks);
   boost::asio::awaitable<void> maintain_history();
-  boost::asio::awaitable<void> evaluate_alerts(std::int64_t at_ms,
-                                               const std::vector<std::string>& environments,
-                                               std::vector<std::string> unreachable,
-                                               std::vector<std::pair<Target, std::int64_t>> restarts);
+  boost::asio::awaitable<void> evaluate_alerts(
+      std::int64_t at_ms, const std::vector<std::string>& environments,
+      std::vector<std::string> unreachable, std::vector<std::pair<Target, std::int64_t>> restarts);
   void send_notifications();
   void publish_live(std::int64_t at_ms);
 

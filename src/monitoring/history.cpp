@@ -330,8 +330,7 @@ UsageTotals totals_of(const std::vector<CounterSample>& samples, std::int64_t fr
 
 std::vector<ContainerUsage> History::usage(TargetKind kind, const std::string& target,
                                            std::int64_t from_ms, std::int64_t to_ms,
-                                           const HistoryVisibility& visible,
-                                           std::int64_t now_ms) {
+                                           const HistoryVisibility& visible, std::int64_t now_ms) {
   if (to_ms <= from_ms) {
     throw Error::invalid("invalid_parameter", "Give from before to.");
   }
@@ -409,8 +408,8 @@ void History::maintain(std::int64_t now_ms) {
   }
 }
 
-History::Gathered History::gather(TargetKind kind, const std::string& target,
-                                  std::int64_t from_ms, std::int64_t to_ms, std::int64_t step_ms,
+History::Gathered History::gather(TargetKind kind, const std::string& target, std::int64_t from_ms,
+                                  std::int64_t to_ms, std::int64_t step_ms,
                                   const HistoryVisibility& visible, std::int64_t now_ms) {
   Gathered out;
   // The coarsest tier that resolves the step among those that still hold `from`; the finest
@@ -552,8 +551,8 @@ HistoryAnswer History::query(const HistoryQuery& query, const HistoryVisibility&
   answer.from_ms = floor_to(query.from_ms, query.step_ms);
   answer.to_ms = query.to_ms;
 
-  auto gathered = gather(query.kind, query.target, answer.from_ms, query.to_ms, query.step_ms,
-                         visible, now_ms);
+  auto gathered =
+      gather(query.kind, query.target, answer.from_ms, query.to_ms, query.step_ms, visible, now_ms);
   answer.tier = gathered.tier;
 
   for (const auto metric : query.metrics) {

@@ -117,8 +117,8 @@ struct UsageTotals {
   double block_read_bytes = 0, block_write_bytes = 0;
   UsageTotals& operator+=(const UsageTotals& other);
 };
-[[nodiscard]] UsageTotals totals_of(const std::vector<CounterSample>& samples,
-                                    std::int64_t from_ms, std::int64_t to_ms);
+[[nodiscard]] UsageTotals totals_of(const std::vector<CounterSample>& samples, std::int64_t from_ms,
+                                    std::int64_t to_ms);
 
 struct ContainerUsage {
   SeriesKey key;

@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <functional>
-#include <map>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <map>
 #include <string>
 
 namespace dokkerr::monitoring {
@@ -240,7 +240,8 @@ std::pair<TargetKind, std::string> scope_of(const http::QueryParams& params) {
   }
   const auto& named = team ? team : environment;
   if (named && (named->empty() || named->size() > 128)) {
-    throw Error::invalid("invalid_parameter", "team and environment are ids of 1 to 128 characters.");
+    throw Error::invalid("invalid_parameter",
+                         "team and environment are ids of 1 to 128 characters.");
   }
   if (team) return {TargetKind::team, *team};
   if (environment) return {TargetKind::environment, *environment};
@@ -252,7 +253,8 @@ std::optional<double> ranking_value(std::string_view by, const UsageTotals& tota
   if (totals.seconds <= 0) return std::nullopt;
   if (by == "cpu_percent") return totals.cpu_seconds * 100.0 / totals.seconds;
   if (by == "memory_bytes") return totals.memory_byte_seconds / totals.seconds;
-  if (by == "network_receive_bytes_per_second") return totals.network_receive_bytes / totals.seconds;
+  if (by == "network_receive_bytes_per_second")
+    return totals.network_receive_bytes / totals.seconds;
   if (by == "network_transmit_bytes_per_second") {
     return totals.network_transmit_bytes / totals.seconds;
   }
@@ -261,13 +263,12 @@ std::optional<double> ranking_value(std::string_view by, const UsageTotals& tota
   return std::nullopt;
 }
 
-constexpr std::array<std::string_view, 6> kRankings{
-    "cpu_percent",
-    "memory_bytes",
-    "network_receive_bytes_per_second",
-    "network_transmit_bytes_per_second",
-    "block_read_bytes_per_second",
-    "block_write_bytes_per_second"};
+constexpr std::array<std::string_view, 6> kRankings{"cpu_percent",
+                                                    "memory_bytes",
+                                                    "network_receive_bytes_per_second",
+                                                    "network_transmit_bytes_per_second",
+                                                    "block_read_bytes_per_second",
+                                                    "block_write_bytes_per_second"};
 
 json::object totals_json(const UsageTotals& totals) {
   return json::object{{"seconds", totals.seconds},
@@ -356,7 +357,8 @@ void add_history_routes(http::Router& router, History& history, const HistoryAcc
             ranked.emplace_back(*value, &container);
           }
         }
-        std::ranges::sort(ranked, std::greater<>{}, &std::pair<double, const ContainerUsage*>::first);
+        std::ranges::sort(ranked, std::greater<>{},
+                          &std::pair<double, const ContainerUsage*>::first);
         if (ranked.size() > limit) ranked.resize(limit);
         json::array items;
         for (const auto& [value, container] : ranked) {

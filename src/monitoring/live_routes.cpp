@@ -96,14 +96,13 @@ std::string message_of(const LiveRound& round, const Selection& selection,
         {"network_receive_bytes_per_second", number_or_null(row.network_receive_bps)},
         {"network_transmit_bytes_per_second", number_or_null(row.network_transmit_bps)}});
   }
-  return bj::serialize(bj::object{
-      {"at", rfc3339(round.at_ms)},
-      {"total", bj::object{{"containers", items.size()},
-                           {"cpu_percent", cpu},
-                           {"memory_bytes", memory},
-                           {"network_receive_bytes_per_second", rx},
-                           {"network_transmit_bytes_per_second", tx}}},
-      {"items", std::move(items)}});
+  return bj::serialize(bj::object{{"at", rfc3339(round.at_ms)},
+                                  {"total", bj::object{{"containers", items.size()},
+                                                       {"cpu_percent", cpu},
+                                                       {"memory_bytes", memory},
+                                                       {"network_receive_bytes_per_second", rx},
+                                                       {"network_transmit_bytes_per_second", tx}}},
+                                  {"items", std::move(items)}});
 }
 
 }  // namespace

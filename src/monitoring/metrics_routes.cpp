@@ -3,10 +3,10 @@
 #include "core/error.hpp"
 #include "core/permissions.hpp"
 #include "crypto/primitives.hpp"
-#include "http/responses.hpp"
-#include "monitoring/engine_stats.hpp"
 #include "http/request_metrics.hpp"
+#include "http/responses.hpp"
 #include "http/router.hpp"
+#include "monitoring/engine_stats.hpp"
 #include "monitoring/prometheus.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -47,7 +47,9 @@ void check_access(const MetricsAccess& access, http::RequestContext& c) {
               "This address may not scrape /metrics (see --metrics-allow).");
 }
 
-double milliseconds(double seconds) { return std::round(seconds * 1e6) / 1e3; }
+double milliseconds(double seconds) {
+  return std::round(seconds * 1e6) / 1e3;
+}
 
 std::string errors_json(const http::RequestMetrics& requests) {
   boost::json::array items;
@@ -61,8 +63,8 @@ std::string errors_json(const http::RequestMetrics& requests) {
   }
   boost::json::array counts;
   for (const auto& count : requests.snapshot().server_errors) {
-    counts.push_back(boost::json::object{
-        {"route", count.route}, {"code", count.code}, {"count", count.count}});
+    counts.push_back(
+        boost::json::object{{"route", count.route}, {"code", count.code}, {"count", count.count}});
   }
   return boost::json::serialize(
       boost::json::object{{"items", std::move(items)}, {"counts", std::move(counts)}});
@@ -84,9 +86,9 @@ std::string requests_json(const http::RequestMetrics& requests) {
         {"method", latency.method},
         {"count", latency.count},
         {"server_errors", failed == errors.end() ? 0 : failed->second},
-        {"mean_ms", latency.count == 0 ? 0.0
-                                       : milliseconds(latency.sum_seconds /
-                                                      static_cast<double>(latency.count))},
+        {"mean_ms", latency.count == 0
+                        ? 0.0
+                        : milliseconds(latency.sum_seconds / static_cast<double>(latency.count))},
         {"p50_ms", milliseconds(http::RequestMetrics::quantile(latency, 0.5))},
         {"p90_ms", milliseconds(http::RequestMetrics::quantile(latency, 0.9))},
         {"p99_ms", milliseconds(http::RequestMetrics::quantile(latency, 0.99))}});

@@ -2,8 +2,8 @@
 
 #include <array>
 #include <charconv>
-#include <map>
 #include <fcntl.h>
+#include <map>
 #include <unistd.h>
 
 namespace dokkerr::monitoring {
@@ -188,7 +188,8 @@ std::string prometheus_text(const http::RequestMetrics::Snapshot& requests,
   sample(out, "process_start_time_seconds", "", process.start_time_seconds);
 
   const auto engines = collector.engines();
-  head(out, "dokkerr_engine_up", "gauge", "Whether the environment's engine answers (1) or not (0).");
+  head(out, "dokkerr_engine_up", "gauge",
+       "Whether the environment's engine answers (1) or not (0).");
   for (const auto& engine : engines) {
     sample(out, "dokkerr_engine_up", label("environment", engine.environment),
            std::uint64_t{engine.up ? 1U : 0U});
@@ -197,19 +198,24 @@ std::string prometheus_text(const http::RequestMetrics::Snapshot& requests,
   for (const auto& engine : engines) {
     if (!engine.up) continue;
     const auto env = label("environment", engine.environment);
-    sample(out, "dokkerr_engine_containers", env + ",state=\"running\"", std::uint64_t{engine.running});
-    sample(out, "dokkerr_engine_containers", env + ",state=\"paused\"", std::uint64_t{engine.paused});
-    sample(out, "dokkerr_engine_containers", env + ",state=\"stopped\"", std::uint64_t{engine.stopped});
+    sample(out, "dokkerr_engine_containers", env + ",state=\"running\"",
+           std::uint64_t{engine.running});
+    sample(out, "dokkerr_engine_containers", env + ",state=\"paused\"",
+           std::uint64_t{engine.paused});
+    sample(out, "dokkerr_engine_containers", env + ",state=\"stopped\"",
+           std::uint64_t{engine.stopped});
   }
   head(out, "dokkerr_engine_disk_bytes", "gauge",
-       "What the engine's disk holds, by kind (its disk usage report, refreshed every few minutes).");
+       "What the engine's disk holds, by kind (its disk usage report, refreshed every few "
+       "minutes).");
   for (const auto& engine : engines) {
     if (!engine.disk) continue;
     const auto env = label("environment", engine.environment);
     sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"images\"", engine.disk->images);
     sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"containers\"", engine.disk->containers);
     sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"volumes\"", engine.disk->volumes);
-    sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"build_cache\"", engine.disk->build_cache);
+    sample(out, "dokkerr_engine_disk_bytes", env + ",kind=\"build_cache\"",
+           engine.disk->build_cache);
   }
 
   const auto containers = collector.window().all_latest();

@@ -26,8 +26,8 @@ struct Target {
 
 // Found once per container run (an inspect): what does not change while it runs.
 struct TargetDetails {
-  std::int64_t pid = 0;        // the init process; 0 when not on this host or not running
-  double cpu_limit_cores = 0;  // NanoCpus or CpuQuota/CpuPeriod; 0 for none
+  std::int64_t pid = 0;            // the init process; 0 when not on this host or not running
+  double cpu_limit_cores = 0;      // NanoCpus or CpuQuota/CpuPeriod; 0 for none
   std::int64_t restart_count = 0;  // restarts by its restart policy so far
 };
 
@@ -72,7 +72,9 @@ class TargetSource {
     co_return std::nullopt;
   }
   // Every environment's engine facts (the collecting replica asks once per round).
-  virtual boost::asio::awaitable<std::vector<EngineFacts>> engines() { co_return std::vector<EngineFacts>{}; }
+  virtual boost::asio::awaitable<std::vector<EngineFacts>> engines() {
+    co_return std::vector<EngineFacts>{};
+  }
   // A container's label, from what is known without waiting; nullopt without that label.
   [[nodiscard]] virtual std::optional<std::string> label(std::string_view environment,
                                                          std::string_view id,

@@ -65,9 +65,11 @@ HostPort host_port(std::string_view url) {
   const auto parsed = boost::urls::parse_absolute_uri(url);
   HostPort out;
   out.host = std::string(parsed->host_address());
-  if (!out.host.empty() && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
-  out.port = parsed->has_port() ? std::string(parsed->port())
-                                : (parsed->scheme_id() == boost::urls::scheme::https ? "443" : "80");
+  if (!out.host.empty() && out.host.front() == '[')
+    out.host = out.host.substr(1, out.host.size() - 2);
+  out.port = parsed->has_port()
+                 ? std::string(parsed->port())
+                 : (parsed->scheme_id() == boost::urls::scheme::https ? "443" : "80");
   return out;
 }
 

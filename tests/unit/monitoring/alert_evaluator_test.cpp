@@ -63,8 +63,10 @@ TEST_F(Evaluator, AMetricRuleFiresOnlyAfterHoldingForItsTimeAndResolvesWhenItSto
   EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0, {busy(95)})).empty());
   EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0 + kSecond, {busy(95)})).empty());
   // A dip resets the wait.
-  EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0 + 2 * kSecond, {busy(50)})).empty());
-  EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0 + 3 * kSecond, {busy(95)})).empty());
+  EXPECT_TRUE(
+      evaluator.evaluate(rules, no_silences, round_at(kT0 + 2 * kSecond, {busy(50)})).empty());
+  EXPECT_TRUE(
+      evaluator.evaluate(rules, no_silences, round_at(kT0 + 3 * kSecond, {busy(95)})).empty());
   auto changes = evaluator.evaluate(rules, no_silences, round_at(kT0 + 5 * kSecond, {busy(97)}));
   ASSERT_EQ(changes.size(), 1U);
   const auto fired = changes[0].alert;
@@ -74,7 +76,8 @@ TEST_F(Evaluator, AMetricRuleFiresOnlyAfterHoldingForItsTimeAndResolvesWhenItSto
   EXPECT_DOUBLE_EQ(fired.value, 97);
   EXPECT_EQ(fired.summary, "cpu_percent of web is 97 (> 90)");
   // Still high: no second alert.
-  EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0 + 6 * kSecond, {busy(99)})).empty());
+  EXPECT_TRUE(
+      evaluator.evaluate(rules, no_silences, round_at(kT0 + 6 * kSecond, {busy(99)})).empty());
   changes = evaluator.evaluate(rules, no_silences, round_at(kT0 + 7 * kSecond, {busy(10.31)}));
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_EQ(changes[0].alert.state, AlertState::resolved);
@@ -89,7 +92,8 @@ TEST_F(Evaluator, RulesOnlySeeTheirTeamEnvironmentAndContainer) {
   const std::vector rules{rule};
   auto other_team = busy(99, web("t2", "c2"));
   auto other_name = busy(99, Target{"local", "c3", "db", "t1", true, ""});
-  EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0, {other_team, other_name})).empty());
+  EXPECT_TRUE(
+      evaluator.evaluate(rules, no_silences, round_at(kT0, {other_team, other_name})).empty());
   EXPECT_EQ(evaluator.evaluate(rules, no_silences, round_at(kT0, {busy(99)})).size(), 1U);
 }
 
@@ -97,13 +101,13 @@ TEST_F(Evaluator, ALabelSelectorNarrowsARule) {
   auto rule = cpu_rule(90, 0);
   rule.labels = {{"tier", "web"}, {"critical", ""}};
   const std::vector rules{rule};
-  auto round = round_at(kT0, {busy(99, web("t1", "c1")), busy(99, web("t1", "c2")),
-                              busy(99, web("t1", "c3"))});
+  auto round = round_at(
+      kT0, {busy(99, web("t1", "c1")), busy(99, web("t1", "c2")), busy(99, web("t1", "c3"))});
   round.label_of = [](std::string_view, std::string_view id,
                       std::string_view key) -> std::optional<std::string> {
-    if (id == "c1") return key == "tier" ? "web" : "yes";            // both, any value
-    if (id == "c2" && key == "tier") return std::string("db");        // wrong value
-    if (id == "c3" && key == "tier") return std::string("web");       // no "critical"
+    if (id == "c1") return key == "tier" ? "web" : "yes";        // both, any value
+    if (id == "c2" && key == "tier") return std::string("db");   // wrong value
+    if (id == "c3" && key == "tier") return std::string("web");  // no "critical"
     return std::nullopt;
   };
   const auto changes = evaluator.evaluate(rules, no_silences, round);
@@ -153,7 +157,8 @@ TEST_F(Evaluator, OomFiresFromTheKernelsCountOrTheExitAndResolvesAfterAQuietSpel
   auto changes = evaluator.evaluate(rules, no_silences, round_at(kT0, {killed}));
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_EQ(changes[0].alert.summary, "a process of web was killed for lack of memory");
-  EXPECT_TRUE(evaluator.evaluate(rules, no_silences, round_at(kT0 + 5 * kSecond, {busy(1)})).empty());
+  EXPECT_TRUE(
+      evaluator.evaluate(rules, no_silences, round_at(kT0 + 5 * kSecond, {busy(1)})).empty());
   changes = evaluator.evaluate(rules, no_silences, round_at(kT0 + 10 * kSecond, {busy(1)}));
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_EQ(changes[0].alert.state, AlertState::resolved);

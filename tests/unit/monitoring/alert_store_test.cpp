@@ -66,8 +66,16 @@ TEST_P(SqlAlertStoreTest, KeepsRulesAlertsSilencesAndDeliveries) {
   EXPECT_FALSE(store.rule("r1")->enabled);
 
   auto alert = firing("a1", "r1|local|c1");
-  Delivery delivery{"d1", "a1", "https://hooks.example.com/x", WebhookFormat::dokkerr, "sealed",
-                    "{}", 0, kT0, "pending", ""};
+  Delivery delivery{"d1",
+                    "a1",
+                    "https://hooks.example.com/x",
+                    WebhookFormat::dokkerr,
+                    "sealed",
+                    "{}",
+                    0,
+                    kT0,
+                    "pending",
+                    ""};
   store.record(alert, {delivery});
   EXPECT_EQ(store.open_alerts().size(), 1U);
   EXPECT_EQ(store.due_deliveries(kT0, 10).size(), 1U);

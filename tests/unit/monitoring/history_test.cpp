@@ -188,7 +188,8 @@ TEST(Points, RatesPerStepAndNoRateAcrossARestart) {
 TEST(Usage, SumsCounterIncreasesAndMemoryOverTimeButNothingAcrossARestart) {
   std::vector<CounterSample> samples;
   for (int i = 0; i <= 60; ++i) samples.push_back(steady(kStart + i * kSecond));
-  for (int i = 61; i <= 120; ++i) samples.push_back(steady(kStart + i * kSecond, kStart + 61 * kSecond));
+  for (int i = 61; i <= 120; ++i)
+    samples.push_back(steady(kStart + i * kSecond, kStart + 61 * kSecond));
   const auto totals = totals_of(samples, kStart, kStart + 2 * kMinute);
   EXPECT_NEAR(totals.seconds, 120, 1e-9);
   EXPECT_NEAR(totals.cpu_seconds, 0.5 * 119, 1e-6);  // the second across the restart is lost

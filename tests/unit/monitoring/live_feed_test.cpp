@@ -9,8 +9,8 @@ LiveRound round_at(std::int64_t at) {
   LiveRound round;
   round.at_ms = at;
   round.rows.push_back(LiveRow{"local", "c1", "web", "t1", 50.5, 1024, std::nullopt, 10, 0});
-  round.rows.push_back(LiveRow{"local", "c2", "db", "", std::nullopt, 0, 12.5, std::nullopt,
-                               std::nullopt});
+  round.rows.push_back(
+      LiveRow{"local", "c2", "db", "", std::nullopt, 0, 12.5, std::nullopt, std::nullopt});
   return round;
 }
 
@@ -40,7 +40,8 @@ TEST(LiveFeed, RelaysItsRoundsAndTakesOthersButNotItsOwnOrOlderOnes) {
   // An older round arriving late does not replace a newer one.
   other.accept(live_message("node-a", round_at(1000)));
   EXPECT_EQ(other.latest()->at_ms, 2000);
-  for (const auto* junk : {"", "[]", "{}", "{\"node\":\"x\",\"at\":\"soon\",\"rows\":[]}", "{\"at\":1"}) {
+  for (const auto* junk :
+       {"", "[]", "{}", "{\"node\":\"x\",\"at\":\"soon\",\"rows\":[]}", "{\"at\":1"}) {
     other.accept(junk);
   }
   EXPECT_EQ(other.latest()->at_ms, 2000);

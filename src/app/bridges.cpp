@@ -135,6 +135,9 @@ boost::asio::awaitable<std::optional<monitoring::ExitState>> ContainerTargets::e
         *engine, docker::Verb::get, "/containers/" + target.id + "/json", "container");
     const auto* state = object_at(inspect.if_object(), "State");
     if (state == nullptr) co_return std::nullopt;
+    // Missed by one round only (its counters moved to a new process): it did not stop.
+    const auto* running = state->if_contains("Running");
+    if (running != nullptr && running->is_bool() && running->as_bool()) co_return std::nullopt;
     monitoring::ExitState exit;
     exit.exit_code = static_cast<std::int64_t>(number_at(state, "ExitCode"));
     const auto* oom = state->if_contains("OOMKilled");

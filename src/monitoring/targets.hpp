@@ -65,8 +65,8 @@ class TargetSource {
   // The engine's one-shot stats as counters; nullopt when the container is gone.
   virtual boost::asio::awaitable<std::optional<CounterSample>> engine_sample(
       const Target& target, std::int64_t at_ms) = 0;
-  // How a container that left the running set ended; nullopt when it was removed (or its
-  // engine cannot say). Asked only when alerts are evaluated.
+  // How a container that left the running set ended; nullopt when it was removed, runs after
+  // all (a round missed it), or its engine cannot say. Asked only when alerts are evaluated.
   virtual boost::asio::awaitable<std::optional<ExitState>> exit_state(const Target& target) {
     (void)target;
     co_return std::nullopt;

@@ -72,6 +72,8 @@ export interface AlertRule {
   for_seconds: number;
   environment: string;
   container: string;
+  /** Label selector: each key must be on the container, with this value unless it is "". */
+  labels?: Record<string, string>;
   webhook: Webhook | null;
   created_by?: string;
   created_at?: string | number;
@@ -93,6 +95,7 @@ export interface RuleBody {
   container?: string;
   enabled?: boolean;
   webhook?: Webhook | null;
+  labels?: Record<string, string>;
 }
 
 export interface Alert {

@@ -163,6 +163,15 @@ function RuleDialog({
             {form.environment && !(environments.data ?? []).some((e) => e.id === form.environment) ? <option value={form.environment}>{form.environment}</option> : null}
           </SelectField>
           <Field label="Container" value={form.container} onChange={(e) => set("container", e.target.value)} maxLength={256} autoComplete="off" hint="A name or full id; empty for all of them." />
+          <Field
+            label="Labels"
+            value={form.labels}
+            onChange={(e) => set("labels", e.target.value)}
+            maxLength={4096}
+            autoComplete="off"
+            error={problems.labels}
+            hint="Only containers with these labels: tier=web, critical (any value)."
+          />
         </div>
       </fieldset>
       <fieldset className="rule-group">

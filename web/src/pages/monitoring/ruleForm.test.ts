@@ -19,6 +19,15 @@ describe("ruleBody", () => {
     expect(ruleBody(oom, true)).toEqual({ body: { name: "died", enabled: true, event: "oom_killed", for_seconds: 600 } });
   });
 
+  it("sends a label selector, a bare key for any value", () => {
+    const form = { ...emptyRuleForm("t"), name: "web", threshold: "1", labels: "tier=web, critical\n team = a " };
+    const made = ruleBody(form, true);
+    expect("body" in made && made.body.labels).toEqual({ tier: "web", critical: "", team: "a" });
+    expect("problems" in ruleBody({ ...form, labels: "=x" }, true)).toBe(true);
+    const round = formFromRule({ id: "r", team_id: "t", name: "n", enabled: true, event: "container_died", for_seconds: 0, environment: "", container: "", labels: { tier: "web", critical: "" }, webhook: null });
+    expect(round.labels).toBe("tier=web, critical");
+  });
+
   it("says what is wrong before asking the server", () => {
     const bad = { ...emptyRuleForm("t"), name: " ", threshold: "lots", forSeconds: "-1", webhook: true, webhookUrl: "ftp://x" };
     const made = ruleBody(bad, true);
@@ -34,7 +43,7 @@ describe("ruleBody", () => {
     expect(form).toMatchObject({ kind: "metric", metric: "memory_bytes", operator: "<", threshold: "5", forSeconds: "30", webhook: true, webhookFormat: "alertmanager" });
     const made = ruleBody({ ...form, environment: "", container: "", webhook: false }, false, true);
     expect(made).toEqual({
-      body: { name: "n", enabled: false, metric: "memory_bytes", operator: "<", threshold: 5, for_seconds: 30, environment: "", container: "", webhook: null },
+      body: { name: "n", enabled: false, metric: "memory_bytes", operator: "<", threshold: 5, for_seconds: 30, environment: "", container: "", labels: {}, webhook: null },
     });
   });
 });

@@ -19,6 +19,8 @@ export interface RuleFormState {
   windowSeconds: string;
   environment: string;
   container: string;
+  /** The label selector as typed: `key=value` or `key` (any value), by commas or lines. */
+  labels: string;
   enabled: boolean;
   webhook: boolean;
   webhookUrl: string;
@@ -39,6 +41,7 @@ export function emptyRuleForm(team: string): RuleFormState {
     windowSeconds: "300",
     environment: "",
     container: "",
+    labels: "",
     enabled: true,
     webhook: false,
     webhookUrl: "",
@@ -61,6 +64,9 @@ export function formFromRule(rule: AlertRule): RuleFormState {
     windowSeconds: rule.event ? String(rule.for_seconds) : base.windowSeconds,
     environment: rule.environment ?? "",
     container: rule.container ?? "",
+    labels: Object.entries(rule.labels ?? {})
+      .map(([key, value]) => (value === "" ? key : `${key}=${value}`))
+      .join(", "),
     enabled: rule.enabled,
     webhook: rule.webhook !== null,
     webhookUrl: rule.webhook?.url ?? "",
@@ -68,7 +74,21 @@ export function formFromRule(rule: AlertRule): RuleFormState {
   };
 }
 
-export type RuleProblems = Partial<Record<"name" | "threshold" | "forSeconds" | "restarts" | "windowSeconds" | "webhookUrl", string>>;
+export type RuleProblems = Partial<Record<"name" | "threshold" | "forSeconds" | "restarts" | "windowSeconds" | "labels" | "webhookUrl", string>>;
+
+/** `a=1, b` → {a: "1", b: ""}; null when an entry has no key or there are more than 20. */
+export function parseLabels(text: string): Record<string, string> | null {
+  const labels: Record<string, string> = {};
+  const entries = text.split(/[,\n]/).map((entry) => entry.trim()).filter((entry) => entry !== "");
+  if (entries.length > 20) return null;
+  for (const entry of entries) {
+    const equals = entry.indexOf("=");
+    const key = (equals < 0 ? entry : entry.slice(0, equals)).trim();
+    if (!key) return null;
+    labels[key] = equals < 0 ? "" : entry.slice(equals + 1).trim();
+  }
+  return labels;
+}
 
 function number(text: string): number | null {
   if (text.trim() === "") return null;
@@ -115,6 +135,9 @@ export function ruleBody(form: RuleFormState, creating: boolean, hadWebhook = fa
   // An edit sends the scope as it stands, so that emptying a field widens the rule again.
   if (form.environment || !creating) body.environment = form.environment;
   if (form.container.trim() || !creating) body.container = form.container.trim();
+  const labels = parseLabels(form.labels);
+  if (labels === null) problems.labels = "key=value or key, by commas; at most 20.";
+  else if (Object.keys(labels).length > 0 || !creating) body.labels = labels;
   if (form.webhook) {
     if (!/^https?:\/\/\S+$/i.test(form.webhookUrl.trim())) problems.webhookUrl = "An http:// or https:// address.";
     body.webhook = { url: form.webhookUrl.trim(), format: form.webhookFormat };

@@ -276,24 +276,7 @@ CreatedRule AlertService::create_rule(const Principal& caller, const bj::object&
                           "This team has " + std::to_string(kMaxRules) + " alert rules already.");
   }
   CreatedRule created;
-  if (const auto* webhook = body.if_contains("webhook");
-      webhook != nullptr && !webhook->is_null()) {
-    if (!webhook->is_object()) throw invalid_field("webhook", "must be an object {url, format}");
-    json::only_fields(webhook->as_object(), {"url", "format"});
-    rule.webhook_url = json::required_string(webhook->as_object(), "url");
-    const auto format = json::optional_string(webhook->as_object(), "format").value_or("dokkerr");
-    const auto named = webhook_format_named(format);
-    if (!named) throw invalid_field("webhook.format", "must be dokkerr or alertmanager");
-    rule.webhook_format = *named;
-    check_webhook_url(rule.webhook_url);
-    try {
-      (void)pinned_address(rule.webhook_url, webhook_allow_);
-    } catch (const Error& error) {
-      throw Error::invalid(error.code(), error.detail());
-    }
-    created.webhook_secret = crypto::base64url_encode(crypto::random_bytes(32));
-    rule.webhook_secret = sealer_.seal(created.webhook_secret, kSecretContext);
-  }
+  created.webhook_secret = apply_webhook(body.if_contains("webhook"), rule);
   rule.id = new_id();
   rule.created_by = caller.user_id;
   rule.created_at = rule.updated_at = clock_.stamp();
@@ -303,36 +286,40 @@ CreatedRule AlertService::create_rule(const Principal& caller, const bj::object&
   return created;
 }
 
+std::string AlertService::apply_webhook(const bj::value* webhook, AlertRule& rule) const {
+  if (webhook == nullptr) return {};
+  if (webhook->is_null()) {
+    rule.webhook_url.clear();
+    rule.webhook_secret.clear();
+    return {};
+  }
+  if (!webhook->is_object()) throw invalid_field("webhook", "must be an object {url, format}");
+  const auto& fields = webhook->as_object();
+  json::only_fields(fields, {"url", "format"});
+  rule.webhook_url = json::required_string(fields, "url");
+  const auto named =
+      webhook_format_named(json::optional_string(fields, "format").value_or("dokkerr"));
+  if (!named) throw invalid_field("webhook.format", "must be dokkerr or alertmanager");
+  rule.webhook_format = *named;
+  check_webhook_url(rule.webhook_url);
+  try {
+    (void)pinned_address(rule.webhook_url, webhook_allow_);
+  } catch (const Error& error) {
+    throw Error::invalid(error.code(), error.detail());  // a bad rule, not a failed call
+  }
+  if (!rule.webhook_secret.empty()) return {};
+  auto secret = crypto::base64url_encode(crypto::random_bytes(32));
+  rule.webhook_secret = sealer_.seal(secret, kSecretContext);
+  return secret;
+}
+
 CreatedRule AlertService::update_rule(const Principal& caller, std::string_view id,
                                       const bj::object& body) {
   auto rule = visible_rule(caller, id, perm::alerts_manage);
   read_rule(body, rule, false);
   check_engine_rule(caller, rule);
   CreatedRule updated;
-  if (const auto* webhook = body.if_contains("webhook"); webhook != nullptr) {
-    if (webhook->is_null()) {
-      rule.webhook_url.clear();
-      rule.webhook_secret.clear();
-    } else {
-      if (!webhook->is_object()) throw invalid_field("webhook", "must be an object {url, format}");
-      json::only_fields(webhook->as_object(), {"url", "format"});
-      rule.webhook_url = json::required_string(webhook->as_object(), "url");
-      const auto named = webhook_format_named(
-          json::optional_string(webhook->as_object(), "format").value_or("dokkerr"));
-      if (!named) throw invalid_field("webhook.format", "must be dokkerr or alertmanager");
-      rule.webhook_format = *named;
-      check_webhook_url(rule.webhook_url);
-      try {
-        (void)pinned_address(rule.webhook_url, webhook_allow_);
-      } catch (const Error& error) {
-        throw Error::invalid(error.code(), error.detail());
-      }
-      if (rule.webhook_secret.empty()) {
-        updated.webhook_secret = crypto::base64url_encode(crypto::random_bytes(32));
-        rule.webhook_secret = sealer_.seal(updated.webhook_secret, kSecretContext);
-      }
-    }
-  }
+  updated.webhook_secret = apply_webhook(body.if_contains("webhook"), rule);
   rule.updated_at = clock_.stamp();
   store_.update_rule(rule);
   ++version_;

@@ -88,6 +88,9 @@ class AlertService {
                   std::string_view permission) const;
   AlertRule visible_rule(const Principal& caller, std::string_view id, std::string_view permission);
   void check_engine_rule(const Principal& caller, const AlertRule& rule) const;
+  // A rule body's "webhook" (absent: unchanged; null: removed; {url, format}: checked and set).
+  // Returns the signing key when one was made for it (shown once), else "".
+  std::string apply_webhook(const boost::json::value* webhook, AlertRule& rule) const;
   std::vector<Delivery> notifications(const Alert& alert, const AlertRule* rule);
   std::int64_t now_ms() const;
 

@@ -96,18 +96,6 @@ std::vector<Chunk> ChunkRecorder::drain() {
   return done;
 }
 
-std::vector<CounterSample> ChunkRecorder::pending(std::string_view container_id,
-                                                  std::int64_t from_ms, std::int64_t to_ms) const {
-  std::vector<CounterSample> out;
-  for (const auto& [id, open] : open_) {
-    if (open.key.container_id != container_id) continue;
-    for (const auto& sample : open.samples) {
-      if (sample.at_ms >= from_ms && sample.at_ms <= to_ms) out.push_back(sample);
-    }
-  }
-  return out;
-}
-
 std::vector<std::pair<SeriesKey, std::vector<CounterSample>>> ChunkRecorder::pending_all(
     std::int64_t from_ms, std::int64_t to_ms) const {
   std::vector<std::pair<SeriesKey, std::vector<CounterSample>>> out;

@@ -39,9 +39,7 @@ class ChunkRecorder {
   std::vector<Chunk> record(const std::vector<std::pair<Target, CounterSample>>& round);
   // Every pending chunk, complete or not (on shutdown or when this replica stops collecting).
   std::vector<Chunk> drain();
-  // The samples not written yet of one container with at_ms in [from_ms, to_ms].
-  [[nodiscard]] std::vector<CounterSample> pending(std::string_view container_id,
-                                                   std::int64_t from_ms, std::int64_t to_ms) const;
+  // The samples not written yet, per container, with at_ms in [from_ms, to_ms].
   [[nodiscard]] std::vector<std::pair<SeriesKey, std::vector<CounterSample>>> pending_all(
       std::int64_t from_ms, std::int64_t to_ms) const;
 

@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <tuple>
 
 namespace dokkerr::monitoring {
 namespace {
@@ -101,6 +102,26 @@ std::int64_t now_ms(const Clock& clock) {
       .count();
 }
 
+// The range of an analytics query: from/to as for the history, default the last hour.
+std::pair<std::int64_t, std::int64_t> range_of(const http::QueryParams& params, std::int64_t now) {
+  auto time_param = [&](std::string_view name, std::int64_t fallback) {
+    const auto text = params.get(name);
+    if (!text) return fallback;
+    const auto parsed = parse_time_ms(*text);
+    if (!parsed) {
+      throw Error::invalid("invalid_parameter",
+                           std::string(name) + " must be unix seconds or an RFC 3339 time.");
+    }
+    return *parsed;
+  };
+  const auto to = time_param("to", now);
+  const auto from = time_param("from", to - 3600 * kSecondMs);
+  if (from >= to || to - from > kMaxRangeMs) {
+    throw Error::invalid("invalid_parameter", "from must be before to, at most 400 days apart.");
+  }
+  return {from, to};
+}
+
 HistoryQuery query_of(const http::QueryParams& params, std::int64_t now) {
   HistoryQuery query;
   const auto target = params.get("target");
@@ -144,21 +165,7 @@ HistoryQuery query_of(const http::QueryParams& params, std::int64_t now) {
   if (query.metrics.empty()) {
     throw Error::invalid("invalid_parameter", "Name at least one metric (metric=cpu_percent).");
   }
-  auto time_param = [&](std::string_view name, std::int64_t fallback) {
-    const auto text = params.get(name);
-    if (!text) return fallback;
-    const auto parsed = parse_time_ms(*text);
-    if (!parsed) {
-      throw Error::invalid("invalid_parameter",
-                           std::string(name) + " must be unix seconds or an RFC 3339 time.");
-    }
-    return *parsed;
-  };
-  query.to_ms = time_param("to", now);
-  query.from_ms = time_param("from", query.to_ms - 3600 * kSecondMs);
-  if (query.from_ms >= query.to_ms || query.to_ms - query.from_ms > kMaxRangeMs) {
-    throw Error::invalid("invalid_parameter", "from must be before to, at most 400 days apart.");
-  }
+  std::tie(query.from_ms, query.to_ms) = range_of(params, now);
   if (const auto step = params.get("step")) {
     const auto parsed = parse_step_ms(*step);
     if (!parsed) {
@@ -209,26 +216,6 @@ json::object to_json(const HistoryQuery& query, const HistoryAnswer& answer) {
       {"step", seconds_of(answer.step_ms)},
       {"series", std::move(series)},
   };
-}
-
-// The range of an analytics query: from/to as for the history, default the last hour.
-std::pair<std::int64_t, std::int64_t> range_of(const http::QueryParams& params, std::int64_t now) {
-  auto time_param = [&](std::string_view name, std::int64_t fallback) {
-    const auto text = params.get(name);
-    if (!text) return fallback;
-    const auto parsed = parse_time_ms(*text);
-    if (!parsed) {
-      throw Error::invalid("invalid_parameter",
-                           std::string(name) + " must be unix seconds or an RFC 3339 time.");
-    }
-    return *parsed;
-  };
-  const auto to = time_param("to", now);
-  const auto from = time_param("from", to - 3600 * kSecondMs);
-  if (from >= to || to - from > kMaxRangeMs) {
-    throw Error::invalid("invalid_parameter", "from must be before to, at most 400 days apart.");
-  }
-  return {from, to};
 }
 
 // Narrowing of an analytics query: ?team= or ?environment= (or neither: all the caller sees).

@@ -375,6 +375,19 @@ describe('alerts', { timeout: 300_000 }, () => {
       const res = await server.api('POST', '/api/v1/alerts/rules', as(A, { body }));
       expectProblem(assert, res, 400, code);
     }
+    // An edit is checked the same way and changes nothing when refused.
+    const kept = await createRule(A, { name: 'kept', metric: 'pids', threshold: 100 });
+    for (const [body, code] of [
+      [{ webhook: { url: 'http://169.254.169.254/' } }, 'webhook_url_forbidden'],
+      [{ team_id: B.teamId }, 'unknown_field'],
+      [{ threshold: 'x' }, 'invalid_body'],
+    ]) {
+      expectProblem(assert, await server.api('PATCH', `/api/v1/alerts/rules/${kept.id}`, as(A, { body })), 400, code);
+    }
+    const after = await server.api('GET', `/api/v1/alerts/rules/${kept.id}`, as(A));
+    assert.equal(after.json.webhook, null);
+    assert.equal(after.json.team_id, A.teamId);
+    assert.equal(after.json.threshold, 100);
     // Another team's rules cannot be made, nor platform rules by a tenant.
     expectProblem(assert, await server.api('POST', '/api/v1/alerts/rules', as(B, { body: base })), 404, 'team_not_found');
     const { team_id: _omit, ...platform } = base;

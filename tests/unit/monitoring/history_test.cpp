@@ -132,7 +132,10 @@ TEST(ChunkRecorder, WritesAChunkPerSpanAndWhenAContainerStops) {
   EXPECT_EQ(done[2].end_ms, kStart + 7 * kMinute - 5 * kSecond);
   EXPECT_EQ(done[3].key.container_id, "a");
   EXPECT_EQ(done[3].start_ms, kStart + 5 * kMinute);
-  EXPECT_EQ(recorder.pending("a", 0, kStart + kHour).size(), 24U);
+  const auto pending = recorder.pending_all(0, kStart + kHour);
+  ASSERT_EQ(pending.size(), 1U);
+  EXPECT_EQ(pending[0].first.container_id, "a");
+  EXPECT_EQ(pending[0].second.size(), 24U);
   const auto rest = recorder.drain();
   ASSERT_EQ(rest.size(), 1U);
   EXPECT_EQ(rest[0].samples, 24U);

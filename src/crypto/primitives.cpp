@@ -147,6 +147,32 @@ std::string sha256(std::string_view data) {
   return out;
 }
 
+Sha256Stream::Sha256Stream() : context_(EVP_MD_CTX_new()) {
+  if (context_ == nullptr || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(context_);
+    throw std::runtime_error("SHA-256 context failed");
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(context_); }
+
+void Sha256Stream::update(std::string_view data) {
+  if (EVP_DigestUpdate(context_, data.data(), data.size()) != 1) {
+    throw std::runtime_error("SHA-256 update failed");
+  }
+}
+
+std::string Sha256Stream::hex() const {
+  EVP_MD_CTX* copy = EVP_MD_CTX_new();
+  std::string out(32, '\0');
+  unsigned length = 0;
+  const bool ok = copy != nullptr && EVP_MD_CTX_copy_ex(copy, context_) == 1 &&
+                  EVP_DigestFinal_ex(copy, reinterpret_cast<unsigned char*>(out.data()), &length) == 1;
+  EVP_MD_CTX_free(copy);
+  if (!ok || length != 32) throw std::runtime_error("SHA-256 final failed");
+  return hex_encode(out);
+}
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::string out(32, '\0');
   unsigned int length = 0;

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace dokkerr::crypto {
 
 // Cryptographically random bytes (OpenSSL RAND_bytes); throws std::runtime_error on failure.
@@ -28,6 +30,21 @@ std::optional<std::string> hex_decode(std::string_view text);
 std::string sha256(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 inline std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
+
+// SHA-256 over data that arrives in pieces (streamed backups and uploads).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  ~Sha256Stream();
+  void update(std::string_view data);
+  // Lowercase hex of everything given so far; the stream can go on afterwards.
+  [[nodiscard]] std::string hex() const;
+
+ private:
+  ::evp_md_ctx_st* context_;
+};
 
 // Compares in time that depends only on the lengths (CRYPTO_memcmp).
 bool constant_time_equal(std::string_view a, std::string_view b);

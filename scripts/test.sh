@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test on a fresh Debian 12 machine: installs what is missing, builds the
 # debug preset (ASan/UBSan) and the libFuzzer targets, starts the services the tests use (a private dockerd, a second one
-# behind TLS, PostgreSQL 15, a Docker registry, Redis, an OpenID provider), builds the web UI, runs ctest, and stops what it started. Ends with ctest's summary.
+# behind TLS, PostgreSQL 15, a Docker registry, Redis, an S3-compatible server, an OpenID provider), builds the web UI, runs ctest, and stops what it started. Ends with ctest's summary.
 # Extra arguments go to ctest (e.g. -R containers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,7 @@ stop_services() {
     scripts/testenv/registry.sh stop || true
     scripts/testenv/oidc.sh stop || true
     scripts/testenv/redis.sh stop || true
+    scripts/testenv/s3.sh stop || true
   } >>"$services_log" 2>&1
 }
 trap stop_services EXIT
@@ -45,6 +46,7 @@ scripts/testenv/dockerd.sh start-tls tls >>"$services_log" 2>&1
 scripts/testenv/postgres.sh start >>"$services_log" 2>&1
 scripts/testenv/registry.sh start >>"$services_log" 2>&1
 scripts/testenv/redis.sh start >>"$services_log" 2>&1
+scripts/testenv/s3.sh start >>"$services_log" 2>&1
 # Dokkerr's callback is registered (any loopback port); /callback stays first for the library's tests.
 OIDC_REDIRECT_URIS=http://127.0.0.1/callback,http://127.0.0.1/api/v1/auth/oidc/callback \
   scripts/testenv/oidc.sh start >>"$services_log" 2>&1
@@ -59,6 +61,7 @@ DOKKERR_TEST_REDIS_URL=$(scripts/testenv/redis.sh url)
 # shellcheck disable=SC1090
 source "$DOKKERR_TESTENV_DIR/oidc/env"  # DOKKERR_TEST_OIDC_*
 set +a
+eval "$(scripts/testenv/s3.sh env)"  # DOKKERR_TEST_S3_* and the AWS_* keys s3rver takes
 # The TLS engine, for the client's own tests.
 tls_env=$(scripts/testenv/dockerd.sh env tls)
 export DOKKERR_TEST_DOCKER_TLS_HOST

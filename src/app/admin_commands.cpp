@@ -1,10 +1,12 @@
 #include "app/admin_commands.hpp"
 
 #include "audit/audit_log.hpp"
+#include "backup/platform_backup.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "crypto/jwt.hpp"
+#include "objects/open_object_store.hpp"
 #include "store/database.hpp"
 #include "users/password.hpp"
 #include "users/user_store.hpp"
@@ -84,6 +86,54 @@ int rotate_jwt_key(const AdminOptions& options) {
   return 0;
 }
 
+std::unique_ptr<objects::ObjectStore> open_objects(const AdminOptions& options) {
+  return objects::open_object_store(options.object_store_url,
+                                    std::filesystem::absolute(options.data_dir),
+                                    objects::process_environment());
+}
+
+backup::KdfParams kdf_of(const AdminOptions& options) {
+  backup::KdfParams kdf;
+  kdf.memory_kib = options.backup_kdf_memory_kib;
+  return kdf;
+}
+
+int create_backup(const AdminOptions& options) {
+  const auto passphrase = read_password(options.passphrase_file);
+  auto db = open(options);
+  auto objects = open_objects(options);
+  const auto data_dir = std::filesystem::absolute(options.data_dir);
+  const auto url = options.database_url.empty()
+                       ? "sqlite://" + (data_dir / "dokkerr.db").string()
+                       : options.database_url;
+  const auto manifest = backup::create_platform_backup(
+      {*db, url, data_dir}, *objects, {passphrase, kdf_of(options), SystemClock{}.unix_seconds()});
+  std::cout << "backup " << manifest.id << " stored in " << objects->describe() << " ("
+            << manifest.archive_size << " bytes, " << manifest.database << " schema "
+            << manifest.schema_version << ", " << manifest.contents.size() << " files)\n";
+  return 0;
+}
+
+int list_backups(const AdminOptions& options) {
+  auto objects = open_objects(options);
+  for (const auto& m : backup::list_platform_backups(*objects, 1000)) {
+    std::cout << m.id << "  " << m.created_at << "  " << m.database << "  schema "
+              << m.schema_version << "  " << m.archive_size << " bytes\n";
+  }
+  return 0;
+}
+
+int restore_backup(const AdminOptions& options) {
+  const auto passphrase = read_password(options.passphrase_file);
+  auto objects = open_objects(options);
+  const auto result = backup::restore_platform_backup(
+      *objects, options.backup_from, passphrase,
+      {std::filesystem::absolute(options.data_dir), options.database_url});
+  std::cout << "restored backup " << result.manifest.id << " (taken " << result.manifest.created_at
+            << "): " << result.restored.size() << " files; start the server on this data dir\n";
+  return 0;
+}
+
 }  // namespace
 
 CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
@@ -109,6 +159,35 @@ CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
   rotate->add_option("--data-dir", options.data_dir, "The server's data directory")->required();
   rotate->add_option("--jwt-algorithm", options.jwt_algorithm, "hs256 or eddsa")
       ->capture_default_str();
+  const auto object_store = [&options](CLI::App* command) {
+    command->add_option("--object-store", options.object_store_url,
+                        "Where backups are kept: s3://bucket/prefix?endpoint=…&region=…&"
+                        "path_style=true, file:///dir (default: the data dir's objects/)");
+  };
+  const auto passphrase = [&options](CLI::App* command) {
+    command
+        ->add_option("--passphrase-file", options.passphrase_file,
+                     "File holding the backup passphrase on its first line ('-' for stdin)")
+        ->required();
+  };
+  auto* backup = admin->add_subcommand(
+      "backup", "Back up the database and keys/ (sealed under a passphrase) to the object store");
+  common(backup);
+  object_store(backup);
+  passphrase(backup);
+  backup
+      ->add_option("--kdf-memory-kib", options.backup_kdf_memory_kib,
+                   "argon2id memory cost of the passphrase (8192-1048576)")
+      ->capture_default_str();
+  auto* restore = admin->add_subcommand(
+      "restore", "Restore a platform backup into an empty data dir and database");
+  common(restore);
+  object_store(restore);
+  passphrase(restore);
+  restore->add_option("--from", options.backup_from, "A backup id, or latest")->capture_default_str();
+  auto* backups = admin->add_subcommand("backups", "List the complete platform backups");
+  backups->add_option("--data-dir", options.data_dir, "The server's data directory")->required();
+  object_store(backups);
   return admin;
 }
 
@@ -117,6 +196,9 @@ int run_admin(CLI::App& admin, const AdminOptions& options) {
     if (admin.got_subcommand("create-user")) return create_user(options);
     if (admin.got_subcommand("verify-audit")) return verify_audit(options);
     if (admin.got_subcommand("rotate-jwt-key")) return rotate_jwt_key(options);
+    if (admin.got_subcommand("backup")) return create_backup(options);
+    if (admin.got_subcommand("restore")) return restore_backup(options);
+    if (admin.got_subcommand("backups")) return list_backups(options);
   } catch (const Error& error) {
     std::cerr << "dokkerr admin: " << error.detail()
               << (error.internal().empty() ? "" : " (" + error.internal() + ")") << '\n';

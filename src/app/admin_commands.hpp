@@ -1,5 +1,6 @@
 #pragma once
 // `dokkerr admin …`: offline maintenance on a data dir and database, without a running server.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -17,6 +18,10 @@ struct AdminOptions {
   bool make_admin = false;
   std::string anchor;
   std::string jwt_algorithm = "hs256";
+  std::string object_store_url;
+  std::filesystem::path passphrase_file;
+  std::string backup_from = "latest";
+  std::uint32_t backup_kdf_memory_kib = 65536;
 };
 
 // Adds the `admin` command and its subcommands; returns it.

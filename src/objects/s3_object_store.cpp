@@ -289,7 +289,10 @@ class S3Transport {
       Answer answer;
       std::string failure;
       const bool transported = once(request, delivered, answer, failure);
-      const bool retryable = !transported || answer.status >= 500 || answer.status == 429;
+      // 501 (not implemented) and other answers will not change on a retry.
+      const long status = answer.status;
+      const bool retryable = !transported || status == 500 || status == 502 || status == 503 ||
+                             status == 504 || status == 429;
       if (!retryable) return answer;
       last_failure = transported ? "HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 300)
                                  : failure;
@@ -406,7 +409,8 @@ class S3Transport {
     const std::string url = url_for(request.full_key, request.query);
     http::CurlHeaders headers;
     for (const auto& line : request.headers) headers.add(line);
-    headers.add("Expect:");  // no 100-continue round trip
+    // No "Expect:" line to turn off 100-continue: libcurl would sign that empty header without
+    // sending it, and S3 would refuse the signature.
     if (!config_.credentials.session_token.empty()) {
       headers.add("x-amz-security-token: " + config_.credentials.session_token);
     }

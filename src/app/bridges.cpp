@@ -3,11 +3,13 @@
 #include "cache/redis_buckets.hpp"
 #include "containers/engine.hpp"
 #include "containers/engine_call.hpp"
+#include "containers/resource_lookup.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
 #include "core/permissions.hpp"
 #include "crypto/secret_box.hpp"
+#include "docker/client.hpp"
 #include "monitoring/recent_window.hpp"
 #include "users/team_store.hpp"
 
@@ -304,6 +306,49 @@ monitoring::HostFacts host_facts() {
     facts.memory_bytes = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
   }
   return facts;
+}
+
+namespace asio = boost::asio;
+
+asio::awaitable<backup::VolumeRef> TenancyVolumeHost::resolve(const Principal& caller,
+                                                              std::string environment,
+                                                              std::string name,
+                                                              std::string_view permission) {
+  const auto allowed = co_await tenancy_.resolve(caller, environment,
+                                                 containers::ResourceKind::volume, name, permission);
+  const auto owner =
+      co_await tenancy_.owner_of(environment, containers::ResourceKind::volume, allowed.id);
+  co_return backup::VolumeRef{environment, owner.id, owner.team};
+}
+
+asio::awaitable<bool> TenancyVolumeHost::exists(std::string environment, std::string name) {
+  try {
+    static_cast<void>(
+        co_await lookup_.inspect(environment, containers::ResourceKind::volume, name));
+  } catch (const Error& error) {
+    if (error.code() == "volume_not_found") co_return false;
+    throw;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> TenancyVolumeHost::create(std::string environment, std::string name,
+                                                std::string team_id) {
+  co_await lookup_.create_volume(environment, name, team_id);
+  co_await tenancy_.record_owner(environment, containers::ResourceKind::volume, name, team_id);
+}
+
+asio::awaitable<void> TenancyVolumeHost::remove(std::string environment, std::string name) {
+  auto client = engine(environment);
+  static_cast<void>(
+      co_await client->request(docker::Verb::delete_, "/volumes/" + name + "?force=1"));
+  co_await tenancy_.forget(environment, containers::ResourceKind::volume, name);
+}
+
+std::shared_ptr<docker::Client> TenancyVolumeHost::engine(std::string environment) {
+  auto engine = environments_.engine_up(environment);
+  docker::Client& client = engine->client();
+  return {std::move(engine), &client};  // shares the engine's lifetime
 }
 
 }  // namespace dokkerr::app

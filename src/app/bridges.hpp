@@ -1,6 +1,7 @@
 #pragma once
 // Ports that one domain declares and another domain's stores fill, connected here so that no
 // domain includes another. Each bridge is a few lines over the other domain's public API.
+#include "backup/volume_backups.hpp"
 #include "containers/live_stats.hpp"
 #include "containers/team_directory.hpp"
 #include "core/secret_sealer.hpp"
@@ -24,6 +25,7 @@ class SecretBox;
 }
 namespace dokkerr::containers {
 class EnvironmentService;
+class ResourceLookup;
 class TenancyService;
 }  // namespace dokkerr::containers
 namespace dokkerr::monitoring {
@@ -127,6 +129,27 @@ class TenancyHistoryAccess final : public monitoring::HistoryAccess {
 
  private:
   const containers::TenancyService& tenancy_;
+};
+
+// Volume backups' view of the engines: access and owners by the containers domain's tenancy.
+class TenancyVolumeHost final : public backup::VolumeHost {
+ public:
+  TenancyVolumeHost(containers::EnvironmentService& environments,
+                    containers::TenancyService& tenancy, containers::ResourceLookup& lookup)
+      : environments_(environments), tenancy_(tenancy), lookup_(lookup) {}
+  boost::asio::awaitable<backup::VolumeRef> resolve(const Principal& caller,
+                                                    std::string environment, std::string name,
+                                                    std::string_view permission) override;
+  boost::asio::awaitable<bool> exists(std::string environment, std::string name) override;
+  boost::asio::awaitable<void> create(std::string environment, std::string name,
+                                      std::string team_id) override;
+  boost::asio::awaitable<void> remove(std::string environment, std::string name) override;
+  std::shared_ptr<docker::Client> engine(std::string environment) override;
+
+ private:
+  containers::EnvironmentService& environments_;
+  containers::TenancyService& tenancy_;
+  containers::ResourceLookup& lookup_;
 };
 
 // This host's CPUs and memory (what the engine reports as an unlimited container's limit).

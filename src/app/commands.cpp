@@ -228,6 +228,17 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
                   "reach (comma-separated; default none)")
       ->envname("DOKKERR_ALERT_WEBHOOK_ALLOW")
       ->delimiter(',');
+  command
+      .add_option("--object-store", config.object_store,
+                  "Where backups are kept: s3://bucket/prefix?endpoint=URL&region=R&"
+                  "path_style=true (credentials from AWS_* or credentials_file=), file:///dir; "
+                  "default: the data dir's objects/")
+      ->envname("DOKKERR_OBJECT_STORE");
+  command
+      .add_option("--backup-helper-image", config.backup_helper_image,
+                  "Image of the helper containers volume backups create (never started); "
+                  "default: any image the engine has")
+      ->envname("DOKKERR_BACKUP_HELPER_IMAGE");
 }
 
 }  // namespace

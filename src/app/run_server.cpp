@@ -23,6 +23,9 @@
 #include "auth/session_service.hpp"
 #include "auth/sign_in_service.hpp"
 #include "auth/ticket_service.hpp"
+#include "backup/backup_routes.hpp"
+#include "backup/backup_runs.hpp"
+#include "backup/volume_backups.hpp"
 #include "cache/redis_buckets.hpp"
 #include "cache/redis_client.hpp"
 #include "containers/container_service.hpp"
@@ -59,10 +62,11 @@
 #include "monitoring/collector.hpp"
 #include "monitoring/engine_stats.hpp"
 #include "monitoring/history.hpp"
+#include "monitoring/history_routes.hpp"
 #include "monitoring/live_feed.hpp"
 #include "monitoring/live_routes.hpp"
-#include "monitoring/history_routes.hpp"
 #include "monitoring/metrics_routes.hpp"
+#include "objects/open_object_store.hpp"
 #include "store/database.hpp"
 #include "store/lease.hpp"
 #include "store/settings_store.hpp"
@@ -364,6 +368,22 @@ int run_server(ServerConfig config) {
   containers::VolumeService volume_service(environments, tenancy);
   containers::SystemService system_service(environments, tenancy);
 
+  std::unique_ptr<objects::ObjectStore> object_store;
+  try {
+    object_store = objects::open_object_store(config.object_store, config.data_dir,
+                                              objects::process_environment());
+  } catch (const Error& error) {
+    std::cerr << "dokkerr: --object-store: " << error.detail() << '\n';
+    return 2;
+  }
+  auto backup_runs = backup::make_sql_backup_run_store(*database);
+  // A run still "running" after six hours belonged to a process that stopped mid-way.
+  backup_runs->fail_unfinished(clock.stamp_in(-std::chrono::hours(6)), clock.stamp(),
+                               "The server stopped during the backup.");
+  TenancyVolumeHost volume_host(environments, tenancy, *engine_lookup);
+  backup::VolumeBackupService volume_backups(*backup_runs, volume_host, *object_store, blocking,
+                                             clock, {config.backup_helper_image});
+
   std::optional<web::WebAssets> web_assets;
   if (!config.web_dir.empty()) {
     try {
@@ -420,6 +440,7 @@ int run_server(ServerConfig config) {
   monitoring::add_history_routes(router, history, history_access, blocking, clock);
   monitoring::add_live_routes(router, live_feed, history_access);
   monitoring::add_alert_routes(router, alert_service, blocking);
+  backup::add_backup_routes(router, volume_backups);
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;

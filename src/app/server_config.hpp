@@ -73,6 +73,10 @@ struct ServerConfig {
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
   // Non-public addresses alert webhooks may still reach (a receiver on the private network).
   std::vector<std::string> alert_webhook_allow;
+  // Where backups go: "" (the data dir's objects/), file:///dir or s3://bucket/prefix?….
+  std::string object_store;
+  // The image volume backups make their never-started helper containers from ("": any).
+  std::string backup_helper_image;
 };
 
 // Resolved listen address.

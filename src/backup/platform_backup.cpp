@@ -203,6 +203,9 @@ BackupManifest create_platform_backup(const PlatformBackupSource& source,
   manifest.salt_hex = crypto::hex_encode(salt);
   const auto keys = derive_backup_keys(options.passphrase, salt, options.kdf);
 
+  // What a backup killed mid-way (kill -9, power loss) left: uploads begun an hour ago or more
+  // and never completed; a backup that is still running touched its own within that hour.
+  store.drop_abandoned_uploads(kPrefix, options.now_unix - 3600);
   const Staging staging(source.data_dir);
   manifest.schema_version = current_schema(source.db);
   const auto dump_name = dump_database(source.db, source.database_url, staging.path());

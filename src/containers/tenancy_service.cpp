@@ -100,6 +100,16 @@ asio::awaitable<Resolved> TenancyService::resolve(const Principal& caller,
   co_return resolved;
 }
 
+asio::awaitable<Resolved> TenancyService::owner_of(std::string environment_id, ResourceKind kind,
+                                                   std::string ref) {
+  const auto object = co_await engine_.inspect(environment_id, kind, std::move(ref));
+  Resolved resolved{object.id, object.team_label};
+  if (resolved.team.empty()) {
+    resolved.team = co_await recorded_owner(std::move(environment_id), kind, resolved.id);
+  }
+  co_return resolved;
+}
+
 std::optional<TeamSet> TenancyService::visible_teams(const Principal& caller,
                                                      std::string_view environment_id,
                                                      std::string_view permission) const {

@@ -66,6 +66,11 @@ class TenancyService {
                                            ResourceKind kind, std::string ref,
                                            std::string_view permission);
 
+  // The resource and its owning team (label or assignment) whoever asks, for a service that
+  // checked the caller's access with resolve() first and needs the real owner even for admins.
+  boost::asio::awaitable<Resolved> owner_of(std::string environment_id, ResourceKind kind,
+                                            std::string ref);
+
   // Teams whose resources the caller may list with `permission`; nullopt = all (admins).
   [[nodiscard]] std::optional<TeamSet> visible_teams(const Principal& caller,
                                                      std::string_view environment_id,

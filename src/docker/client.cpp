@@ -18,6 +18,8 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <atomic>
 #include <cctype>
 #include <mutex>
@@ -603,6 +605,97 @@ asio::awaitable<std::unique_ptr<EngineStream>> Client::stream(Verb verb, std::st
   core->parser = std::move(parser);
   core->shared = std::move(s);
   co_return std::make_unique<EngineStreamImpl>(std::move(core), status, std::move(content_type));
+}
+
+namespace {
+
+constexpr std::size_t kMaxUploadAnswer = 1024U * 1024U;
+
+struct UploadCore {
+  std::unique_ptr<Connection> conn;
+  std::shared_ptr<Shared> shared;
+};
+
+asio::awaitable<void> upload_write(std::shared_ptr<UploadCore> core, std::string bytes) {
+  Connection& conn = *core->conn;
+  conn.expires_after(core->shared->options.request_timeout);
+  auto [ec, n] = co_await conn.write_raw(asio::buffer(bytes));
+  (void)n;
+  conn.expires_never();
+  if (ec) throw_io(*core->shared, ec, "upload write");
+}
+
+asio::awaitable<EngineResponse> upload_finish(std::shared_ptr<UploadCore> core) {
+  Connection& conn = *core->conn;
+  conn.expires_after(core->shared->options.request_timeout);
+  static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+  auto [wec, n] = co_await conn.write_raw(asio::buffer(kLastChunk.data(), kLastChunk.size()));
+  (void)n;
+  if (wec) throw_io(*core->shared, wec, "upload write");
+  StringParser parser;
+  parser.body_limit(kMaxUploadAnswer);
+  const ErrorCode ec = co_await conn.read(parser);
+  conn.expires_never();
+  if (ec) throw_io(*core->shared, ec, "upload answer");
+  EngineResponse out;
+  out.status = parser.get().result_int();
+  out.content_type = std::string(parser.get()[http::field::content_type]);
+  out.body = std::move(parser.get().body());
+  conn.close();
+  co_return out;
+}
+
+class EngineUploadImpl final : public EngineUpload {
+ public:
+  explicit EngineUploadImpl(std::shared_ptr<UploadCore> core) : core_(std::move(core)) {}
+  ~EngineUploadImpl() override {
+    const asio::any_io_executor strand = core_->conn->strand();
+    asio::dispatch(strand, [core = core_] { core->conn->close(); });
+  }
+  EngineUploadImpl(const EngineUploadImpl&) = delete;
+  EngineUploadImpl& operator=(const EngineUploadImpl&) = delete;
+
+  asio::awaitable<void> write(std::string data) override {
+    if (data.empty()) co_return;  // an empty chunk would end the body
+    std::array<char, 24> size{};
+    const int len = std::snprintf(size.data(), size.size(), "%zx\r\n", data.size());
+    data.insert(0, size.data(), static_cast<std::size_t>(len));
+    data += "\r\n";
+    auto core = core_;
+    const asio::any_io_executor strand = core->conn->strand();
+    co_await asio::co_spawn(strand, upload_write(std::move(core), std::move(data)), no_cancel());
+  }
+
+  asio::awaitable<EngineResponse> finish() override {
+    auto core = core_;
+    const asio::any_io_executor strand = core->conn->strand();
+    co_return co_await asio::co_spawn(strand, upload_finish(std::move(core)), no_cancel());
+  }
+
+ private:
+  std::shared_ptr<UploadCore> core_;
+};
+
+}  // namespace
+
+asio::awaitable<std::unique_ptr<EngineUpload>> Client::upload(Verb verb, std::string target,
+                                                              Headers headers) {
+  std::shared_ptr<Shared> s = impl_->shared;
+  Request req = make_request(*s, verb, versioned(*s, target), {}, headers);
+  // Only the head is serialized here; the body follows in chunks.
+  std::string head = std::string(req.method_string()) + " " + std::string(req.target()) + " HTTP/1.1\r\n";
+  for (const auto& field : req) {
+    if (field.name() == http::field::content_length) continue;
+    head += std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n";
+  }
+  head += "Transfer-Encoding: chunked\r\n\r\n";
+  Lease lease = co_await acquire(s, false);
+  auto core = std::make_shared<UploadCore>();
+  core->conn = std::move(lease.conn);
+  core->shared = std::move(s);
+  const asio::any_io_executor strand = core->conn->strand();
+  co_await asio::co_spawn(strand, upload_write(core, std::move(head)), no_cancel());
+  co_return std::make_unique<EngineUploadImpl>(std::move(core));
 }
 
 asio::awaitable<std::unique_ptr<HijackedConnection>> Client::hijack(Verb verb, std::string target,

@@ -66,6 +66,17 @@ class HijackedConnection {
   virtual void close() = 0;
 };
 
+// A request whose body is sent as it is produced (chunked transfer encoding): archives uploaded
+// into containers, image tarballs. Each write and the final read are bounded by the client's
+// request timeout.
+class EngineUpload {
+ public:
+  virtual ~EngineUpload() = default;
+  virtual boost::asio::awaitable<void> write(std::string data) = 0;
+  // Ends the body and reads the engine's answer (its body bounded by 1 MiB).
+  virtual boost::asio::awaitable<EngineResponse> finish() = 0;
+};
+
 class Client {
  public:
   Client(boost::asio::any_io_executor executor, Endpoint endpoint, ClientOptions options = {});
@@ -87,6 +98,9 @@ class Client {
                                                  Headers headers = {});
   boost::asio::awaitable<std::unique_ptr<EngineStream>> stream(Verb verb, std::string target,
                                                                std::string body = {},
+                                                               Headers headers = {});
+  // Starts a request on a connection of its own and returns the writer of its body.
+  boost::asio::awaitable<std::unique_ptr<EngineUpload>> upload(Verb verb, std::string target,
                                                                Headers headers = {});
   // Sends the request with Connection: Upgrade / Upgrade: tcp; expects 101 (or 200 on old
   // engines). A non-upgrade answer is returned as an Error mapped with map_engine_error.

@@ -346,6 +346,27 @@ UPDATE metric_rollups SET rolled_to_ms = 0;
     Migration{9, "alert rule label selectors", R"sql(
 ALTER TABLE alert_rules ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
 )sql"},
+    // Every backup run (volume now, more kinds later): what, whose, where it went, how it ended.
+    Migration{10, "backup runs", R"sql(
+CREATE TABLE backup_runs (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  target TEXT NOT NULL,
+  object_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  duration_ms BIGINT NOT NULL
+);
+CREATE INDEX backup_runs_started ON backup_runs (started_at, id);
+CREATE INDEX backup_runs_target ON backup_runs (environment, target);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

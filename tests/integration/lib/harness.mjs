@@ -627,7 +627,8 @@ function databaseBase() {
   return undefined;
 }
 
-async function freshDatabase(dataDir) {
+// An empty database for a server: {url, drop()} (url null: the data dir's SQLite file).
+export async function freshDatabase(dataDir) {
   const base = databaseBase();
   if (!base) return { url: null, drop: async () => {} };
   if (base.startsWith('sqlite:')) {
@@ -910,12 +911,17 @@ function spawnServer(args, env) {
 // options: {dockerHost, args: [...extra flags], env: {...}, maxBodySize, replicaOf}
 // replicaOf: another server whose database and keys this one shares, as replicas do (it is
 // signed in as that server's admin; stopping it leaves the shared database alone).
-export async function startServer({ dockerHost, args = [], env = {}, maxBodySize, bootstrap = true, replicaOf } = {}) {
+export async function startServer({ dockerHost, args = [], env = {}, maxBodySize, bootstrap = true, replicaOf, dataDir: givenDataDir, database } = {}) {
   if (!fs.existsSync(dokkerrBin())) throw new Error(`dokkerr binary not found at ${dokkerrBin()} (set DOKKERR_BIN)`);
   const host = dockerHost ?? process.env.DOKKERR_TEST_DOCKER_HOST ?? (await ensureEngine());
-  const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-it-'));
+  const dataDir = givenDataDir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-it-')));
   let db;
-  if (replicaOf) {
+  if (givenDataDir) {
+    // A data dir and database that already hold an installation (a restored backup): the
+    // server is signed in as its admin, and stopping it removes both like any other.
+    db = database ?? { url: null, drop: async () => {} };
+    bootstrap = false;
+  } else if (replicaOf) {
     await fsp.cp(path.join(replicaOf.dataDir, 'keys'), path.join(dataDir, 'keys'), { recursive: true });
     db = { url: replicaOf.db.url ?? `sqlite://${path.join(replicaOf.dataDir, 'dokkerr.db')}`, drop: async () => {} };
     bootstrap = false;
@@ -948,7 +954,7 @@ export async function startServer({ dockerHost, args = [], env = {}, maxBodySize
     const server = new DokkerrServer(child, dataDir, db, port);
     server.dockerHost = host;
     if (bootstrap) await server.bootstrap();
-    if (replicaOf) server.token = (await server.login(ADMIN_USER, ADMIN_PASSWORD)).access_token;
+    if (replicaOf || givenDataDir) server.token = (await server.login(ADMIN_USER, ADMIN_PASSWORD)).access_token;
     return server;
   } catch (err) {
     child.kill('SIGKILL');

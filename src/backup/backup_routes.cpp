@@ -1,0 +1,97 @@
+#include "backup/backup_routes.hpp"
+
+#include "backup/volume_backups.hpp"
+#include "core/json.hpp"
+#include "core/permissions.hpp"
+#include "http/responses.hpp"
+#include "http/router.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace dokkerr::backup {
+namespace {
+
+namespace asio = boost::asio;
+namespace bj = boost::json;
+using http::RequestContext;
+using http::Verb;
+
+bj::object to_json(const BackupRun& run) {
+  return {{"id", run.id},
+          {"kind", run.kind},
+          {"team_id", run.team_id},
+          {"environment", run.environment},
+          {"volume", run.target},
+          {"status", run.status},
+          {"size_bytes", run.size_bytes},
+          {"sha256", run.sha256},
+          {"error", run.error},
+          {"object_key", run.object_key},
+          {"created_by", run.created_by},
+          {"started_at", run.started_at},
+          {"finished_at", run.finished_at.empty() ? bj::value(nullptr) : bj::value(run.finished_at)},
+          {"duration_ms", run.duration_ms}};
+}
+
+}  // namespace
+
+void add_backup_routes(http::Router& router, VolumeBackupService& service) {
+  router.add(
+      Verb::get, "/api/v1/backups/volumes",
+      [&service](RequestContext& c) -> asio::awaitable<http::Reply> {
+        BackupRunFilter filter;
+        filter.environment = c.query.get("environment");
+        filter.target = c.query.get("volume");
+        filter.limit = static_cast<std::size_t>(c.query.integer("limit", 50, 1, 200));
+        filter.after = c.query.get("cursor");
+        const auto page = co_await service.list(c.caller(), std::move(filter));
+        bj::array items;
+        for (const auto& run : page.items) items.push_back(to_json(run));
+        co_return http::ok(bj::serialize(bj::object{
+            {"items", std::move(items)},
+            {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor) : bj::value(nullptr)}}));
+      },
+      http::needs(perm::volumes_read));
+  router.add(
+      Verb::post, "/api/v1/backups/volumes",
+      [&service](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto body = json::parse_object(c.request.body());
+        json::only_fields(body, {"environment", "volume"});
+        auto environment = json::optional_string(body, "environment").value_or("local");
+        auto volume = json::required_string(body, "volume");
+        const auto run = co_await service.back_up(c.caller(), std::move(environment), std::move(volume));
+        co_return http::created(bj::serialize(to_json(run)));
+      },
+      http::needs(perm::volumes_create).audited("backups.volumes.create"));
+  router.add(
+      Verb::get, "/api/v1/backups/volumes/{id}",
+      [&service](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto run = co_await service.get(c.caller(), c.param("id"));
+        co_return http::ok(bj::serialize(to_json(run)));
+      },
+      http::needs(perm::volumes_read));
+  router.add(
+      Verb::post, "/api/v1/backups/volumes/{id}/restore",
+      [&service](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto body = json::parse_object(c.request.body());
+        json::only_fields(body, {"environment", "volume"});
+        VolumeRestore request{json::optional_string(body, "environment"),
+                              json::required_string(body, "volume")};
+        const auto result = co_await service.restore(c.caller(), c.param("id"), std::move(request));
+        co_return http::created(bj::serialize(bj::object{{"backup", to_json(result.run)},
+                                                         {"environment", result.environment},
+                                                         {"volume", result.volume},
+                                                         {"created", result.created},
+                                                         {"bytes", result.bytes}}));
+      },
+      http::needs(perm::volumes_create).audited("backups.volumes.restore"));
+  router.add(
+      Verb::delete_, "/api/v1/backups/volumes/{id}",
+      [&service](RequestContext& c) -> asio::awaitable<http::Reply> {
+        co_await service.remove(c.caller(), c.param("id"));
+        co_return http::no_content();
+      },
+      http::needs(perm::volumes_delete).audited("backups.volumes.delete"));
+}
+
+}  // namespace dokkerr::backup

@@ -1,0 +1,320 @@
+// Backups against the real engine, database and S3-compatible server (s3rver), and against the
+// local object store: a platform backup taken while the server runs and restored onto a new data
+// dir and an empty database after both were destroyed (the same users sign in with the same second
+// factor, the audit chain verifies), a volume backed up and restored byte for byte, and the
+// hostile cases: wrong passphrase, damaged archives, an unreachable store, a backup killed with
+// SIGKILL, another team's volumes and backups, a restore into a volume that is not empty.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+
+import { Authenticator } from './lib/totp.mjs';
+import {
+  Engine,
+  TENANT_PASSWORD,
+  createTenant,
+  dokkerrBin,
+  envPath,
+  expectProblem,
+  expectStatus,
+  freshDatabase,
+  request,
+  startServer,
+  uniquePrefix,
+  waitFor,
+} from './lib/harness.mjs';
+
+const execFileP = promisify(execFile);
+const P = uniquePrefix();
+const PASSPHRASE = 'backup passphrase: correct horse battery staple';
+const S3_ENDPOINT = process.env.DOKKERR_TEST_S3_ENDPOINT;
+const S3_BUCKET = process.env.DOKKERR_TEST_S3_BUCKET;
+
+let engine;
+let scratch; // passphrase files, the local object store
+const as = (tenant, opts = {}) => ({ ...opts, token: tenant.token });
+
+// `dokkerr admin ARGS`: {code, stdout, stderr}.
+async function admin(args) {
+  const env = { ...process.env, LSAN_OPTIONS: `suppressions=${path.resolve('tests/lsan.supp')}` };
+  try {
+    const { stdout, stderr } = await execFileP(dokkerrBin(), ['admin', ...args], { env, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+function storeArgs(kind) {
+  if (kind === 's3') {
+    return `s3://${S3_BUCKET}/${P}?endpoint=${encodeURIComponent(S3_ENDPOINT)}&path_style=true`;
+  }
+  return `file://${path.join(scratch, 'objects')}`;
+}
+
+function databaseArgs(db) {
+  return db.url ? ['--database', db.url] : [];
+}
+
+// Runs a one-off container with the volume at /data; returns its output (TTY: raw text).
+async function inVolume(volume, script) {
+  const name = `${P}-job-${Math.random().toString(16).slice(2, 8)}`;
+  const id = await engine.createContainer(name, {
+    Cmd: ['sh', '-c', script],
+    Tty: true,
+    HostConfig: { Binds: [`${volume}:/data`], NetworkMode: 'none' },
+  });
+  await engine.ok('POST', `/containers/${id}/start`);
+  await engine.ok('POST', `/containers/${id}/wait`, { timeoutMs: 60_000 });
+  const logs = await engine.ok('GET', `/containers/${id}/logs?stdout=1&stderr=1`);
+  await engine.removeContainer(id);
+  return logs.text.replaceAll('\r', '');
+}
+
+const CHECKSUM = 'cd /data && find . -type f | sort | xargs sha256sum && find . | sort';
+
+async function fillVolume(volume) {
+  await inVolume(
+    volume,
+    'mkdir -p /data/sub/deeper && echo hello > /data/greeting.txt && ' +
+      'dd if=/dev/urandom of=/data/sub/blob.bin bs=1024 count=3000 2>/dev/null && ' +
+      'printf "tab\\tand space" > "/data/sub/deeper/odd name.txt" && ln -s greeting.txt /data/link',
+  );
+  return inVolume(volume, CHECKSUM);
+}
+
+before(async () => {
+  engine = new Engine(process.env.DOKKERR_TEST_DOCKER_HOST);
+  scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-backup-it-'));
+  await fsp.writeFile(path.join(scratch, 'passphrase'), `${PASSPHRASE}\n`);
+  await fsp.writeFile(path.join(scratch, 'wrong'), 'not the passphrase at all\n');
+});
+
+after(async () => {
+  await engine?.cleanup(P);
+  if (scratch) await fsp.rm(scratch, { recursive: true, force: true });
+});
+
+for (const kind of ['s3', 'local']) {
+  describe(`disaster recovery through the ${kind} object store`, { timeout: 600_000 }, () => {
+    test('platform and volume backups restore onto a new data dir and database', async (t) => {
+      if (kind === 's3' && !S3_ENDPOINT) {
+        t.skip('no S3 server (DOKKERR_TEST_S3_ENDPOINT)');
+        return;
+      }
+      const store = storeArgs(kind);
+      let server = await startServer({ args: ['--object-store', store] });
+      let restored;
+      try {
+        // A tenant with a second factor, a volume with known content, another tenant.
+        const A = await createTenant(server, { name: `${P}-${kind}-a` });
+        const B = await createTenant(server, { name: `${P}-${kind}-b` });
+        const enrol = await server.api('POST', '/api/v1/me/mfa/totp', as(A));
+        expectStatus(assert, enrol, 200);
+        const totp = new Authenticator(enrol.json.secret);
+        expectStatus(assert, await server.api('POST', '/api/v1/me/mfa/totp/confirm', as(A, { body: { code: await totp.nextCode() } })), 200);
+        const volume = `${P}-${kind}-vol`;
+        expectStatus(assert, await server.api('POST', envPath('volumes'), as(A, { body: { Name: volume } })), 201);
+        const before = await fillVolume(volume);
+        assert.match(before, /greeting\.txt/);
+
+        // The volume's backup: A's own; B cannot reach the volume nor the run.
+        expectProblem(assert, await server.api('POST', '/api/v1/backups/volumes', as(B, { body: { volume } })), 404, 'volume_not_found');
+        const run = await server.api('POST', '/api/v1/backups/volumes', as(A, { body: { environment: 'local', volume } }));
+        expectStatus(assert, run, 201);
+        assert.equal(run.json.status, 'succeeded');
+        assert.equal(run.json.team_id, A.teamId);
+        assert.ok(run.json.size_bytes > 1000, 'the archive holds the 3 MB of random data (compressed)');
+        expectProblem(assert, await server.api('GET', `/api/v1/backups/volumes/${run.json.id}`, as(B)), 404, 'backup_not_found');
+        expectProblem(assert, await server.api('POST', `/api/v1/backups/volumes/${run.json.id}/restore`, as(B, { body: { volume: `${volume}-b` } })), 404, 'backup_not_found');
+        expectProblem(assert, await server.api('DELETE', `/api/v1/backups/volumes/${run.json.id}`, as(B)), 404, 'backup_not_found');
+        const listedForB = await server.api('GET', '/api/v1/backups/volumes', as(B));
+        expectStatus(assert, listedForB, 200);
+        assert.equal(listedForB.json.items.length, 0);
+        const listedForA = await server.api('GET', `/api/v1/backups/volumes?volume=${volume}`, as(A));
+        assert.deepEqual(listedForA.json.items.map((r) => r.id), [run.json.id]);
+        // Not into a volume that has files.
+        expectProblem(assert, await server.api('POST', `/api/v1/backups/volumes/${run.json.id}/restore`, as(A, { body: { volume } })), 409, 'restore_target_not_empty');
+
+        // The platform backup, taken while the server runs.
+        const auditBefore = await server.api('GET', '/api/v1/audit/verify');
+        expectStatus(assert, auditBefore, 200);
+        const taken = await admin(['backup', '--data-dir', server.dataDir, ...databaseArgs(server.db), '--object-store', store,
+          '--passphrase-file', path.join(scratch, 'passphrase'), '--kdf-memory-kib', '8192']);
+        assert.equal(taken.code, 0, taken.stderr);
+        const id = /backup (\S+) stored/.exec(taken.stdout)?.[1];
+        assert.ok(id, taken.stdout);
+        const listed = await admin(['backups', '--data-dir', server.dataDir, '--object-store', store]);
+        assert.match(listed.stdout, new RegExp(id));
+
+        // The host is lost: data dir, database and the volume.
+        await server.stop();
+        server = null;
+        const gone = await engine.call('DELETE', `/volumes/${volume}`);
+        assert.equal(gone.status, 204, gone.text);
+
+        const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-it-restored-'));
+        const db = await freshDatabase(dataDir);
+        const restore = (passphraseFile, from = 'latest') =>
+          admin(['restore', '--data-dir', dataDir, ...databaseArgs(db), '--object-store', store, '--passphrase-file', passphraseFile, '--from', from]);
+        const wrong = await restore(path.join(scratch, 'wrong'));
+        assert.equal(wrong.code, 2, wrong.stderr);
+        assert.match(wrong.stderr, /passphrase does not open this backup/);
+        assert.deepEqual(await fsp.readdir(dataDir), [], 'a refused restore leaves the data dir as it was');
+        const missing = await restore(path.join(scratch, 'passphrase'), '20200101T000000Z-000000');
+        assert.notEqual(missing.code, 0);
+        assert.match(missing.stderr, /No such backup/);
+        const done = await restore(path.join(scratch, 'passphrase'), id);
+        assert.equal(done.code, 0, done.stderr);
+        const again = await restore(path.join(scratch, 'passphrase'), id);
+        assert.equal(again.code, 2, 'a second restore into the same place is refused');
+        assert.match(again.stderr, /empty data dir and database/);
+
+        restored = await startServer({ dataDir, database: db, args: ['--object-store', store] });
+        // The same account, the same second factor.
+        const noCode = await request(restored.target, 'POST', '/api/v1/auth/login', { body: { username: A.username, password: TENANT_PASSWORD } });
+        expectProblem(assert, noCode, 401, 'mfa_required');
+        const signedIn = await request(restored.target, 'POST', '/api/v1/auth/login', {
+          body: { username: A.username, password: TENANT_PASSWORD, totp_code: await totp.nextCode() },
+        });
+        expectStatus(assert, signedIn, 200);
+        const A2 = { ...A, token: signedIn.json.access_token };
+        // The audit chain verifies across the restore, and holds what came before it.
+        const audit = await restored.api('GET', '/api/v1/audit/verify');
+        expectStatus(assert, audit, 200);
+        assert.equal(audit.json.ok, true, audit.text);
+        assert.ok(audit.json.entries >= auditBefore.json.entries, audit.text);
+
+        // The volume comes back from its backup, the same bytes.
+        const back = await restored.api('POST', `/api/v1/backups/volumes/${run.json.id}/restore`, as(A2, { body: { volume } }));
+        expectStatus(assert, back, 201);
+        assert.equal(back.json.created, true);
+        assert.equal(await inVolume(volume, CHECKSUM), before);
+        const owned = await restored.api('GET', envPath(`volumes/${volume}`), as(A2));
+        expectStatus(assert, owned, 200);
+      } finally {
+        await server?.stop();
+        await restored?.stop();
+      }
+    });
+  });
+}
+
+describe('refusals and failures', { timeout: 300_000 }, () => {
+  test('a damaged archive in the store is refused before anything changes', async (t) => {
+    if (!S3_ENDPOINT) {
+      t.skip('no S3 server');
+      return;
+    }
+    const store = `s3://${S3_BUCKET}/${P}-damaged?endpoint=${encodeURIComponent(S3_ENDPOINT)}&path_style=true`;
+    const server = await startServer({ args: ['--object-store', store] });
+    let id;
+    try {
+      const taken = await admin(['backup', '--data-dir', server.dataDir, ...databaseArgs(server.db), '--object-store', store,
+        '--passphrase-file', path.join(scratch, 'passphrase'), '--kdf-memory-kib', '8192']);
+      assert.equal(taken.code, 0, taken.stderr);
+      id = /backup (\S+) stored/.exec(taken.stdout)[1];
+    } finally {
+      await server.stop();
+    }
+    // Cut the archive short, straight on the S3 server.
+    const key = `${S3_ENDPOINT}/${S3_BUCKET}/${P}-damaged/platform/${id}/archive.dkb`;
+    const original = Buffer.from(await (await fetch(key)).arrayBuffer());
+    const put = await fetch(key, { method: 'PUT', body: original.subarray(0, original.length - 4096) });
+    assert.ok(put.ok, `PUT ${put.status}`);
+    const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dokkerr-it-damaged-'));
+    const db = await freshDatabase(dataDir);
+    try {
+      const res = await admin(['restore', '--data-dir', dataDir, ...databaseArgs(db), '--object-store', store,
+        '--passphrase-file', path.join(scratch, 'passphrase'), '--from', id]);
+      assert.equal(res.code, 2, res.stderr);
+      assert.match(res.stderr, /damaged or incomplete/);
+      assert.deepEqual(await fsp.readdir(dataDir), []);
+    } finally {
+      await db.drop();
+      await fsp.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('an unreachable object store fails the backup cleanly', async () => {
+    const server = await startServer();
+    try {
+      const res = await admin(['backup', '--data-dir', server.dataDir, ...databaseArgs(server.db),
+        '--object-store', 's3://dokkerr-test/x?endpoint=http://127.0.0.1:9&path_style=true',
+        '--passphrase-file', path.join(scratch, 'passphrase'), '--kdf-memory-kib', '8192']);
+      assert.equal(res.code, 1, res.stderr);
+      assert.match(res.stderr, /object store cannot be reached/);
+      assert.equal(res.stderr.includes(PASSPHRASE), false);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a backup killed with SIGKILL leaves no complete-looking backup, and the next run completes and sweeps', async () => {
+    const server = await startServer();
+    const objects = path.join(scratch, 'killed-objects');
+    try {
+      // 150 MB in keys/ makes the run take long enough to be killed inside.
+      await fsp.mkdir(path.join(server.dataDir, 'keys', 'bulk'), { recursive: true });
+      const bulk = path.join(server.dataDir, 'keys', 'bulk', 'filler.bin');
+      await execFileP('dd', ['if=/dev/urandom', `of=${bulk}`, 'bs=1M', 'count=150'], { timeout: 60_000 });
+      const args = ['admin', 'backup', '--data-dir', server.dataDir, ...databaseArgs(server.db), '--object-store', `file://${objects}`,
+        '--passphrase-file', path.join(scratch, 'passphrase'), '--kdf-memory-kib', '8192'];
+      const child = spawn(dokkerrBin(), args, { stdio: 'ignore', env: { ...process.env, LSAN_OPTIONS: `suppressions=${path.resolve('tests/lsan.supp')}` } });
+      const uploads = path.join(objects, '.uploads');
+      await waitFor(async () => (await fsp.readdir(uploads).catch(() => [])).length > 0 &&
+        (await fsp.stat(path.join(uploads, (await fsp.readdir(uploads))[0])).catch(() => ({ size: 0 }))).size > 1_000_000,
+      60_000, { what: 'the upload to be under way' });
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      const listedAfterKill = await admin(['backups', '--data-dir', server.dataDir, '--object-store', `file://${objects}`]);
+      assert.equal(listedAfterKill.stdout.trim(), '', 'nothing is listed as a backup');
+      // An hour later the left-over upload is abandoned for sure; the next run drops it.
+      const [left] = await fsp.readdir(uploads);
+      const anHourAgo = new Date(Date.now() - 2 * 3600 * 1000);
+      await fsp.utimes(path.join(uploads, left), anHourAgo, anHourAgo);
+      await fsp.rm(bulk);
+      const next = await admin(args.slice(1));
+      assert.equal(next.code, 0, next.stderr);
+      assert.deepEqual(await fsp.readdir(uploads), [], `left: ${left}`);
+      const listed = await admin(['backups', '--data-dir', server.dataDir, '--object-store', `file://${objects}`]);
+      assert.equal(listed.stdout.trim().split('\n').length, 1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a damaged volume archive is refused and the new volume is not left behind', async () => {
+    const objects = path.join(scratch, 'volume-objects');
+    const server = await startServer({ args: ['--object-store', `file://${objects}`] });
+    try {
+      const A = await createTenant(server, { name: `${P}-dmg` });
+      const volume = `${P}-dmg-vol`;
+      expectStatus(assert, await server.api('POST', envPath('volumes'), as(A, { body: { Name: volume } })), 201);
+      await fillVolume(volume);
+      const run = await server.api('POST', '/api/v1/backups/volumes', as(A, { body: { volume } }));
+      expectStatus(assert, run, 201);
+      const file = path.join(objects, run.json.object_key);
+      const bytes = await fsp.readFile(file);
+      bytes[bytes.length >> 1] ^= 0xff;
+      await fsp.writeFile(file, bytes);
+      const res = await server.api('POST', `/api/v1/backups/volumes/${run.json.id}/restore`, as(A, { body: { volume: `${volume}-copy` } }));
+      expectProblem(assert, res, 400, 'backup_corrupt');
+      const left = await engine.call('GET', `/volumes/${volume}-copy`);
+      assert.equal(left.status, 404, 'the volume made for the restore is removed again');
+      // Bad requests: unknown fields, a bad volume name, an unknown run.
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/volumes', as(A, { body: { volume, extra: 1 } })), 400, 'unknown_field');
+      expectProblem(assert, await server.api('POST', `/api/v1/backups/volumes/${run.json.id}/restore`, as(A, { body: { volume: '../etc' } })), 400, 'invalid_volume_name');
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/volumes/nope/restore', as(A, { body: { volume: 'x1' } })), 404, 'backup_not_found');
+      // Deleting the backup removes it from the store too.
+      expectStatus(assert, await server.api('DELETE', `/api/v1/backups/volumes/${run.json.id}`, as(A)), 204);
+      await assert.rejects(fsp.stat(file));
+    } finally {
+      await server.stop();
+    }
+  });
+});

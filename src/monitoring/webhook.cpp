@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
+#include "http/curl_easy.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
@@ -9,7 +10,6 @@
 #include <array>
 #include <curl/curl.h>
 #include <memory>
-#include <mutex>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <vector>
@@ -22,21 +22,8 @@ namespace asio = boost::asio;
 constexpr std::size_t kMaxUrl = 2048;
 constexpr std::size_t kMaxAnswerBytes = 64 * 1024;  // read and dropped
 
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw Error::internal_error("curl_global_init failed");
-    }
-  });
-}
+using http::set_option;
 
-struct CurlDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
 struct AddrinfoDeleter {
   void operator()(addrinfo* info) const noexcept { freeaddrinfo(info); }
 };
@@ -45,14 +32,6 @@ std::size_t drop_answer(char*, std::size_t size, std::size_t count, void* user) 
   auto* total = static_cast<std::size_t*>(user);
   *total += size * count;
   return *total > kMaxAnswerBytes ? 0 : size * count;
-}
-
-template <typename T>
-void set(CURL* handle, CURLoption option, T value) {
-  if (curl_easy_setopt(handle, option, value) != CURLE_OK) {
-    throw Error::internal_error("curl_easy_setopt failed for option " +
-                                std::to_string(static_cast<int>(option)));
-  }
 }
 
 struct HostPort {
@@ -142,20 +121,17 @@ WebhookAttempt post_webhook(std::string_view url, std::string_view secret, std::
   } catch (const Error& error) {
     return WebhookAttempt{false, error.detail()};
   }
-  init_curl_once();
-  const std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
-  if (!handle) return WebhookAttempt{false, "could not start a request"};
+  http::CurlHandle handle;
+  try {
+    handle = http::make_curl_handle();
+  } catch (const Error&) {
+    return WebhookAttempt{false, "could not start a request"};
+  }
   CURL* const curl = handle.get();
-
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  const auto add_header = [&headers](const std::string& line) {
-    curl_slist* const list = curl_slist_append(headers.get(), line.c_str());
-    if (list == nullptr) throw Error::internal_error("curl_slist_append failed");
-    static_cast<void>(headers.release());
-    headers.reset(list);
-  };
-  const std::unique_ptr<curl_slist, SlistDeleter> pinned(
-      curl_slist_append(nullptr, resolve_entry.c_str()));
+  http::CurlHeaders headers;
+  const auto add_header = [&headers](const std::string& line) { headers.add(line); };
+  http::CurlHeaders pinned;
+  pinned.add(resolve_entry);
   std::size_t answered = 0;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
   try {
@@ -163,20 +139,20 @@ WebhookAttempt post_webhook(std::string_view url, std::string_view secret, std::
     add_header("X-Dokkerr-Timestamp: " + std::to_string(timestamp));
     add_header("X-Dokkerr-Signature: " + webhook_signature(secret, timestamp, body));
     const std::string target(url);
-    set(curl, CURLOPT_URL, target.c_str());
-    set(curl, CURLOPT_RESOLVE, pinned.get());
-    set(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    set(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    set(curl, CURLOPT_NOSIGNAL, 1L);
-    set(curl, CURLOPT_CONNECTTIMEOUT_MS, kWebhookConnectTimeoutMs);
-    set(curl, CURLOPT_TIMEOUT_MS, kWebhookTotalTimeoutMs);
-    set(curl, CURLOPT_USERAGENT, "Dokkerr");
-    set(curl, CURLOPT_HTTPHEADER, headers.get());
-    set(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    set(curl, CURLOPT_POSTFIELDS, body.data());
-    set(curl, CURLOPT_WRITEFUNCTION, &drop_answer);
-    set(curl, CURLOPT_WRITEDATA, static_cast<void*>(&answered));
-    set(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
+    set_option(curl, CURLOPT_URL, target.c_str());
+    set_option(curl, CURLOPT_RESOLVE, pinned.get());
+    set_option(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_option(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    set_option(curl, CURLOPT_NOSIGNAL, 1L);
+    set_option(curl, CURLOPT_CONNECTTIMEOUT_MS, kWebhookConnectTimeoutMs);
+    set_option(curl, CURLOPT_TIMEOUT_MS, kWebhookTotalTimeoutMs);
+    set_option(curl, CURLOPT_USERAGENT, "Dokkerr");
+    set_option(curl, CURLOPT_HTTPHEADER, headers.get());
+    set_option(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    set_option(curl, CURLOPT_POSTFIELDS, body.data());
+    set_option(curl, CURLOPT_WRITEFUNCTION, &drop_answer);
+    set_option(curl, CURLOPT_WRITEDATA, static_cast<void*>(&answered));
+    set_option(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
   } catch (const Error& error) {
     return WebhookAttempt{false, error.internal()};
   }

@@ -2,33 +2,18 @@
 
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
+#include "http/curl_easy.hpp"
 
 #include <boost/url/parse.hpp>
 
 #include <array>
 #include <curl/curl.h>
 #include <memory>
-#include <mutex>
 
 namespace dokkerr::oidc {
 namespace {
 
-// curl_global_init is not thread-safe on every libcurl build; the pool threads share one call.
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw Error::internal_error("curl_global_init failed");
-    }
-  });
-}
-
-struct CurlDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
+using http::set_option;
 
 struct Sink {
   std::string body;
@@ -55,14 +40,6 @@ Error too_large(const std::string& url) {
   return {ErrorKind::bad_gateway, "oidc_invalid_provider_response",
           "The identity provider sent an answer Dokkerr cannot use.",
           "answer from " + url + " is larger than 1 MiB"};
-}
-
-template <typename T>
-void set(CURL* handle, CURLoption option, T value) {
-  if (curl_easy_setopt(handle, option, value) != CURLE_OK) {
-    throw Error::internal_error("curl_easy_setopt failed for option " +
-                                std::to_string(static_cast<int>(option)));
-  }
 }
 
 bool is_unreserved(char c) {
@@ -107,38 +84,31 @@ HttpResponse http_request(const HttpRequest& request) {
   if (!is_http_url(request.url)) {
     throw unavailable("not an http(s) URL: " + request.url);
   }
-  init_curl_once();
-  const std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
-  if (!handle) throw Error::internal_error("curl_easy_init failed");
+  const auto handle = http::make_curl_handle();
   CURL* const curl = handle.get();
 
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  const auto add_header = [&headers](const std::string& line) {
-    curl_slist* const list = curl_slist_append(headers.get(), line.c_str());
-    if (list == nullptr) throw Error::internal_error("curl_slist_append failed");
-    static_cast<void>(headers.release());
-    headers.reset(list);
-  };
+  http::CurlHeaders headers;
+  const auto add_header = [&headers](const std::string& line) { headers.add(line); };
   add_header("Accept: application/json");
   if (!request.authorization.empty()) add_header("Authorization: " + request.authorization);
 
   Sink sink;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
-  set(curl, CURLOPT_URL, request.url.c_str());
-  set(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  set(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  set(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: we run on pool threads
-  set(curl, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
-  set(curl, CURLOPT_TIMEOUT_MS, kTotalTimeoutMs);
-  set(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxResponseBytes));
-  set(curl, CURLOPT_USERAGENT, "Dokkerr");
-  set(curl, CURLOPT_HTTPHEADER, headers.get());
-  set(curl, CURLOPT_WRITEFUNCTION, &write_body);
-  set(curl, CURLOPT_WRITEDATA, static_cast<void*>(&sink));
-  set(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
+  set_option(curl, CURLOPT_URL, request.url.c_str());
+  set_option(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  set_option(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  set_option(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: we run on pool threads
+  set_option(curl, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
+  set_option(curl, CURLOPT_TIMEOUT_MS, kTotalTimeoutMs);
+  set_option(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(kMaxResponseBytes));
+  set_option(curl, CURLOPT_USERAGENT, "Dokkerr");
+  set_option(curl, CURLOPT_HTTPHEADER, headers.get());
+  set_option(curl, CURLOPT_WRITEFUNCTION, &write_body);
+  set_option(curl, CURLOPT_WRITEDATA, static_cast<void*>(&sink));
+  set_option(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
   if (!request.form_body.empty()) {
-    set(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.form_body.size()));
-    set(curl, CURLOPT_POSTFIELDS, request.form_body.c_str());
+    set_option(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.form_body.size()));
+    set_option(curl, CURLOPT_POSTFIELDS, request.form_body.c_str());
   }
 
   const CURLcode result = curl_easy_perform(curl);

@@ -134,6 +134,43 @@ int restore_backup(const AdminOptions& options) {
   return 0;
 }
 
+// Copies a file into the object store and out again: to move backups between stores, and to
+// measure the store's client on its own (bench/objects.sh).
+int put_object(const AdminOptions& options) {
+  auto objects = open_objects(options);
+  std::ifstream in(options.object_file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + options.object_file.string());
+  auto writer = objects->create(options.object_key);
+  std::string buffer(std::size_t{1} << 20U, '\0');
+  try {
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      writer->write(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
+    }
+    const auto info = writer->commit();
+    std::cout << "stored " << info.key << " (" << info.size << " bytes) in " << objects->describe()
+              << '\n';
+  } catch (...) {
+    writer->abort();
+    throw;
+  }
+  return 0;
+}
+
+int get_object(const AdminOptions& options) {
+  auto objects = open_objects(options);
+  std::ofstream out(options.object_file, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + options.object_file.string());
+  std::uint64_t size = 0;
+  objects->get(options.object_key, [&](std::string_view bytes) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    size += bytes.size();
+  });
+  if (!out.flush()) throw std::runtime_error("cannot write " + options.object_file.string());
+  std::cout << "fetched " << options.object_key << " (" << size << " bytes)\n";
+  return 0;
+}
+
 }  // namespace
 
 CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
@@ -185,6 +222,14 @@ CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
   object_store(restore);
   passphrase(restore);
   restore->add_option("--from", options.backup_from, "A backup id, or latest")->capture_default_str();
+  for (const auto& [name, what] : {std::pair{"object-put", "Copy a file into the object store"},
+                                   std::pair{"object-get", "Copy an object out of the store"}}) {
+    auto* copy = admin->add_subcommand(name, what);
+    copy->add_option("--data-dir", options.data_dir, "The server's data directory")->required();
+    object_store(copy);
+    copy->add_option("--key", options.object_key, "The object's key")->required();
+    copy->add_option("--file", options.object_file, "The local file")->required();
+  }
   auto* backups = admin->add_subcommand("backups", "List the complete platform backups");
   backups->add_option("--data-dir", options.data_dir, "The server's data directory")->required();
   object_store(backups);
@@ -199,6 +244,8 @@ int run_admin(CLI::App& admin, const AdminOptions& options) {
     if (admin.got_subcommand("backup")) return create_backup(options);
     if (admin.got_subcommand("restore")) return restore_backup(options);
     if (admin.got_subcommand("backups")) return list_backups(options);
+    if (admin.got_subcommand("object-put")) return put_object(options);
+    if (admin.got_subcommand("object-get")) return get_object(options);
   } catch (const Error& error) {
     std::cerr << "dokkerr admin: " << error.detail()
               << (error.internal().empty() ? "" : " (" + error.internal() + ")") << '\n';

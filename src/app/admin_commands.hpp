@@ -22,6 +22,8 @@ struct AdminOptions {
   std::filesystem::path passphrase_file;
   std::string backup_from = "latest";
   std::uint32_t backup_kdf_memory_kib = 65536;
+  std::string object_key;
+  std::filesystem::path object_file;
 };
 
 // Adds the `admin` command and its subcommands; returns it.

@@ -25,6 +25,7 @@
 #include "auth/ticket_service.hpp"
 #include "backup/backup_routes.hpp"
 #include "backup/backup_runs.hpp"
+#include "backup/backup_schedules.hpp"
 #include "backup/volume_backups.hpp"
 #include "cache/redis_buckets.hpp"
 #include "cache/redis_client.hpp"
@@ -91,6 +92,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -112,6 +114,7 @@ constexpr std::size_t kCachedCallers = 10000;
 constexpr std::chrono::milliseconds kChangePollInterval{250};
 // The lease under which deployment-wide scheduled jobs run (one replica at a time).
 constexpr std::string_view kSchedulerLease = "scheduler";
+constexpr std::chrono::seconds kBackupSchedulePoll{20};
 constexpr std::chrono::seconds kKeyReloadInterval{5};
 constexpr std::chrono::seconds kReconcileBound{10};
 
@@ -383,6 +386,10 @@ int run_server(ServerConfig config) {
   TenancyVolumeHost volume_host(environments, tenancy, *engine_lookup);
   backup::VolumeBackupService volume_backups(*backup_runs, volume_host, *object_store, blocking,
                                              clock, {config.backup_helper_image});
+  auto backup_schedule_store = backup::make_sql_schedule_store(*database);
+  backup::BackupScheduleService backup_schedules(*backup_schedule_store, *backup_runs,
+                                                 volume_backups, volume_host, audit_recorder,
+                                                 blocking, clock);
 
   std::optional<web::WebAssets> web_assets;
   if (!config.web_dir.empty()) {
@@ -440,7 +447,7 @@ int run_server(ServerConfig config) {
   monitoring::add_history_routes(router, history, history_access, blocking, clock);
   monitoring::add_live_routes(router, live_feed, history_access);
   monitoring::add_alert_routes(router, alert_service, blocking);
-  backup::add_backup_routes(router, volume_backups);
+  backup::add_backup_routes(router, volume_backups, backup_schedules);
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;
@@ -498,6 +505,30 @@ int run_server(ServerConfig config) {
   scheduler_lease.start();
   scheduler = &scheduler_lease;
   collector.start();
+  // Backup schedules, on the lease holder: due ones are looked for every 20 s.
+  asio::steady_timer backup_timer(io);
+  std::atomic<bool> backups_stopping{false};
+  std::function<void()> schedule_backups = [&] {
+    if (backups_stopping.load()) return;
+    backup_timer.expires_after(kBackupSchedulePoll);
+    backup_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      asio::co_spawn(
+          io,
+          [&]() -> asio::awaitable<void> {
+            if (scheduler_lease.held()) {
+              try {
+                co_await backup_schedules.run_due();
+              } catch (const std::exception& error) {
+                logger.error("backup schedules not run", {{"error", error.what()}});
+              }
+            }
+            schedule_backups();
+          },
+          asio::detached);
+    });
+  };
+  schedule_backups();
 
   // Token signing keys rotated by another process (`dokkerr admin rotate-jwt-key`, or a replica
   // sharing keys/) are adopted without a restart: every few seconds, on SIGHUP, and at once
@@ -561,6 +592,8 @@ int run_server(ServerConfig config) {
           boost::system::error_code ignored;
           reload_signals.cancel(ignored);
           key_reload_timer.cancel();
+          backups_stopping.store(true);
+          backup_timer.cancel();
           access_watch.stop();
           stream_guard.stop();
           collector.stop();

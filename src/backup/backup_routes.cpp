@@ -1,6 +1,8 @@
 #include "backup/backup_routes.hpp"
 
+#include "backup/backup_schedules.hpp"
 #include "backup/volume_backups.hpp"
+#include "core/clock.hpp"
 #include "core/json.hpp"
 #include "core/permissions.hpp"
 #include "http/responses.hpp"
@@ -33,9 +35,79 @@ bj::object to_json(const BackupRun& run) {
           {"duration_ms", run.duration_ms}};
 }
 
+bj::object to_json(const BackupSchedule& s) {
+  return {{"id", s.id},
+          {"kind", s.kind},
+          {"team_id", s.team_id},
+          {"environment", s.environment},
+          {"volume", s.target},
+          {"cron", s.cron},
+          {"keep_last", s.keep_last},
+          {"keep_daily", s.keep_daily},
+          {"keep_weekly", s.keep_weekly},
+          {"enabled", s.enabled},
+          {"created_by", s.created_by},
+          {"created_at", s.created_at},
+          {"next_run_at", s.enabled ? bj::value(format_rfc3339(TimePoint(std::chrono::seconds(s.next_run_unix))))
+                                    : bj::value(nullptr)},
+          {"last_run_id", s.last_run_id.empty() ? bj::value(nullptr) : bj::value(s.last_run_id)},
+          {"last_status", s.last_status.empty() ? bj::value(nullptr) : bj::value(s.last_status)}};
+}
+
+void add_schedule_routes(http::Router& router, BackupScheduleService& schedules) {
+  router.add(
+      Verb::get, "/api/v1/backups/schedules",
+      [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto items = co_await schedules.list(c.caller());
+        bj::array out;
+        for (const auto& s : items) out.push_back(to_json(s));
+        co_return http::ok(bj::serialize(bj::object{{"items", std::move(out)}}));
+      },
+      http::needs(perm::volumes_read));
+  router.add(
+      Verb::post, "/api/v1/backups/schedules",
+      [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
+        auto body = json::parse_object(c.request.body());
+        const auto created = co_await schedules.create(c.caller(), std::move(body));
+        co_return http::created(bj::serialize(to_json(created)));
+      },
+      http::needs(perm::volumes_create).audited("backups.schedules.create"));
+  router.add(
+      Verb::get, "/api/v1/backups/schedules/{id}",
+      [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto s = co_await schedules.get(c.caller(), c.param("id"));
+        co_return http::ok(bj::serialize(to_json(s)));
+      },
+      http::needs(perm::volumes_read));
+  router.add(
+      Verb::patch, "/api/v1/backups/schedules/{id}",
+      [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
+        auto body = json::parse_object(c.request.body());
+        const auto s = co_await schedules.update(c.caller(), c.param("id"), std::move(body));
+        co_return http::ok(bj::serialize(to_json(s)));
+      },
+      http::needs(perm::volumes_create).audited("backups.schedules.update"));
+  router.add(
+      Verb::delete_, "/api/v1/backups/schedules/{id}",
+      [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
+        co_await schedules.remove(c.caller(), c.param("id"));
+        co_return http::no_content();
+      },
+      http::needs(perm::volumes_create).audited("backups.schedules.delete"));
+  router.add(
+      Verb::post, "/api/v1/backups/schedules/{id}/run",
+      [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto run = co_await schedules.run_now(c.caller(), c.param("id"));
+        co_return http::created(bj::serialize(to_json(run)));
+      },
+      http::needs(perm::volumes_create).audited("backups.schedules.run"));
+}
+
 }  // namespace
 
-void add_backup_routes(http::Router& router, VolumeBackupService& service) {
+void add_backup_routes(http::Router& router, VolumeBackupService& service,
+                       BackupScheduleService& schedules) {
+  add_schedule_routes(router, schedules);
   router.add(
       Verb::get, "/api/v1/backups/volumes",
       [&service](RequestContext& c) -> asio::awaitable<http::Reply> {

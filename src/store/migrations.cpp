@@ -346,8 +346,9 @@ UPDATE metric_rollups SET rolled_to_ms = 0;
     Migration{9, "alert rule label selectors", R"sql(
 ALTER TABLE alert_rules ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
 )sql"},
-    // Every backup run (volume now, more kinds later): what, whose, where it went, how it ended.
-    Migration{10, "backup runs", R"sql(
+    // Every backup run (volume now, more kinds later): what, whose, where it went, how it ended;
+    // and the schedules that start them.
+    Migration{10, "backup runs and schedules", R"sql(
 CREATE TABLE backup_runs (
   id TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -366,6 +367,24 @@ CREATE TABLE backup_runs (
 );
 CREATE INDEX backup_runs_started ON backup_runs (started_at, id);
 CREATE INDEX backup_runs_target ON backup_runs (environment, target);
+CREATE TABLE backup_schedules (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  target TEXT NOT NULL,
+  cron TEXT NOT NULL,
+  keep_last INTEGER NOT NULL,
+  keep_daily INTEGER NOT NULL,
+  keep_weekly INTEGER NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  next_run_unix BIGINT NOT NULL,
+  last_run_id TEXT NOT NULL,
+  last_status TEXT NOT NULL
+);
+CREATE INDEX backup_schedules_due ON backup_schedules (enabled, next_run_unix);
 )sql"},
 };
 

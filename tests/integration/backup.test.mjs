@@ -318,3 +318,74 @@ describe('refusals and failures', { timeout: 300_000 }, () => {
     }
   });
 });
+
+describe('backup schedules', { timeout: 300_000 }, () => {
+  test('cron schedules run on the lease holder, keep what retention says, and report failures in the audit log', async () => {
+    const server = await startServer({ args: ['--object-store', `file://${path.join(scratch, 'schedule-objects')}`] });
+    try {
+      const A = await createTenant(server, { name: `${P}-sch-a` });
+      const B = await createTenant(server, { name: `${P}-sch-b` });
+      const volume = `${P}-sch-vol`;
+      expectStatus(assert, await server.api('POST', envPath('volumes'), as(A, { body: { Name: volume } })), 201);
+      await inVolume(volume, 'echo scheduled > /data/file.txt');
+
+      // Refusals first: bad cron, bounds, unknown fields, another team's volume.
+      const create = (tenant, body) => server.api('POST', '/api/v1/backups/schedules', as(tenant, { body }));
+      expectProblem(assert, await create(A, { volume, cron: 'every day' }), 400, 'invalid_cron');
+      expectProblem(assert, await create(A, { volume, cron: '61 * * * *' }), 400, 'invalid_cron');
+      expectProblem(assert, await create(A, { volume, cron: '0 3 * * *', keep_last: 0 }), 400, 'invalid_body');
+      expectProblem(assert, await create(A, { volume, cron: '0 3 * * *', nope: true }), 400, 'unknown_field');
+      expectProblem(assert, await create(B, { volume, cron: '0 3 * * *' }), 404, 'volume_not_found');
+
+      const made = await create(A, { volume, cron: '0 3 * * *', keep_last: 2 });
+      expectStatus(assert, made, 201);
+      const schedule = made.json;
+      assert.equal(schedule.team_id, A.teamId);
+      assert.ok(Date.parse(schedule.next_run_at) > Date.now());
+      expectProblem(assert, await server.api('GET', `/api/v1/backups/schedules/${schedule.id}`, as(B)), 404, 'backup_schedule_not_found');
+      expectProblem(assert, await server.api('POST', `/api/v1/backups/schedules/${schedule.id}/run`, as(B)), 404, 'backup_schedule_not_found');
+      assert.equal((await server.api('GET', '/api/v1/backups/schedules', as(B))).json.items.length, 0);
+      assert.deepEqual((await server.api('GET', '/api/v1/backups/schedules', as(A))).json.items.map((s) => s.id), [schedule.id]);
+
+      // Three runs by hand; retention keeps the newest two.
+      const runs = [];
+      for (let i = 0; i < 3; i += 1) {
+        const run = await server.api('POST', `/api/v1/backups/schedules/${schedule.id}/run`, as(A));
+        expectStatus(assert, run, 201);
+        runs.push(run.json.id);
+      }
+      const kept = await server.api('GET', `/api/v1/backups/volumes?volume=${volume}`, as(A));
+      assert.deepEqual(kept.json.items.map((r) => r.id), [runs[2], runs[1]]);
+
+      // Due now: the replica holding the scheduler lease runs it within its poll (20 s).
+      await server.sql(`UPDATE backup_schedules SET next_run_unix = 0 WHERE id = '${schedule.id}'`);
+      await waitFor(async () => {
+        const s = await server.api('GET', `/api/v1/backups/schedules/${schedule.id}`, as(A));
+        return s.json.last_run_id && !runs.includes(s.json.last_run_id) && Date.parse(s.json.next_run_at) > Date.now();
+      }, 60_000, { what: 'the scheduled run', intervalMs: 500 });
+      const afterDue = await server.api('GET', `/api/v1/backups/volumes?volume=${volume}`, as(A));
+      assert.equal(afterDue.json.items.length, 2);
+      assert.equal(afterDue.json.items[0].status, 'succeeded');
+
+      // The volume goes away: the run fails, and the audit log says so.
+      expectStatus(assert, await server.api('DELETE', envPath(`volumes/${volume}`), as(A)), 204);
+      const failed = await server.api('POST', `/api/v1/backups/schedules/${schedule.id}/run`, as(A));
+      expectProblem(assert, failed, 404, 'volume_not_found');
+      const audit = await server.api('GET', '/api/v1/audit?action=backups.schedule.run');
+      expectStatus(assert, audit, 200);
+      const entry = audit.json.items.find((e) => e.result === 'failure');
+      assert.ok(entry, audit.text);
+      assert.equal(entry.team_id, A.teamId);
+      assert.equal((await server.api('GET', `/api/v1/backups/schedules/${schedule.id}`, as(A))).json.last_status, 'failed');
+
+      // Off, then gone.
+      const off = await server.api('PATCH', `/api/v1/backups/schedules/${schedule.id}`, as(A, { body: { enabled: false } }));
+      expectStatus(assert, off, 200);
+      assert.equal(off.json.next_run_at, null);
+      expectStatus(assert, await server.api('DELETE', `/api/v1/backups/schedules/${schedule.id}`, as(A)), 204);
+      expectProblem(assert, await server.api('GET', `/api/v1/backups/schedules/${schedule.id}`, as(A)), 404, 'backup_schedule_not_found');
+    } finally {
+      await server.stop();
+    }
+  });
+});

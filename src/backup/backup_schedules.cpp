@@ -1,0 +1,381 @@
+#include "backup/backup_schedules.hpp"
+
+#include "backup/cron.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/permissions.hpp"
+#include "crypto/primitives.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <ctime>
+#include <set>
+
+namespace dokkerr::backup {
+namespace {
+
+namespace asio = boost::asio;
+namespace bj = boost::json;
+
+constexpr std::size_t kMaxSchedulesPerTeam = 100;
+constexpr std::size_t kDuePerRound = 20;
+
+constexpr std::string_view kColumns =
+    "id, kind, team_id, environment, target, cron, keep_last, keep_daily, keep_weekly, enabled, "
+    "created_by, created_at, next_run_unix, last_run_id, last_status";
+
+BackupSchedule schedule_of(const store::Row& row) {
+  BackupSchedule s;
+  s.id = row.text(0);
+  s.kind = row.text(1);
+  s.team_id = row.text(2);
+  s.environment = row.text(3);
+  s.target = row.text(4);
+  s.cron = row.text(5);
+  s.keep_last = static_cast<int>(row.integer(6));
+  s.keep_daily = static_cast<int>(row.integer(7));
+  s.keep_weekly = static_cast<int>(row.integer(8));
+  s.enabled = row.integer(9) != 0;
+  s.created_by = row.text(10);
+  s.created_at = row.text(11);
+  s.next_run_unix = row.integer(12);
+  s.last_run_id = row.text(13);
+  s.last_status = row.text(14);
+  return s;
+}
+
+std::vector<store::Value> values_of(const BackupSchedule& s) {
+  return {s.id,          s.kind,          s.team_id,          s.environment,
+          s.target,      s.cron,          std::int64_t{s.keep_last}, std::int64_t{s.keep_daily},
+          std::int64_t{s.keep_weekly},    std::int64_t{s.enabled ? 1 : 0},
+          s.created_by,  s.created_at,    s.next_run_unix,    s.last_run_id,
+          s.last_status};
+}
+
+class SqlScheduleStore final : public ScheduleStore {
+ public:
+  explicit SqlScheduleStore(store::Database& db) : db_(db) {}
+
+  void insert(const BackupSchedule& s) override {
+    db_.execute("INSERT INTO backup_schedules (" + std::string(kColumns) +
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values_of(s));
+  }
+  void update(const BackupSchedule& s) override {
+    db_.execute(
+        "UPDATE backup_schedules SET cron = ?, keep_last = ?, keep_daily = ?, keep_weekly = ?, "
+        "enabled = ?, next_run_unix = ?, last_run_id = ?, last_status = ? WHERE id = ?",
+        {s.cron, std::int64_t{s.keep_last}, std::int64_t{s.keep_daily},
+         std::int64_t{s.keep_weekly}, std::int64_t{s.enabled ? 1 : 0}, s.next_run_unix,
+         s.last_run_id, s.last_status, s.id});
+  }
+  std::optional<BackupSchedule> get(std::string_view id) override {
+    const auto rows = db_.query(
+        "SELECT " + std::string(kColumns) + " FROM backup_schedules WHERE id = ?", {std::string(id)});
+    if (rows.empty()) return std::nullopt;
+    return schedule_of(rows.front());
+  }
+  std::vector<BackupSchedule> list(
+      const std::optional<std::set<std::string, std::less<>>>& teams) override {
+    std::string sql = "SELECT " + std::string(kColumns) + " FROM backup_schedules";
+    std::vector<store::Value> params;
+    if (teams) {
+      if (teams->empty()) return {};
+      sql += " WHERE team_id IN (";
+      for (const auto& team : *teams) {
+        sql += params.empty() ? "?" : ", ?";
+        params.emplace_back(team);
+      }
+      sql += ")";
+    }
+    sql += " ORDER BY created_at, id";
+    std::vector<BackupSchedule> out;
+    for (const auto& row : db_.query(sql, params)) out.push_back(schedule_of(row));
+    return out;
+  }
+  std::vector<BackupSchedule> due(std::int64_t now_unix, std::size_t limit) override {
+    std::vector<BackupSchedule> out;
+    for (const auto& row :
+         db_.query("SELECT " + std::string(kColumns) +
+                       " FROM backup_schedules WHERE enabled = 1 AND next_run_unix <= ? "
+                       "ORDER BY next_run_unix LIMIT ?",
+                   {now_unix, static_cast<std::int64_t>(limit)})) {
+      out.push_back(schedule_of(row));
+    }
+    return out;
+  }
+  void remove(std::string_view id) override {
+    db_.execute("DELETE FROM backup_schedules WHERE id = ?", {std::string(id)});
+  }
+
+ private:
+  store::Database& db_;
+};
+
+Error schedule_not_found() {
+  return Error::not_found("backup_schedule_not_found", "No such backup schedule.");
+}
+
+int bounded(const bj::object& body, std::string_view field, int fallback, int low, int high) {
+  const auto value = json::optional_int(body, field);
+  if (!value) return fallback;
+  if (*value < low || *value > high) {
+    throw Error::invalid("invalid_body", std::string(field) + " must be " + std::to_string(low) +
+                                             " to " + std::to_string(high) + ".");
+  }
+  return static_cast<int>(*value);
+}
+
+// The system acting for a schedule: it may reach the volume (the schedule's team is checked
+// against the volume's owner on every run).
+Principal schedule_actor(const BackupSchedule& schedule) {
+  Principal actor;
+  actor.user_id = "schedule:" + schedule.id;
+  actor.username = "backup schedule";
+  actor.is_admin = true;
+  return actor;
+}
+
+std::string week_of(const std::string& stamp) {
+  std::tm tm{};
+  if (stamp.size() < 10 || std::sscanf(stamp.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
+                                       &tm.tm_mday) != 3) {
+    return stamp;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_hour = 12;
+  const std::time_t t = timegm(&tm);
+  gmtime_r(&t, &tm);
+  std::array<char, 16> text{};
+  std::strftime(text.data(), text.size(), "%G-%V", &tm);
+  return text.data();
+}
+
+}  // namespace
+
+std::unique_ptr<ScheduleStore> make_sql_schedule_store(store::Database& db) {
+  return std::make_unique<SqlScheduleStore>(db);
+}
+
+std::vector<std::string> runs_to_drop(const std::vector<BackupRun>& newest_first, int keep_last,
+                                      int keep_daily, int keep_weekly) {
+  std::set<std::string> keep;
+  std::set<std::string> days;
+  std::set<std::string> weeks;
+  for (std::size_t i = 0; i < newest_first.size(); ++i) {
+    const auto& run = newest_first[i];
+    if (static_cast<int>(i) < keep_last) keep.insert(run.id);
+    const auto day = run.started_at.substr(0, 10);
+    if (!days.contains(day) && static_cast<int>(days.size()) < keep_daily) {
+      days.insert(day);
+      keep.insert(run.id);
+    }
+    const auto week = week_of(run.started_at);
+    if (!weeks.contains(week) && static_cast<int>(weeks.size()) < keep_weekly) {
+      weeks.insert(week);
+      keep.insert(run.id);
+    }
+  }
+  std::vector<std::string> drop;
+  for (const auto& run : newest_first) {
+    if (!keep.contains(run.id)) drop.push_back(run.id);
+  }
+  return drop;
+}
+
+BackupScheduleService::BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
+                                             VolumeBackupService& volumes, VolumeHost& host,
+                                             AuditTrail& audit, BlockingPool& pool,
+                                             const Clock& clock)
+    : schedules_(schedules), runs_(runs), volumes_(volumes), host_(host), audit_(audit),
+      pool_(pool), clock_(clock) {}
+
+asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& caller,
+                                                              bj::object body) {
+  json::only_fields(body, {"volume", "environment", "cron", "keep_last", "keep_daily",
+                           "keep_weekly", "enabled"});
+  BackupSchedule schedule;
+  schedule.environment = json::optional_string(body, "environment").value_or("local");
+  schedule.target = json::required_string(body, "volume");
+  const auto cron = CronSchedule::parse(json::required_string(body, "cron"));
+  schedule.cron = cron.text();
+  schedule.keep_last = bounded(body, "keep_last", 7, 1, 1000);
+  schedule.keep_daily = bounded(body, "keep_daily", 0, 0, 366);
+  schedule.keep_weekly = bounded(body, "keep_weekly", 0, 0, 520);
+  schedule.enabled = json::optional_bool(body, "enabled").value_or(true);
+  const auto volume =
+      co_await host_.resolve(caller, schedule.environment, schedule.target, perm::volumes_create);
+  if (volume.team_id.empty()) {
+    throw Error::invalid("volume_has_no_team",
+                         "Only a volume that belongs to a team can be backed up on a schedule.");
+  }
+  schedule.team_id = volume.team_id;
+  schedule.target = volume.name;
+  schedule.id = crypto::hex_encode(crypto::random_bytes(12));
+  schedule.created_by = caller.user_id;
+  schedule.created_at = clock_.stamp();
+  schedule.next_run_unix = cron.next_after(clock_.unix_seconds());
+  auto insert = [this, &schedule] {
+    const std::set<std::string, std::less<>> team{schedule.team_id};
+    if (schedules_.list(team).size() >= kMaxSchedulesPerTeam) {
+      throw Error::conflict("too_many_backup_schedules",
+                            "A team has at most 100 backup schedules.");
+    }
+    schedules_.insert(schedule);
+  };
+  co_await pool_.run(insert);
+  co_return schedule;
+}
+
+asio::awaitable<BackupSchedule> BackupScheduleService::visible(const Principal& caller,
+                                                               std::string id,
+                                                               std::string_view permission) {
+  auto load = [this, &id] { return schedules_.get(id); };
+  auto schedule = co_await pool_.run(load);
+  if (!schedule) throw schedule_not_found();
+  if (caller.is_admin || caller.has_in_team(schedule->team_id, permission)) co_return *schedule;
+  if (caller.has_in_team(schedule->team_id, perm::volumes_read)) {
+    throw Error{ErrorKind::forbidden, "permission_denied",
+                "Your role in this team does not allow that."};
+  }
+  throw schedule_not_found();
+}
+
+asio::awaitable<BackupSchedule> BackupScheduleService::update(const Principal& caller,
+                                                              std::string id, bj::object body) {
+  json::only_fields(body, {"cron", "keep_last", "keep_daily", "keep_weekly", "enabled"});
+  auto schedule = co_await visible(caller, std::move(id), perm::volumes_create);
+  if (const auto text = json::optional_string(body, "cron")) {
+    const auto cron = CronSchedule::parse(*text);
+    schedule.cron = cron.text();
+    schedule.next_run_unix = cron.next_after(clock_.unix_seconds());
+  }
+  schedule.keep_last = bounded(body, "keep_last", schedule.keep_last, 1, 1000);
+  schedule.keep_daily = bounded(body, "keep_daily", schedule.keep_daily, 0, 366);
+  schedule.keep_weekly = bounded(body, "keep_weekly", schedule.keep_weekly, 0, 520);
+  if (const auto enabled = json::optional_bool(body, "enabled")) {
+    if (*enabled && !schedule.enabled) {  // from now on, not for the times it was off
+      schedule.next_run_unix = CronSchedule::parse(schedule.cron).next_after(clock_.unix_seconds());
+    }
+    schedule.enabled = *enabled;
+  }
+  auto save = [this, &schedule] { schedules_.update(schedule); };
+  co_await pool_.run(save);
+  co_return schedule;
+}
+
+asio::awaitable<std::vector<BackupSchedule>> BackupScheduleService::list(const Principal& caller) {
+  std::optional<std::set<std::string, std::less<>>> teams;
+  if (!caller.is_admin) teams = caller.teams_with(perm::volumes_read);
+  auto load = [this, &teams] { return schedules_.list(teams); };
+  co_return co_await pool_.run(load);
+}
+
+asio::awaitable<BackupSchedule> BackupScheduleService::get(const Principal& caller, std::string id) {
+  co_return co_await visible(caller, std::move(id), perm::volumes_read);
+}
+
+asio::awaitable<void> BackupScheduleService::remove(const Principal& caller, std::string id) {
+  const auto schedule = co_await visible(caller, std::move(id), perm::volumes_create);
+  auto drop = [this, &schedule] { schedules_.remove(schedule.id); };
+  co_await pool_.run(drop);
+}
+
+asio::awaitable<BackupRun> BackupScheduleService::run_now(const Principal& caller, std::string id) {
+  auto schedule = co_await visible(caller, std::move(id), perm::volumes_create);
+  co_return co_await execute(schedule);
+}
+
+asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedule) {
+  const auto actor = schedule_actor(schedule);
+  BackupRun run;
+  std::exception_ptr failure;
+  std::string reason;
+  try {
+    const auto volume =
+        co_await host_.resolve(actor, schedule.environment, schedule.target, perm::volumes_create);
+    if (volume.team_id != schedule.team_id) {
+      throw Error::conflict("volume_changed_team",
+                            "The volume no longer belongs to the schedule's team.");
+    }
+    run = co_await volumes_.back_up(actor, schedule.environment, schedule.target);
+    co_await apply_retention(schedule);
+  } catch (const Error& e) {
+    failure = std::current_exception();
+    reason = e.detail();
+  } catch (const std::exception&) {
+    failure = std::current_exception();
+    reason = "An internal error occurred.";
+  }
+  schedule.last_run_id = run.id;
+  schedule.last_status = failure ? "failed" : "succeeded";
+  auto save = [this, &schedule] {
+    // Only the run's outcome: a concurrent edit of the schedule's settings stays.
+    auto current = schedules_.get(schedule.id);
+    if (!current) return;
+    current->last_run_id = schedule.last_run_id;
+    current->last_status = schedule.last_status;
+    current->next_run_unix = std::max(current->next_run_unix, schedule.next_run_unix);
+    schedules_.update(*current);
+  };
+  co_await pool_.run(save);
+  if (failure) {
+    AuditRecord record;
+    record.action = "backups.schedule.run";
+    record.result = "failure";
+    record.target = schedule.environment + "/" + schedule.target;
+    record.actor_type = "system";
+    record.actor_id = actor.user_id;
+    record.actor_name = actor.username;
+    record.team_id = schedule.team_id;
+    record.detail_json = bj::serialize(bj::object{
+        {"schedule", schedule.id}, {"run", run.id}, {"error", reason}});
+    co_await audit_.record(std::move(record));
+    std::rethrow_exception(failure);
+  }
+  co_return run;
+}
+
+asio::awaitable<void> BackupScheduleService::apply_retention(const BackupSchedule& schedule) {
+  BackupRunFilter filter;
+  filter.teams = std::set<std::string, std::less<>>{schedule.team_id};
+  filter.environment = schedule.environment;
+  filter.target = schedule.target;
+  filter.limit = 5000;
+  auto load = [this, &filter] { return runs_.list(filter); };
+  auto runs = co_await pool_.run(load);
+  std::erase_if(runs, [](const BackupRun& r) { return r.status != "succeeded" || r.kind != "volume"; });
+  const auto actor = schedule_actor(schedule);
+  for (auto& id : runs_to_drop(runs, schedule.keep_last, schedule.keep_daily, schedule.keep_weekly)) {
+    co_await volumes_.remove(actor, std::move(id));
+  }
+}
+
+asio::awaitable<int> BackupScheduleService::run_due() {
+  const auto now = clock_.unix_seconds();
+  auto load = [this, now] { return schedules_.due(now, kDuePerRound); };
+  auto due = co_await pool_.run(load);
+  int ran = 0;
+  for (auto& schedule : due) {
+    // The next time is set before the run, so a run that fails or a replica that dies is not
+    // repeated at once; a schedule whose cron no longer parses is switched off.
+    try {
+      schedule.next_run_unix = CronSchedule::parse(schedule.cron).next_after(now);
+    } catch (const Error&) {
+      schedule.enabled = false;
+    }
+    auto advance = [this, &schedule] { schedules_.update(schedule); };
+    co_await pool_.run(advance);
+    if (!schedule.enabled) continue;
+    try {
+      static_cast<void>(co_await execute(schedule));
+    } catch (const std::exception&) {
+      static_cast<void>(0);  // recorded on the run, the schedule and in the audit log
+    }
+    ++ran;
+  }
+  co_return ran;
+}
+
+}  // namespace dokkerr::backup

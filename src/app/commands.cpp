@@ -239,6 +239,11 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
                   "Image of the helper containers volume backups create (never started); "
                   "default: any image the engine has")
       ->envname("DOKKERR_BACKUP_HELPER_IMAGE");
+  command
+      .add_option("--backup-passphrase-file", config.backup_passphrase_file,
+                  "File whose first line is the passphrase platform backups taken by the server "
+                  "(POST /api/v1/backups/platform, platform schedules) are sealed with")
+      ->envname("DOKKERR_BACKUP_PASSPHRASE_FILE");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <fstream>
 #include <unistd.h>
 
 namespace dokkerr::app {
@@ -187,6 +188,17 @@ ListenAddress validate(ServerConfig& config) {
     (void)AddressSet::parse(config.alert_webhook_allow);
   } catch (const std::invalid_argument& error) {
     throw ConfigError("--alert-webhook-allow", error.what());
+  }
+  if (!config.backup_passphrase_file.empty()) {
+    std::ifstream in(config.backup_passphrase_file);
+    if (!in) throw ConfigError("--backup-passphrase-file", "cannot be read");
+    std::getline(in, config.backup_passphrase);
+    if (!config.backup_passphrase.empty() && config.backup_passphrase.back() == '\r') {
+      config.backup_passphrase.pop_back();
+    }
+    if (config.backup_passphrase.size() < 12) {
+      throw ConfigError("--backup-passphrase-file", "the passphrase must be at least 12 characters");
+    }
   }
   if (config.refresh_reuse_interval < std::chrono::seconds(0) ||
       config.refresh_reuse_interval > std::chrono::seconds(300)) {

@@ -77,6 +77,10 @@ struct ServerConfig {
   std::string object_store;
   // The image volume backups make their never-started helper containers from ("": any).
   std::string backup_helper_image;
+  // The passphrase platform backups taken by the server are sealed with (first line of the
+  // file); none: the server takes no platform backups (dokkerr admin backup still does).
+  std::filesystem::path backup_passphrase_file;
+  std::string backup_passphrase;  // read from the file at start
 };
 
 // Resolved listen address.

@@ -1,6 +1,7 @@
 #include "backup/backup_routes.hpp"
 
 #include "backup/backup_schedules.hpp"
+#include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
@@ -103,11 +104,39 @@ void add_schedule_routes(http::Router& router, BackupScheduleService& schedules)
       http::needs(perm::volumes_create).audited("backups.schedules.run"));
 }
 
+void add_platform_routes(http::Router& router, PlatformBackupJobs& platform) {
+  router.add(
+      Verb::get, "/api/v1/backups/platform",
+      [&platform](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto limit = static_cast<std::size_t>(c.query.integer("limit", 50, 1, 500));
+        const auto runs = co_await platform.runs(limit);
+        bj::array items;
+        for (const auto& run : runs) items.push_back(to_json(run));
+        co_return http::ok(bj::serialize(bj::object{{"items", std::move(items)}}));
+      },
+      http::needs(perm::backups_manage));
+  router.add(
+      Verb::post, "/api/v1/backups/platform",
+      [&platform](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto run = co_await platform.run(c.caller().user_id);
+        co_return http::created(bj::serialize(to_json(run)));
+      },
+      http::needs(perm::backups_manage).audited("backups.platform.create"));
+  router.add(
+      Verb::delete_, "/api/v1/backups/platform/{id}",
+      [&platform](RequestContext& c) -> asio::awaitable<http::Reply> {
+        co_await platform.remove(c.param("id"));
+        co_return http::no_content();
+      },
+      http::needs(perm::backups_manage).audited("backups.platform.delete"));
+}
+
 }  // namespace
 
 void add_backup_routes(http::Router& router, VolumeBackupService& service,
-                       BackupScheduleService& schedules) {
+                       BackupScheduleService& schedules, PlatformBackupJobs& platform) {
   add_schedule_routes(router, schedules);
+  add_platform_routes(router, platform);
   router.add(
       Verb::get, "/api/v1/backups/volumes",
       [&service](RequestContext& c) -> asio::awaitable<http::Reply> {

@@ -13,10 +13,10 @@ namespace dokkerr::backup {
 
 struct BackupRun {
   std::string id;
-  std::string kind;  // "volume"
+  std::string kind;  // "volume" | "platform"
   std::string team_id;
   std::string environment;
-  std::string target;      // the volume's name
+  std::string target;      // the volume's name; "platform" for a platform backup
   std::string object_key;  // where the archive is (empty until it is written)
   std::string status;      // "running" | "succeeded" | "failed"
   std::int64_t size_bytes = 0;
@@ -29,6 +29,7 @@ struct BackupRun {
 };
 
 struct BackupRunFilter {
+  std::optional<std::string> kind;
   std::optional<std::set<std::string, std::less<>>> teams;  // nullopt: every team (admins)
   std::optional<std::string> environment;
   std::optional<std::string> target;

@@ -185,33 +185,53 @@ std::vector<std::string> runs_to_drop(const std::vector<BackupRun>& newest_first
 }
 
 BackupScheduleService::BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
-                                             VolumeBackupService& volumes, VolumeHost& host,
+                                             VolumeBackupService& volumes,
+                                             PlatformBackupJobs& platform, VolumeHost& host,
                                              AuditTrail& audit, BlockingPool& pool,
                                              const Clock& clock)
-    : schedules_(schedules), runs_(runs), volumes_(volumes), host_(host), audit_(audit),
-      pool_(pool), clock_(clock) {}
+    : schedules_(schedules), runs_(runs), volumes_(volumes), platform_(platform), host_(host),
+      audit_(audit), pool_(pool), clock_(clock) {}
 
 asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& caller,
                                                               bj::object body) {
-  json::only_fields(body, {"volume", "environment", "cron", "keep_last", "keep_daily",
+  json::only_fields(body, {"kind", "volume", "environment", "cron", "keep_last", "keep_daily",
                            "keep_weekly", "enabled"});
   BackupSchedule schedule;
-  schedule.environment = json::optional_string(body, "environment").value_or("local");
-  schedule.target = json::required_string(body, "volume");
+  schedule.kind = json::optional_string(body, "kind").value_or("volume");
+  if (schedule.kind != "volume" && schedule.kind != "platform") {
+    throw Error::invalid("invalid_body", "kind is volume or platform.");
+  }
   const auto cron = CronSchedule::parse(json::required_string(body, "cron"));
   schedule.cron = cron.text();
   schedule.keep_last = bounded(body, "keep_last", 7, 1, 1000);
   schedule.keep_daily = bounded(body, "keep_daily", 0, 0, 366);
   schedule.keep_weekly = bounded(body, "keep_weekly", 0, 0, 520);
   schedule.enabled = json::optional_bool(body, "enabled").value_or(true);
-  const auto volume =
-      co_await host_.resolve(caller, schedule.environment, schedule.target, perm::volumes_create);
-  if (volume.team_id.empty()) {
-    throw Error::invalid("volume_has_no_team",
-                         "Only a volume that belongs to a team can be backed up on a schedule.");
+  if (schedule.kind == "platform") {
+    if (!caller.has_platform(perm::backups_manage)) {
+      throw Error{ErrorKind::forbidden, "permission_denied",
+                  "Platform backups are for the platform's administrators."};
+    }
+    if (body.contains("volume") || body.contains("environment")) {
+      throw Error::invalid("invalid_body", "A platform schedule names no volume or environment.");
+    }
+    if (!platform_.configured()) {
+      throw Error::conflict("backup_passphrase_missing",
+                            "Platform backups need the server's --backup-passphrase-file.");
+    }
+    schedule.target = "platform";
+  } else {
+    schedule.environment = json::optional_string(body, "environment").value_or("local");
+    schedule.target = json::required_string(body, "volume");
+    const auto volume = co_await host_.resolve(caller, schedule.environment, schedule.target,
+                                               perm::volumes_create);
+    if (volume.team_id.empty()) {
+      throw Error::invalid("volume_has_no_team",
+                           "Only a volume that belongs to a team can be backed up on a schedule.");
+    }
+    schedule.team_id = volume.team_id;
+    schedule.target = volume.name;
   }
-  schedule.team_id = volume.team_id;
-  schedule.target = volume.name;
   schedule.id = crypto::hex_encode(crypto::random_bytes(12));
   schedule.created_by = caller.user_id;
   schedule.created_at = clock_.stamp();
@@ -234,6 +254,10 @@ asio::awaitable<BackupSchedule> BackupScheduleService::visible(const Principal& 
   auto load = [this, &id] { return schedules_.get(id); };
   auto schedule = co_await pool_.run(load);
   if (!schedule) throw schedule_not_found();
+  if (schedule->kind == "platform") {
+    if (caller.has_platform(perm::backups_manage)) co_return *schedule;
+    throw schedule_not_found();
+  }
   if (caller.is_admin || caller.has_in_team(schedule->team_id, permission)) co_return *schedule;
   if (caller.has_in_team(schedule->team_id, perm::volumes_read)) {
     throw Error{ErrorKind::forbidden, "permission_denied",
@@ -293,13 +317,17 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
   std::exception_ptr failure;
   std::string reason;
   try {
-    const auto volume =
-        co_await host_.resolve(actor, schedule.environment, schedule.target, perm::volumes_create);
-    if (volume.team_id != schedule.team_id) {
-      throw Error::conflict("volume_changed_team",
-                            "The volume no longer belongs to the schedule's team.");
+    if (schedule.kind == "platform") {
+      run = co_await platform_.run(actor.user_id);
+    } else {
+      const auto volume = co_await host_.resolve(actor, schedule.environment, schedule.target,
+                                                 perm::volumes_create);
+      if (volume.team_id != schedule.team_id) {
+        throw Error::conflict("volume_changed_team",
+                              "The volume no longer belongs to the schedule's team.");
+      }
+      run = co_await volumes_.back_up(actor, schedule.environment, schedule.target);
     }
-    run = co_await volumes_.back_up(actor, schedule.environment, schedule.target);
     co_await apply_retention(schedule);
   } catch (const Error& e) {
     failure = std::current_exception();
@@ -339,16 +367,21 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
 
 asio::awaitable<void> BackupScheduleService::apply_retention(const BackupSchedule& schedule) {
   BackupRunFilter filter;
+  filter.kind = schedule.kind;
   filter.teams = std::set<std::string, std::less<>>{schedule.team_id};
   filter.environment = schedule.environment;
   filter.target = schedule.target;
   filter.limit = 5000;
   auto load = [this, &filter] { return runs_.list(filter); };
   auto runs = co_await pool_.run(load);
-  std::erase_if(runs, [](const BackupRun& r) { return r.status != "succeeded" || r.kind != "volume"; });
+  std::erase_if(runs, [](const BackupRun& r) { return r.status != "succeeded"; });
   const auto actor = schedule_actor(schedule);
   for (auto& id : runs_to_drop(runs, schedule.keep_last, schedule.keep_daily, schedule.keep_weekly)) {
-    co_await volumes_.remove(actor, std::move(id));
+    if (schedule.kind == "platform") {
+      co_await platform_.remove(std::move(id));
+    } else {
+      co_await volumes_.remove(actor, std::move(id));
+    }
   }
 }
 

@@ -6,7 +6,9 @@
 // A failed run is written to the audit log (action backups.schedule.run, result failure).
 //
 // RBAC as for the volume: volumes:read in its team lists a schedule, volumes:create manages it.
+// Platform schedules (kind "platform", no volume) are for holders of backups:manage (admins).
 #include "backup/backup_runs.hpp"
+#include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
 #include "core/audit_trail.hpp"
 
@@ -54,10 +56,12 @@ std::vector<std::string> runs_to_drop(const std::vector<BackupRun>& newest_first
 class BackupScheduleService {
  public:
   BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
-                        VolumeBackupService& volumes, VolumeHost& host, AuditTrail& audit,
-                        BlockingPool& pool, const Clock& clock);
+                        VolumeBackupService& volumes, PlatformBackupJobs& platform,
+                        VolumeHost& host, AuditTrail& audit, BlockingPool& pool,
+                        const Clock& clock);
 
-  // body: {volume, environment?, cron, keep_last?, keep_daily?, keep_weekly?, enabled?}
+  // body: {kind?: volume|platform, volume (for volume), environment?, cron, keep_last?,
+  // keep_daily?, keep_weekly?, enabled?}
   boost::asio::awaitable<BackupSchedule> create(const Principal& caller, boost::json::object body);
   // body: any of {cron, keep_last, keep_daily, keep_weekly, enabled}
   boost::asio::awaitable<BackupSchedule> update(const Principal& caller, std::string id,
@@ -80,6 +84,7 @@ class BackupScheduleService {
   ScheduleStore& schedules_;
   BackupRunStore& runs_;
   VolumeBackupService& volumes_;
+  PlatformBackupJobs& platform_;
   VolumeHost& host_;
   AuditTrail& audit_;
   BlockingPool& pool_;

@@ -67,6 +67,10 @@ class SqlBackupRunStore final : public BackupRunStore {
       }
       sql += ")";
     }
+    if (f.kind) {
+      sql += " AND kind = ?";
+      params.emplace_back(*f.kind);
+    }
     if (f.environment) {
       sql += " AND environment = ?";
       params.emplace_back(*f.environment);

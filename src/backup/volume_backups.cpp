@@ -214,7 +214,7 @@ asio::awaitable<BackupRun> VolumeBackupService::visible_run(const Principal& cal
                                                             std::string_view permission) {
   auto load = [this, &run_id] { return runs_.get(run_id); };
   auto run = co_await pool_.run(load);
-  if (!run) throw run_not_found();
+  if (!run || run->kind != "volume") throw run_not_found();
   if (!caller.is_admin && (run->team_id.empty() || !caller.has_in_team(run->team_id, permission))) {
     // Another team's backup reads as none at all (404, not 403), like its volumes.
     if (!caller.has_in_team(run->team_id, perm::volumes_read)) throw run_not_found();
@@ -231,6 +231,7 @@ asio::awaitable<BackupRun> VolumeBackupService::get(const Principal& caller, std
 asio::awaitable<Page<BackupRun>> VolumeBackupService::list(const Principal& caller,
                                                            BackupRunFilter filter) {
   if (!caller.is_admin) filter.teams = caller.teams_with(perm::volumes_read);
+  filter.kind = "volume";
   filter.limit = std::clamp<std::size_t>(filter.limit, 1, kMaxPage);
   const std::size_t limit = filter.limit;
   filter.limit += 1;  // one more tells whether a next page exists

@@ -18,7 +18,7 @@ const std::vector<std::string_view>& all_permissions() {
   static const std::vector<std::string_view> all = [] {
     auto list = team_permission_catalog();
     for (const auto p : {org_manage, images_manage, system_prune, environments_manage, users_manage,
-                         organizations_manage, audit_read, resources_assign}) {
+                         organizations_manage, audit_read, resources_assign, backups_manage}) {
       list.push_back(p);
     }
     return list;

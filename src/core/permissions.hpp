@@ -40,6 +40,7 @@ inline constexpr std::string_view users_manage = "users:manage";
 inline constexpr std::string_view organizations_manage = "organizations:manage";
 inline constexpr std::string_view audit_read = "audit:read";
 inline constexpr std::string_view resources_assign = "resources:assign";
+inline constexpr std::string_view backups_manage = "backups:manage";  // platform backups
 
 // Every permission a team or custom role may hold (custom roles choose among these).
 const std::vector<std::string_view>& team_permission_catalog();

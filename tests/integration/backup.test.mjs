@@ -140,6 +140,8 @@ for (const kind of ['s3', 'local']) {
         // Not into a volume that has files.
         expectProblem(assert, await server.api('POST', `/api/v1/backups/volumes/${run.json.id}/restore`, as(A, { body: { volume } })), 409, 'restore_target_not_empty');
 
+        // The server itself takes platform backups only with a passphrase of its own.
+        expectProblem(assert, await server.api('POST', '/api/v1/backups/platform'), 409, 'backup_passphrase_missing');
         // The platform backup, taken while the server runs.
         const auditBefore = await server.api('GET', '/api/v1/audit/verify');
         expectStatus(assert, auditBefore, 200);
@@ -384,6 +386,42 @@ describe('backup schedules', { timeout: 300_000 }, () => {
       assert.equal(off.json.next_run_at, null);
       expectStatus(assert, await server.api('DELETE', `/api/v1/backups/schedules/${schedule.id}`, as(A)), 204);
       expectProblem(assert, await server.api('GET', `/api/v1/backups/schedules/${schedule.id}`, as(A)), 404, 'backup_schedule_not_found');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('platform backups taken by the server', { timeout: 300_000 }, () => {
+  test('administrators back up the platform by hand and on a schedule with retention', async () => {
+    const objects = path.join(scratch, 'platform-objects');
+    const store = `file://${objects}`;
+    const server = await startServer({ args: ['--object-store', store, '--backup-passphrase-file', path.join(scratch, 'passphrase')] });
+    try {
+      const A = await createTenant(server, { name: `${P}-plat` });
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/platform', as(A)), 403, 'permission_denied');
+      expectProblem(assert, await server.api('GET', '/api/v1/backups/platform', as(A)), 403, 'permission_denied');
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/schedules', as(A, { body: { kind: 'platform', cron: '@daily' } })), 403, 'permission_denied');
+
+      const first = await server.api('POST', '/api/v1/backups/platform');
+      expectStatus(assert, first, 201);
+      assert.equal(first.json.status, 'succeeded');
+      assert.match(first.json.object_key, /^platform\/[0-9TZ]+-[0-9a-f]+\/archive\.dkb$/);
+
+      const made = await server.api('POST', '/api/v1/backups/schedules', { body: { kind: 'platform', cron: '@daily', keep_last: 1 } });
+      expectStatus(assert, made, 201);
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/schedules', { body: { kind: 'platform', cron: '@daily', volume: 'x1' } }), 400, 'invalid_body');
+      expectProblem(assert, await server.api('GET', `/api/v1/backups/schedules/${made.json.id}`, as(A)), 404, 'backup_schedule_not_found');
+      for (let i = 0; i < 2; i += 1) {
+        expectStatus(assert, await server.api('POST', `/api/v1/backups/schedules/${made.json.id}/run`), 201);
+        await new Promise((resolve) => setTimeout(resolve, 1100)); // backup ids name the second
+      }
+      const runs = await server.api('GET', '/api/v1/backups/platform');
+      expectStatus(assert, runs, 200);
+      assert.equal(runs.json.items.length, 1, 'retention keeps the newest platform backup');
+      const listed = await admin(['backups', '--data-dir', server.dataDir, '--object-store', store]);
+      assert.equal(listed.stdout.trim().split('\n').length, 1, listed.stdout);
+      assert.ok(listed.stdout.includes(runs.json.items[0].object_key.split('/')[1]));
     } finally {
       await server.stop();
     }

@@ -38,6 +38,7 @@ export const ALL_PERMISSIONS: readonly string[] = [
   "organizations:manage",
   "audit:read",
   "resources:assign",
+  "backups:manage",
 ];
 
 /** What GET /api/v1/me/permissions answers: the caller's permissions, wherever they hold them. */

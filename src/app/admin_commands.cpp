@@ -138,22 +138,12 @@ int restore_backup(const AdminOptions& options) {
 // measure the store's client on its own (bench/objects.sh).
 int put_object(const AdminOptions& options) {
   auto objects = open_objects(options);
-  std::ifstream in(options.object_file, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + options.object_file.string());
-  auto writer = objects->create(options.object_key);
-  std::string buffer(std::size_t{1} << 20U, '\0');
-  try {
-    while (in) {
-      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      writer->write(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
-    }
-    const auto info = writer->commit();
-    std::cout << "stored " << info.key << " (" << info.size << " bytes) in " << objects->describe()
-              << '\n';
-  } catch (...) {
-    writer->abort();
-    throw;
-  }
+  // --stream: through the streaming writer, as backups write (multipart on S3).
+  const auto info = options.object_stream
+                        ? objects->ObjectStore::put_file(options.object_key, options.object_file)
+                        : objects->put_file(options.object_key, options.object_file);
+  std::cout << "stored " << info.key << " (" << info.size << " bytes) in " << objects->describe()
+            << '\n';
   return 0;
 }
 
@@ -229,6 +219,10 @@ CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
     object_store(copy);
     copy->add_option("--key", options.object_key, "The object's key")->required();
     copy->add_option("--file", options.object_file, "The local file")->required();
+    if (std::string_view(name) == "object-put") {
+      copy->add_flag("--stream", options.object_stream,
+                     "Write through the streaming writer, as backups do (multipart on S3)");
+    }
   }
   auto* backups = admin->add_subcommand("backups", "List the complete platform backups");
   backups->add_option("--data-dir", options.data_dir, "The server's data directory")->required();

@@ -24,6 +24,7 @@ struct AdminOptions {
   std::uint32_t backup_kdf_memory_kib = 65536;
   std::string object_key;
   std::filesystem::path object_file;
+  bool object_stream = false;
 };
 
 // Adds the `admin` command and its subcommands; returns it.

@@ -26,6 +26,7 @@
 #include "backup/backup_routes.hpp"
 #include "backup/backup_runs.hpp"
 #include "backup/backup_schedules.hpp"
+#include "backup/image_backups.hpp"
 #include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
 #include "cache/redis_buckets.hpp"
@@ -390,6 +391,8 @@ int run_server(ServerConfig config) {
   backup::PlatformBackupJobs platform_backups(
       *backup_runs, database->inner(), *object_store, blocking, clock,
       {config.database_url, config.data_dir, config.backup_passphrase, {}});
+  backup::ImageBackupService image_backups(*backup_runs, volume_host, *object_store, blocking,
+                                           clock);
   auto backup_schedule_store = backup::make_sql_schedule_store(*database);
   backup::BackupScheduleService backup_schedules(*backup_schedule_store, *backup_runs,
                                                  volume_backups, platform_backups, volume_host,
@@ -451,7 +454,7 @@ int run_server(ServerConfig config) {
   monitoring::add_history_routes(router, history, history_access, blocking, clock);
   monitoring::add_live_routes(router, live_feed, history_access);
   monitoring::add_alert_routes(router, alert_service, blocking);
-  backup::add_backup_routes(router, volume_backups, backup_schedules, platform_backups);
+  backup::add_backup_routes(router, {volume_backups, backup_schedules, platform_backups, image_backups});
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;

@@ -1,6 +1,7 @@
 #include "backup/backup_routes.hpp"
 
 #include "backup/backup_schedules.hpp"
+#include "backup/image_backups.hpp"
 #include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
 #include "core/clock.hpp"
@@ -24,7 +25,7 @@ bj::object to_json(const BackupRun& run) {
           {"kind", run.kind},
           {"team_id", run.team_id},
           {"environment", run.environment},
-          {"volume", run.target},
+          {run.kind == "image" ? "image" : "volume", run.kind == "platform" ? bj::value(nullptr) : bj::value(run.target)},
           {"status", run.status},
           {"size_bytes", run.size_bytes},
           {"sha256", run.sha256},
@@ -131,12 +132,53 @@ void add_platform_routes(http::Router& router, PlatformBackupJobs& platform) {
       http::needs(perm::backups_manage).audited("backups.platform.delete"));
 }
 
+void add_image_routes(http::Router& router, ImageBackupService& images) {
+  router.add(
+      Verb::get, "/api/v1/backups/images",
+      [&images](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto limit = static_cast<std::size_t>(c.query.integer("limit", 50, 1, 500));
+        const auto runs = co_await images.list(limit);
+        bj::array items;
+        for (const auto& run : runs) items.push_back(to_json(run));
+        co_return http::ok(bj::serialize(bj::object{{"items", std::move(items)}}));
+      },
+      http::needs(perm::images_manage));
+  router.add(
+      Verb::post, "/api/v1/backups/images",
+      [&images](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto body = json::parse_object(c.request.body());
+        json::only_fields(body, {"environment", "image"});
+        auto environment = json::optional_string(body, "environment").value_or("local");
+        auto image = json::required_string(body, "image");
+        const auto run = co_await images.back_up(c.caller(), std::move(environment), std::move(image));
+        co_return http::created(bj::serialize(to_json(run)));
+      },
+      http::needs(perm::images_manage).audited("backups.images.create"));
+  router.add(
+      Verb::post, "/api/v1/backups/images/{id}/restore",
+      [&images](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto body = json::parse_object(c.request.body(), true);
+        json::only_fields(body, {"environment"});
+        const auto run = co_await images.restore(c.param("id"), json::optional_string(body, "environment"));
+        co_return http::created(bj::serialize(bj::object{{"backup", to_json(run)}, {"image", run.target}}));
+      },
+      http::needs(perm::images_manage).audited("backups.images.restore"));
+  router.add(
+      Verb::delete_, "/api/v1/backups/images/{id}",
+      [&images](RequestContext& c) -> asio::awaitable<http::Reply> {
+        co_await images.remove(c.param("id"));
+        co_return http::no_content();
+      },
+      http::needs(perm::images_manage).audited("backups.images.delete"));
+}
+
 }  // namespace
 
-void add_backup_routes(http::Router& router, VolumeBackupService& service,
-                       BackupScheduleService& schedules, PlatformBackupJobs& platform) {
-  add_schedule_routes(router, schedules);
-  add_platform_routes(router, platform);
+void add_backup_routes(http::Router& router, const BackupServices& services) {
+  VolumeBackupService& service = services.volumes;
+  add_schedule_routes(router, services.schedules);
+  add_platform_routes(router, services.platform);
+  add_image_routes(router, services.images);
   router.add(
       Verb::get, "/api/v1/backups/volumes",
       [&service](RequestContext& c) -> asio::awaitable<http::Reply> {

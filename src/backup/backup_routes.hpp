@@ -1,7 +1,8 @@
 #pragma once
 // /api/v1/backups/volumes: volume backups on demand, their history, restore and removal;
 // /api/v1/backups/schedules: backups on a cron schedule with retention;
-// /api/v1/backups/platform: platform backups taken by the server (administrators).
+// /api/v1/backups/platform: platform backups taken by the server (administrators);
+// /api/v1/backups/images: image backups (docker save / load, administrators).
 namespace dokkerr::http {
 class Router;
 }
@@ -11,9 +12,16 @@ namespace dokkerr::backup {
 class VolumeBackupService;
 class BackupScheduleService;
 class PlatformBackupJobs;
+class ImageBackupService;
 
 // The services must outlive the router.
-void add_backup_routes(http::Router& router, VolumeBackupService& service,
-                       BackupScheduleService& schedules, PlatformBackupJobs& platform);
+struct BackupServices {
+  VolumeBackupService& volumes;
+  BackupScheduleService& schedules;
+  PlatformBackupJobs& platform;
+  ImageBackupService& images;
+};
+
+void add_backup_routes(http::Router& router, const BackupServices& services);
 
 }  // namespace dokkerr::backup

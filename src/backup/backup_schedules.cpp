@@ -1,6 +1,7 @@
 #include "backup/backup_schedules.hpp"
 
 #include "backup/cron.hpp"
+#include "backup/team_access.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/permissions.hpp"
@@ -258,12 +259,8 @@ asio::awaitable<BackupSchedule> BackupScheduleService::visible(const Principal& 
     if (caller.has_platform(perm::backups_manage)) co_return *schedule;
     throw schedule_not_found();
   }
-  if (caller.is_admin || caller.has_in_team(schedule->team_id, permission)) co_return *schedule;
-  if (caller.has_in_team(schedule->team_id, perm::volumes_read)) {
-    throw Error{ErrorKind::forbidden, "permission_denied",
-                "Your role in this team does not allow that."};
-  }
-  throw schedule_not_found();
+  check_team_access(caller, schedule->team_id, permission, schedule_not_found());
+  co_return *schedule;
 }
 
 asio::awaitable<BackupSchedule> BackupScheduleService::update(const Principal& caller,

@@ -227,8 +227,7 @@ BackupManifest create_platform_backup(const PlatformBackupSource& source,
     add("database/" + dump_name, staging.path() / dump_name);
     for (const auto& [name, path] : key_files(source.data_dir)) add(name, path);
     // The archive describes itself too, so a copy without its manifest can still be examined.
-    BackupManifest inner = manifest;
-    tar.add_bytes("backup.json", bj::serialize(body_of(inner, false)));
+    tar.add_bytes("backup.json", bj::serialize(body_of(manifest, false)));
     tar.finish();
     sealed.finish();
     writer->commit();

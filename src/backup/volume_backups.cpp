@@ -1,6 +1,7 @@
 #include "backup/volume_backups.hpp"
 
-#include "backup/gzip_stream.hpp"
+#include "backup/archive_transfer.hpp"
+#include "backup/team_access.hpp"
 #include "core/error.hpp"
 #include "core/permissions.hpp"
 #include "crypto/primitives.hpp"
@@ -11,17 +12,13 @@
 
 #include <chrono>
 #include <exception>
-#include <filesystem>
-#include <fstream>
 
 namespace dokkerr::backup {
 namespace {
 
 namespace asio = boost::asio;
 namespace bj = boost::json;
-namespace fs = std::filesystem;
 
-constexpr std::size_t kFlushBytes = std::size_t{1} << 20U;
 constexpr std::size_t kMaxPage = 200;
 
 Error run_not_found() { return Error::not_found("backup_not_found", "No such backup."); }
@@ -149,29 +146,12 @@ asio::awaitable<BackupRun> VolumeBackupService::back_up(const Principal& caller,
       const docker::EngineResponse answer{archive->status(), "", std::move(error_body)};
       throw engine_refused("read the volume", answer);
     }
-    GzipCompressor gzip;
-    crypto::Sha256Stream sha;
-    std::string pending;
-    std::int64_t size = 0;
-    auto flush = [&]() -> asio::awaitable<void> {
-      if (pending.empty()) co_return;
-      sha.update(pending);
-      size += static_cast<std::int64_t>(pending.size());
-      auto write = [&writer, &pending] { writer->write(pending); };
-      co_await pool_.run(write);
-      pending.clear();
-    };
-    while (auto piece = co_await archive->read_some()) {
-      pending += gzip.update(*piece);
-      if (pending.size() >= kFlushBytes) co_await flush();
-    }
-    pending += gzip.finish();
-    co_await flush();
+    const auto packed = co_await pack_into(*archive, *writer, pool_);
     auto commit = [&writer] { writer->commit(); };
     co_await pool_.run(commit);
     run.object_key = key;
-    run.size_bytes = size;
-    run.sha256 = sha.hex();
+    run.size_bytes = packed.size;
+    run.sha256 = packed.sha256;
     // Beside the archive, what it is: enough to find and check it without the database.
     const bj::object manifest{{"kind", "volume"},          {"run", run.id},
                               {"environment", run.environment}, {"volume", run.target},
@@ -215,12 +195,7 @@ asio::awaitable<BackupRun> VolumeBackupService::visible_run(const Principal& cal
   auto load = [this, &run_id] { return runs_.get(run_id); };
   auto run = co_await pool_.run(load);
   if (!run || run->kind != "volume") throw run_not_found();
-  if (!caller.is_admin && (run->team_id.empty() || !caller.has_in_team(run->team_id, permission))) {
-    // Another team's backup reads as none at all (404, not 403), like its volumes.
-    if (!caller.has_in_team(run->team_id, perm::volumes_read)) throw run_not_found();
-    throw Error{ErrorKind::forbidden, "permission_denied",
-                "Your role in this team does not allow that."};
-  }
+  check_team_access(caller, run->team_id, permission, run_not_found());
   co_return *run;
 }
 
@@ -295,29 +270,12 @@ asio::awaitable<VolumeRestoreResult> VolumeBackupService::restore(const Principa
   }
 
   // The archive, checked against the run before anything is written into the volume.
-  const fs::path staging = fs::temp_directory_path() /
-                           ("dokkerr-volume-restore-" + crypto::hex_encode(crypto::random_bytes(8)));
+  const TemporaryFile staging("volume-restore");
   std::string helper_id;
   std::exception_ptr failure;
   try {
-    auto download = [this, &run, &staging] {
-      std::ofstream out(staging, std::ios::binary);
-      fs::permissions(staging, fs::perms::owner_read | fs::perms::owner_write,
-                      fs::perm_options::replace);
-      crypto::Sha256Stream sha;
-      std::int64_t size = 0;
-      objects_.get(run.object_key, [&](std::string_view bytes) {
-        size += static_cast<std::int64_t>(bytes.size());
-        sha.update(bytes);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      });
-      if (!out.flush()) throw Error::internal_error("cannot write " + staging.string());
-      if (size != run.size_bytes || sha.hex() != run.sha256) {
-        throw Error{ErrorKind::invalid, "backup_corrupt",
-                    "The stored backup differs from what was written; nothing was changed."};
-      }
-    };
-    co_await pool_.run(download);
+    co_await fetch_verified(objects_, run.object_key, run.size_bytes, run.sha256, staging.path(),
+                            pool_);
     result.bytes = static_cast<std::uint64_t>(run.size_bytes);
 
     helper_id = co_await helper(*engine, request.volume, false);
@@ -345,28 +303,13 @@ asio::awaitable<VolumeRestoreResult> VolumeBackupService::restore(const Principa
     std::string put_target = "/containers/" + helper_id + "/archive?path=/";
     auto upload =
         co_await engine->upload(docker::Verb::put, std::move(put_target), std::move(tar_headers));
-    std::ifstream in(staging, std::ios::binary);
-    GzipDecompressor gunzip;
-    std::string buffer(kFlushBytes, '\0');
-    for (;;) {
-      auto read = [&in, &buffer] {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        return static_cast<std::size_t>(in.gcount());
-      };
-      const std::size_t got = co_await pool_.run(read);
-      if (got == 0) break;
-      auto plain = gunzip.update(std::string_view(buffer.data(), got));
-      co_await upload->write(std::move(plain));
-    }
-    gunzip.finish();
+    co_await unpack_into(staging.path(), *upload, pool_);
     const auto answer = co_await upload->finish();
     if (!answer.ok()) throw engine_refused("write into the volume", answer);
   } catch (...) {
     failure = std::current_exception();
   }
   co_await remove_helper(*engine, helper_id);
-  std::error_code ec;
-  fs::remove(staging, ec);
   if (failure && result.created) {
     try {
       co_await host_.remove(environment, request.volume);  // half-filled: not left behind

@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+#include <fstream>
+
 namespace dokkerr::objects {
 
 void check_key(std::string_view key) {
@@ -27,6 +29,24 @@ ObjectInfo ObjectStore::put(std::string_view key, std::string_view bytes) {
   auto writer = create(key);
   try {
     writer->write(bytes);
+    return writer->commit();
+  } catch (...) {
+    writer->abort();
+    throw;
+  }
+}
+
+ObjectInfo ObjectStore::put_file(std::string_view key, const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error::internal_error("cannot read " + file.string());
+  auto writer = create(key);
+  try {
+    std::string buffer(std::size_t{1} << 20U, '\0');
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      writer->write(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
+    }
+    if (in.bad()) throw Error::internal_error("cannot read " + file.string());
     return writer->commit();
   } catch (...) {
     writer->abort();

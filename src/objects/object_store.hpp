@@ -14,6 +14,7 @@
 //   unavailable "object_store_unavailable"  disk or server failed after the retries
 //   bad_gateway "object_store_bad_answer"   the server answered something unusable
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -66,6 +67,9 @@ class ObjectStore {
   // process): S3 multipart uploads, temporary files on disk. Returns how many were dropped.
   virtual std::size_t drop_abandoned_uploads(std::string_view prefix,
                                              std::int64_t older_than_unix) = 0;
+
+  // A local file as the object; backends may do better than streaming it through create().
+  virtual ObjectInfo put_file(std::string_view key, const std::filesystem::path& file);
 
   // Conveniences over the streaming calls, for small objects (manifests, avatars).
   ObjectInfo put(std::string_view key, std::string_view bytes);

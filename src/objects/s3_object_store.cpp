@@ -3,11 +3,13 @@
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
 #include "http/curl_easy.hpp"
+#include "http/percent_encoding.hpp"
 
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -36,26 +38,7 @@ Error bad_answer(std::string internal) {
           "The object store answered something Dokkerr cannot use.", std::move(internal)};
 }
 
-// S3's URI encoding (RFC 3986 unreserved kept, everything else %XX), with '/' kept in paths.
-std::string uri_encode(std::string_view text, bool keep_slash) {
-  static constexpr std::string_view kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                            c == '~' || (keep_slash && c == '/');
-    if (unreserved) {
-      out += c;
-    } else {
-      const auto byte = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[byte >> 4U];
-      out += kHex[byte & 0x0FU];
-    }
-  }
-  return out;
-}
+using http::percent_encode;
 
 // A query in SigV4's canonical form (sorted, `k=v` even when v is empty): libcurl signs the query
 // as it is sent, so it is sent canonical.
@@ -64,7 +47,7 @@ std::string query_of(std::vector<std::pair<std::string, std::string>> params) {
   std::string out;
   for (const auto& [name, value] : params) {
     if (!out.empty()) out += '&';
-    out += uri_encode(name, false) + "=" + uri_encode(value, false);
+    out += percent_encode(name) + "=" + percent_encode(value);
   }
   return out;
 }
@@ -265,6 +248,8 @@ class S3Transport {
     std::string query;     // canonical (query_of)
     std::vector<std::string> headers;
     std::string_view body;             // sent as is (PUT parts, XML)
+    std::FILE* file = nullptr;         // or sent from this file, from its start (a single PUT)
+    std::uint64_t file_size = 0;
     const ObjectSink* sink = nullptr;  // receives a 2xx body; else it is kept in Answer::body
   };
   struct Answer {
@@ -368,6 +353,10 @@ class S3Transport {
 
   static std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
+    if (t->request->file != nullptr) {
+      const std::size_t n = std::fread(buffer, 1, size * count, t->request->file);
+      return std::ferror(t->request->file) != 0 ? CURL_READFUNC_ABORT : n;
+    }
     const auto& body = t->request->body;
     const std::size_t n = std::min(size * count, body.size() - t->body_offset);
     std::memcpy(buffer, body.data() + t->body_offset, n);
@@ -375,12 +364,16 @@ class S3Transport {
     return n;
   }
 
+  // libcurl rewinds a body it must send again (a retried request on a new connection).
   static int on_seek(void* user, curl_off_t offset, int origin) {
     auto* t = static_cast<Transfer*>(user);
-    if (origin != SEEK_SET || offset < 0 ||
-        static_cast<std::size_t>(offset) > t->request->body.size()) {
-      return CURL_SEEKFUNC_FAIL;
+    if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_FAIL;
+    if (t->request->file != nullptr) {
+      return ::fseeko(t->request->file, static_cast<off_t>(offset), SEEK_SET) == 0
+                 ? CURL_SEEKFUNC_OK
+                 : CURL_SEEKFUNC_FAIL;
     }
+    if (static_cast<std::size_t>(offset) > t->request->body.size()) return CURL_SEEKFUNC_FAIL;
     t->body_offset = static_cast<std::size_t>(offset);
     return CURL_SEEKFUNC_OK;
   }
@@ -415,7 +408,14 @@ class S3Transport {
       headers.add("x-amz-security-token: " + config_.credentials.session_token);
     }
     // The payload is signed when Dokkerr has it whole (parts, XML); a download has none.
-    headers.add("x-amz-content-sha256: " + crypto::sha256_hex(request.body));
+    // A file is sent as it is read (one pass, its checksum lives in Dokkerr's own manifests);
+    // parts and XML are hashed and signed whole.
+    headers.add("x-amz-content-sha256: " + (request.file != nullptr
+                                                ? std::string("UNSIGNED-PAYLOAD")
+                                                : crypto::sha256_hex(request.body)));
+    if (request.file != nullptr && ::fseeko(request.file, 0, SEEK_SET) != 0) {
+      throw Error::internal_error("cannot rewind the file being uploaded");
+    }
     Transfer transfer;
     transfer.request = &request;
     transfer.answer = &answer;
@@ -449,7 +449,8 @@ class S3Transport {
     if (method == "HEAD") set_option(curl, CURLOPT_NOBODY, 1L);
     if (method == "PUT" || method == "POST") {
       set_option(curl, CURLOPT_UPLOAD, 1L);
-      set_option(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      const auto body_size = request.file != nullptr ? request.file_size : request.body.size();
+      set_option(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
       set_option(curl, CURLOPT_READFUNCTION, &on_read);
       set_option(curl, CURLOPT_READDATA, static_cast<void*>(&transfer));
       set_option(curl, CURLOPT_SEEKFUNCTION, &on_seek);
@@ -477,7 +478,7 @@ class S3Transport {
       url = config_.endpoint.substr(0, scheme_end) + config_.bucket + "." +
             config_.endpoint.substr(scheme_end) + "/";
     }
-    url += uri_encode(full_key, true);
+    url += percent_encode(full_key, true);  // S3's path encoding: '/' stays
     if (!query.empty()) url += "?" + std::string(query);
     return url;
   }
@@ -650,6 +651,28 @@ void S3ObjectStore::get(std::string_view key, const ObjectSink& sink) {
   if (answer.status != 200 && answer.status != 206) {
     throw answer_error(*transport_, "GET " + std::string(key), answer);
   }
+}
+
+ObjectInfo S3ObjectStore::put_file(std::string_view key, const std::filesystem::path& file) {
+  check_key(key);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) throw Error::internal_error("cannot read " + file.string());
+  // S3 takes up to 5 GiB in one PUT; beyond, the multipart writer.
+  if (size > (std::uint64_t{5} << 30U)) return ObjectStore::put_file(key, file);
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(std::fopen(file.c_str(), "rb"),
+                                                              &std::fclose);
+  if (!handle) throw Error::internal_error("cannot read " + file.string());
+  S3Transport::Request put;
+  put.method = "PUT";
+  put.full_key = transport_->config().prefix + std::string(key);
+  put.file = handle.get();
+  put.file_size = size;
+  put.headers = {"Content-Type: application/octet-stream"};
+  const auto answer = transport_->send(put);
+  if (answer.status != 200) throw answer_error(*transport_, "PUT " + std::string(key), answer);
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return {std::string(key), size, std::chrono::duration_cast<std::chrono::seconds>(now).count()};
 }
 
 std::optional<ObjectInfo> S3ObjectStore::head(std::string_view key) {

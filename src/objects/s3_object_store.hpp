@@ -7,6 +7,7 @@
 #include "objects/object_store.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 
 namespace dokkerr::objects {
@@ -47,6 +48,8 @@ class S3ObjectStore final : public ObjectStore {
 
   [[nodiscard]] std::string describe() const override;
   std::unique_ptr<ObjectWriter> create(std::string_view key) override;
+  // One streamed PUT of the file (multipart above 5 GiB).
+  ObjectInfo put_file(std::string_view key, const std::filesystem::path& file) override;
   void get(std::string_view key, const ObjectSink& sink) override;
   std::optional<ObjectInfo> head(std::string_view key) override;
   ObjectPage list(std::string_view prefix, std::optional<std::string> cursor,

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
 #include "http/curl_easy.hpp"
+#include "http/percent_encoding.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -42,11 +43,6 @@ Error too_large(const std::string& url) {
           "answer from " + url + " is larger than 1 MiB"};
 }
 
-bool is_unreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
 }  // namespace
 
 bool is_http_url(std::string_view url) {
@@ -58,22 +54,7 @@ bool is_http_url(std::string_view url) {
          !parsed->has_fragment();
 }
 
-std::string form_encode(std::string_view value) {
-  static constexpr std::string_view kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (const char c : value) {
-    if (is_unreserved(c)) {
-      out += c;
-    } else {
-      const auto byte = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[byte >> 4U];
-      out += kHex[byte & 0x0FU];
-    }
-  }
-  return out;
-}
+std::string form_encode(std::string_view value) { return http::percent_encode(value); }
 
 std::string basic_authorization(std::string_view user, std::string_view password) {
   return "Basic " + crypto::base64_encode(form_encode(user) + ":" + form_encode(password));

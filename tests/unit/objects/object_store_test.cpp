@@ -199,6 +199,18 @@ TEST_P(ObjectStoreSuite, LargeObjectStreamsInParts) {
   EXPECT_GT(pieces, 1U);
 }
 
+TEST_P(ObjectStoreSuite, PutsAFileWholeAndStreamed) {
+  const auto data = pattern((std::size_t{6} << 20U) + 11, 5);
+  const auto file = fs::temp_directory_path() / ("dokkerr-put-file-" + run_);
+  std::ofstream(file, std::ios::binary) << data;
+  EXPECT_EQ(store_->put_file("files/whole", file).size, data.size());
+  EXPECT_EQ(store_->ObjectStore::put_file("files/streamed", file).size, data.size());
+  fs::remove(file);
+  EXPECT_EQ(crypto::sha256_hex(get("files/whole")), crypto::sha256_hex(data));
+  EXPECT_EQ(crypto::sha256_hex(get("files/streamed")), crypto::sha256_hex(data));
+  EXPECT_THROW(store_->put_file("files/missing", file), Error);
+}
+
 TEST_P(ObjectStoreSuite, AbandonedUploadsAreDropped) {
   auto writer = store_->create("abandoned/big");
   writer->write(pattern((std::size_t{5} << 20U) + 1, 3));  // begins a multipart upload on S3

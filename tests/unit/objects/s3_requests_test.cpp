@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace dokkerr::objects {
 namespace {
 
@@ -107,6 +110,30 @@ TEST(S3Requests, EveryCallIsSignedAndCanonical) {
   const auto& stale_abort = requests.back();
   EXPECT_EQ(stale_abort.method, "DELETE");
   EXPECT_EQ(stale_abort.target, "/backups-bucket/site%20a/old/x?uploadId=stale-1");
+}
+
+TEST(S3Requests, AFileGoesInOneSignedUnhashedPut) {
+  CaptureServer server([](const CapturedRequest& request, std::size_t index) {
+    if (index == 0) return CannedResponse{503, {}, "<Error><Code>SlowDown</Code></Error>"};
+    return s3_like(request, index);
+  });
+  S3ObjectStore store(config_for(server));
+  const auto file = std::filesystem::temp_directory_path() / "dokkerr-s3-put-file-test";
+  const std::string data((std::size_t{6} << 20U) + 3, 'f');
+  std::ofstream(file, std::ios::binary) << data;
+  EXPECT_EQ(store.put_file("big/file", file).size, data.size());
+  std::filesystem::remove(file);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2U);  // the 503, then the whole file again from its start
+  for (const auto& request : requests) {
+    EXPECT_EQ(request.method, "PUT");
+    EXPECT_EQ(request.target, "/backups-bucket/site%20a/big/file");
+    EXPECT_EQ(request.body_size, data.size());
+    EXPECT_EQ(request.header("x-amz-content-sha256").value_or(""), "UNSIGNED-PAYLOAD");
+    const auto sent = request.header("authorization");
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(testing::expected_authorization(request.signed_parts(), kSecret), *sent);
+  }
 }
 
 TEST(S3Requests, RetriesServerErrorsThenSucceeds) {

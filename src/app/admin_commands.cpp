@@ -1,6 +1,8 @@
 #include "app/admin_commands.hpp"
 
+#include "app/bridges.hpp"
 #include "audit/audit_log.hpp"
+#include "backup/audit_archives.hpp"
 #include "backup/platform_backup.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -57,12 +59,30 @@ int create_user(const AdminOptions& options) {
   return 0;
 }
 
+std::unique_ptr<objects::ObjectStore> open_objects(const AdminOptions& options);
+
 int verify_audit(const AdminOptions& options) {
   auto db = open(options);
   const SystemClock clock;
   audit::AuditLog log(*db, clock);
-  const auto report =
-      options.anchor.empty() ? log.verify() : log.verify(std::string_view(options.anchor));
+  std::string anchor = options.anchor;
+  if (options.audit_archives) {
+    // The archives first; the live log must then still hold their last entry unchanged.
+    auto objects = open_objects(options);
+    AuditLogSource source(log);
+    const auto archived = backup::verify_audit_archives(*objects, source);
+    if (!archived.ok) {
+      std::cout << "audit archives BROKEN at seq "
+                << (archived.first_bad_seq ? std::to_string(*archived.first_bad_seq) : "?") << ": "
+                << archived.problem << '\n';
+      return 1;
+    }
+    std::cout << "audit archives intact: " << archived.archives << " archives, "
+              << archived.entries << " entries"
+              << (archived.anchor.empty() ? "" : ", ending at " + archived.anchor) << '\n';
+    if (anchor.empty()) anchor = archived.anchor;
+  }
+  const auto report = anchor.empty() ? log.verify() : log.verify(std::string_view(anchor));
   if (report.ok) {
     std::cout << "audit log intact: " << report.entries << " entries, head " << log.head() << '\n';
     return 0;
@@ -182,6 +202,11 @@ CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
   auto* verify = admin->add_subcommand("verify-audit", "Check the audit log's hash chain");
   common(verify);
   verify->add_option("--anchor", options.anchor, "A 'seq:hash' head recorded earlier");
+  verify->add_flag("--archives", options.audit_archives,
+                   "Also walk the audit archives in the object store (--object-store), and check "
+                   "the live log still holds the last archived entry");
+  verify->add_option("--object-store", options.object_store_url,
+                     "Where the archives are (default: the data dir's objects/)");
   auto* rotate = admin->add_subcommand("rotate-jwt-key", "Start signing with a new key");
   rotate->add_option("--data-dir", options.data_dir, "The server's data directory")->required();
   rotate->add_option("--jwt-algorithm", options.jwt_algorithm, "hs256 or eddsa")

@@ -25,6 +25,7 @@ struct AdminOptions {
   std::string object_key;
   std::filesystem::path object_file;
   bool object_stream = false;
+  bool audit_archives = false;
 };
 
 // Adds the `admin` command and its subcommands; returns it.

@@ -1,5 +1,6 @@
 #include "app/bridges.hpp"
 
+#include "audit/audit_log.hpp"
 #include "cache/redis_buckets.hpp"
 #include "containers/engine.hpp"
 #include "containers/engine_call.hpp"
@@ -349,6 +350,20 @@ std::shared_ptr<docker::Client> TenancyVolumeHost::engine(std::string environmen
   auto engine = environments_.engine_up(environment);
   docker::Client& client = engine->client();
   return {std::move(engine), &client};  // shares the engine's lifetime
+}
+
+std::size_t AuditLogSource::export_after(
+    std::int64_t after_seq, std::size_t limit,
+    const std::function<void(const backup::AuditLine&, std::string_view line)>& sink) {
+  return log_.export_after(after_seq, limit,
+                           [&sink](const audit::AuditEntry& entry, std::string_view line) {
+                             sink({entry.seq, entry.prev_hash, entry.hash}, line);
+                           });
+}
+
+backup::AuditLine AuditLogSource::rehash(std::string_view line) {
+  const auto entry = audit::parse_export_line(line);
+  return {entry.seq, entry.prev_hash, audit::entry_hash(entry)};
 }
 
 }  // namespace dokkerr::app

@@ -1,6 +1,7 @@
 #pragma once
 // Ports that one domain declares and another domain's stores fill, connected here so that no
 // domain includes another. Each bridge is a few lines over the other domain's public API.
+#include "backup/audit_archives.hpp"
 #include "backup/volume_backups.hpp"
 #include "containers/live_stats.hpp"
 #include "containers/team_directory.hpp"
@@ -30,6 +31,9 @@ class TenancyService;
 }  // namespace dokkerr::containers
 namespace dokkerr::monitoring {
 class RecentWindow;
+}
+namespace dokkerr::audit {
+class AuditLog;
 }
 
 namespace dokkerr::app {
@@ -150,6 +154,19 @@ class TenancyVolumeHost final : public backup::VolumeHost {
   containers::EnvironmentService& environments_;
   containers::TenancyService& tenancy_;
   containers::ResourceLookup& lookup_;
+};
+
+// Audit log archives read the audit domain's log and its hashing rules.
+class AuditLogSource final : public backup::AuditSource {
+ public:
+  explicit AuditLogSource(audit::AuditLog& log) : log_(log) {}
+  std::size_t export_after(
+      std::int64_t after_seq, std::size_t limit,
+      const std::function<void(const backup::AuditLine&, std::string_view line)>& sink) override;
+  backup::AuditLine rehash(std::string_view line) override;
+
+ private:
+  audit::AuditLog& log_;
 };
 
 // This host's CPUs and memory (what the engine reports as an unlimited container's limit).

@@ -315,4 +315,42 @@ std::string to_json(const AuditEntry& entry) {
   return boost::json::serialize(out);
 }
 
+AuditEntry parse_export_line(std::string_view line) {
+  const auto refuse = [] {
+    return Error::invalid("invalid_audit_line", "Not a line of Dokkerr's audit log export.");
+  };
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(line, ec);
+  if (ec || !value.is_object()) throw refuse();
+  try {
+    const auto& o = value.as_object();
+    const auto text = [](const boost::json::value& v) { return std::string(v.as_string()); };
+    AuditEntry entry;
+    entry.seq = o.at("seq").as_int64();
+    entry.at = text(o.at("at"));
+    const auto& actor = o.at("actor").as_object();
+    AuditEvent& e = entry.event;
+    e.actor_type = text(actor.at("type"));
+    e.actor_id = text(actor.at("id"));
+    e.actor_name = text(actor.at("name"));
+    e.org_id = text(o.at("org_id"));
+    e.team_id = text(o.at("team_id"));
+    e.action = text(o.at("action"));
+    e.target = text(o.at("target"));
+    e.result = text(o.at("result"));
+    e.client_address = text(o.at("client_address"));
+    e.request_id = text(o.at("request_id"));
+    const auto& detail = o.at("detail");
+    // An object is brought back to the canonical text it was stored as; a string is that text.
+    e.detail_json = detail.is_string() ? text(detail) : bound_detail(boost::json::serialize(detail));
+    entry.prev_hash = text(o.at("prev_hash"));
+    entry.hash = text(o.at("hash"));
+    return entry;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception&) {
+    throw refuse();
+  }
+}
+
 }  // namespace dokkerr::audit

@@ -136,6 +136,11 @@ struct VerifyReport {
 // string only if the stored text no longer parses as an object, which verify() reports anyway).
 [[nodiscard]] std::string to_json(const AuditEntry& entry);
 
+// An export line (to_json) read back into the entry it was made from, with the detail in its
+// stored canonical form, so entry_hash() of the result can be compared with the line's hash (the
+// check of archived logs). Error invalid "invalid_audit_line" for anything else.
+[[nodiscard]] AuditEntry parse_export_line(std::string_view line);
+
 class AuditLog {
  public:
   // Entries are stamped with `clock` (the appender's clock; seq, not the stamp, is the order).
@@ -158,6 +163,11 @@ class AuditLog {
   // sink propagate and stop the export.
   void export_jsonl(const AuditFilter& filter,
                     const std::function<void(std::string_view line)>& sink);
+
+  // The entries after `after_seq`, oldest first, at most `limit`, each with its export line (no
+  // newline): what an archive of the log takes. Returns how many were passed.
+  std::size_t export_after(std::int64_t after_seq, std::size_t limit,
+                           const std::function<void(const AuditEntry&, std::string_view line)>& sink);
 
   // Walks the whole chain in seq order, in pages, and stops at the first problem: an entry whose
   // hash does not match its content, a seq gap (first_bad_seq is the first missing seq), a

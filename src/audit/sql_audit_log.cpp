@@ -301,6 +301,26 @@ void AuditLog::export_jsonl(const AuditFilter& filter,
   }
 }
 
+std::size_t AuditLog::export_after(
+    std::int64_t after_seq, std::size_t limit,
+    const std::function<void(const AuditEntry&, std::string_view line)>& sink) {
+  const std::string sql = "SELECT " + std::string(kColumns) + " FROM audit_log WHERE " +
+                          std::string(kSeqAfter) + " ORDER BY seq LIMIT ?";
+  std::size_t passed = 0;
+  while (passed < limit) {
+    const auto page = std::min<std::int64_t>(kExportPageSize, static_cast<std::int64_t>(limit - passed));
+    const auto rows = db_.query(sql, {after_seq, page});
+    for (const auto& row : rows) {
+      const AuditEntry entry = to_entry(row);
+      sink(entry, to_json(entry));
+      after_seq = entry.seq;
+      ++passed;
+    }
+    if (static_cast<std::int64_t>(rows.size()) < page) break;
+  }
+  return passed;
+}
+
 VerifyReport AuditLog::verify(std::optional<std::string_view> anchor_text) {
   std::optional<Anchor> anchor;
   if (anchor_text) anchor = parse_anchor(*anchor_text);

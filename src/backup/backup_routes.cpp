@@ -1,5 +1,6 @@
 #include "backup/backup_routes.hpp"
 
+#include "backup/audit_archives.hpp"
 #include "backup/backup_schedules.hpp"
 #include "backup/image_backups.hpp"
 #include "backup/platform_jobs.hpp"
@@ -172,6 +173,39 @@ void add_image_routes(http::Router& router, ImageBackupService& images) {
       http::needs(perm::images_manage).audited("backups.images.delete"));
 }
 
+void add_audit_archive_routes(http::Router& router, AuditArchiver& archiver) {
+  router.add(
+      Verb::get, "/api/v1/backups/audit",
+      [&archiver](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto limit = static_cast<std::size_t>(c.query.integer("limit", 50, 1, 500));
+        const auto runs = co_await archiver.runs(limit);
+        bj::array items;
+        for (const auto& run : runs) items.push_back(to_json(run));
+        co_return http::ok(bj::serialize(bj::object{{"items", std::move(items)}}));
+      },
+      http::needs(perm::backups_manage));
+  router.add(
+      Verb::post, "/api/v1/backups/audit",
+      [&archiver](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto run = co_await archiver.archive(c.caller().user_id);
+        co_return http::created(bj::serialize(to_json(run)));
+      },
+      http::needs(perm::backups_manage).audited("backups.audit.create"));
+  router.add(
+      Verb::get, "/api/v1/backups/audit/verify",
+      [&archiver](RequestContext&) -> asio::awaitable<http::Reply> {
+        const auto report = co_await archiver.verify();
+        co_return http::ok(bj::serialize(bj::object{
+            {"ok", report.ok},
+            {"archives", report.archives},
+            {"entries", report.entries},
+            {"first_bad_seq", report.first_bad_seq ? bj::value(*report.first_bad_seq) : bj::value(nullptr)},
+            {"problem", report.problem},
+            {"anchor", report.anchor.empty() ? bj::value(nullptr) : bj::value(report.anchor)}}));
+      },
+      http::needs(perm::backups_manage));
+}
+
 }  // namespace
 
 void add_backup_routes(http::Router& router, const BackupServices& services) {
@@ -179,6 +213,7 @@ void add_backup_routes(http::Router& router, const BackupServices& services) {
   add_schedule_routes(router, services.schedules);
   add_platform_routes(router, services.platform);
   add_image_routes(router, services.images);
+  add_audit_archive_routes(router, services.audit);
   router.add(
       Verb::get, "/api/v1/backups/volumes",
       [&service](RequestContext& c) -> asio::awaitable<http::Reply> {

@@ -2,7 +2,8 @@
 // /api/v1/backups/volumes: volume backups on demand, their history, restore and removal;
 // /api/v1/backups/schedules: backups on a cron schedule with retention;
 // /api/v1/backups/platform: platform backups taken by the server (administrators);
-// /api/v1/backups/images: image backups (docker save / load, administrators).
+// /api/v1/backups/images: image backups (docker save / load, administrators);
+// /api/v1/backups/audit: audit log archives and their verification (administrators).
 namespace dokkerr::http {
 class Router;
 }
@@ -13,6 +14,7 @@ class VolumeBackupService;
 class BackupScheduleService;
 class PlatformBackupJobs;
 class ImageBackupService;
+class AuditArchiver;
 
 // The services must outlive the router.
 struct BackupServices {
@@ -20,6 +22,7 @@ struct BackupServices {
   BackupScheduleService& schedules;
   PlatformBackupJobs& platform;
   ImageBackupService& images;
+  AuditArchiver& audit;
 };
 
 void add_backup_routes(http::Router& router, const BackupServices& services);

@@ -187,11 +187,11 @@ std::vector<std::string> runs_to_drop(const std::vector<BackupRun>& newest_first
 
 BackupScheduleService::BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
                                              VolumeBackupService& volumes,
-                                             PlatformBackupJobs& platform, VolumeHost& host,
-                                             AuditTrail& audit, BlockingPool& pool,
-                                             const Clock& clock)
-    : schedules_(schedules), runs_(runs), volumes_(volumes), platform_(platform), host_(host),
-      audit_(audit), pool_(pool), clock_(clock) {}
+                                             PlatformBackupJobs& platform, AuditArchiver& archiver,
+                                             VolumeHost& host, AuditTrail& audit,
+                                             BlockingPool& pool, const Clock& clock)
+    : schedules_(schedules), runs_(runs), volumes_(volumes), platform_(platform),
+      archiver_(archiver), host_(host), audit_(audit), pool_(pool), clock_(clock) {}
 
 asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& caller,
                                                               bj::object body) {
@@ -199,8 +199,8 @@ asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& c
                            "keep_weekly", "enabled"});
   BackupSchedule schedule;
   schedule.kind = json::optional_string(body, "kind").value_or("volume");
-  if (schedule.kind != "volume" && schedule.kind != "platform") {
-    throw Error::invalid("invalid_body", "kind is volume or platform.");
+  if (schedule.kind != "volume" && schedule.kind != "platform" && schedule.kind != "audit") {
+    throw Error::invalid("invalid_body", "kind is volume, platform or audit.");
   }
   const auto cron = CronSchedule::parse(json::required_string(body, "cron"));
   schedule.cron = cron.text();
@@ -208,19 +208,19 @@ asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& c
   schedule.keep_daily = bounded(body, "keep_daily", 0, 0, 366);
   schedule.keep_weekly = bounded(body, "keep_weekly", 0, 0, 520);
   schedule.enabled = json::optional_bool(body, "enabled").value_or(true);
-  if (schedule.kind == "platform") {
+  if (schedule.kind != "volume") {
     if (!caller.has_platform(perm::backups_manage)) {
       throw Error{ErrorKind::forbidden, "permission_denied",
-                  "Platform backups are for the platform's administrators."};
+                  "Platform backups and audit archives are for the platform's administrators."};
     }
     if (body.contains("volume") || body.contains("environment")) {
-      throw Error::invalid("invalid_body", "A platform schedule names no volume or environment.");
+      throw Error::invalid("invalid_body", "This schedule names no volume or environment.");
     }
-    if (!platform_.configured()) {
+    if (schedule.kind == "platform" && !platform_.configured()) {
       throw Error::conflict("backup_passphrase_missing",
                             "Platform backups need the server's --backup-passphrase-file.");
     }
-    schedule.target = "platform";
+    schedule.target = schedule.kind;
   } else {
     schedule.environment = json::optional_string(body, "environment").value_or("local");
     schedule.target = json::required_string(body, "volume");
@@ -255,7 +255,7 @@ asio::awaitable<BackupSchedule> BackupScheduleService::visible(const Principal& 
   auto load = [this, &id] { return schedules_.get(id); };
   auto schedule = co_await pool_.run(load);
   if (!schedule) throw schedule_not_found();
-  if (schedule->kind == "platform") {
+  if (schedule->kind != "volume") {
     if (caller.has_platform(perm::backups_manage)) co_return *schedule;
     throw schedule_not_found();
   }
@@ -316,6 +316,8 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
   try {
     if (schedule.kind == "platform") {
       run = co_await platform_.run(actor.user_id);
+    } else if (schedule.kind == "audit") {
+      run = co_await archiver_.archive(actor.user_id);
     } else {
       const auto volume = co_await host_.resolve(actor, schedule.environment, schedule.target,
                                                  perm::volumes_create);
@@ -371,11 +373,16 @@ asio::awaitable<void> BackupScheduleService::apply_retention(const BackupSchedul
   filter.limit = 5000;
   auto load = [this, &filter] { return runs_.list(filter); };
   auto runs = co_await pool_.run(load);
-  std::erase_if(runs, [](const BackupRun& r) { return r.status != "succeeded"; });
+  // Runs that stored nothing (an audit archive with no new entries) hold no backup to keep.
+  std::erase_if(runs, [](const BackupRun& r) {
+    return r.status != "succeeded" || r.object_key.empty();
+  });
   const auto actor = schedule_actor(schedule);
   for (auto& id : runs_to_drop(runs, schedule.keep_last, schedule.keep_daily, schedule.keep_weekly)) {
     if (schedule.kind == "platform") {
       co_await platform_.remove(std::move(id));
+    } else if (schedule.kind == "audit") {
+      co_await archiver_.remove(std::move(id));
     } else {
       co_await volumes_.remove(actor, std::move(id));
     }

@@ -6,7 +6,9 @@
 // A failed run is written to the audit log (action backups.schedule.run, result failure).
 //
 // RBAC as for the volume: volumes:read in its team lists a schedule, volumes:create manages it.
-// Platform schedules (kind "platform", no volume) are for holders of backups:manage (admins).
+// Platform schedules (kind "platform": database and keys) and audit log archives (kind "audit")
+// name no volume and are for holders of backups:manage (administrators).
+#include "backup/audit_archives.hpp"
 #include "backup/backup_runs.hpp"
 #include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
@@ -57,10 +59,10 @@ class BackupScheduleService {
  public:
   BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
                         VolumeBackupService& volumes, PlatformBackupJobs& platform,
-                        VolumeHost& host, AuditTrail& audit, BlockingPool& pool,
-                        const Clock& clock);
+                        AuditArchiver& archiver, VolumeHost& host, AuditTrail& audit,
+                        BlockingPool& pool, const Clock& clock);
 
-  // body: {kind?: volume|platform, volume (for volume), environment?, cron, keep_last?,
+  // body: {kind?: volume|platform|audit, volume (for volume), environment?, cron, keep_last?,
   // keep_daily?, keep_weekly?, enabled?}
   boost::asio::awaitable<BackupSchedule> create(const Principal& caller, boost::json::object body);
   // body: any of {cron, keep_last, keep_daily, keep_weekly, enabled}
@@ -85,6 +87,7 @@ class BackupScheduleService {
   BackupRunStore& runs_;
   VolumeBackupService& volumes_;
   PlatformBackupJobs& platform_;
+  AuditArchiver& archiver_;
   VolumeHost& host_;
   AuditTrail& audit_;
   BlockingPool& pool_;

@@ -16,6 +16,7 @@ import { Authenticator } from './lib/totp.mjs';
 import {
   Engine,
   TENANT_PASSWORD,
+  TEST_IMAGE,
   createTenant,
   dokkerrBin,
   envPath,
@@ -423,6 +424,40 @@ describe('platform backups taken by the server', { timeout: 300_000 }, () => {
       assert.equal(listed.stdout.trim().split('\n').length, 1, listed.stdout);
       assert.ok(listed.stdout.includes(runs.json.items[0].object_key.split('/')[1]));
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('image backups', { timeout: 300_000 }, () => {
+  test('administrators save an image to the store and load it back', async () => {
+    const server = await startServer({ args: ['--object-store', `file://${path.join(scratch, 'image-objects')}`] });
+    const tag = `${P}-img:v1`;
+    try {
+      const A = await createTenant(server, { name: `${P}-img` });
+      await engine.ok('POST', `/images/${encodeURIComponent(TEST_IMAGE)}/tag?repo=${encodeURIComponent(`${P}-img`)}&tag=v1`);
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/images', as(A, { body: { image: tag } })), 403, 'permission_denied');
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/images', { body: { image: '../etc/passwd' } }), 400, 'invalid_reference');
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/images', { body: { image: `${P}-none:v9` } }), 404, 'image_not_found');
+      const run = await server.api('POST', '/api/v1/backups/images', { body: { image: tag } });
+      expectStatus(assert, run, 201);
+      assert.equal(run.json.status, 'succeeded');
+      assert.equal(run.json.image, tag);
+      const listed = await server.api('GET', '/api/v1/backups/images');
+      assert.deepEqual(listed.json.items.map((r) => r.id), [run.json.id]);
+
+      // The tag goes; loading the backup brings it back.
+      const untag = await engine.call('DELETE', `/images/${encodeURIComponent(tag)}`);
+      assert.equal(untag.status, 200, untag.text);
+      assert.equal((await engine.call('GET', `/images/${encodeURIComponent(tag)}/json`)).status, 404);
+      const loaded = await server.api('POST', `/api/v1/backups/images/${run.json.id}/restore`, { body: {} });
+      expectStatus(assert, loaded, 201);
+      assert.equal((await engine.call('GET', `/images/${encodeURIComponent(tag)}/json`)).status, 200);
+      expectProblem(assert, await server.api('POST', `/api/v1/backups/images/${run.json.id}/restore`, as(A, { body: {} })), 403, 'permission_denied');
+      expectStatus(assert, await server.api('DELETE', `/api/v1/backups/images/${run.json.id}`), 204);
+      expectProblem(assert, await server.api('POST', `/api/v1/backups/images/${run.json.id}/restore`, { body: {} }), 404, 'backup_not_found');
+    } finally {
+      await engine.call('DELETE', `/images/${encodeURIComponent(tag)}`).catch(() => {});
       await server.stop();
     }
   });

@@ -383,6 +383,41 @@ TEST_P(AuditLogTest, StoresBoundedFieldsThatStillVerify) {
   EXPECT_TRUE(log().verify().ok);
 }
 
+TEST_P(AuditLogTest, ExportLinesReadBackToTheirHash) {
+  // Details whose canonical form differs from a plain re-serialization: numbers written as
+  // 2.0 and 1e2, a fraction, keys that are array indexes, control and non-ASCII characters.
+  for (const std::string detail :
+       {R"({"b":2.0,"a":1e2,"80":"x","1":"y"})", R"({"f":0.1,"s":"tab\there \u0001 ✓ \/"})",
+        R"({"nested":{"z":[1,2.5,{"k":null}]},"empty":{}})", "{}"}) {
+    AuditEvent e = event("export.check");
+    e.detail_json = detail;
+    e.target = "naïve \"target\"";
+    log().append(e);
+  }
+  std::vector<std::string> lines;
+  std::vector<std::string> hashes;
+  const auto passed = log().export_after(0, 100, [&](const AuditEntry& entry, std::string_view line) {
+    lines.emplace_back(line);
+    hashes.push_back(entry.hash);
+  });
+  ASSERT_EQ(passed, 4U);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto back = parse_export_line(lines[i]);
+    EXPECT_EQ(back.seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(entry_hash(back), hashes[i]) << lines[i];
+  }
+  // From a later seq, and bounded.
+  std::size_t seen = 0;
+  EXPECT_EQ(log().export_after(2, 1, [&](const AuditEntry& entry, std::string_view) {
+    EXPECT_EQ(entry.seq, 3);
+    ++seen;
+  }),
+            1U);
+  EXPECT_EQ(seen, 1U);
+  EXPECT_THROW(static_cast<void>(parse_export_line("{not json")), Error);
+  EXPECT_THROW(static_cast<void>(parse_export_line(R"({"seq":"one"})")), Error);
+}
+
 TEST_P(AuditLogTest, VerifiesAnIntactChainAcrossPages) {
   bulk_append(1234);
   const AuditEntry last = log().append(event("auth.login"));

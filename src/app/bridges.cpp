@@ -366,4 +366,19 @@ backup::AuditLine AuditLogSource::rehash(std::string_view line) {
   return {entry.seq, entry.prev_hash, audit::entry_hash(entry)};
 }
 
+void ObjectAvatarStore::put(const std::string& user_id, const std::string& bytes) {
+  store_.put("avatars/" + user_id, bytes);
+}
+
+std::optional<std::string> ObjectAvatarStore::get(const std::string& user_id) {
+  try {
+    return store_.get_all("avatars/" + user_id, 8U * 1024U * 1024U);
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::not_found) return std::nullopt;
+    throw;
+  }
+}
+
+void ObjectAvatarStore::remove(const std::string& user_id) { store_.remove("avatars/" + user_id); }
+
 }  // namespace dokkerr::app

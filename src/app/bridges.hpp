@@ -10,6 +10,8 @@
 #include "monitoring/engine_stats.hpp"
 #include "monitoring/history_routes.hpp"
 #include "monitoring/targets.hpp"
+#include "objects/object_store.hpp"
+#include "users/avatar_service.hpp"
 
 #include <chrono>
 #include <map>
@@ -167,6 +169,18 @@ class AuditLogSource final : public backup::AuditSource {
 
  private:
   audit::AuditLog& log_;
+};
+
+// Avatars in the object store, one object per account (avatars/<user id>).
+class ObjectAvatarStore final : public users::AvatarStore {
+ public:
+  explicit ObjectAvatarStore(objects::ObjectStore& store) : store_(store) {}
+  void put(const std::string& user_id, const std::string& bytes) override;
+  std::optional<std::string> get(const std::string& user_id) override;
+  void remove(const std::string& user_id) override;
+
+ private:
+  objects::ObjectStore& store_;
 };
 
 // This host's CPUs and memory (what the engine reports as an unlimited container's limit).

@@ -75,6 +75,7 @@
 #include "store/settings_store.hpp"
 #include "store/watched_database.hpp"
 #include "users/access_model.hpp"
+#include "users/avatar_service.hpp"
 #include "users/grant_service.hpp"
 #include "users/organization_service.hpp"
 #include "users/password_hasher.hpp"
@@ -437,8 +438,10 @@ int run_server(ServerConfig config) {
                                           redis ? &*redis : nullptr, node_id, process_started,
                                           std::move(monitoring_report)});
   auth::add_routes(router, auth::RouteServices{sign_in, tickets, sessions, mfa, api_keys, oidc});
+  ObjectAvatarStore avatar_store(*object_store);
+  users::AvatarService avatar_service(avatar_store, user_service, *access_store, blocking);
   users::add_routes(router, users::RouteServices{user_service, organization_service, team_service,
-                                                 grant_service});
+                                                 grant_service, avatar_service});
   audit::add_audit_routes(router, audit_service);
   containers::add_environment_routes(router, environments, tenancy);
   containers::add_container_routes(router, container_service, tenancy);

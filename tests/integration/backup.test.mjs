@@ -1,15 +1,17 @@
-// Backups against the real engine, database and S3-compatible server (s3rver), and against the
-// local object store: a platform backup taken while the server runs and restored onto a new data
+// Object storage and backups against the real engine, database and S3-compatible server
+// (s3rver), and against the local object store: a platform backup taken while the server runs and restored onto a new data
 // dir and an empty database after both were destroyed (the same users sign in with the same second
 // factor, the audit chain verifies), a volume backed up and restored byte for byte, and the
 // hostile cases: wrong passphrase, damaged archives, an unreachable store, a backup killed with
-// SIGKILL, another team's volumes and backups, a restore into a volume that is not empty.
+// SIGKILL, another team's volumes and backups, a restore into a volume that is not empty. Also
+// schedules with retention, platform, image and audit log backups, and account avatars.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { crc32 as zlibCrc32, deflateSync as zlibDeflate } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 
 import { Authenticator } from './lib/totp.mjs';
@@ -514,6 +516,77 @@ describe('audit log archives', { timeout: 300_000 }, () => {
       const cliBroken = await admin(['verify-audit', '--data-dir', server.dataDir, ...databaseArgs(server.db), '--archives', '--object-store', store]);
       assert.equal(cliBroken.code, 1, cliBroken.stdout);
       assert.match(cliBroken.stdout, /audit archives BROKEN/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+// A small valid PNG (RGB, a gradient), made here: signature, IHDR, IDAT, IEND with their CRCs.
+function pngOf(width, height, extra = Buffer.alloc(0)) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlibCrc32(body) >>> 0);
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows = [];
+  for (let y = 0; y < height; y += 1) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x += 1) row.writeUIntBE((x * 40 + y * 20) & 0xffffff, 1 + x * 3, 3);
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlibDeflate(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+    extra,
+  ]);
+}
+
+describe('avatars', { timeout: 180_000 }, () => {
+  test('an avatar is re-encoded, kept in the object store and shown only within the organization', async () => {
+    const objects = path.join(scratch, 'avatar-objects');
+    const server = await startServer({ args: ['--object-store', `file://${objects}`] });
+    try {
+      const A = await createTenant(server, { name: `${P}-ava` });
+      const sameOrg = await createTenant(server, { name: `${P}-ava2`, orgId: A.orgId });
+      const other = await createTenant(server, { name: `${P}-ava3` });
+      const upload = (tenant, raw, type = 'image/png') =>
+        server.api('PUT', '/api/v1/me/avatar', as(tenant, { raw, headers: { 'Content-Type': type } }));
+
+      const polyglot = pngOf(8, 4, Buffer.from('<script>alert(document.cookie)</script>'));
+      const done = await upload(A, polyglot);
+      expectStatus(assert, done, 200);
+      assert.match(done.json.avatar_url, new RegExp(`^/api/v1/users/${A.userId}/avatar\\?v=[0-9a-f]{12}$`));
+      const stored = await fsp.readFile(path.join(objects, 'avatars', A.userId));
+      assert.equal(stored.includes('<script>'), false, 'what is kept is made from the pixels alone');
+
+      for (const viewer of [A, sameOrg]) {
+        const shown = await server.api('GET', done.json.avatar_url, as(viewer));
+        expectStatus(assert, shown, 200);
+        assert.equal(shown.headers['content-type'], 'image/png');
+        assert.deepEqual(shown.body, stored);
+      }
+      expectProblem(assert, await server.api('GET', done.json.avatar_url, as(other)), 404, 'avatar_not_found');
+      expectStatus(assert, await server.api('GET', done.json.avatar_url), 200); // the admin
+
+      expectProblem(assert, await upload(A, Buffer.from('GIF89a....'), 'image/gif'), 415, 'unsupported_image_type');
+      expectProblem(assert, await upload(A, polyglot.subarray(0, 40)), 400, 'invalid_image');
+      expectProblem(assert, await upload(A, Buffer.alloc(3 * 1024 * 1024, 1)), 413, 'payload_too_large');
+
+      const removed = await server.api('DELETE', '/api/v1/me/avatar', as(A));
+      expectStatus(assert, removed, 200);
+      assert.equal(removed.json.avatar_url, '');
+      expectProblem(assert, await server.api('GET', done.json.avatar_url, as(A)), 404, 'avatar_not_found');
     } finally {
       await server.stop();
     }

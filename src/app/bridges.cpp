@@ -11,10 +11,12 @@
 #include "core/permissions.hpp"
 #include "crypto/secret_box.hpp"
 #include "docker/client.hpp"
+#include "docker/errors.hpp"
 #include "monitoring/recent_window.hpp"
 #include "users/team_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <algorithm>
@@ -344,6 +346,32 @@ asio::awaitable<void> TenancyVolumeHost::remove(std::string environment, std::st
   static_cast<void>(
       co_await client->request(docker::Verb::delete_, "/volumes/" + name + "?force=1"));
   co_await tenancy_.forget(environment, containers::ResourceKind::volume, name);
+}
+
+asio::awaitable<backup::ContainerRef> TenancyVolumeHost::resolve_container(
+    const Principal& caller, std::string environment, std::string ref,
+    std::string_view permission) {
+  const auto allowed = co_await tenancy_.resolve(caller, environment,
+                                                 containers::ResourceKind::container, ref, permission);
+  const auto owner =
+      co_await tenancy_.owner_of(environment, containers::ResourceKind::container, allowed.id);
+  auto client = engine(environment);
+  const auto inspect =
+      co_await client->request(docker::Verb::get, "/containers/" + owner.id + "/json");
+  if (inspect.status == 404) throw Error::not_found("container_not_found", "No such container.");
+  if (!inspect.ok()) throw docker::map_engine_error(inspect.status, inspect.body, "container");
+  const auto body = boost::json::parse(inspect.body).as_object();
+  backup::ContainerRef out{environment, owner.id, "", owner.team, false};
+  if (const auto* name = body.if_contains("Name"); name != nullptr && name->is_string()) {
+    out.name = std::string(name->as_string());
+    if (out.name.starts_with('/')) out.name.erase(0, 1);
+  }
+  if (const auto* config = body.if_contains("Config"); config != nullptr && config->is_object()) {
+    if (const auto* tty = config->as_object().if_contains("Tty"); tty != nullptr && tty->is_bool()) {
+      out.tty = tty->as_bool();
+    }
+  }
+  co_return out;
 }
 
 std::shared_ptr<docker::Client> TenancyVolumeHost::engine(std::string environment) {

@@ -151,6 +151,9 @@ class TenancyVolumeHost final : public backup::VolumeHost {
                                       std::string team_id) override;
   boost::asio::awaitable<void> remove(std::string environment, std::string name) override;
   std::shared_ptr<docker::Client> engine(std::string environment) override;
+  boost::asio::awaitable<backup::ContainerRef> resolve_container(
+      const Principal& caller, std::string environment, std::string ref,
+      std::string_view permission) override;
 
  private:
   containers::EnvironmentService& environments_;

@@ -27,6 +27,7 @@
 #include "backup/backup_runs.hpp"
 #include "backup/backup_schedules.hpp"
 #include "backup/image_backups.hpp"
+#include "backup/log_archives.hpp"
 #include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
 #include "cache/redis_buckets.hpp"
@@ -394,12 +395,14 @@ int run_server(ServerConfig config) {
       {config.database_url, config.data_dir, config.backup_passphrase, {}});
   backup::ImageBackupService image_backups(*backup_runs, volume_host, *object_store, blocking,
                                            clock);
+  backup::LogArchiveService log_archives(*backup_runs, volume_host, *object_store, blocking, clock);
   AuditLogSource audit_source(audit_log);
   backup::AuditArchiver audit_archiver(*backup_runs, audit_source, *object_store, blocking, clock);
   auto backup_schedule_store = backup::make_sql_schedule_store(*database);
   backup::BackupScheduleService backup_schedules(*backup_schedule_store, *backup_runs,
                                                  volume_backups, platform_backups, audit_archiver,
-                                                 volume_host, audit_recorder, blocking, clock);
+                                                 log_archives, volume_host, audit_recorder,
+                                                 blocking, clock);
 
   std::optional<web::WebAssets> web_assets;
   if (!config.web_dir.empty()) {
@@ -459,7 +462,7 @@ int run_server(ServerConfig config) {
   monitoring::add_history_routes(router, history, history_access, blocking, clock);
   monitoring::add_live_routes(router, live_feed, history_access);
   monitoring::add_alert_routes(router, alert_service, blocking);
-  backup::add_backup_routes(router, {volume_backups, backup_schedules, platform_backups, image_backups, audit_archiver});
+  backup::add_backup_routes(router, {volume_backups, backup_schedules, platform_backups, image_backups, audit_archiver, log_archives});
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;

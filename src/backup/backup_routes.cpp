@@ -3,6 +3,7 @@
 #include "backup/audit_archives.hpp"
 #include "backup/backup_schedules.hpp"
 #include "backup/image_backups.hpp"
+#include "backup/log_archives.hpp"
 #include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
 #include "core/clock.hpp"
@@ -21,12 +22,19 @@ namespace bj = boost::json;
 using http::RequestContext;
 using http::Verb;
 
+// What a run's target is called in its JSON: the volume, image or container it copied.
+std::string_view target_field(std::string_view kind) {
+  if (kind == "image") return "image";
+  if (kind == "logs") return "container";
+  return "volume";
+}
+
 bj::object to_json(const BackupRun& run) {
   return {{"id", run.id},
           {"kind", run.kind},
           {"team_id", run.team_id},
           {"environment", run.environment},
-          {run.kind == "image" ? "image" : "volume", run.kind == "platform" ? bj::value(nullptr) : bj::value(run.target)},
+          {target_field(run.kind), run.kind == "platform" || run.kind == "audit" ? bj::value(nullptr) : bj::value(run.target)},
           {"status", run.status},
           {"size_bytes", run.size_bytes},
           {"sha256", run.sha256},
@@ -43,7 +51,7 @@ bj::object to_json(const BackupSchedule& s) {
           {"kind", s.kind},
           {"team_id", s.team_id},
           {"environment", s.environment},
-          {"volume", s.target},
+          {s.kind == "logs" ? "container" : "volume", s.kind == "volume" || s.kind == "logs" ? bj::value(s.target) : bj::value(nullptr)},
           {"cron", s.cron},
           {"keep_last", s.keep_last},
           {"keep_daily", s.keep_daily},
@@ -57,6 +65,8 @@ bj::object to_json(const BackupSchedule& s) {
           {"last_status", s.last_status.empty() ? bj::value(nullptr) : bj::value(s.last_status)}};
 }
 
+// Authenticated at the route: which permission a schedule needs depends on its kind, and the
+// service checks it.
 void add_schedule_routes(http::Router& router, BackupScheduleService& schedules) {
   router.add(
       Verb::get, "/api/v1/backups/schedules",
@@ -66,7 +76,7 @@ void add_schedule_routes(http::Router& router, BackupScheduleService& schedules)
         for (const auto& s : items) out.push_back(to_json(s));
         co_return http::ok(bj::serialize(bj::object{{"items", std::move(out)}}));
       },
-      http::needs(perm::volumes_read));
+      http::needs(http::access::kAuthenticated));
   router.add(
       Verb::post, "/api/v1/backups/schedules",
       [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
@@ -74,14 +84,14 @@ void add_schedule_routes(http::Router& router, BackupScheduleService& schedules)
         const auto created = co_await schedules.create(c.caller(), std::move(body));
         co_return http::created(bj::serialize(to_json(created)));
       },
-      http::needs(perm::volumes_create).audited("backups.schedules.create"));
+      http::needs(http::access::kAuthenticated).audited("backups.schedules.create"));
   router.add(
       Verb::get, "/api/v1/backups/schedules/{id}",
       [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
         const auto s = co_await schedules.get(c.caller(), c.param("id"));
         co_return http::ok(bj::serialize(to_json(s)));
       },
-      http::needs(perm::volumes_read));
+      http::needs(http::access::kAuthenticated));
   router.add(
       Verb::patch, "/api/v1/backups/schedules/{id}",
       [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
@@ -89,21 +99,21 @@ void add_schedule_routes(http::Router& router, BackupScheduleService& schedules)
         const auto s = co_await schedules.update(c.caller(), c.param("id"), std::move(body));
         co_return http::ok(bj::serialize(to_json(s)));
       },
-      http::needs(perm::volumes_create).audited("backups.schedules.update"));
+      http::needs(http::access::kAuthenticated).audited("backups.schedules.update"));
   router.add(
       Verb::delete_, "/api/v1/backups/schedules/{id}",
       [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
         co_await schedules.remove(c.caller(), c.param("id"));
         co_return http::no_content();
       },
-      http::needs(perm::volumes_create).audited("backups.schedules.delete"));
+      http::needs(http::access::kAuthenticated).audited("backups.schedules.delete"));
   router.add(
       Verb::post, "/api/v1/backups/schedules/{id}/run",
       [&schedules](RequestContext& c) -> asio::awaitable<http::Reply> {
         const auto run = co_await schedules.run_now(c.caller(), c.param("id"));
         co_return http::created(bj::serialize(to_json(run)));
       },
-      http::needs(perm::volumes_create).audited("backups.schedules.run"));
+      http::needs(http::access::kAuthenticated).audited("backups.schedules.run"));
 }
 
 void add_platform_routes(http::Router& router, PlatformBackupJobs& platform) {
@@ -206,6 +216,56 @@ void add_audit_archive_routes(http::Router& router, AuditArchiver& archiver) {
       http::needs(perm::backups_manage));
 }
 
+void add_log_archive_routes(http::Router& router, LogArchiveService& logs) {
+  router.add(
+      Verb::get, "/api/v1/backups/logs",
+      [&logs](RequestContext& c) -> asio::awaitable<http::Reply> {
+        BackupRunFilter filter;
+        filter.environment = c.query.get("environment");
+        filter.target = c.query.get("container");
+        filter.limit = static_cast<std::size_t>(c.query.integer("limit", 50, 1, 200));
+        filter.after = c.query.get("cursor");
+        const auto page = co_await logs.list(c.caller(), std::move(filter));
+        bj::array items;
+        for (const auto& run : page.items) items.push_back(to_json(run));
+        co_return http::ok(bj::serialize(bj::object{
+            {"items", std::move(items)},
+            {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor) : bj::value(nullptr)}}));
+      },
+      http::needs(perm::containers_logs));
+  router.add(
+      Verb::post, "/api/v1/backups/logs",
+      [&logs](RequestContext& c) -> asio::awaitable<http::Reply> {
+        const auto body = json::parse_object(c.request.body());
+        json::only_fields(body, {"environment", "container"});
+        auto environment = json::optional_string(body, "environment").value_or("local");
+        auto container = json::required_string(body, "container");
+        const auto run = co_await logs.archive(c.caller(), std::move(environment), std::move(container));
+        co_return http::created(bj::serialize(to_json(run)));
+      },
+      http::needs(perm::containers_logs).audited("backups.logs.create"));
+  router.add(
+      Verb::get, "/api/v1/backups/logs/{id}/content",
+      [&logs](RequestContext& c) -> asio::awaitable<http::Reply> {
+        auto bytes = co_await logs.content(c.caller(), c.param("id"));
+        http::Response res{http::Status::ok, 11};
+        res.set(boost::beast::http::field::content_type, "application/gzip");
+        res.set(boost::beast::http::field::content_disposition,
+                "attachment; filename=\"" + c.param("id") + ".jsonl.gz\"");
+        res.body() = std::move(bytes);
+        res.prepare_payload();
+        co_return res;
+      },
+      http::needs(perm::containers_logs));
+  router.add(
+      Verb::delete_, "/api/v1/backups/logs/{id}",
+      [&logs](RequestContext& c) -> asio::awaitable<http::Reply> {
+        co_await logs.remove(c.caller(), c.param("id"));
+        co_return http::no_content();
+      },
+      http::needs(perm::containers_logs).audited("backups.logs.delete"));
+}
+
 }  // namespace
 
 void add_backup_routes(http::Router& router, const BackupServices& services) {
@@ -214,6 +274,7 @@ void add_backup_routes(http::Router& router, const BackupServices& services) {
   add_platform_routes(router, services.platform);
   add_image_routes(router, services.images);
   add_audit_archive_routes(router, services.audit);
+  add_log_archive_routes(router, services.logs);
   router.add(
       Verb::get, "/api/v1/backups/volumes",
       [&service](RequestContext& c) -> asio::awaitable<http::Reply> {

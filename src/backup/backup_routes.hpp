@@ -3,7 +3,8 @@
 // /api/v1/backups/schedules: backups on a cron schedule with retention;
 // /api/v1/backups/platform: platform backups taken by the server (administrators);
 // /api/v1/backups/images: image backups (docker save / load, administrators);
-// /api/v1/backups/audit: audit log archives and their verification (administrators).
+// /api/v1/backups/audit: audit log archives and their verification (administrators);
+// /api/v1/backups/logs: container log archives (containers:logs in the container's team).
 namespace dokkerr::http {
 class Router;
 }
@@ -15,6 +16,7 @@ class BackupScheduleService;
 class PlatformBackupJobs;
 class ImageBackupService;
 class AuditArchiver;
+class LogArchiveService;
 
 // The services must outlive the router.
 struct BackupServices {
@@ -23,6 +25,7 @@ struct BackupServices {
   PlatformBackupJobs& platform;
   ImageBackupService& images;
   AuditArchiver& audit;
+  LogArchiveService& logs;
 };
 
 void add_backup_routes(http::Router& router, const BackupServices& services);

@@ -188,19 +188,21 @@ std::vector<std::string> runs_to_drop(const std::vector<BackupRun>& newest_first
 BackupScheduleService::BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
                                              VolumeBackupService& volumes,
                                              PlatformBackupJobs& platform, AuditArchiver& archiver,
-                                             VolumeHost& host, AuditTrail& audit,
-                                             BlockingPool& pool, const Clock& clock)
+                                             LogArchiveService& logs, VolumeHost& host,
+                                             AuditTrail& audit, BlockingPool& pool,
+                                             const Clock& clock)
     : schedules_(schedules), runs_(runs), volumes_(volumes), platform_(platform),
-      archiver_(archiver), host_(host), audit_(audit), pool_(pool), clock_(clock) {}
+      archiver_(archiver), logs_(logs), host_(host), audit_(audit), pool_(pool), clock_(clock) {}
 
 asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& caller,
                                                               bj::object body) {
-  json::only_fields(body, {"kind", "volume", "environment", "cron", "keep_last", "keep_daily",
-                           "keep_weekly", "enabled"});
+  json::only_fields(body, {"kind", "volume", "container", "environment", "cron", "keep_last",
+                           "keep_daily", "keep_weekly", "enabled"});
   BackupSchedule schedule;
   schedule.kind = json::optional_string(body, "kind").value_or("volume");
-  if (schedule.kind != "volume" && schedule.kind != "platform" && schedule.kind != "audit") {
-    throw Error::invalid("invalid_body", "kind is volume, platform or audit.");
+  if (schedule.kind != "volume" && schedule.kind != "logs" && schedule.kind != "platform" &&
+      schedule.kind != "audit") {
+    throw Error::invalid("invalid_body", "kind is volume, logs, platform or audit.");
   }
   const auto cron = CronSchedule::parse(json::required_string(body, "cron"));
   schedule.cron = cron.text();
@@ -208,7 +210,18 @@ asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& c
   schedule.keep_daily = bounded(body, "keep_daily", 0, 0, 366);
   schedule.keep_weekly = bounded(body, "keep_weekly", 0, 0, 520);
   schedule.enabled = json::optional_bool(body, "enabled").value_or(true);
-  if (schedule.kind != "volume") {
+  if (schedule.kind == "logs") {
+    if (body.contains("volume")) throw Error::invalid("invalid_body", "A logs schedule names a container.");
+    schedule.environment = json::optional_string(body, "environment").value_or("local");
+    const auto container = co_await host_.resolve_container(
+        caller, schedule.environment, json::required_string(body, "container"), perm::containers_logs);
+    if (container.team_id.empty()) {
+      throw Error::invalid("container_has_no_team",
+                           "Only a container that belongs to a team can be archived on a schedule.");
+    }
+    schedule.team_id = container.team_id;
+    schedule.target = container.id;
+  } else if (schedule.kind != "volume") {
     if (!caller.has_platform(perm::backups_manage)) {
       throw Error{ErrorKind::forbidden, "permission_denied",
                   "Platform backups and audit archives are for the platform's administrators."};
@@ -255,11 +268,13 @@ asio::awaitable<BackupSchedule> BackupScheduleService::visible(const Principal& 
   auto load = [this, &id] { return schedules_.get(id); };
   auto schedule = co_await pool_.run(load);
   if (!schedule) throw schedule_not_found();
-  if (schedule->kind != "volume") {
+  if (schedule->kind == "platform" || schedule->kind == "audit") {
     if (caller.has_platform(perm::backups_manage)) co_return *schedule;
     throw schedule_not_found();
   }
-  check_team_access(caller, schedule->team_id, permission, schedule_not_found());
+  // A container's log archives are read and managed with containers:logs.
+  const auto needed = schedule->kind == "logs" ? perm::containers_logs : permission;
+  check_team_access(caller, schedule->team_id, needed, schedule_not_found());
   co_return *schedule;
 }
 
@@ -288,9 +303,20 @@ asio::awaitable<BackupSchedule> BackupScheduleService::update(const Principal& c
 
 asio::awaitable<std::vector<BackupSchedule>> BackupScheduleService::list(const Principal& caller) {
   std::optional<std::set<std::string, std::less<>>> teams;
-  if (!caller.is_admin) teams = caller.teams_with(perm::volumes_read);
+  if (!caller.is_admin) {
+    teams = caller.teams_with(perm::volumes_read);
+    teams->merge(caller.teams_with(perm::containers_logs));
+  }
   auto load = [this, &teams] { return schedules_.list(teams); };
-  co_return co_await pool_.run(load);
+  auto schedules = co_await pool_.run(load);
+  if (!caller.is_admin) {
+    // Each kind is seen with its own permission in its team.
+    std::erase_if(schedules, [&caller](const BackupSchedule& s) {
+      const auto needed = s.kind == "logs" ? perm::containers_logs : perm::volumes_read;
+      return !caller.has_in_team(s.team_id, needed);
+    });
+  }
+  co_return schedules;
 }
 
 asio::awaitable<BackupSchedule> BackupScheduleService::get(const Principal& caller, std::string id) {
@@ -318,6 +344,14 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
       run = co_await platform_.run(actor.user_id);
     } else if (schedule.kind == "audit") {
       run = co_await archiver_.archive(actor.user_id);
+    } else if (schedule.kind == "logs") {
+      const auto container = co_await host_.resolve_container(
+          actor, schedule.environment, schedule.target, perm::containers_logs);
+      if (container.team_id != schedule.team_id) {
+        throw Error::conflict("container_changed_team",
+                              "The container no longer belongs to the schedule's team.");
+      }
+      run = co_await logs_.archive(actor, schedule.environment, schedule.target);
     } else {
       const auto volume = co_await host_.resolve(actor, schedule.environment, schedule.target,
                                                  perm::volumes_create);
@@ -383,6 +417,8 @@ asio::awaitable<void> BackupScheduleService::apply_retention(const BackupSchedul
       co_await platform_.remove(std::move(id));
     } else if (schedule.kind == "audit") {
       co_await archiver_.remove(std::move(id));
+    } else if (schedule.kind == "logs") {
+      co_await logs_.remove(actor, std::move(id));
     } else {
       co_await volumes_.remove(actor, std::move(id));
     }

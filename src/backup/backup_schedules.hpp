@@ -5,11 +5,13 @@
 // `keep_daily` days and `keep_weekly` weeks (UTC); the others are deleted with their archives.
 // A failed run is written to the audit log (action backups.schedule.run, result failure).
 //
-// RBAC as for the volume: volumes:read in its team lists a schedule, volumes:create manages it.
+// RBAC as for the volume: volumes:read in its team lists a schedule, volumes:create manages it;
+// a container's log archives (kind "logs"): containers:logs in its team for both.
 // Platform schedules (kind "platform": database and keys) and audit log archives (kind "audit")
 // name no volume and are for holders of backups:manage (administrators).
 #include "backup/audit_archives.hpp"
 #include "backup/backup_runs.hpp"
+#include "backup/log_archives.hpp"
 #include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
 #include "core/audit_trail.hpp"
@@ -23,7 +25,7 @@ struct BackupSchedule {
   std::string kind = "volume";
   std::string team_id;
   std::string environment;
-  std::string target;  // the volume
+  std::string target;  // the volume; the container's full id for "logs"
   std::string cron;
   int keep_last = 7;
   int keep_daily = 0;
@@ -59,10 +61,11 @@ class BackupScheduleService {
  public:
   BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
                         VolumeBackupService& volumes, PlatformBackupJobs& platform,
-                        AuditArchiver& archiver, VolumeHost& host, AuditTrail& audit,
-                        BlockingPool& pool, const Clock& clock);
+                        AuditArchiver& archiver, LogArchiveService& logs, VolumeHost& host,
+                        AuditTrail& audit, BlockingPool& pool, const Clock& clock);
 
-  // body: {kind?: volume|platform|audit, volume (for volume), environment?, cron, keep_last?,
+  // body: {kind?: volume|logs|platform|audit, volume (volume) or container (logs), environment?,
+  // cron, keep_last?,
   // keep_daily?, keep_weekly?, enabled?}
   boost::asio::awaitable<BackupSchedule> create(const Principal& caller, boost::json::object body);
   // body: any of {cron, keep_last, keep_daily, keep_weekly, enabled}
@@ -88,6 +91,7 @@ class BackupScheduleService {
   VolumeBackupService& volumes_;
   PlatformBackupJobs& platform_;
   AuditArchiver& archiver_;
+  LogArchiveService& logs_;
   VolumeHost& host_;
   AuditTrail& audit_;
   BlockingPool& pool_;

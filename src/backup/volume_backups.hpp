@@ -34,8 +34,16 @@ struct VolumeRef {
   std::string team_id;  // "" for a volume no team owns (admins only)
 };
 
-// What volume backups need from the engines and their tenancy; implemented over the containers
-// domain where the program is wired.
+struct ContainerRef {
+  std::string environment;
+  std::string id;  // full
+  std::string name;
+  std::string team_id;
+  bool tty = false;  // its output is one raw stream, not stdout and stderr framed
+};
+
+// What volume backups and log archives need from the engines and their tenancy; implemented over
+// the containers domain where the program is wired.
 class VolumeHost {
  public:
   virtual ~VolumeHost() = default;
@@ -53,6 +61,12 @@ class VolumeHost {
   virtual boost::asio::awaitable<void> remove(std::string environment, std::string name) = 0;
   // The environment's engine (Error not_found / unavailable as the containers domain says).
   virtual std::shared_ptr<docker::Client> engine(std::string environment) = 0;
+  // A container the caller holds `permission` for in its team (admins: any), with its owner;
+  // else Error{not_found, "container_not_found"}.
+  virtual boost::asio::awaitable<ContainerRef> resolve_container(const Principal& caller,
+                                                                 std::string environment,
+                                                                 std::string ref,
+                                                                 std::string_view permission) = 0;
 };
 
 struct VolumeRestore {

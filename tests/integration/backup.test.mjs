@@ -259,6 +259,30 @@ describe('refusals and failures', { timeout: 300_000 }, () => {
     }
   });
 
+  test('a volume backup into an unreachable store fails cleanly and is recorded as failed', async () => {
+    // The store answers nothing (a closed port): every attempt fails, the retries end, the run is
+    // recorded with the reason, and nothing is listed as a backup.
+    const store = 's3://dokkerr-test/down?endpoint=http://127.0.0.1:9&path_style=true';
+    const server = await startServer({ args: ['--object-store', store], env: { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' } });
+    try {
+      const A = await createTenant(server, { name: `${P}-down` });
+      const volume = `${P}-down-vol`;
+      expectStatus(assert, await server.api('POST', envPath('volumes'), as(A, { body: { Name: volume } })), 201);
+      const res = await server.api('POST', '/api/v1/backups/volumes', as(A, { body: { volume }, timeoutMs: 120_000 }));
+      expectProblem(assert, res, 503, 'object_store_unavailable');
+      const runs = await server.api('GET', `/api/v1/backups/volumes?volume=${volume}`, as(A));
+      assert.equal(runs.json.items.length, 1);
+      assert.equal(runs.json.items[0].status, 'failed');
+      assert.match(runs.json.items[0].error, /cannot be reached/);
+      assert.equal(runs.json.items[0].object_key, '');
+      expectProblem(assert, await server.api('POST', `/api/v1/backups/volumes/${runs.json.items[0].id}/restore`, as(A, { body: { volume: `${volume}-2` } })), 409, 'backup_not_restorable');
+      const helpers = await engine.ok('GET', `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: ['io.dokkerr.helper'] }))}`);
+      assert.equal(helpers.json.length, 0, 'no helper container is left behind');
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('a backup killed with SIGKILL leaves no complete-looking backup, and the next run completes and sweeps', async () => {
     const server = await startServer();
     const objects = path.join(scratch, 'killed-objects');
@@ -588,6 +612,61 @@ describe('avatars', { timeout: 180_000 }, () => {
       assert.equal(removed.json.avatar_url, '');
       expectProblem(assert, await server.api('GET', done.json.avatar_url, as(A)), 404, 'avatar_not_found');
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('container log archives', { timeout: 180_000 }, () => {
+  test("a container's logs are archived in consecutive pieces, for its team only", async () => {
+    const server = await startServer({ args: ['--object-store', `file://${path.join(scratch, 'log-objects')}`] });
+    try {
+      const A = await createTenant(server, { name: `${P}-logs` });
+      const B = await createTenant(server, { name: `${P}-logs2` });
+      const created = await server.api('POST', envPath(`containers?name=${P}-talker`), as(A, {
+        body: { Image: TEST_IMAGE, Cmd: ['sh', '-c', 'i=0; while [ $i -lt 5 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done; sleep 600'], Labels: { 'test.dokkerr.run': P } },
+      }));
+      expectStatus(assert, created, 201);
+      const id = created.json.Id;
+      expectStatus(assert, await server.api('POST', envPath(`containers/${id}/start`), as(A)), 204);
+      await waitFor(async () => (await engine.ok('GET', `/containers/${id}/logs?stdout=1`)).text.includes('out 4'), 20_000, { what: 'the first lines' });
+
+      expectProblem(assert, await server.api('POST', '/api/v1/backups/logs', as(B, { body: { container: id } })), 404, 'container_not_found');
+      const first = await server.api('POST', '/api/v1/backups/logs', as(A, { body: { container: `${P}-talker` } }));
+      expectStatus(assert, first, 201);
+      assert.equal(first.json.container, id);
+      const content = await server.api('GET', `/api/v1/backups/logs/${first.json.id}/content`, as(A));
+      expectStatus(assert, content, 200);
+      const { gunzipSync } = await import('node:zlib');
+      const lines = gunzipSync(content.body).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(lines.filter((l) => l.stream === 'stdout').length, 5);
+      assert.equal(lines.filter((l) => l.stream === 'stderr').length, 5);
+      assert.deepEqual(lines.find((l) => l.line === 'err 2')?.stream, 'stderr');
+      assert.match(lines[0].time, /^\d{4}-\d\d-\d\dT/);
+
+      // The next archive holds only what came after the first one began.
+      const exec = await engine.ok('POST', `/containers/${id}/exec`, { body: { Cmd: ['sh', '-c', 'echo later > /proc/1/fd/1'] } });
+      await engine.ok('POST', `/exec/${exec.json.Id}/start`, { body: { Detach: true } });
+      await waitFor(async () => (await engine.ok('GET', `/containers/${id}/logs?stdout=1`)).text.includes('later'), 20_000, { what: 'the later line' });
+      const second = await server.api('POST', '/api/v1/backups/logs', as(A, { body: { container: id } }));
+      expectStatus(assert, second, 201);
+      const more = await server.api('GET', `/api/v1/backups/logs/${second.json.id}/content`, as(A));
+      const later = gunzipSync(more.body).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(later.map((l) => l.line), ['later']);
+
+      expectProblem(assert, await server.api('GET', `/api/v1/backups/logs/${first.json.id}/content`, as(B)), 404, 'backup_not_found');
+      assert.equal((await server.api('GET', '/api/v1/backups/logs', as(B))).json.items.length, 0);
+      assert.equal((await server.api('GET', `/api/v1/backups/logs?container=${id}`, as(A))).json.items.length, 2);
+
+      // On a schedule, with the team's permission for logs.
+      const schedule = await server.api('POST', '/api/v1/backups/schedules', as(A, { body: { kind: 'logs', container: id, cron: '@hourly', keep_last: 2 } }));
+      expectStatus(assert, schedule, 201);
+      assert.equal(schedule.json.container, id);
+      expectStatus(assert, await server.api('POST', `/api/v1/backups/schedules/${schedule.json.id}/run`, as(A)), 201);
+      assert.equal((await server.api('GET', `/api/v1/backups/logs?container=${id}`, as(A))).json.items.length, 2, 'retention keeps two');
+      expectProblem(assert, await server.api('GET', `/api/v1/backups/schedules/${schedule.json.id}`, as(B)), 404, 'backup_schedule_not_found');
+    } finally {
+      await engine.cleanup(P).catch(() => {});
       await server.stop();
     }
   });

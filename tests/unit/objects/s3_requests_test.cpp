@@ -192,6 +192,25 @@ TEST(S3Requests, ClientErrorsAreNotRetried) {
   EXPECT_EQ(server.requests().size(), 1U);
 }
 
+TEST(S3Requests, AStalledServerTimesOutAndIsUnavailable) {
+  CaptureServer server([](const CapturedRequest& request, std::size_t index) {
+    auto answer = s3_like(request, index);
+    answer.delay = std::chrono::milliseconds(2500);  // longer than the stall limit below
+    return answer;
+  });
+  auto config = config_for(server);
+  config.stall_seconds = 1;
+  config.attempts = 2;
+  S3ObjectStore store(config);
+  try {
+    static_cast<void>(store.get_all("slow/object", 100));
+    FAIL() << "expected unavailable";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "object_store_unavailable");
+    EXPECT_NE(e.internal().find("failed 2 times"), std::string::npos) << e.internal();
+  }
+}
+
 TEST(S3Requests, UnreachableServerIsUnavailable) {
   S3Config config;
   config.endpoint = "http://127.0.0.1:9";  // discard: nothing listens

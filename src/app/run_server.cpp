@@ -520,6 +520,12 @@ int run_server(ServerConfig config) {
   scheduler_lease.start();
   scheduler = &scheduler_lease;
   collector.start();
+  // Scheduled backups that fail raise the alerts of backup_failed rules (the collector evaluates
+  // them with its next round, on the same lease holder).
+  backup_schedules.on_outcome([&collector](const backup::ScheduleOutcome& outcome) {
+    collector.note_backup({outcome.schedule_id, outcome.environment, outcome.team_id, outcome.what,
+                           outcome.failed, outcome.reason});
+  });
   // Backup schedules, on the lease holder: due ones are looked for every 20 s.
   asio::steady_timer backup_timer(io);
   std::atomic<bool> backups_stopping{false};

@@ -381,6 +381,14 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
     schedules_.update(*current);
   };
   co_await pool_.run(save);
+  if (outcome_listener_) {
+    std::string what = schedule.kind == "platform" ? "the platform"
+                       : schedule.kind == "audit"  ? "the audit log"
+                       : schedule.kind == "logs"   ? "the logs of container " + schedule.target.substr(0, 12)
+                                                   : "volume " + schedule.target;
+    outcome_listener_({schedule.id, schedule.kind, schedule.environment, schedule.team_id,
+                       std::move(what), failure != nullptr, reason});
+  }
   if (failure) {
     AuditRecord record;
     record.action = "backups.schedule.run";

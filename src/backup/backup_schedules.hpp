@@ -57,6 +57,17 @@ std::unique_ptr<ScheduleStore> make_sql_schedule_store(store::Database& db);
 std::vector<std::string> runs_to_drop(const std::vector<BackupRun>& newest_first, int keep_last,
                                       int keep_daily, int keep_weekly);
 
+// How a scheduled run ended, for whoever watches (the alert rules on backup_failed).
+struct ScheduleOutcome {
+  std::string schedule_id;
+  std::string kind;
+  std::string environment;
+  std::string team_id;
+  std::string what;  // words for the target: "volume data", "the platform", …
+  bool failed = false;
+  std::string reason;
+};
+
 class BackupScheduleService {
  public:
   BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
@@ -80,6 +91,11 @@ class BackupScheduleService {
   // On the lease holder: runs every due schedule once, one after another. Returns how many ran.
   boost::asio::awaitable<int> run_due();
 
+  // Told of every scheduled run's end (set before the first run; called on a pool thread).
+  void on_outcome(std::function<void(const ScheduleOutcome&)> listener) {
+    outcome_listener_ = std::move(listener);
+  }
+
  private:
   boost::asio::awaitable<BackupSchedule> visible(const Principal& caller, std::string id,
                                                  std::string_view permission);
@@ -96,6 +112,7 @@ class BackupScheduleService {
   AuditTrail& audit_;
   BlockingPool& pool_;
   const Clock& clock_;
+  std::function<void(const ScheduleOutcome&)> outcome_listener_;
 };
 
 }  // namespace dokkerr::backup

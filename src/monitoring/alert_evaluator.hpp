@@ -36,6 +36,17 @@ struct RestartObservation {
   std::int64_t restart_count = 0;
 };
 
+// How a scheduled backup ended (the schedule runner reports it to the collector, on the same
+// replica: both run on the scheduler lease's holder).
+struct BackupOutcome {
+  std::string schedule_id;
+  std::string environment;  // "" for platform and audit backups
+  std::string team;         // "" for platform and audit backups
+  std::string what;         // "volume data", "logs of api", "the platform", …
+  bool failed = false;
+  std::string reason;
+};
+
 struct AlertRound {
   std::int64_t at_ms = 0;
   std::vector<std::string> environments;  // the environments this round covered (engine up)
@@ -43,6 +54,7 @@ struct AlertRound {
   std::vector<ContainerObservation> running;
   std::vector<StoppedObservation> stopped;
   std::vector<RestartObservation> restarts;
+  std::vector<BackupOutcome> backups;  // scheduled backups that ended since the last round
   // Whether a container still exists (died and OOM alerts of removed containers resolve).
   std::function<bool(std::string_view environment, std::string_view id)> exists;
   // A container's label (rules' label selectors); nullopt when it has none of that key.

@@ -19,6 +19,7 @@ constexpr std::array kEventNames{
     std::pair{AlertEvent::restart_loop, std::string_view("restart_loop")},
     std::pair{AlertEvent::unhealthy, std::string_view("unhealthy")},
     std::pair{AlertEvent::engine_unreachable, std::string_view("engine_unreachable")},
+    std::pair{AlertEvent::backup_failed, std::string_view("backup_failed")},
 };
 constexpr std::array kFormatNames{
     std::pair{WebhookFormat::dokkerr, std::string_view("dokkerr")},

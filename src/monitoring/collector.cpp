@@ -268,6 +268,11 @@ void Collector::publish_live(std::int64_t at_ms) {
   live_->update(std::move(round));
 }
 
+void Collector::note_backup(BackupOutcome outcome) {
+  const std::lock_guard lock(backups_mutex_);
+  if (backups_.size() < 1000) backups_.push_back(std::move(outcome));  // bounded between rounds
+}
+
 asio::awaitable<void> Collector::evaluate_alerts(
     std::int64_t at_ms, const std::vector<std::string>& environments,
     std::vector<std::string> unreachable, std::vector<std::pair<Target, std::int64_t>> restarts) {
@@ -302,6 +307,10 @@ asio::awaitable<void> Collector::evaluate_alerts(
   }
   for (auto& [target, count] : restarts) {
     round.restarts.push_back(RestartObservation{std::move(target), count});
+  }
+  {
+    const std::lock_guard lock(backups_mutex_);
+    round.backups.swap(backups_);
   }
   last_running_ = std::move(running);
   round.exists = [this](std::string_view environment, std::string_view id) {

@@ -3,6 +3,7 @@
 // files when its engine shares this kernel, else from the engine's one-shot stats. Runs only
 // while `may_collect` says so (this replica holds the scheduler lease); otherwise the window is
 // emptied, so nothing stale is served.
+#include "monitoring/alert_evaluator.hpp"
 #include "monitoring/cgroup_reader.hpp"
 #include "monitoring/history_store.hpp"
 #include "monitoring/recent_window.hpp"
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <map>
 #include <memory>
 #include <string>
@@ -60,6 +62,8 @@ class Collector {
   // Each round is also evaluated against the alert rules, and due notifications are sent (both
   // only on the collecting replica). Call before start().
   void watch_alerts(AlertService& alerts) { alerts_ = &alerts; }
+  // A scheduled backup that ended: evaluated with the next round's alerts. Any thread.
+  void note_backup(BackupOutcome outcome);
   // Each round's figures go to the live feed too (the team and environment streams).
   void feed_live(LiveFeed& live) { live_ = &live; }
   // Writes what the history holds in memory (at shutdown, after stop()).
@@ -109,6 +113,8 @@ class Collector {
   mutable std::mutex report_mutex_;
   TickReport report_;
   std::vector<EngineFacts> engines_;  // guarded by report_mutex_
+  std::mutex backups_mutex_;
+  std::vector<BackupOutcome> backups_;  // guarded by backups_mutex_
 };
 
 }  // namespace dokkerr::monitoring

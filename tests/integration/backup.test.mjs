@@ -349,8 +349,8 @@ describe('refusals and failures', { timeout: 300_000 }, () => {
 });
 
 describe('backup schedules', { timeout: 300_000 }, () => {
-  test('cron schedules run on the lease holder, keep what retention says, and report failures in the audit log', async () => {
-    const server = await startServer({ args: ['--object-store', `file://${path.join(scratch, 'schedule-objects')}`] });
+  test('cron schedules run on the lease holder, keep what retention says, and report failures in the audit log and as alerts', async () => {
+    const server = await startServer({ args: ['--object-store', `file://${path.join(scratch, 'schedule-objects')}`, '--metrics-interval', '1'] });
     try {
       const A = await createTenant(server, { name: `${P}-sch-a` });
       const B = await createTenant(server, { name: `${P}-sch-b` });
@@ -396,7 +396,9 @@ describe('backup schedules', { timeout: 300_000 }, () => {
       assert.equal(afterDue.json.items.length, 2);
       assert.equal(afterDue.json.items[0].status, 'succeeded');
 
-      // The volume goes away: the run fails, and the audit log says so.
+      // The volume goes away: the run fails, the audit log says so, and a backup_failed rule fires.
+      const rule = await server.api('POST', '/api/v1/alerts/rules', as(A, { body: { team_id: A.teamId, name: 'backups', event: 'backup_failed' } }));
+      expectStatus(assert, rule, 201);
       expectStatus(assert, await server.api('DELETE', envPath(`volumes/${volume}`), as(A)), 204);
       const failed = await server.api('POST', `/api/v1/backups/schedules/${schedule.id}/run`, as(A));
       expectProblem(assert, failed, 404, 'volume_not_found');
@@ -406,6 +408,15 @@ describe('backup schedules', { timeout: 300_000 }, () => {
       assert.ok(entry, audit.text);
       assert.equal(entry.team_id, A.teamId);
       assert.equal((await server.api('GET', `/api/v1/backups/schedules/${schedule.id}`, as(A))).json.last_status, 'failed');
+      const firing = async () => (await server.api('GET', '/api/v1/alerts?state=firing', as(A))).json.items.filter((a) => a.rule?.id === rule.json.id);
+      await waitFor(async () => (await firing()).length === 1, 30_000, { what: 'the backup_failed alert', intervalMs: 500 });
+      assert.match((await firing())[0].summary, /failed/);
+      expectStatus(assert, (await server.api('GET', '/api/v1/alerts?state=firing', as(B))), 200);
+      assert.equal((await server.api('GET', '/api/v1/alerts?state=firing', as(B))).json.items.length, 0);
+      // The volume is back: the next run succeeds and the alert resolves.
+      expectStatus(assert, await server.api('POST', envPath('volumes'), as(A, { body: { Name: volume } })), 201);
+      expectStatus(assert, await server.api('POST', `/api/v1/backups/schedules/${schedule.id}/run`, as(A)), 201);
+      await waitFor(async () => (await firing()).length === 0, 30_000, { what: 'the alert to resolve', intervalMs: 500 });
 
       // Off, then gone.
       const off = await server.api('PATCH', `/api/v1/backups/schedules/${schedule.id}`, as(A, { body: { enabled: false } }));

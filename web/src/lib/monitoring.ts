@@ -50,7 +50,7 @@ export interface MetricQuery {
 export const RULE_METRICS = ["cpu_percent", "cpu_limit_percent", "memory_percent", "memory_bytes", "pids"] as const;
 export type RuleMetric = (typeof RULE_METRICS)[number];
 
-export const RULE_EVENTS = ["container_died", "oom_killed", "restart_loop", "unhealthy", "engine_unreachable"] as const;
+export const RULE_EVENTS = ["container_died", "oom_killed", "restart_loop", "unhealthy", "engine_unreachable", "backup_failed"] as const;
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 
 export type WebhookFormat = "dokkerr" | "alertmanager";
@@ -258,6 +258,7 @@ const EVENT_TEXT: Record<string, string> = {
   restart_loop: "restart loop",
   unhealthy: "health check failing",
   engine_unreachable: "engine not answering",
+  backup_failed: "scheduled backup failed",
 };
 
 export function metricLabel(metric: string): string {

@@ -77,9 +77,9 @@ int verify_audit(const AdminOptions& options) {
                 << archived.problem << '\n';
       return 1;
     }
-    std::cout << "audit archives intact: " << archived.archives << " archives, "
-              << archived.entries << " entries"
-              << (archived.anchor.empty() ? "" : ", ending at " + archived.anchor) << '\n';
+    std::cout << "audit archives intact: " << archived.archives << " archives, " << archived.entries
+              << " entries" << (archived.anchor.empty() ? "" : ", ending at " + archived.anchor)
+              << '\n';
     if (anchor.empty()) anchor = archived.anchor;
   }
   const auto report = anchor.empty() ? log.verify() : log.verify(std::string_view(anchor));
@@ -123,9 +123,8 @@ int create_backup(const AdminOptions& options) {
   auto db = open(options);
   auto objects = open_objects(options);
   const auto data_dir = std::filesystem::absolute(options.data_dir);
-  const auto url = options.database_url.empty()
-                       ? "sqlite://" + (data_dir / "dokkerr.db").string()
-                       : options.database_url;
+  const auto url = options.database_url.empty() ? "sqlite://" + (data_dir / "dokkerr.db").string()
+                                                : options.database_url;
   const auto manifest = backup::create_platform_backup(
       {*db, url, data_dir}, *objects, {passphrase, kdf_of(options), SystemClock{}.unix_seconds()});
   std::cout << "backup " << manifest.id << " stored in " << objects->describe() << " ("
@@ -236,7 +235,8 @@ CLI::App* add_admin_commands(CLI::App& app, AdminOptions& options) {
   common(restore);
   object_store(restore);
   passphrase(restore);
-  restore->add_option("--from", options.backup_from, "A backup id, or latest")->capture_default_str();
+  restore->add_option("--from", options.backup_from, "A backup id, or latest")
+      ->capture_default_str();
   for (const auto& [name, what] : {std::pair{"object-put", "Copy a file into the object store"},
                                    std::pair{"object-get", "Copy an object out of the store"}}) {
     auto* copy = admin->add_subcommand(name, what);

@@ -4,8 +4,8 @@
 #include "cache/redis_buckets.hpp"
 #include "containers/engine.hpp"
 #include "containers/engine_call.hpp"
-#include "containers/resource_lookup.hpp"
 #include "containers/environment_service.hpp"
+#include "containers/resource_lookup.hpp"
 #include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
 #include "core/permissions.hpp"
@@ -16,9 +16,10 @@
 #include "users/team_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 #include <unistd.h>
 
@@ -85,9 +86,9 @@ boost::asio::awaitable<monitoring::Inventory> ContainerTargets::running() {
     const bool here = engine->client().endpoint().kind == docker::Endpoint::Kind::unix_socket;
     inventory.environments.push_back(environment);
     for (auto& container : engine->model().running()) {
-      inventory.targets.push_back(monitoring::Target{
-          environment, std::move(container.id), std::move(container.name),
-          std::move(container.team), here, std::move(container.health)});
+      inventory.targets.push_back(
+          monitoring::Target{environment, std::move(container.id), std::move(container.name),
+                             std::move(container.team), here, std::move(container.health)});
     }
   }
   co_return inventory;
@@ -189,15 +190,13 @@ boost::asio::awaitable<void> ContainerTargets::read_disk(std::string environment
       }
       return static_cast<std::uint64_t>(total);
     };
-    found.containers = sum("Containers", [](const boost::json::object& c) {
-      return number_at(&c, "SizeRw");
-    });
+    found.containers =
+        sum("Containers", [](const boost::json::object& c) { return number_at(&c, "SizeRw"); });
     found.volumes = sum("Volumes", [](const boost::json::object& v) {
       return number_at(object_at(&v, "UsageData"), "Size");
     });
-    found.build_cache = sum("BuildCache", [](const boost::json::object& b) {
-      return number_at(&b, "Size");
-    });
+    found.build_cache =
+        sum("BuildCache", [](const boost::json::object& b) { return number_at(&b, "Size"); });
     disk = found;
   } catch (const Error&) {
     // Down or refusing: the previous reading stays, and the next round asks again later.
@@ -249,9 +248,8 @@ boost::asio::awaitable<std::vector<monitoring::EngineFacts>> ContainerTargets::e
     // Environments that were removed are forgotten.
     const std::lock_guard lock(disk_mutex_);
     std::erase_if(disk_, [&](const auto& entry) {
-      return std::ranges::none_of(out, [&](const auto& facts) {
-        return facts.environment == entry.first;
-      });
+      return std::ranges::none_of(
+          out, [&](const auto& facts) { return facts.environment == entry.first; });
     });
   }
   co_return out;
@@ -317,8 +315,8 @@ asio::awaitable<backup::VolumeRef> TenancyVolumeHost::resolve(const Principal& c
                                                               std::string environment,
                                                               std::string name,
                                                               std::string_view permission) {
-  const auto allowed = co_await tenancy_.resolve(caller, environment,
-                                                 containers::ResourceKind::volume, name, permission);
+  const auto allowed = co_await tenancy_.resolve(
+      caller, environment, containers::ResourceKind::volume, name, permission);
   const auto owner =
       co_await tenancy_.owner_of(environment, containers::ResourceKind::volume, allowed.id);
   co_return backup::VolumeRef{environment, owner.id, owner.team};
@@ -351,8 +349,8 @@ asio::awaitable<void> TenancyVolumeHost::remove(std::string environment, std::st
 asio::awaitable<backup::ContainerRef> TenancyVolumeHost::resolve_container(
     const Principal& caller, std::string environment, std::string ref,
     std::string_view permission) {
-  const auto allowed = co_await tenancy_.resolve(caller, environment,
-                                                 containers::ResourceKind::container, ref, permission);
+  const auto allowed = co_await tenancy_.resolve(
+      caller, environment, containers::ResourceKind::container, ref, permission);
   const auto owner =
       co_await tenancy_.owner_of(environment, containers::ResourceKind::container, allowed.id);
   auto client = engine(environment);
@@ -367,7 +365,8 @@ asio::awaitable<backup::ContainerRef> TenancyVolumeHost::resolve_container(
     if (out.name.starts_with('/')) out.name.erase(0, 1);
   }
   if (const auto* config = body.if_contains("Config"); config != nullptr && config->is_object()) {
-    if (const auto* tty = config->as_object().if_contains("Tty"); tty != nullptr && tty->is_bool()) {
+    if (const auto* tty = config->as_object().if_contains("Tty");
+        tty != nullptr && tty->is_bool()) {
       out.tty = tty->as_bool();
     }
   }
@@ -407,6 +406,8 @@ std::optional<std::string> ObjectAvatarStore::get(const std::string& user_id) {
   }
 }
 
-void ObjectAvatarStore::remove(const std::string& user_id) { store_.remove("avatars/" + user_id); }
+void ObjectAvatarStore::remove(const std::string& user_id) {
+  store_.remove("avatars/" + user_id);
+}
 
 }  // namespace dokkerr::app

@@ -367,7 +367,8 @@ int run_server(ServerConfig config) {
   monitoring::LiveFeed live_feed(node_id);
   collector.feed_live(live_feed);
   std::optional<LiveRelay> live_relay;
-  if (live_publisher) live_relay.emplace(io.get_executor(), *live_publisher, *live_subscriber, live_feed);
+  if (live_publisher)
+    live_relay.emplace(io.get_executor(), *live_publisher, *live_subscriber, live_feed);
   const CollectedStats collected_stats(collector.window(), host_facts());
   containers::ContainerService container_service(environments, tenancy, &image_service,
                                                  &collected_stats);
@@ -399,10 +400,9 @@ int run_server(ServerConfig config) {
   AuditLogSource audit_source(audit_log);
   backup::AuditArchiver audit_archiver(*backup_runs, audit_source, *object_store, blocking, clock);
   auto backup_schedule_store = backup::make_sql_schedule_store(*database);
-  backup::BackupScheduleService backup_schedules(*backup_schedule_store, *backup_runs,
-                                                 volume_backups, platform_backups, audit_archiver,
-                                                 log_archives, volume_host, audit_recorder,
-                                                 blocking, clock);
+  backup::BackupScheduleService backup_schedules(
+      *backup_schedule_store, *backup_runs, volume_backups, platform_backups, audit_archiver,
+      log_archives, volume_host, audit_recorder, blocking, clock);
 
   std::optional<web::WebAssets> web_assets;
   if (!config.web_dir.empty()) {
@@ -420,26 +420,24 @@ int run_server(ServerConfig config) {
   // round, and the alerts firing now.
   auto monitoring_report = [&collector, &alert_service, &scheduler] {
     const auto tick = collector.last_tick();
-    boost::json::object report{
-        {"collecting", scheduler != nullptr && scheduler->held()},
-        {"interval_seconds", collector.interval().count() / 1000},
-        {"alerts_firing", alert_service.firing_count()}};
+    boost::json::object report{{"collecting", scheduler != nullptr && scheduler->held()},
+                               {"interval_seconds", collector.interval().count() / 1000},
+                               {"alerts_firing", alert_service.firing_count()}};
     if (tick.at_ms > 0) {
-      report["last_round"] = boost::json::object{
-          {"at", monitoring::rfc3339(tick.at_ms)},
-          {"sampled", tick.sampled},
-          {"from_cgroups", tick.from_cgroups},
-          {"from_engine", tick.from_engine},
-          {"failed", tick.failed},
-          {"duration_ms", static_cast<double>(tick.duration.count()) / 1000.0},
-          {"lateness_ms", tick.lateness.count()}};
+      report["last_round"] =
+          boost::json::object{{"at", monitoring::rfc3339(tick.at_ms)},
+                              {"sampled", tick.sampled},
+                              {"from_cgroups", tick.from_cgroups},
+                              {"from_engine", tick.from_engine},
+                              {"failed", tick.failed},
+                              {"duration_ms", static_cast<double>(tick.duration.count()) / 1000.0},
+                              {"lateness_ms", tick.lateness.count()}};
     }
     return report;
   };
-  add_process_routes(router,
-                     ProcessRouteServices{*database, blocking, environments,
-                                          redis ? &*redis : nullptr, node_id, process_started,
-                                          std::move(monitoring_report)});
+  add_process_routes(
+      router, ProcessRouteServices{*database, blocking, environments, redis ? &*redis : nullptr,
+                                   node_id, process_started, std::move(monitoring_report)});
   auth::add_routes(router, auth::RouteServices{sign_in, tickets, sessions, mfa, api_keys, oidc});
   ObjectAvatarStore avatar_store(*object_store);
   users::AvatarService avatar_service(avatar_store, user_service, *access_store, blocking);
@@ -462,7 +460,8 @@ int run_server(ServerConfig config) {
   monitoring::add_history_routes(router, history, history_access, blocking, clock);
   monitoring::add_live_routes(router, live_feed, history_access);
   monitoring::add_alert_routes(router, alert_service, blocking);
-  backup::add_backup_routes(router, {volume_backups, backup_schedules, platform_backups, image_backups, audit_archiver, log_archives});
+  backup::add_backup_routes(router, {volume_backups, backup_schedules, platform_backups,
+                                     image_backups, audit_archiver, log_archives});
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;

@@ -197,7 +197,8 @@ ListenAddress validate(ServerConfig& config) {
       config.backup_passphrase.pop_back();
     }
     if (config.backup_passphrase.size() < 12) {
-      throw ConfigError("--backup-passphrase-file", "the passphrase must be at least 12 characters");
+      throw ConfigError("--backup-passphrase-file",
+                        "the passphrase must be at least 12 characters");
     }
   }
   if (config.refresh_reuse_interval < std::chrono::seconds(0) ||

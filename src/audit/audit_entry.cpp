@@ -342,7 +342,8 @@ AuditEntry parse_export_line(std::string_view line) {
     e.request_id = text(o.at("request_id"));
     const auto& detail = o.at("detail");
     // An object is brought back to the canonical text it was stored as; a string is that text.
-    e.detail_json = detail.is_string() ? text(detail) : bound_detail(boost::json::serialize(detail));
+    e.detail_json =
+        detail.is_string() ? text(detail) : bound_detail(boost::json::serialize(detail));
     entry.prev_hash = text(o.at("prev_hash"));
     entry.hash = text(o.at("hash"));
     return entry;

@@ -166,8 +166,9 @@ class AuditLog {
 
   // The entries after `after_seq`, oldest first, at most `limit`, each with its export line (no
   // newline): what an archive of the log takes. Returns how many were passed.
-  std::size_t export_after(std::int64_t after_seq, std::size_t limit,
-                           const std::function<void(const AuditEntry&, std::string_view line)>& sink);
+  std::size_t export_after(
+      std::int64_t after_seq, std::size_t limit,
+      const std::function<void(const AuditEntry&, std::string_view line)>& sink);
 
   // Walks the whole chain in seq order, in pages, and stops at the first problem: an entry whose
   // hash does not match its content, a seq gap (first_bad_seq is the first missing seq), a

@@ -1,5 +1,4 @@
 #include "audit/audit_log.hpp"
-
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
@@ -308,7 +307,8 @@ std::size_t AuditLog::export_after(
                           std::string(kSeqAfter) + " ORDER BY seq LIMIT ?";
   std::size_t passed = 0;
   while (passed < limit) {
-    const auto page = std::min<std::int64_t>(kExportPageSize, static_cast<std::int64_t>(limit - passed));
+    const auto page =
+        std::min<std::int64_t>(kExportPageSize, static_cast<std::int64_t>(limit - passed));
     const auto rows = db_.query(sql, {after_seq, page});
     for (const auto& row : rows) {
       const AuditEntry entry = to_entry(row);

@@ -111,8 +111,8 @@ asio::awaitable<void> unpack_into(const fs::path& file, docker::EngineUpload& up
 }
 
 TemporaryFile::TemporaryFile(std::string_view purpose)
-    : path_(fs::temp_directory_path() /
-            ("dokkerr-" + std::string(purpose) + "-" + crypto::hex_encode(crypto::random_bytes(8)))) {}
+    : path_(fs::temp_directory_path() / ("dokkerr-" + std::string(purpose) + "-" +
+                                         crypto::hex_encode(crypto::random_bytes(8)))) {}
 
 TemporaryFile::~TemporaryFile() {
   std::error_code ec;

@@ -8,8 +8,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <array>
+#include <chrono>
 #include <cstdio>
 
 namespace dokkerr::backup {
@@ -71,7 +71,8 @@ std::vector<ArchiveManifest> manifests(objects::ObjectStore& store) {
   } while (cursor);
   std::sort(keys.begin(), keys.end());
   std::vector<ArchiveManifest> out;
-  for (const auto& key : keys) out.push_back(parse_manifest_text(store.get_all(key, kMaxManifestBytes)));
+  for (const auto& key : keys)
+    out.push_back(parse_manifest_text(store.get_all(key, kMaxManifestBytes)));
   return out;
 }
 
@@ -198,9 +199,12 @@ AuditArchiveReport verify_audit_archives(objects::ObjectStore& store, AuditSourc
     const auto check_line = [&](std::string_view line) {
       const auto entry = source.rehash(line);
       const auto claimed = bj::parse(line).as_object().at("hash").as_string();
-      if (entry.seq != expected_seq) throw std::runtime_error("seq " + std::to_string(entry.seq) + " out of order");
-      if (entry.prev_hash != prev) throw std::runtime_error("prev_hash does not name the entry before");
-      if (entry.hash != claimed) throw std::runtime_error("the entry's content does not match its hash");
+      if (entry.seq != expected_seq)
+        throw std::runtime_error("seq " + std::to_string(entry.seq) + " out of order");
+      if (entry.prev_hash != prev)
+        throw std::runtime_error("prev_hash does not name the entry before");
+      if (entry.hash != claimed)
+        throw std::runtime_error("the entry's content does not match its hash");
       prev = entry.hash;
       ++expected_seq;
       ++report.entries;
@@ -210,7 +214,8 @@ AuditArchiveReport verify_audit_archives(objects::ObjectStore& store, AuditSourc
         sha.update(bytes);
         partial += gunzip.update(bytes);
         std::size_t start = 0;
-        for (auto end = partial.find('\n'); end != std::string::npos; end = partial.find('\n', start)) {
+        for (auto end = partial.find('\n'); end != std::string::npos;
+             end = partial.find('\n', start)) {
           check_line(std::string_view(partial).substr(start, end - start));
           start = end + 1;
         }
@@ -231,7 +236,6 @@ AuditArchiveReport verify_audit_archives(objects::ObjectStore& store, AuditSourc
   }
   if (last_seq) report.anchor = std::to_string(*last_seq) + ":" + last_hash;
   return report;
-
 }
 
 asio::awaitable<AuditArchiveReport> AuditArchiver::verify() {

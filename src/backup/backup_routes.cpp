@@ -30,20 +30,22 @@ std::string_view target_field(std::string_view kind) {
 }
 
 bj::object to_json(const BackupRun& run) {
-  return {{"id", run.id},
-          {"kind", run.kind},
-          {"team_id", run.team_id},
-          {"environment", run.environment},
-          {target_field(run.kind), run.kind == "platform" || run.kind == "audit" ? bj::value(nullptr) : bj::value(run.target)},
-          {"status", run.status},
-          {"size_bytes", run.size_bytes},
-          {"sha256", run.sha256},
-          {"error", run.error},
-          {"object_key", run.object_key},
-          {"created_by", run.created_by},
-          {"started_at", run.started_at},
-          {"finished_at", run.finished_at.empty() ? bj::value(nullptr) : bj::value(run.finished_at)},
-          {"duration_ms", run.duration_ms}};
+  return {
+      {"id", run.id},
+      {"kind", run.kind},
+      {"team_id", run.team_id},
+      {"environment", run.environment},
+      {target_field(run.kind),
+       run.kind == "platform" || run.kind == "audit" ? bj::value(nullptr) : bj::value(run.target)},
+      {"status", run.status},
+      {"size_bytes", run.size_bytes},
+      {"sha256", run.sha256},
+      {"error", run.error},
+      {"object_key", run.object_key},
+      {"created_by", run.created_by},
+      {"started_at", run.started_at},
+      {"finished_at", run.finished_at.empty() ? bj::value(nullptr) : bj::value(run.finished_at)},
+      {"duration_ms", run.duration_ms}};
 }
 
 bj::object to_json(const BackupSchedule& s) {
@@ -51,7 +53,8 @@ bj::object to_json(const BackupSchedule& s) {
           {"kind", s.kind},
           {"team_id", s.team_id},
           {"environment", s.environment},
-          {s.kind == "logs" ? "container" : "volume", s.kind == "volume" || s.kind == "logs" ? bj::value(s.target) : bj::value(nullptr)},
+          {s.kind == "logs" ? "container" : "volume",
+           s.kind == "volume" || s.kind == "logs" ? bj::value(s.target) : bj::value(nullptr)},
           {"cron", s.cron},
           {"keep_last", s.keep_last},
           {"keep_daily", s.keep_daily},
@@ -59,8 +62,9 @@ bj::object to_json(const BackupSchedule& s) {
           {"enabled", s.enabled},
           {"created_by", s.created_by},
           {"created_at", s.created_at},
-          {"next_run_at", s.enabled ? bj::value(format_rfc3339(TimePoint(std::chrono::seconds(s.next_run_unix))))
-                                    : bj::value(nullptr)},
+          {"next_run_at",
+           s.enabled ? bj::value(format_rfc3339(TimePoint(std::chrono::seconds(s.next_run_unix))))
+                     : bj::value(nullptr)},
           {"last_run_id", s.last_run_id.empty() ? bj::value(nullptr) : bj::value(s.last_run_id)},
           {"last_status", s.last_status.empty() ? bj::value(nullptr) : bj::value(s.last_status)}};
 }
@@ -161,7 +165,8 @@ void add_image_routes(http::Router& router, ImageBackupService& images) {
         json::only_fields(body, {"environment", "image"});
         auto environment = json::optional_string(body, "environment").value_or("local");
         auto image = json::required_string(body, "image");
-        const auto run = co_await images.back_up(c.caller(), std::move(environment), std::move(image));
+        const auto run =
+            co_await images.back_up(c.caller(), std::move(environment), std::move(image));
         co_return http::created(bj::serialize(to_json(run)));
       },
       http::needs(perm::images_manage).audited("backups.images.create"));
@@ -170,8 +175,10 @@ void add_image_routes(http::Router& router, ImageBackupService& images) {
       [&images](RequestContext& c) -> asio::awaitable<http::Reply> {
         const auto body = json::parse_object(c.request.body(), true);
         json::only_fields(body, {"environment"});
-        const auto run = co_await images.restore(c.param("id"), json::optional_string(body, "environment"));
-        co_return http::created(bj::serialize(bj::object{{"backup", to_json(run)}, {"image", run.target}}));
+        const auto run =
+            co_await images.restore(c.param("id"), json::optional_string(body, "environment"));
+        co_return http::created(
+            bj::serialize(bj::object{{"backup", to_json(run)}, {"image", run.target}}));
       },
       http::needs(perm::images_manage).audited("backups.images.restore"));
   router.add(
@@ -209,7 +216,8 @@ void add_audit_archive_routes(http::Router& router, AuditArchiver& archiver) {
             {"ok", report.ok},
             {"archives", report.archives},
             {"entries", report.entries},
-            {"first_bad_seq", report.first_bad_seq ? bj::value(*report.first_bad_seq) : bj::value(nullptr)},
+            {"first_bad_seq",
+             report.first_bad_seq ? bj::value(*report.first_bad_seq) : bj::value(nullptr)},
             {"problem", report.problem},
             {"anchor", report.anchor.empty() ? bj::value(nullptr) : bj::value(report.anchor)}}));
       },
@@ -228,9 +236,10 @@ void add_log_archive_routes(http::Router& router, LogArchiveService& logs) {
         const auto page = co_await logs.list(c.caller(), std::move(filter));
         bj::array items;
         for (const auto& run : page.items) items.push_back(to_json(run));
-        co_return http::ok(bj::serialize(bj::object{
-            {"items", std::move(items)},
-            {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor) : bj::value(nullptr)}}));
+        co_return http::ok(
+            bj::serialize(bj::object{{"items", std::move(items)},
+                                     {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor)
+                                                                      : bj::value(nullptr)}}));
       },
       http::needs(perm::containers_logs));
   router.add(
@@ -240,7 +249,8 @@ void add_log_archive_routes(http::Router& router, LogArchiveService& logs) {
         json::only_fields(body, {"environment", "container"});
         auto environment = json::optional_string(body, "environment").value_or("local");
         auto container = json::required_string(body, "container");
-        const auto run = co_await logs.archive(c.caller(), std::move(environment), std::move(container));
+        const auto run =
+            co_await logs.archive(c.caller(), std::move(environment), std::move(container));
         co_return http::created(bj::serialize(to_json(run)));
       },
       http::needs(perm::containers_logs).audited("backups.logs.create"));
@@ -286,9 +296,10 @@ void add_backup_routes(http::Router& router, const BackupServices& services) {
         const auto page = co_await service.list(c.caller(), std::move(filter));
         bj::array items;
         for (const auto& run : page.items) items.push_back(to_json(run));
-        co_return http::ok(bj::serialize(bj::object{
-            {"items", std::move(items)},
-            {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor) : bj::value(nullptr)}}));
+        co_return http::ok(
+            bj::serialize(bj::object{{"items", std::move(items)},
+                                     {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor)
+                                                                      : bj::value(nullptr)}}));
       },
       http::needs(perm::volumes_read));
   router.add(
@@ -298,7 +309,8 @@ void add_backup_routes(http::Router& router, const BackupServices& services) {
         json::only_fields(body, {"environment", "volume"});
         auto environment = json::optional_string(body, "environment").value_or("local");
         auto volume = json::required_string(body, "volume");
-        const auto run = co_await service.back_up(c.caller(), std::move(environment), std::move(volume));
+        const auto run =
+            co_await service.back_up(c.caller(), std::move(environment), std::move(volume));
         co_return http::created(bj::serialize(to_json(run)));
       },
       http::needs(perm::volumes_create).audited("backups.volumes.create"));

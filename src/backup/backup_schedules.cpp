@@ -46,10 +46,20 @@ BackupSchedule schedule_of(const store::Row& row) {
 }
 
 std::vector<store::Value> values_of(const BackupSchedule& s) {
-  return {s.id,          s.kind,          s.team_id,          s.environment,
-          s.target,      s.cron,          std::int64_t{s.keep_last}, std::int64_t{s.keep_daily},
-          std::int64_t{s.keep_weekly},    std::int64_t{s.enabled ? 1 : 0},
-          s.created_by,  s.created_at,    s.next_run_unix,    s.last_run_id,
+  return {s.id,
+          s.kind,
+          s.team_id,
+          s.environment,
+          s.target,
+          s.cron,
+          std::int64_t{s.keep_last},
+          std::int64_t{s.keep_daily},
+          std::int64_t{s.keep_weekly},
+          std::int64_t{s.enabled ? 1 : 0},
+          s.created_by,
+          s.created_at,
+          s.next_run_unix,
+          s.last_run_id,
           s.last_status};
 }
 
@@ -66,13 +76,13 @@ class SqlScheduleStore final : public ScheduleStore {
     db_.execute(
         "UPDATE backup_schedules SET cron = ?, keep_last = ?, keep_daily = ?, keep_weekly = ?, "
         "enabled = ?, next_run_unix = ?, last_run_id = ?, last_status = ? WHERE id = ?",
-        {s.cron, std::int64_t{s.keep_last}, std::int64_t{s.keep_daily},
-         std::int64_t{s.keep_weekly}, std::int64_t{s.enabled ? 1 : 0}, s.next_run_unix,
-         s.last_run_id, s.last_status, s.id});
+        {s.cron, std::int64_t{s.keep_last}, std::int64_t{s.keep_daily}, std::int64_t{s.keep_weekly},
+         std::int64_t{s.enabled ? 1 : 0}, s.next_run_unix, s.last_run_id, s.last_status, s.id});
   }
   std::optional<BackupSchedule> get(std::string_view id) override {
-    const auto rows = db_.query(
-        "SELECT " + std::string(kColumns) + " FROM backup_schedules WHERE id = ?", {std::string(id)});
+    const auto rows =
+        db_.query("SELECT " + std::string(kColumns) + " FROM backup_schedules WHERE id = ?",
+                  {std::string(id)});
     if (rows.empty()) return std::nullopt;
     return schedule_of(rows.front());
   }
@@ -139,8 +149,8 @@ Principal schedule_actor(const BackupSchedule& schedule) {
 
 std::string week_of(const std::string& stamp) {
   std::tm tm{};
-  if (stamp.size() < 10 || std::sscanf(stamp.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
-                                       &tm.tm_mday) != 3) {
+  if (stamp.size() < 10 ||
+      std::sscanf(stamp.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3) {
     return stamp;
   }
   tm.tm_year -= 1900;
@@ -191,8 +201,16 @@ BackupScheduleService::BackupScheduleService(ScheduleStore& schedules, BackupRun
                                              LogArchiveService& logs, VolumeHost& host,
                                              AuditTrail& audit, BlockingPool& pool,
                                              const Clock& clock)
-    : schedules_(schedules), runs_(runs), volumes_(volumes), platform_(platform),
-      archiver_(archiver), logs_(logs), host_(host), audit_(audit), pool_(pool), clock_(clock) {}
+    : schedules_(schedules),
+      runs_(runs),
+      volumes_(volumes),
+      platform_(platform),
+      archiver_(archiver),
+      logs_(logs),
+      host_(host),
+      audit_(audit),
+      pool_(pool),
+      clock_(clock) {}
 
 asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& caller,
                                                               bj::object body) {
@@ -211,13 +229,16 @@ asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& c
   schedule.keep_weekly = bounded(body, "keep_weekly", 0, 0, 520);
   schedule.enabled = json::optional_bool(body, "enabled").value_or(true);
   if (schedule.kind == "logs") {
-    if (body.contains("volume")) throw Error::invalid("invalid_body", "A logs schedule names a container.");
+    if (body.contains("volume"))
+      throw Error::invalid("invalid_body", "A logs schedule names a container.");
     schedule.environment = json::optional_string(body, "environment").value_or("local");
     const auto container = co_await host_.resolve_container(
-        caller, schedule.environment, json::required_string(body, "container"), perm::containers_logs);
+        caller, schedule.environment, json::required_string(body, "container"),
+        perm::containers_logs);
     if (container.team_id.empty()) {
-      throw Error::invalid("container_has_no_team",
-                           "Only a container that belongs to a team can be archived on a schedule.");
+      throw Error::invalid(
+          "container_has_no_team",
+          "Only a container that belongs to a team can be archived on a schedule.");
     }
     schedule.team_id = container.team_id;
     schedule.target = container.id;
@@ -237,8 +258,8 @@ asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& c
   } else {
     schedule.environment = json::optional_string(body, "environment").value_or("local");
     schedule.target = json::required_string(body, "volume");
-    const auto volume = co_await host_.resolve(caller, schedule.environment, schedule.target,
-                                               perm::volumes_create);
+    const auto volume =
+        co_await host_.resolve(caller, schedule.environment, schedule.target, perm::volumes_create);
     if (volume.team_id.empty()) {
       throw Error::invalid("volume_has_no_team",
                            "Only a volume that belongs to a team can be backed up on a schedule.");
@@ -319,7 +340,8 @@ asio::awaitable<std::vector<BackupSchedule>> BackupScheduleService::list(const P
   co_return schedules;
 }
 
-asio::awaitable<BackupSchedule> BackupScheduleService::get(const Principal& caller, std::string id) {
+asio::awaitable<BackupSchedule> BackupScheduleService::get(const Principal& caller,
+                                                           std::string id) {
   co_return co_await visible(caller, std::move(id), perm::volumes_read);
 }
 
@@ -384,8 +406,9 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
   if (outcome_listener_) {
     std::string what = schedule.kind == "platform" ? "the platform"
                        : schedule.kind == "audit"  ? "the audit log"
-                       : schedule.kind == "logs"   ? "the logs of container " + schedule.target.substr(0, 12)
-                                                   : "volume " + schedule.target;
+                       : schedule.kind == "logs"
+                           ? "the logs of container " + schedule.target.substr(0, 12)
+                           : "volume " + schedule.target;
     outcome_listener_({schedule.id, schedule.kind, schedule.environment, schedule.team_id,
                        std::move(what), failure != nullptr, reason});
   }
@@ -398,8 +421,8 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
     record.actor_id = actor.user_id;
     record.actor_name = actor.username;
     record.team_id = schedule.team_id;
-    record.detail_json = bj::serialize(bj::object{
-        {"schedule", schedule.id}, {"run", run.id}, {"error", reason}});
+    record.detail_json =
+        bj::serialize(bj::object{{"schedule", schedule.id}, {"run", run.id}, {"error", reason}});
     co_await audit_.record(std::move(record));
     std::rethrow_exception(failure);
   }
@@ -416,11 +439,11 @@ asio::awaitable<void> BackupScheduleService::apply_retention(const BackupSchedul
   auto load = [this, &filter] { return runs_.list(filter); };
   auto runs = co_await pool_.run(load);
   // Runs that stored nothing (an audit archive with no new entries) hold no backup to keep.
-  std::erase_if(runs, [](const BackupRun& r) {
-    return r.status != "succeeded" || r.object_key.empty();
-  });
+  std::erase_if(runs,
+                [](const BackupRun& r) { return r.status != "succeeded" || r.object_key.empty(); });
   const auto actor = schedule_actor(schedule);
-  for (auto& id : runs_to_drop(runs, schedule.keep_last, schedule.keep_daily, schedule.keep_weekly)) {
+  for (auto& id :
+       runs_to_drop(runs, schedule.keep_last, schedule.keep_daily, schedule.keep_weekly)) {
     if (schedule.kind == "platform") {
       co_await platform_.remove(std::move(id));
     } else if (schedule.kind == "audit") {

@@ -42,7 +42,8 @@ int value_of(std::string_view token, int low, int high, std::string_view field) 
       if (lower == kDays[i]) return static_cast<int>(i);
     }
   }
-  if (token.empty() || token.size() > 2) throw invalid(std::string(field) + " '" + std::string(token) + "'");
+  if (token.empty() || token.size() > 2)
+    throw invalid(std::string(field) + " '" + std::string(token) + "'");
   int value = 0;
   for (const char c : token) {
     if (c < '0' || c > '9') throw invalid(std::string(field) + " '" + std::string(token) + "'");
@@ -74,10 +75,10 @@ bool parse_field(std::string_view text, int low, int high, std::string_view fiel
     if (range != "*") {
       const auto dash = range.find('-');
       from = value_of(range.substr(0, dash), low, high, field);
-      to = dash == std::string_view::npos
-               ? (part.find('/') != std::string_view::npos ? high : from)
-               : value_of(range.substr(dash + 1), low, high, field);
-      if (field == "day of week" && dash != std::string_view::npos && range.substr(dash + 1) == "7") {
+      to = dash == std::string_view::npos ? (part.find('/') != std::string_view::npos ? high : from)
+                                          : value_of(range.substr(dash + 1), low, high, field);
+      if (field == "day of week" && dash != std::string_view::npos &&
+          range.substr(dash + 1) == "7") {
         to = 6;
         bits.set(0);
       }
@@ -133,9 +134,9 @@ std::int64_t CronSchedule::next_after(std::int64_t after_unix) const {
     const bool dom = days_.test(static_cast<std::size_t>(tm.tm_mday));
     const bool dow = weekdays_.test(static_cast<std::size_t>(tm.tm_wday));
     const bool day_ok = any_day_ && any_weekday_ ? true
-                        : any_day_              ? dow
-                        : any_weekday_          ? dom
-                                                : (dom || dow);
+                        : any_day_               ? dow
+                        : any_weekday_           ? dom
+                                                 : (dom || dow);
     if (!day_ok) {  // to the next day
       t = (t / 86400 + 1) * 86400;
       continue;

@@ -111,11 +111,10 @@ std::string dump_database(store::Database& db, std::string_view database_url, co
   if (!is_postgres(database_url)) throw Error::internal_error("unknown database backend");
   const auto target = libpq_target(database_url);
   const auto log = dir / "pg_dump.log";
-  const int rc = run_program({"pg_dump", "--no-owner", "--no-privileges", "--quote-all-identifiers",
-                              "--file", (dir / "dump.sql").string(),
-                              "--dbname", target.url_without_password},
-                             {"PGPASSWORD=" + target.password, "PGCONNECT_TIMEOUT=10"}, log,
-                             kDumpLimit);
+  const int rc =
+      run_program({"pg_dump", "--no-owner", "--no-privileges", "--quote-all-identifiers", "--file",
+                   (dir / "dump.sql").string(), "--dbname", target.url_without_password},
+                  {"PGPASSWORD=" + target.password, "PGCONNECT_TIMEOUT=10"}, log, kDumpLimit);
   if (rc != 0) {
     throw Error::unavailable("database_unavailable", "The database could not be copied.",
                              "pg_dump: " + tail_of(log, 2000));
@@ -132,12 +131,12 @@ bool database_is_empty(std::string_view database_url, const fs::path& data_dir) 
   }
   const auto target = libpq_target(database_url);
   const auto log = data_dir / ".restore-check.log";
-  const int rc = run_program(
-      {"psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "--dbname", target.url_without_password,
-       "-c",
-       "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname NOT IN "
-       "('pg_catalog','information_schema')"},
-      {"PGPASSWORD=" + target.password, "PGCONNECT_TIMEOUT=10"}, log, std::chrono::seconds(60));
+  const int rc = run_program({"psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "--dbname",
+                              target.url_without_password, "-c",
+                              "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname NOT IN "
+                              "('pg_catalog','information_schema')"},
+                             {"PGPASSWORD=" + target.password, "PGCONNECT_TIMEOUT=10"}, log,
+                             std::chrono::seconds(60));
   const auto output = tail_of(log, 2000);
   fs::remove(log);
   if (rc != 0) {
@@ -159,11 +158,10 @@ void load_database(const fs::path& dump_file, std::string_view database_url,
   }
   const auto target = libpq_target(database_url);
   const auto log = dump_file.parent_path() / "psql.log";
-  const int rc = run_program({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-                              "--file", dump_file.string(), "--dbname",
-                              target.url_without_password},
-                             {"PGPASSWORD=" + target.password, "PGCONNECT_TIMEOUT=10"}, log,
-                             kDumpLimit);
+  const int rc =
+      run_program({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--file",
+                   dump_file.string(), "--dbname", target.url_without_password},
+                  {"PGPASSWORD=" + target.password, "PGCONNECT_TIMEOUT=10"}, log, kDumpLimit);
   if (rc != 0) {
     throw Error::unavailable("database_unavailable",
                              "The database refused the restore; nothing was applied.",

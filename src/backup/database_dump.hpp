@@ -30,8 +30,7 @@ void load_database(const std::filesystem::path& dump_file, std::string_view data
 
 // Runs a program (found on PATH) with extra environment variables, stdin from /dev/null and its
 // output into log_file; waits at most `limit`. Returns the exit code; -1 if it was killed.
-int run_program(const std::vector<std::string>& argv,
-                const std::vector<std::string>& extra_env, const std::filesystem::path& log_file,
-                std::chrono::seconds limit);
+int run_program(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                const std::filesystem::path& log_file, std::chrono::seconds limit);
 
 }  // namespace dokkerr::backup

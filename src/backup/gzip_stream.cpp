@@ -32,7 +32,9 @@ GzipCompressor::GzipCompressor() : state_(std::make_unique<State>()) {
   }
 }
 
-GzipCompressor::~GzipCompressor() { deflateEnd(&state_->z); }
+GzipCompressor::~GzipCompressor() {
+  deflateEnd(&state_->z);
+}
 
 namespace {
 std::string run_deflate(z_stream& z, std::string_view input, int flush) {
@@ -56,7 +58,9 @@ std::string GzipCompressor::update(std::string_view input) {
   return run_deflate(state_->z, input, Z_NO_FLUSH);
 }
 
-std::string GzipCompressor::finish() { return run_deflate(state_->z, {}, Z_FINISH); }
+std::string GzipCompressor::finish() {
+  return run_deflate(state_->z, {}, Z_FINISH);
+}
 
 struct GzipDecompressor::State {
   z_stream z{};
@@ -67,7 +71,9 @@ GzipDecompressor::GzipDecompressor() : state_(std::make_unique<State>()) {
   if (inflateInit2(&state_->z, 15 + 16) != Z_OK) throw Error::internal_error("inflateInit2 failed");
 }
 
-GzipDecompressor::~GzipDecompressor() { inflateEnd(&state_->z); }
+GzipDecompressor::~GzipDecompressor() {
+  inflateEnd(&state_->z);
+}
 
 std::string GzipDecompressor::update(std::string_view input) {
   auto& z = state_->z;

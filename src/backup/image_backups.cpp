@@ -13,7 +13,9 @@ namespace {
 
 namespace asio = boost::asio;
 
-Error run_not_found() { return Error::not_found("backup_not_found", "No such backup."); }
+Error run_not_found() {
+  return Error::not_found("backup_not_found", "No such backup.");
+}
 
 bool valid_reference(std::string_view ref) {
   if (ref.empty() || ref.size() > 255 || ref.front() == '-' || ref.front() == '/' ||
@@ -21,8 +23,8 @@ bool valid_reference(std::string_view ref) {
     return false;
   }
   return std::all_of(ref.begin(), ref.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '/' || c == ':' || c == '@' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '/' || c == ':' || c == '@' || c == '-';
   });
 }
 
@@ -48,8 +50,7 @@ ImageBackupService::ImageBackupService(BackupRunStore& runs, VolumeHost& engines
     : runs_(runs), engines_(engines), objects_(objects), pool_(pool), clock_(clock) {}
 
 asio::awaitable<BackupRun> ImageBackupService::back_up(const Principal& caller,
-                                                       std::string environment,
-                                                       std::string image) {
+                                                       std::string environment, std::string image) {
   if (!valid_reference(image)) {
     throw Error::invalid("invalid_reference", "image: not an image reference.");
   }
@@ -70,7 +71,8 @@ asio::awaitable<BackupRun> ImageBackupService::back_up(const Principal& caller,
   auto insert = [this, &run] { runs_.insert(run); };
   co_await pool_.run(insert);
   const auto started = std::chrono::steady_clock::now();
-  const std::string key = "images/" + environment + "/" + key_segment(image) + "/" + run.id + ".tar.gz";
+  const std::string key =
+      "images/" + environment + "/" + key_segment(image) + "/" + run.id + ".tar.gz";
   std::unique_ptr<objects::ObjectWriter> writer;
   std::exception_ptr failure;
   try {
@@ -134,8 +136,8 @@ asio::awaitable<BackupRun> ImageBackupService::restore(std::string run_id,
   co_await fetch_verified(objects_, run.object_key, run.size_bytes, run.sha256, staging.path(),
                           pool_);
   docker::Headers tar_headers{{"Content-Type", "application/x-tar"}};
-  auto upload = co_await engine->upload(docker::Verb::post, "/images/load?quiet=1",
-                                        std::move(tar_headers));
+  auto upload =
+      co_await engine->upload(docker::Verb::post, "/images/load?quiet=1", std::move(tar_headers));
   co_await unpack_into(staging.path(), *upload, pool_);
   const auto answer = co_await upload->finish();
   // The engine answers 200 and reports a refused archive inside its progress stream.

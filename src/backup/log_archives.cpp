@@ -24,13 +24,16 @@ namespace bj = boost::json;
 constexpr std::size_t kMaxLine = 64U * 1024U;
 constexpr std::size_t kFlush = std::size_t{1} << 20U;
 
-Error run_not_found() { return Error::not_found("backup_not_found", "No such backup."); }
+Error run_not_found() {
+  return Error::not_found("backup_not_found", "No such backup.");
+}
 
 // "2026-12-07T02:30:00.123Z" as the engine's since/until take it: seconds.nanoseconds.
 std::string engine_time(const std::string& stamp) {
   const auto at = parse_stamp(stamp);
   if (!at) return "0";
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count();
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(at->time_since_epoch()).count();
   std::string fraction = std::to_string(ns % 1'000'000'000);
   fraction.insert(0, 9 - fraction.size(), '0');
   return std::to_string(ns / 1'000'000'000) + "." + fraction;
@@ -84,7 +87,8 @@ class LogLines {
     if (line.ends_with('\r')) line.remove_suffix(1);
     std::string time;
     const auto space = line.find(' ');
-    if (space != std::string_view::npos && space >= 20 && line.substr(0, 4).find_first_not_of("0123456789") == std::string_view::npos) {
+    if (space != std::string_view::npos && space >= 20 &&
+        line.substr(0, 4).find_first_not_of("0123456789") == std::string_view::npos) {
       time = std::string(line.substr(0, space));
       line.remove_prefix(space + 1);
     }
@@ -146,8 +150,9 @@ asio::awaitable<BackupRun> LogArchiveService::archive(const Principal& caller,
   try {
     auto open = [this, &key] { return objects_.create(key); };
     writer = co_await pool_.run(open);
-    std::string target = "/containers/" + run.target +
-                         "/logs?stdout=1&stderr=1&timestamps=1&until=" + engine_time(run.started_at);
+    std::string target =
+        "/containers/" + run.target +
+        "/logs?stdout=1&stderr=1&timestamps=1&until=" + engine_time(run.started_at);
     if (!since.empty()) target += "&since=" + engine_time(since);
     auto logs = co_await engine->stream(docker::Verb::get, std::move(target));
     if (logs->status() != 200) {

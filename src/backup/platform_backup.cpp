@@ -71,7 +71,8 @@ bool valid_id(std::string_view id) {
 bj::object body_of(const BackupManifest& m, bool with_mac) {
   bj::array contents;
   for (const auto& file : m.contents) {
-    contents.push_back(bj::object{{"name", file.name}, {"size", file.size}, {"sha256", file.sha256}});
+    contents.push_back(
+        bj::object{{"name", file.name}, {"size", file.size}, {"sha256", file.sha256}});
   }
   bj::object out{
       {"format", m.format},
@@ -81,7 +82,8 @@ bj::object body_of(const BackupManifest& m, bool with_mac) {
       {"dokkerr_version", m.dokkerr_version},
       {"schema_version", m.schema_version},
       {"database", m.database},
-      {"archive", bj::object{{"key", m.archive_key}, {"size", m.archive_size}, {"sha256", m.archive_sha256}}},
+      {"archive",
+       bj::object{{"key", m.archive_key}, {"size", m.archive_size}, {"sha256", m.archive_sha256}}},
       {"kdf", bj::object{{"algorithm", "argon2id"},
                          {"memory_kib", m.kdf.memory_kib},
                          {"passes", m.kdf.passes},
@@ -193,8 +195,7 @@ BackupManifest create_platform_backup(const PlatformBackupSource& source,
   }
   BackupManifest manifest;
   manifest.id = backup_id(options.now_unix);
-  manifest.created_at =
-      format_rfc3339(TimePoint(std::chrono::seconds(options.now_unix)));
+  manifest.created_at = format_rfc3339(TimePoint(std::chrono::seconds(options.now_unix)));
   manifest.dokkerr_version = DOKKERR_VERSION;
   manifest.database = std::string(source.db.backend());
   manifest.archive_key = archive_key_of(manifest.id);
@@ -299,19 +300,19 @@ RestoreResult restore_platform_backup(objects::ObjectStore& store, std::string_v
   }
   const int ours = store::migrations().back().version;
   if (manifest.schema_version > ours) {
-    throw Error::conflict("backup_schema_newer",
-                          "The backup comes from a newer Dokkerr (schema " +
-                              std::to_string(manifest.schema_version) + ", this one knows " +
-                              std::to_string(ours) + "); restore it with that version.");
+    throw Error::conflict("backup_schema_newer", "The backup comes from a newer Dokkerr (schema " +
+                                                     std::to_string(manifest.schema_version) +
+                                                     ", this one knows " + std::to_string(ours) +
+                                                     "); restore it with that version.");
   }
-  const auto database_url =
-      target.database_url.empty() ? "sqlite://" + (target.data_dir / "dokkerr.db").string()
-                                  : target.database_url;
+  const auto database_url = target.database_url.empty()
+                                ? "sqlite://" + (target.data_dir / "dokkerr.db").string()
+                                : target.database_url;
   const std::string target_backend = database_url.starts_with("sqlite") ? "sqlite" : "postgres";
   if (target_backend != manifest.database) {
-    throw Error::conflict("backup_database_mismatch",
-                          "The backup holds a " + manifest.database +
-                              " database; restore it into the same kind.");
+    throw Error::conflict(
+        "backup_database_mismatch",
+        "The backup holds a " + manifest.database + " database; restore it into the same kind.");
   }
   fs::create_directories(target.data_dir);
   if (!directory_is_empty(target.data_dir / "keys") ||
@@ -347,7 +348,8 @@ RestoreResult restore_platform_backup(objects::ObjectStore& store, std::string_v
     std::ofstream out(content_file, std::ios::binary);
     std::string head(kSealedHeaderSize, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    const auto header = read_sealed_header(std::string_view(head.data(), static_cast<std::size_t>(in.gcount())));
+    const auto header =
+        read_sealed_header(std::string_view(head.data(), static_cast<std::size_t>(in.gcount())));
     if (header.salt != *salt || header.kdf.memory_kib != manifest.kdf.memory_kib ||
         header.kdf.passes != manifest.kdf.passes || header.kdf.lanes != manifest.kdf.lanes) {
       throw corrupt("archive header does not match the manifest");

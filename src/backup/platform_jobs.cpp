@@ -12,7 +12,11 @@ namespace asio = boost::asio;
 PlatformBackupJobs::PlatformBackupJobs(BackupRunStore& runs, store::Database& db,
                                        objects::ObjectStore& objects, BlockingPool& pool,
                                        const Clock& clock, PlatformJobSettings settings)
-    : runs_(runs), db_(db), objects_(objects), pool_(pool), clock_(clock),
+    : runs_(runs),
+      db_(db),
+      objects_(objects),
+      pool_(pool),
+      clock_(clock),
       settings_(std::move(settings)) {}
 
 asio::awaitable<BackupRun> PlatformBackupJobs::run(std::string actor_id) {
@@ -31,9 +35,9 @@ asio::awaitable<BackupRun> PlatformBackupJobs::run(std::string actor_id) {
   auto work = [this, &run] {
     runs_.insert(run);
     try {
-      const auto manifest = create_platform_backup(
-          {db_, settings_.database_url, settings_.data_dir}, objects_,
-          {settings_.passphrase, settings_.kdf, clock_.unix_seconds()});
+      const auto manifest =
+          create_platform_backup({db_, settings_.database_url, settings_.data_dir}, objects_,
+                                 {settings_.passphrase, settings_.kdf, clock_.unix_seconds()});
       run.status = "succeeded";
       run.object_key = manifest.archive_key;
       run.size_bytes = static_cast<std::int64_t>(manifest.archive_size);

@@ -3,9 +3,9 @@
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
 
-#include <argon2.h>
 #include <openssl/evp.h>
 
+#include <argon2.h>
 #include <memory>
 
 namespace dokkerr::backup {
@@ -112,15 +112,16 @@ BackupKeys derive_backup_keys(std::string_view passphrase, std::string_view salt
   const int rc = argon2id_hash_raw(params.passes, params.memory_kib, params.lanes,
                                    passphrase.data(), passphrase.size(), salt16.data(),
                                    salt16.size(), master.data(), master.size());
-  if (rc != ARGON2_OK) throw Error::internal_error(std::string("argon2id: ") + argon2_error_message(rc));
+  if (rc != ARGON2_OK)
+    throw Error::internal_error(std::string("argon2id: ") + argon2_error_message(rc));
   BackupKeys keys{crypto::hmac_sha256(master, "dokkerr backup archive"),
                   crypto::hmac_sha256(master, "dokkerr backup manifest")};
   std::fill(master.begin(), master.end(), '\0');
   return keys;
 }
 
-SealedWriter::SealedWriter(const BackupKeys& keys, std::string_view salt16,
-                           const KdfParams& params, ByteSink out, std::size_t chunk_size)
+SealedWriter::SealedWriter(const BackupKeys& keys, std::string_view salt16, const KdfParams& params,
+                           ByteSink out, std::size_t chunk_size)
     : key_(keys.archive), out_(std::move(out)), chunk_size_(chunk_size) {
   if (chunk_size_ == 0 || chunk_size_ > kMaxChunk) throw Error::internal_error("bad chunk size");
   header_ = kMagic;
@@ -155,7 +156,8 @@ void SealedWriter::seal(bool last) {
   const auto length_field = static_cast<std::uint32_t>(buffer_.size()) | (last ? kLastFlag : 0U);
   std::string chunk;
   put_u32(chunk, length_field);
-  chunk += gcm_seal(key_, nonce_of(header_, index_), aad_of(header_, index_, length_field), buffer_);
+  chunk +=
+      gcm_seal(key_, nonce_of(header_, index_), aad_of(header_, index_, length_field), buffer_);
   out_(chunk);
   ++index_;
   buffer_.clear();
@@ -198,7 +200,8 @@ void SealedReader::open_chunks() {
     if (length > chunk_size_) throw corrupt("chunk longer than the chunk size");
     if (pending_.size() - at < 4 + length + kTag) break;
     const auto sealed = std::string_view(pending_).substr(at + 4, length + kTag);
-    auto plain = gcm_open(key_, nonce_of(header_, index_), aad_of(header_, index_, length_field), sealed);
+    auto plain =
+        gcm_open(key_, nonce_of(header_, index_), aad_of(header_, index_, length_field), sealed);
     if (!plain) {
       if (index_ == 0) {
         throw Error{ErrorKind::invalid, "backup_passphrase_wrong",

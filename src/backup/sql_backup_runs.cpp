@@ -31,11 +31,11 @@ class SqlBackupRunStore final : public BackupRunStore {
   explicit SqlBackupRunStore(store::Database& db) : db_(db) {}
 
   void insert(const BackupRun& r) override {
-    db_.execute("INSERT INTO backup_runs (" + std::string(kColumns) +
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                {r.id, r.kind, r.team_id, r.environment, r.target, r.object_key, r.status,
-                 r.size_bytes, r.sha256, r.error, r.created_by, r.started_at, r.finished_at,
-                 r.duration_ms});
+    db_.execute(
+        "INSERT INTO backup_runs (" + std::string(kColumns) +
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {r.id, r.kind, r.team_id, r.environment, r.target, r.object_key, r.status, r.size_bytes,
+         r.sha256, r.error, r.created_by, r.started_at, r.finished_at, r.duration_ms});
   }
 
   void finish(const BackupRun& r) override {

@@ -5,7 +5,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-
 #include <chrono>
 #include <fstream>
 
@@ -77,8 +76,9 @@ namespace {
 void check_write(::archive* a, la_ssize_t rc, const std::exception_ptr& error) {
   if (error) std::rethrow_exception(error);
   if (rc < 0) {
-    throw Error::internal_error(std::string("tar.gz: ") +
-                                (archive_error_string(a) ? archive_error_string(a) : "write failed"));
+    throw Error::internal_error(std::string("tar.gz: ") + (archive_error_string(a)
+                                                               ? archive_error_string(a)
+                                                               : "write failed"));
   }
 }
 
@@ -112,7 +112,8 @@ std::string TarGzWriter::add_file(std::string_view name, const fs::path& source)
   std::string buffer(std::size_t{1} << 20U, '\0');
   std::uint64_t left = size;
   while (left > 0) {
-    in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(left, buffer.size())));
+    in.read(buffer.data(),
+            static_cast<std::streamsize>(std::min<std::uint64_t>(left, buffer.size())));
     const auto got = static_cast<std::size_t>(in.gcount());
     if (got == 0) throw Error::internal_error(source.string() + " shrank while being read");
     sha.update(std::string_view(buffer.data(), got));
@@ -129,7 +130,7 @@ void TarGzWriter::finish() {
 
 void extract_tar_gz(const fs::path& file, const fs::path& into, std::uint64_t max_bytes) {
   std::unique_ptr<::archive, decltype(&archive_read_free)> reader(archive_read_new(),
-                                                                 &archive_read_free);
+                                                                  &archive_read_free);
   if (!reader) throw Error::internal_error("archive_read_new failed");
   archive_read_support_filter_gzip(reader.get());
   archive_read_support_format_tar(reader.get());
@@ -143,7 +144,8 @@ void extract_tar_gz(const fs::path& file, const fs::path& into, std::uint64_t ma
     archive_entry* entry = nullptr;
     const int rc = archive_read_next_header(reader.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK) throw corrupt(std::string("tar.gz: ") + archive_error_string(reader.get()));
+    if (rc != ARCHIVE_OK)
+      throw corrupt(std::string("tar.gz: ") + archive_error_string(reader.get()));
     const char* raw_name = archive_entry_pathname(entry);
     std::string name = raw_name ? raw_name : "";
     while (name.ends_with('/')) name.pop_back();
@@ -158,7 +160,8 @@ void extract_tar_gz(const fs::path& file, const fs::path& into, std::uint64_t ma
     fs::create_directories(target.parent_path());
     std::ofstream out(target, std::ios::binary | std::ios::trunc);
     if (!out) throw Error::internal_error("cannot write " + target.string());
-    fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
     for (;;) {
       const auto n = archive_read_data(reader.get(), buffer.data(), buffer.size());
       if (n < 0) throw corrupt(std::string("tar.gz: ") + archive_error_string(reader.get()));

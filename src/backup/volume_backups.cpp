@@ -21,11 +21,12 @@ namespace bj = boost::json;
 
 constexpr std::size_t kMaxPage = 200;
 
-Error run_not_found() { return Error::not_found("backup_not_found", "No such backup."); }
+Error run_not_found() {
+  return Error::not_found("backup_not_found", "No such backup.");
+}
 
 Error engine_refused(const std::string& what, const docker::EngineResponse& answer) {
-  return {ErrorKind::bad_gateway, "volume_archive_failed",
-          "The engine could not " + what + ".",
+  return {ErrorKind::bad_gateway, "volume_archive_failed", "The engine could not " + what + ".",
           "HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 500)};
 }
 
@@ -59,7 +60,11 @@ bool archive_is_empty_directory(std::string_view first_bytes) {
 VolumeBackupService::VolumeBackupService(BackupRunStore& runs, VolumeHost& host,
                                          objects::ObjectStore& objects, BlockingPool& pool,
                                          const Clock& clock, VolumeBackupSettings settings)
-    : runs_(runs), host_(host), objects_(objects), pool_(pool), clock_(clock),
+    : runs_(runs),
+      host_(host),
+      objects_(objects),
+      pool_(pool),
+      clock_(clock),
       settings_(std::move(settings)) {}
 
 asio::awaitable<std::string> VolumeBackupService::helper(docker::Client& engine,
@@ -82,12 +87,11 @@ asio::awaitable<std::string> VolumeBackupService::helper(docker::Client& engine,
       {"Cmd", bj::array{"/dokkerr-volume-helper-never-started"}},
       {"NetworkDisabled", true},
       {"Labels", bj::object{{"io.dokkerr.helper", "volume-backup"}}},
-      {"HostConfig",
-       bj::object{{"NetworkMode", "none"},
-                  {"Mounts", bj::array{bj::object{{"Type", "volume"},
-                                                  {"Source", volume},
-                                                  {"Target", "/volume"},
-                                                  {"ReadOnly", read_only}}}}}},
+      {"HostConfig", bj::object{{"NetworkMode", "none"},
+                                {"Mounts", bj::array{bj::object{{"Type", "volume"},
+                                                                {"Source", volume},
+                                                                {"Target", "/volume"},
+                                                                {"ReadOnly", read_only}}}}}},
   };
   const auto name = "dokkerr-volume-helper-" + crypto::hex_encode(crypto::random_bytes(6));
   const auto created = co_await engine.request(
@@ -100,8 +104,8 @@ namespace {
 asio::awaitable<void> remove_helper(docker::Client& engine, std::string id) {
   if (id.empty()) co_return;
   try {
-    static_cast<void>(co_await engine.request(docker::Verb::delete_,
-                                              "/containers/" + id + "?force=1&v=0"));
+    static_cast<void>(
+        co_await engine.request(docker::Verb::delete_, "/containers/" + id + "?force=1&v=0"));
   } catch (const std::exception&) {
     // The engine went away: the helper never ran and holds nothing but a name.
   }
@@ -153,10 +157,14 @@ asio::awaitable<BackupRun> VolumeBackupService::back_up(const Principal& caller,
     run.size_bytes = packed.size;
     run.sha256 = packed.sha256;
     // Beside the archive, what it is: enough to find and check it without the database.
-    const bj::object manifest{{"kind", "volume"},          {"run", run.id},
-                              {"environment", run.environment}, {"volume", run.target},
-                              {"team_id", run.team_id},    {"size", run.size_bytes},
-                              {"sha256", run.sha256},      {"created_at", run.started_at},
+    const bj::object manifest{{"kind", "volume"},
+                              {"run", run.id},
+                              {"environment", run.environment},
+                              {"volume", run.target},
+                              {"team_id", run.team_id},
+                              {"size", run.size_bytes},
+                              {"sha256", run.sha256},
+                              {"created_at", run.started_at},
                               {"format", "tar.gz"}};
     auto describe = [this, &key, text = bj::serialize(manifest)] {
       objects_.put(key.substr(0, key.size() - 7) + ".json", text);

@@ -49,8 +49,8 @@ class VolumeHost {
   virtual ~VolumeHost() = default;
   // The volume if the caller holds `permission` in its team (admins: any); else
   // Error{not_found, "volume_not_found"}.
-  virtual boost::asio::awaitable<VolumeRef> resolve(const Principal& caller, std::string environment,
-                                                    std::string name,
+  virtual boost::asio::awaitable<VolumeRef> resolve(const Principal& caller,
+                                                    std::string environment, std::string name,
                                                     std::string_view permission) = 0;
   // Whether the environment has a volume of that name (whoever owns it).
   virtual boost::asio::awaitable<bool> exists(std::string environment, std::string name) = 0;

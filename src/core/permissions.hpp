@@ -24,9 +24,9 @@ inline constexpr std::string_view volumes_delete = "volumes:delete";
 inline constexpr std::string_view environments_read = "environments:read";
 inline constexpr std::string_view system_read = "system:read";
 inline constexpr std::string_view events_read = "events:read";
-inline constexpr std::string_view alerts_read = "alerts:read";      // the team's alert rules, alerts
+inline constexpr std::string_view alerts_read = "alerts:read";  // the team's alert rules, alerts
 inline constexpr std::string_view alerts_manage = "alerts:manage";  // rules, silences, acknowledge
-inline constexpr std::string_view team_manage = "team:manage";  // members of the team
+inline constexpr std::string_view team_manage = "team:manage";      // members of the team
 
 // Organization-scoped: held by org owners/admins over the organization and all its teams.
 inline constexpr std::string_view org_manage = "org:manage";  // teams, members, roles, policy

@@ -90,18 +90,22 @@ std::optional<std::string> decode(std::string_view text, std::string_view alphab
 
 std::string random_bytes(std::size_t count) {
   std::string out(count, '\0');
-  if (count > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-                              static_cast<int>(count)) != 1) {
+  if (count > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1) {
     throw std::runtime_error("RAND_bytes failed");
   }
   return out;
 }
 
-std::string base64url_encode(std::string_view data) { return encode(data, kBase64Url, false); }
+std::string base64url_encode(std::string_view data) {
+  return encode(data, kBase64Url, false);
+}
 std::optional<std::string> base64url_decode(std::string_view text) {
   return decode(text, kBase64Url, false);
 }
-std::string base64_encode(std::string_view data) { return encode(data, kBase64, true); }
+std::string base64_encode(std::string_view data) {
+  return encode(data, kBase64, true);
+}
 std::optional<std::string> base64_decode(std::string_view text) {
   return decode(text, kBase64, true);
 }
@@ -154,7 +158,9 @@ Sha256Stream::Sha256Stream() : context_(EVP_MD_CTX_new()) {
   }
 }
 
-Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(context_); }
+Sha256Stream::~Sha256Stream() {
+  EVP_MD_CTX_free(context_);
+}
 
 void Sha256Stream::update(std::string_view data) {
   if (EVP_DigestUpdate(context_, data.data(), data.size()) != 1) {
@@ -166,8 +172,9 @@ std::string Sha256Stream::hex() const {
   EVP_MD_CTX* copy = EVP_MD_CTX_new();
   std::string out(32, '\0');
   unsigned length = 0;
-  const bool ok = copy != nullptr && EVP_MD_CTX_copy_ex(copy, context_) == 1 &&
-                  EVP_DigestFinal_ex(copy, reinterpret_cast<unsigned char*>(out.data()), &length) == 1;
+  const bool ok =
+      copy != nullptr && EVP_MD_CTX_copy_ex(copy, context_) == 1 &&
+      EVP_DigestFinal_ex(copy, reinterpret_cast<unsigned char*>(out.data()), &length) == 1;
   EVP_MD_CTX_free(copy);
   if (!ok || length != 32) throw std::runtime_error("SHA-256 final failed");
   return hex_encode(out);

@@ -29,7 +29,9 @@ std::optional<std::string> hex_decode(std::string_view text);
 // Raw 32-byte digests.
 std::string sha256(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
-inline std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
+inline std::string sha256_hex(std::string_view data) {
+  return hex_encode(sha256(data));
+}
 
 // SHA-256 over data that arrives in pieces (streamed backups and uploads).
 class Sha256Stream {

@@ -19,9 +19,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <atomic>
 #include <cctype>
+#include <cstdio>
 #include <mutex>
 #include <string_view>
 #include <type_traits>
@@ -286,8 +286,7 @@ asio::awaitable<Exchanged<Parser>> perform(std::shared_ptr<Shared> s, Request& r
     auto parser = make_parser();
     Connection& conn = *lease.conn;
     const Attempt a = co_await asio::co_spawn(
-        conn.strand(), exchange(conn, req, *parser, s->options.request_timeout, mode),
-        no_cancel());
+        conn.strand(), exchange(conn, req, *parser, s->options.request_timeout, mode), no_cancel());
     if (!a.ec) co_return Exchanged<Parser>{std::move(lease.conn), std::move(parser)};
     const bool nothing_sent = a.write_failed && a.written == 0;
     const bool engine_closed_idle = !a.got_response_bytes && is_peer_closed(a.ec);
@@ -395,8 +394,7 @@ class EngineStreamImpl final : public EngineStream {
   asio::awaitable<std::optional<std::string>> read_some() override {
     auto core = core_;
     const asio::any_io_executor strand = core->conn->strand();
-    co_return co_await asio::co_spawn(strand, stream_read_piece(std::move(core)),
-                                      no_cancel());
+    co_return co_await asio::co_spawn(strand, stream_read_piece(std::move(core)), no_cancel());
   }
 
   asio::awaitable<std::string> read_all(std::size_t max_bytes) override {
@@ -478,8 +476,7 @@ class HijackedConnectionImpl final : public HijackedConnection {
   asio::awaitable<void> write(std::string data) override {
     auto core = core_;
     const asio::any_io_executor strand = core->conn->strand();
-    co_await asio::co_spawn(strand, hijack_write(std::move(core), std::move(data)),
-                            no_cancel());
+    co_await asio::co_spawn(strand, hijack_write(std::move(core), std::move(data)), no_cancel());
   }
 
   void shutdown_write() override {
@@ -683,7 +680,8 @@ asio::awaitable<std::unique_ptr<EngineUpload>> Client::upload(Verb verb, std::st
   std::shared_ptr<Shared> s = impl_->shared;
   Request req = make_request(*s, verb, versioned(*s, target), {}, headers);
   // Only the head is serialized here; the body follows in chunks.
-  std::string head = std::string(req.method_string()) + " " + std::string(req.target()) + " HTTP/1.1\r\n";
+  std::string head =
+      std::string(req.method_string()) + " " + std::string(req.target()) + " HTTP/1.1\r\n";
   for (const auto& field : req) {
     if (field.name() == http::field::content_length) continue;
     head += std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n";

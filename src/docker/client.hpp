@@ -94,8 +94,8 @@ class Client {
   [[nodiscard]] std::string api_version() const;  // "1.41" until negotiated
 
   // `target` is the API path without the version prefix, e.g. "/containers/json?all=1".
-  boost::asio::awaitable<EngineResponse> request(Verb verb, std::string target, std::string body = {},
-                                                 Headers headers = {});
+  boost::asio::awaitable<EngineResponse> request(Verb verb, std::string target,
+                                                 std::string body = {}, Headers headers = {});
   boost::asio::awaitable<std::unique_ptr<EngineStream>> stream(Verb verb, std::string target,
                                                                std::string body = {},
                                                                Headers headers = {});
@@ -105,7 +105,7 @@ class Client {
   // Sends the request with Connection: Upgrade / Upgrade: tcp; expects 101 (or 200 on old
   // engines). A non-upgrade answer is returned as an Error mapped with map_engine_error.
   boost::asio::awaitable<std::unique_ptr<HijackedConnection>> hijack(Verb verb, std::string target,
-                                                                    std::string body = {});
+                                                                     std::string body = {});
 
  private:
   struct Impl;

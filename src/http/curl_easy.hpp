@@ -3,7 +3,6 @@
 // header lists, and option setting that fails loudly. Used by the OIDC client, alert webhooks
 // and the S3 object store.
 #include <curl/curl.h>
-
 #include <memory>
 #include <string>
 

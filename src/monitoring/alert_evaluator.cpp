@@ -269,15 +269,20 @@ std::vector<AlertChange> AlertEvaluator::evaluate(const std::vector<AlertRule>& 
       case AlertEvent::backup_failed: {
         // One alert per schedule: it fires when a run fails and resolves when one succeeds.
         for (const auto& outcome : round.backups) {
-          const Target target{outcome.environment, "backup-schedule:" + outcome.schedule_id,
-                              outcome.what, outcome.team, false, ""};
+          const Target target{outcome.environment,
+                              "backup-schedule:" + outcome.schedule_id,
+                              outcome.what,
+                              outcome.team,
+                              false,
+                              ""};
           if (!(rule.team.empty() || rule.team == target.team) ||
               !(rule.environment.empty() || rule.environment == target.environment)) {
             continue;
           }
           if (outcome.failed) {
-            fire(rule, target, 1, "the scheduled backup of " + outcome.what + " failed: " + outcome.reason,
-                 silences, now, changes);
+            fire(rule, target, 1,
+                 "the scheduled backup of " + outcome.what + " failed: " + outcome.reason, silences,
+                 now, changes);
           } else {
             resolve(alert_fingerprint(rule.id, target.environment, target.id),
                     "the scheduled backup of " + outcome.what + " succeeded again", now, changes);

@@ -15,7 +15,14 @@ namespace dokkerr::monitoring {
 enum class RuleKind { metric, event };
 enum class AlertMetric { cpu_percent, cpu_limit_percent, memory_percent, memory_bytes, pids };
 enum class Comparison { above, below };  // ">" and "<"
-enum class AlertEvent { died, oom_killed, restart_loop, unhealthy, engine_unreachable, backup_failed };
+enum class AlertEvent {
+  died,
+  oom_killed,
+  restart_loop,
+  unhealthy,
+  engine_unreachable,
+  backup_failed
+};
 enum class WebhookFormat { dokkerr, alertmanager };
 
 struct AlertRule {

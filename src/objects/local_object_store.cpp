@@ -46,12 +46,16 @@ void fsync_directory(const fs::path& dir) {
   if (fd.get() < 0 || ::fsync(fd.get()) != 0) throw disk_error("fsync " + dir.string());
 }
 
-std::int64_t modified_unix(const struct stat& st) { return static_cast<std::int64_t>(st.st_mtime); }
+std::int64_t modified_unix(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtime);
+}
 
 class LocalWriter final : public ObjectWriter {
  public:
   LocalWriter(fs::path target, fs::path temp, std::string key)
-      : target_(std::move(target)), temp_(std::move(temp)), key_(std::move(key)),
+      : target_(std::move(target)),
+        temp_(std::move(temp)),
+        key_(std::move(key)),
         fd_(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) {
     if (fd_.get() < 0) throw disk_error("create " + temp_.string());
   }
@@ -109,12 +113,13 @@ LocalObjectStore::LocalObjectStore(fs::path root) : root_(std::move(root)) {
   fs::permissions(root_, fs::perms::owner_all, fs::perm_options::replace, ec);
 }
 
-std::string LocalObjectStore::describe() const { return "file://" + root_.string(); }
+std::string LocalObjectStore::describe() const {
+  return "file://" + root_.string();
+}
 
 std::unique_ptr<ObjectWriter> LocalObjectStore::create(std::string_view key) {
   check_key(key);
-  const auto temp =
-      root_ / kUploads / (crypto::hex_encode(crypto::random_bytes(12)) + ".part");
+  const auto temp = root_ / kUploads / (crypto::hex_encode(crypto::random_bytes(12)) + ".part");
   return std::make_unique<LocalWriter>(root_ / key, temp, std::string(key));
 }
 
@@ -150,7 +155,8 @@ ObjectPage LocalObjectStore::list(std::string_view prefix, std::optional<std::st
   if (limit == 0 || limit > 1000) throw Error::invalid("invalid_limit", "limit must be 1–1000.");
   // Only the directory the prefix's complete segments name can hold matches.
   const auto slash = prefix.rfind('/');
-  const std::string dir_part = slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash));
+  const std::string dir_part =
+      slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash));
   if (!dir_part.empty()) check_key(dir_part);
   const fs::path start = dir_part.empty() ? root_ : root_ / dir_part;
   std::vector<ObjectInfo> found;

@@ -31,8 +31,8 @@ struct ObjectInfo {
 };
 
 struct ObjectPage {
-  std::vector<ObjectInfo> items;          // in key order
-  std::optional<std::string> next_cursor; // pass back to continue after the last item
+  std::vector<ObjectInfo> items;           // in key order
+  std::optional<std::string> next_cursor;  // pass back to continue after the last item
 };
 
 // An object being written. Nothing is visible under the key until commit() returns; an object

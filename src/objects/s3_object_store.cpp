@@ -247,8 +247,8 @@ class S3Transport {
     std::string full_key;  // under the bucket, config prefix included; "" for bucket calls
     std::string query;     // canonical (query_of)
     std::vector<std::string> headers;
-    std::string_view body;             // sent as is (PUT parts, XML)
-    std::FILE* file = nullptr;         // or sent from this file, from its start (a single PUT)
+    std::string_view body;      // sent as is (PUT parts, XML)
+    std::FILE* file = nullptr;  // or sent from this file, from its start (a single PUT)
     std::uint64_t file_size = 0;
     const ObjectSink* sink = nullptr;  // receives a 2xx body; else it is kept in Answer::body
   };
@@ -279,8 +279,9 @@ class S3Transport {
       const bool retryable = !transported || status == 500 || status == 502 || status == 503 ||
                              status == 504 || status == 429;
       if (!retryable) return answer;
-      last_failure = transported ? "HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 300)
-                                 : failure;
+      last_failure =
+          transported ? "HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 300)
+                      : failure;
       if (attempt >= config_.attempts) break;
       std::uniform_int_distribution<long> spread(0, wait.count() / 2);
       std::this_thread::sleep_for(wait + std::chrono::milliseconds(spread(jitter)));
@@ -300,7 +301,7 @@ class S3Transport {
     Answer* answer = nullptr;
     std::uint64_t* delivered = nullptr;
     std::uint64_t resumed_from = 0;  // bytes the sink had when this attempt began
-    std::uint64_t skip = 0;  // a server that ignored Range sends from the start again
+    std::uint64_t skip = 0;          // a server that ignored Range sends from the start again
     std::size_t body_offset = 0;
     long status = 0;
     std::exception_ptr sink_error;
@@ -379,8 +380,7 @@ class S3Transport {
   }
 
   // The status line arrives before the body: the header callback of the status sets it.
-  static std::size_t on_header_status(char* data, std::size_t size, std::size_t count,
-                                      void* user) {
+  static std::size_t on_header_status(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
     const std::string_view line(data, size * count);
     if (line.starts_with("HTTP/")) {
@@ -491,13 +491,13 @@ namespace {
 Error answer_error(const S3Transport& transport, const std::string& what,
                    const S3Transport::Answer& answer) {
   const auto code = xml_text(answer.body, "Code").value_or("");
-  const std::string internal = what + ": HTTP " + std::to_string(answer.status) + " " + code +
-                               " " + xml_text(answer.body, "Message").value_or("");
+  const std::string internal = what + ": HTTP " + std::to_string(answer.status) + " " + code + " " +
+                               xml_text(answer.body, "Message").value_or("");
   static_cast<void>(transport);
   if (answer.status == 403 || answer.status == 401 || code == "NoSuchBucket") {
-    return Error::unavailable("object_store_unavailable",
-                              "The object store refused Dokkerr's credentials or has no such bucket.",
-                              internal);
+    return Error::unavailable(
+        "object_store_unavailable",
+        "The object store refused Dokkerr's credentials or has no such bucket.", internal);
   }
   return bad_answer(internal);
 }
@@ -505,7 +505,8 @@ Error answer_error(const S3Transport& transport, const std::string& what,
 class S3Writer final : public ObjectWriter {
  public:
   S3Writer(std::shared_ptr<const S3Transport> transport, std::string key)
-      : transport_(std::move(transport)), key_(std::move(key)),
+      : transport_(std::move(transport)),
+        key_(std::move(key)),
         full_key_(transport_->config().prefix + key_) {
     buffer_.reserve(transport_->config().part_size);
   }
@@ -539,8 +540,8 @@ class S3Writer final : public ObjectWriter {
       send_part();
       std::string xml = "<CompleteMultipartUpload>";
       for (std::size_t i = 0; i < etags_.size(); ++i) {
-        xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
-               etags_[i] + "</ETag></Part>";
+        xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags_[i] +
+               "</ETag></Part>";
       }
       xml += "</CompleteMultipartUpload>";
       S3Transport::Request complete;
@@ -601,7 +602,8 @@ class S3Writer final : public ObjectWriter {
     S3Transport::Request part;
     part.method = "PUT";
     part.full_key = full_key_;
-    part.query = query_of({{"partNumber", std::to_string(etags_.size() + 1)}, {"uploadId", upload_id_}});
+    part.query =
+        query_of({{"partNumber", std::to_string(etags_.size() + 1)}, {"uploadId", upload_id_}});
     part.body = buffer_;
     const auto answer = transport_->send(part);
     if (answer.status != 200 || answer.etag.empty()) {
@@ -661,7 +663,7 @@ ObjectInfo S3ObjectStore::put_file(std::string_view key, const std::filesystem::
   // S3 takes up to 5 GiB in one PUT; beyond, the multipart writer.
   if (size > (std::uint64_t{5} << 30U)) return ObjectStore::put_file(key, file);
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> handle(std::fopen(file.c_str(), "rb"),
-                                                              &std::fclose);
+                                                               &std::fclose);
   if (!handle) throw Error::internal_error("cannot read " + file.string());
   S3Transport::Request put;
   put.method = "PUT";

@@ -19,11 +19,11 @@ struct S3Credentials {
 };
 
 struct S3Config {
-  std::string endpoint;      // scheme://host[:port], e.g. https://s3.eu-west-1.amazonaws.com
+  std::string endpoint;  // scheme://host[:port], e.g. https://s3.eu-west-1.amazonaws.com
   std::string region = "us-east-1";
   std::string bucket;
-  std::string prefix;        // "" or ending with '/': every key is stored under it
-  bool path_style = false;   // endpoint/bucket/key instead of bucket.endpoint/key
+  std::string prefix;       // "" or ending with '/': every key is stored under it
+  bool path_style = false;  // endpoint/bucket/key instead of bucket.endpoint/key
   S3Credentials credentials;
   std::size_t part_size = std::size_t{8} << 20U;  // 5 MiB–512 MiB
   int attempts = 5;
@@ -57,7 +57,6 @@ class S3ObjectStore final : public ObjectStore {
   void remove(std::string_view key) override;
   std::size_t drop_abandoned_uploads(std::string_view prefix,
                                      std::int64_t older_than_unix) override;
-
 
  private:
   std::shared_ptr<const class S3Transport> transport_;  // shared with open writers

@@ -54,7 +54,9 @@ bool is_http_url(std::string_view url) {
          !parsed->has_fragment();
 }
 
-std::string form_encode(std::string_view value) { return http::percent_encode(value); }
+std::string form_encode(std::string_view value) {
+  return http::percent_encode(value);
+}
 
 std::string basic_authorization(std::string_view user, std::string_view password) {
   return "Basic " + crypto::base64_encode(form_encode(user) + ":" + form_encode(password));
@@ -88,7 +90,8 @@ HttpResponse http_request(const HttpRequest& request) {
   set_option(curl, CURLOPT_WRITEDATA, static_cast<void*>(&sink));
   set_option(curl, CURLOPT_ERRORBUFFER, error_buffer.data());
   if (!request.form_body.empty()) {
-    set_option(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.form_body.size()));
+    set_option(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+               static_cast<curl_off_t>(request.form_body.size()));
     set_option(curl, CURLOPT_POSTFIELDS, request.form_body.c_str());
   }
 

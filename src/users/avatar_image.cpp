@@ -18,8 +18,12 @@ Error invalid_image(std::string internal) {
           std::move(internal)};
 }
 
-bool is_png(std::string_view bytes) { return bytes.starts_with("\x89PNG\r\n\x1a\n"); }
-bool is_jpeg(std::string_view bytes) { return bytes.starts_with("\xff\xd8\xff"); }
+bool is_png(std::string_view bytes) {
+  return bytes.starts_with("\x89PNG\r\n\x1a\n");
+}
+bool is_jpeg(std::string_view bytes) {
+  return bytes.starts_with("\xff\xd8\xff");
+}
 
 void check_size(unsigned width, unsigned height) {
   if (width == 0 || height == 0 || width > kMaxAvatarSide || height > kMaxAvatarSide) {

@@ -11,7 +11,9 @@ namespace {
 
 namespace asio = boost::asio;
 
-Error avatar_not_found() { return Error::not_found("avatar_not_found", "No such avatar."); }
+Error avatar_not_found() {
+  return Error::not_found("avatar_not_found", "No such avatar.");
+}
 
 // The owner, administrators, and whoever shares an organization with the owner.
 bool may_see(const Principal& caller, const std::string& owner, const AccessFacts& facts) {
@@ -35,8 +37,8 @@ asio::awaitable<User> AvatarService::set(UserService::Caller caller, std::string
     const auto image = reencode_avatar(upload);
     avatars_.put(caller->user_id, image.bytes);
     // The version in the address makes browsers fetch a new avatar rather than a cached one.
-    return "/api/v1/users/" + caller->user_id + "/avatar?v=" +
-           crypto::sha256_hex(image.bytes).substr(0, 12);
+    return "/api/v1/users/" + caller->user_id +
+           "/avatar?v=" + crypto::sha256_hex(image.bytes).substr(0, 12);
   };
   auto url = co_await pool_.run(store);
   ProfileChanges changes;
@@ -54,7 +56,8 @@ asio::awaitable<User> AvatarService::remove(UserService::Caller caller) {
 
 asio::awaitable<Avatar> AvatarService::get(const Principal& caller, std::string user_id) {
   auto load = [this, &caller, &user_id]() -> std::optional<Avatar> {
-    if (!may_see(caller, user_id, caller.user_id == user_id ? AccessFacts{} : access_.facts_of(user_id))) {
+    if (!may_see(caller, user_id,
+                 caller.user_id == user_id ? AccessFacts{} : access_.facts_of(user_id))) {
       return std::nullopt;
     }
     auto bytes = avatars_.get(user_id);

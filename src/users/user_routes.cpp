@@ -80,27 +80,36 @@ void add_routes(http::Router& router, RouteServices services) {
 }
 
 void add_avatar_routes(http::Router& router, AvatarService& avatars) {
-  router.add(Verb::put, "/api/v1/me/avatar", [&avatars](RequestContext& c) -> asio::awaitable<Reply> {
-    refuse_api_keys(c.caller());
-    const auto user = co_await avatars.set(c.principal, std::move(c.request.body()));
-    co_return http::ok(user_json(user));
-  }, needs(kAuthenticated).audited("me.avatar.update").body_limit(kMaxAvatarBytes));
-  router.add(Verb::delete_, "/api/v1/me/avatar", [&avatars](RequestContext& c) -> asio::awaitable<Reply> {
-    refuse_api_keys(c.caller());
-    const auto user = co_await avatars.remove(c.principal);
-    co_return http::ok(user_json(user));
-  }, needs(kAuthenticated).audited("me.avatar.delete"));
-  router.add(Verb::get, "/api/v1/users/{id}/avatar", [&avatars](RequestContext& c) -> asio::awaitable<Reply> {
-    auto avatar = co_await avatars.get(c.caller(), c.param("id"));
-    http::Response res{http::Status::ok, 11};
-    res.set(boost::beast::http::field::content_type, avatar.content_type);
-    // Private to the signed-in caller; the address changes with the picture.
-    res.set(boost::beast::http::field::cache_control, "private, max-age=86400");
-    res.set("Content-Security-Policy", "default-src 'none'");
-    res.body() = std::move(avatar.bytes);
-    res.prepare_payload();
-    co_return res;
-  }, needs(kAuthenticated));
+  router.add(
+      Verb::put, "/api/v1/me/avatar",
+      [&avatars](RequestContext& c) -> asio::awaitable<Reply> {
+        refuse_api_keys(c.caller());
+        const auto user = co_await avatars.set(c.principal, std::move(c.request.body()));
+        co_return http::ok(user_json(user));
+      },
+      needs(kAuthenticated).audited("me.avatar.update").body_limit(kMaxAvatarBytes));
+  router.add(
+      Verb::delete_, "/api/v1/me/avatar",
+      [&avatars](RequestContext& c) -> asio::awaitable<Reply> {
+        refuse_api_keys(c.caller());
+        const auto user = co_await avatars.remove(c.principal);
+        co_return http::ok(user_json(user));
+      },
+      needs(kAuthenticated).audited("me.avatar.delete"));
+  router.add(
+      Verb::get, "/api/v1/users/{id}/avatar",
+      [&avatars](RequestContext& c) -> asio::awaitable<Reply> {
+        auto avatar = co_await avatars.get(c.caller(), c.param("id"));
+        http::Response res{http::Status::ok, 11};
+        res.set(boost::beast::http::field::content_type, avatar.content_type);
+        // Private to the signed-in caller; the address changes with the picture.
+        res.set(boost::beast::http::field::cache_control, "private, max-age=86400");
+        res.set("Content-Security-Policy", "default-src 'none'");
+        res.body() = std::move(avatar.bytes);
+        res.prepare_payload();
+        co_return res;
+      },
+      needs(kAuthenticated));
 }
 
 }  // namespace dokkerr::users

@@ -396,10 +396,11 @@ TEST_P(AuditLogTest, ExportLinesReadBackToTheirHash) {
   }
   std::vector<std::string> lines;
   std::vector<std::string> hashes;
-  const auto passed = log().export_after(0, 100, [&](const AuditEntry& entry, std::string_view line) {
-    lines.emplace_back(line);
-    hashes.push_back(entry.hash);
-  });
+  const auto passed =
+      log().export_after(0, 100, [&](const AuditEntry& entry, std::string_view line) {
+        lines.emplace_back(line);
+        hashes.push_back(entry.hash);
+      });
   ASSERT_EQ(passed, 4U);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto back = parse_export_line(lines[i]);
@@ -408,10 +409,11 @@ TEST_P(AuditLogTest, ExportLinesReadBackToTheirHash) {
   }
   // From a later seq, and bounded.
   std::size_t seen = 0;
-  EXPECT_EQ(log().export_after(2, 1, [&](const AuditEntry& entry, std::string_view) {
-    EXPECT_EQ(entry.seq, 3);
-    ++seen;
-  }),
+  EXPECT_EQ(log().export_after(2, 1,
+                               [&](const AuditEntry& entry, std::string_view) {
+                                 EXPECT_EQ(entry.seq, 3);
+                                 ++seen;
+                               }),
             1U);
   EXPECT_EQ(seen, 1U);
   EXPECT_THROW(static_cast<void>(parse_export_line("{not json")), Error);

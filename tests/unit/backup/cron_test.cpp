@@ -1,5 +1,6 @@
-#include "backup/backup_schedules.hpp"
 #include "backup/cron.hpp"
+
+#include "backup/backup_schedules.hpp"
 #include "core/error.hpp"
 
 #include <gtest/gtest.h>
@@ -34,8 +35,8 @@ TEST(Cron, DaysOfWeekMonthsAndNames) {
   EXPECT_EQ(next("@weekly"), kMonday0230 + 6 * 86400 - (2 * 3600 + 30 * 60));
   EXPECT_EQ(next("0 0 * * 7"), next("0 0 * * sun"));
   EXPECT_EQ(next("0 0 * * 1-5"), kMonday0230 + 86400 - (2 * 3600 + 30 * 60));  // Tuesday 00:00
-  EXPECT_EQ(next("0 0 1 jan *"), 1798761600);  // 2027-01-01
-  EXPECT_EQ(next("0 0 29 feb *"), 1835395200);  // 2028-02-29
+  EXPECT_EQ(next("0 0 1 jan *"), 1798761600);                                  // 2027-01-01
+  EXPECT_EQ(next("0 0 29 feb *"), 1835395200);                                 // 2028-02-29
   // Both day fields restricted: either matches (the 1st, or any Friday).
   EXPECT_EQ(next("0 0 1 * fri"), kMonday0230 + 4 * 86400 - (2 * 3600 + 30 * 60));
 }

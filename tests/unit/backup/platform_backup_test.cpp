@@ -1,6 +1,7 @@
 // Platform backups on both database backends into a local object store: the round trip, and
 // every refusal leaving the target untouched.
 #include "backup/platform_backup.hpp"
+
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
 #include "objects/local_object_store.hpp"
@@ -19,7 +20,9 @@ using store::testing::TestTarget;
 
 constexpr std::string_view kPassphrase = "correct horse battery staple";
 
-KdfParams quick_kdf() { return {8192, 1, 1}; }  // the floor: keeps the tests fast
+KdfParams quick_kdf() {
+  return {8192, 1, 1};
+}  // the floor: keeps the tests fast
 
 fs::path temp_dir(const std::string& what) {
   auto dir = fs::temp_directory_path() /
@@ -50,10 +53,11 @@ class PlatformBackupTest : public ::testing::TestWithParam<Backend> {
     objects_dir_ = temp_dir("objects");
     objects_ = std::make_unique<objects::LocalObjectStore>(objects_dir_);
     const std::string blob_type = GetParam() == Backend::postgres ? "BYTEA" : "BLOB";
-    db_->execute("CREATE TABLE backup_probe (id TEXT PRIMARY KEY, note TEXT, blob " + blob_type + ")");
-    db_->execute("INSERT INTO backup_probe (id, note, blob) VALUES (?, ?, ?)",
-                 {std::string("one"), std::string("ünïcode ✓"),
-                  store::Bytes{std::string("\0\x01\xff", 3)}});
+    db_->execute("CREATE TABLE backup_probe (id TEXT PRIMARY KEY, note TEXT, blob " + blob_type +
+                 ")");
+    db_->execute(
+        "INSERT INTO backup_probe (id, note, blob) VALUES (?, ?, ?)",
+        {std::string("one"), std::string("ünïcode ✓"), store::Bytes{std::string("\0\x01\xff", 3)}});
     write_file(source_dir_ / "keys" / "master.key", std::string(64, 'a') + "\n");
     write_file(source_dir_ / "keys" / "jwt" / "k1.pem", "PEM");
     target_ = std::make_unique<TestTarget>(GetParam());
@@ -82,7 +86,8 @@ class PlatformBackupTest : public ::testing::TestWithParam<Backend> {
     return {target_dir_, target_->url()};
   }
 
-  RestoreResult restore(std::string_view from = "latest", std::string_view passphrase = kPassphrase) {
+  RestoreResult restore(std::string_view from = "latest",
+                        std::string_view passphrase = kPassphrase) {
     return restore_platform_backup(*objects_, from, passphrase, target());
   }
 
@@ -141,9 +146,10 @@ TEST_P(PlatformBackupTest, RoundTripRestoresDatabaseAndKeys) {
   EXPECT_EQ(result.manifest.id, manifest.id);
   EXPECT_EQ(read_file(target_dir_ / "keys" / "master.key"), std::string(64, 'a') + "\n");
   EXPECT_EQ(read_file(target_dir_ / "keys" / "jwt" / "k1.pem"), "PEM");
-  const auto restored = GetParam() == Backend::sqlite
-                            ? store::open_database("sqlite://" + (target_dir_ / "dokkerr.db").string(), target_dir_)
-                            : target_->open();
+  const auto restored =
+      GetParam() == Backend::sqlite
+          ? store::open_database("sqlite://" + (target_dir_ / "dokkerr.db").string(), target_dir_)
+          : target_->open();
   const auto rows = restored->query("SELECT note, blob FROM backup_probe WHERE id = 'one'");
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_EQ(rows.front().text(0), "ünïcode ✓");
@@ -204,7 +210,8 @@ TEST_P(PlatformBackupTest, ArchiveWithoutManifestIsNotABackup) {
 
 TEST_P(PlatformBackupTest, NewerSchemaIsRefused) {
   db_->execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-               {std::int64_t{9999}, std::string("from the future"), std::string("2030-01-01T00:00:00.000Z")});
+               {std::int64_t{9999}, std::string("from the future"),
+                std::string("2030-01-01T00:00:00.000Z")});
   backup();
   expect_refused("backup_schema_newer", [&] { restore(); });
   expect_untouched();
@@ -217,17 +224,18 @@ TEST_P(PlatformBackupTest, NonEmptyTargetIsRefused) {
   EXPECT_EQ(read_file(target_dir_ / "keys" / "master.key"), "existing");
   fs::remove_all(target_dir_ / "keys");
   // A database that already holds Dokkerr's tables.
-  const auto existing = GetParam() == Backend::sqlite
-                            ? store::open_database("sqlite://" + (target_dir_ / "dokkerr.db").string(), target_dir_)
-                            : target_->open();
+  const auto existing =
+      GetParam() == Backend::sqlite
+          ? store::open_database("sqlite://" + (target_dir_ / "dokkerr.db").string(), target_dir_)
+          : target_->open();
   expect_refused("restore_target_not_empty", [&] { restore(); });
 }
 
 TEST_P(PlatformBackupTest, OtherDatabaseKindIsRefused) {
   backup();
-  const RestoreTarget other =
-      GetParam() == Backend::sqlite ? RestoreTarget{target_dir_, "postgres://u@127.0.0.1:1/x"}
-                                    : RestoreTarget{target_dir_, ""};
+  const RestoreTarget other = GetParam() == Backend::sqlite
+                                  ? RestoreTarget{target_dir_, "postgres://u@127.0.0.1:1/x"}
+                                  : RestoreTarget{target_dir_, ""};
   expect_refused("backup_database_mismatch",
                  [&] { restore_platform_backup(*objects_, "latest", kPassphrase, other); });
   expect_untouched();
@@ -235,7 +243,8 @@ TEST_P(PlatformBackupTest, OtherDatabaseKindIsRefused) {
 
 TEST_P(PlatformBackupTest, WeakPassphraseIsRefused) {
   expect_refused("backup_passphrase_weak", [&] {
-    create_platform_backup({*db_, source_->url(), source_dir_}, *objects_, {"short", quick_kdf(), 1});
+    create_platform_backup({*db_, source_->url(), source_dir_}, *objects_,
+                           {"short", quick_kdf(), 1});
   });
   EXPECT_TRUE(objects_->list("", std::nullopt, 10).items.empty());
 }
@@ -243,8 +252,9 @@ TEST_P(PlatformBackupTest, WeakPassphraseIsRefused) {
 TEST_P(PlatformBackupTest, NewestIsLatest) {
   const auto first = create_platform_backup({*db_, source_->url(), source_dir_}, *objects_,
                                             {std::string(kPassphrase), quick_kdf(), 1'796'000'000});
-  const auto second = create_platform_backup({*db_, source_->url(), source_dir_}, *objects_,
-                                             {std::string(kPassphrase), quick_kdf(), 1'796'000'100});
+  const auto second =
+      create_platform_backup({*db_, source_->url(), source_dir_}, *objects_,
+                             {std::string(kPassphrase), quick_kdf(), 1'796'000'100});
   const auto listed = list_platform_backups(*objects_, 10);
   ASSERT_EQ(listed.size(), 2U);
   EXPECT_EQ(listed.front().id, second.id);

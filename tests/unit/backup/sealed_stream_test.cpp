@@ -1,4 +1,5 @@
 #include "backup/sealed_stream.hpp"
+
 #include "backup/tar_pack.hpp"
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
@@ -23,7 +24,8 @@ struct Sealed {
 Sealed seal(std::string_view plaintext, std::size_t chunk = 64) {
   const std::string salt(16, 's');
   Sealed out{{}, derive_backup_keys("passphrase of some length", salt, kQuick)};
-  SealedWriter writer(out.keys, salt, kQuick, [&](std::string_view b) { out.bytes.append(b); }, chunk);
+  SealedWriter writer(
+      out.keys, salt, kQuick, [&](std::string_view b) { out.bytes.append(b); }, chunk);
   // Uneven pieces: chunking must not depend on how the writer is fed.
   for (std::size_t at = 0, step = 1; at < plaintext.size(); at += step, step = step * 2 + 1) {
     writer.write(plaintext.substr(at, step));
@@ -57,7 +59,8 @@ TEST(SealedStream, RoundTripsAnySize) {
     for (std::size_t i = 0; i < size; ++i) plain[i] = static_cast<char>(i * 7);
     const auto sealed = seal(plain);
     EXPECT_EQ(open(sealed.bytes, sealed.keys.archive), plain) << size;
-    EXPECT_EQ(sealed.bytes.find(plain.substr(0, 32)), size < 32 ? sealed.bytes.find(plain.substr(0, 32)) : std::string::npos);
+    EXPECT_EQ(sealed.bytes.find(plain.substr(0, 32)),
+              size < 32 ? sealed.bytes.find(plain.substr(0, 32)) : std::string::npos);
   }
 }
 
@@ -88,20 +91,27 @@ TEST(SealedStream, DetectsReorderedAndAppendedChunks) {
                    swapped.begin() + static_cast<long>(header + chunk),
                    swapped.begin() + static_cast<long>(header + chunk));
   EXPECT_NE(code_of([&] { open(swapped, sealed.keys.archive); }), "none");
-  EXPECT_EQ(code_of([&] { open(sealed.bytes + sealed.bytes.substr(header, chunk), sealed.keys.archive); }),
+  EXPECT_EQ(code_of([&] {
+              open(sealed.bytes + sealed.bytes.substr(header, chunk), sealed.keys.archive);
+            }),
             "backup_corrupt");
 }
 
 TEST(SealedStream, WrongKeyIsWrongPassphrase) {
   const auto sealed = seal("secret content");
-  const auto other = derive_backup_keys("another passphrase entirely", std::string(16, 's'), kQuick);
+  const auto other =
+      derive_backup_keys("another passphrase entirely", std::string(16, 's'), kQuick);
   EXPECT_EQ(code_of([&] { open(sealed.bytes, other.archive); }), "backup_passphrase_wrong");
 }
 
 TEST(SealedStream, RefusesForgedKdfSettings) {
-  EXPECT_EQ(code_of([] { derive_backup_keys("p", std::string(16, 's'), {1U << 30U, 1, 1}); }),
+  EXPECT_EQ(code_of([] {
+              derive_backup_keys("p", std::string(16, 's'), {1U << 30U, 1, 1});
+            }),
             "backup_kdf_params");
-  EXPECT_EQ(code_of([] { derive_backup_keys("p", std::string(16, 's'), {8192, 1000, 1}); }),
+  EXPECT_EQ(code_of([] {
+              derive_backup_keys("p", std::string(16, 's'), {8192, 1000, 1});
+            }),
             "backup_kdf_params");
   EXPECT_EQ(code_of([] { derive_backup_keys("p", "short", kQuick); }), "backup_kdf_params");
 }
@@ -109,7 +119,8 @@ TEST(SealedStream, RefusesForgedKdfSettings) {
 class TarTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("dokkerr-tar-" + crypto::hex_encode(crypto::random_bytes(5)));
+    dir_ =
+        fs::temp_directory_path() / ("dokkerr-tar-" + crypto::hex_encode(crypto::random_bytes(5)));
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }

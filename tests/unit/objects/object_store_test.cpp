@@ -55,9 +55,9 @@ class ObjectStoreSuite : public ::testing::TestWithParam<std::string> {
     const auto endpoint = from_process_env("DOKKERR_TEST_S3_ENDPOINT");
     const auto bucket = from_process_env("DOKKERR_TEST_S3_BUCKET");
     if (!endpoint || !bucket) GTEST_SKIP() << "no S3 server (DOKKERR_TEST_S3_ENDPOINT)";
-    auto config = parse_s3_url("s3://" + *bucket + "/unit-" + run_ + "?path_style=true&endpoint=" +
-                                   *endpoint,
-                               from_process_env);
+    auto config =
+        parse_s3_url("s3://" + *bucket + "/unit-" + run_ + "?path_style=true&endpoint=" + *endpoint,
+                     from_process_env);
     config.part_size = std::size_t{5} << 20U;
     config.first_retry_wait = std::chrono::milliseconds(20);
     store_ = std::make_unique<S3ObjectStore>(std::move(config));
@@ -118,9 +118,9 @@ TEST_P(ObjectStoreSuite, MissingObjectIsNotFound) {
 }
 
 TEST_P(ObjectStoreSuite, RefusesKeysOutsideTheRule) {
-  for (const std::string& key : std::vector<std::string>{"", "/abs", "a//b", "a/../b", "..", "a/.hidden", "end/",
-                                "back\\slash", "sp ace", std::string("nul\0x", 5),
-                                std::string(1025, 'k'), std::string("\xC3\xA9")}) {
+  for (const std::string& key : std::vector<std::string>{
+           "", "/abs", "a//b", "a/../b", "..", "a/.hidden", "end/", "back\\slash", "sp ace",
+           std::string("nul\0x", 5), std::string(1025, 'k'), std::string("\xC3\xA9")}) {
     EXPECT_THROW(store_->put(key, "x"), Error) << key;
     EXPECT_THROW(static_cast<void>(store_->head(key)), Error) << key;
   }
@@ -228,8 +228,8 @@ TEST_P(ObjectStoreSuite, AbandonedUploadsAreDropped) {
 
 TEST_P(ObjectStoreSuite, SinkErrorsStopTheDownload) {
   store_->put("sink/x", pattern(1U << 20U, 1));
-  EXPECT_THROW(store_->get("sink/x", [](std::string_view) { throw Error::invalid("stop", "stop"); }),
-               Error);
+  EXPECT_THROW(
+      store_->get("sink/x", [](std::string_view) { throw Error::invalid("stop", "stop"); }), Error);
   EXPECT_THROW(static_cast<void>(store_->get_all("sink/x", 1000)), Error);
 }
 
@@ -260,11 +260,10 @@ TEST(S3Url, ReadsBucketPrefixAndOptions) {
 }
 
 TEST(S3Url, DefaultsToAwsAndTheEnvironment) {
-  const auto config = parse_s3_url(
-      "s3://bucket1", env_of({{"AWS_REGION", "ap-south-1"},
-                              {"AWS_ACCESS_KEY_ID", "AK"},
-                              {"AWS_SECRET_ACCESS_KEY", "SK"},
-                              {"AWS_SESSION_TOKEN", "TOKEN"}}));
+  const auto config = parse_s3_url("s3://bucket1", env_of({{"AWS_REGION", "ap-south-1"},
+                                                           {"AWS_ACCESS_KEY_ID", "AK"},
+                                                           {"AWS_SECRET_ACCESS_KEY", "SK"},
+                                                           {"AWS_SESSION_TOKEN", "TOKEN"}}));
   EXPECT_EQ(config.endpoint, "https://s3.ap-south-1.amazonaws.com");
   EXPECT_EQ(config.prefix, "");
   EXPECT_FALSE(config.path_style);
@@ -278,8 +277,8 @@ TEST(S3Url, ReadsACredentialsFileProfile) {
     out << "[default]\naws_access_key_id = D1\naws_secret_access_key = D2\n"
            "# comment\n[backup]\naws_access_key_id=B1\naws_secret_access_key=B2\n";
   }
-  const auto config =
-      parse_s3_url("s3://bucket1?credentials_file=" + file.string() + "&profile=backup", env_of({}));
+  const auto config = parse_s3_url(
+      "s3://bucket1?credentials_file=" + file.string() + "&profile=backup", env_of({}));
   EXPECT_EQ(config.credentials.access_key_id, "B1");
   EXPECT_EQ(config.credentials.secret_access_key, "B2");
   fs::remove(file);
@@ -287,10 +286,11 @@ TEST(S3Url, ReadsACredentialsFileProfile) {
 
 TEST(S3Url, RefusesWhatItCannotUse) {
   const auto env = env_of({{"AWS_ACCESS_KEY_ID", "AK"}, {"AWS_SECRET_ACCESS_KEY", "SK"}});
-  for (const std::string& url : std::vector<std::string>{"http://bucket", "s3://", "s3://ab", "s3://Upper", "s3://user:pw@bucket",
-        "s3://bucket?endpoint=ftp://x", "s3://bucket?endpoint=http://h/path",
-        "s3://bucket?path_style=yes", "s3://bucket?nonsense=1", "s3://bucket/../x",
-        "s3://bucket?region=EU%20WEST", "s3://bucket?part_size_mib=1"}) {
+  for (const std::string& url : std::vector<std::string>{
+           "http://bucket", "s3://", "s3://ab", "s3://Upper", "s3://user:pw@bucket",
+           "s3://bucket?endpoint=ftp://x", "s3://bucket?endpoint=http://h/path",
+           "s3://bucket?path_style=yes", "s3://bucket?nonsense=1", "s3://bucket/../x",
+           "s3://bucket?region=EU%20WEST", "s3://bucket?part_size_mib=1"}) {
     try {
       static_cast<void>(parse_s3_url(url, env));
       ADD_FAILURE() << url;

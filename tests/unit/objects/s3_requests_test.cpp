@@ -39,24 +39,30 @@ S3Config config_for(const CaptureServer& server) {
 CannedResponse s3_like(const CapturedRequest& request, std::size_t) {
   const auto query = request.query();
   if (request.method == "POST" && query == "uploads=") {
-    return {200, {}, "<InitiateMultipartUploadResult><UploadId>up-1</UploadId></InitiateMultipartUploadResult>"};
+    return {
+        200,
+        {},
+        "<InitiateMultipartUploadResult><UploadId>up-1</UploadId></InitiateMultipartUploadResult>"};
   }
   if (request.method == "PUT" && query.starts_with("partNumber=")) {
     return {200, {{"ETag", "\"etag-" + query.substr(11, 1) + "\""}}, ""};
   }
   if (request.method == "GET" && query.find("uploads=") != std::string::npos) {
-    return {200, {},
-            "<ListMultipartUploadsResult><Upload><Key>site a/old/x</Key><UploadId>stale-1</UploadId>"
-            "<Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload><Upload><Key>site a/new/y</Key>"
-            "<UploadId>fresh-1</UploadId><Initiated>2099-01-01T00:00:00.000Z</Initiated></Upload>"
-            "</ListMultipartUploadsResult>"};
+    return {
+        200,
+        {},
+        "<ListMultipartUploadsResult><Upload><Key>site a/old/x</Key><UploadId>stale-1</UploadId>"
+        "<Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload><Upload><Key>site a/new/y</Key>"
+        "<UploadId>fresh-1</UploadId><Initiated>2099-01-01T00:00:00.000Z</Initiated></Upload>"
+        "</ListMultipartUploadsResult>"};
   }
   if (request.method == "DELETE") return {204, {}, ""};
   if (request.method == "HEAD") {
     return {200, {{"Content-Length", "5"}, {"Last-Modified", "Wed, 21 Oct 2026 07:28:00 GMT"}}, ""};
   }
   if (request.method == "GET" && query.starts_with("list-type=2")) {
-    return {200, {},
+    return {200,
+            {},
             "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>site a/k&amp;1</Key>"
             "<Size>3</Size><LastModified>2026-12-07T02:00:00.000Z</LastModified></Contents>"
             "</ListBucketResult>"};
@@ -78,8 +84,8 @@ void expect_signed(const CapturedRequest& request) {
 TEST(S3Requests, EveryCallIsSignedAndCanonical) {
   CaptureServer server(s3_like);
   S3ObjectStore store(config_for(server));
-  store.put("plain/key+with$chars", "small");                 // one PUT
-  auto writer = store.create("big/object");                   // multipart: 2 parts
+  store.put("plain/key+with$chars", "small");  // one PUT
+  auto writer = store.create("big/object");    // multipart: 2 parts
   writer->write(std::string((std::size_t{5} << 20U) + 10, 'b'));
   writer->commit();
   EXPECT_EQ(store.get_all("plain/key+with$chars", 100), "hello");
@@ -104,9 +110,10 @@ TEST(S3Requests, EveryCallIsSignedAndCanonical) {
   EXPECT_EQ(requests[3].target, "/backups-bucket/site%20a/big/object?partNumber=2&uploadId=up-1");
   EXPECT_EQ(requests[3].body_size, 10U);
   EXPECT_EQ(requests[4].method, "POST");
-  EXPECT_EQ(requests[4].body,
-            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"etag-1\"</ETag></Part>"
-            "<Part><PartNumber>2</PartNumber><ETag>\"etag-2\"</ETag></Part></CompleteMultipartUpload>");
+  EXPECT_EQ(
+      requests[4].body,
+      "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"etag-1\"</ETag></Part>"
+      "<Part><PartNumber>2</PartNumber><ETag>\"etag-2\"</ETag></Part></CompleteMultipartUpload>");
   const auto& stale_abort = requests.back();
   EXPECT_EQ(stale_abort.method, "DELETE");
   EXPECT_EQ(stale_abort.target, "/backups-bucket/site%20a/old/x?uploadId=stale-1");
@@ -173,7 +180,8 @@ TEST(S3Requests, GivesUpCleanlyAndAbortsTheUpload) {
   EXPECT_EQ(requests.back().method, "DELETE");
   EXPECT_EQ(requests.back().target, "/backups-bucket/site%20a/doomed?uploadId=up-1");
   int part_two = 0;
-  for (const auto& request : requests) part_two += request.query().starts_with("partNumber=2") ? 1 : 0;
+  for (const auto& request : requests)
+    part_two += request.query().starts_with("partNumber=2") ? 1 : 0;
   EXPECT_EQ(part_two, 3);  // config attempts
 }
 

@@ -1,12 +1,12 @@
-#include "core/error.hpp"
 #include "users/avatar_image.hpp"
+
+#include "core/error.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <jpeglib.h>
 #include <png.h>
-
 #include <vector>
 
 namespace dokkerr::users {

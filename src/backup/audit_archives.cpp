@@ -83,17 +83,13 @@ AuditArchiver::AuditArchiver(BackupRunStore& runs, AuditSource& source,
     : runs_(runs), source_(source), objects_(objects), pool_(pool), clock_(clock) {}
 
 asio::awaitable<BackupRun> AuditArchiver::archive(std::string actor_id) {
-  BackupRun run;
-  run.id = crypto::hex_encode(crypto::random_bytes(12));
-  run.kind = "audit";
+  BackupRun run = new_run("audit", std::move(actor_id), clock_);
   run.target = "audit";
-  run.status = "running";
-  run.created_by = std::move(actor_id);
-  run.started_at = clock_.stamp();
   const auto started = std::chrono::steady_clock::now();
-  auto work = [this, &run] {
+  auto work = [this, &run, started] {
     runs_.insert(run);
     std::unique_ptr<objects::ObjectWriter> writer;
+    std::exception_ptr failure;
     try {
       const auto existing = manifests(objects_);
       const std::int64_t after = existing.empty() ? 0 : existing.back().last_seq;
@@ -128,7 +124,7 @@ asio::awaitable<BackupRun> AuditArchiver::archive(std::string actor_id) {
             if (buffer.size() >= (std::size_t{1} << 20U)) flush(false);
           });
       if (count == 0) {  // nothing new since the last archive
-        run.status = "succeeded";
+        end_run(run, nullptr, clock_, started);
         return;
       }
       flush(true);
@@ -150,22 +146,13 @@ asio::awaitable<BackupRun> AuditArchiver::archive(std::string actor_id) {
       run.object_key = m.key;
       run.size_bytes = size;
       run.sha256 = m.sha256;
-      run.status = "succeeded";
-    } catch (const Error& e) {
+    } catch (...) {
+      failure = std::current_exception();
       if (writer) writer->abort();
-      run.status = "failed";
-      run.error = e.detail();
-    } catch (const std::exception&) {
-      if (writer) writer->abort();
-      run.status = "failed";
-      run.error = "An internal error occurred.";
     }
+    end_run(run, failure, clock_, started);
   };
   co_await pool_.run(work);
-  run.finished_at = clock_.stamp();
-  run.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
   auto finish = [this, &run] { runs_.finish(run); };
   co_await pool_.run(finish);
   if (run.status == "failed") {

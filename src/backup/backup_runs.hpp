@@ -1,9 +1,13 @@
 #pragma once
 // The record of every backup run, kept in the database: the history users see, and what a
 // restore starts from.
+#include "core/clock.hpp"
+#include "core/page.hpp"
 #include "store/database.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <set>
 #include <string>
@@ -52,5 +56,15 @@ class BackupRunStore {
 };
 
 std::unique_ptr<BackupRunStore> make_sql_backup_run_store(store::Database& db);
+
+// What every kind of backup does with its run: make it ("running", stamped now), and end it —
+// succeeded, or failed with the error's detail (never internal text) — with its duration.
+BackupRun new_run(std::string kind, std::string created_by, const Clock& clock);
+void end_run(BackupRun& run, const std::exception_ptr& failure, const Clock& clock,
+             std::chrono::steady_clock::time_point started);
+
+// One page of runs, newest first: filter.limit clamped to 1..200, next_cursor set when more
+// follow. Blocking.
+Page<BackupRun> page_of(BackupRunStore& store, BackupRunFilter filter);
 
 }  // namespace dokkerr::backup

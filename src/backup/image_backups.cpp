@@ -60,14 +60,9 @@ asio::awaitable<BackupRun> ImageBackupService::back_up(const Principal& caller,
   if (inspect.status == 404) throw Error::not_found("image_not_found", "No such image.");
   if (!inspect.ok()) throw engine_refused("inspect the image", inspect);
 
-  BackupRun run;
-  run.id = crypto::hex_encode(crypto::random_bytes(12));
-  run.kind = "image";
+  BackupRun run = new_run("image", caller.user_id, clock_);
   run.environment = environment;
   run.target = image;
-  run.status = "running";
-  run.created_by = caller.user_id;
-  run.started_at = clock_.stamp();
   auto insert = [this, &run] { runs_.insert(run); };
   co_await pool_.run(insert);
   const auto started = std::chrono::steady_clock::now();
@@ -90,28 +85,14 @@ asio::awaitable<BackupRun> ImageBackupService::back_up(const Principal& caller,
     run.object_key = key;
     run.size_bytes = packed.size;
     run.sha256 = packed.sha256;
-    run.status = "succeeded";
   } catch (...) {
     failure = std::current_exception();
   }
-  if (failure) {
-    if (writer) {
-      auto drop = [&writer] { writer->abort(); };
-      co_await pool_.run(drop);
-    }
-    run.status = "failed";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const Error& e) {
-      run.error = e.detail();
-    } catch (const std::exception&) {
-      run.error = "An internal error occurred.";
-    }
+  if (failure && writer) {
+    auto drop = [&writer] { writer->abort(); };
+    co_await pool_.run(drop);
   }
-  run.finished_at = clock_.stamp();
-  run.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
+  end_run(run, failure, clock_, started);
   auto finish = [this, &run] { runs_.finish(run); };
   co_await pool_.run(finish);
   if (failure) std::rethrow_exception(failure);

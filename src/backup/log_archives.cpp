@@ -115,15 +115,10 @@ asio::awaitable<BackupRun> LogArchiveService::archive(const Principal& caller,
                                                       std::string container) {
   const auto ref =
       co_await engines_.resolve_container(caller, environment, container, perm::containers_logs);
-  BackupRun run;
-  run.id = crypto::hex_encode(crypto::random_bytes(12));
-  run.kind = "logs";
+  BackupRun run = new_run("logs", caller.user_id, clock_);
   run.team_id = ref.team_id;
   run.environment = ref.environment;
   run.target = ref.id;
-  run.status = "running";
-  run.created_by = caller.user_id;
-  run.started_at = clock_.stamp();
   // From where the previous archive of this container stopped.
   auto previous = [this, &run] {
     BackupRunFilter filter;
@@ -188,28 +183,14 @@ asio::awaitable<BackupRun> LogArchiveService::archive(const Principal& caller,
     run.object_key = key;
     run.size_bytes = size;
     run.sha256 = sha.hex();
-    run.status = "succeeded";
   } catch (...) {
     failure = std::current_exception();
   }
-  if (failure) {
-    if (writer) {
-      auto drop = [&writer] { writer->abort(); };
-      co_await pool_.run(drop);
-    }
-    run.status = "failed";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const Error& e) {
-      run.error = e.detail();
-    } catch (const std::exception&) {
-      run.error = "An internal error occurred.";
-    }
+  if (failure && writer) {
+    auto drop = [&writer] { writer->abort(); };
+    co_await pool_.run(drop);
   }
-  run.finished_at = clock_.stamp();
-  run.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
+  end_run(run, failure, clock_, started);
   auto finish = [this, &run] { runs_.finish(run); };
   co_await pool_.run(finish);
   if (failure) std::rethrow_exception(failure);
@@ -229,17 +210,8 @@ asio::awaitable<Page<BackupRun>> LogArchiveService::list(const Principal& caller
                                                          BackupRunFilter filter) {
   if (!caller.is_admin) filter.teams = caller.teams_with(perm::containers_logs);
   filter.kind = "logs";
-  const std::size_t limit = std::clamp<std::size_t>(filter.limit, 1, 200);
-  filter.limit = limit + 1;
-  auto load = [this, &filter] { return runs_.list(filter); };
-  auto runs = co_await pool_.run(load);
-  Page<BackupRun> page;
-  if (runs.size() > limit) {
-    runs.resize(limit);
-    page.next_cursor = runs.back().started_at + "|" + runs.back().id;
-  }
-  page.items = std::move(runs);
-  co_return page;
+  auto load = [this, &filter] { return page_of(runs_, filter); };
+  co_return co_await pool_.run(load);
 }
 
 asio::awaitable<std::string> LogArchiveService::content(const Principal& caller,

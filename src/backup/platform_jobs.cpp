@@ -24,37 +24,25 @@ asio::awaitable<BackupRun> PlatformBackupJobs::run(std::string actor_id) {
     throw Error::conflict("backup_passphrase_missing",
                           "Platform backups need the server's --backup-passphrase-file.");
   }
-  BackupRun run;
-  run.id = crypto::hex_encode(crypto::random_bytes(12));
-  run.kind = "platform";
+  BackupRun run = new_run("platform", std::move(actor_id), clock_);
   run.target = "platform";
-  run.status = "running";
-  run.created_by = std::move(actor_id);
-  run.started_at = clock_.stamp();
   const auto started = std::chrono::steady_clock::now();
-  auto work = [this, &run] {
+  auto work = [this, &run, started] {
     runs_.insert(run);
+    std::exception_ptr failure;
     try {
       const auto manifest =
           create_platform_backup({db_, settings_.database_url, settings_.data_dir}, objects_,
                                  {settings_.passphrase, settings_.kdf, clock_.unix_seconds()});
-      run.status = "succeeded";
       run.object_key = manifest.archive_key;
       run.size_bytes = static_cast<std::int64_t>(manifest.archive_size);
       run.sha256 = manifest.archive_sha256;
-    } catch (const Error& e) {
-      run.status = "failed";
-      run.error = e.detail();
-    } catch (const std::exception&) {
-      run.status = "failed";
-      run.error = "An internal error occurred.";
+    } catch (...) {
+      failure = std::current_exception();
     }
+    end_run(run, failure, clock_, started);
   };
   co_await pool_.run(work);
-  run.finished_at = clock_.stamp();
-  run.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
   auto finish = [this, &run] { runs_.finish(run); };
   co_await pool_.run(finish);
   if (run.status == "failed") {

@@ -19,8 +19,6 @@ namespace {
 namespace asio = boost::asio;
 namespace bj = boost::json;
 
-constexpr std::size_t kMaxPage = 200;
-
 Error run_not_found() {
   return Error::not_found("backup_not_found", "No such backup.");
 }
@@ -39,12 +37,6 @@ bool valid_volume_name(std::string_view name) {
   if (!alnum(name.front())) return false;
   return std::all_of(name.begin(), name.end(),
                      [&](char c) { return alnum(c) || c == '_' || c == '.' || c == '-'; });
-}
-
-std::int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               since)
-      .count();
 }
 
 // The engine's archive of an empty directory is its own header and then the end blocks: the
@@ -116,15 +108,10 @@ asio::awaitable<BackupRun> VolumeBackupService::back_up(const Principal& caller,
                                                         std::string environment,
                                                         std::string volume) {
   const auto ref = co_await host_.resolve(caller, environment, volume, perm::volumes_create);
-  BackupRun run;
-  run.id = crypto::hex_encode(crypto::random_bytes(12));
-  run.kind = "volume";
+  BackupRun run = new_run("volume", caller.user_id, clock_);
   run.team_id = ref.team_id;
   run.environment = ref.environment;
   run.target = ref.name;
-  run.status = "running";
-  run.created_by = caller.user_id;
-  run.started_at = clock_.stamp();
   auto insert = [this, &run] { runs_.insert(run); };
   co_await pool_.run(insert);
 
@@ -170,7 +157,6 @@ asio::awaitable<BackupRun> VolumeBackupService::back_up(const Principal& caller,
       objects_.put(key.substr(0, key.size() - 7) + ".json", text);
     };
     co_await pool_.run(describe);
-    run.status = "succeeded";
   } catch (...) {
     failure = std::current_exception();
   }
@@ -179,18 +165,7 @@ asio::awaitable<BackupRun> VolumeBackupService::back_up(const Principal& caller,
     co_await pool_.run(drop);
   }
   co_await remove_helper(*engine, helper_id);
-  if (failure) {
-    run.status = "failed";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const Error& e) {
-      run.error = e.detail();
-    } catch (const std::exception&) {
-      run.error = "An internal error occurred.";
-    }
-  }
-  run.finished_at = clock_.stamp();
-  run.duration_ms = elapsed_ms(started);
+  end_run(run, failure, clock_, started);
   auto finish = [this, &run] { runs_.finish(run); };
   co_await pool_.run(finish);
   if (failure) std::rethrow_exception(failure);
@@ -215,18 +190,8 @@ asio::awaitable<Page<BackupRun>> VolumeBackupService::list(const Principal& call
                                                            BackupRunFilter filter) {
   if (!caller.is_admin) filter.teams = caller.teams_with(perm::volumes_read);
   filter.kind = "volume";
-  filter.limit = std::clamp<std::size_t>(filter.limit, 1, kMaxPage);
-  const std::size_t limit = filter.limit;
-  filter.limit += 1;  // one more tells whether a next page exists
-  auto load = [this, &filter] { return runs_.list(filter); };
-  auto runs = co_await pool_.run(load);
-  Page<BackupRun> page;
-  if (runs.size() > limit) {
-    runs.resize(limit);
-    page.next_cursor = runs.back().started_at + "|" + runs.back().id;
-  }
-  page.items = std::move(runs);
-  co_return page;
+  auto load = [this, &filter] { return page_of(runs_, filter); };
+  co_return co_await pool_.run(load);
 }
 
 asio::awaitable<void> VolumeBackupService::remove(const Principal& caller, std::string run_id) {

@@ -48,6 +48,24 @@ bj::object to_json(const BackupRun& run) {
       {"duration_ms", run.duration_ms}};
 }
 
+// ?environment=&<target>=&limit=&cursor= of the run lists.
+BackupRunFilter filter_of(const RequestContext& c, std::string_view target) {
+  BackupRunFilter filter;
+  filter.environment = c.query.get("environment");
+  filter.target = c.query.get(target);
+  filter.limit = static_cast<std::size_t>(c.query.integer("limit", 50, 1, 200));
+  filter.after = c.query.get("cursor");
+  return filter;
+}
+
+std::string page_json(const Page<BackupRun>& page) {
+  bj::array items;
+  for (const auto& run : page.items) items.push_back(to_json(run));
+  return bj::serialize(bj::object{
+      {"items", std::move(items)},
+      {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor) : bj::value(nullptr)}});
+}
+
 bj::object to_json(const BackupSchedule& s) {
   return {{"id", s.id},
           {"kind", s.kind},
@@ -228,18 +246,8 @@ void add_log_archive_routes(http::Router& router, LogArchiveService& logs) {
   router.add(
       Verb::get, "/api/v1/backups/logs",
       [&logs](RequestContext& c) -> asio::awaitable<http::Reply> {
-        BackupRunFilter filter;
-        filter.environment = c.query.get("environment");
-        filter.target = c.query.get("container");
-        filter.limit = static_cast<std::size_t>(c.query.integer("limit", 50, 1, 200));
-        filter.after = c.query.get("cursor");
-        const auto page = co_await logs.list(c.caller(), std::move(filter));
-        bj::array items;
-        for (const auto& run : page.items) items.push_back(to_json(run));
-        co_return http::ok(
-            bj::serialize(bj::object{{"items", std::move(items)},
-                                     {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor)
-                                                                      : bj::value(nullptr)}}));
+        auto filter = filter_of(c, "container");
+        co_return http::ok(page_json(co_await logs.list(c.caller(), std::move(filter))));
       },
       http::needs(perm::containers_logs));
   router.add(
@@ -288,18 +296,8 @@ void add_backup_routes(http::Router& router, const BackupServices& services) {
   router.add(
       Verb::get, "/api/v1/backups/volumes",
       [&service](RequestContext& c) -> asio::awaitable<http::Reply> {
-        BackupRunFilter filter;
-        filter.environment = c.query.get("environment");
-        filter.target = c.query.get("volume");
-        filter.limit = static_cast<std::size_t>(c.query.integer("limit", 50, 1, 200));
-        filter.after = c.query.get("cursor");
-        const auto page = co_await service.list(c.caller(), std::move(filter));
-        bj::array items;
-        for (const auto& run : page.items) items.push_back(to_json(run));
-        co_return http::ok(
-            bj::serialize(bj::object{{"items", std::move(items)},
-                                     {"next_cursor", page.next_cursor ? bj::value(*page.next_cursor)
-                                                                      : bj::value(nullptr)}}));
+        auto filter = filter_of(c, "volume");
+        co_return http::ok(page_json(co_await service.list(c.caller(), std::move(filter))));
       },
       http::needs(perm::volumes_read));
   router.add(

@@ -123,6 +123,11 @@ for (const kind of ['s3', 'local']) {
         const volume = `${P}-${kind}-vol`;
         expectStatus(assert, await server.api('POST', envPath('volumes'), as(A, { body: { Name: volume } })), 201);
         const before = await fillVolume(volume);
+        // A container of A's team: its ownership lives in the database the backup carries.
+        const container = await server.api('POST', envPath(`containers?name=${P}-${kind}-app`), as(A, {
+          body: { Image: TEST_IMAGE, Cmd: ['sleep', '600'], Labels: { 'test.dokkerr.run': P } },
+        }));
+        expectStatus(assert, container, 201);
         assert.match(before, /greeting\.txt/);
 
         // The volume's backup: A's own; B cannot reach the volume nor the run.
@@ -201,6 +206,9 @@ for (const kind of ['s3', 'local']) {
         assert.equal(await inVolume(volume, CHECKSUM), before);
         const owned = await restored.api('GET', envPath(`volumes/${volume}`), as(A2));
         expectStatus(assert, owned, 200);
+        const containers = await restored.api('GET', envPath('containers?all=1'), as(A2));
+        expectStatus(assert, containers, 200);
+        assert.ok(containers.json.items.some((c) => c.Id === container.json.Id), 'the team still sees its container');
       } finally {
         await server?.stop();
         await restored?.stop();

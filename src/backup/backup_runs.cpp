@@ -35,6 +35,20 @@ void end_run(BackupRun& run, const std::exception_ptr& failure, const Clock& clo
                         .count();
 }
 
+boost::asio::awaitable<void> settle_run(BackupRunStore& store, BlockingPool& pool,
+                                        const Clock& clock, BackupRun& run,
+                                        objects::ObjectWriter* writer,
+                                        const std::exception_ptr& failure,
+                                        std::chrono::steady_clock::time_point started) {
+  if (failure && writer != nullptr) {
+    auto drop = [writer] { writer->abort(); };
+    co_await pool.run(drop);
+  }
+  end_run(run, failure, clock, started);
+  auto finish = [&store, &run] { store.finish(run); };
+  co_await pool.run(finish);
+}
+
 Page<BackupRun> page_of(BackupRunStore& store, BackupRunFilter filter) {
   const std::size_t limit = std::clamp<std::size_t>(filter.limit, 1, 200);
   filter.limit = limit + 1;  // one more tells whether a next page exists

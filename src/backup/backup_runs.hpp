@@ -1,9 +1,13 @@
 #pragma once
 // The record of every backup run, kept in the database: the history users see, and what a
 // restore starts from.
+#include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
 #include "core/page.hpp"
+#include "objects/object_store.hpp"
 #include "store/database.hpp"
+
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -62,6 +66,14 @@ std::unique_ptr<BackupRunStore> make_sql_backup_run_store(store::Database& db);
 BackupRun new_run(std::string kind, std::string created_by, const Clock& clock);
 void end_run(BackupRun& run, const std::exception_ptr& failure, const Clock& clock,
              std::chrono::steady_clock::time_point started);
+
+// The end of a run that streamed into `writer` (null when it never opened one): the writer
+// aborted after a failure, the run ended and recorded. Blocking parts on the pool.
+boost::asio::awaitable<void> settle_run(BackupRunStore& store, BlockingPool& pool,
+                                        const Clock& clock, BackupRun& run,
+                                        objects::ObjectWriter* writer,
+                                        const std::exception_ptr& failure,
+                                        std::chrono::steady_clock::time_point started);
 
 // One page of runs, newest first: filter.limit clamped to 1..200, next_cursor set when more
 // follow. Blocking.

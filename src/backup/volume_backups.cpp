@@ -160,14 +160,8 @@ asio::awaitable<BackupRun> VolumeBackupService::back_up(const Principal& caller,
   } catch (...) {
     failure = std::current_exception();
   }
-  if (failure && writer) {
-    auto drop = [&writer] { writer->abort(); };
-    co_await pool_.run(drop);
-  }
   co_await remove_helper(*engine, helper_id);
-  end_run(run, failure, clock_, started);
-  auto finish = [this, &run] { runs_.finish(run); };
-  co_await pool_.run(finish);
+  co_await settle_run(runs_, pool_, clock_, run, writer.get(), failure, started);
   if (failure) std::rethrow_exception(failure);
   co_return run;
 }

@@ -8,11 +8,14 @@
 #include "containers/resource_lookup.hpp"
 #include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
+#include "core/logger.hpp"
 #include "core/permissions.hpp"
+#include "crypto/primitives.hpp"
 #include "crypto/secret_box.hpp"
 #include "docker/client.hpp"
 #include "docker/errors.hpp"
 #include "monitoring/recent_window.hpp"
+#include "objects/object_transfer.hpp"
 #include "users/team_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -408,6 +411,49 @@ std::optional<std::string> ObjectAvatarStore::get(const std::string& user_id) {
 
 void ObjectAvatarStore::remove(const std::string& user_id) {
   store_.remove("avatars/" + user_id);
+}
+
+namespace {
+constexpr std::string_view kUploadPrefix = "uploads/images/";
+}  // namespace
+
+boost::asio::awaitable<containers::KeptUpload> ObjectUploadSpool::keep(
+    containers::UploadSource source) {
+  containers::KeptUpload kept;
+  kept.name = std::string(kUploadPrefix) + crypto::hex_encode(crypto::random_bytes(12)) + ".tar";
+  const auto info = co_await objects::write_object(store_, kept.name, pool_, std::move(source));
+  kept.size = info.size;
+  co_return kept;
+}
+
+boost::asio::awaitable<void> ObjectUploadSpool::replay(const containers::KeptUpload& upload,
+                                                       containers::UploadSink sink) {
+  co_await objects::read_object(store_, upload.name, pool_, std::move(sink));
+}
+
+boost::asio::awaitable<void> ObjectUploadSpool::discard(const containers::KeptUpload& upload) {
+  auto drop = [this, &upload] {
+    try {
+      store_.remove(upload.name);
+    } catch (const std::exception& error) {
+      // Left for the next start's sweep.
+      logger_.warn("cannot drop an uploaded tarball",
+                   {{"key", upload.name}, {"error", error.what()}});
+    }
+  };
+  co_await pool_.run(drop);
+}
+
+void ObjectUploadSpool::sweep(std::int64_t older_than_unix) {
+  store_.drop_abandoned_uploads(kUploadPrefix, older_than_unix);
+  std::optional<std::string> cursor;
+  do {
+    auto page = store_.list(kUploadPrefix, cursor, 1000);
+    for (const auto& item : page.items) {
+      if (item.modified_unix < older_than_unix) store_.remove(item.key);
+    }
+    cursor = std::move(page.next_cursor);
+  } while (cursor);
 }
 
 }  // namespace dokkerr::app

@@ -5,6 +5,8 @@
 #include "backup/volume_backups.hpp"
 #include "containers/live_stats.hpp"
 #include "containers/team_directory.hpp"
+#include "containers/upload_spool.hpp"
+#include "core/blocking_pool.hpp"
 #include "core/secret_sealer.hpp"
 #include "gateway/rate_limiter.hpp"
 #include "monitoring/engine_stats.hpp"
@@ -17,6 +19,9 @@
 #include <map>
 #include <mutex>
 
+namespace dokkerr {
+class Logger;
+}  // namespace dokkerr
 namespace dokkerr::users {
 class TeamStore;
 }
@@ -184,6 +189,24 @@ class ObjectAvatarStore final : public users::AvatarStore {
 
  private:
   objects::ObjectStore& store_;
+};
+
+// Uploaded image tarballs wait under uploads/images/ in the object store until they are whole.
+class ObjectUploadSpool final : public containers::UploadSpool {
+ public:
+  ObjectUploadSpool(objects::ObjectStore& store, BlockingPool& pool, Logger& logger)
+      : store_(store), pool_(pool), logger_(logger) {}
+  boost::asio::awaitable<containers::KeptUpload> keep(containers::UploadSource source) override;
+  boost::asio::awaitable<void> replay(const containers::KeptUpload& upload,
+                                      containers::UploadSink sink) override;
+  boost::asio::awaitable<void> discard(const containers::KeptUpload& upload) override;
+  // Drops what a stopped process left there: uploads begun, or kept, before older_than_unix.
+  void sweep(std::int64_t older_than_unix);
+
+ private:
+  objects::ObjectStore& store_;
+  BlockingPool& pool_;
+  Logger& logger_;
 };
 
 // This host's CPUs and memory (what the engine reports as an unlimited container's limit).

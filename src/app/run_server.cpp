@@ -341,7 +341,22 @@ int run_server(ServerConfig config) {
   containers::TenancyService tenancy(*ownership_store, team_directory, *engine_lookup, blocking,
                                      clock);
   const containers::RegistryGuard registry_guard(config.allowed_registries);
-  containers::ImageService image_service(environments, &registry_guard);
+  std::unique_ptr<objects::ObjectStore> object_store;
+  try {
+    object_store = objects::open_object_store(config.object_store, config.data_dir,
+                                              objects::process_environment());
+  } catch (const Error& error) {
+    std::cerr << "dokkerr: --object-store: " << error.detail() << '\n';
+    return 2;
+  }
+  ObjectUploadSpool upload_spool(*object_store, blocking, logger);
+  try {
+    // A day is far longer than any upload may take: what is older belonged to a stopped process.
+    upload_spool.sweep(clock.unix_seconds() - 24 * 3600);
+  } catch (const Error& error) {
+    logger.warn("cannot sweep abandoned uploads", {{"error", error.detail()}});
+  }
+  containers::ImageService image_service(environments, &registry_guard, &upload_spool);
   // Container metrics, sampled on the replica holding the scheduler lease (set below, once it
   // exists); the stats routes answer from them where they can.
   ContainerTargets metric_targets(environments);
@@ -376,14 +391,6 @@ int run_server(ServerConfig config) {
   containers::VolumeService volume_service(environments, tenancy);
   containers::SystemService system_service(environments, tenancy);
 
-  std::unique_ptr<objects::ObjectStore> object_store;
-  try {
-    object_store = objects::open_object_store(config.object_store, config.data_dir,
-                                              objects::process_environment());
-  } catch (const Error& error) {
-    std::cerr << "dokkerr: --object-store: " << error.detail() << '\n';
-    return 2;
-  }
   auto backup_runs = backup::make_sql_backup_run_store(*database);
   // A run still "running" after six hours belonged to a process that stopped mid-way.
   backup_runs->fail_unfinished(clock.stamp_in(-std::chrono::hours(6)), clock.stamp(),

@@ -63,16 +63,21 @@ asio::awaitable<Reply> prune_images(ImageService& service, RequestContext& c) {
   co_return http::ok(boost::json::serialize(report));
 }
 
+// The route's body, read as the service asks for it (the routes stream their bodies).
+UploadSource body_of(RequestContext& c) {
+  return [body = c.body]() { return body->read(); };
+}
+
 asio::awaitable<Reply> load_images(ImageService& service, RequestContext& c) {
-  auto messages = co_await service.load(c.param("env"), std::move(c.request.body()));
+  auto messages = co_await service.load(c.param("env"), body_of(c));
   co_return http::ok(http::list_body(std::move(messages)));
 }
 
 asio::awaitable<Reply> import_image(ImageService& service, RequestContext& c) {
   auto repo = c.query.get("repo").value_or("");
   auto tag = c.query.get("tag").value_or("");
-  auto messages = co_await service.import_rootfs(c.param("env"), std::move(c.request.body()),
-                                                 std::move(repo), std::move(tag));
+  auto messages =
+      co_await service.import_rootfs(c.param("env"), body_of(c), std::move(repo), std::move(tag));
   co_return http::created(http::list_body(std::move(messages)));
 }
 
@@ -97,8 +102,8 @@ void add_image_routes(http::Router& router, ImageService& service, std::size_t m
   router.add(Verb::post, path("/pull"), with(service, pull_image), on_environment(perm::images_pull).audited("images.pull.create").takes_idempotency_key().limited_as(http::RateClass::stream).holds_slot(http::SlotClass::pull));
   router.add(Verb::post, path("/{ref}/tag"), with(service, tag_image), manage.audited("images.tag"));
   router.add(Verb::post, path("/prune"), with(service, prune_images), on_environment(perm::system_prune).audited("images.prune.create"));
-  router.add(Verb::post, path("/load"), with(service, load_images), manage.audited("images.load.create").body_limit(max_upload_bytes).holds_slot(http::SlotClass::upload));
-  router.add(Verb::post, path("/import"), with(service, import_image), manage.audited("images.import.create").body_limit(max_upload_bytes).holds_slot(http::SlotClass::upload));
+  router.add(Verb::post, path("/load"), with(service, load_images), manage.audited("images.load.create").body_limit(max_upload_bytes).holds_slot(http::SlotClass::upload).streams_body());
+  router.add(Verb::post, path("/import"), with(service, import_image), manage.audited("images.import.create").body_limit(max_upload_bytes).holds_slot(http::SlotClass::upload).streams_body());
 
   // DELETE
   router.add(Verb::delete_, path("/{ref}"), with(service, delete_image), manage.audited("images.delete"));

@@ -4,6 +4,7 @@
 #include "containers/environment_service.hpp"
 #include "containers/registry_guard.hpp"
 #include "core/error.hpp"
+#include "docker/errors.hpp"
 #include "docker/streams.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -269,12 +270,56 @@ asio::awaitable<boost::json::value> ImageService::prune(
   co_return co_await containers::prune(*engine, "images", std::move(filters), "image");
 }
 
-asio::awaitable<boost::json::array> ImageService::load(std::string env, std::string tarball) {
-  if (tarball.empty()) throw Error::invalid("invalid_body", "The body must be an image tarball.");
+asio::awaitable<std::string> ImageService::send_tarball(std::string env, std::string target,
+                                                        UploadSource tarball,
+                                                        std::string_view what) {
   auto engine = environments_.engine_up(env);
-  docker::Headers headers{{"Content-Type", "application/x-tar"}};
-  const auto body = co_await call(*engine, docker::Verb::post, "/images/load?quiet=1", "image",
-                                  std::move(tarball), std::move(headers));
+  const auto empty = [what] {
+    return Error::invalid("invalid_body", "The body must be " + std::string(what) + " tarball.");
+  };
+  KeptUpload kept;
+  std::string first;  // without a spool: the first piece, read before the engine is called
+  if (spool_ != nullptr) {
+    kept = co_await spool_->keep(std::move(tarball));
+  } else {
+    const auto head = co_await tarball();
+    if (head.empty()) throw empty();
+    first.assign(head);
+  }
+  std::exception_ptr failure;
+  std::string answer_body;
+  try {
+    if (spool_ != nullptr && kept.size == 0) throw empty();
+    docker::Headers headers{{"Content-Type", "application/x-tar"}};
+    auto upload =
+        co_await engine->client().upload(docker::Verb::post, std::move(target), std::move(headers));
+    if (spool_ != nullptr) {
+      const UploadSink to_engine = [&upload](std::string piece) -> asio::awaitable<void> {
+        co_await upload->write(std::move(piece));
+      };
+      co_await spool_->replay(kept, to_engine);
+    } else {
+      std::string piece = std::move(first);
+      while (!piece.empty()) {
+        co_await upload->write(std::move(piece));
+        const auto next = co_await tarball();
+        piece.assign(next);
+      }
+    }
+    auto answer = co_await upload->finish();
+    if (!answer.ok()) throw docker::map_engine_error(answer.status, answer.body, "image");
+    answer_body = std::move(answer.body);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!kept.name.empty()) co_await spool_->discard(kept);
+  if (failure) std::rethrow_exception(failure);
+  co_return answer_body;
+}
+
+asio::awaitable<boost::json::array> ImageService::load(std::string env, UploadSource tarball) {
+  const auto body =
+      co_await send_tarball(std::move(env), "/images/load?quiet=1", std::move(tarball), "an image");
   co_return collect_lines(body, "image");
 }
 
@@ -286,11 +331,8 @@ asio::awaitable<std::unique_ptr<docker::EngineStream>> ImageService::export_imag
 }
 
 asio::awaitable<boost::json::array> ImageService::import_rootfs(std::string env,
-                                                                std::string tarball,
+                                                                UploadSource tarball,
                                                                 std::string repo, std::string tag) {
-  if (tarball.empty()) {
-    throw Error::invalid("invalid_body", "The body must be a root filesystem tarball.");
-  }
   std::string target = "/images/create?fromSrc=-";
   if (!repo.empty()) {
     check_repository(repo);
@@ -300,10 +342,8 @@ asio::awaitable<boost::json::array> ImageService::import_rootfs(std::string env,
     check_tag(tag);
     target += "&tag=" + encode(tag);
   }
-  auto engine = environments_.engine_up(env);
-  docker::Headers headers{{"Content-Type", "application/x-tar"}};
-  const auto body = co_await call(*engine, docker::Verb::post, std::move(target), "image",
-                                  std::move(tarball), std::move(headers));
+  const auto body = co_await send_tarball(std::move(env), std::move(target), std::move(tarball),
+                                          "a root filesystem");
   co_return collect_lines(body, "root filesystem");
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Images on an environment's engine: list, inspect, pull, tag, remove, prune, load, export and
 // import. Images belong to no team: the permissions of the routes decide who may do what.
+#include "containers/upload_spool.hpp"
 #include "docker/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -59,9 +60,11 @@ struct ImageRemoveOptions {
 
 class ImageService {
  public:
-  // Without a guard, any caller may pull from any registry (tests of the engine calls alone).
-  explicit ImageService(EnvironmentService& environments, const RegistryGuard* registries = nullptr)
-      : environments_(environments), registries_(registries) {}
+  // Without a guard, any caller may pull from any registry; without a spool, uploads go to the
+  // engine as they arrive (tests of the engine calls alone).
+  explicit ImageService(EnvironmentService& environments, const RegistryGuard* registries = nullptr,
+                        UploadSpool* spool = nullptr)
+      : environments_(environments), registries_(registries), spool_(spool) {}
 
   boost::asio::awaitable<boost::json::array> list(std::string env, ImageListOptions options);
   boost::asio::awaitable<boost::json::value> inspect(std::string env, std::string ref);
@@ -87,18 +90,24 @@ class ImageService {
                                                     ImageRemoveOptions options);
   boost::asio::awaitable<boost::json::value> prune(std::string env,
                                                    std::optional<boost::json::object> filters);
-  // `tarball` as `docker save` writes it; the engine's messages about it.
-  boost::asio::awaitable<boost::json::array> load(std::string env, std::string tarball);
+  // A tarball as `docker save` writes it, read from `tarball` (kept in the spool until it is
+  // whole, when there is one); the engine's messages about it.
+  boost::asio::awaitable<boost::json::array> load(std::string env, UploadSource tarball);
   // The image as a tarball (`docker save`), as the engine streams it.
   boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> export_image(std::string env,
                                                                              std::string ref);
   // A root filesystem tarball imported as an image (repo and tag optional).
-  boost::asio::awaitable<boost::json::array> import_rootfs(std::string env, std::string tarball,
+  boost::asio::awaitable<boost::json::array> import_rootfs(std::string env, UploadSource tarball,
                                                            std::string repo, std::string tag);
 
  private:
+  // Sends an uploaded tarball to the engine as the body of `target`; the engine's answer.
+  boost::asio::awaitable<std::string> send_tarball(std::string env, std::string target,
+                                                   UploadSource tarball, std::string_view what);
+
   EnvironmentService& environments_;
   const RegistryGuard* registries_;
+  UploadSpool* spool_;
 };
 
 }  // namespace dokkerr::containers

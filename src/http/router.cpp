@@ -102,6 +102,12 @@ RouteOptions RouteOptions::serves_ui_file() const {
   return copy;
 }
 
+RouteOptions RouteOptions::streams_body() const {
+  auto copy = *this;
+  copy.streamed_body = true;
+  return copy;
+}
+
 std::string_view rate_class_name(RateClass rate_class) {
   switch (rate_class) {
     case RateClass::automatic:

@@ -70,6 +70,9 @@ struct RouteOptions {
   std::optional<Deprecation> deprecation;
   // The web UI's files are served, not operations of the API: its description leaves them out.
   bool ui_file = false;
+  // The handler reads the body itself, piece by piece (RequestContext::body), rather than
+  // getting it whole in the request: uploads too large to hold in memory.
+  bool streamed_body = false;
 
   // Chainable refinements:
   // needs(perm::containers_create).audited("containers.create").in_environment("env").
@@ -83,6 +86,7 @@ struct RouteOptions {
   [[nodiscard]] RouteOptions holds_slot(SlotClass slot) const;
   [[nodiscard]] RouteOptions deprecated(std::int64_t since_unix, std::int64_t sunset_unix) const;
   [[nodiscard]] RouteOptions serves_ui_file() const;
+  [[nodiscard]] RouteOptions streams_body() const;
 };
 
 // The options of a route that requires `permission` (see access::).

@@ -23,6 +23,7 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -276,6 +277,7 @@ class Connection final : public ConnectionBase,
   std::string remote_address_;
   ConnectionState state_ = ConnectionState::idle;
   bool shutdown_requested_ = false;
+  std::optional<std::uint64_t> streamed_in_;  // bytes of a streamed body, for the access log
   WebSocket* websocket_ = nullptr;
   std::function<void(websocket::close_code, std::string)> close_requester_;
 };
@@ -336,6 +338,83 @@ class ChunkedWriter final : public ResponseStream {
  private:
   Connection& connection_;
   bool failed_ = false;
+};
+
+// The body of a request whose route streams it (RouteOptions::streams_body), read as the
+// handler asks for it. Built from the parser that read the head: Beast moves a parser to another
+// body type once its header is complete and before any body byte.
+template <typename Connection>
+class StreamedBody final : public RequestBody {
+ public:
+  static constexpr std::size_t kPiece = 256 * 1024;
+
+  StreamedBody(Connection& connection, RequestParser& head_parser, beast::flat_buffer& buffer,
+               std::size_t limit)
+      : connection_(connection),
+        parser_(std::move(head_parser)),
+        buffer_(buffer),
+        limit_(limit),
+        piece_(kPiece, '\0') {
+    // The request the exchange refers to lives in the moved-from parser: its head stays there.
+    head_parser.get().base() = parser_.get().base();
+    parser_.body_limit(limit);
+    if (const auto length = parser_.content_length()) declared_ = *length;
+  }
+
+  asio::awaitable<std::string_view> read() override {
+    if (parser_.is_done()) co_return std::string_view();
+    if (!continued_) {
+      continued_ = true;
+      if (beast::iequals(parser_.get()[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+        connection_.transport().expires_after(connection_.limits().write_timeout);
+        auto [ec, n] = co_await bhttp::async_write(connection_.stream(), go_on, as_tuple);
+        (void)n;
+        if (ec) throw incomplete();
+      }
+    }
+    auto& body = parser_.get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    body.more = true;
+    // The body timeout bounds each piece: a large upload may take long, a stalled one may not.
+    connection_.transport().expires_after(connection_.limits().body_timeout);
+    auto [ec, n] = co_await bhttp::async_read(connection_.stream(), buffer_, parser_, as_tuple);
+    (void)n;
+    connection_.transport().expires_never();
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec == bhttp::error::body_limit) {
+      throw Error(ErrorKind::payload_too_large, "payload_too_large",
+                  "The request body exceeds " + std::to_string(limit_) + " bytes.");
+    }
+    if (ec == beast::error::timeout) {
+      throw Error(ErrorKind::timeout, "request_timeout", "The request body took too long.");
+    }
+    if (ec) throw incomplete();
+    const std::size_t got = piece_.size() - body.size;
+    received_ += got;
+    if (got == 0 && !parser_.is_done()) throw incomplete();
+    co_return std::string_view(piece_.data(), got);
+  }
+
+  [[nodiscard]] std::optional<std::uint64_t> declared_length() const override { return declared_; }
+  [[nodiscard]] bool complete() const { return parser_.is_done(); }
+  [[nodiscard]] std::uint64_t received() const { return received_; }
+
+ private:
+  static Error incomplete() {
+    return Error::invalid("request_body_incomplete",
+                          "The request body ended before it was complete.");
+  }
+
+  Connection& connection_;
+  bhttp::request_parser<bhttp::buffer_body> parser_;
+  beast::flat_buffer& buffer_;
+  std::size_t limit_;
+  std::string piece_;
+  std::optional<std::uint64_t> declared_;
+  std::uint64_t received_ = 0;
+  bool continued_ = false;
 };
 
 // A WebSocket session on top of the upgraded connection.
@@ -592,6 +671,16 @@ asio::awaitable<Next> Connection<Stream>::serve(beast::flat_buffer& buffer) {
   bool admitted = false;
   if (head == ReadResult::complete) admitted = co_await server_->pipeline.before_body(exchange);
   if (exchange.early_answer) reply = std::move(*exchange.early_answer);
+  if (admitted && exchange.route->options.streamed_body) {
+    // The handler reads the body; the connection is kept only when it read all of it.
+    StreamedBody<Connection> body(*this, parser, buffer, exchange.body_limit);
+    exchange.stage = StageName::body;
+    exchange.context.body = &body;
+    reply = co_await server_->pipeline.dispatch(exchange);
+    exchange.context.body = nullptr;
+    streamed_in_ = body.received();
+    co_return co_await respond(exchange, std::move(reply), body.complete(), started);
+  }
   if (admitted) {
     const auto body = co_await read_body(exchange, parser, buffer);
     if (body == ReadResult::gone) co_return Next::close;  // the client left mid-body
@@ -766,7 +855,11 @@ void Connection<Stream>::access_log(const Exchange& exchange, bool body_read,
   fields["duration_ms"] =
       std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
   fields["remote"] = exchange.context.remote_address;
-  if (body_read) fields["bytes_in"] = exchange.context.request.body().size();
+  if (streamed_in_) {
+    fields["bytes_in"] = *std::exchange(streamed_in_, std::nullopt);
+  } else if (body_read) {
+    fields["bytes_in"] = exchange.context.request.body().size();
+  }
   server_->logger.info("request", std::move(fields));
   if (server_->request_metrics != nullptr) {
     server_->request_metrics->record(

@@ -7,6 +7,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,6 +44,19 @@ class QueryParams {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
+// The body of a request whose route reads it as it arrives (RouteOptions::streams_body).
+class RequestBody {
+ public:
+  virtual ~RequestBody() = default;
+  // The next piece of the body (valid until the next call); empty once the body has all been
+  // read. Throws Error payload_too_large past the route's limit, timeout when the client sends
+  // nothing for the server's body timeout, invalid "request_body_incomplete" when it leaves or
+  // sends malformed chunks.
+  virtual boost::asio::awaitable<std::string_view> read() = 0;
+  // The Content-Length the client declared, when it did (chunked bodies have none).
+  [[nodiscard]] virtual std::optional<std::uint64_t> declared_length() const = 0;
+};
+
 struct RequestContext {
   Request& request;
   std::string request_id;
@@ -53,6 +67,8 @@ struct RequestContext {
   // Set when the request claimed an Idempotency-Key: a short value unique to the caller and key,
   // for a handler to mark what it makes (a label) so that a retry after a crash can find it.
   std::string idempotency_token;
+  // Set only on routes that stream their body; the request's own body is empty then.
+  RequestBody* body = nullptr;
 
   // The value of a {name} segment of the matched route (always present for a matched route).
   [[nodiscard]] const std::string& param(std::string_view name) const;

@@ -21,6 +21,7 @@ import {
   startServer,
   testLabels,
   uniquePrefix,
+  waitFor,
 } from './lib/harness.mjs';
 
 const execFileP = promisify(execFile);
@@ -228,6 +229,119 @@ describe('image writes', { timeout: 180_000 }, () => {
   test('prune with malformed filters is invalid_parameter', async () => {
     const res = await server.api('POST', envPath('images/prune?filters=%7Bnot-json'));
     expectProblem(assert, res, 400, 'invalid_parameter');
+  });
+});
+
+// Uploads reach the handler as they arrive and wait in the object store (uploads/images/) until
+// they are whole; only then does the engine read them.
+describe('streamed image uploads', { timeout: 240_000 }, () => {
+  const tag = `${P}/streamed:v1`;
+  let tarball;
+  let s3server;
+
+  // A raw upload: Expect: 100-continue, the body in pieces (chunked unless a length is given),
+  // optionally abandoned after `stopAfter` bytes.
+  function upload(target, urlPath, body, { token, contentLength, stopAfter, piece = 65_536 } = {}) {
+    return new Promise((resolve, reject) => {
+      import('node:http').then(({ default: http }) => {
+        const headers = { 'Content-Type': 'application/x-tar', Expect: '100-continue' };
+        if (token) headers.Authorization = `Bearer ${token}`;
+        if (contentLength !== undefined) headers['Content-Length'] = String(contentLength);
+        else headers['Transfer-Encoding'] = 'chunked';
+        const req = http.request({ ...target, method: 'POST', path: urlPath, headers, agent: false }, (r) => {
+          const chunks = [];
+          r.on('data', (c) => chunks.push(c));
+          r.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            let json;
+            try { json = JSON.parse(text); } catch { json = undefined; }
+            resolve({ status: r.statusCode, headers: r.headers, text, json });
+          });
+        });
+        req.on('error', (e) => (stopAfter !== undefined ? resolve({ status: 0, aborted: true }) : reject(e)));
+        req.setTimeout(60_000, () => req.destroy(new Error('no answer to the upload')));
+        let continued = false;
+        req.on('continue', async () => {
+          continued = true;
+          const end = stopAfter ?? body.length;
+          for (let at = 0; at < end; at += piece) {
+            if (!req.write(body.subarray(at, Math.min(at + piece, end)))) {
+              await new Promise((r) => req.once('drain', r));
+            }
+          }
+          if (stopAfter !== undefined) {
+            setTimeout(() => { req.destroy(); resolve({ status: 0, aborted: true }); }, 200);
+          } else {
+            req.end();
+          }
+        });
+        req.on('response', () => { if (!continued) req.end(); });
+        req.flushHeaders();
+      }, reject);
+    });
+  }
+
+  async function leftInUploads(store) {
+    const spooled = await fsp.readdir(path.join(store, 'uploads/images')).catch(() => []);
+    const partial = await fsp.readdir(path.join(store, '.uploads')).catch(() => []);
+    return [...spooled, ...partial];
+  }
+
+  before(async () => {
+    await engine.ok('POST', `/images/${ref(TEST_IMAGE)}/tag?repo=${ref(`${P}/streamed`)}&tag=v1`);
+    const exp = await server.api('GET', envPath(`images/${ref(tag)}/export`), { timeoutMs: 60_000 });
+    expectStatus(assert, exp, 200);
+    tarball = exp.body;
+    await engine.call('DELETE', `/images/${ref(tag)}`);
+    if (process.env.DOKKERR_TEST_S3_ENDPOINT) {
+      const store = `s3://${process.env.DOKKERR_TEST_S3_BUCKET}/${P}-uploads?endpoint=${process.env.DOKKERR_TEST_S3_ENDPOINT}&path_style=true`;
+      s3server = await startServer({ args: ['--object-store', store, '--max-upload-size', String(tarball.length + 4096)] });
+    }
+  });
+
+  after(async () => {
+    if (s3server) await s3server.stop();
+    await engine.call('DELETE', `/images/${ref(tag)}?force=1`);
+  });
+
+  test('a chunked upload with Expect: 100-continue loads, and nothing stays in the store', async () => {
+    const res = await upload(server.target, envPath('images/load'), tarball, { token: server.token, piece: 10_000 });
+    expectStatus(assert, res, 200);
+    assert.ok(res.json.items.some((i) => String(i.stream || '').includes(tag)), res.text);
+    expectStatus(assert, await server.api('GET', envPath(`images/${ref(tag)}`)), 200);
+    assert.deepEqual(await leftInUploads(path.join(server.dataDir, 'objects')), []);
+    await engine.call('DELETE', `/images/${ref(tag)}`);
+  });
+
+  test('a client that leaves halfway loads nothing and leaves nothing behind', async () => {
+    const res = await upload(server.target, envPath('images/load'), tarball, {
+      token: server.token, contentLength: tarball.length, stopAfter: Math.floor(tarball.length / 2),
+    });
+    assert.ok(res.aborted);
+    await waitFor(async () => (await leftInUploads(path.join(server.dataDir, 'objects'))).length === 0, 10_000,
+      { what: 'the half upload to be dropped' });
+    expectProblem(assert, await server.api('GET', envPath(`images/${ref(tag)}`)), 404, 'image_not_found');
+    expectStatus(assert, await server.api('GET', '/healthz'), 200);
+  });
+
+  test('an upload without credentials is refused before its body is read', async () => {
+    const res = await upload(server.target, envPath('images/load'), tarball, {});
+    expectProblem(assert, res, 401, 'authentication_required');
+  });
+
+  test('through an S3 store: loads, and an upload over --max-upload-size is 413 with nothing kept', async (t) => {
+    if (!s3server) return t.skip('no S3 server (DOKKERR_TEST_S3_ENDPOINT)');
+    const res = await upload(s3server.target, envPath('images/load'), tarball, { token: s3server.token });
+    expectStatus(assert, res, 200);
+    assert.ok(res.json.items.some((i) => String(i.stream || '').includes(tag)), res.text);
+    await engine.call('DELETE', `/images/${ref(tag)}`);
+    const padded = Buffer.concat([tarball, Buffer.alloc(8192)]);
+    const big = await upload(s3server.target, envPath('images/load'), padded, { token: s3server.token });
+    expectProblem(assert, big, 413, 'payload_too_large');
+    const listing = await execFileP('aws', ['--endpoint-url', process.env.DOKKERR_TEST_S3_ENDPOINT, 's3', 'ls', '--recursive',
+      `s3://${process.env.DOKKERR_TEST_S3_BUCKET}/${P}-uploads/`]).catch((e) => ({ stdout: e.stdout ?? '' }));
+    assert.equal(listing.stdout.trim(), '', listing.stdout);
+    expectProblem(assert, await s3server.api('GET', envPath(`images/${ref(tag)}`)), 404, 'image_not_found');
   });
 });
 

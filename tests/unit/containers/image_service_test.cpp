@@ -66,13 +66,27 @@ TEST_F(ImageServiceTest, TagsCheckTheEnginesSyntax) {
   EXPECT_TRUE(removed[0].as_object().contains("Untagged"));
 }
 
+// An upload as the HTTP server hands it over: pieces of at most `piece` bytes, then an empty one.
+UploadSource pieces_of(std::string bytes, std::size_t piece = 7000) {
+  auto state = std::make_shared<std::pair<std::string, std::size_t>>(std::move(bytes), 0);
+  return [state, piece]() -> boost::asio::awaitable<std::string_view> {
+    auto& [data, at] = *state;
+    const auto view = std::string_view(data).substr(at, piece);
+    at += view.size();
+    co_return view;
+  };
+}
+
 TEST_F(ImageServiceTest, UploadsMustBeTarballs) {
-  EXPECT_EQ(error_of([&] { run(ioc_, service_->load(kEnv, "")); }).code(), "invalid_body");
-  EXPECT_EQ(error_of([&] { run(ioc_, service_->import_rootfs(kEnv, "", "", "")); }).code(),
+  EXPECT_EQ(error_of([&] { run(ioc_, service_->load(kEnv, pieces_of(""))); }).code(),
             "invalid_body");
+  EXPECT_EQ(
+      error_of([&] { run(ioc_, service_->import_rootfs(kEnv, pieces_of(""), "", "")); }).code(),
+      "invalid_body");
   // The engine refuses garbage outright, or reports it in its answer; its own words there name
   // its temporary paths, so the client gets a plain statement instead.
-  const auto broken = error_of([&] { run(ioc_, service_->load(kEnv, "not a tarball")); });
+  const auto broken =
+      error_of([&] { run(ioc_, service_->load(kEnv, pieces_of("not a tarball"))); });
   if (broken.code() == "invalid_body") {
     EXPECT_EQ(broken.detail(), "The engine could not read the uploaded image tarball.");
   } else {
@@ -88,6 +102,15 @@ TEST_F(ImageServiceTest, ExportStreamsATarball) {
   // A tar archive: its first header carries the "ustar" magic at offset 257.
   ASSERT_GT(bytes.size(), 512U);
   EXPECT_EQ(bytes.substr(257, 5), "ustar");
+}
+
+TEST_F(ImageServiceTest, AnExportedImageLoadsBackInPieces) {
+  auto archive = run(ioc_, service_->export_image(kEnv, test_image()));
+  ASSERT_TRUE(archive);
+  auto bytes = run(ioc_, archive->read_all(64U * 1024U * 1024U));
+  const auto messages = run(ioc_, service_->load(kEnv, pieces_of(std::move(bytes), 65536)));
+  ASSERT_FALSE(messages.empty());
+  EXPECT_NE(boost::json::serialize(messages).find("Loaded image"), std::string::npos);
 }
 
 TEST_F(ImageServiceTest, APullTheEngineRefusesAtOnceIsAnError) {

@@ -4,8 +4,12 @@
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
 #include "objects/local_object_store.hpp"
+#include "objects/object_transfer.hpp"
 #include "objects/s3_object_store.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -231,6 +235,79 @@ TEST_P(ObjectStoreSuite, SinkErrorsStopTheDownload) {
   EXPECT_THROW(
       store_->get("sink/x", [](std::string_view) { throw Error::invalid("stop", "stop"); }), Error);
   EXPECT_THROW(static_cast<void>(store_->get_all("sink/x", 1000)), Error);
+}
+
+// Runs a coroutine to its end on its own io_context (the store's calls on a pool beside it).
+template <typename T>
+T run_async(boost::asio::awaitable<T> task) {
+  boost::asio::io_context io;
+  auto result = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
+  io.run();
+  return result.get();
+}
+
+// A source that hands out `data` in uneven pieces, failing after `fail_after` bytes if set.
+PieceSource uneven_source(const std::string& data, std::optional<std::size_t> fail_after = {}) {
+  auto at = std::make_shared<std::size_t>(0);
+  auto step = std::make_shared<std::size_t>(1);
+  return [&data, at, step, fail_after]() -> boost::asio::awaitable<std::string_view> {
+    if (fail_after && *at >= *fail_after) throw Error::invalid("source_broke", "source broke");
+    const auto piece = std::string_view(data).substr(*at, *step);
+    *at += piece.size();
+    *step = (*step * 5 + 3) % 300000 + 1;
+    co_return piece;
+  };
+}
+
+TEST_P(ObjectStoreSuite, StreamsWrittenAndReadThroughCoroutines) {
+  BlockingPool pool(2);
+  const auto data = pattern((std::size_t{3} << 20U) + 5, 11);
+  const auto info = run_async(write_object(*store_, "transfer/whole", pool, uneven_source(data)));
+  EXPECT_EQ(info.size, data.size());
+  std::string received;
+  std::size_t pieces = 0;
+  const PieceConsumer collect = [&](std::string piece) -> boost::asio::awaitable<void> {
+    received += piece;
+    ++pieces;
+    co_return;
+  };
+  run_async(read_object(*store_, "transfer/whole", pool, collect));
+  EXPECT_EQ(crypto::sha256_hex(received), crypto::sha256_hex(data));
+  EXPECT_GT(pieces, 1U);
+}
+
+TEST_P(ObjectStoreSuite, ABrokenSourceLeavesNothing) {
+  BlockingPool pool(2);
+  const auto data = pattern(std::size_t{3} << 20U, 12);
+  EXPECT_THROW(run_async(write_object(*store_, "transfer/broken", pool,
+                                      uneven_source(data, std::size_t{2} << 20U))),
+               Error);
+  EXPECT_FALSE(store_->head("transfer/broken").has_value());
+  EXPECT_TRUE(store_->list("transfer/", std::nullopt, 10).items.empty());
+}
+
+TEST_P(ObjectStoreSuite, AFailingConsumerStopsTheReader) {
+  BlockingPool pool(2);
+  store_->put("transfer/read", pattern(std::size_t{6} << 20U, 13));
+  std::size_t taken = 0;
+  const PieceConsumer refuse_second = [&](std::string) -> boost::asio::awaitable<void> {
+    if (++taken == 2) throw Error::invalid("consumer_broke", "consumer broke");
+    co_return;
+  };
+  try {
+    run_async(read_object(*store_, "transfer/read", pool, refuse_second));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), "consumer_broke");
+  }
+  EXPECT_LT(taken, 6U);
+  const PieceConsumer ignore = [](std::string) -> boost::asio::awaitable<void> { co_return; };
+  try {
+    run_async(read_object(*store_, "transfer/missing", pool, ignore));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::not_found);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ObjectStoreSuite, ::testing::Values("local", "s3"),

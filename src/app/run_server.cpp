@@ -408,8 +408,8 @@ int run_server(ServerConfig config) {
   backup::AuditArchiver audit_archiver(*backup_runs, audit_source, *object_store, blocking, clock);
   auto backup_schedule_store = backup::make_sql_schedule_store(*database);
   backup::BackupScheduleService backup_schedules(
-      *backup_schedule_store, *backup_runs, volume_backups, platform_backups, audit_archiver,
-      log_archives, volume_host, audit_recorder, blocking, clock);
+      *backup_schedule_store, *backup_runs, volume_backups, image_backups, platform_backups,
+      audit_archiver, log_archives, volume_host, audit_recorder, blocking, clock);
 
   std::optional<web::WebAssets> web_assets;
   if (!config.web_dir.empty()) {

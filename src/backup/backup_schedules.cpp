@@ -197,6 +197,7 @@ std::vector<std::string> runs_to_drop(const std::vector<BackupRun>& newest_first
 
 BackupScheduleService::BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
                                              VolumeBackupService& volumes,
+                                             ImageBackupService& images,
                                              PlatformBackupJobs& platform, AuditArchiver& archiver,
                                              LogArchiveService& logs, VolumeHost& host,
                                              AuditTrail& audit, BlockingPool& pool,
@@ -204,6 +205,7 @@ BackupScheduleService::BackupScheduleService(ScheduleStore& schedules, BackupRun
     : schedules_(schedules),
       runs_(runs),
       volumes_(volumes),
+      images_(images),
       platform_(platform),
       archiver_(archiver),
       logs_(logs),
@@ -214,13 +216,13 @@ BackupScheduleService::BackupScheduleService(ScheduleStore& schedules, BackupRun
 
 asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& caller,
                                                               bj::object body) {
-  json::only_fields(body, {"kind", "volume", "container", "environment", "cron", "keep_last",
-                           "keep_daily", "keep_weekly", "enabled"});
+  json::only_fields(body, {"kind", "volume", "container", "image", "environment", "cron",
+                           "keep_last", "keep_daily", "keep_weekly", "enabled"});
   BackupSchedule schedule;
   schedule.kind = json::optional_string(body, "kind").value_or("volume");
-  if (schedule.kind != "volume" && schedule.kind != "logs" && schedule.kind != "platform" &&
-      schedule.kind != "audit") {
-    throw Error::invalid("invalid_body", "kind is volume, logs, platform or audit.");
+  if (schedule.kind != "volume" && schedule.kind != "logs" && schedule.kind != "image" &&
+      schedule.kind != "platform" && schedule.kind != "audit") {
+    throw Error::invalid("invalid_body", "kind is volume, logs, image, platform or audit.");
   }
   const auto cron = CronSchedule::parse(json::required_string(body, "cron"));
   schedule.cron = cron.text();
@@ -242,6 +244,18 @@ asio::awaitable<BackupSchedule> BackupScheduleService::create(const Principal& c
     }
     schedule.team_id = container.team_id;
     schedule.target = container.id;
+  } else if (schedule.kind == "image") {
+    // Images are shared by every team on an engine: their schedules are the platform's.
+    if (!caller.has_platform(perm::images_manage)) {
+      throw Error{ErrorKind::forbidden, "permission_denied",
+                  "Image backups are for holders of images:manage."};
+    }
+    if (body.contains("volume") || body.contains("container")) {
+      throw Error::invalid("invalid_body", "An image schedule names an image.");
+    }
+    schedule.environment = json::optional_string(body, "environment").value_or("local");
+    schedule.target = json::required_string(body, "image");
+    co_await images_.require_image(schedule.environment, schedule.target);
   } else if (schedule.kind != "volume") {
     if (!caller.has_platform(perm::backups_manage)) {
       throw Error{ErrorKind::forbidden, "permission_denied",
@@ -289,8 +303,10 @@ asio::awaitable<BackupSchedule> BackupScheduleService::visible(const Principal& 
   auto load = [this, &id] { return schedules_.get(id); };
   auto schedule = co_await pool_.run(load);
   if (!schedule) throw schedule_not_found();
-  if (schedule->kind == "platform" || schedule->kind == "audit") {
-    if (caller.has_platform(perm::backups_manage)) co_return *schedule;
+  if (schedule->kind == "platform" || schedule->kind == "audit" || schedule->kind == "image") {
+    const auto platform_permission =
+        schedule->kind == "image" ? perm::images_manage : perm::backups_manage;
+    if (caller.has_platform(platform_permission)) co_return *schedule;
     throw schedule_not_found();
   }
   // A container's log archives are read and managed with containers:logs.
@@ -366,6 +382,8 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
       run = co_await platform_.run(actor.user_id);
     } else if (schedule.kind == "audit") {
       run = co_await archiver_.archive(actor.user_id);
+    } else if (schedule.kind == "image") {
+      run = co_await images_.back_up(actor, schedule.environment, schedule.target);
     } else if (schedule.kind == "logs") {
       const auto container = co_await host_.resolve_container(
           actor, schedule.environment, schedule.target, perm::containers_logs);
@@ -406,6 +424,7 @@ asio::awaitable<BackupRun> BackupScheduleService::execute(BackupSchedule& schedu
   if (outcome_listener_) {
     std::string what = schedule.kind == "platform" ? "the platform"
                        : schedule.kind == "audit"  ? "the audit log"
+                       : schedule.kind == "image"  ? "image " + schedule.target
                        : schedule.kind == "logs"
                            ? "the logs of container " + schedule.target.substr(0, 12)
                            : "volume " + schedule.target;
@@ -448,6 +467,8 @@ asio::awaitable<void> BackupScheduleService::apply_retention(const BackupSchedul
       co_await platform_.remove(std::move(id));
     } else if (schedule.kind == "audit") {
       co_await archiver_.remove(std::move(id));
+    } else if (schedule.kind == "image") {
+      co_await images_.remove(std::move(id));
     } else if (schedule.kind == "logs") {
       co_await logs_.remove(actor, std::move(id));
     } else {

@@ -8,9 +8,11 @@
 // RBAC as for the volume: volumes:read in its team lists a schedule, volumes:create manages it;
 // a container's log archives (kind "logs"): containers:logs in its team for both.
 // Platform schedules (kind "platform": database and keys) and audit log archives (kind "audit")
-// name no volume and are for holders of backups:manage (administrators).
+// name no volume and are for holders of backups:manage (administrators); image schedules (kind
+// "image", `docker save` of one reference) are the platform's too, for holders of images:manage.
 #include "backup/audit_archives.hpp"
 #include "backup/backup_runs.hpp"
+#include "backup/image_backups.hpp"
 #include "backup/log_archives.hpp"
 #include "backup/platform_jobs.hpp"
 #include "backup/volume_backups.hpp"
@@ -71,13 +73,13 @@ struct ScheduleOutcome {
 class BackupScheduleService {
  public:
   BackupScheduleService(ScheduleStore& schedules, BackupRunStore& runs,
-                        VolumeBackupService& volumes, PlatformBackupJobs& platform,
-                        AuditArchiver& archiver, LogArchiveService& logs, VolumeHost& host,
-                        AuditTrail& audit, BlockingPool& pool, const Clock& clock);
+                        VolumeBackupService& volumes, ImageBackupService& images,
+                        PlatformBackupJobs& platform, AuditArchiver& archiver,
+                        LogArchiveService& logs, VolumeHost& host, AuditTrail& audit,
+                        BlockingPool& pool, const Clock& clock);
 
-  // body: {kind?: volume|logs|platform|audit, volume (volume) or container (logs), environment?,
-  // cron, keep_last?,
-  // keep_daily?, keep_weekly?, enabled?}
+  // body: {kind?: volume|logs|image|platform|audit, volume (volume), container (logs) or image
+  // (image), environment?, cron, keep_last?, keep_daily?, keep_weekly?, enabled?}
   boost::asio::awaitable<BackupSchedule> create(const Principal& caller, boost::json::object body);
   // body: any of {cron, keep_last, keep_daily, keep_weekly, enabled}
   boost::asio::awaitable<BackupSchedule> update(const Principal& caller, std::string id,
@@ -105,6 +107,7 @@ class BackupScheduleService {
   ScheduleStore& schedules_;
   BackupRunStore& runs_;
   VolumeBackupService& volumes_;
+  ImageBackupService& images_;
   PlatformBackupJobs& platform_;
   AuditArchiver& archiver_;
   LogArchiveService& logs_;

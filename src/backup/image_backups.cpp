@@ -49,8 +49,8 @@ ImageBackupService::ImageBackupService(BackupRunStore& runs, VolumeHost& engines
                                        const Clock& clock)
     : runs_(runs), engines_(engines), objects_(objects), pool_(pool), clock_(clock) {}
 
-asio::awaitable<BackupRun> ImageBackupService::back_up(const Principal& caller,
-                                                       std::string environment, std::string image) {
+asio::awaitable<void> ImageBackupService::require_image(std::string environment,
+                                                        std::string image) {
   if (!valid_reference(image)) {
     throw Error::invalid("invalid_reference", "image: not an image reference.");
   }
@@ -59,6 +59,13 @@ asio::awaitable<BackupRun> ImageBackupService::back_up(const Principal& caller,
   const auto inspect = co_await engine->request(docker::Verb::get, path + "/json");
   if (inspect.status == 404) throw Error::not_found("image_not_found", "No such image.");
   if (!inspect.ok()) throw engine_refused("inspect the image", inspect);
+}
+
+asio::awaitable<BackupRun> ImageBackupService::back_up(const Principal& caller,
+                                                       std::string environment, std::string image) {
+  co_await require_image(environment, image);
+  auto engine = engines_.engine(environment);
+  const std::string path = "/images/" + http::percent_encode(image, true);
 
   BackupRun run = new_run("image", caller.user_id, clock_);
   run.environment = environment;

@@ -14,6 +14,8 @@ class ImageBackupService {
 
   boost::asio::awaitable<BackupRun> back_up(const Principal& caller, std::string environment,
                                             std::string image);
+  // 400 invalid_reference or 404 image_not_found unless the engine of `environment` has it.
+  boost::asio::awaitable<void> require_image(std::string environment, std::string image);
   // Loads the image into `environment` (default: the one it came from); returns the run.
   boost::asio::awaitable<BackupRun> restore(std::string run_id,
                                             std::optional<std::string> environment);

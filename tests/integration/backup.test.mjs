@@ -501,6 +501,22 @@ describe('image backups', { timeout: 300_000 }, () => {
       expectProblem(assert, await server.api('POST', `/api/v1/backups/images/${run.json.id}/restore`, as(A, { body: {} })), 403, 'permission_denied');
       expectStatus(assert, await server.api('DELETE', `/api/v1/backups/images/${run.json.id}`), 204);
       expectProblem(assert, await server.api('POST', `/api/v1/backups/images/${run.json.id}/restore`, { body: {} }), 404, 'backup_not_found');
+
+      // On a schedule: administrators only, an image the engine has, retention as for the others.
+      const schedules = '/api/v1/backups/schedules';
+      expectProblem(assert, await server.api('POST', schedules, as(A, { body: { kind: 'image', image: tag, cron: '@daily' } })), 403, 'permission_denied');
+      expectProblem(assert, await server.api('POST', schedules, { body: { kind: 'image', image: `${P}-none:v9`, cron: '@daily' } }), 404, 'image_not_found');
+      expectProblem(assert, await server.api('POST', schedules, { body: { kind: 'image', image: tag, volume: 'x', cron: '@daily' } }), 400, 'invalid_body');
+      const made = await server.api('POST', schedules, { body: { kind: 'image', image: tag, cron: '@daily', keep_last: 1 } });
+      expectStatus(assert, made, 201);
+      expectProblem(assert, await server.api('GET', `${schedules}/${made.json.id}`, as(A)), 404, 'backup_schedule_not_found');
+      const first = await server.api('POST', `${schedules}/${made.json.id}/run`);
+      expectStatus(assert, first, 201);
+      const second = await server.api('POST', `${schedules}/${made.json.id}/run`);
+      expectStatus(assert, second, 201);
+      assert.equal(second.json.status, 'succeeded');
+      const kept = await server.api('GET', '/api/v1/backups/images');
+      assert.deepEqual(kept.json.items.map((r) => r.id), [second.json.id], kept.text);
     } finally {
       await engine.call('DELETE', `/images/${encodeURIComponent(tag)}`).catch(() => {});
       await server.stop();

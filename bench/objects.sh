@@ -13,6 +13,10 @@
 #    server (POST /api/v1/backups/volumes, local object store) against `tar | gzip -1` of the
 #    volume's directory (the same compression level), and `tar | gzip` at the default level;
 #    the server's peak RSS over its whole life (VmHWM) after the backup.
+# 3. A root filesystem tarball of BENCH_BYTES/2 (one random file) imported as an image through the
+#    server (POST …/images/import: streamed into the object store, then into the engine) against
+#    the same upload straight to the engine's API (POST /images/create?fromSrc=-); the server's
+#    VmHWM after it.
 # Prints markdown with the ratios. Everything made is removed at the end, also on failure.
 #
 # Knobs: BENCH_BYTES=1073741824, DOKKERR_BIN, DOKKERR_TESTENV_DIR.
@@ -50,6 +54,8 @@ cleanup() {
   DOKKERR_TESTENV_DIR=$S3_ENV bash "$ROOT/scripts/testenv/s3.sh" stop >/dev/null 2>&1
   if [[ $ENGINE_STARTED == 1 ]]; then
     api DELETE "/volumes/$VOLUME?force=1" >/dev/null 2>&1
+    api DELETE "/images/bench-obj/raw:v1?force=1" >/dev/null 2>&1
+    api DELETE "/images/bench-obj/dokkerr:v1?force=1" >/dev/null 2>&1
     bash "$TESTENV" stop "$ENGINE_NAME" >/dev/null 2>&1
   fi
   rm -rf "$WORK"
@@ -144,6 +150,24 @@ read -r g6 _ < <(timed bash -c "tar -C '$MOUNTPOINT' -cf - . | gzip > '$WORK/bas
 g6_size=$(stat -c %s "$WORK/baseline6.tar.gz")
 rm -f "$WORK/baseline6.tar.gz"
 
+note "image upload: a root filesystem tarball through Dokkerr and straight to the engine"
+api DELETE "/volumes/$VOLUME?force=1" >/dev/null
+mkdir -p "$WORK/rootfs"
+head -c $((BYTES / 2)) /dev/urandom >"$WORK/rootfs/blob.bin"
+tar -C "$WORK/rootfs" -cf "$WORK/rootfs.tar" .
+rm -rf "$WORK/rootfs"
+TAR_BYTES=$(stat -c %s "$WORK/rootfs.tar")
+read -r raw_import _ < <(timed curl -fsS --max-time 1800 --unix-socket "$SOCK" -X POST -T "$WORK/rootfs.tar" \
+  -H 'Content-Type: application/x-tar' "http://engine/v1.41/images/create?fromSrc=-&repo=bench-obj/raw&tag=v1")
+api DELETE "/images/bench-obj/raw:v1?force=1" >/dev/null
+up_before=$(status_kb "$SERVER_PID" VmHWM)
+read -r d_import _ < <(timed curl -fsS --max-time 1800 -X POST -T "$WORK/rootfs.tar" -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/x-tar' "$DOKKERR_URL/api/v1/environments/local/images/import?repo=bench-obj/dokkerr&tag=v1")
+up_after=$(status_kb "$SERVER_PID" VmHWM)
+api GET "/images/bench-obj/dokkerr:v1/json" >/dev/null || die "the image imported through Dokkerr is missing"
+api DELETE "/images/bench-obj/dokkerr:v1?force=1" >/dev/null
+rm -f "$WORK/rootfs.tar"
+
 cat <<EOF
 ### objects.sh — $(date -u +%Y-%m-%d), $((BYTES / 1048576)) MiB, $(nproc) cores
 
@@ -164,4 +188,11 @@ Throughput against the best baseline: upload **$(ratio "$best_up" "$d_up")×**, 
 
 Throughput against \`tar | gzip -1\`: **$(ratio "$g1" "$d_backup")×** (goal ≥ 0.9); against \`tar | gzip\`: $(ratio "$g6" "$d_backup")×.
 Server peak RSS (VmHWM over its whole life): $((rss_before / 1024)) MiB before the backup, $((rss_after / 1024)) MiB after (goal ≤ 64 MiB during a 1 GiB transfer).
+
+| image import of a $((TAR_BYTES / 1048576)) MiB tarball | time |
+|---|---|
+| Dokkerr (POST …/images/import: into the object store, then the engine) | $d_import s |
+| the engine's API directly (POST /images/create?fromSrc=-) | $raw_import s |
+
+Against the engine directly: **$(ratio "$raw_import" "$d_import")×**. Server peak RSS: $((up_before / 1024)) MiB before the upload, $((up_after / 1024)) MiB after (the tarball is never held in memory).
 EOF

@@ -729,27 +729,47 @@ void S3ObjectStore::remove(std::string_view key) {
 std::size_t S3ObjectStore::drop_abandoned_uploads(std::string_view prefix,
                                                   std::int64_t older_than_unix) {
   const auto& config = transport_->config();
-  S3Transport::Request request;
-  request.query = query_of({{"prefix", config.prefix + std::string(prefix)}, {"uploads", ""}});
-  const auto answer = transport_->send(request);
-  // A server without ListMultipartUploads (s3rver, some appliances) keeps nothing to list.
-  if (answer.status == 501) return 0;
-  if (answer.status != 200) throw answer_error(*transport_, "list uploads", answer);
+  // ListMultipartUploads answers at most 1000 uploads a page; a bucket shared with other
+  // writers may hold more. Bounded: a server that never stops paging is not followed forever.
+  constexpr int kMaxPages = 1000;
   std::size_t dropped = 0;
-  for (const auto block : xml_blocks(answer.body, "Upload")) {
-    const auto key = xml_text(block, "Key").value_or("");
-    const auto upload_id = xml_text(block, "UploadId").value_or("");
-    const auto initiated = parse_iso_time(xml_text(block, "Initiated").value_or(""));
-    if (key.empty() || upload_id.empty() || initiated >= older_than_unix) continue;
-    S3Transport::Request drop;
-    drop.method = "DELETE";
-    drop.full_key = key;
-    drop.query = query_of({{"uploadId", upload_id}});
-    const auto dropped_answer = transport_->send(drop);
-    if (dropped_answer.status == 204 || dropped_answer.status == 200 ||
-        dropped_answer.status == 404) {
-      ++dropped;
+  std::string key_marker;
+  std::string upload_id_marker;
+  for (int page = 0; page < kMaxPages; ++page) {
+    std::vector<std::pair<std::string, std::string>> params{
+        {"prefix", config.prefix + std::string(prefix)}, {"uploads", ""}};
+    if (!key_marker.empty()) {
+      params.emplace_back("key-marker", key_marker);
+      params.emplace_back("upload-id-marker", upload_id_marker);
     }
+    S3Transport::Request request;
+    request.query = query_of(params);
+    const auto answer = transport_->send(request);
+    // A server without ListMultipartUploads (s3rver, some appliances) keeps nothing to list.
+    if (answer.status == 501) return dropped;
+    if (answer.status != 200) throw answer_error(*transport_, "list uploads", answer);
+    for (const auto block : xml_blocks(answer.body, "Upload")) {
+      const auto key = xml_text(block, "Key").value_or("");
+      const auto upload_id = xml_text(block, "UploadId").value_or("");
+      const auto initiated = parse_iso_time(xml_text(block, "Initiated").value_or(""));
+      if (key.empty() || upload_id.empty() || initiated >= older_than_unix) continue;
+      S3Transport::Request drop;
+      drop.method = "DELETE";
+      drop.full_key = key;
+      drop.query = query_of({{"uploadId", upload_id}});
+      const auto dropped_answer = transport_->send(drop);
+      if (dropped_answer.status == 204 || dropped_answer.status == 200 ||
+          dropped_answer.status == 404) {
+        ++dropped;
+      }
+    }
+    auto next_key = xml_text(answer.body, "NextKeyMarker").value_or("");
+    if (xml_text(answer.body, "IsTruncated").value_or("false") != "true" || next_key.empty() ||
+        next_key == key_marker) {
+      break;
+    }
+    key_marker = std::move(next_key);
+    upload_id_marker = xml_text(answer.body, "NextUploadIdMarker").value_or("");
   }
   return dropped;
 }

@@ -119,6 +119,37 @@ TEST(S3Requests, EveryCallIsSignedAndCanonical) {
   EXPECT_EQ(stale_abort.target, "/backups-bucket/site%20a/old/x?uploadId=stale-1");
 }
 
+TEST(S3Requests, AbandonedUploadsArePagedThrough) {
+  // Two pages of uploads: the second is asked for with the markers the first named.
+  CaptureServer server([](const CapturedRequest& request, std::size_t) -> CannedResponse {
+    const auto query = request.query();
+    if (request.method == "DELETE") return {204, {}, ""};
+    if (query.find("key-marker=") == std::string::npos) {
+      return {200,
+              {},
+              "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+              "<NextKeyMarker>site a/a/1</NextKeyMarker><NextUploadIdMarker>u-1"
+              "</NextUploadIdMarker><Upload><Key>site a/a/1</Key><UploadId>u-1</UploadId>"
+              "<Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload>"
+              "</ListMultipartUploadsResult>"};
+    }
+    return {200,
+            {},
+            "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><Key>site a/b/2"
+            "</Key><UploadId>u-2</UploadId><Initiated>2020-01-01T00:00:00.000Z</Initiated>"
+            "</Upload></ListMultipartUploadsResult>"};
+  });
+  S3ObjectStore store(config_for(server));
+  EXPECT_EQ(store.drop_abandoned_uploads("", 1'800'000'000), 2U);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 4U);
+  for (const auto& request : requests) expect_signed(request);
+  EXPECT_EQ(requests[2].target,
+            "/backups-bucket/?key-marker=site%20a%2Fa%2F1&prefix=site%20a%2F&upload-id-marker=u-1"
+            "&uploads=");
+  EXPECT_EQ(requests[3].target, "/backups-bucket/site%20a/b/2?uploadId=u-2");
+}
+
 TEST(S3Requests, AFileGoesInOneSignedUnhashedPut) {
   CaptureServer server([](const CapturedRequest& request, std::size_t index) {
     if (index == 0) return CannedResponse{503, {}, "<Error><Code>SlowDown</Code></Error>"};

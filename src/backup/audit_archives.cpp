@@ -58,8 +58,8 @@ ArchiveManifest parse_manifest_text(const std::string& text) {
   }
 }
 
-// Every archive description in the store, oldest first (the keys sort by sequence number).
-std::vector<ArchiveManifest> manifests(objects::ObjectStore& store) {
+// The keys of every archive description in the store, oldest first (they sort by sequence).
+std::vector<std::string> manifest_keys(objects::ObjectStore& store) {
   std::vector<std::string> keys;
   std::optional<std::string> cursor;
   do {
@@ -70,10 +70,22 @@ std::vector<ArchiveManifest> manifests(objects::ObjectStore& store) {
     cursor = page.next_cursor;
   } while (cursor);
   std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// Every archive description in the store, oldest first.
+std::vector<ArchiveManifest> manifests(objects::ObjectStore& store) {
   std::vector<ArchiveManifest> out;
-  for (const auto& key : keys)
+  for (const auto& key : manifest_keys(store))
     out.push_back(parse_manifest_text(store.get_all(key, kMaxManifestBytes)));
   return out;
+}
+
+// The newest description only: where the next archive begins.
+std::optional<ArchiveManifest> last_manifest(objects::ObjectStore& store) {
+  const auto keys = manifest_keys(store);
+  if (keys.empty()) return std::nullopt;
+  return parse_manifest_text(store.get_all(keys.back(), kMaxManifestBytes));
 }
 
 }  // namespace
@@ -91,8 +103,8 @@ asio::awaitable<BackupRun> AuditArchiver::archive(std::string actor_id) {
     std::unique_ptr<objects::ObjectWriter> writer;
     std::exception_ptr failure;
     try {
-      const auto existing = manifests(objects_);
-      const std::int64_t after = existing.empty() ? 0 : existing.back().last_seq;
+      const auto newest = last_manifest(objects_);
+      const std::int64_t after = newest ? newest->last_seq : 0;
       GzipCompressor gzip;
       crypto::Sha256Stream sha;
       std::int64_t size = 0;

@@ -7,6 +7,7 @@
 #include "app/private_engine.hpp"
 #include "app/process_routes.hpp"
 #include "app/server_config.hpp"
+#include "app/tenancy_stack_host.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/audit_recorder.hpp"
 #include "audit/audit_service.hpp"
@@ -71,6 +72,9 @@
 #include "monitoring/live_routes.hpp"
 #include "monitoring/metrics_routes.hpp"
 #include "objects/open_object_store.hpp"
+#include "stacks/stack_routes.hpp"
+#include "stacks/stack_service.hpp"
+#include "stacks/stack_store.hpp"
 #include "store/database.hpp"
 #include "store/lease.hpp"
 #include "store/settings_store.hpp"
@@ -469,6 +473,10 @@ int run_server(ServerConfig config) {
   monitoring::add_alert_routes(router, alert_service, blocking);
   backup::add_backup_routes(router, {volume_backups, backup_schedules, platform_backups,
                                      image_backups, audit_archiver, log_archives});
+  auto stack_store = stacks::make_sql_stack_store(*database, sealer);
+  TenancyStackHost stack_host(container_service, network_service, volume_service, tenancy);
+  stacks::StackService stack_service(*stack_store, stack_host, blocking, clock);
+  stacks::add_stack_routes(router, stack_service);
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;

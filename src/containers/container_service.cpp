@@ -121,20 +121,32 @@ asio::awaitable<Page<std::string>> ContainerService::list(const Principal& calle
   co_return engine->model().list(filter, limit, cursor);
 }
 
-asio::awaitable<boost::json::value> ContainerService::create(const Principal& caller,
-                                                             std::string env,
-                                                             ContainerCreate request) {
-  const auto creation =
-      co_await tenancy_.creation(caller, env, request.team, perm::containers_create);
+std::string ContainerService::checked_create(const Principal& caller, const std::string& env,
+                                             const Creation& creation,
+                                             std::string_view body) const {
   policy::CreateContext context;
   context.is_admin = caller.is_admin;
   context.team_id = creation.team;
   context.container_team = [this, env](std::string_view ref) {
     return tenancy_.container_team(env, ref);
   };
+  return policy::check_container_create(body, creation.policy, context);
+}
+
+asio::awaitable<void> ContainerService::check_create(const Principal& caller, std::string env,
+                                                     ContainerCreate request) {
+  const auto creation =
+      co_await tenancy_.creation(caller, env, request.team, perm::containers_create);
+  (void)checked_create(caller, env, creation, request.body);
+}
+
+asio::awaitable<boost::json::value> ContainerService::create(const Principal& caller,
+                                                             std::string env,
+                                                             ContainerCreate request) {
+  const auto creation =
+      co_await tenancy_.creation(caller, env, request.team, perm::containers_create);
   // The engine gets the body rebuilt from what the policy parsed, never the client's bytes.
-  auto body =
-      json::parse_object(policy::check_container_create(request.body, creation.policy, context));
+  auto body = json::parse_object(checked_create(caller, env, creation, request.body));
   if (creation.team.empty()) {
     // The engine merges the image's labels into the container's: pin the team label to empty
     // so that an image carrying one cannot hand the container to a team.
@@ -487,16 +499,15 @@ asio::awaitable<boost::json::object> ContainerService::health(const Principal& c
                                           container_path(container.id) + "/json", "container");
   const auto* doc = inspect.if_object();
   const auto* state = object_in(doc, "State");
-  boost::json::object out{{"id", text_at(doc, "Id")},
-                          {"state", text_at(state, "Status")},
-                          {"restarting", state != nullptr && state->contains("Restarting") &&
-                                             state->at("Restarting").is_bool() &&
-                                             state->at("Restarting").as_bool()},
-                          {"restart_count", integer_at(doc, "RestartCount")},
-                          {"exit_code", integer_at(state, "ExitCode")},
-                          {"oom_killed", state != nullptr && state->contains("OOMKilled") &&
-                                             state->at("OOMKilled").is_bool() &&
-                                             state->at("OOMKilled").as_bool()}};
+  boost::json::object out{
+      {"id", text_at(doc, "Id")},
+      {"state", text_at(state, "Status")},
+      {"restarting", state != nullptr && state->contains("Restarting") &&
+                         state->at("Restarting").is_bool() && state->at("Restarting").as_bool()},
+      {"restart_count", integer_at(doc, "RestartCount")},
+      {"exit_code", integer_at(state, "ExitCode")},
+      {"oom_killed", state != nullptr && state->contains("OOMKilled") &&
+                         state->at("OOMKilled").is_bool() && state->at("OOMKilled").as_bool()}};
   const auto started = text_at(state, "StartedAt");
   const auto finished = text_at(state, "FinishedAt");
   out["started_at"] = epoch_seconds(started) ? boost::json::value(started) : nullptr;
@@ -515,10 +526,11 @@ asio::awaitable<boost::json::object> ContainerService::health(const Principal& c
         if (!entry.is_object()) continue;
         auto output = text_at(&entry.as_object(), "Output");
         if (output.size() > kHealthOutputBytes) output.resize(kHealthOutputBytes);
-        results.push_back(boost::json::object{{"start", text_at(&entry.as_object(), "Start")},
-                                              {"end", text_at(&entry.as_object(), "End")},
-                                              {"exit_code", integer_at(&entry.as_object(), "ExitCode")},
-                                              {"output", std::move(output)}});
+        results.push_back(
+            boost::json::object{{"start", text_at(&entry.as_object(), "Start")},
+                                {"end", text_at(&entry.as_object(), "End")},
+                                {"exit_code", integer_at(&entry.as_object(), "ExitCode")},
+                                {"output", std::move(output)}});
       }
     }
     out["health"] = boost::json::object{{"status", text_at(check, "Status")},

@@ -125,6 +125,10 @@ class ContainerService {
   // ({"Id","Warnings"}).
   boost::asio::awaitable<boost::json::value> create(const Principal& caller, std::string env,
                                                     ContainerCreate request);
+  // The policy's verdict on a create (Error policy_denied naming the field), nothing created:
+  // a stack has every service checked before it makes the first.
+  boost::asio::awaitable<void> check_create(const Principal& caller, std::string env,
+                                            ContainerCreate request);
   boost::asio::awaitable<boost::json::value> inspect(const Principal& caller, std::string env,
                                                      std::string ref);
   boost::asio::awaitable<void> act(const Principal& caller, std::string env, std::string ref,
@@ -174,6 +178,9 @@ class ContainerService {
       std::optional<TerminalSize> size);
 
  private:
+  // The create body the policy rebuilt from `body` for the creation's team.
+  std::string checked_create(const Principal& caller, const std::string& env,
+                             const Creation& creation, std::string_view body) const;
   boost::asio::awaitable<void> pull_for_create(const Principal& caller, const std::string& env,
                                                const std::string& team, const std::string& image,
                                                PullPolicy policy);

@@ -386,6 +386,34 @@ CREATE TABLE backup_schedules (
 );
 CREATE INDEX backup_schedules_due ON backup_schedules (enabled, next_run_unix);
 )sql"},
+    // Compose stacks: the file as written, its variables and env files (sealed), and every
+    // version deployed before, for rollback.
+    Migration{11, "compose stacks", R"sql(
+CREATE TABLE stacks (
+  id TEXT PRIMARY KEY,
+  environment TEXT NOT NULL,
+  name TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  compose TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (environment, name)
+);
+CREATE TABLE stack_versions (
+  stack_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  compose TEXT NOT NULL,
+  inputs TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (stack_id, version)
+);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

@@ -1,0 +1,188 @@
+#include "stacks/stack_routes.hpp"
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/permissions.hpp"
+#include "http/responses.hpp"
+#include "http/router.hpp"
+#include "stacks/stack_service.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace dokkerr::stacks {
+namespace {
+
+namespace asio = boost::asio;
+namespace bj = boost::json;
+using http::RequestContext;
+using http::Verb;
+
+std::string path(std::string_view suffix) {
+  return "/api/v1/environments/{env}/stacks" + std::string(suffix);
+}
+
+http::RouteOptions on_environment(std::string_view permission) {
+  return http::needs(permission).in_environment("env");
+}
+
+bj::object strings_of(const std::map<std::string, std::string>& values, bool names_only) {
+  bj::object out;
+  for (const auto& [key, value] : values)
+    out[key] = names_only ? bj::value(nullptr) : bj::value(value);
+  return out;
+}
+
+// Variables and env files hold passwords: answers name them, never show their values.
+bj::object to_json(const Stack& stack) {
+  bj::array variables;
+  for (const auto& [key, value] : stack.source.variables) variables.emplace_back(key);
+  bj::array env_files;
+  for (const auto& [key, value] : stack.source.env_files) env_files.emplace_back(key);
+  return {{"id", stack.id},
+          {"name", stack.name},
+          {"environment", stack.environment},
+          {"team_id", stack.team_id},
+          {"compose", stack.source.compose},
+          {"variables", std::move(variables)},
+          {"env_files", std::move(env_files)},
+          {"version", stack.version},
+          {"status", stack.status},
+          {"error", stack.error},
+          {"created_by", stack.created_by},
+          {"created_at", stack.created_at},
+          {"updated_at", stack.updated_at}};
+}
+
+bj::object to_json(const StackView& view) {
+  auto out = to_json(view.stack);
+  bj::array containers;
+  for (const auto& c : view.containers) {
+    containers.push_back(bj::object{{"id", c.id},
+                                    {"name", c.name},
+                                    {"service", c.service},
+                                    {"number", c.number},
+                                    {"state", c.state},
+                                    {"config_hash", c.config_hash}});
+  }
+  out["containers"] = std::move(containers);
+  return out;
+}
+
+std::map<std::string, std::string> string_map(const bj::object& body, std::string_view key) {
+  std::map<std::string, std::string> out;
+  const auto* object = json::optional_object(body, key);
+  if (object == nullptr) return out;
+  if (object->size() > 1000) {
+    throw Error::invalid("invalid_body", std::string(key) + ": at most 1000 entries.");
+  }
+  for (const auto& [name, value] : *object) {
+    if (!value.is_string()) {
+      throw Error::invalid("invalid_body",
+                           std::string(key) + "." + std::string(name) + ": must be a string.");
+    }
+    out[std::string(name)] = std::string(value.as_string());
+  }
+  return out;
+}
+
+// {compose, variables?: {NAME: value}, env_files?: {name: ".env text"}}
+StackSource source_of(const bj::object& body) {
+  StackSource source;
+  source.compose = json::required_string(body, "compose");
+  source.variables = string_map(body, "variables");
+  source.env_files = string_map(body, "env_files");
+  return source;
+}
+
+asio::awaitable<http::Reply> list_stacks(StackService& stacks, RequestContext& c) {
+  const auto items = co_await stacks.list(c.caller(), c.param("env"));
+  bj::array out;
+  for (const auto& stack : items) out.push_back(to_json(stack));
+  co_return http::ok(bj::serialize(bj::object{{"items", std::move(out)}}));
+}
+
+asio::awaitable<http::Reply> create_stack(StackService& stacks, RequestContext& c) {
+  const auto body = json::parse_object(c.request.body());
+  json::only_fields(body, {"name", "team", "compose", "variables", "env_files"});
+  auto view =
+      co_await stacks.create(c.caller(), c.param("env"), json::required_string(body, "name"),
+                             json::optional_string(body, "team"), source_of(body));
+  co_return http::created(bj::serialize(to_json(view)));
+}
+
+asio::awaitable<http::Reply> get_stack(StackService& stacks, RequestContext& c) {
+  const auto view = co_await stacks.get(c.caller(), c.param("env"), c.param("name"));
+  co_return http::ok(bj::serialize(to_json(view)));
+}
+
+asio::awaitable<http::Reply> update_stack(StackService& stacks, RequestContext& c) {
+  const auto body = json::parse_object(c.request.body());
+  json::only_fields(body, {"compose", "variables", "env_files"});
+  const auto view =
+      co_await stacks.update(c.caller(), c.param("env"), c.param("name"), source_of(body));
+  co_return http::ok(bj::serialize(to_json(view)));
+}
+
+asio::awaitable<http::Reply> delete_stack(StackService& stacks, RequestContext& c) {
+  co_await stacks.remove(c.caller(), c.param("env"), c.param("name"), c.query.flag("volumes"));
+  co_return http::no_content();
+}
+
+asio::awaitable<http::Reply> stop_stack(StackService& stacks, RequestContext& c) {
+  const auto view = co_await stacks.stop(c.caller(), c.param("env"), c.param("name"));
+  co_return http::ok(bj::serialize(to_json(view)));
+}
+
+asio::awaitable<http::Reply> start_stack(StackService& stacks, RequestContext& c) {
+  const auto view = co_await stacks.start(c.caller(), c.param("env"), c.param("name"));
+  co_return http::ok(bj::serialize(to_json(view)));
+}
+
+asio::awaitable<http::Reply> stack_history(StackService& stacks, RequestContext& c) {
+  const auto versions = co_await stacks.history(c.caller(), c.param("env"), c.param("name"));
+  bj::array out;
+  for (const auto& v : versions) {
+    out.push_back(bj::object{{"version", v.version},
+                             {"compose", v.source.compose},
+                             {"variables", strings_of(v.source.variables, true)},
+                             {"env_files", strings_of(v.source.env_files, true)},
+                             {"created_by", v.created_by},
+                             {"created_at", v.created_at}});
+  }
+  co_return http::ok(bj::serialize(bj::object{{"items", std::move(out)}}));
+}
+
+asio::awaitable<http::Reply> rollback_stack(StackService& stacks, RequestContext& c) {
+  const auto body = json::parse_object(c.request.body());
+  json::only_fields(body, {"version"});
+  const auto version = json::optional_int(body, "version");
+  if (!version || *version < 1 || *version > 1'000'000) {
+    throw Error::invalid("invalid_body", "version: the number of an earlier version.");
+  }
+  const auto view = co_await stacks.rollback(c.caller(), c.param("env"), c.param("name"),
+                                             static_cast<int>(*version));
+  co_return http::ok(bj::serialize(to_json(view)));
+}
+
+http::Handler with(StackService& stacks,
+                   asio::awaitable<http::Reply> (*handler)(StackService&, RequestContext&)) {
+  return [&stacks, handler](RequestContext& c) { return handler(stacks, c); };
+}
+
+}  // namespace
+
+// clang-format off
+void add_stack_routes(http::Router& router, StackService& stacks) {
+  router.add(Verb::get, path(""), with(stacks, list_stacks), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/{name}"), with(stacks, get_stack), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/{name}/history"), with(stacks, stack_history), on_environment(perm::containers_read));
+  router.add(Verb::post, path(""), with(stacks, create_stack), on_environment(perm::containers_create).audited("stacks.create"));
+  router.add(Verb::put, path("/{name}"), with(stacks, update_stack), on_environment(perm::containers_create).audited("stacks.update"));
+  router.add(Verb::post, path("/{name}/stop"), with(stacks, stop_stack), on_environment(perm::containers_create).audited("stacks.stop"));
+  router.add(Verb::post, path("/{name}/start"), with(stacks, start_stack), on_environment(perm::containers_create).audited("stacks.start"));
+  router.add(Verb::post, path("/{name}/rollback"), with(stacks, rollback_stack), on_environment(perm::containers_create).audited("stacks.rollback"));
+  router.add(Verb::delete_, path("/{name}"), with(stacks, delete_stack), on_environment(perm::containers_delete).audited("stacks.delete"));
+}
+// clang-format on
+
+}  // namespace dokkerr::stacks

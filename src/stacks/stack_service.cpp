@@ -1,0 +1,378 @@
+#include "stacks/stack_service.hpp"
+
+#include "core/error.hpp"
+#include "core/permissions.hpp"
+#include "crypto/primitives.hpp"
+#include "stacks/service_body.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+namespace dokkerr::stacks {
+namespace {
+
+namespace asio = boost::asio;
+
+Error stack_not_found() {
+  return Error::not_found("stack_not_found", "No such stack.");
+}
+
+bool may(const Principal& caller, const std::string& team, std::string_view permission) {
+  if (caller.is_admin) return true;
+  return !team.empty() && caller.has_in_team(team, permission);
+}
+
+asio::awaitable<void> pause(std::chrono::milliseconds delay) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+std::string condition_name(Dependency::Condition condition) {
+  switch (condition) {
+    case Dependency::Condition::started:
+      return "service_started";
+    case Dependency::Condition::healthy:
+      return "service_healthy";
+    case Dependency::Condition::completed_successfully:
+      return "service_completed_successfully";
+  }
+  return "service_started";
+}
+
+}  // namespace
+
+StackService::Busy::Busy(StackService& service, std::string key)
+    : service_(service), key_(std::move(key)) {
+  const std::lock_guard lock(service_.busy_mutex_);
+  if (!service_.busy_.insert(key_).second) {
+    key_.clear();
+    throw Error::conflict("stack_busy", "The stack is being changed by another request.");
+  }
+}
+
+StackService::Busy::~Busy() {
+  if (key_.empty()) return;
+  const std::lock_guard lock(service_.busy_mutex_);
+  service_.busy_.erase(key_);
+}
+
+StackService::StackService(StackStore& store, StackHost& host, BlockingPool& pool,
+                           const Clock& clock, StackSettings settings)
+    : store_(store), host_(host), pool_(pool), clock_(clock), settings_(settings) {}
+
+asio::awaitable<Stack> StackService::visible(const Principal& caller, const std::string& env,
+                                             const std::string& name, std::string_view permission) {
+  auto load = [this, &env, &name] { return store_.find(env, name); };
+  auto stack = co_await pool_.run(load);
+  if (!stack) throw stack_not_found();
+  if (may(caller, stack->team_id, permission)) co_return *stack;
+  // Members who may see the stack but not do this are told so; everyone else learns nothing.
+  if (may(caller, stack->team_id, perm::containers_read)) {
+    throw Error{ErrorKind::forbidden, "permission_denied",
+                "Your role in this team does not allow that."};
+  }
+  throw stack_not_found();
+}
+
+asio::awaitable<ComposeProject> StackService::prepare(const Principal& caller,
+                                                      const std::string& env,
+                                                      const std::string& name,
+                                                      const std::string& team,
+                                                      const StackSource& source) {
+  const ComposeInputs inputs{name, source.variables, source.env_files};
+  auto project = parse_compose(source.compose, inputs);
+  // Everything the stack would make passes the policy before the first thing is made.
+  for (const auto& service : project.services) {
+    co_await host_.check_container(caller, env, team, container_body(project, service, 1));
+  }
+  for (const auto& volume : project.volumes) {
+    if (!volume.external)
+      co_await host_.check_volume(caller, env, team, volume_body(project, volume));
+  }
+  co_return project;
+}
+
+asio::awaitable<StackView> StackService::create(const Principal& caller, std::string env,
+                                                std::string name, std::optional<std::string> team,
+                                                StackSource source) {
+  const auto owner = co_await host_.deploying_team(caller, env, std::move(team));
+  if (!may(caller, owner, perm::containers_create)) {
+    throw Error{ErrorKind::forbidden, "permission_denied",
+                "Your role in this team does not allow that."};
+  }
+  const auto project = co_await prepare(caller, env, name, owner, source);
+  const Busy busy(*this, env + "/" + name);
+  Stack stack;
+  stack.id = crypto::hex_encode(crypto::random_bytes(12));
+  stack.environment = env;
+  stack.name = name;
+  stack.team_id = owner;
+  stack.source = std::move(source);
+  stack.version = 1;
+  stack.status = "deploying";
+  stack.created_by = caller.user_id;
+  stack.created_at = clock_.stamp();
+  stack.updated_at = stack.created_at;
+  auto insert = [this, &stack] {
+    if (store_.list(stack.environment, std::nullopt).size() >=
+        settings_.max_stacks_per_environment) {
+      throw Error::conflict("too_many_stacks", "The environment has as many stacks as it may.");
+    }
+    store_.insert(stack);
+  };
+  co_await pool_.run(insert);
+  co_return co_await deploy(caller, std::move(stack), project, true);
+}
+
+asio::awaitable<StackView> StackService::update(const Principal& caller, std::string env,
+                                                std::string name, StackSource source) {
+  auto stack = co_await visible(caller, env, name, perm::containers_create);
+  const auto project = co_await prepare(caller, env, name, stack.team_id, source);
+  const Busy busy(*this, env + "/" + name);
+  const bool changed = source.compose != stack.source.compose ||
+                       source.variables != stack.source.variables ||
+                       source.env_files != stack.source.env_files;
+  if (changed) {
+    stack.source = std::move(source);
+    ++stack.version;
+  }
+  co_return co_await deploy(caller, std::move(stack), project, changed);
+}
+
+asio::awaitable<StackView> StackService::rollback(const Principal& caller, std::string env,
+                                                  std::string name, int version) {
+  const auto stack = co_await visible(caller, env, name, perm::containers_create);
+  auto load = [this, &stack] { return store_.versions(stack.id, 1000); };
+  const auto versions = co_await pool_.run(load);
+  const auto found =
+      std::find_if(versions.begin(), versions.end(),
+                   [version](const StackVersion& v) { return v.version == version; });
+  if (found == versions.end()) {
+    throw Error::not_found("stack_version_not_found", "The stack has no such version.");
+  }
+  co_return co_await update(caller, std::move(env), std::move(name), found->source);
+}
+
+asio::awaitable<StackView> StackService::deploy(const Principal& caller, Stack stack,
+                                                const ComposeProject& project, bool new_version) {
+  std::exception_ptr failure;
+  std::string reason;
+  try {
+    co_await converge(caller, stack, project);
+  } catch (const Error& error) {
+    failure = std::current_exception();
+    reason = error.detail();
+  } catch (const std::exception&) {
+    failure = std::current_exception();
+    reason = "An internal error occurred.";
+  }
+  stack.status = failure ? "failed" : "running";
+  stack.error = reason;
+  stack.updated_at = clock_.stamp();
+  auto save = [this, &stack, &caller, new_version] {
+    store_.update(stack);
+    if (new_version) {
+      store_.add_version(
+          stack.id, StackVersion{stack.version, stack.source, caller.user_id, stack.updated_at});
+    }
+  };
+  co_await pool_.run(save);
+  if (failure) std::rethrow_exception(failure);
+  co_return co_await view(caller, std::move(stack));
+}
+
+asio::awaitable<void> StackService::converge(const Principal& caller, const Stack& stack,
+                                             const ComposeProject& project) {
+  const auto& env = stack.environment;
+  for (const auto& network : project.networks) {
+    std::optional<boost::json::object> body;
+    if (!network.external) body = network_body(project, network);
+    co_await host_.ensure_network(caller, env, stack.team_id, network.name, std::move(body));
+  }
+  for (const auto& volume : project.volumes) {
+    std::optional<boost::json::object> body;
+    if (!volume.external) body = volume_body(project, volume);
+    co_await host_.ensure_volume(caller, env, stack.team_id, volume.name, std::move(body));
+  }
+  auto existing = co_await host_.project_containers(caller, env, project.name);
+  // Services no longer in the file go first: their ports and names are free for what replaces
+  // them.
+  for (const auto& container : existing) {
+    const bool declared =
+        std::any_of(project.services.begin(), project.services.end(),
+                    [&](const ServiceSpec& s) { return s.name == container.service; });
+    if (!declared) co_await host_.remove_container(caller, env, container.id);
+  }
+  std::map<std::string, std::vector<std::string>> running;  // service → its containers
+  for (const auto& service : project.services) {
+    co_await await_dependencies(caller, env, service, running);
+    const auto hash = config_hash(project, service);
+    auto& ids = running[service.name];
+    for (const auto& container : existing) {
+      if (container.service == service.name && container.number > service.replicas) {
+        co_await host_.remove_container(caller, env, container.id);
+      }
+    }
+    for (int number = 1; number <= service.replicas; ++number) {
+      const auto current =
+          std::find_if(existing.begin(), existing.end(), [&](const ProjectContainer& c) {
+            return c.service == service.name && c.number == number;
+          });
+      if (current != existing.end() && current->config_hash == hash) {
+        if (current->state != "running") co_await host_.start(caller, env, current->id);
+        ids.push_back(current->id);
+        continue;
+      }
+      if (current != existing.end()) co_await host_.remove_container(caller, env, current->id);
+      const auto id = co_await host_.create_container(caller, env, stack.team_id,
+                                                      container_name(project, service, number),
+                                                      container_body(project, service, number));
+      for (std::size_t i = 1; service.network_mode.empty() && i < service.networks.size(); ++i) {
+        co_await host_.connect(caller, env, network_name(project, service.networks[i].key), id,
+                               endpoint_config(service, service.networks[i]));
+      }
+      co_await host_.start(caller, env, id);
+      ids.push_back(id);
+    }
+  }
+}
+
+asio::awaitable<void> StackService::await_dependencies(
+    const Principal& caller, const std::string& env, const ServiceSpec& service,
+    const std::map<std::string, std::vector<std::string>>& running) {
+  for (const auto& dependency : service.depends_on) {
+    if (dependency.condition == Dependency::Condition::started) continue;
+    const auto found = running.find(dependency.service);
+    if (found == running.end()) continue;  // ordered before, so only with no replicas
+    const auto deadline = std::chrono::steady_clock::now() + settings_.dependency_timeout;
+    for (const auto& id : found->second) {
+      for (;;) {
+        const auto status = co_await host_.status(caller, env, id);
+        const auto what = "services." + service.name + ".depends_on." + dependency.service + " (" +
+                          condition_name(dependency.condition) + ")";
+        if (dependency.condition == Dependency::Condition::healthy) {
+          if (status.health == "healthy") break;
+          if (status.health.empty()) {
+            throw Error::invalid("stack_dependency_failed",
+                                 what + ": " + dependency.service + " has no health check.");
+          }
+          if (status.health == "unhealthy" ||
+              (status.state != "running" && status.state != "created")) {
+            throw Error::conflict("stack_dependency_failed",
+                                  what + ": " + dependency.service + " is " +
+                                      (status.health == "unhealthy" ? "unhealthy" : status.state) +
+                                      ".");
+          }
+        } else {
+          if (status.state == "exited" || status.state == "dead") {
+            if (status.exit_code == 0) break;
+            throw Error::conflict("stack_dependency_failed",
+                                  what + ": " + dependency.service + " exited with code " +
+                                      std::to_string(status.exit_code) + ".");
+          }
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+          throw Error(ErrorKind::timeout, "stack_dependency_timeout",
+                      what + ": still waiting after " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                             settings_.dependency_timeout)
+                                             .count()) +
+                          " s.");
+        }
+        co_await pause(settings_.poll_interval);
+      }
+    }
+  }
+}
+
+asio::awaitable<StackView> StackService::stop(const Principal& caller, std::string env,
+                                              std::string name) {
+  auto stack = co_await visible(caller, env, name, perm::containers_create);
+  const Busy busy(*this, env + "/" + name);
+  const ComposeInputs inputs{stack.name, stack.source.variables, stack.source.env_files};
+  const auto project = parse_compose(stack.source.compose, inputs);
+  const auto containers = co_await host_.project_containers(caller, env, stack.name);
+  // Dependents stop before what they depend on.
+  for (auto service = project.services.rbegin(); service != project.services.rend(); ++service) {
+    for (const auto& container : containers) {
+      if (container.service == service->name && container.state == "running") {
+        co_await host_.stop(caller, env, container.id);
+      }
+    }
+  }
+  stack.status = "stopped";
+  stack.updated_at = clock_.stamp();
+  auto save = [this, &stack] { store_.update(stack); };
+  co_await pool_.run(save);
+  co_return co_await view(caller, std::move(stack));
+}
+
+asio::awaitable<StackView> StackService::start(const Principal& caller, std::string env,
+                                               std::string name) {
+  auto stack = co_await visible(caller, env, name, perm::containers_create);
+  const auto project = co_await prepare(caller, env, name, stack.team_id, stack.source);
+  const Busy busy(*this, env + "/" + name);
+  co_return co_await deploy(caller, std::move(stack), project, false);
+}
+
+asio::awaitable<void> StackService::remove(const Principal& caller, std::string env,
+                                           std::string name, bool volumes) {
+  const auto stack = co_await visible(caller, env, name, perm::containers_delete);
+  const Busy busy(*this, env + "/" + name);
+  const auto containers = co_await host_.project_containers(caller, env, stack.name);
+  for (const auto& container : containers) {
+    co_await host_.remove_container(caller, env, container.id);
+  }
+  // What the file declared as the stack's own goes with it; external ones stay. A file that no
+  // longer parses (a newer Dokkerr's) still lets its containers go.
+  std::optional<ComposeProject> project;
+  try {
+    project = parse_compose(stack.source.compose, ComposeInputs{stack.name, stack.source.variables,
+                                                                stack.source.env_files});
+  } catch (const Error&) {
+    project.reset();
+  }
+  if (project) {
+    for (const auto& network : project->networks) {
+      if (!network.external) co_await host_.remove_network(caller, env, network.name);
+    }
+    for (const auto& volume : project->volumes) {
+      if (volumes && !volume.external) co_await host_.remove_volume(caller, env, volume.name);
+    }
+  }
+  auto drop = [this, &stack] { store_.remove(stack.id); };
+  co_await pool_.run(drop);
+}
+
+asio::awaitable<std::vector<Stack>> StackService::list(const Principal& caller, std::string env) {
+  std::optional<std::set<std::string, std::less<>>> teams;
+  if (!caller.is_admin) teams = caller.teams_with(perm::containers_read);
+  auto load = [this, &env, &teams] { return store_.list(env, teams); };
+  co_return co_await pool_.run(load);
+}
+
+asio::awaitable<StackView> StackService::get(const Principal& caller, std::string env,
+                                             std::string name) {
+  auto stack = co_await visible(caller, env, name, perm::containers_read);
+  co_return co_await view(caller, std::move(stack));
+}
+
+asio::awaitable<std::vector<StackVersion>> StackService::history(const Principal& caller,
+                                                                 std::string env,
+                                                                 std::string name) {
+  const auto stack = co_await visible(caller, env, name, perm::containers_read);
+  auto load = [this, &stack] { return store_.versions(stack.id, 100); };
+  co_return co_await pool_.run(load);
+}
+
+asio::awaitable<StackView> StackService::view(const Principal& caller, Stack stack) {
+  StackView out;
+  out.containers = co_await host_.project_containers(caller, stack.environment, stack.name);
+  out.stack = std::move(stack);
+  co_return out;
+}
+
+}  // namespace dokkerr::stacks

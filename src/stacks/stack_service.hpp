@@ -1,0 +1,111 @@
+#pragma once
+// Compose stacks on an environment: deploy (create or update), stop, start, remove, roll back,
+// each as the caller, for a team. A deploy converges the engine on the file: the policy is run
+// over every service, network and volume before anything is made (a refused stack leaves
+// nothing behind); then networks and volumes, then services in dependency order, each waiting
+// for the conditions of what it depends on (started, healthy, completed successfully).
+// Containers whose config hash matches the file are kept (started if stopped); changed ones are
+// replaced, surplus replicas and services no longer in the file removed.
+//
+// RBAC as for the team's containers: containers:read to see a stack, containers:create to
+// deploy, stop, start and roll back, containers:delete to remove it; another team's stack does
+// not exist for the caller (404 stack_not_found). Administrators' stacks of no team are theirs.
+#include "core/blocking_pool.hpp"
+#include "core/clock.hpp"
+#include "core/principal.hpp"
+#include "stacks/compose_file.hpp"
+#include "stacks/stack_host.hpp"
+#include "stacks/stack_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dokkerr::stacks {
+
+struct StackSettings {
+  // How long a service waits for a dependency to be healthy or to complete.
+  std::chrono::milliseconds dependency_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds poll_interval{500};
+  std::size_t max_stacks_per_environment = 500;
+};
+
+// A stack with what runs of it now.
+struct StackView {
+  Stack stack;
+  std::vector<ProjectContainer> containers;
+};
+
+class StackService {
+ public:
+  StackService(StackStore& store, StackHost& host, BlockingPool& pool, const Clock& clock,
+               StackSettings settings = {});
+
+  // 201: a new stack deployed. Error conflict "stack_exists" for a taken name.
+  boost::asio::awaitable<StackView> create(const Principal& caller, std::string env,
+                                           std::string name, std::optional<std::string> team,
+                                           StackSource source);
+  // Deploys a new source for the stack (a new version), recreating only what changed.
+  boost::asio::awaitable<StackView> update(const Principal& caller, std::string env,
+                                           std::string name, StackSource source);
+  // Deploys an earlier version's source again (as a new version).
+  boost::asio::awaitable<StackView> rollback(const Principal& caller, std::string env,
+                                             std::string name, int version);
+  boost::asio::awaitable<StackView> stop(const Principal& caller, std::string env,
+                                         std::string name);
+  boost::asio::awaitable<StackView> start(const Principal& caller, std::string env,
+                                          std::string name);
+  // Containers and the stack's own networks go; its volumes only with `volumes`.
+  boost::asio::awaitable<void> remove(const Principal& caller, std::string env, std::string name,
+                                      bool volumes);
+  boost::asio::awaitable<std::vector<Stack>> list(const Principal& caller, std::string env);
+  boost::asio::awaitable<StackView> get(const Principal& caller, std::string env, std::string name);
+  boost::asio::awaitable<std::vector<StackVersion>> history(const Principal& caller,
+                                                            std::string env, std::string name);
+
+ private:
+  // The stack if the caller may act on it with `permission`; 404 stack_not_found otherwise.
+  boost::asio::awaitable<Stack> visible(const Principal& caller, const std::string& env,
+                                        const std::string& name, std::string_view permission);
+  // Parses and checks a source before anything changes.
+  boost::asio::awaitable<ComposeProject> prepare(const Principal& caller, const std::string& env,
+                                                 const std::string& name, const std::string& team,
+                                                 const StackSource& source);
+  // Makes the engine match `project`; records the outcome on the stack.
+  boost::asio::awaitable<StackView> deploy(const Principal& caller, Stack stack,
+                                           const ComposeProject& project, bool new_version);
+  boost::asio::awaitable<void> converge(const Principal& caller, const Stack& stack,
+                                        const ComposeProject& project);
+  boost::asio::awaitable<void> await_dependencies(
+      const Principal& caller, const std::string& env, const ServiceSpec& service,
+      const std::map<std::string, std::vector<std::string>>& running);
+  boost::asio::awaitable<StackView> view(const Principal& caller, Stack stack);
+
+  // One deploy, stop or removal of a stack at a time in this process.
+  class Busy {
+   public:
+    Busy(StackService& service, std::string key);
+    ~Busy();
+    Busy(const Busy&) = delete;
+    Busy& operator=(const Busy&) = delete;
+
+   private:
+    StackService& service_;
+    std::string key_;
+  };
+
+  StackStore& store_;
+  StackHost& host_;
+  BlockingPool& pool_;
+  const Clock& clock_;
+  StackSettings settings_;
+  std::mutex busy_mutex_;
+  std::set<std::string, std::less<>> busy_;
+};
+
+}  // namespace dokkerr::stacks

@@ -671,7 +671,7 @@ asio::awaitable<Next> Connection<Stream>::serve(beast::flat_buffer& buffer) {
   bool admitted = false;
   if (head == ReadResult::complete) admitted = co_await server_->pipeline.before_body(exchange);
   if (exchange.early_answer) reply = std::move(*exchange.early_answer);
-  if (admitted && exchange.route->options.streamed_body) {
+  if (admitted && exchange.route != nullptr && exchange.route->options.streamed_body) {
     // The handler reads the body; the connection is kept only when it read all of it.
     StreamedBody<Connection> body(*this, parser, buffer, exchange.body_limit);
     exchange.stage = StageName::body;

@@ -3,6 +3,7 @@
 #   build  the toolchain and libraries to compile dokkerr (always included)
 #   web    Node.js and npm, to build the web UI (web/)
 #   test   what the test suite starts: dockerd, PostgreSQL, Redis, nginx, a registry, Prometheus, Node.js, busybox images,
+#          the compose CLI (stacks are checked against it),
 #          clang for the fuzz targets, sqlite3 (tests that read or break the database) and
 #          Chromium (the web UI's browser tests)
 #   bench  wrk, nginx and redis-benchmark, the baselines of the benchmarks
@@ -13,7 +14,7 @@ build=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libboost-json1.8
        libboost-url1.81-dev libssl-dev libsqlite3-dev libpqxx-dev libcli11-dev libspdlog-dev
        libfmt-dev libargon2-dev liboath-dev libhiredis-dev libcurl4-openssl-dev zlib1g-dev libarchive-dev libpng-dev libjpeg62-turbo-dev libyaml-cpp-dev openssl ca-certificates)
 runtime=(docker.io containerd runc postgresql-client-15)
-test=(clang libgtest-dev libgmock-dev postgresql-15 redis-server redis-tools nginx-light docker-registry busybox-static nodejs npm curl iproute2 psmisc sqlite3 chromium prometheus)
+test=(clang libgtest-dev libgmock-dev postgresql-15 redis-server redis-tools nginx-light docker-registry busybox-static nodejs npm curl iproute2 psmisc sqlite3 chromium prometheus docker-compose)
 web=(nodejs npm)
 bench=(wrk nginx-light redis-server redis-tools)
 

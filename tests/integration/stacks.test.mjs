@@ -3,7 +3,12 @@
 // recreates only the changed service; history and rollback; a stack with a privileged service or
 // a host bind refused before anything exists; other teams see nothing; removal.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 
 import {
   Engine,
@@ -18,6 +23,7 @@ import {
   uniquePrefix,
 } from './lib/harness.mjs';
 
+const execFileP = promisify(execFile);
 const P = uniquePrefix();
 let server;
 let engine;
@@ -64,6 +70,30 @@ async function inspect(id) {
 async function projectContainers(project) {
   const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
   return (await engine.ok('GET', `/containers/json?all=1&filters=${filters}`)).json;
+}
+
+// The compose CLI (Debian's docker-compose) on the same engine, with `compose` as its file.
+async function composeCli(project, compose, args) {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'dkt-compose-'));
+  try {
+    await fsp.writeFile(path.join(dir, 'docker-compose.yml'), compose);
+    const { stdout } = await execFileP('docker-compose', ['-p', project, '-f', path.join(dir, 'docker-compose.yml'), ...args], {
+      env: { ...process.env, DOCKER_HOST: engine.dockerHost },
+      timeout: 120_000,
+    });
+    return stdout;
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function haveComposeCli() {
+  try {
+    await execFileP('docker-compose', ['version']);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function byService(view) {
@@ -162,6 +192,29 @@ describe('compose stacks', { timeout: 300_000 }, () => {
     assert.equal(rolled.db.id, before.db.id);
     assert.ok((await inspect(rolled.web.id)).Config.Env.includes('GREETING=hello'));
     expectProblem(assert, await server.api('POST', envPath(`stacks/${name}/rollback`), as(A, { body: { version: 99 } })), 404, 'stack_version_not_found');
+  });
+
+  test('the compose CLI sees the stack as its own project, and a CLI-made stack is adopted', async (t) => {
+    if (!(await haveComposeCli())) return t.skip('docker-compose is not installed');
+    const view = (await server.api('GET', envPath(`stacks/${name}`), as(A))).json;
+    const listed = (await composeCli(name, THREE_SERVICES, ['ps', '-q'])).split('\n').filter(Boolean).sort();
+    assert.deepEqual(listed, view.containers.map((c) => c.id).sort());
+
+    // A stack the CLI made (no team) is taken over by an administrator's deploy of the same name.
+    const cli = `${P}-cli`;
+    const file = `services:\n  app:\n    image: ${TEST_IMAGE}\n    command: sleep 600\n`;
+    await composeCli(cli, file, ['up', '-d']);
+    const made = await projectContainers(cli);
+    assert.equal(made.length, 1);
+    const adopted = await server.api('POST', envPath('stacks'), { body: { name: cli, compose: file }, timeoutMs: 120_000 });
+    expectStatus(assert, adopted, 201);
+    const now = await projectContainers(cli);
+    assert.equal(now.length, 1, JSON.stringify(now.map((c) => c.Names)));
+    assert.equal(now[0].Names[0], `/${cli}-app-1`);
+    assert.equal(adopted.json.containers[0].id, now[0].Id);
+    assert.deepEqual((await composeCli(cli, file, ['ps', '-q'])).split('\n').filter(Boolean), [now[0].Id]);
+    expectStatus(assert, await server.api('DELETE', envPath(`stacks/${cli}`)), 204);
+    assert.deepEqual(await projectContainers(cli), []);
   });
 
   test('stop and start', async () => {

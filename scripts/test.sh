@@ -16,7 +16,8 @@ scripts/install-deps.sh build test
 # The fuzz targets need clang's libFuzzer and their own build; ctest runs each one briefly on its
 # seed corpus (fuzz/run.sh).
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DDOKKERR_FUZZ=ON -DDOKKERR_BUILD_TESTS=OFF >/dev/null
-cmake --build build/fuzz --target docker_streams_fuzz jwt_fuzz container_create_fuzz http_head_fuzz
+cmake --build build/fuzz --target docker_streams_fuzz jwt_fuzz container_create_fuzz http_head_fuzz \
+  compose_file_fuzz
 cmake --preset debug -DDOKKERR_FUZZ_BIN_DIR="$root/build/fuzz/bin" >/dev/null
 cmake --build --preset debug
 

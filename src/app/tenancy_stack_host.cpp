@@ -127,11 +127,14 @@ asio::awaitable<std::vector<stacks::ProjectContainer>> TenancyStackHost::project
 
 asio::awaitable<std::string> TenancyStackHost::create_container(const Principal& caller,
                                                                 std::string env, std::string team,
-                                                                std::string name, bj::object body) {
+                                                                std::string name, bj::object body,
+                                                                std::string pull) {
   containers::ContainerCreate request;
   request.name = std::move(name);
   request.team = team_of(team);
   request.body = bj::serialize(body);
+  // Pulls need images:pull in the team and a registry the platform allows, as by hand.
+  if (pull != "never") request.pull = containers::pull_policy_from(pull);
   const auto created = co_await containers_.create(caller, std::move(env), std::move(request));
   co_return text_of(created.as_object().if_contains("Id"));
 }

@@ -35,7 +35,8 @@ class TenancyStackHost final : public stacks::StackHost {
       const Principal& caller, std::string env, std::string project) override;
   boost::asio::awaitable<std::string> create_container(const Principal& caller, std::string env,
                                                        std::string team, std::string name,
-                                                       boost::json::object body) override;
+                                                       boost::json::object body,
+                                                       std::string pull) override;
   boost::asio::awaitable<void> connect(const Principal& caller, std::string env,
                                        std::string network, std::string container,
                                        boost::json::object endpoint) override;

@@ -427,6 +427,13 @@ class ServiceParser {
         parse_healthcheck(value, where);
       } else if (key == "restart") {
         s_.restart = restart_policy(r_, value, where);
+      } else if (key == "pull_policy") {
+        s_.pull_policy = r_.text(value, where);
+        if (s_.pull_policy == "if_not_present") s_.pull_policy = "missing";
+        if (s_.pull_policy != "missing" && s_.pull_policy != "always" &&
+            s_.pull_policy != "never") {
+          fail(line, where, "must be missing, always or never");
+        }
       } else if (key == "labels") {
         s_.labels = r_.pairs(value, where, [](const std::string&) { return std::string(); });
       } else if (key == "deploy") {

@@ -71,7 +71,8 @@ struct ServiceSpec {
   std::vector<ServiceNetwork> networks;  // {"default"} when none named (and no network_mode)
   std::vector<Dependency> depends_on;
   std::optional<HealthCheck> healthcheck;
-  std::string restart = "no";  // no, always, on-failure[:N], unless-stopped
+  std::string restart = "no";           // no, always, on-failure[:N], unless-stopped
+  std::string pull_policy = "missing";  // missing, always or never: when the image is pulled
   std::map<std::string, std::string> labels;
   int replicas = 1;
   std::optional<std::int64_t> nano_cpus, memory_bytes, pids_limit;

@@ -60,11 +60,13 @@ class StackHost {
   // The project's containers the caller may see (all of them, when it may see the project).
   virtual boost::asio::awaitable<std::vector<ProjectContainer>> project_containers(
       const Principal& caller, std::string env, std::string project) = 0;
-  // Creates one container (policy, tenancy, owner) and returns its id.
+  // Creates one container (policy, tenancy, owner) and returns its id. `pull`: "missing" pulls
+  // the image first when the engine lacks it, "always" every time, "never" not at all.
   virtual boost::asio::awaitable<std::string> create_container(const Principal& caller,
                                                                std::string env, std::string team,
                                                                std::string name,
-                                                               boost::json::object body) = 0;
+                                                               boost::json::object body,
+                                                               std::string pull) = 0;
   virtual boost::asio::awaitable<void> connect(const Principal& caller, std::string env,
                                                std::string network, std::string container,
                                                boost::json::object endpoint) = 0;

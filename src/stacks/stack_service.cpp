@@ -227,9 +227,9 @@ asio::awaitable<void> StackService::converge(const Principal& caller, const Stac
         continue;
       }
       if (current != existing.end()) co_await host_.remove_container(caller, env, current->id);
-      const auto id = co_await host_.create_container(caller, env, stack.team_id,
-                                                      container_name(project, service, number),
-                                                      container_body(project, service, number));
+      const auto id = co_await host_.create_container(
+          caller, env, stack.team_id, container_name(project, service, number),
+          container_body(project, service, number), service.pull_policy);
       for (std::size_t i = 1; service.network_mode.empty() && i < service.networks.size(); ++i) {
         co_await host_.connect(caller, env, network_name(project, service.networks[i].key), id,
                                endpoint_config(service, service.networks[i]));

@@ -25,6 +25,7 @@ import {
 
 const execFileP = promisify(execFile);
 const P = uniquePrefix();
+const REGISTRY = process.env.DOKKERR_TEST_REGISTRY;
 let server;
 let engine;
 let A;
@@ -102,7 +103,7 @@ function byService(view) {
 
 before(async () => {
   engine = new Engine(await ensureEngine());
-  server = await startServer();
+  server = await startServer({ args: REGISTRY ? ['--allowed-registry', REGISTRY] : [] });
   A = await createTenant(server, { name: `${P}-a` });
   B = await createTenant(server, { name: `${P}-b` });
 });
@@ -253,6 +254,33 @@ describe('compose stacks', { timeout: 300_000 }, () => {
       assert.equal((await engine.call('GET', `/volumes/${stack}_v`)).status, 404, `${kind}: no volume`);
       expectProblem(assert, await server.api('GET', envPath(`stacks/${stack}`), as(A)), 404, 'stack_not_found');
     }
+  });
+
+  test('a missing image is pulled as the team may pull it; pull_policy: never does not', { skip: !REGISTRY && 'DOKKERR_TEST_REGISTRY is not set' }, async () => {
+    const repo = `${REGISTRY}/${P}/stackimg`;
+    await engine.ok('POST', `/images/${encodeURIComponent(TEST_IMAGE)}/tag?repo=${encodeURIComponent(repo)}&tag=1`);
+    const push = await engine.call('POST', `/images/${encodeURIComponent(repo)}/push?tag=1`, {
+      headers: { 'X-Registry-Auth': Buffer.from('{}').toString('base64') },
+    });
+    assert.equal(push.status, 200, push.text);
+    await engine.ok('DELETE', `/images/${encodeURIComponent(`${repo}:1`)}`);
+
+    const never = `${P}-never`;
+    const refused = await server.api('POST', envPath('stacks'), as(A, {
+      body: { name: never, compose: `services:\n  app:\n    image: ${repo}:1\n    pull_policy: never\n    command: sleep 600\n` },
+    }));
+    expectProblem(assert, refused, 404, 'image_not_found');
+    assert.equal((await server.api('GET', envPath(`stacks/${never}`), as(A))).json.status, 'failed');
+    expectStatus(assert, await server.api('DELETE', envPath(`stacks/${never}`), as(A)), 204);
+
+    const pulled = `${P}-pulled`;
+    const res = await server.api('POST', envPath('stacks'), as(A, {
+      body: { name: pulled, compose: `services:\n  app:\n    image: ${repo}:1\n    command: sleep 600\n` },
+    }));
+    expectStatus(assert, res, 201);
+    assert.equal(res.json.containers[0].state, 'running');
+    expectStatus(assert, await server.api('DELETE', envPath(`stacks/${pulled}`), as(A)), 204);
+    await engine.call('DELETE', `/images/${encodeURIComponent(`${repo}:1`)}?force=1`);
   });
 
   test('hostile bodies are clear errors', async () => {

@@ -114,6 +114,7 @@ TEST(ComposeFile, ParsesAThreeServiceStackInDependencyOrder) {
   EXPECT_EQ(web.environment.at("FROM_SHELL"), "here");
   EXPECT_EQ(web.depends_on[0].condition, Dependency::Condition::healthy);
   EXPECT_EQ(web.restart, "unless-stopped");
+  EXPECT_EQ(web.pull_policy, "missing");
   ASSERT_EQ(web.networks.size(), 2U);
   EXPECT_EQ(web.labels.at("tier"), "web");
 
@@ -164,6 +165,8 @@ TEST(ComposeFile, RefusesWithTheLineAndTheKey) {
   EXPECT_EQ(refusal("services:\n  web:\n    image: x\n    healthcheck:\n      interval: soon\n"),
             "line 5, services.web.healthcheck.interval: must be a duration such as 30s, 1m30s or "
             "500ms");
+  EXPECT_EQ(refusal("services:\n  web:\n    image: x\n    pull_policy: sometimes\n"),
+            "line 4, services.web.pull_policy: must be missing, always or never");
   EXPECT_EQ(refusal("services:\n  web:\n    image: x\n    restart: sometimes\n"),
             "line 4, services.web.restart: must be no, always, on-failure[:N] or unless-stopped");
   EXPECT_EQ(refusal("services:\n  web:\n    image: x\n  web:\n    image: y\n"),

@@ -117,7 +117,9 @@ class FakeHost final : public StackHost {
     co_return out;
   }
   asio::awaitable<std::string> create_container(const Principal&, std::string, std::string,
-                                                std::string name, bj::object body) override {
+                                                std::string name, bj::object body,
+                                                std::string pull) override {
+    calls.push_back("pull " + pull);
     const auto& labels = body.at("Labels").as_object();
     Container c;
     c.info.id = "c" + std::to_string(next_id++);

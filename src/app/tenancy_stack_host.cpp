@@ -6,6 +6,7 @@
 #include "containers/volume_service.hpp"
 #include "core/error.hpp"
 #include "core/permissions.hpp"
+#include "docker/streams.hpp"
 #include "policy/policy.hpp"
 #include "stacks/service_body.hpp"
 
@@ -183,6 +184,40 @@ asio::awaitable<stacks::ContainerStatus> TenancyStackHost::status(const Principa
     status.health = text_of(health->as_object().if_contains("Status"));
   }
   co_return status;
+}
+
+asio::awaitable<std::vector<stacks::LogLine>> TenancyStackHost::logs(const Principal& caller,
+                                                                     std::string env,
+                                                                     std::string container,
+                                                                     std::size_t tail) {
+  containers::LogOptions options;
+  options.tail = std::to_string(tail);
+  options.timestamps = true;
+  const auto logs =
+      co_await containers_.logs(caller, std::move(env), std::move(container), options);
+  std::vector<stacks::LogLine> out;
+  for (const auto& frame : logs.entries) {
+    const std::string stream = frame.stream == docker::StreamKind::stderr_ ? "stderr" : "stdout";
+    std::string_view rest = frame.payload;
+    // A frame holds one write: whole lines, each "<RFC 3339 time> <text>".
+    while (!rest.empty()) {
+      const auto end = rest.find('\n');
+      const auto line = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      if (line.empty()) continue;
+      const auto space = line.find(' ');
+      stacks::LogLine entry;
+      entry.stream = stream;
+      if (space == std::string_view::npos) {
+        entry.text = std::string(line);
+      } else {
+        entry.time = std::string(line.substr(0, space));
+        entry.text = std::string(line.substr(space + 1));
+      }
+      out.push_back(std::move(entry));
+    }
+  }
+  co_return out;
 }
 
 asio::awaitable<void> TenancyStackHost::remove_network(const Principal& caller, std::string env,

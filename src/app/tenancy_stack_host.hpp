@@ -48,6 +48,9 @@ class TenancyStackHost final : public stacks::StackHost {
                                                 std::string container) override;
   boost::asio::awaitable<stacks::ContainerStatus> status(const Principal& caller, std::string env,
                                                          std::string container) override;
+  boost::asio::awaitable<std::vector<stacks::LogLine>> logs(const Principal& caller,
+                                                            std::string env, std::string container,
+                                                            std::size_t tail) override;
   boost::asio::awaitable<void> remove_network(const Principal& caller, std::string env,
                                               std::string name) override;
   boost::asio::awaitable<void> remove_volume(const Principal& caller, std::string env,

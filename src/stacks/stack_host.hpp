@@ -30,6 +30,13 @@ struct ContainerStatus {
   int exit_code = 0;
 };
 
+// One line a container logged.
+struct LogLine {
+  std::string time;    // the engine's RFC 3339 timestamp
+  std::string stream;  // stdout or stderr
+  std::string text;
+};
+
 class StackHost {
  public:
   virtual ~StackHost() = default;
@@ -78,6 +85,10 @@ class StackHost {
                                                         std::string container) = 0;
   virtual boost::asio::awaitable<ContainerStatus> status(const Principal& caller, std::string env,
                                                          std::string container) = 0;
+  // The last `tail` lines the container logged, with the engine's timestamps, oldest first.
+  virtual boost::asio::awaitable<std::vector<LogLine>> logs(const Principal& caller,
+                                                            std::string env, std::string container,
+                                                            std::size_t tail) = 0;
   // Removing what is not there succeeds.
   virtual boost::asio::awaitable<void> remove_network(const Principal& caller, std::string env,
                                                       std::string name) = 0;

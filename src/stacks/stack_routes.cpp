@@ -164,6 +164,21 @@ asio::awaitable<http::Reply> rollback_stack(StackService& stacks, RequestContext
   co_return http::ok(bj::serialize(to_json(view)));
 }
 
+asio::awaitable<http::Reply> stack_logs(StackService& stacks, RequestContext& c) {
+  const auto tail = static_cast<std::size_t>(c.query.integer("tail", 100, 1, 1000));
+  const auto lines = co_await stacks.logs(c.caller(), c.param("env"), c.param("name"), tail,
+                                          c.query.get("service"));
+  bj::array out;
+  for (const auto& l : lines) {
+    out.push_back(bj::object{{"service", l.service},
+                             {"container", l.container},
+                             {"time", l.line.time},
+                             {"stream", l.line.stream},
+                             {"line", l.line.text}});
+  }
+  co_return http::ok(bj::serialize(bj::object{{"items", std::move(out)}}));
+}
+
 http::Handler with(StackService& stacks,
                    asio::awaitable<http::Reply> (*handler)(StackService&, RequestContext&)) {
   return [&stacks, handler](RequestContext& c) { return handler(stacks, c); };
@@ -176,6 +191,7 @@ void add_stack_routes(http::Router& router, StackService& stacks) {
   router.add(Verb::get, path(""), with(stacks, list_stacks), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{name}"), with(stacks, get_stack), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{name}/history"), with(stacks, stack_history), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/{name}/logs"), with(stacks, stack_logs), on_environment(perm::containers_logs));
   router.add(Verb::post, path(""), with(stacks, create_stack), on_environment(perm::containers_create).audited("stacks.create"));
   router.add(Verb::put, path("/{name}"), with(stacks, update_stack), on_environment(perm::containers_create).audited("stacks.update"));
   router.add(Verb::post, path("/{name}/stop"), with(stacks, stop_stack), on_environment(perm::containers_create).audited("stacks.stop"));

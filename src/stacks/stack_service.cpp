@@ -42,6 +42,17 @@ std::string condition_name(Dependency::Condition condition) {
   return "service_started";
 }
 
+// An RFC 3339 time whose fraction is padded to nanoseconds, so that times compare as text
+// (the engine drops trailing zeros: "…:12.5Z" is after "…:12.45Z").
+std::string sortable_time(const std::string& time) {
+  const auto dot = time.find('.');
+  const auto zone = time.find_first_of("Z+-", time.find('T'));
+  if (dot == std::string::npos || zone == std::string::npos || zone < dot) return time;
+  std::string fraction = time.substr(dot + 1, zone - dot - 1);
+  fraction.resize(9, '0');
+  return time.substr(0, dot + 1) + fraction + time.substr(zone);
+}
+
 }  // namespace
 
 StackService::Busy::Busy(StackService& service, std::string key)
@@ -366,6 +377,24 @@ asio::awaitable<std::vector<StackVersion>> StackService::history(const Principal
   const auto stack = co_await visible(caller, env, name, perm::containers_read);
   auto load = [this, &stack] { return store_.versions(stack.id, 100); };
   co_return co_await pool_.run(load);
+}
+
+asio::awaitable<std::vector<StackLogLine>> StackService::logs(const Principal& caller,
+                                                              std::string env, std::string name,
+                                                              std::size_t tail,
+                                                              std::optional<std::string> service) {
+  const auto stack = co_await visible(caller, env, name, perm::containers_logs);
+  const auto containers = co_await host_.project_containers(caller, env, stack.name);
+  std::vector<StackLogLine> merged;
+  for (const auto& container : containers) {
+    if (service && container.service != *service) continue;
+    auto lines = co_await host_.logs(caller, env, container.id, tail);
+    for (auto& line : lines) merged.push_back({container.service, container.name, std::move(line)});
+  }
+  std::stable_sort(merged.begin(), merged.end(), [](const StackLogLine& a, const StackLogLine& b) {
+    return sortable_time(a.line.time) < sortable_time(b.line.time);
+  });
+  co_return merged;
 }
 
 asio::awaitable<StackView> StackService::view(const Principal& caller, Stack stack) {

@@ -41,6 +41,13 @@ struct StackView {
   std::vector<ProjectContainer> containers;
 };
 
+// A line of a stack's merged log.
+struct StackLogLine {
+  std::string service;
+  std::string container;  // its name
+  LogLine line;
+};
+
 class StackService {
  public:
   StackService(StackStore& store, StackHost& host, BlockingPool& pool, const Clock& clock,
@@ -67,6 +74,11 @@ class StackService {
   boost::asio::awaitable<StackView> get(const Principal& caller, std::string env, std::string name);
   boost::asio::awaitable<std::vector<StackVersion>> history(const Principal& caller,
                                                             std::string env, std::string name);
+  // The last `tail` lines of each container (of `service`, or all), merged in time order.
+  // containers:logs in the stack's team.
+  boost::asio::awaitable<std::vector<StackLogLine>> logs(const Principal& caller, std::string env,
+                                                         std::string name, std::size_t tail,
+                                                         std::optional<std::string> service);
 
  private:
   // The stack if the caller may act on it with `permission`; 404 stack_not_found otherwise.

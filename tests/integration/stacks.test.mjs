@@ -36,7 +36,7 @@ const THREE_SERVICES = `
 services:
   db:
     image: ${TEST_IMAGE}
-    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 600"]
+    command: ["sh", "-c", "echo db starting; sleep 2; touch /tmp/ready; exec sleep 600"]
     healthcheck:
       test: ["CMD-SHELL", "test -f /tmp/ready"]
       interval: 1s
@@ -44,7 +44,7 @@ services:
     volumes: ["data:/data"]
   migrate:
     image: ${TEST_IMAGE}
-    command: ["sh", "-c", "echo migrated > /data/migrated"]
+    command: ["sh", "-c", "echo migrated; echo migrated > /data/migrated"]
     volumes: ["data:/data"]
     depends_on:
       db:
@@ -164,6 +164,19 @@ describe('compose stacks', { timeout: 300_000 }, () => {
 
     const listed = await server.api('GET', envPath('stacks'), as(A));
     assert.deepEqual(listed.json.items.map((s) => s.name), [name]);
+  });
+
+  test("the stack's logs merge every service's lines in time order", async () => {
+    const res = await server.api('GET', envPath(`stacks/${name}/logs?tail=50`), as(A));
+    expectStatus(assert, res, 200);
+    const lines = res.json.items.map((l) => `${l.service}: ${l.line}`);
+    assert.deepEqual(lines, ['db: db starting', 'migrate: migrated'], res.text);
+    assert.equal(res.json.items[0].container, `${name}-db-1`);
+    assert.match(res.json.items[0].time, /^\d{4}-\d\d-\d\dT/);
+    const only = await server.api('GET', envPath(`stacks/${name}/logs?service=migrate`), as(A));
+    assert.deepEqual(only.json.items.map((l) => l.line), ['migrated']);
+    expectProblem(assert, await server.api('GET', envPath(`stacks/${name}/logs`), as(B)), 404, 'stack_not_found');
+    expectProblem(assert, await server.api('GET', envPath(`stacks/${name}/logs?tail=0`), as(A)), 400, 'invalid_parameter');
   });
 
   test('an update recreates only the service that changed; history and rollback', async () => {

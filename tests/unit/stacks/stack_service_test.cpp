@@ -166,6 +166,13 @@ class FakeHost final : public StackHost {
     }
     co_return s;
   }
+  std::map<std::string, std::vector<LogLine>> logged;  // by container name
+  asio::awaitable<std::vector<LogLine>> logs(const Principal&, std::string, std::string id,
+                                             std::size_t tail) override {
+    auto lines = logged[containers.at(id).info.name];
+    if (lines.size() > tail) lines.erase(lines.begin(), lines.end() - static_cast<long>(tail));
+    co_return lines;
+  }
   asio::awaitable<void> remove_network(const Principal&, std::string, std::string name) override {
     calls.push_back("remove network " + name);
     co_return;
@@ -333,6 +340,24 @@ TEST_F(StackServiceTest, RemovalTakesContainersAndNetworksAndVolumesOnlyWhenAske
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), "stack_not_found");
   }
+}
+
+TEST_F(StackServiceTest, LogsMergeInTimeOrderWithTheirService) {
+  deploy(kApp);
+  // The engine drops trailing zeros of the fraction: .5 is after .45.
+  host_.logged["app-db-1"] = {{"2026-12-07T10:00:00.5Z", "stdout", "db ready"},
+                              {"2026-12-07T10:00:02Z", "stderr", "db slow query"}};
+  host_.logged["app-web-1"] = {{"2026-12-07T10:00:00.45Z", "stdout", "web starting"},
+                               {"2026-12-07T10:00:01.000000001Z", "stdout", "web up"}};
+  const auto lines = run(service_.logs(caller_, "local", "app", 10, std::nullopt));
+  std::vector<std::string> texts;
+  for (const auto& l : lines) texts.push_back(l.service + ": " + l.line.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"web: web starting", "db: db ready", "web: web up",
+                                             "db: db slow query"}));
+  const auto web = run(service_.logs(caller_, "local", "app", 1, std::string("web")));
+  ASSERT_EQ(web.size(), 1U);
+  EXPECT_EQ(web[0].line.text, "web up");
+  EXPECT_EQ(web[0].container, "app-web-1");
 }
 
 TEST_F(StackServiceTest, MembersOfOtherTeamsLearnNothing) {

@@ -98,9 +98,16 @@ describe('system health', { timeout: 120_000 }, () => {
 
   test('request latency percentiles by route', async () => {
     for (let i = 0; i < 20; i++) await server.api('GET', '/api/v1/version');
-    const res = await server.api('GET', '/api/v1/system/requests');
+    // A request is counted once its answer is written, so the last one may land a moment after
+    // the client has it.
+    let res;
+    const counted = () => res.json.items.find((r) => r.route === '/api/v1/version' && r.method === 'GET');
+    await waitFor(async () => {
+      res = await server.api('GET', '/api/v1/system/requests');
+      return res.status === 200 && (counted()?.count ?? 0) >= 20;
+    }, 5_000, { what: 'the 20 requests to be counted' });
     expectStatus(assert, res, 200);
-    const version = res.json.items.find((r) => r.route === '/api/v1/version' && r.method === 'GET');
+    const version = counted();
     assert.ok(version, res.text.slice(0, 400));
     assert.ok(version.count >= 20);
     assert.equal(version.server_errors, 0);

@@ -118,8 +118,12 @@ asio::awaitable<http::Reply> get_stack(StackService& stacks, RequestContext& c) 
 asio::awaitable<http::Reply> update_stack(StackService& stacks, RequestContext& c) {
   const auto body = json::parse_object(c.request.body());
   json::only_fields(body, {"compose", "variables", "env_files"});
+  // Left out: kept as deployed (their values are never shown, so clients cannot send them back).
+  KeptInputs kept;
+  kept.variables = !body.contains("variables");
+  kept.env_files = !body.contains("env_files");
   const auto view =
-      co_await stacks.update(c.caller(), c.param("env"), c.param("name"), source_of(body));
+      co_await stacks.update(c.caller(), c.param("env"), c.param("name"), source_of(body), kept);
   co_return http::ok(bj::serialize(to_json(view)));
 }
 

@@ -139,8 +139,11 @@ asio::awaitable<StackView> StackService::create(const Principal& caller, std::st
 }
 
 asio::awaitable<StackView> StackService::update(const Principal& caller, std::string env,
-                                                std::string name, StackSource source) {
+                                                std::string name, StackSource source,
+                                                KeptInputs kept) {
   auto stack = co_await visible(caller, env, name, perm::containers_create);
+  if (kept.variables) source.variables = stack.source.variables;
+  if (kept.env_files) source.env_files = stack.source.env_files;
   const auto project = co_await prepare(caller, env, name, stack.team_id, source);
   const Busy busy(*this, env + "/" + name);
   const bool changed = source.compose != stack.source.compose ||

@@ -41,6 +41,13 @@ struct StackView {
   std::vector<ProjectContainer> containers;
 };
 
+// What an update leaves as deployed: the values are never shown, so a client that does not
+// send them again keeps them.
+struct KeptInputs {
+  bool variables = false;
+  bool env_files = false;
+};
+
 // A line of a stack's merged log.
 struct StackLogLine {
   std::string service;
@@ -59,7 +66,8 @@ class StackService {
                                            StackSource source);
   // Deploys a new source for the stack (a new version), recreating only what changed.
   boost::asio::awaitable<StackView> update(const Principal& caller, std::string env,
-                                           std::string name, StackSource source);
+                                           std::string name, StackSource source,
+                                           KeptInputs kept = {});
   // Deploys an earlier version's source again (as a new version).
   boost::asio::awaitable<StackView> rollback(const Principal& caller, std::string env,
                                              std::string name, int version);

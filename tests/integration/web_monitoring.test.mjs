@@ -9,17 +9,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM, WEB_DIST, accessibilityViolations, clean, goTo, openPage, shot, signInAdmin } from './lib/browser.mjs';
 import {
-  ADMIN_PASSWORD,
   ADMIN_USER,
   Engine,
-  REPO_ROOT,
   TEST_IMAGE,
   envPath,
   expectStatus,
@@ -28,73 +25,18 @@ import {
   uniquePrefix,
 } from './lib/harness.mjs';
 
-const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
-const CHROMIUM = process.env.DOKKERR_TEST_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = path.join(
-  process.env.DOKKERR_TEST_ARTIFACTS || path.join(REPO_ROOT, 'build/test-artifacts'),
-  'web',
-  process.env.DOKKERR_TEST_DATABASE || 'sqlite',
-);
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const P = uniquePrefix();
 const BUSY = `${P}-busy`;
 const RULE = `${P} busy CPU`;
-// axe-core, the accessibility rules engine, evaluated into the page by the test (not served).
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server;
 let engine;
 let browser;
 let busyId;
 
-async function openPage() {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  const page = await context.newPage();
-  const watch = { violations: [], errors: [], dialogs: [] };
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to (apply|load|execute)/i.test(message.text())) watch.violations.push(message.text());
-  });
-  page.on('pageerror', (error) => watch.errors.push(String(error)));
-  page.on('dialog', async (dialog) => {
-    watch.dialogs.push(dialog.message());
-    await dialog.dismiss();
-  });
-  page.setDefaultTimeout(20_000);
-  return { page, watch };
-}
-
-function clean(watch) {
-  assert.deepEqual(watch.violations, [], 'no Content-Security-Policy violation');
-  assert.deepEqual(watch.errors, [], 'no script error');
-  assert.deepEqual(watch.dialogs, [], 'no dialog opened by script');
-}
-
-async function shot(page, name) {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-async function signIn(page) {
-  await page.goto(server.url + '/');
-  await page.getByLabel('Username').fill(ADMIN_USER);
-  await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
-}
-
-async function go(page, hash, heading) {
-  await page.goto(`${server.url}/#${hash}`);
-  if (heading) await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-}
-
-async function accessibilityViolations(page) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] }),
-  );
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.failureSummary.split('\n')[1] ?? ''}`));
-}
+const signIn = (page) => signInAdmin(page, server.url);
+const go = (page, hash, heading) => goTo(page, server.url, hash, heading);
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(WEB_DIST, 'index.html')), `no ${WEB_DIST}/index.html: build it (cd web && npm ci && npm run build)`);
@@ -128,7 +70,7 @@ after(async () => {
 
 describe('monitoring in the web UI', { timeout: 300_000 }, () => {
   test('the metric history of a busy container shows its CPU, and the tier the server chose', async () => {
-    const { page, watch } = await openPage();
+    const { page, watch } = await openPage(browser);
     await signIn(page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring' }).click();
     await page.getByRole('heading', { name: 'Monitoring: Metric history', level: 1 }).waitFor();
@@ -164,14 +106,14 @@ describe('monitoring in the web UI', { timeout: 300_000 }, () => {
 
   test('a CPU rule made in the editor fires, and the alert appears live on the open alerts page', async (t) => {
     // One browser watches the alerts page from before the rule exists.
-    const watcher = await openPage();
+    const watcher = await openPage(browser);
     await signIn(watcher.page);
     await go(watcher.page, '/monitoring/alerts', 'Monitoring: Alerts');
     const firingTable = watcher.page.getByRole('table', { name: 'Firing alerts' });
     await firingTable.waitFor();
     assert.equal(await firingTable.getByText(RULE).count(), 0, 'nothing of this rule fires yet');
 
-    const { page, watch } = await openPage();
+    const { page, watch } = await openPage(browser);
     await signIn(page);
     await go(page, '/monitoring/rules', 'Monitoring: Alert rules');
     // A webhook that points at the server's own host is refused, with its code.
@@ -229,7 +171,7 @@ describe('monitoring in the web UI', { timeout: 300_000 }, () => {
   });
 
   test('silences: made with a duration, listed, ended', async () => {
-    const { page, watch } = await openPage();
+    const { page, watch } = await openPage(browser);
     await signIn(page);
     await go(page, '/monitoring/silences', 'Monitoring: Silences');
     await page.getByRole('button', { name: 'New silence' }).click();
@@ -250,7 +192,7 @@ describe('monitoring in the web UI', { timeout: 300_000 }, () => {
   });
 
   test('accessible: no WCAG 2.1 AA violation on the monitoring pages in either theme', async () => {
-    const { page, watch } = await openPage();
+    const { page, watch } = await openPage(browser);
     await signIn(page);
     const found = [];
     for (const theme of ['light', 'dark']) {

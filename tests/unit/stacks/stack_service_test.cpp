@@ -360,6 +360,18 @@ TEST_F(StackServiceTest, LogsMergeInTimeOrderWithTheirService) {
   EXPECT_EQ(web[0].container, "app-web-1");
 }
 
+TEST_F(StackServiceTest, AnUpdateKeepsTheValuesItWasNotSent) {
+  const std::string file = "services:\n  a:\n    image: x\n    env_file: a.env\n";
+  run(service_.create(caller_, "local", "app", std::nullopt,
+                      StackSource{file, {{"V", "1"}}, {{"a.env", "K=v\n"}}}));
+  KeptInputs kept;
+  kept.env_files = true;
+  const auto view = run(service_.update(caller_, "local", "app", StackSource{file, {}, {}}, kept));
+  EXPECT_EQ(view.stack.source.env_files.at("a.env"), "K=v\n");
+  EXPECT_TRUE(view.stack.source.variables.empty());  // sent (empty): replaced
+  EXPECT_EQ(view.stack.version, 2);
+}
+
 TEST_F(StackServiceTest, MembersOfOtherTeamsLearnNothing) {
   deploy(kApp);
   Principal stranger;

@@ -18,6 +18,9 @@ const ContainerDetailPage = lazy(() => import("../pages/containers/ContainerDeta
 const ImagesPage = lazy(() => import("../pages/images/ImagesPage"));
 const NetworksPage = lazy(() => import("../pages/networks/NetworksPage"));
 const VolumesPage = lazy(() => import("../pages/volumes/VolumesPage"));
+const StacksPage = lazy(() => import("../pages/stacks/StacksPage"));
+const CreateStackPage = lazy(() => import("../pages/stacks/CreateStackPage"));
+const StackDetailPage = lazy(() => import("../pages/stacks/StackDetailPage"));
 const AdminPage = lazy(() => import("../pages/admin/AdminPage"));
 const AccountPage = lazy(() => import("../pages/account/AccountPage"));
 const MonitoringPage = lazy(() => import("../pages/monitoring/MonitoringPage"));
@@ -32,6 +35,7 @@ interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { path: "/", label: "Dashboard" },
   { path: "/containers", label: "Containers" },
+  { path: "/stacks", label: "Stacks" },
   { path: "/images", label: "Images" },
   { path: "/networks", label: "Networks" },
   { path: "/volumes", label: "Volumes" },
@@ -74,6 +78,12 @@ function Page({ route, user }: { route: Route; user: User | undefined }): ReactN
       return <NetworksPage env={env} />;
     case "/volumes":
       return <VolumesPage env={env} />;
+    case "/stacks":
+      return <StacksPage env={env} />;
+    case "/stacks/new":
+      return <CreateStackPage env={env} />;
+    case "/stacks/view":
+      return <StackDetailPage env={env} name={route.query.get("name") ?? ""} tab={route.query.get("tab") ?? ""} />;
   }
   switch (sectionOf(route.path)) {
     case "/admin":

@@ -9,6 +9,7 @@ import { ContainersApi } from "./containers";
 import { Dokkerr } from "./dokkerr";
 import { PlatformApi } from "./platform";
 import { ResourcesApi } from "./resources";
+import { StacksApi } from "./stacks";
 import { TokenStore } from "./tokens";
 
 type Listener = (error: ApiError) => void;
@@ -19,6 +20,7 @@ export interface Services {
   dokkerr: Dokkerr;
   containers: ContainersApi;
   resources: ResourcesApi;
+  stacks: StacksApi;
   admin: AdminApi;
   platform: PlatformApi;
   account: AccountApi;
@@ -43,6 +45,7 @@ export function createServices(options: { fetch?: typeof fetch; timeoutMs?: numb
     dokkerr: new Dokkerr(api),
     containers: new ContainersApi(api),
     resources: new ResourcesApi(api),
+    stacks: new StacksApi(api),
     admin: new AdminApi(api),
     platform: new PlatformApi(api),
     account: new AccountApi(api),

@@ -1,0 +1,305 @@
+// Typed calls of the v1 routes for: Compose stacks of an environment (see docs/api/v1.md), and
+// the pure helpers of the stack pages: a line diff of two compose files ("review before
+// deploy"), the KEY=value variables editor, and the service names of a compose file.
+
+import type { ApiClient } from "./api";
+
+const enc = encodeURIComponent;
+
+/**
+ * A deploy waits for images, health checks and one-shot jobs before it answers: far longer than
+ * the client's default bound. The server ends its own waits (408 stack_dependency_timeout) first.
+ */
+export const STACK_TIMEOUT_MS = 600_000;
+
+export type StackStatus = "deploying" | "running" | "stopped" | "failed";
+
+/** A stack as listed. Variables and env files are named only: the server never returns their values. */
+export interface Stack {
+  id: string;
+  name: string;
+  environment: string;
+  team_id: string;
+  compose: string;
+  variables: string[];
+  env_files: string[];
+  version: number;
+  status: StackStatus | string;
+  error: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StackContainer {
+  id: string;
+  name: string;
+  service: string;
+  number: number;
+  state: string;
+  config_hash: string;
+}
+
+/** A stack with its containers: what GET stacks/{name} and every change answer. */
+export interface StackView extends Stack {
+  containers: StackContainer[];
+}
+
+/** One earlier or current version; the values of its variables and env files are null. */
+export interface StackVersion {
+  version: number;
+  compose: string;
+  variables: Record<string, null>;
+  env_files: Record<string, null>;
+  created_by: string;
+  created_at: string;
+}
+
+export interface StackLogLine {
+  service: string;
+  container: string;
+  time: string;
+  stream: string;
+  line: string;
+}
+
+/** What a deploy sends: the file, and values the server keeps but never shows again. */
+export interface StackSource {
+  compose: string;
+  variables?: Record<string, string>;
+  env_files?: Record<string, string>;
+}
+
+export interface StackCreateBody extends StackSource {
+  name: string;
+  team?: string;
+}
+
+interface Items<T> {
+  items?: T[] | null;
+}
+
+export class StacksApi {
+  constructor(readonly api: ApiClient) {}
+
+  private base(env: string): string {
+    return `/api/v1/environments/${enc(env)}/stacks`;
+  }
+
+  private one(env: string, name: string): string {
+    return `${this.base(env)}/${enc(name)}`;
+  }
+
+  async list(env: string, signal?: AbortSignal): Promise<Stack[]> {
+    const page = await this.api.get<Items<Stack>>(this.base(env), { signal });
+    return page.items ?? [];
+  }
+
+  get(env: string, name: string, signal?: AbortSignal): Promise<StackView> {
+    return this.api.get(this.one(env, name), { signal });
+  }
+
+  create(env: string, body: StackCreateBody): Promise<StackView> {
+    return this.api.post(this.base(env), body, { timeoutMs: STACK_TIMEOUT_MS });
+  }
+
+  /** Deploys a new version when anything changed; the same version otherwise. */
+  update(env: string, name: string, source: StackSource): Promise<StackView> {
+    return this.api.request("PUT", this.one(env, name), { body: source, timeoutMs: STACK_TIMEOUT_MS });
+  }
+
+  /** Newest first. */
+  async history(env: string, name: string, signal?: AbortSignal): Promise<StackVersion[]> {
+    const page = await this.api.get<Items<StackVersion>>(`${this.one(env, name)}/history`, { signal });
+    return page.items ?? [];
+  }
+
+  /** Deploys an earlier version's file and values again, as a new version. */
+  rollback(env: string, name: string, version: number): Promise<StackView> {
+    return this.api.post(`${this.one(env, name)}/rollback`, { version }, { timeoutMs: STACK_TIMEOUT_MS });
+  }
+
+  stop(env: string, name: string): Promise<StackView> {
+    return this.api.post(`${this.one(env, name)}/stop`, undefined, { timeoutMs: STACK_TIMEOUT_MS });
+  }
+
+  start(env: string, name: string): Promise<StackView> {
+    return this.api.post(`${this.one(env, name)}/start`, undefined, { timeoutMs: STACK_TIMEOUT_MS });
+  }
+
+  /** Every service's lines merged in time order, or one service's. */
+  async logs(env: string, name: string, options: { tail?: number; service?: string; signal?: AbortSignal } = {}): Promise<StackLogLine[]> {
+    const page = await this.api.get<Items<StackLogLine>>(`${this.one(env, name)}/logs`, {
+      query: { tail: options.tail, service: options.service || undefined },
+      signal: options.signal,
+    });
+    return page.items ?? [];
+  }
+
+  /** Removes the containers and networks; the named volumes too with `volumes`. */
+  async remove(env: string, name: string, options: { volumes: boolean }): Promise<void> {
+    await this.api.delete(this.one(env, name), { query: { volumes: options.volumes }, timeoutMs: STACK_TIMEOUT_MS });
+  }
+}
+
+// Names
+
+/** What the server takes as a stack name (it is also the Compose project name). */
+export const STACK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The problem with a stack name, or null. */
+export function stackNameProblem(name: string): string | null {
+  if (!name) return "Give the stack a name.";
+  if (!STACK_NAME_PATTERN.test(name)) return "A stack name is 1-63 of a-z, 0-9, _ and -, starting with a letter or digit.";
+  return null;
+}
+
+// The line diff
+
+export type DiffKind = "same" | "removed" | "added";
+
+export interface DiffLine {
+  kind: DiffKind;
+  text: string;
+  /** The line's number in the old file ("same" and "removed") or in the new one ("added"). */
+  number: number;
+}
+
+/** Above this many cells the middle of the diff is shown as all removed, then all added. */
+const MAX_DIFF_CELLS = 4_000_000;
+
+function splitLines(text: string): string[] {
+  if (text === "") return [];
+  const lines = text.split(/\r?\n/);
+  // A final newline ends the last line; it does not start an empty one.
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+/**
+ * The lines of `after` against `before`: kept, removed and added lines in file order (removed
+ * lines before the lines added in their place), from a longest common subsequence. The common
+ * head and tail are matched first, so an edit in a long file stays cheap.
+ */
+export function diffLines(before: string, after: string): DiffLine[] {
+  const a = splitLines(before);
+  const b = splitLines(after);
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+
+  const out: DiffLine[] = [];
+  for (let i = 0; i < head; i++) out.push({ kind: "same", text: a[i]!, number: i + 1 });
+
+  const midA = a.slice(head, a.length - tail);
+  const midB = b.slice(head, b.length - tail);
+  const n = midA.length;
+  const m = midB.length;
+  if (n * m > MAX_DIFF_CELLS) {
+    midA.forEach((text, i) => out.push({ kind: "removed", text, number: head + i + 1 }));
+    midB.forEach((text, j) => out.push({ kind: "added", text, number: head + j + 1 }));
+  } else {
+    // lcs[i][j]: the longest common subsequence of midA[i..] and midB[j..], in one flat array.
+    const width = m + 1;
+    const lcs = new Uint32Array((n + 1) * width);
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        lcs[i * width + j] = midA[i] === midB[j] ? lcs[(i + 1) * width + j + 1]! + 1 : Math.max(lcs[(i + 1) * width + j]!, lcs[i * width + j + 1]!);
+      }
+    }
+    let i = 0;
+    let j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && midA[i] === midB[j]) {
+        out.push({ kind: "same", text: midA[i]!, number: head + i + 1 });
+        i++;
+        j++;
+      } else if (i < n && (j >= m || lcs[(i + 1) * width + j]! >= lcs[i * width + j + 1]!)) {
+        out.push({ kind: "removed", text: midA[i]!, number: head + i + 1 });
+        i++;
+      } else {
+        out.push({ kind: "added", text: midB[j]!, number: head + j + 1 });
+        j++;
+      }
+    }
+  }
+
+  for (let k = a.length - tail; k < a.length; k++) out.push({ kind: "same", text: a[k]!, number: k + 1 });
+  return out;
+}
+
+/** How many lines a diff removes and adds. */
+export function diffCounts(diff: DiffLine[]): { removed: number; added: number } {
+  let removed = 0;
+  let added = 0;
+  for (const line of diff) {
+    if (line.kind === "removed") removed++;
+    else if (line.kind === "added") added++;
+  }
+  return { removed, added };
+}
+
+// Variables
+
+/** A variable name as Compose interpolates it (${NAME}). */
+export const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const MAX_VARIABLES = 1000;
+
+/**
+ * Parses variables written one `NAME=value` a line; blank lines and lines starting with # are
+ * skipped. The value is everything after the first "=", as typed (spaces included: a password
+ * may hold them). Returns the variables, or the first problem as a sentence naming the line.
+ */
+export function parseVariables(text: string): { variables: Record<string, string> } | { error: string } {
+  const variables: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  let count = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith("#")) continue;
+    const at = line.indexOf("=");
+    if (at < 0) return { error: `Line ${i + 1}: write NAME=value.` };
+    const name = line.slice(0, at).trim();
+    if (!VARIABLE_NAME_PATTERN.test(name)) {
+      return { error: `Line ${i + 1}: "${name}" is not a variable name (letters, digits and _, not starting with a digit).` };
+    }
+    if (Object.prototype.hasOwnProperty.call(variables, name)) return { error: `Line ${i + 1}: the variable ${name} is given twice.` };
+    count += 1;
+    if (count > MAX_VARIABLES) return { error: `At most ${MAX_VARIABLES} variables.` };
+    variables[name] = line.slice(at + 1);
+  }
+  return { variables };
+}
+
+/** The editor's starting text for a deployed stack: its variable names, values left to fill in. */
+export function variablesTemplate(names: readonly string[]): string {
+  return names.map((name) => `${name}=`).join("\n");
+}
+
+// Services
+
+/**
+ * The service names of a compose file, read from the keys under the top-level `services:` in
+ * block style; null when the file writes them some other way (flow style, anchors) and only the
+ * server's parser can tell. For showing a count in lists, never for deciding anything.
+ */
+export function composeServiceNames(compose: string): string[] | null {
+  const lines = compose.split(/\r?\n/);
+  const start = lines.findIndex((line) => /^services\s*:\s*(#.*)?$/.test(line));
+  if (start < 0) return null;
+  const names: string[] = [];
+  let indent = -1;
+  for (const line of lines.slice(start + 1)) {
+    if (!line.trim() || line.trim().startsWith("#")) continue;
+    const own = line.length - line.trimStart().length;
+    if (own === 0) break;
+    if (indent < 0) indent = own;
+    if (own !== indent) continue;
+    const key = /^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9._-]+))\s*:(\s|$)/.exec(line);
+    if (!key) return null;
+    names.push(key[1] ?? key[2] ?? key[3]!);
+  }
+  return names;
+}

@@ -1,0 +1,151 @@
+// A new Compose stack: its name, team, file and variables. The deploy answers once every service
+// is up (health checks and one-shot jobs included), which can take a while: the button says so
+// and stays disabled until then. The server checks the file; its problem names the line.
+
+import { useState, type FormEvent } from "react";
+import { EnvironmentSelect } from "../../components/EnvironmentSelect";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import { Field } from "../../components/Field";
+import { isApiError } from "../../lib/api";
+import { useEnvironmentChoice } from "../../lib/environments";
+import { useAction } from "../../lib/hooks";
+import { Link, navigate } from "../../lib/router";
+import { useServices } from "../../lib/services";
+import { useSession } from "../../lib/session";
+import { parseVariables, stackNameProblem } from "../../lib/stacks";
+import { useTeamNames } from "../../lib/teams";
+import { teamOptions, TeamSelect } from "../networks/ResourceParts";
+import { ComposeEditor, VariablesEditor } from "./StackParts";
+import "./stacks.css";
+
+export const EXAMPLE_COMPOSE = `services:
+  app:
+    image: busybox:latest
+    command: sleep infinity
+    environment:
+      GREETING: \${GREETING:-hello}
+`;
+
+/** Problems the server reports about the file: shown at the file, not as a page error. */
+const FILE_PROBLEMS = new Set(["invalid_compose"]);
+
+export default function CreateStackPage({ env: requestedEnv }: { env: string }) {
+  const choice = useEnvironmentChoice();
+  const env = requestedEnv || choice.env;
+  const session = useSession();
+  const mayCreate = !!env && session.canIn("containers:create", env);
+
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title">New stack</h1>
+      <div className="toolbar">
+        <EnvironmentSelect choice={{ ...choice, env }} />
+        <Link to="/stacks" query={{ env }}>
+          Back to the stacks
+        </Link>
+      </div>
+      <ErrorNotice error={choice.loaded.error} prefix="Could not load the environments" />
+      {choice.loaded.loading && !env ? <p role="status">Loading…</p> : null}
+      {!env && !choice.loaded.loading ? <p className="muted">There is no environment to deploy a stack in.</p> : null}
+      {env && !mayCreate ? (
+        <div className="notice notice-info">
+          <p>
+            You may not deploy stacks in this environment: that takes a team role with <span className="mono">containers:create</span> in a team
+            granted it.
+          </p>
+        </div>
+      ) : null}
+      {env && mayCreate ? <CreateStackForm key={env} env={env} /> : null}
+    </section>
+  );
+}
+
+function CreateStackForm({ env }: { env: string }) {
+  const { stacks } = useServices();
+  const session = useSession();
+  const admin = session.permissions?.is_admin === true;
+  const teams = useTeamNames();
+  const options = teamOptions(admin, session.teamsWith("containers:create", env), teams.teams);
+  const [name, setName] = useState("");
+  const [chosenTeam, setTeam] = useState<string | null>(null);
+  // A member with one team deploys for it; an admin may deploy for none.
+  const team = chosenTeam ?? (admin ? "" : (options[0]?.id ?? ""));
+  const [compose, setCompose] = useState(EXAMPLE_COMPOSE);
+  const [variables, setVariables] = useState("");
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [variablesError, setVariablesError] = useState<string | null>(null);
+  const [teamError, setTeamError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+
+  const fileError = isApiError(error) && FILE_PROBLEMS.has(error.code) ? error : null;
+  const nameRefused = isApiError(error) && (error.code === "invalid_stack_name" || error.code === "stack_exists") ? error : null;
+  const pageError = fileError || nameRefused ? null : error;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const trimmed = name.trim();
+    const badName = stackNameProblem(trimmed);
+    const parsed = parseVariables(variables);
+    setNameError(badName);
+    setVariablesError("error" in parsed ? parsed.error : null);
+    setTeamError(!admin && !team ? "Choose the team the stack is for." : null);
+    if (badName || "error" in parsed || (!admin && !team)) return;
+    await run(async () => {
+      const created = await stacks.create(env, {
+        name: trimmed,
+        team: team || undefined,
+        compose,
+        variables: Object.keys(parsed.variables).length > 0 ? parsed.variables : undefined,
+      });
+      navigate("/stacks/view", { env, name: created.name || trimmed });
+    });
+  };
+
+  return (
+    <form className="stack-form" onSubmit={(e) => void submit(e)} noValidate aria-busy={busy || undefined}>
+      <div className="form-row">
+        <Field
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={nameError ?? nameRefused}
+          alertError={!!nameRefused}
+          hint="Lower-case letters, digits, _ and -; it also names the containers (name-service-1)."
+          required
+          maxLength={63}
+          autoComplete="off"
+          autoCapitalize="off"
+          spellCheck={false}
+        />
+        <div className="field">
+          <TeamSelect
+            options={options}
+            value={team}
+            onChange={setTeam}
+            allowNone={admin}
+            hint={admin ? "A stack without a team is seen by admins only." : "The team that owns the stack and its containers."}
+          />
+          {teamError ? (
+            <p className="field-error" role="alert">
+              {teamError}
+            </p>
+          ) : null}
+        </div>
+      </div>
+      <ErrorNotice error={teams.error} prefix="Could not load the teams" />
+      <ComposeEditor value={compose} onChange={setCompose} error={fileError} />
+      <VariablesEditor value={variables} onChange={setVariables} error={variablesError} />
+      <ErrorNotice error={pageError} prefix="Could not deploy the stack" />
+      {busy ? (
+        <p role="status" className="muted">
+          Deploying: the server answers once every service is up, which can take a while.
+        </p>
+      ) : null}
+      <div className="form-actions">
+        <button type="submit" disabled={busy}>
+          {busy ? "Deploying…" : "Deploy"}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,126 @@
+// Pieces the stack pages share: the compose file and variables editors, the line diff, and
+// where a stack's page is.
+
+import { useId, type ReactNode } from "react";
+import { FieldError } from "../../components/Field";
+import { hrefFor } from "../../lib/router";
+import { diffCounts, type DiffLine } from "../../lib/stacks";
+import "./stacks.css";
+
+/** The largest compose file the server reads is 256 KiB; the editor stops a little above it. */
+export const MAX_COMPOSE_CHARS = 300_000;
+
+export function stackHref(env: string, name: string, tab?: string): string {
+  return hrefFor("/stacks/view", { env, name, tab });
+}
+
+/** A labelled multi-line editor (monospace), with its problem and hint tied to it. */
+function TextEditor({
+  label,
+  value,
+  onChange,
+  rows,
+  error,
+  hint,
+  className,
+  maxLength,
+  placeholder,
+}: {
+  label: string;
+  value: string;
+  onChange: (text: string) => void;
+  rows: number;
+  error?: unknown;
+  hint?: ReactNode;
+  className: string;
+  maxLength: number;
+  placeholder?: string;
+}) {
+  const id = useId();
+  const describedBy = [error ? `${id}-problem` : "", hint ? `${id}-hint` : ""].filter(Boolean).join(" ");
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        id={id}
+        className={`${className} mono`}
+        rows={rows}
+        value={value}
+        maxLength={maxLength}
+        placeholder={placeholder}
+        spellCheck={false}
+        autoComplete="off"
+        autoCapitalize="off"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy || undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <FieldError id={`${id}-problem`} error={error} alert />
+      {hint ? (
+        <p className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function ComposeEditor({ value, onChange, error }: { value: string; onChange: (text: string) => void; error?: unknown }) {
+  return (
+    <TextEditor
+      label="Compose file"
+      value={value}
+      onChange={onChange}
+      rows={18}
+      error={error}
+      className="compose-input"
+      maxLength={MAX_COMPOSE_CHARS}
+      hint="A Compose file (YAML) with a services: section. ${NAME} takes the value of a variable below."
+    />
+  );
+}
+
+export function VariablesEditor({ value, onChange, error, hint }: { value: string; onChange: (text: string) => void; error?: unknown; hint?: ReactNode }) {
+  return (
+    <TextEditor
+      label="Variables"
+      value={value}
+      onChange={onChange}
+      rows={4}
+      error={error}
+      className="variables-input"
+      maxLength={100_000}
+      placeholder="DB_PASSWORD=…"
+      hint={hint ?? "One NAME=value a line. The server keeps the values and never shows them again."}
+    />
+  );
+}
+
+const SIGN = { same: " ", removed: "-", added: "+" } as const;
+const SPOKEN = { same: "", removed: "Removed: ", added: "Added: " } as const;
+
+/**
+ * A line diff as a list: removed lines marked "-", added "+", each also named for screen readers
+ * (the colour is never the only cue). Every line is shown: compose files are short.
+ */
+export function DiffView({ diff, label }: { diff: DiffLine[]; label: string }) {
+  const { removed, added } = diffCounts(diff);
+  return (
+    <div className="diff">
+      <p className="diff-summary">
+        {removed === 0 && added === 0 ? "No line changes." : `${removed} line${removed === 1 ? "" : "s"} removed, ${added} added.`}
+      </p>
+      <ol className="diff-lines mono" aria-label={label} tabIndex={0}>
+        {diff.map((line, i) => (
+          <li key={i} className={`diff-line diff-${line.kind}`}>
+            <span className="diff-sign" aria-hidden="true">
+              {SIGN[line.kind]}
+            </span>
+            <span className="visually-hidden">{SPOKEN[line.kind]}</span>
+            <span className="diff-text">{line.text}</span>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

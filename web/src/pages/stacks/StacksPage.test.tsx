@@ -1,0 +1,211 @@
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { json, problem, type Call } from "../../test/fakeFetch";
+import { memberPermissions, renderPage } from "../../test/renderPage";
+import { HOSTILE } from "../../test/resourcePages";
+import CreateStackPage from "./CreateStackPage";
+import StackDetailPage from "./StackDetailPage";
+import StacksPage from "./StacksPage";
+
+const UPDATED = new Date(Date.now() - 2 * 3600_000).toISOString();
+const SHOP_FILE = "services:\n  db:\n    image: postgres\n  web:\n    image: nginx\n";
+
+function stack(name: string, overrides: Record<string, unknown> = {}) {
+  return {
+    id: `id-${name}`,
+    name,
+    environment: "local",
+    team_id: "team-a",
+    compose: SHOP_FILE,
+    variables: [],
+    env_files: [],
+    version: 1,
+    status: "running",
+    error: "",
+    created_by: "alice",
+    created_at: UPDATED,
+    updated_at: UPDATED,
+    ...overrides,
+  };
+}
+
+const STACKS = [
+  stack("shop", { version: 3 }),
+  stack("broken", { status: "failed", error: "db: unhealthy", team_id: "", compose: "services: {a: {image: x}}" }),
+  stack(HOSTILE.toLowerCase().replace(/[^a-z0-9]/g, "x"), { compose: `services:\n  "${HOSTILE}":\n    image: x\n` }),
+];
+
+const LIST = "/api/v1/environments/local/stacks";
+const VIEWER = memberPermissions(["containers:read"]);
+
+function server(extra?: (call: Call) => Response | Promise<Response> | undefined) {
+  return (call: Call): Response | Promise<Response> => {
+    const answer = extra?.(call);
+    if (answer) return answer;
+    if (call.method === "GET" && call.url === LIST) return json(200, { items: STACKS });
+    if (call.method === "GET" && call.url === "/api/v1/teams") return json(200, { items: [{ id: "team-a", name: "Alpha", org_id: "o-1" }], next_cursor: null });
+    return problem(404, "route_not_found", `No route for ${call.method} ${call.url}`);
+  };
+}
+
+const rowOf = (name: string) => screen.getByRole("rowheader", { name }).closest("tr")!;
+
+describe("StacksPage", () => {
+  beforeEach(() => window.history.replaceState(null, "", "#/stacks"));
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+    window.location.hash = "";
+  });
+
+  it("lists the stacks with status, version, services, team and age, each linking to its page", async () => {
+    renderPage(<StacksPage env="" />, server());
+    await screen.findByRole("rowheader", { name: "shop" });
+    const shop = rowOf("shop");
+    expect(within(shop).getByText("running").className).toContain("state-running");
+    expect(within(shop).getByText("3")).toBeTruthy();
+    expect(within(shop).getByText(": db, web")).toBeTruthy();
+    expect(within(shop).getByText("2 hours ago")).toBeTruthy();
+    await waitFor(() => expect(within(rowOf("shop")).getByText("Alpha")).toBeTruthy());
+    expect(within(shop).getByRole("link", { name: "shop" }).getAttribute("href")).toBe("#/stacks/view?env=local&name=shop");
+
+    const broken = rowOf("broken");
+    expect(within(broken).getByText("failed").className).toContain("state-failed");
+    // A file in flow style: the count is left to the server.
+    expect(within(broken).getAllByText("—")).toHaveLength(2);
+    expect(screen.getByRole("link", { name: "New stack" }).getAttribute("href")).toBe("#/stacks/new?env=local");
+  });
+
+  it("renders a hostile service name as text, and filters", async () => {
+    const user = userEvent.setup();
+    const { container } = renderPage(<StacksPage env="" />, server());
+    await screen.findByRole("rowheader", { name: "shop" });
+    expect(screen.getByText(`: ${HOSTILE}`)).toBeTruthy();
+    expect(container.querySelector("img")).toBeNull();
+    await user.type(screen.getByLabelText("Filter"), "fail");
+    expect(screen.queryByRole("rowheader", { name: "shop" })).toBeNull();
+    expect(screen.getByRole("rowheader", { name: "broken" })).toBeTruthy();
+  });
+
+  it("hides New stack from a viewer", async () => {
+    renderPage(<StacksPage env="" />, server(), { permissions: VIEWER });
+    await screen.findByRole("rowheader", { name: "shop" });
+    expect(screen.queryByRole("link", { name: "New stack" })).toBeNull();
+  });
+
+  it("shows a load failure with its code, an empty list as such, and a removal's outcome", async () => {
+    renderPage(<StacksPage env="" />, server((call) => (call.url === LIST ? problem(403, "forbidden", "Not in this environment.") : undefined)));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Not in this environment.");
+    expect(alert.textContent).toContain("forbidden");
+    cleanup();
+    window.history.replaceState(null, "", "#/stacks?env=local&removed=shop");
+    renderPage(<StacksPage env="" />, server((call) => (call.url === LIST ? json(200, { items: [] }) : undefined)));
+    expect(await screen.findByText("No stacks in this environment.")).toBeTruthy();
+    expect(screen.getByText("Removed the stack shop.")).toBeTruthy();
+  });
+});
+
+describe("CreateStackPage", () => {
+  beforeEach(() => window.history.replaceState(null, "", "#/stacks/new?env=local"));
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+    window.location.hash = "";
+  });
+
+  it("checks the name and variables, shows Deploying… while the server works, and the file's problem verbatim", async () => {
+    const user = userEvent.setup();
+    let answer!: (response: Response) => void;
+    const { calls } = renderPage(
+      <CreateStackPage env="local" />,
+      server((call) => (call.method === "POST" && call.url === LIST ? new Promise<Response>((resolve) => (answer = resolve)) : undefined)),
+    );
+    expect((screen.getByLabelText("Compose file") as HTMLTextAreaElement).value).toContain("services:");
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    expect(screen.getByText("Give the stack a name.")).toBeTruthy();
+    await user.type(screen.getByLabelText("Name"), "shop");
+    await user.type(screen.getByLabelText("Variables"), "GREETING=hi there\nnope");
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    expect(screen.getByText("Line 2: write NAME=value.")).toBeTruthy();
+    await user.clear(screen.getByLabelText("Variables"));
+    await user.type(screen.getByLabelText("Variables"), "GREETING=hi there");
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+
+    const pending = await screen.findByRole("button", { name: "Deploying…" });
+    expect((pending as HTMLButtonElement).disabled).toBe(true);
+    const create = calls.find((c) => c.method === "POST" && c.url === LIST)!;
+    expect(create.body).toEqual({ name: "shop", compose: expect.stringContaining("services:"), variables: { GREETING: "hi there" } });
+    answer(problem(400, "invalid_compose", "line 4, services.web.ports[0]: the host port 99999 is not 1-65535"));
+    const shown = await screen.findByText(/line 4, services\.web\.ports\[0\]: the host port 99999 is not 1-65535/);
+    expect(shown.textContent).toContain("invalid_compose");
+    expect(screen.getByLabelText("Compose file").getAttribute("aria-invalid")).toBe("true");
+    expect((screen.getByRole("button", { name: "Deploy" }) as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe("StackDetailPage", () => {
+  const ONE = "/api/v1/environments/local/stacks/shop";
+  const view = (overrides: Record<string, unknown> = {}) => ({
+    ...stack("shop", { version: 2, variables: ["DB_PASSWORD"] }),
+    containers: [
+      { id: "c1", name: "shop-web-1", service: "web", number: 1, state: "running", config_hash: "h" },
+      { id: "c2", name: "shop-db-1", service: "db", number: 1, state: "running", config_hash: "h" },
+    ],
+    ...overrides,
+  });
+  beforeEach(() => window.history.replaceState(null, "", "#/stacks/view?env=local&name=shop"));
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+    window.location.hash = "";
+  });
+
+  it("shows the containers, and reviews the line diff before deploying an edit", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderPage(
+      <StackDetailPage env="local" name="shop" tab="edit" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view());
+        if (call.method === "PUT" && call.url === ONE) return json(200, view({ version: 3 }));
+        return undefined;
+      }),
+    );
+    await screen.findByText("version 2");
+    const compose = screen.getByLabelText("Compose file") as HTMLTextAreaElement;
+    expect(compose.value).toBe(SHOP_FILE);
+    expect((screen.getByLabelText("Variables") as HTMLTextAreaElement).value).toBe("DB_PASSWORD=");
+    await user.clear(compose);
+    await user.type(compose, "services:\n  db:\n    image: postgres:16\n  web:\n    image: nginx\n");
+    await user.type(screen.getByLabelText("Variables"), "s3cret");
+    await user.click(screen.getByRole("button", { name: "Review changes" }));
+
+    const diff = screen.getByRole("list", { name: "Changes to the compose file of shop" });
+    const marked = within(diff)
+      .getAllByRole("listitem")
+      .filter((li) => !li.className.includes("diff-same"))
+      .map((li) => li.textContent);
+    expect(marked).toEqual(["-Removed:     image: postgres", "+Added:     image: postgres:16"]);
+    expect(screen.getByText("1 line removed, 1 added.")).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    await screen.findByText("Deployed version 3 of shop.");
+    const put = calls.find((c) => c.method === "PUT")!;
+    expect(put.body).toEqual({ compose: "services:\n  db:\n    image: postgres:16\n  web:\n    image: nginx\n", variables: { DB_PASSWORD: "s3cret" } });
+  });
+
+  it("shows why a failed stack failed, and hides what a viewer may not do", async () => {
+    renderPage(
+      <StackDetailPage env="local" name="shop" tab="" />,
+      server((call) => (call.method === "GET" && call.url === ONE ? json(200, view({ status: "failed", error: "db: unhealthy after 30 checks" })) : undefined)),
+      { permissions: VIEWER },
+    );
+    expect(await screen.findByText("The last deploy failed: db: unhealthy after 30 checks")).toBeTruthy();
+    expect(screen.getByRole("rowheader", { name: "shop-db-1" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Stop" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Delete" })).toBeNull();
+    expect(screen.queryByRole("tab", { name: "Edit" })).toBeNull();
+    expect(screen.queryByRole("tab", { name: "Logs" })).toBeNull();
+    expect(screen.getByRole("tab", { name: "History" })).toBeTruthy();
+  });
+});

@@ -461,6 +461,13 @@ class ServiceParser {
       fail(line_of(node), path_, "network_mode and networks cannot both be set");
     }
     if (s_.network_mode.empty() && s_.networks.empty()) s_.networks.push_back({"default", {}});
+    // Sharing another service's network stack needs that service's container first.
+    if (s_.network_mode.starts_with("service:")) {
+      const auto other = s_.network_mode.substr(8);
+      const bool listed = std::any_of(s_.depends_on.begin(), s_.depends_on.end(),
+                                      [&](const Dependency& d) { return d.service == other; });
+      if (!listed) s_.depends_on.push_back({other, Dependency::Condition::started});
+    }
     if (s_.container_name && s_.replicas > 1) {
       fail(line_of(node), path_, "a service with container_name runs one replica only");
     }

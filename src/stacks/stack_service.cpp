@@ -5,6 +5,9 @@
 #include "crypto/primitives.hpp"
 #include "stacks/service_body.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -220,37 +223,74 @@ asio::awaitable<void> StackService::converge(const Principal& caller, const Stac
                     [&](const ServiceSpec& s) { return s.name == container.service; });
     if (!declared) co_await host_.remove_container(caller, env, container.id);
   }
+  // Services at the same depth of the dependency graph do not depend on each other: they are
+  // made at once, as the compose CLI does, each wave after the one it depends on.
+  std::map<std::string, std::size_t> depth;
+  std::vector<std::vector<const ServiceSpec*>> waves;
+  for (const auto& service : project.services) {  // in dependency order: depths are known
+    std::size_t level = 0;
+    for (const auto& dependency : service.depends_on) {
+      level = std::max(level, depth.at(dependency.service) + 1);
+    }
+    depth[service.name] = level;
+    if (waves.size() <= level) waves.resize(level + 1);
+    waves[level].push_back(&service);
+  }
   std::map<std::string, std::vector<std::string>> running;  // service → its containers
-  for (const auto& service : project.services) {
-    co_await await_dependencies(caller, env, service, running);
-    const auto hash = config_hash(project, service);
-    auto& ids = running[service.name];
-    for (const auto& container : existing) {
-      if (container.service == service.name && container.number > service.replicas) {
-        co_await host_.remove_container(caller, env, container.id);
-      }
+  const auto executor = co_await asio::this_coro::executor;
+  for (const auto& wave : waves) {
+    using Task =
+        decltype(asio::co_spawn(executor, std::declval<asio::awaitable<void>>(), asio::deferred));
+    std::vector<Task> tasks;
+    for (const auto* service : wave) {
+      tasks.push_back(asio::co_spawn(
+          executor, converge_service(caller, stack, project, *service, existing, running),
+          asio::deferred));
     }
-    for (int number = 1; number <= service.replicas; ++number) {
-      const auto current =
-          std::find_if(existing.begin(), existing.end(), [&](const ProjectContainer& c) {
-            return c.service == service.name && c.number == number;
-          });
-      if (current != existing.end() && current->config_hash == hash) {
-        if (current->state != "running") co_await host_.start(caller, env, current->id);
-        ids.push_back(current->id);
-        continue;
-      }
-      if (current != existing.end()) co_await host_.remove_container(caller, env, current->id);
-      const auto id = co_await host_.create_container(
-          caller, env, stack.team_id, container_name(project, service, number),
-          container_body(project, service, number), service.pull_policy);
-      for (std::size_t i = 1; service.network_mode.empty() && i < service.networks.size(); ++i) {
-        co_await host_.connect(caller, env, network_name(project, service.networks[i].key), id,
-                               endpoint_config(service, service.networks[i]));
-      }
-      co_await host_.start(caller, env, id);
-      ids.push_back(id);
+    auto [order, failures] =
+        co_await asio::experimental::make_parallel_group(std::move(tasks))
+            .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    (void)order;
+    // The first service in the file's order that failed is the one reported.
+    for (const auto& failure : failures) {
+      if (failure) std::rethrow_exception(failure);
     }
+  }
+}
+
+asio::awaitable<void> StackService::converge_service(
+    const Principal& caller, const Stack& stack, const ComposeProject& project,
+    const ServiceSpec& service, const std::vector<ProjectContainer>& existing,
+    std::map<std::string, std::vector<std::string>>& running) {
+  const auto& env = stack.environment;
+  co_await await_dependencies(caller, env, service, running);
+  const auto hash = config_hash(project, service);
+  // References into a std::map stay valid while other services add their entries.
+  auto& ids = running[service.name];
+  for (const auto& container : existing) {
+    if (container.service == service.name && container.number > service.replicas) {
+      co_await host_.remove_container(caller, env, container.id);
+    }
+  }
+  for (int number = 1; number <= service.replicas; ++number) {
+    const auto current = std::find_if(
+        existing.begin(), existing.end(),
+        [&](const ProjectContainer& c) { return c.service == service.name && c.number == number; });
+    if (current != existing.end() && current->config_hash == hash) {
+      if (current->state != "running") co_await host_.start(caller, env, current->id);
+      ids.push_back(current->id);
+      continue;
+    }
+    if (current != existing.end()) co_await host_.remove_container(caller, env, current->id);
+    const auto id = co_await host_.create_container(
+        caller, env, stack.team_id, container_name(project, service, number),
+        container_body(project, service, number), service.pull_policy);
+    for (std::size_t i = 1; service.network_mode.empty() && i < service.networks.size(); ++i) {
+      co_await host_.connect(caller, env, network_name(project, service.networks[i].key), id,
+                             endpoint_config(service, service.networks[i]));
+    }
+    co_await host_.start(caller, env, id);
+    ids.push_back(id);
   }
 }
 

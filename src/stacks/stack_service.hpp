@@ -101,6 +101,11 @@ class StackService {
                                            const ComposeProject& project, bool new_version);
   boost::asio::awaitable<void> converge(const Principal& caller, const Stack& stack,
                                         const ComposeProject& project);
+  // One service's replicas made to match the file (after what it depends on is ready).
+  boost::asio::awaitable<void> converge_service(
+      const Principal& caller, const Stack& stack, const ComposeProject& project,
+      const ServiceSpec& service, const std::vector<ProjectContainer>& existing,
+      std::map<std::string, std::vector<std::string>>& running);
   boost::asio::awaitable<void> await_dependencies(
       const Principal& caller, const std::string& env, const ServiceSpec& service,
       const std::map<std::string, std::vector<std::string>>& running);

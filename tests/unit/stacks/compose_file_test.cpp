@@ -235,6 +235,17 @@ TEST(ComposeFile, KeepsWhatThePolicyJudges) {
   EXPECT_TRUE(project.networks.empty());
 }
 
+TEST(ComposeFile, SharingAServicesNetworkDependsOnIt) {
+  const auto project = parse_compose(
+      "services:\n  sidecar:\n    image: x\n    network_mode: service:web\n  web:\n    image: y\n",
+      inputs());
+  EXPECT_EQ(project.services.front().name, "web");
+  ASSERT_EQ(project.services.back().depends_on.size(), 1U);
+  EXPECT_EQ(project.services.back().depends_on[0].service, "web");
+  EXPECT_EQ(refusal("services:\n  a:\n    image: x\n    network_mode: service:nope\n"),
+            "line 3, services.a.depends_on: no service named nope");
+}
+
 TEST(Interpolation, FollowsTheComposeSpecification) {
   const std::map<std::string, std::string> vars{{"SET", "value"}, {"EMPTY", ""}};
   const auto i = [&](std::string_view text) { return interpolate(text, vars, "v"); };

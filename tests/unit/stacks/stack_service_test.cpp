@@ -255,7 +255,13 @@ TEST_F(StackServiceTest, DeploysInOrderAndJoinsEveryNetwork) {
     return std::find(host_.calls.begin(), host_.calls.end(), call) - host_.calls.begin();
   };
   EXPECT_LT(at("start app-db-1"), at("create app-web-1"));
-  EXPECT_NE(at("connect c2 app_default"), static_cast<long>(host_.calls.size()));
+  std::string web_id;
+  for (const auto& [id, c] : host_.containers) {
+    if (c.info.name == "app-web-1") web_id = id;
+  }
+  EXPECT_NE(at("connect " + web_id + " app_default"), static_cast<long>(host_.calls.size()));
+  // db and worker depend on nothing: made in one wave, before web's.
+  EXPECT_LT(at("create app-worker-1"), at("create app-web-1"));
 }
 
 TEST_F(StackServiceTest, AnUpdateKeepsWhatIsUnchangedAndRemovesWhatIsGone) {
@@ -298,7 +304,8 @@ TEST_F(StackServiceTest, AnUnhealthyOrFailedDependencyStopsTheDeployAndIsRecorde
   ASSERT_TRUE(stack);
   EXPECT_EQ(stack->status, "failed");
   EXPECT_EQ(stack->error, error.detail());
-  EXPECT_EQ(host_.names(), (std::vector<std::string>{"app-db-1"}));
+  // worker depends on nothing and was made beside db; web never was.
+  EXPECT_EQ(host_.names(), (std::vector<std::string>{"app-db-1", "app-worker-1"}));
 
   host_.health["db"] = "starting";  // never gets there
   EXPECT_EQ(refusal(kApp).code(), "stack_dependency_timeout");

@@ -98,6 +98,12 @@ class SqlStackStore final : public StackStore {
     return out;
   }
 
+  std::size_t count(std::string_view environment) override {
+    const auto rows =
+        db_.query("SELECT COUNT(*) FROM stacks WHERE environment = ?", {std::string(environment)});
+    return rows.empty() ? 0 : static_cast<std::size_t>(rows.front().integer(0));
+  }
+
   void remove(std::string_view id) override {
     db_.transaction([&](store::Database& tx) {
       tx.execute("DELETE FROM stack_versions WHERE stack_id = ?", {std::string(id)});

@@ -131,8 +131,7 @@ asio::awaitable<StackView> StackService::create(const Principal& caller, std::st
   stack.created_at = clock_.stamp();
   stack.updated_at = stack.created_at;
   auto insert = [this, &stack] {
-    if (store_.list(stack.environment, std::nullopt).size() >=
-        settings_.max_stacks_per_environment) {
+    if (store_.count(stack.environment) >= settings_.max_stacks_per_environment) {
       throw Error::conflict("too_many_stacks", "The environment has as many stacks as it may.");
     }
     store_.insert(stack);

@@ -57,6 +57,7 @@ class StackStore {
   [[nodiscard]] virtual std::vector<Stack> list(
       std::string_view environment,
       const std::optional<std::set<std::string, std::less<>>>& teams) = 0;
+  [[nodiscard]] virtual std::size_t count(std::string_view environment) = 0;
   virtual void remove(std::string_view id) = 0;  // with its versions
   virtual void add_version(std::string_view stack_id, const StackVersion& version) = 0;
   // Newest first, at most `limit`.

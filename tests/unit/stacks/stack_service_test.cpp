@@ -57,6 +57,7 @@ class FakeStore final : public StackStore {
     }
     return out;
   }
+  std::size_t count(std::string_view environment) override { return list(environment, {}).size(); }
   void remove(std::string_view id) override { stacks_.erase(std::string(id)); }
   void add_version(std::string_view id, const StackVersion& v) override {
     versions_[std::string(id)].insert(versions_[std::string(id)].begin(), v);

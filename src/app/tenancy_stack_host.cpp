@@ -7,7 +7,6 @@
 #include "core/error.hpp"
 #include "core/permissions.hpp"
 #include "docker/streams.hpp"
-#include "policy/policy.hpp"
 #include "stacks/service_body.hpp"
 
 #include <boost/json/parse.hpp>
@@ -49,10 +48,10 @@ asio::awaitable<void> TenancyStackHost::check_container(const Principal& caller,
 
 asio::awaitable<void> TenancyStackHost::check_volume(const Principal& caller, std::string env,
                                                      std::string team, bj::object body) {
-  const auto creation =
-      co_await tenancy_.creation(caller, env, team_of(team), perm::volumes_create);
-  (void)policy::check_volume_create(bj::serialize(body), creation.policy, caller.is_admin,
-                                    creation.team);
+  containers::VolumeCreate request;
+  request.team = team_of(team);
+  request.body = bj::serialize(body);
+  co_await volumes_.check_create(caller, std::move(env), std::move(request));
 }
 
 asio::awaitable<void> TenancyStackHost::ensure_network(const Principal& caller, std::string env,

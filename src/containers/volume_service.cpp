@@ -45,12 +45,26 @@ asio::awaitable<boost::json::value> VolumeService::inspect(const Principal& call
   co_return co_await call_json(*engine, docker::Verb::get, std::move(target), "volume");
 }
 
+namespace {
+
+// The create body the policy rebuilt for the creation's team.
+std::string checked_create(const Principal& caller, const Creation& creation, std::string body) {
+  if (body.empty()) body = "{}";  // every field has the engine's default
+  return policy::check_volume_create(body, creation.policy, caller.is_admin, creation.team);
+}
+
+}  // namespace
+
+asio::awaitable<void> VolumeService::check_create(const Principal& caller, std::string env,
+                                                  VolumeCreate request) {
+  const auto creation = co_await tenancy_.creation(caller, env, request.team, perm::volumes_create);
+  (void)checked_create(caller, creation, std::move(request.body));
+}
+
 asio::awaitable<boost::json::value> VolumeService::create(const Principal& caller, std::string env,
                                                           VolumeCreate request) {
   const auto creation = co_await tenancy_.creation(caller, env, request.team, perm::volumes_create);
-  if (request.body.empty()) request.body = "{}";  // every field has the engine's default
-  auto body =
-      policy::check_volume_create(request.body, creation.policy, caller.is_admin, creation.team);
+  auto body = checked_create(caller, creation, request.body);
   auto engine = environments_.engine_up(env);
   auto created =
       co_await call_json(*engine, docker::Verb::post, "/volumes/create", "volume", std::move(body));

@@ -40,6 +40,9 @@ class VolumeService {
   // The engine's answer (the volume).
   boost::asio::awaitable<boost::json::value> create(const Principal& caller, std::string env,
                                                     VolumeCreate request);
+  // The policy's verdict on a create, nothing created (a stack checks its volumes first).
+  boost::asio::awaitable<void> check_create(const Principal& caller, std::string env,
+                                            VolumeCreate request);
   boost::asio::awaitable<void> remove(const Principal& caller, std::string env, std::string name,
                                       bool force);
   boost::asio::awaitable<boost::json::value> prune(std::string env,

@@ -2,6 +2,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/secret_sealer.hpp"
+#include "unit/store/tag_sealer.hpp"
 #include "unit/store/test_databases.hpp"
 
 #include <gtest/gtest.h>
@@ -12,24 +13,7 @@
 namespace dokkerr::containers {
 namespace {
 
-// Seals visibly and reversibly, and refuses a value sealed for another context, as the
-// program's SecretBox does.
-class TagSealer final : public SecretSealer {
- public:
-  std::string seal(std::string_view plaintext, std::string_view context) const override {
-    std::string reversed(plaintext.rbegin(), plaintext.rend());
-    return "sealed|" + std::string(context) + "|" + reversed;
-  }
-  std::string open(std::string_view sealed, std::string_view context) const override {
-    const std::string prefix = "sealed|" + std::string(context) + "|";
-    if (!sealed.starts_with(prefix)) {
-      throw Error(ErrorKind::internal, "secret_unreadable", "The secret does not open.");
-    }
-    const auto body = sealed.substr(prefix.size());
-    return {body.rbegin(), body.rend()};
-  }
-  bool is_sealed(std::string_view value) const override { return value.starts_with("sealed|"); }
-};
+using store::testing::TagSealer;
 
 class SqlEnvironmentStoreTest : public store::testing::BackendTest {
  protected:

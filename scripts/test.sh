@@ -33,6 +33,7 @@ stop_services() {
     scripts/testenv/dockerd.sh stop readme || true
     scripts/testenv/postgres.sh stop || true
     scripts/testenv/registry.sh stop || true
+    scripts/testenv/registry.sh stop auth || true
     scripts/testenv/oidc.sh stop || true
     scripts/testenv/redis.sh stop || true
     scripts/testenv/s3.sh stop || true
@@ -46,6 +47,7 @@ scripts/testenv/dockerd.sh start test >>"$services_log" 2>&1
 scripts/testenv/dockerd.sh start-tls tls >>"$services_log" 2>&1
 scripts/testenv/postgres.sh start >>"$services_log" 2>&1
 scripts/testenv/registry.sh start >>"$services_log" 2>&1
+scripts/testenv/registry.sh start auth >>"$services_log" 2>&1
 scripts/testenv/redis.sh start >>"$services_log" 2>&1
 scripts/testenv/s3.sh start >>"$services_log" 2>&1
 # Dokkerr's callback is registered (any loopback port); /callback stays first for the library's tests.
@@ -58,6 +60,7 @@ source "$DOKKERR_TESTENV_DIR/dockerd-test/env"
 DOKKERR_TEST_DOCKER_HOST=$DOCKER_HOST
 DOKKERR_TEST_POSTGRES_URL=$(scripts/testenv/postgres.sh url)
 DOKKERR_TEST_REGISTRY=$(scripts/testenv/registry.sh address)
+eval "$(scripts/testenv/registry.sh env)"  # DOKKERR_TEST_REGISTRY_AUTH{,_USER,_PASSWORD}
 DOKKERR_TEST_REDIS_URL=$(scripts/testenv/redis.sh url)
 # shellcheck disable=SC1090
 source "$DOKKERR_TESTENV_DIR/oidc/env"  # DOKKERR_TEST_OIDC_*

@@ -16,6 +16,7 @@
 #include "docker/errors.hpp"
 #include "monitoring/recent_window.hpp"
 #include "objects/object_transfer.hpp"
+#include "users/organization_store.hpp"
 #include "users/team_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -54,6 +55,27 @@ bool TeamDirectoryBridge::exists(std::string_view team_id) {
 policy::Policy TeamDirectoryBridge::container_policy(std::string_view team_id) {
   const auto team = teams_.find(team_id);
   return team ? policy::policy_from_json(team->policy_json) : policy::Policy{};
+}
+
+std::optional<std::string> RegistryScopesBridge::organization_of_team(std::string_view team) {
+  auto found = teams_.find(team);
+  if (!found) return std::nullopt;
+  return std::move(found->org_id);
+}
+
+bool RegistryScopesBridge::organization_exists(std::string_view organization) {
+  return organizations_.find(organization).has_value();
+}
+
+boost::asio::awaitable<std::optional<containers::RegistryCredentials>>
+StoredRegistryLogins::login_for(const Principal& caller, std::string team, std::string registry) {
+  auto stored = co_await registries_.login_for(caller, std::move(team), std::move(registry));
+  if (!stored || stored->username.empty()) co_return std::nullopt;
+  containers::RegistryCredentials login;
+  login.username = stored->username;
+  login.password = stored->password;
+  login.serveraddress = stored->address;
+  co_return login;
 }
 
 boost::asio::awaitable<std::optional<gateway::SharedBuckets::Take>> RedisBucketsBridge::take(

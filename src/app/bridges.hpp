@@ -4,6 +4,7 @@
 #include "backup/audit_archives.hpp"
 #include "backup/volume_backups.hpp"
 #include "containers/live_stats.hpp"
+#include "containers/registry_logins.hpp"
 #include "containers/team_directory.hpp"
 #include "containers/upload_spool.hpp"
 #include "core/blocking_pool.hpp"
@@ -13,6 +14,7 @@
 #include "monitoring/history_routes.hpp"
 #include "monitoring/targets.hpp"
 #include "objects/object_store.hpp"
+#include "registries/registry_service.hpp"
 #include "users/avatar_service.hpp"
 
 #include <chrono>
@@ -23,6 +25,7 @@ namespace dokkerr {
 class Logger;
 }  // namespace dokkerr
 namespace dokkerr::users {
+class OrganizationStore;
 class TeamStore;
 }
 namespace dokkerr::cache {
@@ -54,6 +57,31 @@ class TeamDirectoryBridge final : public containers::TeamDirectory {
 
  private:
   users::TeamStore& teams_;
+};
+
+// registries' view of teams and organizations, over the users domain's stores.
+class RegistryScopesBridge final : public registries::Scopes {
+ public:
+  RegistryScopesBridge(users::TeamStore& teams, users::OrganizationStore& organizations)
+      : teams_(teams), organizations_(organizations) {}
+  [[nodiscard]] std::optional<std::string> organization_of_team(std::string_view team) override;
+  [[nodiscard]] bool organization_exists(std::string_view organization) override;
+
+ private:
+  users::TeamStore& teams_;
+  users::OrganizationStore& organizations_;
+};
+
+// The logins of stored registries, for the engine's pulls and pushes.
+class StoredRegistryLogins final : public containers::RegistryLogins {
+ public:
+  explicit StoredRegistryLogins(registries::RegistryService& registries)
+      : registries_(registries) {}
+  boost::asio::awaitable<std::optional<containers::RegistryCredentials>> login_for(
+      const Principal& caller, std::string team, std::string registry) override;
+
+ private:
+  registries::RegistryService& registries_;
 };
 
 // The gateway's shared buckets, kept in Redis.

@@ -72,6 +72,9 @@
 #include "monitoring/live_routes.hpp"
 #include "monitoring/metrics_routes.hpp"
 #include "objects/open_object_store.hpp"
+#include "registries/registry_routes.hpp"
+#include "registries/registry_service.hpp"
+#include "registries/registry_store.hpp"
 #include "stacks/stack_routes.hpp"
 #include "stacks/stack_service.hpp"
 #include "stacks/stack_store.hpp"
@@ -360,7 +363,14 @@ int run_server(ServerConfig config) {
   } catch (const Error& error) {
     logger.warn("cannot sweep abandoned uploads", {{"error", error.detail()}});
   }
-  containers::ImageService image_service(environments, &registry_guard, &upload_spool);
+  auto registry_store = registries::make_sql_registry_store(*database, sealer);
+  auto registry_api = registries::make_http_registry_api();
+  RegistryScopesBridge registry_scopes(*team_store, *organization_store);
+  registries::RegistryService registry_service(*registry_store, *registry_api, registry_scopes,
+                                               blocking, clock, config.allowed_registries);
+  StoredRegistryLogins registry_logins(registry_service);
+  containers::ImageService image_service(environments, &registry_guard, &upload_spool,
+                                         &registry_logins);
   // Container metrics, sampled on the replica holding the scheduler lease (set below, once it
   // exists); the stats routes answer from them where they can.
   ContainerTargets metric_targets(environments);
@@ -477,6 +487,7 @@ int run_server(ServerConfig config) {
   TenancyStackHost stack_host(container_service, network_service, volume_service, tenancy);
   stacks::StackService stack_service(*stack_store, stack_host, blocking, clock);
   stacks::add_stack_routes(router, stack_service);
+  registries::add_registry_routes(router, registry_service);
 
   auto gateway_settings = edge_settings(config);
   if (shared_buckets) gateway_settings.shared_buckets = &*shared_buckets;

@@ -218,7 +218,7 @@ asio::awaitable<void> ContainerService::pull_for_create(const Principal& caller,
   if (images_ == nullptr) {
     throw Error::invalid("invalid_parameter", "This server cannot pull on create.");
   }
-  co_await images_->ensure(caller, env, image, policy);
+  co_await images_->ensure(caller, env, image, policy, team);
 }
 
 void ContainerService::check_quota(const Principal& caller, Engine& engine,

@@ -37,12 +37,13 @@ ImageRemoveOptions image_remove_options_from(const http::QueryParams& query) {
 }
 
 PullRequest pull_request_from(const boost::json::object& body) {
-  json::only_fields(body, {"image", "tag", "auth"});
+  json::only_fields(body, {"image", "tag", "auth", "team"});
   PullRequest request;
   request.image = json::required_string(body, "image");
   check_reference(request.image, "image");
   request.tag = json::optional_string(body, "tag").value_or("");
   if (!request.tag.empty()) check_reference(request.tag, "tag");
+  request.team = json::optional_string(body, "team").value_or("");
   if (const auto* auth = json::optional_object(body, "auth")) {
     json::only_fields(*auth, {"username", "password", "serveraddress", "identitytoken"});
     RegistryCredentials credentials;

@@ -49,6 +49,16 @@ asio::awaitable<Reply> pull_image(ImageService& service, RequestContext& c) {
   co_return pull_progress_reply(std::move(progress));
 }
 
+// {image: "registry:5000/app:1", team?}: the team whose stored login is presented.
+asio::awaitable<Reply> push_image(ImageService& service, RequestContext& c) {
+  const auto body = json::parse_object(c.request.body());
+  json::only_fields(body, {"image", "team"});
+  auto image = json::required_string(body, "image");
+  auto progress = co_await service.push(c.caller(), c.param("env"), std::move(image),
+                                        json::optional_string(body, "team").value_or(""));
+  co_return pull_progress_reply(std::move(progress));
+}
+
 asio::awaitable<Reply> tag_image(ImageService& service, RequestContext& c) {
   auto repo = c.query.get("repo");
   if (!repo) throw Error::invalid("invalid_parameter", "Query parameter 'repo' is required.");
@@ -100,6 +110,7 @@ void add_image_routes(http::Router& router, ImageService& service, std::size_t m
 
   // POST
   router.add(Verb::post, path("/pull"), with(service, pull_image), on_environment(perm::images_pull).audited("images.pull.create").takes_idempotency_key().limited_as(http::RateClass::stream).holds_slot(http::SlotClass::pull));
+  router.add(Verb::post, path("/push"), with(service, push_image), on_environment(perm::images_pull).audited("images.push.create").limited_as(http::RateClass::stream).holds_slot(http::SlotClass::pull));
   router.add(Verb::post, path("/{ref}/tag"), with(service, tag_image), manage.audited("images.tag"));
   router.add(Verb::post, path("/prune"), with(service, prune_images), on_environment(perm::system_prune).audited("images.prune.create"));
   router.add(Verb::post, path("/load"), with(service, load_images), manage.audited("images.load.create").body_limit(max_upload_bytes).holds_slot(http::SlotClass::upload).streams_body());

@@ -164,6 +164,9 @@ asio::awaitable<std::unique_ptr<docker::EngineStream>> ImageService::pull(const 
   auto engine = environments_.engine_up(env);
   std::string target = "/images/create?fromImage=" + encode(request.image);
   if (!request.tag.empty()) target += "&tag=" + encode(request.tag);
+  if (!request.auth && logins_ != nullptr) {
+    request.auth = co_await logins_->login_for(caller, request.team, registry_of(request.image));
+  }
   docker::Headers headers;
   if (request.auth) headers.emplace_back("X-Registry-Auth", registry_auth(*request.auth));
   std::string no_body;
@@ -196,9 +199,32 @@ PullRequest pull_request_for(std::string_view reference) {
   return request;
 }
 
+asio::awaitable<std::unique_ptr<docker::EngineStream>> ImageService::push(const Principal& caller,
+                                                                          std::string env,
+                                                                          std::string reference,
+                                                                          std::string team) {
+  auto request = pull_request_for(reference);
+  check_repository(request.image);
+  if (!request.tag.empty()) check_tag(request.tag);
+  if (registries_ != nullptr) co_await registries_->check(caller, request.image);
+  auto engine = environments_.engine_up(env);
+  std::optional<RegistryCredentials> login;
+  if (logins_ != nullptr) {
+    login = co_await logins_->login_for(caller, std::move(team), registry_of(request.image));
+  }
+  // The engine refuses a push without the header, even to a registry that needs no login.
+  docker::Headers headers;
+  headers.emplace_back("X-Registry-Auth", registry_auth(login.value_or(RegistryCredentials{})));
+  std::string target = image_path(request.image) + "/push";
+  if (!request.tag.empty()) target += "?tag=" + encode(request.tag);
+  std::string no_body;
+  co_return co_await open_stream(*engine, docker::Verb::post, std::move(target), "image",
+                                 std::move(no_body), std::move(headers));
+}
+
 asio::awaitable<void> ImageService::ensure(const Principal& caller, std::string env,
                                            std::string reference, PullPolicy policy,
-                                           std::chrono::seconds deadline) {
+                                           std::string team, std::chrono::seconds deadline) {
   if (policy == PullPolicy::missing) {
     try {
       co_await inspect(env, reference);
@@ -207,7 +233,17 @@ asio::awaitable<void> ImageService::ensure(const Principal& caller, std::string 
       if (error.code() != "image_not_found") throw;
     }
   }
-  auto progress = co_await pull(caller, std::move(env), pull_request_for(reference));
+  auto request = pull_request_for(reference);
+  request.team = std::move(team);
+  std::unique_ptr<docker::EngineStream> progress;
+  try {
+    progress = co_await pull(caller, std::move(env), std::move(request));
+  } catch (const Error& error) {
+    // The engine refuses some pulls before it starts (a registry that wants a login).
+    if (error.code() != "engine_error") throw;
+    throw Error(ErrorKind::bad_gateway, "image_pull_failed",
+                "Pulling " + reference + " failed: " + error.detail());
+  }
   // The engine reports a failure in-band, as a line with "error", after a 200.
   std::optional<std::string> failure;
   bool timed_out = false;

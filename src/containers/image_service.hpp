@@ -1,6 +1,7 @@
 #pragma once
 // Images on an environment's engine: list, inspect, pull, tag, remove, prune, load, export and
 // import. Images belong to no team: the permissions of the routes decide who may do what.
+#include "containers/registry_logins.hpp"
 #include "containers/upload_spool.hpp"
 #include "docker/client.hpp"
 
@@ -30,15 +31,12 @@ struct ImageListOptions {
   std::optional<std::string> reference;
 };
 
-// What the engine presents to the registry (X-Registry-Auth); only the fields given.
-struct RegistryCredentials {
-  std::optional<std::string> username, password, serveraddress, identitytoken;
-};
-
 struct PullRequest {
   std::string image;
   std::string tag;  // "" for the engine's default
+  // Given: presented as is. Otherwise the stored login (RegistryLogins) for `team` is, if any.
   std::optional<RegistryCredentials> auth;
+  std::string team;  // whose stored logins apply ("" any of the caller's)
 };
 
 // When a container create pulls its image first (?pull=): only when the engine lacks it, as
@@ -61,10 +59,11 @@ struct ImageRemoveOptions {
 class ImageService {
  public:
   // Without a guard, any caller may pull from any registry; without a spool, uploads go to the
-  // engine as they arrive (tests of the engine calls alone).
+  // engine as they arrive (tests of the engine calls alone); without logins, pulls present
+  // only what the request brings.
   explicit ImageService(EnvironmentService& environments, const RegistryGuard* registries = nullptr,
-                        UploadSpool* spool = nullptr)
-      : environments_(environments), registries_(registries), spool_(spool) {}
+                        UploadSpool* spool = nullptr, RegistryLogins* logins = nullptr)
+      : environments_(environments), registries_(registries), spool_(spool), logins_(logins) {}
 
   boost::asio::awaitable<boost::json::array> list(std::string env, ImageListOptions options);
   boost::asio::awaitable<boost::json::value> inspect(std::string env, std::string ref);
@@ -78,9 +77,17 @@ class ImageService {
   // engine's progress to its end. An unknown image is 404 image_not_found, a pull the engine
   // gives up 502 image_pull_failed, one still running after `deadline` 502 image_pull_timeout;
   // the registry rules of pull() apply.
+  // `team`: whose stored registry logins the pull may present ("" any of the caller's).
   boost::asio::awaitable<void> ensure(const Principal& caller, std::string env,
                                       std::string reference, PullPolicy policy,
+                                      std::string team = {},
                                       std::chrono::seconds deadline = std::chrono::minutes(10));
+  // Pushes `reference` (which names its registry) to its registry with the stored login the
+  // caller may use there (or none); the engine's progress (NDJSON).
+  boost::asio::awaitable<std::unique_ptr<docker::EngineStream>> push(const Principal& caller,
+                                                                     std::string env,
+                                                                     std::string reference,
+                                                                     std::string team);
   // repo: the engine's repository syntax (lowercase path, optional registry host), tag: 1-128
   // of [A-Za-z0-9_.-] ("" for latest); 400 invalid_reference otherwise.
   boost::asio::awaitable<void> tag(std::string env, std::string ref, std::string repo,
@@ -108,6 +115,7 @@ class ImageService {
   EnvironmentService& environments_;
   const RegistryGuard* registries_;
   UploadSpool* spool_;
+  RegistryLogins* logins_;
 };
 
 }  // namespace dokkerr::containers

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
 #include "http/curl_easy.hpp"
+#include "http/pinned_host.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
@@ -10,9 +11,7 @@
 #include <array>
 #include <curl/curl.h>
 #include <memory>
-#include <netdb.h>
-#include <sys/socket.h>
-#include <vector>
+#include <variant>
 
 namespace dokkerr::monitoring {
 namespace {
@@ -23,10 +22,6 @@ constexpr std::size_t kMaxUrl = 2048;
 constexpr std::size_t kMaxAnswerBytes = 64 * 1024;  // read and dropped
 
 using http::set_option;
-
-struct AddrinfoDeleter {
-  void operator()(addrinfo* info) const noexcept { freeaddrinfo(info); }
-};
 
 std::size_t drop_answer(char*, std::size_t size, std::size_t count, void* user) {
   auto* total = static_cast<std::size_t*>(user);
@@ -70,41 +65,17 @@ void check_webhook_url(std::string_view url) {
 
 std::string pinned_address(std::string_view url, const AddressSet& allowed) {
   const auto [host, port] = host_port(url);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
+  const auto pinned = http::pin_host(host, port, [&allowed](const asio::ip::address& address) {
+    return is_public_address(address) || allowed.contains(address);
+  });
+  if (const auto* entry = std::get_if<std::string>(&pinned)) return *entry;
+  if (std::get<http::PinFailure>(pinned) == http::PinFailure::unresolvable) {
     throw Error(ErrorKind::bad_gateway, "webhook_unreachable",
                 "The webhook's host name does not resolve.");
   }
-  const std::unique_ptr<addrinfo, AddrinfoDeleter> owned(found);
-  std::vector<asio::ip::address> addresses;
-  for (auto* entry = found; entry != nullptr; entry = entry->ai_next) {
-    std::array<char, NI_MAXHOST> text{};
-    if (getnameinfo(entry->ai_addr, entry->ai_addrlen, text.data(), text.size(), nullptr, 0,
-                    NI_NUMERICHOST) != 0) {
-      continue;
-    }
-    if (auto address = parse_address(text.data())) addresses.push_back(*address);
-  }
-  if (addresses.empty()) {
-    throw Error(ErrorKind::bad_gateway, "webhook_unreachable",
-                "The webhook's host name does not resolve.");
-  }
-  // Every answer must pass, not only the first: the resolver may hand another one to the next
-  // lookup.
-  for (const auto& address : addresses) {
-    if (!is_public_address(address) && !allowed.contains(address)) {
-      throw Error(ErrorKind::forbidden, "webhook_url_forbidden",
-                  "The webhook's host resolves to an address that is not public (loopback, "
-                  "link-local or private); a platform admin can allow it "
-                  "(--alert-webhook-allow).");
-    }
-  }
-  const auto& chosen = addresses.front();
-  const auto shown = chosen.is_v6() ? "[" + chosen.to_string() + "]" : chosen.to_string();
-  return host + ":" + port + ":" + shown;
+  throw Error(ErrorKind::forbidden, "webhook_url_forbidden",
+              "The webhook's host resolves to an address that is not public (loopback, "
+              "link-local or private); a platform admin can allow it (--alert-webhook-allow).");
 }
 
 std::string webhook_signature(std::string_view secret, std::int64_t timestamp,

@@ -414,6 +414,25 @@ CREATE TABLE stack_versions (
   PRIMARY KEY (stack_id, version)
 );
 )sql"},
+    // Stored registries of an organization (team_id '') or one of its teams, with the login
+    // the engine presents when it pulls (the password sealed).
+    Migration{12, "stored registries", R"sql(
+CREATE TABLE registries (
+  id TEXT PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  address TEXT NOT NULL,
+  insecure INTEGER NOT NULL,
+  username TEXT NOT NULL,
+  password TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (organization_id, name)
+);
+CREATE INDEX registries_by_address ON registries (address);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

@@ -16,7 +16,9 @@
 #include "docker/errors.hpp"
 #include "monitoring/recent_window.hpp"
 #include "objects/object_transfer.hpp"
+#include "users/access_model.hpp"
 #include "users/organization_store.hpp"
+#include "users/user_store.hpp"
 #include "users/team_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -76,6 +78,18 @@ StoredRegistryLogins::login_for(const Principal& caller, std::string team, std::
   login.password = stored->password;
   login.serveraddress = stored->address;
   co_return login;
+}
+
+boost::asio::awaitable<std::shared_ptr<const Principal>> AccountHookActors::acting_as(
+    std::string user_id) {
+  auto load = [this, &user_id]() -> std::shared_ptr<const Principal> {
+    const auto user = users_.find(user_id);
+    if (!user || user->disabled) return nullptr;
+    auto principal = access_.principal_for(*user);
+    principal->auth_method = "webhook";
+    return principal;
+  };
+  co_return co_await pool_.run(load);
 }
 
 boost::asio::awaitable<std::optional<gateway::SharedBuckets::Take>> RedisBucketsBridge::take(

@@ -15,6 +15,7 @@
 #include "monitoring/targets.hpp"
 #include "objects/object_store.hpp"
 #include "registries/registry_service.hpp"
+#include "stacks/stack_hooks.hpp"
 #include "users/avatar_service.hpp"
 
 #include <chrono>
@@ -25,8 +26,10 @@ namespace dokkerr {
 class Logger;
 }  // namespace dokkerr
 namespace dokkerr::users {
+class AccessModel;
 class OrganizationStore;
 class TeamStore;
+class UserStore;
 }
 namespace dokkerr::cache {
 class RedisBuckets;
@@ -82,6 +85,20 @@ class StoredRegistryLogins final : public containers::RegistryLogins {
 
  private:
   registries::RegistryService& registries_;
+};
+
+// Accounts as callers for stack webhooks: the account's roles now, as a sign-in would get them.
+class AccountHookActors final : public stacks::HookActors {
+ public:
+  AccountHookActors(users::UserStore& users, users::AccessModel& access, BlockingPool& pool)
+      : users_(users), access_(access), pool_(pool) {}
+  boost::asio::awaitable<std::shared_ptr<const Principal>> acting_as(
+      std::string user_id) override;
+
+ private:
+  users::UserStore& users_;
+  users::AccessModel& access_;
+  BlockingPool& pool_;
 };
 
 // The gateway's shared buckets, kept in Redis.

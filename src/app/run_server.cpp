@@ -75,6 +75,7 @@
 #include "registries/registry_routes.hpp"
 #include "registries/registry_service.hpp"
 #include "registries/registry_store.hpp"
+#include "stacks/stack_hooks.hpp"
 #include "stacks/stack_routes.hpp"
 #include "stacks/stack_service.hpp"
 #include "stacks/stack_store.hpp"
@@ -484,9 +485,13 @@ int run_server(ServerConfig config) {
   backup::add_backup_routes(router, {volume_backups, backup_schedules, platform_backups,
                                      image_backups, audit_archiver, log_archives});
   auto stack_store = stacks::make_sql_stack_store(*database, sealer);
-  TenancyStackHost stack_host(container_service, network_service, volume_service, tenancy);
+  TenancyStackHost stack_host(container_service, image_service, network_service, volume_service,
+                              tenancy);
   stacks::StackService stack_service(*stack_store, stack_host, blocking, clock);
-  stacks::add_stack_routes(router, stack_service);
+  AccountHookActors hook_actors(*user_store, access_model, blocking);
+  stacks::StackHooks stack_hooks(*stack_store, stack_service, hook_actors, audit_recorder, blocking,
+                                 clock);
+  stacks::add_stack_routes(router, stack_service, stack_hooks);
   registries::add_registry_routes(router, registry_service);
 
   auto gateway_settings = edge_settings(config);

@@ -1,6 +1,7 @@
 #include "app/tenancy_stack_host.hpp"
 
 #include "containers/container_service.hpp"
+#include "containers/image_service.hpp"
 #include "containers/network_service.hpp"
 #include "containers/tenancy_service.hpp"
 #include "containers/volume_service.hpp"
@@ -105,6 +106,7 @@ asio::awaitable<std::vector<stacks::ProjectContainer>> TenancyStackHost::project
         if (container.name.starts_with('/')) container.name.erase(0, 1);
       }
       container.state = text_of(summary.if_contains("State"));
+      container.image_id = text_of(summary.if_contains("ImageID"));
       if (const auto* labels = summary.if_contains("Labels");
           labels != nullptr && labels->is_object()) {
         const auto& l = labels->as_object();
@@ -137,6 +139,21 @@ asio::awaitable<std::string> TenancyStackHost::create_container(const Principal&
   if (pull != "never") request.pull = containers::pull_policy_from(pull);
   const auto created = co_await containers_.create(caller, std::move(env), std::move(request));
   co_return text_of(created.as_object().if_contains("Id"));
+}
+
+asio::awaitable<std::string> TenancyStackHost::refresh_image(const Principal& caller,
+                                                             std::string env, std::string team,
+                                                             std::string image) {
+  // As a create with ?pull=always would: images:pull in the team the stack belongs to.
+  const bool may_pull = team.empty() ? caller.has_platform(perm::images_pull)
+                                     : caller.has_in_team(team, perm::images_pull);
+  if (!may_pull) {
+    throw Error(ErrorKind::forbidden, "permission_denied",
+                "Pulling the stack's images needs the permission images:pull.");
+  }
+  co_await images_.ensure(caller, env, image, containers::PullPolicy::always, team);
+  const auto inspected = co_await images_.inspect(std::move(env), std::move(image));
+  co_return text_of(inspected.as_object().if_contains("Id"));
 }
 
 asio::awaitable<void> TenancyStackHost::connect(const Principal& caller, std::string env,

@@ -6,6 +6,7 @@
 
 namespace dokkerr::containers {
 class ContainerService;
+class ImageService;
 class NetworkService;
 class TenancyService;
 class VolumeService;
@@ -15,9 +16,14 @@ namespace dokkerr::app {
 
 class TenancyStackHost final : public stacks::StackHost {
  public:
-  TenancyStackHost(containers::ContainerService& containers, containers::NetworkService& networks,
-                   containers::VolumeService& volumes, containers::TenancyService& tenancy)
-      : containers_(containers), networks_(networks), volumes_(volumes), tenancy_(tenancy) {}
+  TenancyStackHost(containers::ContainerService& containers, containers::ImageService& images,
+                   containers::NetworkService& networks, containers::VolumeService& volumes,
+                   containers::TenancyService& tenancy)
+      : containers_(containers),
+        images_(images),
+        networks_(networks),
+        volumes_(volumes),
+        tenancy_(tenancy) {}
 
   boost::asio::awaitable<std::string> deploying_team(const Principal& caller, std::string env,
                                                      std::optional<std::string> team) override;
@@ -37,6 +43,8 @@ class TenancyStackHost final : public stacks::StackHost {
                                                        std::string team, std::string name,
                                                        boost::json::object body,
                                                        std::string pull) override;
+  boost::asio::awaitable<std::string> refresh_image(const Principal& caller, std::string env,
+                                                    std::string team, std::string image) override;
   boost::asio::awaitable<void> connect(const Principal& caller, std::string env,
                                        std::string network, std::string container,
                                        boost::json::object endpoint) override;
@@ -58,6 +66,7 @@ class TenancyStackHost final : public stacks::StackHost {
 
  private:
   containers::ContainerService& containers_;
+  containers::ImageService& images_;
   containers::NetworkService& networks_;
   containers::VolumeService& volumes_;
   containers::TenancyService& tenancy_;

@@ -1,17 +1,14 @@
 #include "auth/auth_json.hpp"
 
 #include "core/json.hpp"
+#include "http/client_info.hpp"
 
-#include <boost/beast/http/field.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace dokkerr::auth {
 
-ClientInfo client_of(const http::RequestContext& context) {
-  const auto agent = context.request[boost::beast::http::field::user_agent];
-  return ClientInfo{context.remote_address, std::string(agent.substr(0, 256)), context.request_id};
-}
+ClientInfo client_of(const http::RequestContext& context) { return http::client_of(context); }
 
 SetupRequest parse_setup(std::string_view body) {
   const auto object = json::parse_object(body);

@@ -107,6 +107,7 @@ class SqlStackStore final : public StackStore {
   void remove(std::string_view id) override {
     db_.transaction([&](store::Database& tx) {
       tx.execute("DELETE FROM stack_versions WHERE stack_id = ?", {std::string(id)});
+      tx.execute("DELETE FROM stack_hooks WHERE stack_id = ?", {std::string(id)});
       tx.execute("DELETE FROM stacks WHERE id = ?", {std::string(id)});
     });
   }
@@ -135,7 +136,44 @@ class SqlStackStore final : public StackStore {
     return out;
   }
 
+  void put_hook(const StackHook& h) override {
+    db_.transaction([&](store::Database& tx) {
+      tx.execute("DELETE FROM stack_hooks WHERE stack_id = ?", {h.stack_id});
+      tx.execute(
+          "INSERT INTO stack_hooks (stack_id, token_hash, created_by, created_at, last_used_at) "
+          "VALUES (?, ?, ?, ?, ?)",
+          {h.stack_id, h.token_hash, h.created_by, h.created_at, h.last_used_at});
+    });
+  }
+
+  bool remove_hook(std::string_view stack_id) override {
+    return db_.execute("DELETE FROM stack_hooks WHERE stack_id = ?", {std::string(stack_id)}) > 0;
+  }
+
+  std::optional<StackHook> hook_of(std::string_view stack_id) override {
+    return one_hook("stack_id", stack_id);
+  }
+
+  std::optional<StackHook> hook_by_token(std::string_view token_hash) override {
+    return one_hook("token_hash", token_hash);
+  }
+
+  void hook_used(std::string_view stack_id, std::string_view at) override {
+    db_.execute("UPDATE stack_hooks SET last_used_at = ? WHERE stack_id = ?",
+                {std::string(at), std::string(stack_id)});
+  }
+
  private:
+  std::optional<StackHook> one_hook(std::string_view column, std::string_view value) {
+    const auto rows = db_.query(
+        "SELECT stack_id, token_hash, created_by, created_at, last_used_at FROM stack_hooks "
+        "WHERE " + std::string(column) + " = ?",
+        {std::string(value)});
+    if (rows.empty()) return std::nullopt;
+    const auto& row = rows.front();
+    return StackHook{row.text(0), row.text(1), row.text(2), row.text(3), row.text(4)};
+  }
+
   std::string seal(std::string_view stack_id, const StackSource& source) const {
     const auto text = bj::serialize(bj::object{{"variables", object_of(source.variables)},
                                                {"env_files", object_of(source.env_files)}});

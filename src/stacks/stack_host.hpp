@@ -21,7 +21,8 @@ struct ProjectContainer {
   std::string service;
   int number = 0;
   std::string config_hash;
-  std::string state;  // created, running, exited, …
+  std::string state;     // created, running, exited, …
+  std::string image_id;  // "sha256:…" of the image it runs
 };
 
 struct ContainerStatus {
@@ -74,6 +75,11 @@ class StackHost {
                                                                std::string name,
                                                                boost::json::object body,
                                                                std::string pull) = 0;
+  // Pulls `image` again (images:pull in the team, the registry rules and stored logins of a
+  // pull by hand) and returns the id of what the engine has under that reference now.
+  virtual boost::asio::awaitable<std::string> refresh_image(const Principal& caller,
+                                                            std::string env, std::string team,
+                                                            std::string image) = 0;
   virtual boost::asio::awaitable<void> connect(const Principal& caller, std::string env,
                                                std::string network, std::string container,
                                                boost::json::object endpoint) = 0;

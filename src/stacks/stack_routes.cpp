@@ -3,8 +3,10 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/permissions.hpp"
+#include "http/client_info.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
+#include "stacks/stack_hooks.hpp"
 #include "stacks/stack_service.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -183,6 +185,54 @@ asio::awaitable<http::Reply> stack_logs(StackService& stacks, RequestContext& c)
   co_return http::ok(bj::serialize(bj::object{{"items", std::move(out)}}));
 }
 
+asio::awaitable<http::Reply> redeploy_stack(StackService& stacks, RequestContext& c) {
+  const auto view = co_await stacks.redeploy(c.caller(), c.param("env"), c.param("name"));
+  co_return http::ok(bj::serialize(to_json(view)));
+}
+
+std::string hook_url(std::string_view token) {
+  return "/api/v1/hooks/stacks/" + std::string(token);
+}
+
+bj::object to_json(const StackHook& hook) {
+  return {{"created_by", hook.created_by},
+          {"created_at", hook.created_at},
+          {"last_used_at", hook.last_used_at.empty() ? bj::value(nullptr)
+                                                     : bj::value(hook.last_used_at)}};
+}
+
+asio::awaitable<http::Reply> issue_hook(StackHooks& hooks, RequestContext& c) {
+  const auto issued = co_await hooks.issue(c.caller(), c.param("env"), c.param("name"));
+  auto out = to_json(issued.hook);
+  out["token"] = issued.token;
+  out["url"] = hook_url(issued.token);
+  co_return http::created(bj::serialize(out));
+}
+
+asio::awaitable<http::Reply> get_hook(StackHooks& hooks, RequestContext& c) {
+  const auto hook = co_await hooks.get(c.caller(), c.param("env"), c.param("name"));
+  co_return http::ok(bj::serialize(to_json(hook)));
+}
+
+asio::awaitable<http::Reply> revoke_hook(StackHooks& hooks, RequestContext& c) {
+  co_await hooks.revoke(c.caller(), c.param("env"), c.param("name"));
+  co_return http::no_content();
+}
+
+// Public: the token in the path is the credential.
+asio::awaitable<http::Reply> fire_hook(StackHooks& hooks, RequestContext& c) {
+  const auto outcome = co_await hooks.fire(c.param("token"), http::client_of(c));
+  co_return http::ok(bj::serialize(bj::object{{"environment", outcome.environment},
+                                              {"stack", outcome.stack},
+                                              {"version", outcome.version},
+                                              {"status", outcome.status}}));
+}
+
+http::Handler with(StackHooks& hooks,
+                   asio::awaitable<http::Reply> (*handler)(StackHooks&, RequestContext&)) {
+  return [&hooks, handler](RequestContext& c) { return handler(hooks, c); };
+}
+
 http::Handler with(StackService& stacks,
                    asio::awaitable<http::Reply> (*handler)(StackService&, RequestContext&)) {
   return [&stacks, handler](RequestContext& c) { return handler(stacks, c); };
@@ -191,7 +241,7 @@ http::Handler with(StackService& stacks,
 }  // namespace
 
 // clang-format off
-void add_stack_routes(http::Router& router, StackService& stacks) {
+void add_stack_routes(http::Router& router, StackService& stacks, StackHooks& hooks) {
   router.add(Verb::get, path(""), with(stacks, list_stacks), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{name}"), with(stacks, get_stack), on_environment(perm::containers_read));
   router.add(Verb::get, path("/{name}/history"), with(stacks, stack_history), on_environment(perm::containers_read));
@@ -202,6 +252,12 @@ void add_stack_routes(http::Router& router, StackService& stacks) {
   router.add(Verb::post, path("/{name}/start"), with(stacks, start_stack), on_environment(perm::containers_create).audited("stacks.start"));
   router.add(Verb::post, path("/{name}/rollback"), with(stacks, rollback_stack), on_environment(perm::containers_create).audited("stacks.rollback"));
   router.add(Verb::delete_, path("/{name}"), with(stacks, delete_stack), on_environment(perm::containers_delete).audited("stacks.delete"));
+  router.add(Verb::post, path("/{name}/redeploy"), with(stacks, redeploy_stack), on_environment(perm::containers_create).audited("stacks.redeploy"));
+  router.add(Verb::get, path("/{name}/hook"), with(hooks, get_hook), on_environment(perm::containers_read));
+  router.add(Verb::put, path("/{name}/hook"), with(hooks, issue_hook), on_environment(perm::containers_create).audited("stacks.hook.create"));
+  router.add(Verb::delete_, path("/{name}/hook"), with(hooks, revoke_hook), on_environment(perm::containers_create).audited("stacks.hook.delete"));
+  // Guessing tokens is held to the sign-in budget; each call is audited by StackHooks::fire.
+  router.add(Verb::post, "/api/v1/hooks/stacks/{token}", with(hooks, fire_hook), http::needs(http::access::kPublic).limited_as(http::RateClass::sign_in));
 }
 // clang-format on
 

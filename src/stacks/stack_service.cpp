@@ -137,7 +137,8 @@ asio::awaitable<StackView> StackService::create(const Principal& caller, std::st
     store_.insert(stack);
   };
   co_await pool_.run(insert);
-  co_return co_await deploy(caller, std::move(stack), project, true);
+  const FreshImages unchanged;
+  co_return co_await deploy(caller, std::move(stack), project, true, unchanged);
 }
 
 asio::awaitable<StackView> StackService::update(const Principal& caller, std::string env,
@@ -155,7 +156,8 @@ asio::awaitable<StackView> StackService::update(const Principal& caller, std::st
     stack.source = std::move(source);
     ++stack.version;
   }
-  co_return co_await deploy(caller, std::move(stack), project, changed);
+  const FreshImages unchanged;
+  co_return co_await deploy(caller, std::move(stack), project, changed, unchanged);
 }
 
 asio::awaitable<StackView> StackService::rollback(const Principal& caller, std::string env,
@@ -172,12 +174,32 @@ asio::awaitable<StackView> StackService::rollback(const Principal& caller, std::
   co_return co_await update(caller, std::move(env), std::move(name), found->source);
 }
 
+asio::awaitable<StackView> StackService::redeploy(const Principal& caller, std::string env,
+                                                  std::string name) {
+  auto stack = co_await visible(caller, env, name, perm::containers_create);
+  const auto project = co_await prepare(caller, env, name, stack.team_id, stack.source);
+  const Busy busy(*this, env + "/" + name);
+  FreshImages images;
+  std::map<std::string, std::string> pulled;  // image → id: services sharing one pull it once
+  for (const auto& service : project.services) {
+    if (service.pull_policy == "never") continue;
+    auto found = pulled.find(service.image);
+    if (found == pulled.end()) {
+      auto id = co_await host_.refresh_image(caller, env, stack.team_id, service.image);
+      found = pulled.emplace(service.image, std::move(id)).first;
+    }
+    images[service.name] = found->second;
+  }
+  co_return co_await deploy(caller, std::move(stack), project, false, images);
+}
+
 asio::awaitable<StackView> StackService::deploy(const Principal& caller, Stack stack,
-                                                const ComposeProject& project, bool new_version) {
+                                                const ComposeProject& project, bool new_version,
+                                                const FreshImages& images) {
   std::exception_ptr failure;
   std::string reason;
   try {
-    co_await converge(caller, stack, project);
+    co_await converge(caller, stack, project, images);
   } catch (const Error& error) {
     failure = std::current_exception();
     reason = error.detail();
@@ -201,7 +223,8 @@ asio::awaitable<StackView> StackService::deploy(const Principal& caller, Stack s
 }
 
 asio::awaitable<void> StackService::converge(const Principal& caller, const Stack& stack,
-                                             const ComposeProject& project) {
+                                             const ComposeProject& project,
+                                             const FreshImages& images) {
   const auto& env = stack.environment;
   for (const auto& network : project.networks) {
     std::optional<boost::json::object> body;
@@ -243,7 +266,8 @@ asio::awaitable<void> StackService::converge(const Principal& caller, const Stac
     std::vector<Task> tasks;
     for (const auto* service : wave) {
       tasks.push_back(asio::co_spawn(
-          executor, converge_service(caller, stack, project, *service, existing, running),
+          executor,
+          converge_service(caller, stack, project, *service, existing, images, running),
           asio::deferred));
     }
     auto [order, failures] =
@@ -260,8 +284,9 @@ asio::awaitable<void> StackService::converge(const Principal& caller, const Stac
 asio::awaitable<void> StackService::converge_service(
     const Principal& caller, const Stack& stack, const ComposeProject& project,
     const ServiceSpec& service, const std::vector<ProjectContainer>& existing,
-    std::map<std::string, std::vector<std::string>>& running) {
+    const FreshImages& images, std::map<std::string, std::vector<std::string>>& running) {
   const auto& env = stack.environment;
+  const auto fresh = images.find(service.name);
   co_await await_dependencies(caller, env, service, running);
   const auto hash = config_hash(project, service);
   // References into a std::map stay valid while other services add their entries.
@@ -275,7 +300,9 @@ asio::awaitable<void> StackService::converge_service(
     const auto current = std::find_if(
         existing.begin(), existing.end(),
         [&](const ProjectContainer& c) { return c.service == service.name && c.number == number; });
-    if (current != existing.end() && current->config_hash == hash) {
+    const bool stale_image = fresh != images.end() && current != existing.end() &&
+                             current->image_id != fresh->second;
+    if (current != existing.end() && current->config_hash == hash && !stale_image) {
       if (current->state != "running") co_await host_.start(caller, env, current->id);
       ids.push_back(current->id);
       continue;
@@ -368,7 +395,8 @@ asio::awaitable<StackView> StackService::start(const Principal& caller, std::str
   auto stack = co_await visible(caller, env, name, perm::containers_create);
   const auto project = co_await prepare(caller, env, name, stack.team_id, stack.source);
   const Busy busy(*this, env + "/" + name);
-  co_return co_await deploy(caller, std::move(stack), project, false);
+  const FreshImages unchanged;
+  co_return co_await deploy(caller, std::move(stack), project, false, unchanged);
 }
 
 asio::awaitable<void> StackService::remove(const Principal& caller, std::string env,

@@ -71,6 +71,11 @@ class StackService {
   // Deploys an earlier version's source again (as a new version).
   boost::asio::awaitable<StackView> rollback(const Principal& caller, std::string env,
                                              std::string name, int version);
+  // Pulls every service's image again (not those with pull_policy: never) and recreates the
+  // containers whose image changed, as `docker compose pull && docker compose up -d` does; the
+  // version stays. A failed pull changes nothing.
+  boost::asio::awaitable<StackView> redeploy(const Principal& caller, std::string env,
+                                             std::string name);
   boost::asio::awaitable<StackView> stop(const Principal& caller, std::string env,
                                          std::string name);
   boost::asio::awaitable<StackView> start(const Principal& caller, std::string env,
@@ -88,6 +93,13 @@ class StackService {
                                                          std::string name, std::size_t tail,
                                                          std::optional<std::string> service);
 
+  // The stack if the caller may act on it with `permission`; 404 stack_not_found otherwise
+  // (403 permission_denied for members who may see it).
+  boost::asio::awaitable<Stack> authorized(const Principal& caller, std::string env,
+                                           std::string name, std::string_view permission) {
+    co_return co_await visible(caller, env, name, permission);
+  }
+
  private:
   // The stack if the caller may act on it with `permission`; 404 stack_not_found otherwise.
   boost::asio::awaitable<Stack> visible(const Principal& caller, const std::string& env,
@@ -97,15 +109,19 @@ class StackService {
                                                  const std::string& name, const std::string& team,
                                                  const StackSource& source);
   // Makes the engine match `project`; records the outcome on the stack.
+  // `images`: each service's image id after a fresh pull (redeploy); a container running
+  // another is replaced even when its configuration is unchanged.
+  using FreshImages = std::map<std::string, std::string>;
   boost::asio::awaitable<StackView> deploy(const Principal& caller, Stack stack,
-                                           const ComposeProject& project, bool new_version);
+                                           const ComposeProject& project, bool new_version,
+                                           const FreshImages& images);
   boost::asio::awaitable<void> converge(const Principal& caller, const Stack& stack,
-                                        const ComposeProject& project);
+                                        const ComposeProject& project, const FreshImages& images);
   // One service's replicas made to match the file (after what it depends on is ready).
   boost::asio::awaitable<void> converge_service(
       const Principal& caller, const Stack& stack, const ComposeProject& project,
       const ServiceSpec& service, const std::vector<ProjectContainer>& existing,
-      std::map<std::string, std::vector<std::string>>& running);
+      const FreshImages& images, std::map<std::string, std::vector<std::string>>& running);
   boost::asio::awaitable<void> await_dependencies(
       const Principal& caller, const std::string& env, const ServiceSpec& service,
       const std::map<std::string, std::vector<std::string>>& running);

@@ -44,6 +44,15 @@ struct StackVersion {
   std::string created_by, created_at;
 };
 
+// A stack's redeploy webhook (the token itself is never kept, only its SHA-256).
+struct StackHook {
+  std::string stack_id;
+  std::string token_hash;  // hex
+  std::string created_by;  // the user it acts as
+  std::string created_at;
+  std::string last_used_at;  // "" before its first use
+};
+
 class StackStore {
  public:
   virtual ~StackStore() = default;
@@ -58,11 +67,17 @@ class StackStore {
       std::string_view environment,
       const std::optional<std::set<std::string, std::less<>>>& teams) = 0;
   [[nodiscard]] virtual std::size_t count(std::string_view environment) = 0;
-  virtual void remove(std::string_view id) = 0;  // with its versions
+  virtual void remove(std::string_view id) = 0;  // with its versions and its hook
   virtual void add_version(std::string_view stack_id, const StackVersion& version) = 0;
   // Newest first, at most `limit`.
   [[nodiscard]] virtual std::vector<StackVersion> versions(std::string_view stack_id,
                                                            std::size_t limit) = 0;
+  // Sets (or replaces) the stack's hook.
+  virtual void put_hook(const StackHook& hook) = 0;
+  virtual bool remove_hook(std::string_view stack_id) = 0;
+  [[nodiscard]] virtual std::optional<StackHook> hook_of(std::string_view stack_id) = 0;
+  [[nodiscard]] virtual std::optional<StackHook> hook_by_token(std::string_view token_hash) = 0;
+  virtual void hook_used(std::string_view stack_id, std::string_view at) = 0;
 };
 
 std::unique_ptr<StackStore> make_sql_stack_store(store::Database& db, const SecretSealer& sealer);

@@ -433,6 +433,16 @@ CREATE TABLE registries (
 );
 CREATE INDEX registries_by_address ON registries (address);
 )sql"},
+    // A stack's redeploy webhook: only the token's SHA-256 is kept; it acts as its creator.
+    Migration{13, "stack webhooks", R"sql(
+CREATE TABLE stack_hooks (
+  stack_id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT NOT NULL
+);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

@@ -182,6 +182,9 @@ const PUBLIC_ROUTES = new Set([
   // Prometheus scrapes: no account, but its own scrape token or an allowed address
   // (prometheus.test.mjs and monitoring.test.mjs test that guard).
   'GET /metrics',
+  // A stack's redeploy webhook: the secret token in the path is the credential
+  // (stack_hooks.test.mjs: unknown tokens are 404 and audited, guessing is rate limited).
+  'POST /api/v1/hooks/stacks/{token}',
 ]);
 
 const E = '/api/v1/environments/local';

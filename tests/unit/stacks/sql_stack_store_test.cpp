@@ -98,6 +98,28 @@ TEST_P(SqlStackStoreTest, KeepsEveryVersionAndForgetsThemWithTheStack) {
   EXPECT_TRUE(store_->versions("s1", 10).empty());
 }
 
+TEST_P(SqlStackStoreTest, KeepsOneHookPerStackFoundByItsHash) {
+  store_->insert(stack("s1", "local", "shop", "team-a"));
+  store_->insert(stack("s2", "local", "blog", "team-a"));
+  EXPECT_FALSE(store_->hook_of("s1").has_value());
+  store_->put_hook(StackHook{"s1", "aa11", "u1", "2026-12-07T00:00:00.000Z", ""});
+  store_->put_hook(StackHook{"s1", "bb22", "u2", "2026-12-07T00:00:01.000Z", ""});  // replaces
+  EXPECT_FALSE(store_->hook_by_token("aa11").has_value());
+  const auto found = store_->hook_by_token("bb22");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->stack_id, "s1");
+  EXPECT_EQ(found->created_by, "u2");
+  store_->hook_used("s1", "2026-12-07T00:00:02.000Z");
+  EXPECT_EQ(store_->hook_of("s1")->last_used_at, "2026-12-07T00:00:02.000Z");
+  // Two stacks never share a token.
+  EXPECT_THROW(store_->put_hook(StackHook{"s2", "bb22", "u1", "x", ""}), Error);
+  EXPECT_TRUE(store_->remove_hook("s1"));
+  EXPECT_FALSE(store_->remove_hook("s1"));
+  store_->put_hook(StackHook{"s2", "cc33", "u1", "2026-12-07T00:00:03.000Z", ""});
+  store_->remove("s2");  // the stack takes its hook with it
+  EXPECT_FALSE(store_->hook_by_token("cc33").has_value());
+}
+
 DOKKERR_INSTANTIATE_BACKENDS(SqlStackStoreTest);
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "stacks/stack_service.hpp"
 
 #include "core/error.hpp"
+#include "stacks/stack_hooks.hpp"
 #include "stacks/service_body.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -65,8 +66,25 @@ class FakeStore final : public StackStore {
   std::vector<StackVersion> versions(std::string_view id, std::size_t) override {
     return versions_[std::string(id)];
   }
+  void put_hook(const StackHook& hook) override { hooks_[hook.stack_id] = hook; }
+  bool remove_hook(std::string_view id) override { return hooks_.erase(std::string(id)) > 0; }
+  std::optional<StackHook> hook_of(std::string_view id) override {
+    const auto found = hooks_.find(std::string(id));
+    if (found == hooks_.end()) return std::nullopt;
+    return found->second;
+  }
+  std::optional<StackHook> hook_by_token(std::string_view hash) override {
+    for (const auto& [id, hook] : hooks_) {
+      if (hook.token_hash == hash) return hook;
+    }
+    return std::nullopt;
+  }
+  void hook_used(std::string_view id, std::string_view at) override {
+    hooks_[std::string(id)].last_used_at = at;
+  }
 
  private:
+  std::map<std::string, StackHook> hooks_;
   std::map<std::string, Stack> stacks_;
   std::map<std::string, std::vector<StackVersion>> versions_;
 };
@@ -129,10 +147,21 @@ class FakeHost final : public StackHost {
     c.info.number = std::stoi(std::string(labels.at(kNumberLabel).as_string()));
     c.info.config_hash = std::string(labels.at(kConfigHashLabel).as_string());
     c.info.state = "created";
+    c.info.image_id = images[std::string(body.at("Image").as_string())];
     c.has_healthcheck = body.contains("Healthcheck");
     calls.push_back("create " + name);
     containers[c.info.id] = c;
     co_return c.info.id;
+  }
+  // Image name → the id the engine has for it; a refresh "pulls" `pushed` over it.
+  std::map<std::string, std::string> images;
+  std::map<std::string, std::string> pushed;
+  asio::awaitable<std::string> refresh_image(const Principal&, std::string, std::string,
+                                             std::string image) override {
+    calls.push_back("refresh " + image);
+    if (image == "unreachable") throw Error(ErrorKind::bad_gateway, "image_pull_failed", "no");
+    if (const auto found = pushed.find(image); found != pushed.end()) images[image] = found->second;
+    co_return images[image];
   }
   asio::awaitable<void> connect(const Principal&, std::string, std::string network,
                                 std::string container, bj::object) override {
@@ -387,6 +416,144 @@ TEST_F(StackServiceTest, MembersOfOtherTeamsLearnNothing) {
   try {
     run(service_.get(stranger, "local", "app"));
     ADD_FAILURE() << "visible";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "stack_not_found");
+  }
+}
+
+TEST_F(StackServiceTest, ARedeployPullsAndReplacesOnlyWhatRunsAnOlderImage) {
+  host_.images = {{"db", "sha256:db1"}, {"web", "sha256:web1"}};
+  deploy(kApp);
+  const auto before = host_.names();
+  host_.calls.clear();
+  host_.pushed["web"] = "sha256:web2";
+  const auto view = run(service_.redeploy(caller_, "local", "app"));
+  EXPECT_EQ(view.stack.version, 1);  // the same file: no new version
+  EXPECT_EQ(host_.names(), before);
+  const auto& calls = host_.calls;
+  const auto count = [&calls](const std::string& call) {
+    return std::count(calls.begin(), calls.end(), call);
+  };
+  EXPECT_EQ(count("refresh db"), 1);
+  EXPECT_EQ(count("refresh web"), 1);
+  EXPECT_EQ(count("remove app-db-1"), 0);
+  EXPECT_EQ(count("remove app-web-1"), 1);
+  EXPECT_EQ(count("remove app-web-2"), 1);
+  EXPECT_EQ(count("remove app-worker-1"), 0);
+  const std::map<std::string, std::string> expected{
+      {"db", "sha256:db1"}, {"web", "sha256:web2"}, {"worker", ""}};
+  for (const auto& [id, c] : host_.containers) {
+    EXPECT_EQ(c.info.image_id, expected.at(c.info.service)) << c.info.name;
+  }
+  // Nothing newer: nothing replaced.
+  host_.calls.clear();
+  run(service_.redeploy(caller_, "local", "app"));
+  EXPECT_EQ(std::count_if(calls.begin(), calls.end(),
+                          [](const std::string& c) { return c.starts_with("remove"); }),
+            0);
+}
+
+TEST_F(StackServiceTest, ARedeployWhosePullFailsChangesNothing) {
+  deploy("services:\n  a:\n    image: x\n  b:\n    image: unreachable\n");
+  const auto before = host_.names();
+  host_.calls.clear();
+  try {
+    run(service_.redeploy(caller_, "local", "app"));
+    ADD_FAILURE() << "redeployed";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), "image_pull_failed");
+  }
+  EXPECT_EQ(host_.names(), before);
+  for (const auto& call : host_.calls) EXPECT_TRUE(call.starts_with("check") || call.starts_with("refresh")) << call;
+  // pull_policy: never is never pulled.
+  deploy("services:\n  a:\n    image: x\n  b:\n    image: unreachable\n    pull_policy: never\n");
+  run(service_.redeploy(caller_, "local", "app"));
+}
+
+class FakeActors final : public HookActors {
+ public:
+  asio::awaitable<std::shared_ptr<const Principal>> acting_as(std::string user_id) override {
+    const auto found = accounts.find(user_id);
+    co_return found == accounts.end() ? nullptr : std::make_shared<Principal>(found->second);
+  }
+  std::map<std::string, Principal> accounts;
+};
+
+class FakeAudit final : public AuditTrail {
+ public:
+  asio::awaitable<void> record(AuditRecord entry) override {
+    entries.push_back(std::move(entry));
+    co_return;
+  }
+  std::vector<AuditRecord> entries;
+};
+
+class StackHooksTest : public StackServiceTest {
+ protected:
+  StackHooksTest() : hooks_(store_, service_, actors_, audit_, pool_, clock_) {
+    actors_.accounts["u1"] = caller_;
+  }
+  std::string code_of_fire(const std::string& token) {
+    try {
+      run(hooks_.fire(token, ClientInfo{"198.51.100.7", "ci", "req-1"}));
+    } catch (const Error& error) {
+      return error.code();
+    }
+    return "";
+  }
+  FakeActors actors_;
+  FakeAudit audit_;
+  StackHooks hooks_;
+};
+
+TEST_F(StackHooksTest, AHookRedeploysAsItsIssuerAndIsAudited) {
+  host_.images = {{"db", "sha256:db1"}, {"web", "sha256:web1"}};
+  deploy(kApp);
+  const auto issued = run(hooks_.issue(caller_, "local", "app"));
+  EXPECT_TRUE(issued.token.starts_with("dkh_"));
+  EXPECT_EQ(issued.token.size(), 68U);
+  EXPECT_EQ(issued.hook.token_hash.find(issued.token.substr(4)), std::string::npos);
+  host_.pushed["web"] = "sha256:web2";
+  const auto outcome = run(hooks_.fire(issued.token, ClientInfo{"198.51.100.7", "ci", "r"}));
+  EXPECT_EQ(outcome.stack, "app");
+  EXPECT_EQ(outcome.status, "running");
+  ASSERT_EQ(audit_.entries.size(), 1U);
+  EXPECT_EQ(audit_.entries[0].action, "stacks.hook.fire");
+  EXPECT_EQ(audit_.entries[0].result, "success");
+  EXPECT_EQ(audit_.entries[0].target, "stack:local/app");
+  EXPECT_EQ(audit_.entries[0].actor_id, "u1");
+  EXPECT_FALSE(run(hooks_.get(caller_, "local", "app")).last_used_at.empty());
+
+  // Issuing again replaces the token: the old one is unknown from then on.
+  const auto again = run(hooks_.issue(caller_, "local", "app"));
+  EXPECT_EQ(code_of_fire(issued.token), "hook_not_found");
+  EXPECT_EQ(code_of_fire(again.token), "");
+  // An account that is gone fires nothing.
+  actors_.accounts.clear();
+  EXPECT_EQ(code_of_fire(again.token), "hook_owner_inactive");
+  EXPECT_EQ(audit_.entries.back().result, "denied");
+  run(hooks_.revoke(caller_, "local", "app"));
+  EXPECT_EQ(code_of_fire(again.token), "hook_not_found");
+}
+
+TEST_F(StackHooksTest, UnknownAndMalformedTokensAre404AndAudited) {
+  deploy(kApp);
+  for (const std::string& token : {std::string("dkh_") + std::string(64, 'a'), std::string("nope"),
+                                  std::string("dkh_") + std::string(64, 'Z'), std::string(5000, 'x')}) {
+    audit_.entries.clear();
+    EXPECT_EQ(code_of_fire(token), "hook_not_found");
+    ASSERT_EQ(audit_.entries.size(), 1U);
+    EXPECT_EQ(audit_.entries[0].result, "denied");
+    EXPECT_EQ(audit_.entries[0].client.remote_address, "198.51.100.7");
+    if (token.size() > 24) {
+      EXPECT_EQ(audit_.entries[0].target.find(token.substr(4, 20)), std::string::npos);
+    }
+  }
+  Principal stranger;
+  stranger.user_id = "u2";
+  try {
+    run(hooks_.issue(stranger, "local", "app"));
+    ADD_FAILURE() << "issued";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), "stack_not_found");
   }

@@ -24,6 +24,7 @@ const StackDetailPage = lazy(() => import("../pages/stacks/StackDetailPage"));
 const AdminPage = lazy(() => import("../pages/admin/AdminPage"));
 const AccountPage = lazy(() => import("../pages/account/AccountPage"));
 const MonitoringPage = lazy(() => import("../pages/monitoring/MonitoringPage"));
+const RegistriesPage = lazy(() => import("../pages/registries/RegistriesPage"));
 
 interface NavItem {
   path: string;
@@ -37,6 +38,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: "/containers", label: "Containers" },
   { path: "/stacks", label: "Stacks" },
   { path: "/images", label: "Images" },
+  { path: "/registries", label: "Registries" },
   { path: "/networks", label: "Networks" },
   { path: "/volumes", label: "Volumes" },
   { path: "/monitoring", label: "Monitoring" },
@@ -92,6 +94,8 @@ function Page({ route, user }: { route: Route; user: User | undefined }): ReactN
       return <AccountPage user={user} section={subpathOf(route.path)} />;
     case "/monitoring":
       return <MonitoringPage section={subpathOf(route.path)} />;
+    case "/registries":
+      return <RegistriesPage section={subpathOf(route.path)} id={route.query.get("id") ?? ""} />;
   }
   return <PlaceholderPage title="Page not found" message="There is no page at this address." />;
 }

@@ -156,6 +156,11 @@ asio::awaitable<std::string> TenancyStackHost::refresh_image(const Principal& ca
   co_return text_of(inspected.as_object().if_contains("Id"));
 }
 
+asio::awaitable<void> TenancyStackHost::rename(const Principal& caller, std::string env,
+                                               std::string container, std::string name) {
+  co_await containers_.rename(caller, std::move(env), std::move(container), std::move(name));
+}
+
 asio::awaitable<void> TenancyStackHost::connect(const Principal& caller, std::string env,
                                                 std::string network, std::string container,
                                                 bj::object endpoint) {

@@ -52,6 +52,8 @@ class TenancyStackHost final : public stacks::StackHost {
                                      std::string container) override;
   boost::asio::awaitable<void> stop(const Principal& caller, std::string env,
                                     std::string container) override;
+  boost::asio::awaitable<void> rename(const Principal& caller, std::string env,
+                                      std::string container, std::string name) override;
   boost::asio::awaitable<void> remove_container(const Principal& caller, std::string env,
                                                 std::string container) override;
   boost::asio::awaitable<stacks::ContainerStatus> status(const Principal& caller, std::string env,

@@ -85,6 +85,8 @@ class StackHost {
                                                boost::json::object endpoint) = 0;
   virtual boost::asio::awaitable<void> start(const Principal& caller, std::string env,
                                              std::string container) = 0;
+  virtual boost::asio::awaitable<void> rename(const Principal& caller, std::string env,
+                                              std::string container, std::string name) = 0;
   virtual boost::asio::awaitable<void> stop(const Principal& caller, std::string env,
                                             std::string container) = 0;
   virtual boost::asio::awaitable<void> remove_container(const Principal& caller, std::string env,

@@ -302,21 +302,95 @@ asio::awaitable<void> StackService::converge_service(
         [&](const ProjectContainer& c) { return c.service == service.name && c.number == number; });
     const bool stale_image = fresh != images.end() && current != existing.end() &&
                              current->image_id != fresh->second;
-    if (current != existing.end() && current->config_hash == hash && !stale_image) {
+    if (current != existing.end() && current->config_hash == hash) {
+      if (stale_image) {
+        ids.push_back(co_await replace_for_image(caller, stack, project, service, *current));
+        continue;
+      }
       if (current->state != "running") co_await host_.start(caller, env, current->id);
       ids.push_back(current->id);
       continue;
     }
     if (current != existing.end()) co_await host_.remove_container(caller, env, current->id);
-    const auto id = co_await host_.create_container(
-        caller, env, stack.team_id, container_name(project, service, number),
-        container_body(project, service, number), service.pull_policy);
-    for (std::size_t i = 1; service.network_mode.empty() && i < service.networks.size(); ++i) {
-      co_await host_.connect(caller, env, network_name(project, service.networks[i].key), id,
-                             endpoint_config(service, service.networks[i]));
+    ids.push_back(co_await make_replica(caller, stack, project, service, number));
+  }
+}
+
+asio::awaitable<std::string> StackService::make_replica(const Principal& caller,
+                                                        const Stack& stack,
+                                                        const ComposeProject& project,
+                                                        const ServiceSpec& service, int number) {
+  const auto& env = stack.environment;
+  const auto id = co_await host_.create_container(
+      caller, env, stack.team_id, container_name(project, service, number),
+      container_body(project, service, number), service.pull_policy);
+  for (std::size_t i = 1; service.network_mode.empty() && i < service.networks.size(); ++i) {
+    co_await host_.connect(caller, env, network_name(project, service.networks[i].key), id,
+                           endpoint_config(service, service.networks[i]));
+  }
+  co_await host_.start(caller, env, id);
+  co_return id;
+}
+
+asio::awaitable<std::string> StackService::replace_for_image(const Principal& caller,
+                                                             const Stack& stack,
+                                                             const ComposeProject& project,
+                                                             const ServiceSpec& service,
+                                                             const ProjectContainer& current) {
+  const auto& env = stack.environment;
+  const bool was_running = current.state == "running";
+  // Set aside under another name (the new one takes the canonical name) and stopped (its ports
+  // are the new one's).
+  const auto parked = current.name + "-previous";
+  co_await host_.rename(caller, env, current.id, parked);
+  if (was_running) co_await host_.stop(caller, env, current.id);
+  std::string id;
+  std::exception_ptr failure;
+  std::string reason;
+  try {
+    id = co_await make_replica(caller, stack, project, service, current.number);
+    co_await await_ready(caller, env, service, id);
+  } catch (const Error& error) {
+    failure = std::current_exception();
+    reason = error.detail();
+  } catch (const std::exception&) {
+    failure = std::current_exception();
+    reason = "an internal error";
+  }
+  if (!failure) {
+    co_await host_.remove_container(caller, env, current.id);
+    co_return id;
+  }
+  // Back to what ran before: the new container goes, the old one gets its name and state back.
+  if (!id.empty()) co_await host_.remove_container(caller, env, id);
+  co_await host_.rename(caller, env, current.id, current.name);
+  if (was_running) co_await host_.start(caller, env, current.id);
+  throw Error::conflict("stack_update_rolled_back",
+                        "services." + service.name + ": the container for the newer image did "
+                        "not become ready (" + reason + "); the previous one runs again.");
+}
+
+asio::awaitable<void> StackService::await_ready(const Principal& caller, const std::string& env,
+                                                const ServiceSpec& service,
+                                                const std::string& id) {
+  const bool checked = service.healthcheck.has_value();
+  const auto wait = checked ? settings_.dependency_timeout : settings_.settle_time;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    const auto status = co_await host_.status(caller, env, id);
+    if (status.health == "healthy") co_return;
+    if (status.health == "unhealthy") throw Error::conflict("unhealthy", "it is unhealthy");
+    // A one-shot service's success is its exit code.
+    if (status.state == "exited" || status.state == "dead") {
+      if (status.exit_code == 0 && status.state == "exited") co_return;
+      throw Error::conflict("exited", "it exited with code " + std::to_string(status.exit_code));
     }
-    co_await host_.start(caller, env, id);
-    ids.push_back(id);
+    if (status.state == "restarting") throw Error::conflict("restarting", "it keeps restarting");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (!checked && status.state == "running") co_return;
+      throw Error::conflict("not_ready", "it was not healthy in time");
+    }
+    co_await pause(settings_.poll_interval);
   }
 }
 

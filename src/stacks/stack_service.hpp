@@ -32,6 +32,9 @@ struct StackSettings {
   // How long a service waits for a dependency to be healthy or to complete.
   std::chrono::milliseconds dependency_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds poll_interval{500};
+  // A container that replaces one for a newer image, without a health check, must keep
+  // running this long before the one it replaces is removed.
+  std::chrono::milliseconds settle_time{std::chrono::seconds(5)};
   std::size_t max_stacks_per_environment = 500;
 };
 
@@ -122,6 +125,22 @@ class StackService {
       const Principal& caller, const Stack& stack, const ComposeProject& project,
       const ServiceSpec& service, const std::vector<ProjectContainer>& existing,
       const FreshImages& images, std::map<std::string, std::vector<std::string>>& running);
+  // Creates, connects and starts one replica; its id.
+  boost::asio::awaitable<std::string> make_replica(const Principal& caller, const Stack& stack,
+                                                   const ComposeProject& project,
+                                                   const ServiceSpec& service, int number);
+  // Replaces a container whose configuration is unchanged but whose image is older: the old
+  // one is stopped and kept aside until the new one is healthy (or, without a health check,
+  // still running after settle_time); otherwise the new one goes, the old one comes back and
+  // the redeploy fails with 409 stack_update_rolled_back. The new container's id.
+  boost::asio::awaitable<std::string> replace_for_image(const Principal& caller,
+                                                        const Stack& stack,
+                                                        const ComposeProject& project,
+                                                        const ServiceSpec& service,
+                                                        const ProjectContainer& current);
+  // Throws unless the container becomes ready as replace_for_image wants.
+  boost::asio::awaitable<void> await_ready(const Principal& caller, const std::string& env,
+                                           const ServiceSpec& service, const std::string& id);
   boost::asio::awaitable<void> await_dependencies(
       const Principal& caller, const std::string& env, const ServiceSpec& service,
       const std::map<std::string, std::vector<std::string>>& running);

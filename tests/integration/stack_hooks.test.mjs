@@ -172,6 +172,36 @@ describe('stack redeploy webhooks', { skip, timeout: 300_000 }, () => {
   });
 });
 
+describe('an image that does not become healthy', { skip, timeout: 300_000 }, () => {
+  test('is rolled back: the previous container runs again under its name', async () => {
+    const repo = `${REGISTRY}/${P}/healthy`;
+    // Version 1 has /ok, which the stack's health check looks for; version 2 does not.
+    const made = await engine.ok('POST', '/containers/create', {
+      body: { Image: TEST_IMAGE, Cmd: ['sh', '-c', 'echo > /ok'], Labels: testLabels(P), HostConfig: { NetworkMode: 'none' } },
+    });
+    await engine.ok('POST', `/containers/${made.json.Id}/start`);
+    await engine.ok('POST', `/containers/${made.json.Id}/wait`, { timeoutMs: 60_000 });
+    const good = (await engine.ok('POST', `/commit?container=${made.json.Id}&repo=${encodeURIComponent(repo)}&tag=1`)).json.Id;
+    await engine.call('DELETE', `/containers/${made.json.Id}?force=1`);
+    await push(repo, '1');
+    const name = `${P}-health`;
+    const compose = `services:\n  app:\n    image: ${repo}:1\n    command: sleep 600\n    healthcheck:\n      test: ["CMD", "test", "-f", "/ok"]\n      interval: 1s\n      retries: 2\n`;
+    expectStatus(assert, await server.api('POST', envPath('stacks'), as(A, { body: { name, compose } })), 201);
+    const before = (await server.api('GET', envPath(`stacks/${name}`), as(A))).json.containers[0];
+
+    await pushNewer(repo, '1');  // the test image itself: no /ok
+    await engine.ok('POST', `/images/${good}/tag?repo=${encodeURIComponent(repo)}&tag=1`);
+    const refused = await server.api('POST', envPath(`stacks/${name}/redeploy`), as(A));
+    expectProblem(assert, refused, 409, 'stack_update_rolled_back');
+    assert.match(refused.json.detail, /services\.app/);
+    const after = (await server.api('GET', envPath(`stacks/${name}`), as(A))).json;
+    assert.equal(after.status, 'failed');
+    assert.deepEqual(after.containers.map((c) => [c.id, c.name, c.state]), [[before.id, `${name}-app-1`, 'running']]);
+    expectStatus(assert, await server.api('DELETE', envPath(`stacks/${name}`), as(A)), 204);
+    await engine.call('DELETE', `/images/${encodeURIComponent(`${repo}:1`)}?force=1`);
+  });
+});
+
 describe('guessing hook tokens', { skip, timeout: 120_000 }, () => {
   test('is held to the sign-in budget', async () => {
     const tight = await startServer({ args: ['--rate-limit', 'sign_in=2:2'] });

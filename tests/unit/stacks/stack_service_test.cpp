@@ -174,6 +174,12 @@ class FakeHost final : public StackHost {
     c.info.state = exit_codes.contains(c.info.service) ? "exited" : "running";
     co_return;
   }
+  asio::awaitable<void> rename(const Principal&, std::string, std::string id,
+                               std::string name) override {
+    calls.push_back("rename " + containers.at(id).info.name + " " + name);
+    containers.at(id).info.name = name;
+    co_return;
+  }
   asio::awaitable<void> stop(const Principal&, std::string, std::string id) override {
     containers.at(id).info.state = "exited";
     co_return;
@@ -230,6 +236,7 @@ class StackServiceTest : public ::testing::Test {
     StackSettings s;
     s.poll_interval = std::chrono::milliseconds(1);
     s.dependency_timeout = std::chrono::milliseconds(50);
+    s.settle_time = std::chrono::milliseconds(5);
     return s;
   }
   StackView deploy(const std::string& compose) {
@@ -437,8 +444,10 @@ TEST_F(StackServiceTest, ARedeployPullsAndReplacesOnlyWhatRunsAnOlderImage) {
   EXPECT_EQ(count("refresh db"), 1);
   EXPECT_EQ(count("refresh web"), 1);
   EXPECT_EQ(count("remove app-db-1"), 0);
-  EXPECT_EQ(count("remove app-web-1"), 1);
-  EXPECT_EQ(count("remove app-web-2"), 1);
+  // Each web replica: the old one set aside and stopped, the new one made, then the old removed.
+  EXPECT_EQ(count("rename app-web-1 app-web-1-previous"), 1);
+  EXPECT_EQ(count("remove app-web-1-previous"), 1);
+  EXPECT_EQ(count("remove app-web-2-previous"), 1);
   EXPECT_EQ(count("remove app-worker-1"), 0);
   const std::map<std::string, std::string> expected{
       {"db", "sha256:db1"}, {"web", "sha256:web2"}, {"worker", ""}};
@@ -451,6 +460,29 @@ TEST_F(StackServiceTest, ARedeployPullsAndReplacesOnlyWhatRunsAnOlderImage) {
   EXPECT_EQ(std::count_if(calls.begin(), calls.end(),
                           [](const std::string& c) { return c.starts_with("remove"); }),
             0);
+}
+
+TEST_F(StackServiceTest, ANewImageThatIsNotHealthyIsRolledBack) {
+  host_.images = {{"db", "sha256:db1"}, {"web", "sha256:web1"}};
+  deploy(kApp);
+  const auto before = host_.containers;
+  host_.pushed["db"] = "sha256:db2";
+  host_.health["db"] = "unhealthy";  // what the newer db image does
+  try {
+    run(service_.redeploy(caller_, "local", "app"));
+    ADD_FAILURE() << "redeployed";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), "stack_update_rolled_back");
+    EXPECT_NE(error.detail().find("services.db"), std::string::npos) << error.detail();
+  }
+  // The old db runs again under its name; nothing else was touched.
+  ASSERT_EQ(host_.containers.size(), before.size());
+  for (const auto& [id, c] : before) {
+    ASSERT_TRUE(host_.containers.contains(id)) << c.info.name;
+    EXPECT_EQ(host_.containers.at(id).info.name, c.info.name);
+    EXPECT_EQ(host_.containers.at(id).info.state, "running");
+  }
+  EXPECT_EQ(store_.find("local", "app")->status, "failed");
 }
 
 TEST_F(StackServiceTest, ARedeployWhosePullFailsChangesNothing) {

@@ -1,8 +1,9 @@
 // Compose stacks in the web UI end to end, in Debian's Chromium (headless, playwright-core)
 // against a real server and the private engine: an admin deploys a one-service stack from the
 // form and sees it running with its container; edits the file, reviews the line diff and deploys
-// version 2; rolls back to version 1 from the history (version 3); reads the logs; deletes the
-// stack with its volumes. A file with an impossible port is refused with the server's detail,
+// version 2; rolls back to version 1 from the history (version 3); reads the logs; issues the
+// stack's redeploy webhook, calls its URL without credentials and revokes it; pulls and
+// redeploys from the page; deletes the stack with its volumes. A file with an impossible port is refused with the server's detail,
 // which names the line. Every page must run without a Content-Security-Policy violation or a
 // script error, and the stack pages pass the WCAG 2.1 AA rules axe checks in both themes.
 // Screenshots go to build/test-artifacts/web/<backend>/ (DOKKERR_TEST_ARTIFACTS).
@@ -20,9 +21,12 @@ const P = uniquePrefix();
 const STACK = `${P}-web`;
 // Deploys wait for the services: longer than a page's default wait.
 const DEPLOY_MS = 120_000;
+// The test image exists only in the engine (no registry has it): "pull_policy: never" lets a
+// redeploy (the webhook's, or Pull and redeploy) skip the pull and keep the stack running.
 const COMPOSE_V1 = `services:
   app:
     image: ${TEST_IMAGE}
+    pull_policy: never
     command: sleep 600
     volumes:
       - data:/data
@@ -139,6 +143,51 @@ describe('compose stacks in the web UI', { timeout: 400_000 }, () => {
     await page.getByRole('log', { name: `Log of ${STACK}` }).waitFor();
     await page.getByRole('status').filter({ hasText: /lines? of app\.$/ }).waitFor();
 
+    // Webhook: none yet; issue one, whose URL is shown once; call it without credentials.
+    await page.getByRole('tab', { name: 'Webhook' }).click();
+    await page.getByRole('heading', { name: 'Redeploy webhook', level: 2 }).waitFor();
+    await page.getByText('This stack has no webhook.').waitFor();
+    await page.getByRole('button', { name: 'Issue a webhook URL' }).click();
+    const urlField = page.getByLabel('Webhook URL');
+    await urlField.waitFor();
+    assert.equal(await urlField.getAttribute('readonly'), '');
+    await page.getByText('Copy the URL now: it will not be shown again.').waitFor();
+    const hookUrl = await urlField.inputValue();
+    assert.ok(hookUrl.startsWith(`${server.url}/api/v1/hooks/stacks/`), hookUrl);
+    assert.match(hookUrl, /\/api\/v1\/hooks\/stacks\/dkh_[0-9a-f]{64}$/);
+    await page.getByText(`curl -X POST ${hookUrl}`).waitFor();
+    await page.getByText('never used').waitFor();
+    await shot(page, 'stack-webhook');
+    const fired = await fetch(hookUrl, { method: 'POST', signal: AbortSignal.timeout(DEPLOY_MS) });
+    const firedText = await fired.text();
+    assert.equal(fired.status, 200, firedText);
+    assert.match(fired.headers.get('content-type') ?? '', /json/);
+    const firedBody = JSON.parse(firedText);
+    assert.equal(firedBody.stack, STACK);
+    assert.equal(firedBody.status, 'running');
+    // Revoke, after a question: the URL stops working.
+    await page.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await urlField.count(), 0, 'the URL is not shown again');
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    const revoke = page.getByRole('dialog', { name: `Revoke the webhook of ${STACK}?` });
+    await revoke.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText(`Revoked the webhook of ${STACK}: its URL no longer works.`).waitFor();
+    await page.getByText('This stack has no webhook.').waitFor();
+    const refused = await fetch(hookUrl, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+    assert.equal(refused.status, 404);
+    assert.equal((await refused.json()).code, 'hook_not_found');
+
+    // Pull and redeploy: the button shows the pending state, then the stack is still running.
+    const actions = page.getByRole('group', { name: `Actions for ${STACK}` });
+    await actions.getByRole('button', { name: 'Pull and redeploy' }).click();
+    await page.getByText(`Pulled and redeployed ${STACK}: running.`).waitFor({ timeout: DEPLOY_MS });
+    await actions.getByRole('button', { name: 'Pull and redeploy' }).waitFor();
+    await page.locator('.detail-head .state').filter({ hasText: /^running$/ }).waitFor();
+    await waitForVersion(page, 3);
+    await page.getByRole('tab', { name: 'Containers' }).click();
+    const redeployedRow = page.getByRole('table', { name: `Containers of ${STACK}` }).getByRole('row').filter({ hasText: `${STACK}-app-1` });
+    await redeployedRow.filter({ hasText: 'running' }).waitFor();
+
     // Delete, with the volumes, after a confirmation; the list no longer has it.
     await page.getByRole('group', { name: `Actions for ${STACK}` }).getByRole('button', { name: 'Delete' }).click();
     const remove = page.getByRole('dialog', { name: `Delete the stack ${STACK}?` });
@@ -185,6 +234,7 @@ describe('compose stacks in the web UI', { timeout: 400_000 }, () => {
         ['/stacks/new?env=local', 'New stack'],
         [`/stacks/view?env=local&name=${STACK}`, `Stack ${STACK}`],
         [`/stacks/view?env=local&name=${STACK}&tab=history`, `Stack ${STACK}`],
+        [`/stacks/view?env=local&name=${STACK}&tab=webhook`, `Stack ${STACK}`],
       ]) {
         await go(page, hash, heading);
         await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});

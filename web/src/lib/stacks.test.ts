@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { ApiClient } from "./api";
-import { composeServiceNames, diffCounts, diffLines, parseVariables, stackNameProblem, StacksApi, variablesTemplate, type DiffLine } from "./stacks";
+import { ApiClient, ApiError } from "./api";
+import {
+  composeServiceNames,
+  diffCounts,
+  diffLines,
+  hookAddress,
+  hookCurlCommand,
+  parseVariables,
+  stackNameProblem,
+  StacksApi,
+  variablesTemplate,
+  type DiffLine,
+} from "./stacks";
 import { TokenStore } from "./tokens";
-import { fakeFetch, json, noContent } from "../test/fakeFetch";
+import { fakeFetch, json, noContent, problem } from "../test/fakeFetch";
 
 const marks = (diff: DiffLine[]) => diff.map((l) => `${l.kind === "same" ? " " : l.kind === "added" ? "+" : "-"}${l.text}`);
 
@@ -118,5 +129,58 @@ describe("StacksApi", () => {
     ]);
     expect(calls[0]!.body).toEqual({ compose: "services: {}", variables: { A: "1" } });
     expect(calls[1]!.body).toEqual({ version: 1 });
+  });
+
+  it("pulls and redeploys, answering the stack", async () => {
+    const view = { name: "shop", version: 2, status: "running", containers: [] };
+    const { stacks, calls } = client(() => json(200, view));
+    expect(await stacks.redeploy("local", "sh op")).toEqual(view);
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(["POST /api/v1/environments/local/stacks/sh%20op/redeploy"]);
+    expect(calls[0]!.body).toBeUndefined();
+  });
+
+  it("passes on a refused pull as the server's problem", async () => {
+    const { stacks } = client(() => problem(502, "image_pull_failed", "pull access denied for registry.example/app"));
+    const failure = await stacks.redeploy("local", "shop").catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect(failure).toMatchObject({ status: 502, code: "image_pull_failed", detail: "pull access denied for registry.example/app" });
+  });
+
+  it("reads, issues and revokes the webhook", async () => {
+    const hook = { created_by: "alice", created_at: "2025-01-02T03:04:05Z", last_used_at: null };
+    const issued = { ...hook, token: `dkh_${"a".repeat(64)}`, url: `/api/v1/hooks/stacks/dkh_${"a".repeat(64)}` };
+    const { stacks, calls } = client((call) => (call.method === "DELETE" ? noContent() : call.method === "PUT" ? json(201, issued) : json(200, hook)));
+    expect(await stacks.hook("local", "shop")).toEqual(hook);
+    expect(await stacks.issueHook("local", "shop")).toEqual(issued);
+    await stacks.revokeHook("local", "shop");
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      "GET /api/v1/environments/local/stacks/shop/hook",
+      "PUT /api/v1/environments/local/stacks/shop/hook",
+      "DELETE /api/v1/environments/local/stacks/shop/hook",
+    ]);
+    expect(calls[1]!.body).toBeUndefined();
+  });
+
+  it("answers null for a stack without a webhook, and throws other failures", async () => {
+    const { stacks } = client((call) =>
+      call.url.includes("/shop/") ? problem(404, "hook_not_found", "The stack has no webhook.") : problem(404, "stack_not_found", "No such stack."),
+    );
+    expect(await stacks.hook("local", "shop")).toBeNull();
+    await expect(stacks.hook("local", "gone")).rejects.toMatchObject({ status: 404, code: "stack_not_found" });
+    await expect(stacks.revokeHook("local", "shop")).rejects.toMatchObject({ status: 404, code: "hook_not_found" });
+  });
+});
+
+describe("webhook addresses", () => {
+  it("puts the server's path on this origin", () => {
+    expect(hookAddress("https://dokkerr.example", "/api/v1/hooks/stacks/dkh_1")).toBe("https://dokkerr.example/api/v1/hooks/stacks/dkh_1");
+    expect(hookAddress("http://127.0.0.1:8080/", "api/v1/hooks/stacks/dkh_1")).toBe("http://127.0.0.1:8080/api/v1/hooks/stacks/dkh_1");
+  });
+
+  it("writes a curl command, quoting only what the shell would read", () => {
+    expect(hookCurlCommand("https://dokkerr.example:8443/api/v1/hooks/stacks/dkh_ab12")).toBe(
+      "curl -X POST https://dokkerr.example:8443/api/v1/hooks/stacks/dkh_ab12",
+    );
+    expect(hookCurlCommand("https://x.example/a b?c=1&d='e'")).toBe(`curl -X POST 'https://x.example/a b?c=1&d='\\''e'\\'''`);
   });
 });

@@ -1,8 +1,8 @@
-// Typed calls of the v1 routes for: Compose stacks of an environment (see docs/api/v1.md), and
-// the pure helpers of the stack pages: a line diff of two compose files ("review before
+// Typed calls of the v1 routes for: Compose stacks of an environment and their redeploy webhooks
+// (see docs/api/v1.md), and the pure helpers of the stack pages: a line diff of two compose files ("review before
 // deploy"), the KEY=value variables editor, and the service names of a compose file.
 
-import type { ApiClient } from "./api";
+import { isApiError, type ApiClient } from "./api";
 
 const enc = encodeURIComponent;
 
@@ -75,6 +75,20 @@ export interface StackCreateBody extends StackSource {
   team?: string;
 }
 
+/** A stack's redeploy webhook as anyone who may see the stack sees it: never its token. */
+export interface StackHook {
+  created_by: string;
+  created_at: string;
+  /** null until the URL is first called. */
+  last_used_at: string | null;
+}
+
+/** A webhook just issued: the only answer that carries its token and URL (a path on this server). */
+export interface IssuedStackHook extends StackHook {
+  token: string;
+  url: string;
+}
+
 interface Items<T> {
   items?: T[] | null;
 }
@@ -127,6 +141,35 @@ export class StacksApi {
     return this.api.post(`${this.one(env, name)}/start`, undefined, { timeoutMs: STACK_TIMEOUT_MS });
   }
 
+  /**
+   * Pulls every service's image again and recreates only the containers whose image the pull
+   * changed ("docker compose pull && up -d"); the version stays. A refused pull changes nothing
+   * (502 image_pull_failed).
+   */
+  redeploy(env: string, name: string): Promise<StackView> {
+    return this.api.post(`${this.one(env, name)}/redeploy`, undefined, { timeoutMs: STACK_TIMEOUT_MS });
+  }
+
+  /** The stack's redeploy webhook, or null when it has none (404 hook_not_found); other failures throw. */
+  async hook(env: string, name: string, signal?: AbortSignal): Promise<StackHook | null> {
+    try {
+      return await this.api.get<StackHook>(`${this.one(env, name)}/hook`, { signal });
+    } catch (error) {
+      if (isApiError(error) && error.status === 404 && error.code === "hook_not_found") return null;
+      throw error;
+    }
+  }
+
+  /** Issues the stack's webhook, replacing the one it had (whose URL stops working at once). */
+  issueHook(env: string, name: string): Promise<IssuedStackHook> {
+    return this.api.request("PUT", `${this.one(env, name)}/hook`);
+  }
+
+  /** Revokes the stack's webhook: its URL stops working. 404 hook_not_found when it has none. */
+  async revokeHook(env: string, name: string): Promise<void> {
+    await this.api.delete(`${this.one(env, name)}/hook`);
+  }
+
   /** Every service's lines merged in time order, or one service's. */
   async logs(env: string, name: string, options: { tail?: number; service?: string; signal?: AbortSignal } = {}): Promise<StackLogLine[]> {
     const page = await this.api.get<Items<StackLogLine>>(`${this.one(env, name)}/logs`, {
@@ -140,6 +183,19 @@ export class StacksApi {
   async remove(env: string, name: string, options: { volumes: boolean }): Promise<void> {
     await this.api.delete(this.one(env, name), { query: { volumes: options.volumes }, timeoutMs: STACK_TIMEOUT_MS });
   }
+}
+
+// Webhooks
+
+/** The full address of a webhook's URL (a path the server answered) on the server at `origin`. */
+export function hookAddress(origin: string, url: string): string {
+  return `${origin.replace(/\/+$/, "")}${url.startsWith("/") ? url : `/${url}`}`;
+}
+
+/** A shell command that calls a webhook, as a CI job would; an address with shell characters is quoted. */
+export function hookCurlCommand(address: string): string {
+  const word = /^[A-Za-z0-9_.:/@%+=,~-]+$/.test(address) ? address : `'${address.replace(/'/g, "'\\''")}'`;
+  return `curl -X POST ${word}`;
 }
 
 // Names

@@ -1,6 +1,7 @@
 // One stack: its status (and why it failed), its containers, and the actions the caller may
-// take, with tabs to edit the file (reviewing the line diff before deploying), to roll back to
-// an earlier version and to read the merged log. The tab is in the address (replaced, not
+// take (among them pulling the images again and redeploying), with tabs to edit the file
+// (reviewing the line diff before deploying), to roll back to an earlier version, to read the
+// merged log and to manage the stack's redeploy webhook. The tab is in the address (replaced, not
 // pushed), so a reload or a shared link opens the same tab.
 
 import { useState } from "react";
@@ -22,6 +23,7 @@ import { OutcomeNotice } from "../networks/ResourceParts";
 import { StackEditTab } from "./StackEditTab";
 import { StackHistoryTab } from "./StackHistoryTab";
 import { StackLogsTab } from "./StackLogsTab";
+import { StackWebhookTab } from "./StackWebhookTab";
 import "../containers/containers.css";
 import "./stacks.css";
 
@@ -30,9 +32,10 @@ const TABS: (TabItem & { permission?: string })[] = [
   { id: "edit", label: "Edit", permission: "containers:create" },
   { id: "history", label: "History" },
   { id: "logs", label: "Logs", permission: "containers:logs" },
+  { id: "webhook", label: "Webhook" },
 ];
 
-type Busy = "stop" | "start" | "remove" | null;
+type Busy = "stop" | "start" | "redeploy" | "remove" | null;
 
 function ContainersTable({ env, stack }: { env: string; stack: StackView }) {
   const rows = [...stack.containers].sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number);
@@ -96,6 +99,22 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
       setOutcome(action === "stop" ? `Stopped ${name}.` : `Started ${name}: ${view.status}.`);
     } catch (error) {
       setFailure({ what: `Could not ${action} ${name}`, error });
+    } finally {
+      setBusy(null);
+      loaded.reload();
+    }
+  };
+
+  /** Pulls every service's image again and recreates what runs an older one; the version stays. */
+  const redeploy = async () => {
+    setBusy("redeploy");
+    setFailure(null);
+    setOutcome(null);
+    try {
+      const view = await stacks.redeploy(env, name);
+      setOutcome(`Pulled and redeployed ${name}: ${view.status}.`);
+    } catch (error) {
+      setFailure({ what: `Could not pull and redeploy ${name}`, error });
     } finally {
       setBusy(null);
       loaded.reload();
@@ -181,6 +200,11 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
                 {busy === "start" ? "Starting…" : "Start"}
               </button>
             ) : null}
+            {canOperate ? (
+              <button type="button" className="button-secondary" disabled={busy !== null} onClick={() => void redeploy()}>
+                {busy === "redeploy" ? "Pulling and redeploying…" : "Pull and redeploy"}
+              </button>
+            ) : null}
             <button type="button" className="button-secondary" disabled={busy !== null} onClick={loaded.reload}>
               Refresh
             </button>
@@ -190,6 +214,12 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
               </button>
             ) : null}
           </div>
+          {busy === "redeploy" ? (
+            <p role="status" className="muted">
+              Pulling the images of {name} again: containers whose image changed are recreated, and the server answers once every service is up,
+              which can take a while.
+            </p>
+          ) : null}
 
           <Tabs label="Stack views" tabs={tabs} selected={current} onSelect={selectTab}>
             {current === "containers" ? <ContainersTable env={env} stack={stack} /> : null}
@@ -211,6 +241,7 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
               />
             ) : null}
             {current === "logs" ? <StackLogsTab env={env} stack={stack} /> : null}
+            {current === "webhook" ? <StackWebhookTab env={env} stack={stack} canManage={canOperate} /> : null}
           </Tabs>
 
           <ConfirmDialog

@@ -1,7 +1,7 @@
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { json, problem, type Call } from "../../test/fakeFetch";
+import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
 import { HOSTILE } from "../../test/resourcePages";
 import CreateStackPage from "./CreateStackPage";
@@ -204,8 +204,158 @@ describe("StackDetailPage", () => {
     expect(screen.getByRole("rowheader", { name: "shop-db-1" })).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Stop" })).toBeNull();
     expect(screen.queryByRole("button", { name: "Delete" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Pull and redeploy" })).toBeNull();
     expect(screen.queryByRole("tab", { name: "Edit" })).toBeNull();
     expect(screen.queryByRole("tab", { name: "Logs" })).toBeNull();
     expect(screen.getByRole("tab", { name: "History" })).toBeTruthy();
+    expect(screen.getByRole("tab", { name: "Webhook" })).toBeTruthy();
+  });
+  it("pulls and redeploys with a pending state, reads the stack again, and shows a refused pull's problem", async () => {
+    const user = userEvent.setup();
+    let answer!: (response: Response) => void;
+    let gets = 0;
+    const { calls } = renderPage(
+      <StackDetailPage env="local" name="shop" tab="" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) {
+          gets += 1;
+          return json(200, view(gets > 1 ? { containers: [{ id: "c3", name: "shop-web-1", service: "web", number: 1, state: "running", config_hash: "h2" }] } : {}));
+        }
+        if (call.method === "POST" && call.url === `${ONE}/redeploy`) return new Promise<Response>((resolve) => (answer = resolve));
+        return undefined;
+      }),
+    );
+    await screen.findByText("version 2");
+    const actions = screen.getByRole("group", { name: "Actions for shop" });
+    await user.click(within(actions).getByRole("button", { name: "Pull and redeploy" }));
+
+    const pending = within(actions).getByRole("button", { name: "Pulling and redeploying…" }) as HTMLButtonElement;
+    expect(pending.disabled).toBe(true);
+    expect((within(actions).getByRole("button", { name: "Stop" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole("status").textContent).toMatch(/Pulling the images of shop again/);
+    expect(calls.filter((c) => c.url === `${ONE}/redeploy`)).toHaveLength(1);
+    answer(json(200, view()));
+    expect(await screen.findByText("Pulled and redeployed shop: running.")).toBeTruthy();
+    // The view is read again: the recreated container shows.
+    await waitFor(() => expect(within(screen.getByRole("rowheader", { name: "shop-web-1" })).getByRole("link").getAttribute("href")).toContain("id=c3"));
+    expect((within(actions).getByRole("button", { name: "Pull and redeploy" }) as HTMLButtonElement).disabled).toBe(false);
+
+    await user.click(within(actions).getByRole("button", { name: "Pull and redeploy" }));
+    answer(problem(502, "image_pull_failed", "pull access denied for registry.example/shop/web"));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Could not pull and redeploy shop: pull access denied for registry.example/shop/web");
+    expect(alert.textContent).toContain("Code: image_pull_failed");
+    expect(screen.queryByText("Pulled and redeployed shop: running.")).toBeNull();
+  });
+
+  it("issues the webhook URL once, with Copy and an example call; replaces and revokes it after asking", async () => {
+    const user = userEvent.setup();
+    const writeText = vi.fn(async () => undefined);
+    Object.defineProperty(navigator, "clipboard", { value: { writeText, readText: vi.fn() }, configurable: true });
+    const TOKEN_1 = `dkh_${"1".repeat(64)}`;
+    const TOKEN_2 = `dkh_${"2".repeat(64)}`;
+    const HOOK = `${ONE}/hook`;
+    let current: Record<string, unknown> | null = null;
+    let issues = 0;
+    const { calls } = renderPage(
+      <StackDetailPage env="local" name="shop" tab="webhook" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view());
+        if (call.url !== HOOK) return undefined;
+        if (call.method === "GET") return current ? json(200, current) : problem(404, "hook_not_found", "The stack has no webhook.");
+        if (call.method === "PUT") {
+          issues += 1;
+          const token = issues === 1 ? TOKEN_1 : TOKEN_2;
+          current = { created_by: "alice", created_at: UPDATED, last_used_at: null };
+          return json(201, { ...current, token, url: `/api/v1/hooks/stacks/${token}` });
+        }
+        if (call.method === "DELETE") {
+          current = null;
+          return noContent();
+        }
+        return undefined;
+      }),
+    );
+    expect(await screen.findByText("This stack has no webhook.")).toBeTruthy();
+    expect(screen.getByRole("tab", { name: "Webhook" }).getAttribute("aria-selected")).toBe("true");
+    // No webhook yet is not a failure.
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Revoke" })).toBeNull();
+
+    await user.click(screen.getByRole("button", { name: "Issue a webhook URL" }));
+    const field = (await screen.findByLabelText("Webhook URL")) as HTMLInputElement;
+    const address = `${window.location.origin}/api/v1/hooks/stacks/${TOKEN_1}`;
+    expect(field.value).toBe(address);
+    expect(field.readOnly).toBe(true);
+    expect(screen.getByText("Copy the URL now: it will not be shown again.")).toBeTruthy();
+    expect(screen.getByText(`curl -X POST ${address}`)).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Copy" }));
+    expect(writeText).toHaveBeenCalledWith(address);
+    expect(await screen.findByText("Copied.")).toBeTruthy();
+    // The tab reads the webhook again: who issued it, and that it was never called.
+    expect(await screen.findByText("never used")).toBeTruthy();
+    expect(screen.getByText("alice")).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Done" }));
+    expect(screen.queryByLabelText("Webhook URL")).toBeNull();
+    expect(document.body.textContent).not.toContain(TOKEN_1);
+
+    // Issuing again replaces it, after a question that says the old URL stops working.
+    await user.click(screen.getByRole("button", { name: "Issue a new URL" }));
+    const replace = screen.getByRole("dialog", { name: "Issue a new webhook URL for shop?" });
+    expect(replace.textContent).toContain("The old URL stops working");
+    expect(calls.filter((c) => c.method === "PUT")).toHaveLength(1);
+    await user.click(within(replace).getByRole("button", { name: "Issue a new URL" }));
+    await waitFor(() => expect((screen.getByLabelText("Webhook URL") as HTMLInputElement).value).toBe(`${window.location.origin}/api/v1/hooks/stacks/${TOKEN_2}`));
+    expect(screen.queryByRole("dialog")).toBeNull();
+
+    // Revoking asks first, then forgets the URL.
+    await user.click(screen.getByRole("button", { name: "Revoke" }));
+    const revoke = screen.getByRole("dialog", { name: "Revoke the webhook of shop?" });
+    expect(calls.filter((c) => c.method === "DELETE")).toHaveLength(0);
+    await user.click(within(revoke).getByRole("button", { name: "Revoke" }));
+    expect(await screen.findByText("Revoked the webhook of shop: its URL no longer works.")).toBeTruthy();
+    expect(await screen.findByText("This stack has no webhook.")).toBeTruthy();
+    expect(screen.queryByLabelText("Webhook URL")).toBeNull();
+    expect(calls.filter((c) => c.url === HOOK).map((c) => c.method)).toEqual(["GET", "PUT", "GET", "PUT", "GET", "DELETE", "GET"]);
+  });
+
+  it("shows a failure to issue the webhook with the server's problem", async () => {
+    const user = userEvent.setup();
+    renderPage(
+      <StackDetailPage env="local" name="shop" tab="webhook" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view());
+        if (call.method === "GET" && call.url === `${ONE}/hook`) return problem(404, "hook_not_found", "The stack has no webhook.");
+        if (call.method === "PUT" && call.url === `${ONE}/hook`) return problem(409, "stack_busy", "The stack is being deployed.");
+        return undefined;
+      }),
+    );
+    await user.click(await screen.findByRole("button", { name: "Issue a webhook URL" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Could not issue a webhook: The stack is being deployed.");
+    expect(alert.textContent).toContain("stack_busy");
+    expect(screen.queryByLabelText("Webhook URL")).toBeNull();
+  });
+
+  it("shows a viewer the webhook's status without the buttons to change it", async () => {
+    const used = new Date(Date.now() - 5 * 60_000).toISOString();
+    const issued = new Date(Date.now() - 3 * 86400_000).toISOString();
+    renderPage(
+      <StackDetailPage env="local" name="shop" tab="webhook" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view());
+        if (call.method === "GET" && call.url === `${ONE}/hook`) return json(200, { created_by: "bob", created_at: issued, last_used_at: used });
+        return undefined;
+      }),
+      { permissions: VIEWER },
+    );
+    expect(await screen.findByText("5 minutes ago")).toBeTruthy();
+    expect(screen.getByText("bob")).toBeTruthy();
+    expect(screen.getByText("3 days ago")).toBeTruthy();
+    expect(screen.queryByText("never used")).toBeNull();
+    expect(screen.queryByRole("button", { name: /Issue/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Revoke" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Pull and redeploy" })).toBeNull();
   });
 });
+

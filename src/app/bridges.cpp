@@ -27,6 +27,8 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <unistd.h>
 
 namespace dokkerr::app {
@@ -90,6 +92,48 @@ boost::asio::awaitable<std::shared_ptr<const Principal>> AccountHookActors::acti
     return principal;
   };
   co_return co_await pool_.run(load);
+}
+
+std::vector<std::string> EngineLocalImages::environments() {
+  std::vector<std::string> out;
+  for (const auto& [environment, state] : environments_.states()) {
+    if (state.status == containers::EngineStatus::up) out.push_back(environment);
+  }
+  return out;
+}
+
+boost::asio::awaitable<std::vector<registries::ImageInUse>> EngineLocalImages::in_use(
+    std::string environment) {
+  auto engine = environments_.engine_up(environment);
+  // Reference → what runs it; the image's id is inspected once per reference.
+  std::map<std::string, std::pair<std::string, std::set<std::string, std::less<>>>> used;
+  for (const auto& container : engine->model().running()) {
+    if (container.image.empty()) continue;
+    auto& [image_id, teams] = used[container.image];
+    image_id = container.image_id;
+    teams.insert(container.team);
+  }
+  std::vector<registries::ImageInUse> out;
+  for (auto& [reference, usage] : used) {
+    registries::ImageInUse image;
+    image.reference = reference;
+    image.teams = std::move(usage.second);
+    try {
+      const auto inspected = co_await containers::call_json(
+          *engine, docker::Verb::get, "/images/" + usage.first + "/json", "image");
+      const auto* doc = inspected.if_object();
+      const auto* digests = doc == nullptr ? nullptr : doc->if_contains("RepoDigests");
+      if (digests != nullptr && digests->is_array()) {
+        for (const auto& digest : digests->as_array()) {
+          if (digest.is_string()) image.repo_digests.emplace_back(digest.as_string());
+        }
+      }
+    } catch (const Error&) {
+      continue;  // removed meanwhile
+    }
+    out.push_back(std::move(image));
+  }
+  co_return out;
 }
 
 boost::asio::awaitable<std::optional<gateway::SharedBuckets::Take>> RedisBucketsBridge::take(

@@ -15,6 +15,7 @@
 #include "monitoring/targets.hpp"
 #include "objects/object_store.hpp"
 #include "registries/registry_service.hpp"
+#include "registries/update_checker.hpp"
 #include "stacks/stack_hooks.hpp"
 #include "users/avatar_service.hpp"
 
@@ -99,6 +100,19 @@ class AccountHookActors final : public stacks::HookActors {
   users::UserStore& users_;
   users::AccessModel& access_;
   BlockingPool& pool_;
+};
+
+// The images the engines' running containers use, for image update checks.
+class EngineLocalImages final : public registries::LocalImages {
+ public:
+  explicit EngineLocalImages(containers::EnvironmentService& environments)
+      : environments_(environments) {}
+  [[nodiscard]] std::vector<std::string> environments() override;
+  boost::asio::awaitable<std::vector<registries::ImageInUse>> in_use(
+      std::string environment) override;
+
+ private:
+  containers::EnvironmentService& environments_;
 };
 
 // The gateway's shared buckets, kept in Redis.

@@ -180,6 +180,15 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
       ->envname("DOKKERR_METRICS_INTERVAL");
   command
       .add_option_function<long long>(
+          "--image-update-interval",
+          [&config](long long seconds) {
+            config.image_update_interval = std::chrono::seconds(seconds);
+          },
+          "Seconds between two checks of the running images against their registries, which "
+          "also redeploy auto-update stacks (0 turns them off; 2 to 604800, default 21600)")
+      ->envname("DOKKERR_IMAGE_UPDATE_INTERVAL");
+  command
+      .add_option_function<long long>(
           "--metrics-window",
           [&config](long long seconds) { config.metrics_window = std::chrono::seconds(seconds); },
           "Seconds of samples kept in memory at full resolution (default 900)")

@@ -7,6 +7,7 @@
 #include "app/private_engine.hpp"
 #include "app/process_routes.hpp"
 #include "app/server_config.hpp"
+#include "app/image_update_job.hpp"
 #include "app/tenancy_stack_host.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/audit_recorder.hpp"
@@ -75,6 +76,8 @@
 #include "registries/registry_routes.hpp"
 #include "registries/registry_service.hpp"
 #include "registries/registry_store.hpp"
+#include "registries/update_checker.hpp"
+#include "registries/update_store.hpp"
 #include "stacks/stack_hooks.hpp"
 #include "stacks/stack_routes.hpp"
 #include "stacks/stack_service.hpp"
@@ -492,6 +495,11 @@ int run_server(ServerConfig config) {
   stacks::StackHooks stack_hooks(*stack_store, stack_service, hook_actors, audit_recorder, blocking,
                                  clock);
   stacks::add_stack_routes(router, stack_service, stack_hooks);
+  auto update_store = registries::make_sql_update_store(*database);
+  EngineLocalImages local_images(environments);
+  registries::UpdateChecker update_checker(local_images, registry_service, *registry_api,
+                                           *update_store, blocking, clock);
+  registries::add_image_update_routes(router, update_checker);
   registries::add_registry_routes(router, registry_service);
 
   auto gateway_settings = edge_settings(config);
@@ -543,8 +551,8 @@ int run_server(ServerConfig config) {
   ChangeWatch access_watch(io.get_executor(), database->inner(), std::string(auth::kAccessCounter),
                            access_changes, blocking, logger, kChangePollInterval);
   access_watch.start();
-  // The jobs that must run once per deployment (none yet besides holding it) run on the replica
-  // holding this lease.
+  // The jobs that must run once per deployment (metrics, backup schedules, image update checks)
+  // run on the replica holding this lease.
   store::Lease scheduler_lease(io.get_executor(), blocking, database->inner(), logger,
                                std::string(kSchedulerLease), node_id);
   scheduler_lease.start();
@@ -580,6 +588,11 @@ int run_server(ServerConfig config) {
     });
   };
   schedule_backups();
+  ImageUpdateJob image_updates(io.get_executor(), update_checker, stack_service, *stack_store,
+                               hook_actors, audit_recorder, blocking, logger,
+                               [&scheduler_lease] { return scheduler_lease.held(); },
+                               config.image_update_interval);
+  image_updates.start();
 
   // Token signing keys rotated by another process (`dokkerr admin rotate-jwt-key`, or a replica
   // sharing keys/) are adopted without a restart: every few seconds, on SIGHUP, and at once
@@ -645,6 +658,7 @@ int run_server(ServerConfig config) {
           key_reload_timer.cancel();
           backups_stopping.store(true);
           backup_timer.cancel();
+          image_updates.stop();
           access_watch.stop();
           stream_guard.stop();
           collector.stop();

@@ -151,6 +151,11 @@ ListenAddress validate(ServerConfig& config) {
       config.metrics_interval > std::chrono::hours(1)) {
     throw ConfigError("--metrics-interval", "must be from 1 to 3600 seconds");
   }
+  if (config.image_update_interval.count() != 0 &&
+      (config.image_update_interval < std::chrono::seconds(2) ||
+       config.image_update_interval > std::chrono::hours(24 * 7))) {
+    throw ConfigError("--image-update-interval", "must be 0 (off) or from 2 to 604800 seconds");
+  }
   if (config.metrics_window < config.metrics_interval ||
       config.metrics_window > std::chrono::hours(24)) {
     throw ConfigError("--metrics-window",

@@ -60,6 +60,9 @@ struct ServerConfig {
   // How often the collector samples every running container (1 s to 1 h), and how long its
   // samples are kept in memory at that resolution (at least one interval, at most a day).
   std::chrono::seconds metrics_interval{5};
+  // How often the images running containers use are compared with their registries (and
+  // auto-update stacks redeployed); 0 turns the checks off.
+  std::chrono::seconds image_update_interval{6 * 3600};
   std::chrono::seconds metrics_window{15 * 60};
   // The history: how long a raw chunk spans before it is written (what a crash may lose), and
   // how long each tier is kept.

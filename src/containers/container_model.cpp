@@ -285,7 +285,7 @@ std::vector<RunningContainer> ContainerModel::running() const {
   for (const auto& [id, entry] : entries_) {
     if (entry.state != "running") continue;
     RunningContainer container{id, entry.names.empty() ? std::string() : entry.names.front(), {},
-                               entry.health};
+                               entry.health, entry.image, entry.image_id};
     for (const auto& [key, value] : entry.labels) {
       if (key == policy::kTeamLabel) container.team = value;
     }

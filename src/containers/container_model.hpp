@@ -38,6 +38,7 @@ struct ContainerFilter {
 struct RunningContainer {
   std::string id, name, team;  // team: its io.dokkerr.team label, "" for none
   std::string health;          // "healthy", "unhealthy", "starting", or "" without a health check
+  std::string image, image_id;  // the reference it was created from, and the image's id
 };
 
 struct ContainerCounts {

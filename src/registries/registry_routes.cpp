@@ -5,6 +5,8 @@
 #include "http/responses.hpp"
 #include "http/router.hpp"
 #include "registries/registry_service.hpp"
+#include "registries/update_checker.hpp"
+#include "core/permissions.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -120,9 +122,34 @@ asio::awaitable<http::Reply> list_tags(RegistryService& registries, RequestConte
   co_return http::ok(page_json(page));
 }
 
+std::string updates_json(const std::vector<ImageUpdate>& updates) {
+  bj::array items;
+  for (const auto& u : updates) {
+    items.push_back(bj::object{{"image", u.image},
+                               {"status", u.status},
+                               {"local_digest", u.local_digest},
+                               {"remote_digest", u.remote_digest},
+                               {"error", u.error},
+                               {"checked_at", u.checked_at}});
+  }
+  return bj::serialize(http::list_object(std::move(items)));
+}
+
 http::Handler with(RegistryService& registries,
                    asio::awaitable<http::Reply> (*handler)(RegistryService&, RequestContext&)) {
   return [&registries, handler](RequestContext& c) { return handler(registries, c); };
+}
+
+http::Handler updates_handler(UpdateChecker& updates, bool check_now) {
+  return [&updates, check_now](RequestContext& c) -> asio::awaitable<http::Reply> {
+    std::vector<ImageUpdate> found;
+    if (check_now) {
+      found = co_await updates.check(c.param("env"));
+    } else {
+      found = co_await updates.results(c.param("env"));
+    }
+    co_return http::ok(updates_json(found));
+  };
 }
 
 }  // namespace
@@ -137,6 +164,14 @@ void add_registry_routes(http::Router& router, RegistryService& registries) {
   router.add(Verb::post, path("/{id}/check"), with(registries, check_registry), signed_in().audited("registries.check"));
   router.add(Verb::get, path("/{id}/repositories"), with(registries, list_repositories), signed_in());
   router.add(Verb::get, path("/{id}/tags"), with(registries, list_tags), signed_in());
+}
+// clang-format on
+
+// clang-format off
+void add_image_update_routes(http::Router& router, UpdateChecker& updates) {
+  const std::string base = "/api/v1/environments/{env}/image-updates";
+  router.add(Verb::get, base, updates_handler(updates, false), http::needs(perm::images_read).in_environment("env"));
+  router.add(Verb::post, base + "/check", updates_handler(updates, true), http::needs(perm::images_pull).in_environment("env").audited("images.updates.check"));
 }
 // clang-format on
 

@@ -99,6 +99,44 @@ RegistryEndpoint RegistryService::endpoint(const Principal& caller,
   return out;
 }
 
+RegistryEndpoint RegistryService::endpoint_for_teams(
+    const std::set<std::string, std::less<>>& teams, const std::string& address) {
+  const auto candidates = store_.for_address(address);
+  const Registry* chosen = nullptr;
+  for (const auto& registry : candidates) {
+    if (!registry.team_id.empty() && teams.contains(registry.team_id)) {
+      chosen = &registry;
+      break;
+    }
+  }
+  if (chosen == nullptr) {
+    std::set<std::string, std::less<>> organizations;
+    for (const auto& team : teams) {
+      if (team.empty()) continue;
+      if (auto org = scopes_.organization_of_team(team)) organizations.insert(std::move(*org));
+    }
+    for (const auto& registry : candidates) {
+      if (registry.team_id.empty() && organizations.contains(registry.organization_id)) {
+        chosen = &registry;
+        break;
+      }
+    }
+  }
+  RegistryEndpoint out;
+  out.address = address;
+  out.any_address = std::find(allowed_.begin(), allowed_.end(), address) != allowed_.end();
+  if (chosen != nullptr) {
+    out.insecure = chosen->insecure;
+    out.username = chosen->username;
+    out.password = chosen->password;
+  } else {
+    const auto host = address.starts_with('[') ? address.substr(0, address.find(']') + 1)
+                                               : address.substr(0, address.find(':'));
+    out.insecure = host == "localhost" || host == "[::1]" || host.starts_with("127.");
+  }
+  return out;
+}
+
 asio::awaitable<Registry> RegistryService::visible(const Principal& caller, std::string id) {
   auto load = [this, &id] { return store_.get(id); };
   auto found = co_await pool_.run(load);

@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,12 @@ class RegistryService {
   boost::asio::awaitable<std::optional<Registry>> login_for(const Principal& caller,
                                                             std::string team,
                                                             std::string address);
+
+  // Blocking. How the server itself calls `address` (normalized) for containers of `teams`: the
+  // login of a team's own registry, else of its organization's, else none (plain HTTP then only
+  // for loopback addresses, as the engine assumes). Private addresses only when listed.
+  [[nodiscard]] RegistryEndpoint endpoint_for_teams(
+      const std::set<std::string, std::less<>>& teams, const std::string& address);
 
  private:
   boost::asio::awaitable<Registry> visible(const Principal& caller, std::string id);

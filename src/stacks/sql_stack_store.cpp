@@ -13,7 +13,7 @@ namespace bj = boost::json;
 
 constexpr std::string_view kColumns =
     "id, environment, name, team_id, compose, inputs, version, status, error, created_by, "
-    "created_at, updated_at";
+    "created_at, updated_at, auto_update";
 
 // The variables and env files of one version, sealed under a context naming the stack, so a
 // sealed value copied to another stack's row does not open there.
@@ -45,9 +45,10 @@ class SqlStackStore final : public StackStore {
     try {
       db_.execute(
           "INSERT INTO stacks (" + std::string(kColumns) +
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {s.id, s.environment, s.name, s.team_id, s.source.compose, seal(s.id, s.source),
-           std::int64_t{s.version}, s.status, s.error, s.created_by, s.created_at, s.updated_at});
+           std::int64_t{s.version}, s.status, s.error, s.created_by, s.created_at, s.updated_at,
+           std::int64_t{s.auto_update ? 1 : 0}});
     } catch (const Error& error) {
       if (error.code() != "unique_violation") throw;
       throw Error::conflict("stack_exists", "The environment has a stack named " + s.name + ".");
@@ -57,9 +58,9 @@ class SqlStackStore final : public StackStore {
   void update(const Stack& s) override {
     db_.execute(
         "UPDATE stacks SET compose = ?, inputs = ?, version = ?, status = ?, error = ?, "
-        "updated_at = ? WHERE id = ?",
+        "updated_at = ?, auto_update = ? WHERE id = ?",
         {s.source.compose, seal(s.id, s.source), std::int64_t{s.version}, s.status, s.error,
-         s.updated_at, s.id});
+         s.updated_at, std::int64_t{s.auto_update ? 1 : 0}, s.id});
   }
 
   std::optional<Stack> get(std::string_view id) override {
@@ -102,6 +103,15 @@ class SqlStackStore final : public StackStore {
     const auto rows =
         db_.query("SELECT COUNT(*) FROM stacks WHERE environment = ?", {std::string(environment)});
     return rows.empty() ? 0 : static_cast<std::size_t>(rows.front().integer(0));
+  }
+
+  std::vector<Stack> auto_updating() override {
+    std::vector<Stack> out;
+    for (const auto& row : db_.query("SELECT " + std::string(kColumns) +
+                                     " FROM stacks WHERE auto_update = 1 ORDER BY environment, name")) {
+      out.push_back(stack_of(row));
+    }
+    return out;
   }
 
   void remove(std::string_view id) override {
@@ -203,6 +213,7 @@ class SqlStackStore final : public StackStore {
     s.created_by = row.text(9);
     s.created_at = row.text(10);
     s.updated_at = row.text(11);
+    s.auto_update = row.integer(12) != 0;
     return s;
   }
 

@@ -50,6 +50,7 @@ bj::object to_json(const Stack& stack) {
           {"version", stack.version},
           {"status", stack.status},
           {"error", stack.error},
+          {"auto_update", stack.auto_update},
           {"created_by", stack.created_by},
           {"created_at", stack.created_at},
           {"updated_at", stack.updated_at}};
@@ -190,6 +191,16 @@ asio::awaitable<http::Reply> redeploy_stack(StackService& stacks, RequestContext
   co_return http::ok(bj::serialize(to_json(view)));
 }
 
+asio::awaitable<http::Reply> set_auto_update(StackService& stacks, RequestContext& c) {
+  const auto body = json::parse_object(c.request.body());
+  json::only_fields(body, {"enabled"});
+  const auto enabled = json::optional_bool(body, "enabled");
+  if (!enabled) throw Error::invalid("invalid_body", "Field 'enabled' is required.");
+  const auto view =
+      co_await stacks.set_auto_update(c.caller(), c.param("env"), c.param("name"), *enabled);
+  co_return http::ok(bj::serialize(to_json(view)));
+}
+
 std::string hook_url(std::string_view token) {
   return "/api/v1/hooks/stacks/" + std::string(token);
 }
@@ -253,6 +264,7 @@ void add_stack_routes(http::Router& router, StackService& stacks, StackHooks& ho
   router.add(Verb::post, path("/{name}/rollback"), with(stacks, rollback_stack), on_environment(perm::containers_create).audited("stacks.rollback"));
   router.add(Verb::delete_, path("/{name}"), with(stacks, delete_stack), on_environment(perm::containers_delete).audited("stacks.delete"));
   router.add(Verb::post, path("/{name}/redeploy"), with(stacks, redeploy_stack), on_environment(perm::containers_create).audited("stacks.redeploy"));
+  router.add(Verb::put, path("/{name}/auto-update"), with(stacks, set_auto_update), on_environment(perm::containers_create).audited("stacks.auto_update.set"));
   router.add(Verb::get, path("/{name}/hook"), with(hooks, get_hook), on_environment(perm::containers_read));
   router.add(Verb::put, path("/{name}/hook"), with(hooks, issue_hook), on_environment(perm::containers_create).audited("stacks.hook.create"));
   router.add(Verb::delete_, path("/{name}/hook"), with(hooks, revoke_hook), on_environment(perm::containers_create).audited("stacks.hook.delete"));

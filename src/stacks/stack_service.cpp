@@ -193,6 +193,26 @@ asio::awaitable<StackView> StackService::redeploy(const Principal& caller, std::
   co_return co_await deploy(caller, std::move(stack), project, false, images);
 }
 
+asio::awaitable<StackView> StackService::set_auto_update(const Principal& caller,
+                                                         std::string env, std::string name,
+                                                         bool enabled) {
+  auto stack = co_await visible(caller, env, name, perm::containers_create);
+  stack.auto_update = enabled;
+  stack.updated_at = clock_.stamp();
+  auto save = [this, &stack] { store_.update(stack); };
+  co_await pool_.run(save);
+  co_return co_await view(caller, std::move(stack));
+}
+
+std::vector<std::string> StackService::pulled_images(const Stack& stack) {
+  const ComposeInputs inputs{stack.name, stack.source.variables, stack.source.env_files};
+  std::vector<std::string> out;
+  for (const auto& service : parse_compose(stack.source.compose, inputs).services) {
+    if (service.pull_policy != "never") out.push_back(service.image);
+  }
+  return out;
+}
+
 asio::awaitable<StackView> StackService::deploy(const Principal& caller, Stack stack,
                                                 const ComposeProject& project, bool new_version,
                                                 const FreshImages& images) {

@@ -79,6 +79,11 @@ class StackService {
   // version stays. A failed pull changes nothing.
   boost::asio::awaitable<StackView> redeploy(const Principal& caller, std::string env,
                                              std::string name);
+  // Whether the image update check redeploys the stack (containers:create).
+  boost::asio::awaitable<StackView> set_auto_update(const Principal& caller, std::string env,
+                                                    std::string name, bool enabled);
+  // The images the stack's services pull (not pull_policy: never), as the file names them.
+  [[nodiscard]] static std::vector<std::string> pulled_images(const Stack& stack);
   boost::asio::awaitable<StackView> stop(const Principal& caller, std::string env,
                                          std::string name);
   boost::asio::awaitable<StackView> start(const Principal& caller, std::string env,

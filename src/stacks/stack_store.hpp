@@ -35,6 +35,8 @@ struct Stack {
   int version = 0;     // of the source above; each deploy of a new source adds one
   std::string status;  // deploying, running, stopped, failed
   std::string error;   // why the last deploy failed
+  // Redeployed by the image update check when a service's image has a newer digest.
+  bool auto_update = false;
   std::string created_by, created_at, updated_at;
 };
 
@@ -67,6 +69,8 @@ class StackStore {
       std::string_view environment,
       const std::optional<std::set<std::string, std::less<>>>& teams) = 0;
   [[nodiscard]] virtual std::size_t count(std::string_view environment) = 0;
+  // Every environment's stacks that redeploy on image updates.
+  [[nodiscard]] virtual std::vector<Stack> auto_updating() = 0;
   virtual void remove(std::string_view id) = 0;  // with its versions and its hook
   virtual void add_version(std::string_view stack_id, const StackVersion& version) = 0;
   // Newest first, at most `limit`.

@@ -443,6 +443,20 @@ CREATE TABLE stack_hooks (
   last_used_at TEXT NOT NULL
 );
 )sql"},
+    // What the last image update check found; stacks that redeploy when it finds something.
+    Migration{14, "image updates", R"sql(
+CREATE TABLE image_updates (
+  environment TEXT NOT NULL,
+  image TEXT NOT NULL,
+  status TEXT NOT NULL,
+  local_digest TEXT NOT NULL,
+  remote_digest TEXT NOT NULL,
+  error TEXT NOT NULL,
+  checked_at TEXT NOT NULL,
+  PRIMARY KEY (environment, image)
+);
+ALTER TABLE stacks ADD COLUMN auto_update INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

@@ -59,6 +59,13 @@ class FakeStore final : public StackStore {
     return out;
   }
   std::size_t count(std::string_view environment) override { return list(environment, {}).size(); }
+  std::vector<Stack> auto_updating() override {
+    std::vector<Stack> out;
+    for (const auto& [id, s] : stacks_) {
+      if (s.auto_update) out.push_back(s);
+    }
+    return out;
+  }
   void remove(std::string_view id) override { stacks_.erase(std::string(id)); }
   void add_version(std::string_view id, const StackVersion& v) override {
     versions_[std::string(id)].insert(versions_[std::string(id)].begin(), v);

@@ -35,6 +35,17 @@ bj::object strings_of(const std::map<std::string, std::string>& values, bool nam
 }
 
 // Variables and env files hold passwords: answers name them, never show their values.
+// The images the services pull, for clients to match with image update results.
+bj::array images_of(const Stack& stack) {
+  bj::array out;
+  try {
+    for (auto& image : StackService::pulled_images(stack)) out.emplace_back(std::move(image));
+  } catch (const Error&) {
+    // A file that no longer parses (a stricter parser than the one that deployed it) names none.
+  }
+  return out;
+}
+
 bj::object to_json(const Stack& stack) {
   bj::array variables;
   for (const auto& [key, value] : stack.source.variables) variables.emplace_back(key);
@@ -51,6 +62,7 @@ bj::object to_json(const Stack& stack) {
           {"status", stack.status},
           {"error", stack.error},
           {"auto_update", stack.auto_update},
+          {"images", images_of(stack)},
           {"created_by", stack.created_by},
           {"created_at", stack.created_at},
           {"updated_at", stack.updated_at}};

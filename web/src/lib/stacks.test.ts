@@ -146,6 +146,18 @@ describe("StacksApi", () => {
     expect(failure).toMatchObject({ status: 502, code: "image_pull_failed", detail: "pull access denied for registry.example/app" });
   });
 
+  it("opts a stack in to and out of automatic redeploys, answering the stack", async () => {
+    const view = { name: "shop", version: 2, status: "running", auto_update: true, images: ["nginx"], containers: [] };
+    const { stacks, calls } = client(() => json(200, view));
+    expect(await stacks.setAutoUpdate("local", "sh op", true)).toEqual(view);
+    await stacks.setAutoUpdate("local", "shop", false);
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      "PUT /api/v1/environments/local/stacks/sh%20op/auto-update",
+      "PUT /api/v1/environments/local/stacks/shop/auto-update",
+    ]);
+    expect(calls.map((c) => c.body)).toEqual([{ enabled: true }, { enabled: false }]);
+  });
+
   it("reads, issues and revokes the webhook", async () => {
     const hook = { created_by: "alice", created_at: "2025-01-02T03:04:05Z", last_used_at: null };
     const issued = { ...hook, token: `dkh_${"a".repeat(64)}`, url: `/api/v1/hooks/stacks/dkh_${"a".repeat(64)}` };

@@ -26,6 +26,10 @@ export interface Stack {
   version: number;
   status: StackStatus | string;
   error: string;
+  /** Whether the image update check redeploys the stack when one of its images has a newer digest. */
+  auto_update: boolean;
+  /** The image references the services pull, as the file names them (not those with pull_policy: never). */
+  images: string[];
   created_by: string;
   created_at: string;
   updated_at: string;
@@ -148,6 +152,14 @@ export class StacksApi {
    */
   redeploy(env: string, name: string): Promise<StackView> {
     return this.api.post(`${this.one(env, name)}/redeploy`, undefined, { timeoutMs: STACK_TIMEOUT_MS });
+  }
+
+  /**
+   * Opts the stack in to (or out of) being redeployed, as redeploy() does, when the image update
+   * check finds a newer digest for one of its images. Answers the stack.
+   */
+  setAutoUpdate(env: string, name: string, enabled: boolean): Promise<StackView> {
+    return this.api.request("PUT", `${this.one(env, name)}/auto-update`, { body: { enabled } });
   }
 
   /** The stack's redeploy webhook, or null when it has none (404 hook_not_found); other failures throw. */

@@ -452,3 +452,150 @@ describe("ImagesPage", () => {
     expect(listCalls(calls)).toBe(before + 1);
   });
 });
+
+describe("ImagesPage updates", () => {
+  const UPDATES = "/api/v1/environments/local/image-updates";
+  const OLD = `sha256:${"0123456789ab".repeat(5)}cdef`;
+  const NEW = `sha256:${"fedcba987654".repeat(5)}3210`;
+  const CHECKED = new Date(Date.now() - 5 * 60_000).toISOString();
+  const UNKNOWN = "the engine has no digest of this image from its registry (built or loaded here)";
+  const RESULTS = [
+    { image: "postgres:16", status: "up_to_date", local_digest: OLD, remote_digest: OLD, error: "", checked_at: CHECKED },
+    { image: "dokkerr-test/busybox:latest", status: "unknown", local_digest: "", remote_digest: "", error: UNKNOWN, checked_at: CHECKED },
+    { image: "registry:5000/team/app:v1", status: "update_available", local_digest: OLD, remote_digest: NEW, error: "", checked_at: CHECKED },
+  ];
+  const updateRow = (image: string) => screen.getByRole("rowheader", { name: image }).closest("tr")!;
+
+  beforeEach(() => {
+    window.location.hash = "#/images?env=local&tab=updates";
+  });
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+    window.location.hash = "";
+  });
+
+  it("lists the last check's results: the status in words with the reason, short digests and when", async () => {
+    const { calls } = renderPage(<ImagesPage env="" />, server((call) => (call.method === "GET" && call.url === UPDATES ? json(200, { items: RESULTS, next_cursor: null }) : undefined)));
+    const table = await screen.findByRole("table", { name: "Image updates in local" });
+    expect(screen.getByRole("tab", { name: "Updates" }).getAttribute("aria-selected")).toBe("true");
+    await within(table).findByRole("rowheader", { name: "registry:5000/team/app:v1" });
+    // Newer images first, then the ones that could not be checked.
+    expect(within(table).getAllByRole("rowheader").map((th) => th.textContent)).toEqual(["registry:5000/team/app:v1", "dokkerr-test/busybox:latest", "postgres:16"]);
+
+    const app = updateRow("registry:5000/team/app:v1");
+    expect(within(app).getByText("Update available").className).toContain("update-available");
+    expect(within(app).getByText("0123456789ab").getAttribute("title")).toBe(OLD);
+    expect(within(app).getByText("fedcba987654").getAttribute("title")).toBe(NEW);
+    expect(within(app).getByText("5 minutes ago").getAttribute("datetime")).toBe(CHECKED);
+
+    const busybox = updateRow("dokkerr-test/busybox:latest");
+    expect(within(busybox).getByText("Unknown")).toBeTruthy();
+    expect(within(busybox).getByText(UNKNOWN)).toBeTruthy();
+    expect(within(busybox).getAllByText("—")).toHaveLength(2);
+    expect(within(updateRow("postgres:16")).getByText("Up to date")).toBeTruthy();
+    expect(screen.getByText(/^Last checked/).textContent).toBe("Last checked 5 minutes ago: 1 update available.");
+
+    // The images' own actions are not offered here; checking is.
+    expect(screen.getByRole("button", { name: "Check now" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Pull" })).toBeNull();
+    expect(calls.filter((c) => c.url === UPDATES)).toHaveLength(1);
+    expect(calls.some((c) => c.url === `${UPDATES}/check`)).toBe(false);
+  });
+
+  it("keeps the tab in the address, and reads the results only on the Updates tab", async () => {
+    const user = userEvent.setup();
+    window.location.hash = "#/images?env=local";
+    const { calls } = renderPage(<ImagesPage env="" />, server((call) => (call.url === UPDATES ? json(200, { items: RESULTS, next_cursor: null }) : undefined)));
+    await screen.findByText("busybox:latest");
+    expect(screen.getByRole("tab", { name: "Images" }).getAttribute("aria-selected")).toBe("true");
+    expect(calls.some((c) => c.url === UPDATES)).toBe(false);
+
+    await user.click(screen.getByRole("tab", { name: "Updates" }));
+    expect(window.location.hash).toBe("#/images?env=local&tab=updates");
+    await screen.findByRole("rowheader", { name: "postgres:16" });
+    await user.type(screen.getByLabelText("Filter"), "available");
+    expect(within(screen.getByRole("table", { name: "Image updates in local" })).getAllByRole("rowheader").map((th) => th.textContent)).toEqual(["registry:5000/team/app:v1"]);
+
+    await user.click(screen.getByRole("tab", { name: "Images" }));
+    expect(window.location.hash).toBe("#/images?env=local");
+    expect(screen.getByRole("button", { name: "Pull" })).toBeTruthy();
+  });
+
+  it("checks now with a pending state and shows what the check answered", async () => {
+    const user = userEvent.setup();
+    let answer!: (response: Response) => void;
+    const { calls } = renderPage(
+      <ImagesPage env="" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === UPDATES) return json(200, { items: [], next_cursor: null });
+        if (call.method === "POST" && call.url === `${UPDATES}/check`) return new Promise<Response>((resolve) => (answer = resolve)) as unknown as Response;
+        return undefined;
+      }),
+    );
+    expect(await screen.findByText(/^Nothing has been checked yet\. Check now compares/)).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Check now" }));
+    const pending = screen.getByRole("button", { name: "Checking…" }) as HTMLButtonElement;
+    expect(pending.disabled).toBe(true);
+    expect(screen.getByRole("status").textContent).toMatch(/Checking the images of the running containers/);
+    await waitFor(() => expect(answer).toBeTypeOf("function"));
+    const check = calls.find((c) => c.url === `${UPDATES}/check`)!;
+    expect(check.method).toBe("POST");
+    expect(check.body).toBeUndefined();
+
+    answer(json(200, { items: RESULTS, next_cursor: null }));
+    expect(await screen.findByText("Checked 3 images: 1 update available.")).toBeTruthy();
+    expect(within(updateRow("dokkerr-test/busybox:latest")).getByText("Unknown")).toBeTruthy();
+    expect((screen.getByRole("button", { name: "Check now" }) as HTMLButtonElement).disabled).toBe(false);
+    // The check's answer is shown as it is: the stored results are not read again.
+    expect(calls.filter((c) => c.url === UPDATES)).toHaveLength(1);
+  });
+
+  it("shows a refused check with its code, and a check that found no image as such", async () => {
+    const user = userEvent.setup();
+    let checks = 0;
+    renderPage(
+      <ImagesPage env="" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === UPDATES) return json(200, { items: [], next_cursor: null });
+        if (call.url === `${UPDATES}/check`) {
+          checks += 1;
+          return checks === 1 ? problem(409, "update_check_running", "The environment's images are being checked already.") : json(200, { items: [], next_cursor: null });
+        }
+        return undefined;
+      }),
+    );
+    await user.click(await screen.findByRole("button", { name: "Check now" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Could not check for updates: The environment's images are being checked already.");
+    expect(alert.textContent).toContain("update_check_running");
+    await user.click(screen.getByRole("button", { name: "Check now" }));
+    expect(await screen.findByText("No running container uses an image to check.")).toBeTruthy();
+    expect(screen.getByText("Checked: no running container uses an image.")).toBeTruthy();
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("hides Check now from a viewer, and shows a load failure with its code", async () => {
+    renderPage(<ImagesPage env="" />, server((call) => (call.url === UPDATES ? json(200, { items: [], next_cursor: null }) : undefined)), { permissions: VIEWER });
+    expect(await screen.findByText(/^Nothing has been checked yet\. The server checks/)).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Check now" })).toBeNull();
+    cleanup();
+    renderPage(<ImagesPage env="" />, server((call) => (call.url === UPDATES ? problem(403, "forbidden", "You may not read images here.") : undefined)));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Could not load the image updates: You may not read images here.");
+    expect(alert.textContent).toContain("forbidden");
+    expect(screen.queryByText(/Nothing has been checked yet/)).toBeNull();
+  });
+
+  it("renders a hostile reference and reason as text", async () => {
+    const { container } = renderPage(
+      <ImagesPage env="" />,
+      server((call) =>
+        call.url === UPDATES ? json(200, { items: [{ ...RESULTS[1]!, image: HOSTILE, error: HOSTILE }], next_cursor: null }) : undefined,
+      ),
+    );
+    await screen.findByRole("rowheader", { name: HOSTILE });
+    expect(screen.getAllByText(HOSTILE)).toHaveLength(2);
+    expect(container.querySelector("img")).toBeNull();
+  });
+});

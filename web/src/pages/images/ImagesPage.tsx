@@ -1,5 +1,7 @@
 // The images of one environment: one row per tag, pull with live progress, tag, remove,
-// upload of a `docker save` tarball, and the details (inspect and history) of an image.
+// upload of a `docker save` tarball, and the details (inspect and history) of an image; and, in
+// the Updates tab, whether the registries have newer images for what the running containers use.
+// The tab is in the address (replaced, not pushed), so a reload or a shared link opens the same tab.
 
 import { useLiveReload } from "../../lib/events";
 import { useMemo, useRef, useState, type FormEvent } from "react";
@@ -9,14 +11,17 @@ import { ErrorNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
 import { FormDialog } from "../../components/FormDialog";
 import { PullProgress } from "../../components/PullProgress";
+import { Tabs, type TabItem } from "../../components/Tabs";
 import { useEnvironmentChoice } from "../../lib/environments";
 import { formatBytes, formatRelative, formatTime, shortId } from "../../lib/format";
 import { useAction, useLoad } from "../../lib/hooks";
 import type { PullState } from "../../lib/pull";
+import { navigate, useRoute } from "../../lib/router";
 import { type ContainerUsage, type ImageHistoryEntry, type ImageLoadMessage, type ImageSummary } from "../../lib/resources";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import { Facts, LabelList, matches, ResourceList, ResourceToolbar, type Outcome } from "../networks/ResourceParts";
+import { ImageUpdatesPanel, useUpdateChecks } from "./ImageUpdatesPanel";
 import "../networks/resources.css";
 
 const NONE = "<none>";
@@ -460,6 +465,11 @@ function DetailsDialog({ env, row, onClose }: { env: string; row: ImageRow; onCl
 
 // The page
 
+const TABS: TabItem[] = [
+  { id: "images", label: "Images" },
+  { id: "updates", label: "Updates" },
+];
+
 type Open =
   | { kind: "pull" }
   | { kind: "upload" }
@@ -471,8 +481,13 @@ type Open =
 export default function ImagesPage(_props: { env: string }) {
   const { resources } = useServices();
   const session = useSession();
+  const route = useRoute();
   const choice = useEnvironmentChoice();
   const env = choice.env;
+  const tab = TABS.some((t) => t.id === route.query.get("tab")) ? route.query.get("tab")! : "images";
+  const onUpdates = tab === "updates";
+  const selectTab = (next: string) => navigate("/images", { env, tab: next === "images" ? undefined : next }, true);
+  const checks = useUpdateChecks(env, onUpdates);
   const images = useLoad((signal) => (env ? resources.images(env, signal) : Promise.resolve<ImageSummary[]>([])), [resources, env]);
   const countUse = !!env && session.canIn("containers:read", env);
   const usage = useLoad(
@@ -550,41 +565,57 @@ export default function ImagesPage(_props: { env: string }) {
         choice={choice}
         filter={filter}
         onFilter={setFilter}
-        placeholder="Name or ID"
-        onRefresh={reload}
+        placeholder={onUpdates ? "Image or status" : "Name or ID"}
+        onRefresh={onUpdates ? checks.refresh : reload}
         options={
-          <label className="check-label">
-            <input type="checkbox" checked={showDangling} onChange={(e) => setShowDangling(e.target.checked)} />
-            Show dangling{danglingCount > 0 ? ` (${danglingCount})` : ""}
-          </label>
+          onUpdates ? null : (
+            <label className="check-label">
+              <input type="checkbox" checked={showDangling} onChange={(e) => setShowDangling(e.target.checked)} />
+              Show dangling{danglingCount > 0 ? ` (${danglingCount})` : ""}
+            </label>
+          )
         }
         actions={
-          <>
-            {canManage ? (
-              <button type="button" className="button-secondary" onClick={() => setOpen({ kind: "upload" })}>
-                Upload
+          onUpdates ? (
+            canPull ? (
+              <button type="button" disabled={checks.checking || !env} onClick={() => void checks.check()}>
+                {checks.checking ? "Checking…" : "Check now"}
               </button>
-            ) : null}
-            {canPull ? (
-              <button type="button" onClick={() => setOpen({ kind: "pull" })}>
-                Pull
-              </button>
-            ) : null}
-          </>
+            ) : null
+          ) : (
+            <>
+              {canManage ? (
+                <button type="button" className="button-secondary" onClick={() => setOpen({ kind: "upload" })}>
+                  Upload
+                </button>
+              ) : null}
+              {canPull ? (
+                <button type="button" onClick={() => setOpen({ kind: "pull" })}>
+                  Pull
+                </button>
+              ) : null}
+            </>
+          )
         }
       />
 
-      <ResourceList
-        kind={{ one: "image", many: "images" }}
-        choice={choice}
-        list={images}
-        total={rows.length}
-        outcome={outcome}
-        onDismissOutcome={() => setOutcome(null)}
-        columns={columns}
-        rows={shown}
-        rowKey={(row) => row.key}
-      />
+      <Tabs label="Image views" tabs={TABS} selected={tab} onSelect={selectTab}>
+        {onUpdates ? (
+          <ImageUpdatesPanel env={env} checks={checks} filter={filter} canCheck={canPull} />
+        ) : (
+          <ResourceList
+            kind={{ one: "image", many: "images" }}
+            choice={choice}
+            list={images}
+            total={rows.length}
+            outcome={outcome}
+            onDismissOutcome={() => setOutcome(null)}
+            columns={columns}
+            rows={shown}
+            rowKey={(row) => row.key}
+          />
+        )}
+      </Tabs>
 
       {open?.kind === "pull" ? (
         <PullDialog

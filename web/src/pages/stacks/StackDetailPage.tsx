@@ -1,10 +1,11 @@
 // One stack: its status (and why it failed), its containers, and the actions the caller may
-// take (among them pulling the images again and redeploying), with tabs to edit the file
-// (reviewing the line diff before deploying), to roll back to an earlier version, to read the
-// merged log and to manage the stack's redeploy webhook. The tab is in the address (replaced, not
-// pushed), so a reload or a shared link opens the same tab.
+// take (among them pulling the images again and redeploying, suggested when the last image update
+// check found a newer digest for one of its images; and whether that check redeploys the stack by
+// itself), with tabs to edit the file (reviewing the line diff before deploying), to roll back to
+// an earlier version, to read the merged log and to manage the stack's redeploy webhook. The tab
+// is in the address (replaced, not pushed), so a reload or a shared link opens the same tab.
 
-import { useState } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
 import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -14,6 +15,7 @@ import { isApiError } from "../../lib/api";
 import { useEnvironmentChoice } from "../../lib/environments";
 import { formatRelative, formatTime } from "../../lib/format";
 import { useLoad } from "../../lib/hooks";
+import { imagesWithUpdates, updatesByImage, useImageUpdatesApi, type ImageUpdate } from "../../lib/imageUpdates";
 import { Link, navigate } from "../../lib/router";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
@@ -25,6 +27,7 @@ import { StackHistoryTab } from "./StackHistoryTab";
 import { StackLogsTab } from "./StackLogsTab";
 import { StackWebhookTab } from "./StackWebhookTab";
 import "../containers/containers.css";
+import "../images/updates.css";
 import "./stacks.css";
 
 const TABS: (TabItem & { permission?: string })[] = [
@@ -35,7 +38,80 @@ const TABS: (TabItem & { permission?: string })[] = [
   { id: "webhook", label: "Webhook" },
 ];
 
-type Busy = "stop" | "start" | "redeploy" | "remove" | null;
+type Busy = "stop" | "start" | "redeploy" | "auto-update" | "remove" | null;
+
+/** The images of the stack that have a newer digest in their registry, and what to do about it. */
+function UpdateNotice({ images, canRedeploy, automatic }: { images: string[]; canRedeploy: boolean; automatic: boolean }) {
+  if (images.length === 0) return null;
+  return (
+    <div className="notice notice-info update-notice">
+      {images.length === 1 ? (
+        <p>
+          Update available for <span className="mono">{images[0]}</span>: the registry has a newer image under this tag.
+        </p>
+      ) : (
+        <>
+          <p>Update available for these images: the registry has newer ones under their tags.</p>
+          <ul>
+            {images.map((image) => (
+              <li key={image} className="mono">
+                {image}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <p>
+        {canRedeploy
+          ? "Pull and redeploy to run the newer image: only the containers whose image changed are recreated."
+          : "Someone who may deploy this stack can pull and redeploy it to run the newer image."}
+        {automatic ? " The stack is also redeployed automatically at the server's next scheduled check." : ""}
+      </p>
+    </div>
+  );
+}
+
+/** Whether the image update check redeploys the stack by itself; read-only for those who may not deploy it. */
+function AutoUpdateSwitch({
+  checked,
+  canChange,
+  busy,
+  saving,
+  onChange,
+}: {
+  checked: boolean;
+  canChange: boolean;
+  /** Another action runs: the switch waits for it. */
+  busy: boolean;
+  saving: boolean;
+  onChange: (enabled: boolean) => void;
+}) {
+  const hint = useId();
+  return (
+    <div className="stack-auto-update">
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={checked}
+          disabled={!canChange || busy}
+          aria-describedby={hint}
+          onChange={(e) => onChange(e.target.checked)}
+        />
+        <span>Redeploy automatically when an image update is found</span>
+      </label>
+      {saving ? (
+        <span role="status" className="muted small">
+          Saving…
+        </span>
+      ) : null}
+      <p className="field-hint" id={hint}>
+        {canChange
+          ? "The server's image update check then pulls and redeploys the stack as Pull and redeploy does, rolling a service back when its new container does not start."
+          : "Only someone who may deploy this stack can change this."}
+      </p>
+    </div>
+  );
+}
 
 function ContainersTable({ env, stack }: { env: string; stack: StackView }) {
   const rows = [...stack.containers].sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number);
@@ -70,12 +146,23 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
   const loaded = useLoad<StackView | undefined>((signal) => (env && name ? stacks.get(env, name, signal) : Promise.resolve(undefined)), [stacks, env, name]);
   const notFound = isApiError(loaded.error) && loaded.error.status === 404;
   const stack = notFound ? undefined : loaded.data;
+  // The last image update check's results; without images:read, or when they fail, no notice.
+  const updatesApi = useImageUpdatesApi();
+  const readUpdates = !!env && session.canIn("images:read", env);
+  const updates = useLoad(
+    (signal) => (readUpdates ? updatesApi.list(env, signal).catch(() => [] as ImageUpdate[]) : Promise.resolve<ImageUpdate[]>([])),
+    [updatesApi, env, readUpdates],
+  );
+  const byImage = useMemo(() => updatesByImage(updates.data ?? []), [updates.data]);
 
   const [busy, setBusy] = useState<Busy>(null);
   const [failure, setFailure] = useState<{ what: string; error: unknown } | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [removeVolumes, setRemoveVolumes] = useState(false);
+  // The switch shows the choice at once; the stack as read again replaces it.
+  const [autoUpdate, setAutoUpdate] = useState<boolean | null>(null);
+  useEffect(() => setAutoUpdate(null), [loaded.data]);
 
   const canOperate = !!env && session.canIn("containers:create", env);
   const canDelete = !!env && session.canIn("containers:delete", env);
@@ -118,6 +205,26 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
     } finally {
       setBusy(null);
       loaded.reload();
+      updates.reload();
+    }
+  };
+
+  /** Opts the stack in to or out of being redeployed by the image update check. */
+  const changeAutoUpdate = async (enabled: boolean) => {
+    setBusy("auto-update");
+    setAutoUpdate(enabled);
+    setFailure(null);
+    setOutcome(null);
+    try {
+      const view = await stacks.setAutoUpdate(env, name, enabled);
+      setAutoUpdate(!!view.auto_update);
+      setOutcome(view.auto_update ? `${name} is redeployed automatically when an image update is found.` : `${name} is no longer redeployed automatically.`);
+      loaded.reload();
+    } catch (error) {
+      setAutoUpdate(null);
+      setFailure({ what: `Could not ${enabled ? "turn on" : "turn off"} automatic redeploys of ${name}`, error });
+    } finally {
+      setBusy(null);
     }
   };
 
@@ -189,6 +296,8 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
             </div>
           ) : null}
 
+          <UpdateNotice images={imagesWithUpdates(stack.images, byImage)} canRedeploy={canOperate} automatic={!!stack.auto_update} />
+
           <div className="detail-actions" role="group" aria-label={`Actions for ${name}`}>
             {canOperate && stack.status !== "stopped" ? (
               <button type="button" className="button-secondary" disabled={busy !== null} onClick={() => void act("stop")}>
@@ -220,6 +329,13 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
               which can take a while.
             </p>
           ) : null}
+          <AutoUpdateSwitch
+            checked={autoUpdate ?? !!stack.auto_update}
+            canChange={canOperate}
+            busy={busy !== null}
+            saving={busy === "auto-update"}
+            onChange={(enabled) => void changeAutoUpdate(enabled)}
+          />
 
           <Tabs label="Stack views" tabs={tabs} selected={current} onSelect={selectTab}>
             {current === "containers" ? <ContainersTable env={env} stack={stack} /> : null}

@@ -23,6 +23,8 @@ function stack(name: string, overrides: Record<string, unknown> = {}) {
     version: 1,
     status: "running",
     error: "",
+    auto_update: false,
+    images: ["postgres", "nginx"],
     created_by: "alice",
     created_at: UPDATED,
     updated_at: UPDATED,
@@ -37,7 +39,14 @@ const STACKS = [
 ];
 
 const LIST = "/api/v1/environments/local/stacks";
+const UPDATES = "/api/v1/environments/local/image-updates";
 const VIEWER = memberPermissions(["containers:read"]);
+const CHECKED = new Date(Date.now() - 600_000).toISOString();
+
+function result(image: string, status: string) {
+  const digest = (c: string) => `sha256:${c.repeat(64)}`;
+  return { image, status, local_digest: digest("a"), remote_digest: digest(status === "update_available" ? "b" : "a"), error: "", checked_at: CHECKED };
+}
 
 function server(extra?: (call: Call) => Response | Promise<Response> | undefined) {
   return (call: Call): Response | Promise<Response> => {
@@ -86,6 +95,53 @@ describe("StacksPage", () => {
     await user.type(screen.getByLabelText("Filter"), "fail");
     expect(screen.queryByRole("rowheader", { name: "shop" })).toBeNull();
     expect(screen.getByRole("rowheader", { name: "broken" })).toBeTruthy();
+  });
+
+  it("marks a stack with an image update and one redeployed automatically, from one read of the results", async () => {
+    const user = userEvent.setup();
+    const listed = [
+      stack("shop", { images: ["postgres", "docker.io/library/nginx:latest"] }),
+      stack("blog", { images: ["postgres"], auto_update: true }),
+      stack("batch", { images: [] }),
+    ];
+    const { calls } = renderPage(
+      <StacksPage env="" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === LIST) return json(200, { items: listed });
+        if (call.method === "GET" && call.url === UPDATES) return json(200, { items: [result("nginx", "update_available"), result("postgres", "up_to_date")], next_cursor: null });
+        return undefined;
+      }),
+    );
+    await screen.findByRole("rowheader", { name: "shop" });
+    const badge = await within(rowOf("shop")).findByText("Update available");
+    expect(badge.getAttribute("title")).toBe("Newer in the registry: docker.io/library/nginx:latest");
+    expect(within(rowOf("shop")).getByText("running")).toBeTruthy();
+    expect(within(rowOf("shop")).queryByText("auto-update")).toBeNull();
+    expect(within(rowOf("blog")).queryByText("Update available")).toBeNull();
+    expect(within(rowOf("blog")).getByText("auto-update")).toBeTruthy();
+    expect(within(rowOf("batch")).queryByText("Update available")).toBeNull();
+    expect(calls.filter((c) => c.url === UPDATES)).toHaveLength(1);
+
+    await user.type(screen.getByLabelText("Filter"), "update available");
+    expect(screen.getAllByRole("rowheader").map((th) => th.textContent)).toEqual(["shop"]);
+    await user.clear(screen.getByLabelText("Filter"));
+
+    // Refresh reads the list and the results again.
+    await user.click(screen.getByRole("button", { name: "Refresh" }));
+    await waitFor(() => expect(calls.filter((c) => c.url === UPDATES)).toHaveLength(2));
+    expect(calls.filter((c) => c.url === LIST)).toHaveLength(2);
+  });
+
+  it("shows the list without marks when the results cannot be read, and does not ask without images:read", async () => {
+    renderPage(<StacksPage env="" />, server((call) => (call.url === UPDATES ? problem(503, "engine_unavailable", "The engine does not answer.") : undefined)));
+    await screen.findByRole("rowheader", { name: "shop" });
+    await waitFor(() => expect(within(rowOf("shop")).getByText("Alpha")).toBeTruthy());
+    expect(screen.queryByText("Update available")).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+    cleanup();
+    const { calls } = renderPage(<StacksPage env="" />, server(), { permissions: VIEWER });
+    await screen.findByRole("rowheader", { name: "shop" });
+    expect(calls.some((c) => c.url === UPDATES)).toBe(false);
   });
 
   it("hides New stack from a viewer", async () => {
@@ -246,6 +302,94 @@ describe("StackDetailPage", () => {
     expect(alert.textContent).toContain("Could not pull and redeploy shop: pull access denied for registry.example/shop/web");
     expect(alert.textContent).toContain("Code: image_pull_failed");
     expect(screen.queryByText("Pulled and redeployed shop: running.")).toBeNull();
+  });
+
+  it("names an image with an update and suggests Pull and redeploy; opts in to automatic redeploys", async () => {
+    const user = userEvent.setup();
+    let answer!: (response: Response) => void;
+    let enabled = false;
+    const { calls } = renderPage(
+      <StackDetailPage env="local" name="shop" tab="" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view({ auto_update: enabled }));
+        if (call.method === "GET" && call.url === UPDATES) return json(200, { items: [result("nginx:latest", "update_available"), result("postgres", "up_to_date")], next_cursor: null });
+        if (call.method === "PUT" && call.url === `${ONE}/auto-update`) {
+          return new Promise<Response>((resolve) => (answer = resolve)).then((response) => {
+            enabled = (call.body as { enabled: boolean }).enabled;
+            return response;
+          });
+        }
+        return undefined;
+      }),
+    );
+    await screen.findByText("version 2");
+    const notice = await screen.findByText(/^Update available for/);
+    expect(notice.textContent).toBe("Update available for nginx: the registry has a newer image under this tag.");
+    expect(notice.closest(".notice")!.textContent).toContain("Pull and redeploy to run the newer image");
+    expect(screen.queryByText(/Update available for postgres/)).toBeNull();
+
+    const box = screen.getByLabelText("Redeploy automatically when an image update is found") as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    expect(box.disabled).toBe(false);
+    await user.click(box);
+    // The choice shows at once, while the server is asked.
+    expect(box.checked).toBe(true);
+    expect(box.disabled).toBe(true);
+    expect(screen.getByRole("status").textContent).toBe("Saving…");
+    await waitFor(() => expect(answer).toBeTypeOf("function"));
+    const put = calls.find((c) => c.method === "PUT")!;
+    expect(put.url).toBe(`${ONE}/auto-update`);
+    expect(put.body).toEqual({ enabled: true });
+    answer(json(200, view({ auto_update: true })));
+    expect(await screen.findByText("shop is redeployed automatically when an image update is found.")).toBeTruthy();
+    // The stack is read again and keeps the choice.
+    await waitFor(() => expect(calls.filter((c) => c.method === "GET" && c.url === ONE)).toHaveLength(2));
+    await waitFor(() => expect((screen.getByLabelText("Redeploy automatically when an image update is found") as HTMLInputElement).disabled).toBe(false));
+    expect((screen.getByLabelText("Redeploy automatically when an image update is found") as HTMLInputElement).checked).toBe(true);
+  });
+
+  it("shows a refused change of automatic redeploys with its code, and puts the switch back", async () => {
+    const user = userEvent.setup();
+    renderPage(
+      <StackDetailPage env="local" name="shop" tab="" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view({ auto_update: true }));
+        if (call.method === "PUT" && call.url === `${ONE}/auto-update`) return problem(409, "stack_busy", "The stack is being deployed.");
+        return undefined;
+      }),
+    );
+    await screen.findByText("version 2");
+    const box = screen.getByLabelText("Redeploy automatically when an image update is found") as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    await user.click(box);
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Could not turn off automatic redeploys of shop: The stack is being deployed.");
+    expect(alert.textContent).toContain("Code: stack_busy");
+    expect(box.checked).toBe(true);
+    expect(box.disabled).toBe(false);
+    // The results could not be read (no route here): no notice, and no failure shown for them.
+    expect(screen.queryByText(/^Update available for/)).toBeNull();
+  });
+
+  it("shows a viewer the automatic redeploy setting and the update without the means to act", async () => {
+    renderPage(
+      <StackDetailPage env="local" name="shop" tab="" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view({ auto_update: true, images: ["postgres", "nginx"] }));
+        if (call.method === "GET" && call.url === UPDATES) return json(200, { items: [result("nginx", "update_available"), result("postgres", "update_available")], next_cursor: null });
+        return undefined;
+      }),
+      { permissions: memberPermissions(["containers:read", "images:read"]) },
+    );
+    await screen.findByText("version 2");
+    const box = screen.getByLabelText("Redeploy automatically when an image update is found") as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    expect(box.disabled).toBe(true);
+    expect(screen.getByText("Only someone who may deploy this stack can change this.")).toBeTruthy();
+    const notice = (await screen.findByText("Update available for these images: the registry has newer ones under their tags.")).closest(".notice")!;
+    expect(within(notice as HTMLElement).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["postgres", "nginx"]);
+    expect(notice.textContent).toContain("Someone who may deploy this stack can pull and redeploy it");
+    expect(screen.queryByRole("button", { name: "Pull and redeploy" })).toBeNull();
   });
 
   it("issues the webhook URL once, with Copy and an example call; replaces and revokes it after asking", async () => {

@@ -1,5 +1,7 @@
 // The Compose stacks of one environment: name, status, version, services and team; a link to
-// each stack's page, and to the form for a new one.
+// each stack's page, and to the form for a new one. A stack one of whose images has a newer digest
+// in its registry (as the environment's last image update check found) is marked, and so is one
+// that is redeployed automatically when that happens.
 
 import { useMemo, useState } from "react";
 import { type Column } from "../../components/DataTable";
@@ -8,12 +10,14 @@ import { StateBadge } from "../../components/StateBadge";
 import { useEnvironmentChoice } from "../../lib/environments";
 import { formatRelative, formatTime } from "../../lib/format";
 import { useLoad } from "../../lib/hooks";
+import { imagesWithUpdates, updatesByImage, useImageUpdatesApi, type ImageUpdate } from "../../lib/imageUpdates";
 import { Link, navigate, useRoute } from "../../lib/router";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import { composeServiceNames, type Stack } from "../../lib/stacks";
 import { useTeamNames } from "../../lib/teams";
 import { matches, ResourceList, ResourceToolbar, TeamCell } from "../networks/ResourceParts";
+import { UpdateStatusBadge } from "../images/UpdateParts";
 import { stackHref } from "./StackParts";
 import "./stacks.css";
 
@@ -29,6 +33,21 @@ function ServicesCell({ compose }: { compose: string }) {
   );
 }
 
+/** The status, and whether an update is available for the stack's images or it takes them itself. */
+function StatusCell({ stack, updated }: { stack: Stack; updated: string[] }) {
+  return (
+    <>
+      <StateBadge state={stack.status} />
+      {updated.length > 0 ? <UpdateStatusBadge status="update_available" title={`Newer in the registry: ${updated.join(", ")}`} /> : null}
+      {stack.auto_update ? (
+        <span className="badge" title="Redeployed automatically when an image update is found">
+          auto-update
+        </span>
+      ) : null}
+    </>
+  );
+}
+
 export default function StacksPage(_props: { env: string }) {
   const { stacks } = useServices();
   const session = useSession();
@@ -37,6 +56,19 @@ export default function StacksPage(_props: { env: string }) {
   const env = choice.env;
   const teams = useTeamNames();
   const list = useLoad((signal) => (env ? stacks.list(env, signal) : Promise.resolve<Stack[]>([])), [stacks, env]);
+  // The last update check's results, read with each load of the list; without them (no
+  // images:read, or a failure) the list is shown without the marks.
+  const updatesApi = useImageUpdatesApi();
+  const readUpdates = !!env && session.canIn("images:read", env);
+  const updates = useLoad(
+    (signal) => (readUpdates ? updatesApi.list(env, signal).catch(() => [] as ImageUpdate[]) : Promise.resolve<ImageUpdate[]>([])),
+    [updatesApi, env, readUpdates],
+  );
+  const byImage = useMemo(() => updatesByImage(updates.data ?? []), [updates.data]);
+  const reload = () => {
+    list.reload();
+    updates.reload();
+  };
   const [filter, setFilter] = useState("");
 
   // The stack page sends a person here after a removal, naming what it removed.
@@ -46,7 +78,15 @@ export default function StacksPage(_props: { env: string }) {
   const canCreate = !!env && session.canIn("containers:create", env);
 
   const rows = useMemo(() => [...(list.data ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [list.data]);
-  const shown = rows.filter((s) => matches(filter, [s.name, s.status, s.team_id ? teams.nameOf(s.team_id) : ""]));
+  const shown = rows.filter((s) =>
+    matches(filter, [
+      s.name,
+      s.status,
+      s.team_id ? teams.nameOf(s.team_id) : "",
+      imagesWithUpdates(s.images, byImage).length > 0 ? "update available" : "",
+      s.auto_update ? "auto-update" : "",
+    ]),
+  );
 
   const columns: Column<Stack>[] = [
     {
@@ -56,7 +96,7 @@ export default function StacksPage(_props: { env: string }) {
       className: "cell-name mono",
       cell: (s) => <a href={stackHref(env, s.name)}>{s.name}</a>,
     },
-    { id: "status", header: "Status", cell: (s) => <StateBadge state={s.status} /> },
+    { id: "status", header: "Status", cell: (s) => <StatusCell stack={s} updated={imagesWithUpdates(s.images, byImage)} /> },
     { id: "version", header: "Version", className: "cell-number", cell: (s) => s.version },
     { id: "services", header: "Services", cell: (s) => <ServicesCell compose={s.compose} /> },
     { id: "team", header: "Team", cell: (s) => <TeamCell id={s.team_id} teams={teams} /> },
@@ -76,7 +116,7 @@ export default function StacksPage(_props: { env: string }) {
         filter={filter}
         onFilter={setFilter}
         placeholder="Name, status, team"
-        onRefresh={list.reload}
+        onRefresh={reload}
         actions={
           canCreate ? (
             <Link to="/stacks/new" query={{ env }} className="button-link">

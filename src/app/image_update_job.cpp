@@ -20,8 +20,8 @@ namespace asio = boost::asio;
 
 ImageUpdateJob::ImageUpdateJob(asio::any_io_executor executor, registries::UpdateChecker& checker,
                                stacks::StackService& stacks, stacks::StackStore& stack_store,
-                               stacks::HookActors& actors, AuditTrail& audit, BlockingPool& pool,
-                               Logger& logger, std::function<bool()> leading,
+                               stacks::HookActors& actors, AuditTrail& audit, EventSink& events,
+                               BlockingPool& pool, Logger& logger, std::function<bool()> leading,
                                std::chrono::seconds interval)
     : executor_(executor),
       checker_(checker),
@@ -29,6 +29,7 @@ ImageUpdateJob::ImageUpdateJob(asio::any_io_executor executor, registries::Updat
       stack_store_(stack_store),
       actors_(actors),
       audit_(audit),
+      events_(events),
       pool_(pool),
       logger_(logger),
       leading_(std::move(leading)),
@@ -123,6 +124,15 @@ asio::awaitable<void> ImageUpdateJob::update_stacks() {
                    {{"stack", entry.target}, {"error", failure}});
     }
     co_await audit_.record(std::move(entry));
+    if (failure.empty()) {
+      PlatformEvent updated;
+      updated.type = "stack.auto_updated";
+      updated.team_id = stack.team_id;
+      updated.environment = stack.environment;
+      updated.subject = "stack:" + stack.environment + "/" + stack.name;
+      updated.data = {{"name", stack.name}, {"image", found}};
+      co_await events_.publish(std::move(updated));
+    }
     redeployed_in.insert(stack.environment);
   }
   // What the redeploys pulled is current now: the statuses say so at once.

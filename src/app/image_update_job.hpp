@@ -6,6 +6,7 @@
 // that made the stack, with its roles now. Every such redeploy is audited
 // (stacks.auto_update).
 #include "core/audit_trail.hpp"
+#include "core/event_sink.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -34,8 +35,9 @@ class ImageUpdateJob {
  public:
   ImageUpdateJob(boost::asio::any_io_executor executor, registries::UpdateChecker& checker,
                  stacks::StackService& stacks, stacks::StackStore& stack_store,
-                 stacks::HookActors& actors, AuditTrail& audit, BlockingPool& pool,
-                 Logger& logger, std::function<bool()> leading, std::chrono::seconds interval);
+                 stacks::HookActors& actors, AuditTrail& audit, EventSink& events,
+                 BlockingPool& pool, Logger& logger, std::function<bool()> leading,
+                 std::chrono::seconds interval);
 
   void start();  // nothing when the interval is 0
   void stop();
@@ -52,6 +54,7 @@ class ImageUpdateJob {
   stacks::StackStore& stack_store_;
   stacks::HookActors& actors_;
   AuditTrail& audit_;
+  EventSink& events_;
   BlockingPool& pool_;
   Logger& logger_;
   std::function<bool()> leading_;

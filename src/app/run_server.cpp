@@ -79,6 +79,9 @@
 #include "registries/update_checker.hpp"
 #include "registries/update_store.hpp"
 #include "stacks/stack_hooks.hpp"
+#include "webhooks/webhook_routes.hpp"
+#include "webhooks/webhook_service.hpp"
+#include "webhooks/webhook_store.hpp"
 #include "stacks/stack_routes.hpp"
 #include "stacks/stack_service.hpp"
 #include "stacks/stack_store.hpp"
@@ -129,6 +132,7 @@ constexpr std::size_t kCachedCallers = 10000;
 constexpr std::chrono::milliseconds kChangePollInterval{250};
 // The lease under which deployment-wide scheduled jobs run (one replica at a time).
 constexpr std::string_view kSchedulerLease = "scheduler";
+constexpr auto kWebhookDeliveryPoll = std::chrono::seconds(2);
 constexpr std::chrono::seconds kBackupSchedulePoll{20};
 constexpr std::chrono::seconds kKeyReloadInterval{5};
 constexpr std::chrono::seconds kReconcileBound{10};
@@ -495,11 +499,47 @@ int run_server(ServerConfig config) {
   stacks::StackHooks stack_hooks(*stack_store, stack_service, hook_actors, audit_recorder, blocking,
                                  clock);
   stacks::add_stack_routes(router, stack_service, stack_hooks);
+  // Outbound event webhooks: queued where events happen, delivered by the lease holder.
+  auto webhook_store = webhooks::make_sql_webhook_store(*database, sealer);
+  webhooks::WebhookService webhook_service(
+      *webhook_store, blocking, clock, logger, AddressSet::parse(config.alert_webhook_allow),
+      [&team_store](std::string_view team) { return team_store->find(team).has_value(); });
+  webhooks::add_webhook_routes(router, webhook_service);
+  stack_service.announce_to(webhook_service);
   auto update_store = registries::make_sql_update_store(*database);
   EngineLocalImages local_images(environments);
   registries::UpdateChecker update_checker(local_images, registry_service, *registry_api,
                                            *update_store, blocking, clock);
   registries::add_image_update_routes(router, update_checker);
+  update_checker.announce_to(webhook_service);
+  // Container starts and deaths, announced once: by the replica holding the scheduler lease
+  // (every replica watches every engine).
+  environments.on_container_events([&](containers::ContainerEvent event) {
+    if (scheduler == nullptr || !scheduler->held()) return;
+    PlatformEvent announced;
+    announced.type = event.action == "start" ? "container.started" : "container.died";
+    announced.team_id = event.team;
+    announced.environment = event.environment;
+    announced.subject = "container:" + event.id;
+    announced.data = {{"id", event.id}, {"name", event.name}, {"image", event.image}};
+    if (event.action == "die") announced.data["exit_code"] = event.exit_code;
+    asio::co_spawn(io, webhook_service.publish(std::move(announced)), asio::detached);
+  });
+  collector.on_alert_changes([&](std::vector<monitoring::Alert> changed) {
+    for (auto& alert : changed) {
+      PlatformEvent announced;
+      announced.type =
+          alert.state == monitoring::AlertState::firing ? "alert.fired" : "alert.resolved";
+      announced.team_id = alert.team;
+      announced.environment = alert.environment;
+      announced.subject = "alert:" + alert.id;
+      announced.data = {{"rule", alert.rule_name},
+                        {"container", alert.container_name},
+                        {"summary", alert.summary},
+                        {"value", alert.value}};
+      asio::co_spawn(io, webhook_service.publish(std::move(announced)), asio::detached);
+    }
+  });
   registries::add_registry_routes(router, registry_service);
 
   auto gateway_settings = edge_settings(config);
@@ -560,10 +600,43 @@ int run_server(ServerConfig config) {
   collector.start();
   // Scheduled backups that fail raise the alerts of backup_failed rules (the collector evaluates
   // them with its next round, on the same lease holder).
-  backup_schedules.on_outcome([&collector](const backup::ScheduleOutcome& outcome) {
+  backup_schedules.on_outcome([&](const backup::ScheduleOutcome& outcome) {
     collector.note_backup({outcome.schedule_id, outcome.environment, outcome.team_id, outcome.what,
                            outcome.failed, outcome.reason});
+    PlatformEvent announced;
+    announced.type = outcome.failed ? "backup.failed" : "backup.finished";
+    announced.team_id = outcome.team_id;
+    announced.environment = outcome.environment;
+    announced.subject = "backup-schedule:" + outcome.schedule_id;
+    announced.data = {{"kind", outcome.kind}, {"what", outcome.what}};
+    if (outcome.failed) announced.data["error"] = outcome.reason;
+    asio::co_spawn(io, webhook_service.publish(std::move(announced)), asio::detached);
   });
+  // Queued webhook deliveries, on the lease holder: due ones are attempted every 2 s.
+  asio::steady_timer webhook_timer(io);
+  std::atomic<bool> webhooks_stopping{false};
+  std::function<void()> schedule_webhooks = [&] {
+    if (webhooks_stopping.load()) return;
+    webhook_timer.expires_after(kWebhookDeliveryPoll);
+    webhook_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      asio::co_spawn(
+          io,
+          [&]() -> asio::awaitable<void> {
+            if (scheduler_lease.held()) {
+              try {
+                auto deliver = [&webhook_service] { return webhook_service.deliver_due(); };
+                (void)co_await blocking.run(std::move(deliver));
+              } catch (const std::exception& error) {
+                logger.error("webhook deliveries not attempted", {{"error", error.what()}});
+              }
+            }
+            schedule_webhooks();
+          },
+          asio::detached);
+    });
+  };
+  schedule_webhooks();
   // Backup schedules, on the lease holder: due ones are looked for every 20 s.
   asio::steady_timer backup_timer(io);
   std::atomic<bool> backups_stopping{false};
@@ -589,7 +662,7 @@ int run_server(ServerConfig config) {
   };
   schedule_backups();
   ImageUpdateJob image_updates(io.get_executor(), update_checker, stack_service, *stack_store,
-                               hook_actors, audit_recorder, blocking, logger,
+                               hook_actors, audit_recorder, webhook_service, blocking, logger,
                                [&scheduler_lease] { return scheduler_lease.held(); },
                                config.image_update_interval);
   image_updates.start();
@@ -659,6 +732,8 @@ int run_server(ServerConfig config) {
           backups_stopping.store(true);
           backup_timer.cancel();
           image_updates.stop();
+          webhooks_stopping.store(true);
+          webhook_timer.cancel();
           access_watch.stop();
           stream_guard.stop();
           collector.stop();

@@ -5,6 +5,7 @@
 #include "core/json.hpp"
 #include "core/logger.hpp"
 #include "docker/streams.hpp"
+#include "policy/policy.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -98,6 +99,20 @@ void Engine::stop() {
     if (self->backoff_timer_) self->backoff_timer_->cancel();
     if (self->resync_timer_) self->resync_timer_->cancel();
   });
+}
+
+void Engine::on_container_event(std::shared_ptr<const ContainerEventListener> listener) {
+  const std::lock_guard lock(mutex_);
+  listener_ = std::move(listener);
+}
+
+void Engine::announce(ContainerEvent event) {
+  std::shared_ptr<const ContainerEventListener> listener;
+  {
+    const std::lock_guard lock(mutex_);
+    listener = listener_;
+  }
+  if (listener && *listener) (*listener)(std::move(event));
 }
 
 EngineState Engine::state() const {
@@ -231,11 +246,22 @@ asio::awaitable<void> Engine::sync_once() {
         continue;
       }
       std::string id;
+      const boost::json::object* attributes = nullptr;
       if (const auto* actor = object.if_contains("Actor"); actor != nullptr && actor->is_object()) {
         id = text_of(actor->as_object(), "ID");
+        if (const auto* found = actor->as_object().if_contains("Attributes");
+            found != nullptr && found->is_object()) {
+          attributes = &found->as_object();
+        }
       }
       if (id.empty()) id = text_of(object, "id");
       if (id.empty()) continue;
+      if ((action == "start" || action == "die") && attributes != nullptr) {
+        announce(ContainerEvent{environment_id_, id, action, text_of(*attributes, "name"),
+                                text_of(*attributes, "image"),
+                                text_of(*attributes, std::string(policy::kTeamLabel)),
+                                text_of(*attributes, "exitCode")});
+      }
       if (action == "destroy") {
         model_.remove(id, model_.take_ticket());
         std::erase(dirty, id);

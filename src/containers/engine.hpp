@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +33,14 @@ struct EngineState {
   std::string error;  // why it is down (client-safe)
   EngineInfo info;
 };
+
+// A container started or died, as the engine announced it.
+struct ContainerEvent {
+  std::string environment, id, action;  // action: "start" or "die"
+  std::string name, image, team;        // team: its io.dokkerr.team label
+  std::string exit_code;                // for "die"
+};
+using ContainerEventListener = std::function<void(ContainerEvent)>;
 
 // Shared ownership: requests and the watcher keep an Engine alive while an environment is removed.
 class Engine : public std::enable_shared_from_this<Engine> {
@@ -58,6 +67,8 @@ class Engine : public std::enable_shared_from_this<Engine> {
   void forget_container(const std::string& id);
   // Resolves id, id prefix or name through the model; falls back to the reference itself.
   [[nodiscard]] std::string resolve(std::string_view reference) const;
+  // Told of every container start and death from then on (on the watcher's executor).
+  void on_container_event(std::shared_ptr<const ContainerEventListener> listener);
   // Images on the engine, recounted on every image event.
   [[nodiscard]] std::size_t image_count() const { return image_count_; }
 
@@ -70,6 +81,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   boost::asio::awaitable<void> refresh(std::vector<std::string> ids, bool barrier);
   boost::asio::awaitable<void> count_images();
   void set_state(EngineStatus status, std::string error, std::optional<EngineInfo> info = {});
+  void announce(ContainerEvent event);
 
   boost::asio::any_io_executor executor_;  // a strand: the watcher's state lives here
   std::string environment_id_;
@@ -78,6 +90,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
   ContainerModel model_;
   mutable std::mutex mutex_;
   EngineState state_;
+  std::shared_ptr<const ContainerEventListener> listener_;  // guarded by mutex_
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> image_count_{0};
   std::atomic<std::uint64_t> generation_{0};  // bumped whenever the engine is lost

@@ -64,8 +64,21 @@ EnvironmentService::EnvironmentService(boost::asio::any_io_executor executor,
   local.record.name = std::string(kLocalEnvironment);
   local.record.url = local_endpoint.to_string();
   local.engine =
-      std::make_shared<Engine>(executor_, local.record.id, std::move(local_endpoint), logger_);
+      make_engine(local.record.id, std::move(local_endpoint));
   entries_.emplace(local.record.id, std::move(local));
+}
+
+std::shared_ptr<Engine> EnvironmentService::make_engine(const std::string& id,
+                                                       docker::Endpoint endpoint) {
+  auto engine = std::make_shared<Engine>(executor_, id, std::move(endpoint), logger_);
+  engine->on_container_event(listener_);
+  return engine;
+}
+
+void EnvironmentService::on_container_events(ContainerEventListener listener) {
+  const std::lock_guard lock(mutex_);
+  listener_ = std::make_shared<const ContainerEventListener>(std::move(listener));
+  for (auto& [id, entry] : entries_) entry.engine->on_container_event(listener_);
 }
 
 EnvironmentService::~EnvironmentService() {
@@ -91,7 +104,7 @@ void EnvironmentService::start() {
     if (record.id == kLocalEnvironment) continue;
     try {
       Entry entry;
-      entry.engine = std::make_shared<Engine>(executor_, record.id, endpoint_of(record), logger_);
+      entry.engine = make_engine(record.id, endpoint_of(record));
       entry.record = std::move(record);
       entries_.emplace(entry.record.id, std::move(entry));
     } catch (const Error& error) {
@@ -196,9 +209,10 @@ boost::asio::awaitable<EnvironmentView> EnvironmentService::create(EnvironmentIn
   auto endpoint = endpoint_of(record);  // validates the url before anything is stored
   auto insert = [this, record] { store_.insert(record); };
   co_await blocking_.run(std::move(insert));
-  auto engine = std::make_shared<Engine>(executor_, record.id, std::move(endpoint), logger_);
+  std::shared_ptr<Engine> engine;
   {
     const std::lock_guard lock(mutex_);
+    engine = make_engine(record.id, std::move(endpoint));
     entries_.emplace(record.id, Entry{record, engine});
   }
   engine->start();
@@ -247,7 +261,7 @@ boost::asio::awaitable<EnvironmentView> EnvironmentService::update(std::string e
     entry.record = record;
     if (reconnect) {
       old_engine = entry.engine;
-      new_engine = std::make_shared<Engine>(executor_, record.id, std::move(endpoint), logger_);
+      new_engine = make_engine(record.id, std::move(endpoint));
       entry.engine = new_engine;
     }
   }

@@ -64,6 +64,8 @@ class EnvironmentService {
   // watching every engine.
   void start();
   void stop();
+  // Every engine's container starts and deaths, from now on, for engines added later too.
+  void on_container_events(ContainerEventListener listener);
 
   // The engine of an environment; Error not_found "environment_not_found" when unknown.
   [[nodiscard]] std::shared_ptr<Engine> engine(std::string_view environment_id) const;
@@ -86,6 +88,8 @@ class EnvironmentService {
   [[nodiscard]] std::vector<std::pair<std::string, EngineState>> states() const;
 
  private:
+  // An engine told of container events as every other; callers hold mutex_ (or construct).
+  std::shared_ptr<Engine> make_engine(const std::string& id, docker::Endpoint endpoint);
   struct Entry {
     EnvironmentRecord record;
     std::shared_ptr<Engine> engine;
@@ -99,6 +103,7 @@ class EnvironmentService {
   Logger& logger_;
   const Clock& clock_;
   mutable std::mutex mutex_;
+  std::shared_ptr<const ContainerEventListener> listener_;  // guarded by mutex_
   std::map<std::string, Entry, std::less<>> entries_;
 };
 

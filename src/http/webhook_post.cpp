@@ -1,4 +1,4 @@
-#include "monitoring/webhook.hpp"
+#include "http/webhook_post.hpp"
 
 #include "core/error.hpp"
 #include "crypto/primitives.hpp"
@@ -13,7 +13,7 @@
 #include <memory>
 #include <variant>
 
-namespace dokkerr::monitoring {
+namespace dokkerr::http {
 namespace {
 
 namespace asio = boost::asio;
@@ -21,7 +21,6 @@ namespace asio = boost::asio;
 constexpr std::size_t kMaxUrl = 2048;
 constexpr std::size_t kMaxAnswerBytes = 64 * 1024;  // read and dropped
 
-using http::set_option;
 
 std::size_t drop_answer(char*, std::size_t size, std::size_t count, void* user) {
   auto* total = static_cast<std::size_t*>(user);
@@ -65,11 +64,11 @@ void check_webhook_url(std::string_view url) {
 
 std::string pinned_address(std::string_view url, const AddressSet& allowed) {
   const auto [host, port] = host_port(url);
-  const auto pinned = http::pin_host(host, port, [&allowed](const asio::ip::address& address) {
+  const auto pinned = pin_host(host, port, [&allowed](const asio::ip::address& address) {
     return is_public_address(address) || allowed.contains(address);
   });
   if (const auto* entry = std::get_if<std::string>(&pinned)) return *entry;
-  if (std::get<http::PinFailure>(pinned) == http::PinFailure::unresolvable) {
+  if (std::get<PinFailure>(pinned) == PinFailure::unresolvable) {
     throw Error(ErrorKind::bad_gateway, "webhook_unreachable",
                 "The webhook's host name does not resolve.");
   }
@@ -92,16 +91,16 @@ WebhookAttempt post_webhook(std::string_view url, std::string_view secret, std::
   } catch (const Error& error) {
     return WebhookAttempt{false, error.detail()};
   }
-  http::CurlHandle handle;
+  CurlHandle handle;
   try {
-    handle = http::make_curl_handle();
+    handle = make_curl_handle();
   } catch (const Error&) {
     return WebhookAttempt{false, "could not start a request"};
   }
   CURL* const curl = handle.get();
-  http::CurlHeaders headers;
+  CurlHeaders headers;
   const auto add_header = [&headers](const std::string& line) { headers.add(line); };
-  http::CurlHeaders pinned;
+  CurlHeaders pinned;
   pinned.add(resolve_entry);
   std::size_t answered = 0;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
@@ -138,4 +137,4 @@ WebhookAttempt post_webhook(std::string_view url, std::string_view secret, std::
   return WebhookAttempt{false, "HTTP " + std::to_string(status)};
 }
 
-}  // namespace dokkerr::monitoring
+}  // namespace dokkerr::http

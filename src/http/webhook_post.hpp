@@ -1,6 +1,6 @@
 #pragma once
-// Outgoing alert notifications: one bounded libcurl POST per attempt, to an address checked
-// first. A tenant names the URL, so the server must not become their probe into its own
+// Outgoing webhooks (alert notifications, event subscriptions): one bounded libcurl POST per
+// attempt, to an address checked first. A tenant names the URL, so the server must not become their probe into its own
 // network: every address the host resolves to must be public (core/address_set.hpp) unless an
 // admin allowed it (--alert-webhook-allow), the checked address is the one dialled (no second
 // lookup), and redirects are never followed.
@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace dokkerr::monitoring {
+namespace dokkerr::http {
 
 inline constexpr long kWebhookConnectTimeoutMs = 5'000;
 inline constexpr long kWebhookTotalTimeoutMs = 10'000;
@@ -42,4 +42,4 @@ struct WebhookAttempt {
                                           std::string_view body, std::int64_t timestamp,
                                           const AddressSet& allowed);
 
-}  // namespace dokkerr::monitoring
+}  // namespace dokkerr::http

@@ -9,7 +9,7 @@
 #include "core/secret_sealer.hpp"
 #include "crypto/primitives.hpp"
 #include "monitoring/engine_stats.hpp"
-#include "monitoring/webhook.hpp"
+#include "http/webhook_post.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -18,6 +18,11 @@
 #include <cmath>
 
 namespace dokkerr::monitoring {
+
+using http::check_webhook_url;
+using http::pinned_address;
+using http::post_webhook;
+using http::WebhookAttempt;
 namespace {
 
 namespace bj = boost::json;

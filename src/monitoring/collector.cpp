@@ -319,12 +319,14 @@ asio::awaitable<void> Collector::evaluate_alerts(
   round.label_of = [this](std::string_view environment, std::string_view id, std::string_view key) {
     return source_.label(environment, id, key);
   };
+  std::vector<Alert> changed;
   try {
-    auto evaluate = [this, &round] { (void)alerts_->evaluate(round); };
-    co_await blocking_.run(std::move(evaluate));
+    auto evaluate = [this, &round] { return alerts_->evaluate(round); };
+    changed = co_await blocking_.run(std::move(evaluate));
   } catch (const std::exception& error) {
     logger_.warn("alerts not evaluated", {{"error", error.what()}});
   }
+  if (alert_listener_ && !changed.empty()) alert_listener_(std::move(changed));
 }
 
 void Collector::send_notifications() {

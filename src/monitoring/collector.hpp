@@ -62,6 +62,10 @@ class Collector {
   // Each round is also evaluated against the alert rules, and due notifications are sent (both
   // only on the collecting replica). Call before start().
   void watch_alerts(AlertService& alerts) { alerts_ = &alerts; }
+  // Told the alerts that fired or resolved in a round (on the collector's executor).
+  void on_alert_changes(std::function<void(std::vector<Alert>)> listener) {
+    alert_listener_ = std::move(listener);
+  }
   // A scheduled backup that ended: evaluated with the next round's alerts. Any thread.
   void note_backup(BackupOutcome outcome);
   // Each round's figures go to the live feed too (the team and environment streams).
@@ -98,6 +102,7 @@ class Collector {
   const Clock& clock_;
   Logger& logger_;
   std::function<bool()> may_collect_;
+  std::function<void(std::vector<Alert>)> alert_listener_;
   CollectorSettings settings_;
   CgroupReader reader_;
   RecentWindow window_;

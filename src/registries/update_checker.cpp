@@ -9,6 +9,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <map>
+
 namespace dokkerr::registries {
 namespace asio = boost::asio;
 
@@ -101,14 +103,37 @@ asio::awaitable<std::vector<ImageUpdate>> UpdateChecker::check(std::string envir
   auto images = co_await local_.in_use(environment);
   if (images.size() > kMaxImagesPerCheck) images.resize(kMaxImagesPerCheck);
   const auto checked_at = clock_.stamp();
-  auto work = [this, &environment, &images, &checked_at] {
+  std::vector<PlatformEvent> found;
+  auto work = [this, &environment, &images, &checked_at, &found] {
+    std::map<std::string, std::string> known;  // image → the newer digest already announced
+    for (const auto& before : store_.list(environment)) {
+      if (before.status == "update_available") known[before.image] = before.remote_digest;
+    }
     std::vector<ImageUpdate> out;
     out.reserve(images.size());
-    for (const auto& image : images) out.push_back(compare(environment, image, checked_at));
+    for (const auto& image : images) {
+      auto update = compare(environment, image, checked_at);
+      const auto announced = known.find(update.image);
+      if (update.status == "update_available" &&
+          (announced == known.end() || announced->second != update.remote_digest)) {
+        for (const auto& team : image.teams) {
+          found.push_back(PlatformEvent{"image.update_available", team, environment,
+                                        "image:" + update.image,
+                                        {{"image", update.image},
+                                         {"local_digest", update.local_digest},
+                                         {"remote_digest", update.remote_digest}}});
+        }
+      }
+      out.push_back(std::move(update));
+    }
     store_.replace(environment, out);
     return out;
   };
-  co_return co_await pool_.run(work);
+  auto out = co_await pool_.run(work);
+  if (events_ != nullptr) {
+    for (auto& event : found) co_await events_->publish(std::move(event));
+  }
+  co_return out;
 }
 
 asio::awaitable<void> UpdateChecker::check_all() {

@@ -4,6 +4,7 @@
 // asked with the stored login of a team that runs the image (its own registry first, then its
 // organization's), as the server itself: only public registries and listed ones
 // (--allowed-registry) are called, like the engine's pulls by non-admins.
+#include "core/event_sink.hpp"
 #include "registries/registry_service.hpp"
 #include "registries/update_store.hpp"
 
@@ -41,6 +42,10 @@ class UpdateChecker {
       : local_(local), registries_(registries), api_(api), store_(store), pool_(pool),
         clock_(clock) {}
 
+  // Newly found updates are announced there (image.update_available, once per team that runs
+  // the image and remote digest) from then on.
+  void announce_to(EventSink& events) { events_ = &events; }
+
   // Checks one environment now and keeps the result. One check at a time per environment: one
   // asked for meanwhile waits for it first (409 update_check_running after 5 minutes).
   boost::asio::awaitable<std::vector<ImageUpdate>> check(std::string environment);
@@ -59,6 +64,7 @@ class UpdateChecker {
   UpdateStore& store_;
   BlockingPool& pool_;
   const Clock& clock_;
+  EventSink* events_ = nullptr;
   std::mutex running_mutex_;
   std::set<std::string, std::less<>> running_;
 };

@@ -238,6 +238,16 @@ asio::awaitable<StackView> StackService::deploy(const Principal& caller, Stack s
     }
   };
   co_await pool_.run(save);
+  if (events_ != nullptr) {
+    PlatformEvent event;
+    event.type = failure ? "stack.deploy_failed" : "stack.deployed";
+    event.team_id = stack.team_id;
+    event.environment = stack.environment;
+    event.subject = "stack:" + stack.environment + "/" + stack.name;
+    event.data = {{"name", stack.name}, {"version", stack.version}, {"status", stack.status}};
+    if (failure) event.data["error"] = stack.error;
+    co_await events_->publish(std::move(event));
+  }
   if (failure) std::rethrow_exception(failure);
   co_return co_await view(caller, std::move(stack));
 }

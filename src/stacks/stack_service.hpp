@@ -12,6 +12,7 @@
 // not exist for the caller (404 stack_not_found). Administrators' stacks of no team are theirs.
 #include "core/blocking_pool.hpp"
 #include "core/clock.hpp"
+#include "core/event_sink.hpp"
 #include "core/principal.hpp"
 #include "stacks/compose_file.hpp"
 #include "stacks/stack_host.hpp"
@@ -62,6 +63,9 @@ class StackService {
  public:
   StackService(StackStore& store, StackHost& host, BlockingPool& pool, const Clock& clock,
                StackSettings settings = {});
+
+  // Deploys are announced there (stack.deployed, stack.deploy_failed) from then on.
+  void announce_to(EventSink& events) { events_ = &events; }
 
   // 201: a new stack deployed. Error conflict "stack_exists" for a taken name.
   boost::asio::awaitable<StackView> create(const Principal& caller, std::string env,
@@ -169,6 +173,7 @@ class StackService {
   BlockingPool& pool_;
   const Clock& clock_;
   StackSettings settings_;
+  EventSink* events_ = nullptr;
   std::mutex busy_mutex_;
   std::set<std::string, std::less<>> busy_;
 };

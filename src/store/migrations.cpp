@@ -457,6 +457,36 @@ CREATE TABLE image_updates (
 );
 ALTER TABLE stacks ADD COLUMN auto_update INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // Outbound event webhooks: subscriptions (the secret sealed) and a durable delivery queue.
+    Migration{15, "event webhooks", R"sql(
+CREATE TABLE webhook_subscriptions (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX webhook_subscriptions_team ON webhook_subscriptions (team_id);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  subscription_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms BIGINT NOT NULL,
+  last_error TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_ms);
+CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, created_at);
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

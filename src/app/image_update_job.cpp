@@ -8,8 +8,6 @@
 #include "stacks/stack_service.hpp"
 #include "stacks/stack_store.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <map>
@@ -23,8 +21,7 @@ ImageUpdateJob::ImageUpdateJob(asio::any_io_executor executor, registries::Updat
                                stacks::HookActors& actors, AuditTrail& audit, EventSink& events,
                                BlockingPool& pool, Logger& logger, std::function<bool()> leading,
                                std::chrono::seconds interval)
-    : executor_(executor),
-      checker_(checker),
+    : checker_(checker),
       stacks_(stacks),
       stack_store_(stack_store),
       actors_(actors),
@@ -34,37 +31,18 @@ ImageUpdateJob::ImageUpdateJob(asio::any_io_executor executor, registries::Updat
       logger_(logger),
       leading_(std::move(leading)),
       interval_(interval),
-      timer_(executor) {}
+      rounds_(
+          executor, interval,
+          [this]() -> asio::awaitable<void> {
+            if (leading_()) co_await run_once();
+          },
+          logger, "image update check") {}
 
 void ImageUpdateJob::start() {
-  if (interval_.count() > 0) schedule();
+  if (interval_.count() > 0) rounds_.start();
 }
 
-void ImageUpdateJob::stop() {
-  stopping_.store(true);
-  timer_.cancel();
-}
-
-void ImageUpdateJob::schedule() {
-  if (stopping_.load()) return;
-  timer_.expires_after(interval_);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    asio::co_spawn(
-        executor_,
-        [this]() -> asio::awaitable<void> {
-          if (leading_()) {
-            try {
-              co_await run_once();
-            } catch (const std::exception& error) {
-              logger_.error("image update check failed", {{"error", error.what()}});
-            }
-          }
-          schedule();
-        },
-        asio::detached);
-  });
-}
+void ImageUpdateJob::stop() { rounds_.stop(); }
 
 asio::awaitable<void> ImageUpdateJob::run_once() {
   co_await checker_.check_all();

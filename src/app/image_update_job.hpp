@@ -8,11 +8,11 @@
 #include "core/audit_trail.hpp"
 #include "core/event_sink.hpp"
 
+#include "app/periodic_task.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 
@@ -45,10 +45,8 @@ class ImageUpdateJob {
   boost::asio::awaitable<void> run_once();
 
  private:
-  void schedule();
   boost::asio::awaitable<void> update_stacks();
 
-  boost::asio::any_io_executor executor_;
   registries::UpdateChecker& checker_;
   stacks::StackService& stacks_;
   stacks::StackStore& stack_store_;
@@ -59,8 +57,7 @@ class ImageUpdateJob {
   Logger& logger_;
   std::function<bool()> leading_;
   std::chrono::seconds interval_;
-  boost::asio::steady_timer timer_;
-  std::atomic<bool> stopping_{false};
+  PeriodicTask rounds_;
 };
 
 }  // namespace dokkerr::app

@@ -8,6 +8,7 @@
 #include "app/process_routes.hpp"
 #include "app/server_config.hpp"
 #include "app/image_update_job.hpp"
+#include "app/periodic_task.hpp"
 #include "app/tenancy_stack_host.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/audit_recorder.hpp"
@@ -613,54 +614,23 @@ int run_server(ServerConfig config) {
     asio::co_spawn(io, webhook_service.publish(std::move(announced)), asio::detached);
   });
   // Queued webhook deliveries, on the lease holder: due ones are attempted every 2 s.
-  asio::steady_timer webhook_timer(io);
-  std::atomic<bool> webhooks_stopping{false};
-  std::function<void()> schedule_webhooks = [&] {
-    if (webhooks_stopping.load()) return;
-    webhook_timer.expires_after(kWebhookDeliveryPoll);
-    webhook_timer.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      asio::co_spawn(
-          io,
-          [&]() -> asio::awaitable<void> {
-            if (scheduler_lease.held()) {
-              try {
-                auto deliver = [&webhook_service] { return webhook_service.deliver_due(); };
-                (void)co_await blocking.run(std::move(deliver));
-              } catch (const std::exception& error) {
-                logger.error("webhook deliveries not attempted", {{"error", error.what()}});
-              }
-            }
-            schedule_webhooks();
-          },
-          asio::detached);
-    });
-  };
-  schedule_webhooks();
+  PeriodicTask webhook_deliveries(
+      io.get_executor(), kWebhookDeliveryPoll,
+      [&]() -> asio::awaitable<void> {
+        if (!scheduler_lease.held()) co_return;
+        auto deliver = [&webhook_service] { return webhook_service.deliver_due(); };
+        (void)co_await blocking.run(std::move(deliver));
+      },
+      logger, "webhook deliveries");
+  webhook_deliveries.start();
   // Backup schedules, on the lease holder: due ones are looked for every 20 s.
-  asio::steady_timer backup_timer(io);
-  std::atomic<bool> backups_stopping{false};
-  std::function<void()> schedule_backups = [&] {
-    if (backups_stopping.load()) return;
-    backup_timer.expires_after(kBackupSchedulePoll);
-    backup_timer.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      asio::co_spawn(
-          io,
-          [&]() -> asio::awaitable<void> {
-            if (scheduler_lease.held()) {
-              try {
-                co_await backup_schedules.run_due();
-              } catch (const std::exception& error) {
-                logger.error("backup schedules not run", {{"error", error.what()}});
-              }
-            }
-            schedule_backups();
-          },
-          asio::detached);
-    });
-  };
-  schedule_backups();
+  PeriodicTask backup_rounds(
+      io.get_executor(), kBackupSchedulePoll,
+      [&]() -> asio::awaitable<void> {
+        if (scheduler_lease.held()) co_await backup_schedules.run_due();
+      },
+      logger, "backup schedules");
+  backup_rounds.start();
   ImageUpdateJob image_updates(io.get_executor(), update_checker, stack_service, *stack_store,
                                hook_actors, audit_recorder, webhook_service, blocking, logger,
                                [&scheduler_lease] { return scheduler_lease.held(); },
@@ -679,22 +649,14 @@ int run_server(ServerConfig config) {
       logger.error("token signing keys not reloaded", {{"error", error.what()}});
     }
   };
-  asio::steady_timer key_reload_timer(io);
-  std::function<void()> schedule_key_reload = [&] {
-    key_reload_timer.expires_after(kKeyReloadInterval);
-    key_reload_timer.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      asio::co_spawn(
-          io,
-          [&]() -> asio::awaitable<void> {
-            auto reload = [&] { reload_jwt_keys(); };
-            co_await blocking.run(std::move(reload));
-            schedule_key_reload();
-          },
-          asio::detached);
-    });
-  };
-  schedule_key_reload();
+  PeriodicTask key_reloads(
+      io.get_executor(), kKeyReloadInterval,
+      [&]() -> asio::awaitable<void> {
+        auto reload = [&] { reload_jwt_keys(); };
+        co_await blocking.run(std::move(reload));
+      },
+      logger, "token key reload");
+  key_reloads.start();
 
   // SIGHUP: read the certificate and key again. Connections keep the pair they began with; a
   // pair that does not load leaves the current one in use.
@@ -728,12 +690,10 @@ int run_server(ServerConfig config) {
           co_await server.shutdown(config.shutdown_grace);
           boost::system::error_code ignored;
           reload_signals.cancel(ignored);
-          key_reload_timer.cancel();
-          backups_stopping.store(true);
-          backup_timer.cancel();
+          key_reloads.stop();
+          backup_rounds.stop();
           image_updates.stop();
-          webhooks_stopping.store(true);
-          webhook_timer.cancel();
+          webhook_deliveries.stop();
           access_watch.stop();
           stream_guard.stop();
           collector.stop();

@@ -21,35 +21,22 @@ import {
   uniquePrefix,
   waitFor,
 } from './lib/harness.mjs';
+import { pushImage, pushNewer as pushNewerImage } from './lib/registry.mjs';
 
 const P = uniquePrefix();
 const REGISTRY = process.env.DOKKERR_TEST_REGISTRY_AUTH;
 const USER = process.env.DOKKERR_TEST_REGISTRY_AUTH_USER;
 const PASSWORD = process.env.DOKKERR_TEST_REGISTRY_AUTH_PASSWORD;
 const skip = !REGISTRY && 'DOKKERR_TEST_REGISTRY_AUTH is not set';
-const auth = () => Buffer.from(JSON.stringify({ username: USER, password: PASSWORD, serveraddress: REGISTRY })).toString('base64');
 let server;
 let engine;
 let A;
 let other;
 const as = (tenant, opts = {}) => ({ ...opts, token: tenant.token, timeoutMs: 120_000 });
 
-async function push(repo, tag) {
-  const res = await engine.call('POST', `/images/${encodeURIComponent(repo)}/push?tag=${tag}`, { headers: { 'X-Registry-Auth': auth() } });
-  assert.equal(res.status, 200, res.text);
-  assert.doesNotMatch(res.text, /"error"/);
-}
-
-// A different image under repo:tag in the registry; the engine keeps the old one under that name.
-async function pushNewer(repo, tag, old) {
-  const made = await engine.ok('POST', '/containers/create', { body: { Image: TEST_IMAGE, Cmd: ['true'], Labels: testLabels(P) } });
-  await engine.ok('POST', `/commit?container=${made.json.Id}&repo=${encodeURIComponent(repo)}&tag=${tag}`, {
-    body: { Labels: { 'io.dokkerr.test.version': String(Date.now()) } },
-  });
-  await engine.call('DELETE', `/containers/${made.json.Id}?force=1`);
-  await push(repo, tag);
-  await engine.ok('POST', `/images/${old}/tag?repo=${encodeURIComponent(repo)}&tag=${tag}`);
-}
+const login = () => ({ username: USER, password: PASSWORD, serveraddress: REGISTRY });
+const push = (repo, tag) => pushImage(engine, repo, tag, login());
+const pushNewer = (repo, tag, old) => pushNewerImage(engine, P, repo, tag, { old, login: login() });
 
 const statusOf = (items, image) => items.find((u) => u.image === image)?.status;
 

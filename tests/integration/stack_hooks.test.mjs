@@ -19,6 +19,7 @@ import {
   testLabels,
   uniquePrefix,
 } from './lib/harness.mjs';
+import { pushImage, pushNewer as pushNewerImage } from './lib/registry.mjs';
 
 const P = uniquePrefix();
 const REGISTRY = process.env.DOKKERR_TEST_REGISTRY;
@@ -34,26 +35,8 @@ async function imageId(ref) {
   return (await engine.ok('GET', `/images/${encodeURIComponent(ref)}/json`)).json.Id;
 }
 
-async function push(repo, tag) {
-  const res = await engine.call('POST', `/images/${encodeURIComponent(repo)}/push?tag=${tag}`, {
-    headers: { 'X-Registry-Auth': Buffer.from('{}').toString('base64') },
-  });
-  assert.equal(res.status, 200, res.text);
-  assert.doesNotMatch(res.text, /"error"/);
-}
-
-// A different image under `repo:tag` in the registry (the test image with another label),
-// while the engine keeps the old one under that name.
-async function pushNewer(repo, tag) {
-  const made = await engine.ok('POST', '/containers/create', { body: { Image: TEST_IMAGE, Cmd: ['true'], Labels: testLabels(P) } });
-  const committed = await engine.ok('POST', `/commit?container=${made.json.Id}&repo=${encodeURIComponent(repo)}&tag=${tag}`, {
-    body: { Labels: { 'io.dokkerr.test.version': String(Date.now()) } },
-  });
-  await engine.call('DELETE', `/containers/${made.json.Id}?force=1`);
-  await push(repo, tag);
-  await engine.ok('POST', `/images/${encodeURIComponent(TEST_IMAGE)}/tag?repo=${encodeURIComponent(repo)}&tag=${tag}`);
-  return committed.json.Id;
-}
+const push = (repo, tag) => pushImage(engine, repo, tag);
+const pushNewer = (repo, tag) => pushNewerImage(engine, P, repo, tag);
 
 before(async () => {
   if (skip) return;

@@ -13,7 +13,7 @@ set -euo pipefail
 build=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libboost-json1.81-dev
        libboost-url1.81-dev libssl-dev libsqlite3-dev libpqxx-dev libcli11-dev libspdlog-dev
        libfmt-dev libargon2-dev liboath-dev libhiredis-dev libcurl4-openssl-dev zlib1g-dev libarchive-dev libpng-dev libjpeg62-turbo-dev libyaml-cpp-dev openssl ca-certificates)
-runtime=(docker.io containerd runc postgresql-client-15)
+runtime=(docker.io containerd runc postgresql-client-15 git)
 test=(clang libgtest-dev libgmock-dev postgresql-15 redis-server redis-tools nginx-light docker-registry apache2-utils busybox-static nodejs npm curl iproute2 psmisc sqlite3 chromium prometheus docker-compose)
 web=(nodejs npm)
 bench=(wrk nginx-light redis-server redis-tools)

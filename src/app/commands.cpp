@@ -189,6 +189,19 @@ void add_server_options(CLI::App& command, ServerConfig& config) {
       ->envname("DOKKERR_IMAGE_UPDATE_INTERVAL");
   command
       .add_option_function<long long>(
+          "--git-poll-interval",
+          [&config](long long seconds) { config.git_poll_interval = std::chrono::seconds(seconds); },
+          "Seconds between two looks at Git stacks' repositories for a new commit (0 turns it "
+          "off; 2 to 604800, default 300)")
+      ->envname("DOKKERR_GIT_POLL_INTERVAL");
+  command
+      .add_option("--git-allow", config.git_allow,
+                  "Addresses or networks that are not public which Git stacks' https "
+                  "repositories may still be on (comma-separated; default: none)")
+      ->delimiter(',')
+      ->envname("DOKKERR_GIT_ALLOW");
+  command
+      .add_option_function<long long>(
           "--metrics-window",
           [&config](long long seconds) { config.metrics_window = std::chrono::seconds(seconds); },
           "Seconds of samples kept in memory at full resolution (default 900)")

@@ -7,6 +7,7 @@
 #include "app/private_engine.hpp"
 #include "app/process_routes.hpp"
 #include "app/server_config.hpp"
+#include "app/git_stacks_job.hpp"
 #include "app/image_update_job.hpp"
 #include "app/periodic_task.hpp"
 #include "app/tenancy_stack_host.hpp"
@@ -79,6 +80,7 @@
 #include "registries/registry_store.hpp"
 #include "registries/update_checker.hpp"
 #include "registries/update_store.hpp"
+#include "stacks/git_source.hpp"
 #include "stacks/stack_hooks.hpp"
 #include "webhooks/webhook_routes.hpp"
 #include "webhooks/webhook_service.hpp"
@@ -507,6 +509,14 @@ int run_server(ServerConfig config) {
       [&team_store](std::string_view team) { return team_store->find(team).has_value(); });
   webhooks::add_webhook_routes(router, webhook_service);
   stack_service.announce_to(webhook_service);
+  // Git stacks' clones are made under the data dir and removed after each fetch; what a killed
+  // process left there goes now.
+  const auto git_scratch = config.data_dir / "git";
+  std::error_code git_scratch_error;
+  std::filesystem::remove_all(git_scratch, git_scratch_error);
+  std::filesystem::create_directories(git_scratch);
+  auto git_cli = stacks::make_git_cli(git_scratch);
+  stack_service.use_git(*git_cli, AddressSet::parse(config.git_allow));
   auto update_store = registries::make_sql_update_store(*database);
   EngineLocalImages local_images(environments);
   registries::UpdateChecker update_checker(local_images, registry_service, *registry_api,
@@ -636,6 +646,15 @@ int run_server(ServerConfig config) {
                                [&scheduler_lease] { return scheduler_lease.held(); },
                                config.image_update_interval);
   image_updates.start();
+  PeriodicTask git_polls(
+      io.get_executor(), std::max(config.git_poll_interval, std::chrono::seconds(1)),
+      [&]() -> asio::awaitable<void> {
+        if (!scheduler_lease.held()) co_return;
+        co_await sync_git_stacks(*stack_store, stack_service, hook_actors, audit_recorder,
+                                 blocking, logger);
+      },
+      logger, "git stack sync");
+  if (config.git_poll_interval.count() > 0) git_polls.start();
 
   // Token signing keys rotated by another process (`dokkerr admin rotate-jwt-key`, or a replica
   // sharing keys/) are adopted without a restart: every few seconds, on SIGHUP, and at once
@@ -693,6 +712,7 @@ int run_server(ServerConfig config) {
           key_reloads.stop();
           backup_rounds.stop();
           image_updates.stop();
+          git_polls.stop();
           webhook_deliveries.stop();
           access_watch.stop();
           stream_guard.stop();

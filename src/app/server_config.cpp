@@ -156,6 +156,16 @@ ListenAddress validate(ServerConfig& config) {
        config.image_update_interval > std::chrono::hours(24 * 7))) {
     throw ConfigError("--image-update-interval", "must be 0 (off) or from 2 to 604800 seconds");
   }
+  if (config.git_poll_interval.count() != 0 &&
+      (config.git_poll_interval < std::chrono::seconds(2) ||
+       config.git_poll_interval > std::chrono::hours(24 * 7))) {
+    throw ConfigError("--git-poll-interval", "must be 0 (off) or from 2 to 604800 seconds");
+  }
+  try {
+    (void)AddressSet::parse(config.git_allow);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError("--git-allow", error.what());
+  }
   if (config.metrics_window < config.metrics_interval ||
       config.metrics_window > std::chrono::hours(24)) {
     throw ConfigError("--metrics-window",

@@ -63,6 +63,10 @@ struct ServerConfig {
   // How often the images running containers use are compared with their registries (and
   // auto-update stacks redeployed); 0 turns the checks off.
   std::chrono::seconds image_update_interval{6 * 3600};
+  // How often Git stacks look for a new commit (0: only when asked), and the private addresses
+  // their https repositories may still be on.
+  std::chrono::seconds git_poll_interval{300};
+  std::vector<std::string> git_allow;
   std::chrono::seconds metrics_window{15 * 60};
   // The history: how long a raw chunk spans before it is written (what a crash may lose), and
   // how long each tier is kept.

@@ -13,7 +13,7 @@ namespace bj = boost::json;
 
 constexpr std::string_view kColumns =
     "id, environment, name, team_id, compose, inputs, version, status, error, created_by, "
-    "created_at, updated_at, auto_update";
+    "created_at, updated_at, auto_update, git_url, git_ref, git_path, git_commit";
 
 // The variables and env files of one version, sealed under a context naming the stack, so a
 // sealed value copied to another stack's row does not open there.
@@ -45,10 +45,11 @@ class SqlStackStore final : public StackStore {
     try {
       db_.execute(
           "INSERT INTO stacks (" + std::string(kColumns) +
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {s.id, s.environment, s.name, s.team_id, s.source.compose, seal(s.id, s.source),
            std::int64_t{s.version}, s.status, s.error, s.created_by, s.created_at, s.updated_at,
-           std::int64_t{s.auto_update ? 1 : 0}});
+           std::int64_t{s.auto_update ? 1 : 0}, s.git ? s.git->url : "", s.git ? s.git->ref : "",
+           s.git ? s.git->path : "", s.git_commit});
     } catch (const Error& error) {
       if (error.code() != "unique_violation") throw;
       throw Error::conflict("stack_exists", "The environment has a stack named " + s.name + ".");
@@ -58,9 +59,11 @@ class SqlStackStore final : public StackStore {
   void update(const Stack& s) override {
     db_.execute(
         "UPDATE stacks SET compose = ?, inputs = ?, version = ?, status = ?, error = ?, "
-        "updated_at = ?, auto_update = ? WHERE id = ?",
+        "updated_at = ?, auto_update = ?, git_url = ?, git_ref = ?, git_path = ?, git_commit = ? "
+        "WHERE id = ?",
         {s.source.compose, seal(s.id, s.source), std::int64_t{s.version}, s.status, s.error,
-         s.updated_at, std::int64_t{s.auto_update ? 1 : 0}, s.id});
+         s.updated_at, std::int64_t{s.auto_update ? 1 : 0}, s.git ? s.git->url : "",
+         s.git ? s.git->ref : "", s.git ? s.git->path : "", s.git_commit, s.id});
   }
 
   std::optional<Stack> get(std::string_view id) override {
@@ -109,6 +112,15 @@ class SqlStackStore final : public StackStore {
     std::vector<Stack> out;
     for (const auto& row : db_.query("SELECT " + std::string(kColumns) +
                                      " FROM stacks WHERE auto_update = 1 ORDER BY environment, name")) {
+      out.push_back(stack_of(row));
+    }
+    return out;
+  }
+
+  std::vector<Stack> from_git() override {
+    std::vector<Stack> out;
+    for (const auto& row : db_.query("SELECT " + std::string(kColumns) +
+                                     " FROM stacks WHERE git_url <> '' ORDER BY environment, name")) {
       out.push_back(stack_of(row));
     }
     return out;
@@ -214,6 +226,8 @@ class SqlStackStore final : public StackStore {
     s.created_at = row.text(10);
     s.updated_at = row.text(11);
     s.auto_update = row.integer(12) != 0;
+    if (!row.text(13).empty()) s.git = GitLocation{row.text(13), row.text(14), row.text(15)};
+    s.git_commit = row.text(16);
     return s;
   }
 

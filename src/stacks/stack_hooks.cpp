@@ -111,6 +111,8 @@ asio::awaitable<HookOutcome> StackHooks::fire(std::string token, ClientInfo clie
   std::string reason;
   HookOutcome outcome;
   try {
+    // A Git stack deploys the commit its ref names now, then pulls as any other.
+    if (stack->git) (void)co_await stacks_.sync_git(*actor, stack->environment, stack->name);
     const auto view = co_await stacks_.redeploy(*actor, stack->environment, stack->name);
     outcome = {view.stack.environment, view.stack.name, view.stack.status, view.stack.version};
   } catch (const Error& error) {

@@ -62,6 +62,11 @@ bj::object to_json(const Stack& stack) {
           {"status", stack.status},
           {"error", stack.error},
           {"auto_update", stack.auto_update},
+          {"git", stack.git ? bj::value(bj::object{{"url", stack.git->url},
+                                                   {"ref", stack.git->ref},
+                                                   {"path", stack.git->path},
+                                                   {"commit", stack.git_commit}})
+                            : bj::value(nullptr)},
           {"images", images_of(stack)},
           {"created_by", stack.created_by},
           {"created_at", stack.created_at},
@@ -101,9 +106,30 @@ std::map<std::string, std::string> string_map(const bj::object& body, std::strin
 }
 
 // {compose, variables?: {NAME: value}, env_files?: {name: ".env text"}}
+// {url, ref?, path?}
+GitLocation git_of(const bj::object& body) {
+  const auto* git = json::optional_object(body, "git");
+  json::only_fields(*git, {"url", "ref", "path"});
+  GitLocation where;
+  where.url = json::required_string(*git, "url");
+  if (auto ref = json::optional_string(*git, "ref")) where.ref = std::move(*ref);
+  if (auto path = json::optional_string(*git, "path")) where.path = std::move(*path);
+  return where;
+}
+
+bool has_git(const bj::object& body) {
+  const auto* git = body.if_contains("git");
+  return git != nullptr && !git->is_null();
+}
+
+// {compose | git, variables?, env_files?}: the file inline, or where in Git it is (exactly one).
 StackSource source_of(const bj::object& body) {
   StackSource source;
-  source.compose = json::required_string(body, "compose");
+  if (has_git(body) == body.contains("compose")) {
+    throw Error::invalid("invalid_body",
+                         "Name the Compose file inline (compose) or where it is in Git (git).");
+  }
+  if (!has_git(body)) source.compose = json::required_string(body, "compose");
   source.variables = string_map(body, "variables");
   source.env_files = string_map(body, "env_files");
   return source;
@@ -118,10 +144,14 @@ asio::awaitable<http::Reply> list_stacks(StackService& stacks, RequestContext& c
 
 asio::awaitable<http::Reply> create_stack(StackService& stacks, RequestContext& c) {
   const auto body = json::parse_object(c.request.body());
-  json::only_fields(body, {"name", "team", "compose", "variables", "env_files"});
+  json::only_fields(body, {"name", "team", "compose", "git", "variables", "env_files"});
+  auto source = source_of(body);
+  std::optional<GitLocation> git;
+  if (has_git(body)) git = git_of(body);
   auto view =
       co_await stacks.create(c.caller(), c.param("env"), json::required_string(body, "name"),
-                             json::optional_string(body, "team"), source_of(body));
+                             json::optional_string(body, "team"), std::move(source),
+                             std::move(git));
   co_return http::created(bj::serialize(to_json(view)));
 }
 
@@ -132,13 +162,21 @@ asio::awaitable<http::Reply> get_stack(StackService& stacks, RequestContext& c) 
 
 asio::awaitable<http::Reply> update_stack(StackService& stacks, RequestContext& c) {
   const auto body = json::parse_object(c.request.body());
-  json::only_fields(body, {"compose", "variables", "env_files"});
+  json::only_fields(body, {"compose", "git", "variables", "env_files"});
   // Left out: kept as deployed (their values are never shown, so clients cannot send them back).
   KeptInputs kept;
   kept.variables = !body.contains("variables");
   kept.env_files = !body.contains("env_files");
-  const auto view =
-      co_await stacks.update(c.caller(), c.param("env"), c.param("name"), source_of(body), kept);
+  auto source = source_of(body);
+  // git: {…} takes the file from there from now on; git: null (with compose) leaves Git.
+  GitChange git;
+  if (has_git(body)) {
+    git.set = git_of(body);
+  } else if (body.contains("git")) {
+    git.clear = true;
+  }
+  const auto view = co_await stacks.update(c.caller(), c.param("env"), c.param("name"),
+                                           std::move(source), kept, std::move(git));
   co_return http::ok(bj::serialize(to_json(view)));
 }
 
@@ -196,6 +234,13 @@ asio::awaitable<http::Reply> stack_logs(StackService& stacks, RequestContext& c)
                              {"line", l.line.text}});
   }
   co_return http::ok(bj::serialize(bj::object{{"items", std::move(out)}}));
+}
+
+asio::awaitable<http::Reply> sync_stack_git(StackService& stacks, RequestContext& c) {
+  const auto sync = co_await stacks.sync_git(c.caller(), c.param("env"), c.param("name"));
+  auto out = to_json(sync.view);
+  out["changed"] = sync.changed;
+  co_return http::ok(bj::serialize(out));
 }
 
 asio::awaitable<http::Reply> redeploy_stack(StackService& stacks, RequestContext& c) {
@@ -275,6 +320,7 @@ void add_stack_routes(http::Router& router, StackService& stacks, StackHooks& ho
   router.add(Verb::post, path("/{name}/start"), with(stacks, start_stack), on_environment(perm::containers_create).audited("stacks.start"));
   router.add(Verb::post, path("/{name}/rollback"), with(stacks, rollback_stack), on_environment(perm::containers_create).audited("stacks.rollback"));
   router.add(Verb::delete_, path("/{name}"), with(stacks, delete_stack), on_environment(perm::containers_delete).audited("stacks.delete"));
+  router.add(Verb::post, path("/{name}/git-sync"), with(stacks, sync_stack_git), on_environment(perm::containers_create).audited("stacks.git_sync"));
   router.add(Verb::post, path("/{name}/redeploy"), with(stacks, redeploy_stack), on_environment(perm::containers_create).audited("stacks.redeploy"));
   router.add(Verb::put, path("/{name}/auto-update"), with(stacks, set_auto_update), on_environment(perm::containers_create).audited("stacks.auto_update.set"));
   router.add(Verb::get, path("/{name}/hook"), with(hooks, get_hook), on_environment(perm::containers_read));

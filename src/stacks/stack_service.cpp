@@ -109,13 +109,33 @@ asio::awaitable<ComposeProject> StackService::prepare(const Principal& caller,
   co_return project;
 }
 
+asio::awaitable<GitFile> StackService::fetch_git(const Principal& caller,
+                                                 const GitLocation& where) {
+  if (git_ == nullptr) {
+    throw Error::unavailable("git_unavailable", "This server does not fetch from Git.");
+  }
+  GitRules rules;
+  rules.allow_file = caller.is_admin;
+  rules.allowed = git_allowed_;
+  check_git_location(where, rules.allow_file);
+  auto fetch = [this, &where, &rules] { return git_->fetch(where, rules); };
+  co_return co_await pool_.run(fetch);
+}
+
 asio::awaitable<StackView> StackService::create(const Principal& caller, std::string env,
                                                 std::string name, std::optional<std::string> team,
-                                                StackSource source) {
+                                                StackSource source,
+                                                std::optional<GitLocation> git) {
   const auto owner = co_await host_.deploying_team(caller, env, std::move(team));
   if (!may(caller, owner, perm::containers_create)) {
     throw Error{ErrorKind::forbidden, "permission_denied",
                 "Your role in this team does not allow that."};
+  }
+  std::string commit;
+  if (git) {
+    auto file = co_await fetch_git(caller, *git);
+    source.compose = std::move(file.content);
+    commit = std::move(file.commit);
   }
   const auto project = co_await prepare(caller, env, name, owner, source);
   const Busy busy(*this, env + "/" + name);
@@ -125,6 +145,8 @@ asio::awaitable<StackView> StackService::create(const Principal& caller, std::st
   stack.name = name;
   stack.team_id = owner;
   stack.source = std::move(source);
+  stack.git = std::move(git);
+  stack.git_commit = std::move(commit);
   stack.version = 1;
   stack.status = "deploying";
   stack.created_by = caller.user_id;
@@ -143,12 +165,29 @@ asio::awaitable<StackView> StackService::create(const Principal& caller, std::st
 
 asio::awaitable<StackView> StackService::update(const Principal& caller, std::string env,
                                                 std::string name, StackSource source,
-                                                KeptInputs kept) {
+                                                KeptInputs kept, GitChange git) {
   auto stack = co_await visible(caller, env, name, perm::containers_create);
   if (kept.variables) source.variables = stack.source.variables;
   if (kept.env_files) source.env_files = stack.source.env_files;
+  if (git.set) {
+    auto file = co_await fetch_git(caller, *git.set);
+    source.compose = std::move(file.content);
+    stack.git = std::move(git.set);
+    stack.git_commit = std::move(file.commit);
+  } else if (git.clear) {
+    stack.git.reset();
+    stack.git_commit.clear();
+  }
   const auto project = co_await prepare(caller, env, name, stack.team_id, source);
   const Busy busy(*this, env + "/" + name);
+  // What another deploy of this stack stored while this one prepared is the base: the version
+  // is numbered from it, not from the stack as read above.
+  auto reload = [this, &stack] { return store_.get(stack.id); };
+  auto current = co_await pool_.run(reload);
+  if (!current) throw stack_not_found();
+  current->git = std::move(stack.git);
+  current->git_commit = std::move(stack.git_commit);
+  stack = std::move(*current);
   const bool changed = source.compose != stack.source.compose ||
                        source.variables != stack.source.variables ||
                        source.env_files != stack.source.env_files;
@@ -158,6 +197,37 @@ asio::awaitable<StackView> StackService::update(const Principal& caller, std::st
   }
   const FreshImages unchanged;
   co_return co_await deploy(caller, std::move(stack), project, changed, unchanged);
+}
+
+asio::awaitable<GitSync> StackService::sync_git(const Principal& caller, std::string env,
+                                                std::string name) {
+  auto stack = co_await visible(caller, env, name, perm::containers_create);
+  if (!stack.git) {
+    throw Error::invalid("stack_not_from_git", "The stack's file does not come from Git.");
+  }
+  if (git_ == nullptr) {
+    throw Error::unavailable("git_unavailable", "This server does not fetch from Git.");
+  }
+  GitRules rules;
+  rules.allow_file = caller.is_admin;
+  rules.allowed = git_allowed_;
+  auto head = [this, &stack, &rules] { return git_->head(*stack.git, rules); };
+  const auto commit = co_await pool_.run(head);
+  GitSync sync;
+  if (commit == stack.git_commit) {
+    sync.view = co_await view(caller, std::move(stack));
+    co_return sync;
+  }
+  GitChange change;
+  change.set = *stack.git;
+  KeptInputs kept;
+  kept.variables = true;
+  kept.env_files = true;
+  StackSource fetched;  // the file comes from the repository; variables and env files are kept
+  sync.view = co_await update(caller, std::move(env), std::move(name), std::move(fetched), kept,
+                              std::move(change));
+  sync.changed = true;
+  co_return sync;
 }
 
 asio::awaitable<StackView> StackService::rollback(const Principal& caller, std::string env,

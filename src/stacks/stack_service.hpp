@@ -52,6 +52,18 @@ struct KeptInputs {
   bool env_files = false;
 };
 
+// Where an update takes the file from: as given (keeping a Git source, which its next
+// sync replaces), from a Git repository from now on (fetched at once), or inline from now on.
+struct GitChange {
+  std::optional<GitLocation> set;
+  bool clear = false;
+};
+
+struct GitSync {
+  StackView view;
+  bool changed = false;  // a new commit was deployed
+};
+
 // A line of a stack's merged log.
 struct StackLogLine {
   std::string service;
@@ -67,14 +79,27 @@ class StackService {
   // Deploys are announced there (stack.deployed, stack.deploy_failed) from then on.
   void announce_to(EventSink& events) { events_ = &events; }
 
-  // 201: a new stack deployed. Error conflict "stack_exists" for a taken name.
+  // Stacks may take their file from Git repositories through `git` from then on; `allowed`:
+  // private addresses https repositories may still be on.
+  void use_git(GitRepositories& git, AddressSet allowed) {
+    git_ = &git;
+    git_allowed_ = std::move(allowed);
+  }
+
+  // 201: a new stack deployed. Error conflict "stack_exists" for a taken name. With `git`, the
+  // file is fetched from there (source.compose is ignored).
   boost::asio::awaitable<StackView> create(const Principal& caller, std::string env,
                                            std::string name, std::optional<std::string> team,
-                                           StackSource source);
+                                           StackSource source,
+                                           std::optional<GitLocation> git = std::nullopt);
   // Deploys a new source for the stack (a new version), recreating only what changed.
   boost::asio::awaitable<StackView> update(const Principal& caller, std::string env,
                                            std::string name, StackSource source,
-                                           KeptInputs kept = {});
+                                           KeptInputs kept = {}, GitChange git = {});
+  // A Git stack: deploys the commit its ref names now, when that is not the one deployed
+  // (400 stack_not_from_git for others).
+  boost::asio::awaitable<GitSync> sync_git(const Principal& caller, std::string env,
+                                           std::string name);
   // Deploys an earlier version's source again (as a new version).
   boost::asio::awaitable<StackView> rollback(const Principal& caller, std::string env,
                                              std::string name, int version);
@@ -113,6 +138,8 @@ class StackService {
   }
 
  private:
+  // Blocking work on the pool: the file at `where` as the caller may fetch it.
+  boost::asio::awaitable<GitFile> fetch_git(const Principal& caller, const GitLocation& where);
   // The stack if the caller may act on it with `permission`; 404 stack_not_found otherwise.
   boost::asio::awaitable<Stack> visible(const Principal& caller, const std::string& env,
                                         const std::string& name, std::string_view permission);
@@ -174,6 +201,8 @@ class StackService {
   const Clock& clock_;
   StackSettings settings_;
   EventSink* events_ = nullptr;
+  GitRepositories* git_ = nullptr;
+  AddressSet git_allowed_;
   std::mutex busy_mutex_;
   std::set<std::string, std::less<>> busy_;
 };

@@ -2,6 +2,8 @@
 // Where stacks are kept: the Compose file as written, the variables and env files it was
 // deployed with (sealed at rest: they hold passwords), its state, and every earlier version.
 // Calls block: run them on the BlockingPool.
+#include "stacks/git_source.hpp"
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +39,9 @@ struct Stack {
   std::string error;   // why the last deploy failed
   // Redeployed by the image update check when a service's image has a newer digest.
   bool auto_update = false;
+  // Where the file comes from when it lives in a Git repository, and the commit deployed.
+  std::optional<GitLocation> git;
+  std::string git_commit;
   std::string created_by, created_at, updated_at;
 };
 
@@ -71,6 +76,8 @@ class StackStore {
   [[nodiscard]] virtual std::size_t count(std::string_view environment) = 0;
   // Every environment's stacks that redeploy on image updates.
   [[nodiscard]] virtual std::vector<Stack> auto_updating() = 0;
+  // Every environment's stacks whose file lives in a Git repository.
+  [[nodiscard]] virtual std::vector<Stack> from_git() = 0;
   virtual void remove(std::string_view id) = 0;  // with its versions and its hook
   virtual void add_version(std::string_view stack_id, const StackVersion& version) = 0;
   // Newest first, at most `limit`.

@@ -487,6 +487,13 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_ms);
 CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, created_at);
 )sql"},
+    // Stacks whose Compose file comes from a Git repository, and the commit last deployed.
+    Migration{16, "git stacks", R"sql(
+ALTER TABLE stacks ADD COLUMN git_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE stacks ADD COLUMN git_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE stacks ADD COLUMN git_path TEXT NOT NULL DEFAULT '';
+ALTER TABLE stacks ADD COLUMN git_commit TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 constexpr std::string_view kCreateSchemaMigrations =

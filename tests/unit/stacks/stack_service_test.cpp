@@ -59,6 +59,13 @@ class FakeStore final : public StackStore {
     return out;
   }
   std::size_t count(std::string_view environment) override { return list(environment, {}).size(); }
+  std::vector<Stack> from_git() override {
+    std::vector<Stack> out;
+    for (const auto& [id, s] : stacks_) {
+      if (s.git) out.push_back(s);
+    }
+    return out;
+  }
   std::vector<Stack> auto_updating() override {
     std::vector<Stack> out;
     for (const auto& [id, s] : stacks_) {

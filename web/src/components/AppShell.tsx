@@ -25,6 +25,7 @@ const AdminPage = lazy(() => import("../pages/admin/AdminPage"));
 const AccountPage = lazy(() => import("../pages/account/AccountPage"));
 const MonitoringPage = lazy(() => import("../pages/monitoring/MonitoringPage"));
 const RegistriesPage = lazy(() => import("../pages/registries/RegistriesPage"));
+const WebhooksPage = lazy(() => import("../pages/webhooks/WebhooksPage"));
 
 interface NavItem {
   path: string;
@@ -42,6 +43,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: "/networks", label: "Networks" },
   { path: "/volumes", label: "Volumes" },
   { path: "/monitoring", label: "Monitoring" },
+  { path: "/webhooks", label: "Webhooks" },
   { path: "/admin", label: "Administration" },
   { path: "/account", label: "My account" },
 ];
@@ -96,6 +98,8 @@ function Page({ route, user }: { route: Route; user: User | undefined }): ReactN
       return <MonitoringPage section={subpathOf(route.path)} />;
     case "/registries":
       return <RegistriesPage section={subpathOf(route.path)} id={route.query.get("id") ?? ""} />;
+    case "/webhooks":
+      return <WebhooksPage section={subpathOf(route.path)} id={route.query.get("id") ?? ""} />;
   }
   return <PlaceholderPage title="Page not found" message="There is no page at this address." />;
 }

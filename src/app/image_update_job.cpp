@@ -57,7 +57,8 @@ asio::awaitable<void> ImageUpdateJob::update_stacks() {
   for (const auto& stack : opted_in) {
     if (!newer.contains(stack.environment)) {
       auto& images = newer[stack.environment];
-      for (const auto& update : co_await checker_.results(stack.environment)) {
+      const auto results = co_await checker_.results(stack.environment);
+      for (const auto& update : results) {
         if (update.status == "update_available") images.insert(update.image);
       }
     }

@@ -80,10 +80,13 @@ describe('system health', { timeout: 120_000 }, () => {
       const failed = await server.api('GET', envPath('containers', id));
       assert.ok(failed.status >= 500, `${failed.status} ${failed.text}`);
       const requestId = failed.headers['x-request-id'];
-      const errors = await server.api('GET', '/api/v1/system/errors');
-      expectStatus(assert, errors, 200);
-      const listed = errors.json.items.find((e) => e.request_id === requestId);
-      assert.ok(listed, `request ${requestId} listed: ${errors.text.slice(0, 400)}`);
+      // The error is recorded once the answer is on its way: the listing may lag it a moment.
+      let errors;
+      const listed = await waitFor(async () => {
+        errors = await server.api('GET', '/api/v1/system/errors');
+        expectStatus(assert, errors, 200);
+        return errors.json.items.find((e) => e.request_id === requestId);
+      }, 10_000, { what: `request ${requestId} listed` });
       assert.equal(listed.route, '/api/v1/environments/{env}/containers');
       assert.equal(listed.method, 'GET');
       assert.equal(listed.status, failed.status);

@@ -4,9 +4,14 @@ import {
   composeServiceNames,
   diffCounts,
   diffLines,
+  gitFields,
+  gitLocation,
+  gitLocationProblems,
+  gitProblemField,
   hookAddress,
   hookCurlCommand,
   parseVariables,
+  shortCommit,
   stackNameProblem,
   StacksApi,
   variablesTemplate,
@@ -131,6 +136,33 @@ describe("StacksApi", () => {
     expect(calls[1]!.body).toEqual({ version: 1 });
   });
 
+  it("creates from a Git location, moves a stack to another or back to an inline file, and syncs it", async () => {
+    const git = { url: "https://git.example/shop.git", ref: "main", path: "deploy/compose.yml", commit: "a".repeat(40) };
+    const view = { name: "shop", version: 2, status: "running", git, containers: [] };
+    const { stacks, calls } = client((call) => (call.url.endsWith("/git-sync") ? json(200, { ...view, changed: true }) : json(call.method === "POST" ? 201 : 200, view)));
+    await stacks.create("local", { name: "shop", git: { url: git.url, path: git.path }, variables: { A: "1" } });
+    await stacks.update("local", "shop", { git: { url: git.url, ref: "v2", path: git.path } });
+    await stacks.update("local", "shop", { compose: "services: {}", git: null });
+    expect(await stacks.syncGit("local", "sh op")).toEqual({ ...view, changed: true });
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      "POST /api/v1/environments/local/stacks",
+      "PUT /api/v1/environments/local/stacks/shop",
+      "PUT /api/v1/environments/local/stacks/shop",
+      "POST /api/v1/environments/local/stacks/sh%20op/git-sync",
+    ]);
+    expect(calls.map((c) => c.body)).toEqual([
+      { name: "shop", git: { url: git.url, path: git.path }, variables: { A: "1" } },
+      { git: { url: git.url, ref: "v2", path: git.path } },
+      { compose: "services: {}", git: null },
+      undefined,
+    ]);
+  });
+
+  it("passes on a refused sync as the server's problem", async () => {
+    const { stacks } = client(() => problem(400, "stack_not_from_git", "The stack's file is not read from Git."));
+    await expect(stacks.syncGit("local", "shop")).rejects.toMatchObject({ status: 400, code: "stack_not_from_git" });
+  });
+
   it("pulls and redeploys, answering the stack", async () => {
     const view = { name: "shop", version: 2, status: "running", containers: [] };
     const { stacks, calls } = client(() => json(200, view));
@@ -194,5 +226,56 @@ describe("webhook addresses", () => {
       "curl -X POST https://dokkerr.example:8443/api/v1/hooks/stacks/dkh_ab12",
     );
     expect(hookCurlCommand("https://x.example/a b?c=1&d='e'")).toBe(`curl -X POST 'https://x.example/a b?c=1&d='\\''e'\\'''`);
+  });
+});
+
+describe("Git locations", () => {
+  it("writes a commit short, and starts the fields from a stack's location or the server's defaults", () => {
+    expect(shortCommit("0123456789abcdef0123456789abcdef01234567")).toBe("0123456789ab");
+    expect(shortCommit("")).toBe("");
+    expect(gitFields()).toEqual({ url: "", ref: "main", path: "docker-compose.yml" });
+    expect(gitFields({ url: "https://git.example/a.git", ref: "v1", path: "x/compose.yml", commit: "c".repeat(40) })).toEqual({
+      url: "https://git.example/a.git",
+      ref: "v1",
+      path: "x/compose.yml",
+    });
+  });
+
+  it("sends the fields trimmed, leaving an empty ref or path to the server's default", () => {
+    expect(gitLocation({ url: " https://git.example/a.git ", ref: " v1 ", path: "deploy/compose.yml" })).toEqual({
+      url: "https://git.example/a.git",
+      ref: "v1",
+      path: "deploy/compose.yml",
+    });
+    expect(gitLocation({ url: "file:///srv/repo", ref: "", path: "  " })).toEqual({ url: "file:///srv/repo" });
+  });
+
+  it("tells what the server would refuse, field by field", () => {
+    expect(gitLocationProblems({ url: "https://git.example/a.git", ref: "release/1.2", path: "deploy/compose.yml" })).toEqual({});
+    expect(gitLocationProblems({ url: "file:///srv/repo", ref: "", path: "" })).toEqual({});
+    expect(gitLocationProblems({ url: "", ref: "main", path: "compose.yml" })).toEqual({ url: "Give the repository's URL." });
+    const bad = gitLocationProblems({ url: "ssh://git@git.example/a.git", ref: "-x", path: "../etc/passwd" });
+    expect(Object.keys(bad).sort()).toEqual(["path", "ref", "url"]);
+    expect(bad.url).toMatch(/https:\/\//);
+    expect(gitLocationProblems({ url: "http://git.example/a.git", ref: "a..b", path: "/abs.yml" })).toMatchObject({
+      url: expect.any(String),
+      ref: expect.any(String),
+      path: expect.any(String),
+    });
+    expect(gitLocationProblems({ url: "https://git.example/a.git", ref: "a b", path: "x" }).ref).toMatch(/branch or tag/);
+  });
+
+  it("puts the server's problem with a location at the field it concerns", () => {
+    const refused = (code: string, detail: string) => new ApiError({ status: 400, code, title: code, detail });
+    expect(gitProblemField(refused("git_url_forbidden", "file:// repositories are for platform admins"))).toBe("url");
+    expect(gitProblemField(refused("invalid_git_source", "git.url: an https:// URL without user information, query or fragment."))).toBe("url");
+    expect(gitProblemField(refused("invalid_git_source", "git.ref: a branch or tag of 1-200 characters"))).toBe("ref");
+    expect(gitProblemField(refused("invalid_git_source", "git.path: the Compose file's path in the repository"))).toBe("path");
+    expect(gitProblemField(refused("invalid_git_source", "Name the Compose file inline (compose) or where it is in Git (git)."))).toBeNull();
+    expect(gitProblemField(refused("git_ref_not_found", "The repository has no branch or tag named dev."))).toBe("ref");
+    expect(gitProblemField(refused("git_file_not_found", "The repository has no file x.yml at main."))).toBe("path");
+    expect(gitProblemField(refused("git_unreachable", "git clone: could not resolve host"))).toBeNull();
+    expect(gitProblemField(new Error("offline"))).toBeNull();
+    expect(gitProblemField(null)).toBeNull();
   });
 });

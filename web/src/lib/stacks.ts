@@ -1,6 +1,6 @@
-// Typed calls of the v1 routes for: Compose stacks of an environment and their redeploy webhooks
-// (see docs/api/v1.md), and the pure helpers of the stack pages: a line diff of two compose files ("review before
-// deploy"), the KEY=value variables editor, and the service names of a compose file.
+// Typed calls of the v1 routes for: Compose stacks of an environment (inline or read from Git) and their redeploy
+// webhooks (see docs/api/v1.md), and the pure helpers of the stack pages: a line diff of two compose files ("review
+// before deploy"), the KEY=value variables editor, the service names of a compose file, and a Git location's checks.
 
 import { isApiError, type ApiClient } from "./api";
 
@@ -14,13 +14,31 @@ export const STACK_TIMEOUT_MS = 600_000;
 
 export type StackStatus = "deploying" | "running" | "stopped" | "failed";
 
+/** Where a Git stack's Compose file is, as the server shows it: `commit` is the full hash deployed. */
+export interface StackGit {
+  url: string;
+  ref: string;
+  path: string;
+  commit: string;
+}
+
+/** Where to read a Compose file from, as sent: the server takes "main" and "docker-compose.yml" for what is left out. */
+export interface GitLocation {
+  url: string;
+  ref?: string;
+  path?: string;
+}
+
 /** A stack as listed. Variables and env files are named only: the server never returns their values. */
 export interface Stack {
   id: string;
   name: string;
   environment: string;
   team_id: string;
+  /** The file deployed now: written inline, or as read from Git at `git.commit`. */
   compose: string;
+  /** Where the file is read from; null for a stack whose file is inline. */
+  git: StackGit | null;
   variables: string[];
   env_files: string[];
   version: number;
@@ -67,17 +85,27 @@ export interface StackLogLine {
   line: string;
 }
 
-/** What a deploy sends: the file, and values the server keeps but never shows again. */
-export interface StackSource {
-  compose: string;
-  variables?: Record<string, string>;
-  env_files?: Record<string, string>;
+/** A stack view after a sync from Git: whether a new commit was deployed. */
+export interface StackSyncResult extends StackView {
+  changed: boolean;
 }
 
-export interface StackCreateBody extends StackSource {
+/**
+ * Where a deploy takes the file from: inline (`git: null` with it moves a Git stack to an inline
+ * file), or from a Git location (exactly one of the two).
+ */
+export type StackFileSource = { compose: string; git?: null } | { git: GitLocation; compose?: undefined };
+
+/** What a deploy sends: the file, and values the server keeps but never shows again. */
+export type StackSource = StackFileSource & {
+  variables?: Record<string, string>;
+  env_files?: Record<string, string>;
+};
+
+export type StackCreateBody = StackSource & {
   name: string;
   team?: string;
-}
+};
 
 /** A stack's redeploy webhook as anyone who may see the stack sees it: never its token. */
 export interface StackHook {
@@ -143,6 +171,14 @@ export class StacksApi {
 
   start(env: string, name: string): Promise<StackView> {
     return this.api.post(`${this.one(env, name)}/start`, undefined, { timeoutMs: STACK_TIMEOUT_MS });
+  }
+
+  /**
+   * A Git stack: deploys the commit its ref names now as a new version when it is not the one
+   * deployed (`changed`); 400 stack_not_from_git for an inline stack.
+   */
+  syncGit(env: string, name: string): Promise<StackSyncResult> {
+    return this.api.post(`${this.one(env, name)}/git-sync`, undefined, { timeoutMs: STACK_TIMEOUT_MS });
   }
 
   /**
@@ -220,6 +256,84 @@ export function stackNameProblem(name: string): string | null {
   if (!name) return "Give the stack a name.";
   if (!STACK_NAME_PATTERN.test(name)) return "A stack name is 1-63 of a-z, 0-9, _ and -, starting with a letter or digit.";
   return null;
+}
+
+// Git locations
+
+export const DEFAULT_GIT_REF = "main";
+export const DEFAULT_GIT_PATH = "docker-compose.yml";
+
+/** The fields of a Git location as typed. */
+export interface GitLocationFields {
+  url: string;
+  ref: string;
+  path: string;
+}
+
+export type GitField = keyof GitLocationFields;
+
+/** A commit as people write it: its first 12 hex digits. */
+export function shortCommit(commit: string): string {
+  return commit.slice(0, 12);
+}
+
+/** The location to send: trimmed, an empty ref or path left out (the server's default). */
+export function gitLocation(fields: GitLocationFields): GitLocation {
+  const url = fields.url.trim();
+  const ref = fields.ref.trim();
+  const path = fields.path.trim();
+  return { url, ...(ref ? { ref } : {}), ...(path ? { path } : {}) };
+}
+
+/** What the fields start with: a stack's location, or the server's defaults. */
+export function gitFields(git?: StackGit | null): GitLocationFields {
+  return git ? { url: git.url, ref: git.ref, path: git.path } : { url: "", ref: DEFAULT_GIT_REF, path: DEFAULT_GIT_PATH };
+}
+
+const GIT_REF_PATTERN = /^[A-Za-z0-9._/-]{1,200}$/;
+
+/**
+ * The problems the page can tell before asking the server (which checks again, and alone knows
+ * whether a host is allowed): a URL is https:// (file:// for platform admins), a ref 1-200 of
+ * A-Z a-z 0-9 . _ / - (not starting with -, without ".."), a path relative without "..".
+ */
+export function gitLocationProblems(fields: GitLocationFields): Partial<Record<GitField, string>> {
+  const problems: Partial<Record<GitField, string>> = {};
+  const url = fields.url.trim();
+  const ref = fields.ref.trim();
+  const path = fields.path.trim();
+  if (!url) problems.url = "Give the repository's URL.";
+  else if (!/^(https|file):\/\/\S+$/i.test(url)) problems.url = "An https:// URL (file:// only for platform admins).";
+  if (ref && (!GIT_REF_PATTERN.test(ref) || ref.startsWith("-") || ref.includes(".."))) {
+    problems.ref = "A branch or tag: 1-200 of A-Z, a-z, 0-9, ., _, / and -.";
+  }
+  if (path && (path.startsWith("/") || path.split("/").includes(".."))) {
+    problems.path = "The file's path in the repository: relative, without '..'.";
+  }
+  return problems;
+}
+
+/**
+ * The field a problem the server sent about a Git location belongs at: git_url_forbidden at the
+ * URL, git_ref_not_found at the ref, git_file_not_found at the path, and invalid_git_source at the
+ * field its detail names (git.url, git.ref, git.path); null for anything else.
+ */
+export function gitProblemField(error: unknown): GitField | null {
+  if (!isApiError(error)) return null;
+  switch (error.code) {
+    case "git_url_forbidden":
+      return "url";
+    case "git_ref_not_found":
+      return "ref";
+    case "git_file_not_found":
+      return "path";
+    case "invalid_git_source": {
+      const named = /^git\.(url|ref|path)\b/.exec(error.detail);
+      return named ? (named[1] as GitField) : null;
+    }
+    default:
+      return null;
+  }
 }
 
 // The line diff

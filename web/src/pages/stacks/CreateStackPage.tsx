@@ -1,8 +1,10 @@
-// A new Compose stack: its name, team, file and variables. The deploy answers once every service
-// is up (health checks and one-shot jobs included), which can take a while: the button says so
-// and stays disabled until then. The server checks the file; its problem names the line.
+// A new Compose stack: its name, team, file and variables. The file is written here or read from
+// a Git repository (its URL, branch or tag, and path). The deploy answers once every service is up
+// (health checks and one-shot jobs included), which can take a while: the button says so and stays
+// disabled until then. The server checks the file, whose problem names the line, and the Git
+// location, whose problems are shown at the field they concern.
 
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { EnvironmentSelect } from "../../components/EnvironmentSelect";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Field } from "../../components/Field";
@@ -12,10 +14,18 @@ import { useAction } from "../../lib/hooks";
 import { Link, navigate } from "../../lib/router";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import { parseVariables, stackNameProblem } from "../../lib/stacks";
+import {
+  gitFields,
+  gitLocation,
+  gitLocationProblems,
+  gitProblemField,
+  parseVariables,
+  stackNameProblem,
+  type GitField,
+} from "../../lib/stacks";
 import { useTeamNames } from "../../lib/teams";
 import { teamOptions, TeamSelect } from "../networks/ResourceParts";
-import { ComposeEditor, VariablesEditor } from "./StackParts";
+import { ComposeEditor, GitLocationEditor, VariablesEditor } from "./StackParts";
 import "./stacks.css";
 
 export const EXAMPLE_COMPOSE = `services:
@@ -28,6 +38,26 @@ export const EXAMPLE_COMPOSE = `services:
 
 /** Problems the server reports about the file: shown at the file, not as a page error. */
 const FILE_PROBLEMS = new Set(["invalid_compose"]);
+
+type Source = "inline" | "git";
+
+/** Where the file comes from: written here, or a Git repository (a radio group). */
+function SourceChoice({ value, onChange }: { value: Source; onChange: (source: Source) => void }) {
+  const name = useId();
+  return (
+    <fieldset className="stack-source">
+      <legend>Source</legend>
+      <label className="inline-label">
+        <input type="radio" name={name} value="inline" checked={value === "inline"} onChange={() => onChange("inline")} />
+        <span>Inline file</span>
+      </label>
+      <label className="inline-label">
+        <input type="radio" name={name} value="git" checked={value === "git"} onChange={() => onChange("git")} />
+        <span>Git repository</span>
+      </label>
+    </fieldset>
+  );
+}
 
 export default function CreateStackPage({ env: requestedEnv }: { env: string }) {
   const choice = useEnvironmentChoice();
@@ -70,16 +100,22 @@ function CreateStackForm({ env }: { env: string }) {
   const [chosenTeam, setTeam] = useState<string | null>(null);
   // A member with one team deploys for it; an admin may deploy for none.
   const team = chosenTeam ?? (admin ? "" : (options[0]?.id ?? ""));
+  const [source, setSource] = useState<Source>("inline");
   const [compose, setCompose] = useState(EXAMPLE_COMPOSE);
+  const [git, setGit] = useState(() => gitFields());
   const [variables, setVariables] = useState("");
   const [nameError, setNameError] = useState<string | null>(null);
   const [variablesError, setVariablesError] = useState<string | null>(null);
   const [teamError, setTeamError] = useState<string | null>(null);
+  const [gitProblems, setGitProblems] = useState<Partial<Record<GitField, string>>>({});
   const { busy, error, run } = useAction();
 
-  const fileError = isApiError(error) && FILE_PROBLEMS.has(error.code) ? error : null;
+  const fileError = source === "inline" && isApiError(error) && FILE_PROBLEMS.has(error.code) ? error : null;
+  // A problem with the Git location goes to its field (the URL, the branch or tag, the path).
+  const gitField = source === "git" ? gitProblemField(error) : null;
+  const gitErrors: Partial<Record<GitField, unknown>> = gitField ? { ...gitProblems, [gitField]: error } : gitProblems;
   const nameRefused = isApiError(error) && (error.code === "invalid_stack_name" || error.code === "stack_exists") ? error : null;
-  const pageError = fileError || nameRefused ? null : error;
+  const pageError = fileError || gitField || nameRefused ? null : error;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -89,12 +125,14 @@ function CreateStackForm({ env }: { env: string }) {
     setNameError(badName);
     setVariablesError("error" in parsed ? parsed.error : null);
     setTeamError(!admin && !team ? "Choose the team the stack is for." : null);
-    if (badName || "error" in parsed || (!admin && !team)) return;
+    const badGit = source === "git" ? gitLocationProblems(git) : {};
+    setGitProblems(badGit);
+    if (badName || "error" in parsed || (!admin && !team) || Object.keys(badGit).length > 0) return;
     await run(async () => {
       const created = await stacks.create(env, {
         name: trimmed,
         team: team || undefined,
-        compose,
+        ...(source === "git" ? { git: gitLocation(git) } : { compose }),
         variables: Object.keys(parsed.variables).length > 0 ? parsed.variables : undefined,
       });
       navigate("/stacks/view", { env, name: created.name || trimmed });
@@ -133,12 +171,19 @@ function CreateStackForm({ env }: { env: string }) {
         </div>
       </div>
       <ErrorNotice error={teams.error} prefix="Could not load the teams" />
-      <ComposeEditor value={compose} onChange={setCompose} error={fileError} />
+      <SourceChoice value={source} onChange={setSource} />
+      {source === "inline" ? (
+        <ComposeEditor value={compose} onChange={setCompose} error={fileError} />
+      ) : (
+        <GitLocationEditor value={git} onChange={setGit} errors={gitErrors} alertField={gitField} />
+      )}
       <VariablesEditor value={variables} onChange={setVariables} error={variablesError} />
       <ErrorNotice error={pageError} prefix="Could not deploy the stack" />
       {busy ? (
         <p role="status" className="muted">
-          Deploying: the server answers once every service is up, which can take a while.
+          {source === "git"
+            ? "Reading the file from Git and deploying: the server answers once every service is up, which can take a while."
+            : "Deploying: the server answers once every service is up, which can take a while."}
         </p>
       ) : null}
       <div className="form-actions">

@@ -1,9 +1,11 @@
 // One stack: its status (and why it failed), its containers, and the actions the caller may
 // take (among them pulling the images again and redeploying, suggested when the last image update
 // check found a newer digest for one of its images; and whether that check redeploys the stack by
-// itself), with tabs to edit the file (reviewing the line diff before deploying), to roll back to
-// an earlier version, to read the merged log and to manage the stack's redeploy webhook. The tab
-// is in the address (replaced, not pushed), so a reload or a shared link opens the same tab.
+// itself); for a stack read from Git, where its file is and the commit deployed, with Sync from Git
+// to deploy the commit its branch or tag names now; with tabs to edit the file (reviewing the line
+// diff before deploying; a Git stack's location instead), to roll back to an earlier version, to
+// read the merged log and to manage the stack's redeploy webhook. The tab is in the address
+// (replaced, not pushed), so a reload or a shared link opens the same tab.
 
 import { useEffect, useId, useMemo, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
@@ -19,12 +21,13 @@ import { imagesWithUpdates, updatesByImage, useImageUpdatesApi, type ImageUpdate
 import { Link, navigate } from "../../lib/router";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import type { StackContainer, StackView } from "../../lib/stacks";
+import { shortCommit, type StackContainer, type StackView } from "../../lib/stacks";
 import { useTeamNames } from "../../lib/teams";
 import { OutcomeNotice } from "../networks/ResourceParts";
 import { StackEditTab } from "./StackEditTab";
 import { StackHistoryTab } from "./StackHistoryTab";
 import { StackLogsTab } from "./StackLogsTab";
+import { GitFacts } from "./StackParts";
 import { StackWebhookTab } from "./StackWebhookTab";
 import "../containers/containers.css";
 import "../images/updates.css";
@@ -38,7 +41,7 @@ const TABS: (TabItem & { permission?: string })[] = [
   { id: "webhook", label: "Webhook" },
 ];
 
-type Busy = "stop" | "start" | "redeploy" | "auto-update" | "remove" | null;
+type Busy = "stop" | "start" | "redeploy" | "git-sync" | "auto-update" | "remove" | null;
 
 /** The images of the stack that have a newer digest in their registry, and what to do about it. */
 function UpdateNotice({ images, canRedeploy, automatic }: { images: string[]; canRedeploy: boolean; automatic: boolean }) {
@@ -209,6 +212,25 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
     }
   };
 
+  /** A Git stack: deploys the commit its branch or tag names now, when it is not the one deployed. */
+  const syncGit = async () => {
+    setBusy("git-sync");
+    setFailure(null);
+    setOutcome(null);
+    try {
+      const view = await stacks.syncGit(env, name);
+      const short = shortCommit(view.git?.commit ?? "");
+      setOutcome(
+        view.changed ? `Deployed commit ${short}: ${name} is now at version ${view.version}.` : `Already at ${short}: nothing new to deploy.`,
+      );
+    } catch (error) {
+      setFailure({ what: `Could not sync ${name} from Git`, error });
+    } finally {
+      setBusy(null);
+      loaded.reload();
+    }
+  };
+
   /** Opts the stack in to or out of being redeployed by the image update check. */
   const changeAutoUpdate = async (enabled: boolean) => {
     setBusy("auto-update");
@@ -298,6 +320,13 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
 
           <UpdateNotice images={imagesWithUpdates(stack.images, byImage)} canRedeploy={canOperate} automatic={!!stack.auto_update} />
 
+          {stack.git ? (
+            <section className="stack-git" aria-labelledby="stack-git-title">
+              <h2 id="stack-git-title">From Git</h2>
+              <GitFacts git={stack.git} />
+            </section>
+          ) : null}
+
           <div className="detail-actions" role="group" aria-label={`Actions for ${name}`}>
             {canOperate && stack.status !== "stopped" ? (
               <button type="button" className="button-secondary" disabled={busy !== null} onClick={() => void act("stop")}>
@@ -307,6 +336,11 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
             {canOperate && stack.status !== "running" ? (
               <button type="button" disabled={busy !== null} onClick={() => void act("start")}>
                 {busy === "start" ? "Starting…" : "Start"}
+              </button>
+            ) : null}
+            {canOperate && stack.git ? (
+              <button type="button" className="button-secondary" disabled={busy !== null} onClick={() => void syncGit()}>
+                {busy === "git-sync" ? "Syncing from Git…" : "Sync from Git"}
               </button>
             ) : null}
             {canOperate ? (
@@ -323,6 +357,12 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
               </button>
             ) : null}
           </div>
+          {busy === "git-sync" && stack.git ? (
+            <p role="status" className="muted">
+              Reading {stack.git.ref} of the repository: a new commit is deployed as a new version, and the server answers once every service is
+              up, which can take a while.
+            </p>
+          ) : null}
           {busy === "redeploy" ? (
             <p role="status" className="muted">
               Pulling the images of {name} again: containers whose image changed are recreated, and the server answers once every service is up,
@@ -341,11 +381,16 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
             {current === "containers" ? <ContainersTable env={env} stack={stack} /> : null}
             {current === "edit" ? (
               <StackEditTab
-                // A deploy makes a new version: the form starts again from it.
-                key={`${stack.name}-${stack.version}`}
+                // A deploy makes a new version, and a Git stack may become an inline one: the form starts again from it.
+                key={`${stack.name}-${stack.version}-${stack.git ? "git" : "inline"}`}
                 env={env}
                 stack={stack}
-                onDeployed={(view) => changed(view.version === stack.version ? `Nothing changed: ${name} stays at version ${view.version}.` : `Deployed version ${view.version} of ${name}.`)}
+                onDeployed={(view, what) =>
+                  changed(
+                    what ??
+                      (view.version === stack.version ? `Nothing changed: ${name} stays at version ${view.version}.` : `Deployed version ${view.version} of ${name}.`),
+                  )
+                }
               />
             ) : null}
             {current === "history" ? (

@@ -1,10 +1,19 @@
-// Pieces the stack pages share: the compose file and variables editors, the line diff, and
-// where a stack's page is.
+// Pieces the stack pages share: the compose file and variables editors, a Git location's fields
+// and facts, the line diff, and where a stack's page is.
 
 import { useId, type ReactNode } from "react";
-import { FieldError } from "../../components/Field";
+import { Field, FieldError } from "../../components/Field";
 import { hrefFor } from "../../lib/router";
-import { diffCounts, type DiffLine } from "../../lib/stacks";
+import {
+  DEFAULT_GIT_PATH,
+  DEFAULT_GIT_REF,
+  diffCounts,
+  shortCommit,
+  type DiffLine,
+  type GitField,
+  type GitLocationFields,
+  type StackGit,
+} from "../../lib/stacks";
 import "./stacks.css";
 
 /** The largest compose file the server reads is 256 KiB; the editor stops a little above it. */
@@ -93,6 +102,83 @@ export function VariablesEditor({ value, onChange, error, hint }: { value: strin
       placeholder="DB_PASSWORD=…"
       hint={hint ?? "One NAME=value a line. The server keeps the values and never shows them again."}
     />
+  );
+}
+
+/**
+ * Where a Compose file is in Git: the repository's URL, the branch or tag, and the file's path.
+ * A problem is shown at its field; the one the server sent is announced as it appears.
+ */
+export function GitLocationEditor({
+  value,
+  onChange,
+  errors,
+  alertField,
+}: {
+  value: GitLocationFields;
+  onChange: (next: GitLocationFields) => void;
+  errors: Partial<Record<GitField, unknown>>;
+  /** The field whose problem came from the server. */
+  alertField?: GitField | null;
+}) {
+  const text = { autoComplete: "off", autoCapitalize: "off", spellCheck: false } as const;
+  return (
+    <div className="git-location">
+      <Field
+        label="Repository URL"
+        type="url"
+        inputMode="url"
+        value={value.url}
+        onChange={(e) => onChange({ ...value, url: e.target.value })}
+        error={errors.url}
+        alertError={alertField === "url"}
+        placeholder="https://git.example.com/team/app.git"
+        hint="An https:// URL of a public repository (file:// only for platform admins)."
+        required
+        maxLength={2048}
+        {...text}
+      />
+      <div className="form-row">
+        <Field
+          label="Branch or tag"
+          value={value.ref}
+          onChange={(e) => onChange({ ...value, ref: e.target.value })}
+          error={errors.ref}
+          alertError={alertField === "ref"}
+          hint={`${DEFAULT_GIT_REF} when left empty.`}
+          maxLength={200}
+          {...text}
+        />
+        <Field
+          label="Path of the Compose file"
+          value={value.path}
+          onChange={(e) => onChange({ ...value, path: e.target.value })}
+          error={errors.path}
+          alertError={alertField === "path"}
+          hint={`Relative to the repository's root; ${DEFAULT_GIT_PATH} when left empty.`}
+          maxLength={1024}
+          {...text}
+        />
+      </div>
+    </div>
+  );
+}
+
+/** Where a Git stack's file is read from, and the commit deployed (its first 12 hex digits). */
+export function GitFacts({ git }: { git: StackGit }) {
+  return (
+    <dl className="facts stack-git-facts">
+      <dt>Repository</dt>
+      <dd className="mono">{git.url}</dd>
+      <dt>Branch or tag</dt>
+      <dd className="mono">{git.ref}</dd>
+      <dt>Path</dt>
+      <dd className="mono">{git.path}</dd>
+      <dt>Commit</dt>
+      <dd className="mono" title={git.commit}>
+        {git.commit ? shortCommit(git.commit) : <span className="muted">not read yet</span>}
+      </dd>
+    </dl>
   );
 }
 

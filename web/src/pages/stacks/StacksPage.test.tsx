@@ -18,6 +18,7 @@ function stack(name: string, overrides: Record<string, unknown> = {}) {
     environment: "local",
     team_id: "team-a",
     compose: SHOP_FILE,
+    git: null,
     variables: [],
     env_files: [],
     version: 1,
@@ -39,6 +40,9 @@ const STACKS = [
 ];
 
 const LIST = "/api/v1/environments/local/stacks";
+const COMMIT_1 = "0123456789abcdef0123456789abcdef01234567";
+const COMMIT_2 = "fedcba9876543210fedcba9876543210fedcba98";
+const GIT = { url: "https://git.example/team/shop.git", ref: "main", path: "deploy/compose.yml", commit: COMMIT_1 };
 const UPDATES = "/api/v1/environments/local/image-updates";
 const VIEWER = memberPermissions(["containers:read"]);
 const CHECKED = new Date(Date.now() - 600_000).toISOString();
@@ -144,6 +148,21 @@ describe("StacksPage", () => {
     expect(calls.some((c) => c.url === UPDATES)).toBe(false);
   });
 
+  it("marks a stack whose file is read from Git, and finds it by that", async () => {
+    const user = userEvent.setup();
+    renderPage(
+      <StacksPage env="" />,
+      server((call) => (call.method === "GET" && call.url === LIST ? json(200, { items: [stack("shop", { git: GIT }), stack("blog")] }) : undefined)),
+    );
+    await screen.findByRole("rowheader", { name: "shop" });
+    const badge = within(rowOf("shop")).getByText("Git");
+    expect(badge.className).toContain("badge");
+    expect(badge.getAttribute("title")).toBe("The file is read from https://git.example/team/shop.git (main, deploy/compose.yml)");
+    expect(within(rowOf("blog")).queryByText("Git")).toBeNull();
+    await user.type(screen.getByLabelText("Filter"), "git");
+    expect(screen.getAllByRole("rowheader").map((th) => th.textContent)).toEqual(["shop"]);
+  });
+
   it("hides New stack from a viewer", async () => {
     renderPage(<StacksPage env="" />, server(), { permissions: VIEWER });
     await screen.findByRole("rowheader", { name: "shop" });
@@ -198,6 +217,98 @@ describe("CreateStackPage", () => {
     expect(shown.textContent).toContain("invalid_compose");
     expect(screen.getByLabelText("Compose file").getAttribute("aria-invalid")).toBe("true");
     expect((screen.getByRole("button", { name: "Deploy" }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("deploys from a Git repository, with the location's problems at their fields and others as the page's", async () => {
+    const user = userEvent.setup();
+    const answers: Response[] = [
+      problem(404, "git_ref_not_found", "The repository has no branch or tag named mian."),
+      problem(403, "git_url_forbidden", "file:// repositories are for platform admins: they read the server's disk."),
+      problem(400, "invalid_git_source", "git.path: the Compose file's path in the repository, relative, without '..'."),
+      problem(404, "git_file_not_found", "The repository has no file deploy/compose.yaml at main."),
+      problem(502, "git_unreachable", "git clone: could not resolve host git.example"),
+      json(201, { ...stack("shop", { git: GIT }), containers: [] }),
+    ];
+    const { calls } = renderPage(
+      <CreateStackPage env="local" />,
+      server((call) => (call.method === "POST" && call.url === LIST ? answers.shift() : undefined)),
+    );
+    const source = screen.getByRole("group", { name: "Source" });
+    const inline = within(source).getByRole("radio", { name: "Inline file" }) as HTMLInputElement;
+    expect(inline.checked).toBe(true);
+    expect(screen.queryByLabelText("Repository URL")).toBeNull();
+    await user.click(within(source).getByRole("radio", { name: "Git repository" }));
+    expect((within(source).getByRole("radio", { name: "Git repository" }) as HTMLInputElement).checked).toBe(true);
+    expect(screen.queryByLabelText("Compose file")).toBeNull();
+    expect((screen.getByLabelText("Branch or tag") as HTMLInputElement).value).toBe("main");
+    expect((screen.getByLabelText("Path of the Compose file") as HTMLInputElement).value).toBe("docker-compose.yml");
+    // Variables stay available.
+    expect(screen.getByLabelText("Variables")).toBeTruthy();
+
+    await user.type(screen.getByLabelText("Name"), "shop");
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    expect(screen.getByText("Give the repository's URL.")).toBeTruthy();
+    expect(screen.getByLabelText("Repository URL").getAttribute("aria-invalid")).toBe("true");
+    expect(calls.some((c) => c.method === "POST")).toBe(false);
+
+    await user.type(screen.getByLabelText("Repository URL"), "https://git.example/team/shop.git");
+    await user.clear(screen.getByLabelText("Branch or tag"));
+    await user.type(screen.getByLabelText("Branch or tag"), "mian");
+    await user.clear(screen.getByLabelText("Path of the Compose file"));
+    await user.type(screen.getByLabelText("Path of the Compose file"), "deploy/compose.yml");
+    await user.type(screen.getByLabelText("Variables"), "GREETING=hi");
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    const ref = screen.getByLabelText("Branch or tag");
+    await waitFor(() => expect(ref.getAttribute("aria-invalid")).toBe("true"));
+    const refProblem = screen.getByRole("alert");
+    expect(refProblem.textContent).toContain("The repository has no branch or tag named mian.");
+    expect(refProblem.textContent).toContain("git_ref_not_found");
+    expect(ref.getAttribute("aria-describedby")).toContain(refProblem.id);
+    expect(screen.getByLabelText("Repository URL").getAttribute("aria-invalid")).toBeNull();
+    expect(calls.find((c) => c.method === "POST")!.body).toEqual({
+      name: "shop",
+      git: { url: "https://git.example/team/shop.git", ref: "mian", path: "deploy/compose.yml" },
+      variables: { GREETING: "hi" },
+    });
+
+    const fieldOf = async (label: string, code: string) => {
+      await user.click(screen.getByRole("button", { name: "Deploy" }));
+      await waitFor(() => expect(screen.getByLabelText(label).getAttribute("aria-invalid")).toBe("true"));
+      expect(screen.getByRole("alert").textContent).toContain(code);
+    };
+    await fieldOf("Repository URL", "git_url_forbidden");
+    expect(ref.getAttribute("aria-invalid")).toBeNull();
+    await fieldOf("Path of the Compose file", "invalid_git_source");
+    await fieldOf("Path of the Compose file", "git_file_not_found");
+
+    // Anything else is the page's problem, at no field.
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    const notice = await screen.findByText(/Could not deploy the stack: git clone: could not resolve host git\.example/);
+    expect(notice.closest(".notice")!.textContent).toContain("Code: git_unreachable");
+    expect(screen.getByLabelText("Path of the Compose file").getAttribute("aria-invalid")).toBeNull();
+
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    await waitFor(() => expect(window.location.hash).toBe("#/stacks/view?env=local&name=shop"));
+    expect(calls.filter((c) => c.method === "POST")).toHaveLength(6);
+  });
+
+  it("keeps the written file when the source is switched back, and sends only it", async () => {
+    const user = userEvent.setup();
+    const { calls } = renderPage(
+      <CreateStackPage env="local" />,
+      server((call) => (call.method === "POST" && call.url === LIST ? json(201, { ...stack("shop"), containers: [] }) : undefined)),
+    );
+    const compose = screen.getByLabelText("Compose file") as HTMLTextAreaElement;
+    await user.clear(compose);
+    await user.type(compose, "services:\n  a:\n    image: x\n");
+    await user.click(screen.getByRole("radio", { name: "Git repository" }));
+    await user.type(screen.getByLabelText("Repository URL"), "https://git.example/a.git");
+    await user.click(screen.getByRole("radio", { name: "Inline file" }));
+    expect((screen.getByLabelText("Compose file") as HTMLTextAreaElement).value).toBe("services:\n  a:\n    image: x\n");
+    await user.type(screen.getByLabelText("Name"), "shop");
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    await waitFor(() => expect(calls.some((c) => c.method === "POST")).toBe(true));
+    expect(calls.find((c) => c.method === "POST")!.body).toEqual({ name: "shop", compose: "services:\n  a:\n    image: x\n" });
   });
 });
 
@@ -390,6 +501,174 @@ describe("StackDetailPage", () => {
     expect(within(notice as HTMLElement).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["postgres", "nginx"]);
     expect(notice.textContent).toContain("Someone who may deploy this stack can pull and redeploy it");
     expect(screen.queryByRole("button", { name: "Pull and redeploy" })).toBeNull();
+  });
+
+  it("shows where a Git stack's file is, and syncs it with a pending state, saying what it deployed", async () => {
+    const user = userEvent.setup();
+    let answer!: (response: Response) => void;
+    let gets = 0;
+    const { calls } = renderPage(
+      <StackDetailPage env="local" name="shop" tab="" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) {
+          gets += 1;
+          return json(200, view(gets > 1 ? { version: 3, git: { ...GIT, commit: COMMIT_2 } } : { git: GIT }));
+        }
+        if (call.method === "POST" && call.url === `${ONE}/git-sync`) return new Promise<Response>((resolve) => (answer = resolve));
+        return undefined;
+      }),
+    );
+    await screen.findByText("version 2");
+    const facts = screen.getByRole("region", { name: "From Git" });
+    expect(within(facts).getByText("https://git.example/team/shop.git")).toBeTruthy();
+    expect(within(facts).getByText("main")).toBeTruthy();
+    expect(within(facts).getByText("deploy/compose.yml")).toBeTruthy();
+    const commit = within(facts).getByText("0123456789ab");
+    expect(commit.getAttribute("title")).toBe(COMMIT_1);
+
+    const actions = screen.getByRole("group", { name: "Actions for shop" });
+    await user.click(within(actions).getByRole("button", { name: "Sync from Git" }));
+    expect((within(actions).getByRole("button", { name: "Syncing from Git…" }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(actions).getByRole("button", { name: "Pull and redeploy" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole("status").textContent).toMatch(/^Reading main of the repository/);
+    expect(calls.filter((c) => c.url === `${ONE}/git-sync`).map((c) => c.body)).toEqual([undefined]);
+    answer(json(200, view({ version: 3, git: { ...GIT, commit: COMMIT_2 }, changed: true })));
+    expect(await screen.findByText("Deployed commit fedcba987654: shop is now at version 3.")).toBeTruthy();
+    // The stack is read again: the new commit and version show.
+    expect(await within(screen.getByRole("region", { name: "From Git" })).findByText("fedcba987654")).toBeTruthy();
+    expect(screen.getByText("version 3")).toBeTruthy();
+
+    await user.click(within(actions).getByRole("button", { name: "Sync from Git" }));
+    answer(json(200, view({ version: 3, git: { ...GIT, commit: COMMIT_2 }, changed: false })));
+    expect(await screen.findByText("Already at fedcba987654: nothing new to deploy.")).toBeTruthy();
+
+    await user.click(within(actions).getByRole("button", { name: "Sync from Git" }));
+    answer(problem(502, "git_unreachable", "git clone: could not resolve host git.example"));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Could not sync shop from Git: git clone: could not resolve host git.example");
+    expect(alert.textContent).toContain("Code: git_unreachable");
+    expect(screen.queryByText(/^Already at/)).toBeNull();
+  });
+
+  it("offers Sync from Git only for a Git stack, to those who may deploy it", async () => {
+    renderPage(
+      <StackDetailPage env="local" name="shop" tab="" />,
+      server((call) => (call.method === "GET" && call.url === ONE ? json(200, view()) : undefined)),
+    );
+    await screen.findByText("version 2");
+    expect(screen.queryByRole("button", { name: "Sync from Git" })).toBeNull();
+    expect(screen.queryByRole("region", { name: "From Git" })).toBeNull();
+    cleanup();
+    renderPage(
+      <StackDetailPage env="local" name="shop" tab="" />,
+      server((call) => (call.method === "GET" && call.url === ONE ? json(200, view({ git: GIT })) : undefined)),
+      { permissions: VIEWER },
+    );
+    await screen.findByText("version 2");
+    expect(within(screen.getByRole("region", { name: "From Git" })).getByText("0123456789ab")).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Sync from Git" })).toBeNull();
+  });
+
+  it("edits a Git stack's location, with the server's problem at its field, instead of the file", async () => {
+    const user = userEvent.setup();
+    const moved = { version: 3, git: { ...GIT, ref: "v2", commit: COMMIT_2 } };
+    const answers: Response[] = [problem(404, "git_ref_not_found", "The repository has no branch or tag named v9."), json(200, view(moved))];
+    const { calls } = renderPage(
+      <StackDetailPage env="local" name="shop" tab="edit" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view(answers.length === 0 ? moved : { git: GIT }));
+        if (call.method === "PUT" && call.url === ONE) return answers.shift();
+        return undefined;
+      }),
+    );
+    await screen.findByText("version 2");
+    expect(screen.getByText(/It is not edited here: commit a change to the repository, then use Sync from Git\./)).toBeTruthy();
+    expect(screen.queryByLabelText("Compose file")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Review changes" })).toBeNull();
+
+    await user.click(screen.getByRole("button", { name: "Edit the location" }));
+    expect((screen.getByLabelText("Repository URL") as HTMLInputElement).value).toBe(GIT.url);
+    expect((screen.getByLabelText("Path of the Compose file") as HTMLInputElement).value).toBe(GIT.path);
+    const ref = screen.getByLabelText("Branch or tag") as HTMLInputElement;
+    expect(ref.value).toBe("main");
+    await user.clear(ref);
+    await user.type(ref, "bad ref");
+    await user.click(screen.getByRole("button", { name: "Deploy from this location" }));
+    expect(ref.getAttribute("aria-invalid")).toBe("true");
+    expect(calls.some((c) => c.method === "PUT")).toBe(false);
+
+    await user.clear(ref);
+    await user.type(ref, "v9");
+    await user.click(screen.getByRole("button", { name: "Deploy from this location" }));
+    const refused = await screen.findByRole("alert");
+    expect(refused.textContent).toContain("The repository has no branch or tag named v9.");
+    expect(refused.textContent).toContain("git_ref_not_found");
+    expect(ref.getAttribute("aria-describedby")).toContain(refused.id);
+
+    await user.clear(ref);
+    await user.type(ref, "v2");
+    await user.click(screen.getByRole("button", { name: "Deploy from this location" }));
+    expect(await screen.findByText("Deployed version 3 of shop.")).toBeTruthy();
+    // Variables and env files left out: the deployed ones stay.
+    expect(calls.filter((c) => c.method === "PUT").map((c) => c.body)).toEqual([
+      { git: { url: GIT.url, ref: "v9", path: GIT.path } },
+      { git: { url: GIT.url, ref: "v2", path: GIT.path } },
+    ]);
+    await waitFor(() => expect(within(screen.getByRole("region", { name: "From Git" })).getByText("v2")).toBeTruthy());
+    // The tab starts again from the new version.
+    expect(screen.getByRole("button", { name: "Edit the location" })).toBeTruthy();
+  });
+
+  it("switches a Git stack to an inline file of the deployed file after asking, and then edits it here", async () => {
+    const user = userEvent.setup();
+    let inline = false;
+    const { calls } = renderPage(
+      <StackDetailPage env="local" name="shop" tab="edit" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view(inline ? { version: 3 } : { git: GIT }));
+        if (call.method === "PUT" && call.url === ONE) {
+          inline = true;
+          return json(200, view({ version: 3 }));
+        }
+        return undefined;
+      }),
+    );
+    await screen.findByText("version 2");
+    await user.click(screen.getByRole("button", { name: "Switch to an inline file" }));
+    let dialog = screen.getByRole("dialog", { name: "Switch shop to an inline file?" });
+    expect(dialog.textContent).toContain("The file deployed now (commit 0123456789ab) becomes the stack's own file");
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(calls.some((c) => c.method === "PUT")).toBe(false);
+
+    await user.click(screen.getByRole("button", { name: "Switch to an inline file" }));
+    dialog = screen.getByRole("dialog", { name: "Switch shop to an inline file?" });
+    await user.click(within(dialog).getByRole("button", { name: "Switch to an inline file" }));
+    expect(await screen.findByText("shop now has an inline file: edit it here from now on.")).toBeTruthy();
+    expect(calls.find((c) => c.method === "PUT")!.body).toEqual({ compose: SHOP_FILE, git: null });
+    expect(screen.queryByRole("dialog")).toBeNull();
+    // Read again: no Git any more, and the tab is the file's editor.
+    expect(((await screen.findByLabelText("Compose file")) as HTMLTextAreaElement).value).toBe(SHOP_FILE);
+    expect(screen.queryByRole("region", { name: "From Git" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Sync from Git" })).toBeNull();
+  });
+
+  it("keeps the question open with the server's problem when the switch is refused", async () => {
+    const user = userEvent.setup();
+    renderPage(
+      <StackDetailPage env="local" name="shop" tab="edit" />,
+      server((call) => {
+        if (call.method === "GET" && call.url === ONE) return json(200, view({ git: GIT }));
+        if (call.method === "PUT" && call.url === ONE) return problem(409, "stack_busy", "The stack is being deployed.");
+        return undefined;
+      }),
+    );
+    await user.click(await screen.findByRole("button", { name: "Switch to an inline file" }));
+    const dialog = screen.getByRole("dialog", { name: "Switch shop to an inline file?" });
+    await user.click(within(dialog).getByRole("button", { name: "Switch to an inline file" }));
+    const alert = await within(dialog).findByRole("alert");
+    expect(alert.textContent).toContain("Could not switch to an inline file: The stack is being deployed.");
+    expect(alert.textContent).toContain("Code: stack_busy");
   });
 
   it("issues the webhook URL once, with Copy and an example call; replaces and revokes it after asking", async () => {

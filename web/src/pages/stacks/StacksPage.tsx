@@ -1,7 +1,7 @@
 // The Compose stacks of one environment: name, status, version, services and team; a link to
 // each stack's page, and to the form for a new one. A stack one of whose images has a newer digest
 // in its registry (as the environment's last image update check found) is marked, and so is one
-// that is redeployed automatically when that happens.
+// that is redeployed automatically when that happens, and one whose file is read from Git.
 
 import { useMemo, useState } from "react";
 import { type Column } from "../../components/DataTable";
@@ -33,7 +33,7 @@ function ServicesCell({ compose }: { compose: string }) {
   );
 }
 
-/** The status, and whether an update is available for the stack's images or it takes them itself. */
+/** The status; whether an update is available for the stack's images or it takes them itself; whether its file is from Git. */
 function StatusCell({ stack, updated }: { stack: Stack; updated: string[] }) {
   return (
     <>
@@ -42,6 +42,11 @@ function StatusCell({ stack, updated }: { stack: Stack; updated: string[] }) {
       {stack.auto_update ? (
         <span className="badge" title="Redeployed automatically when an image update is found">
           auto-update
+        </span>
+      ) : null}
+      {stack.git ? (
+        <span className="badge" title={`The file is read from ${stack.git.url} (${stack.git.ref}, ${stack.git.path})`}>
+          Git
         </span>
       ) : null}
     </>
@@ -85,6 +90,7 @@ export default function StacksPage(_props: { env: string }) {
       s.team_id ? teams.nameOf(s.team_id) : "",
       imagesWithUpdates(s.images, byImage).length > 0 ? "update available" : "",
       s.auto_update ? "auto-update" : "",
+      s.git ? "git" : "",
     ]),
   );
 

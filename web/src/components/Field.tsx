@@ -78,3 +78,37 @@ export function SelectField({ label, hint, error, alertError, frameClassName, ch
     </Frame>
   );
 }
+
+export interface CheckFieldProps {
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  hint?: ReactNode;
+  disabled?: boolean;
+  /** The wrapper's class. */
+  className: string;
+}
+
+/** A checkbox with its label and a hint tied to it. */
+export function CheckField({ label, checked, onChange, hint, disabled, className }: CheckFieldProps) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <label className="check-label">
+        <input
+          type="checkbox"
+          checked={checked}
+          disabled={disabled}
+          aria-describedby={hint ? `${id}-hint` : undefined}
+          onChange={(e) => onChange(e.target.checked)}
+        />
+        <span>{label}</span>
+      </label>
+      {hint ? (
+        <p className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}

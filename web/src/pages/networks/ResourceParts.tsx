@@ -200,7 +200,10 @@ export function Facts({ rows }: { rows: [string, ReactNode][] }) {
   );
 }
 
-/** The toolbar of a list page: the environment, the filter, Refresh and the page's own actions. */
+/**
+ * The toolbar of a list page: the environment (when the page has one), the filter, Refresh and
+ * the page's own actions.
+ */
 export function ResourceToolbar({
   choice,
   filter,
@@ -210,7 +213,8 @@ export function ResourceToolbar({
   options,
   actions,
 }: {
-  choice: EnvironmentChoice;
+  /** The environment choice; none for a page whose things belong to no environment. */
+  choice?: EnvironmentChoice;
   filter: string;
   onFilter: (text: string) => void;
   placeholder: string;
@@ -222,14 +226,14 @@ export function ResourceToolbar({
 }) {
   return (
     <form className="toolbar" role="search" onSubmit={(e) => e.preventDefault()}>
-      <EnvironmentSelect choice={choice} />
+      {choice ? <EnvironmentSelect choice={choice} /> : null}
       <label className="inline-label">
         <span>Filter</span>
         <input type="search" value={filter} maxLength={200} placeholder={placeholder} onChange={(e) => onFilter(e.target.value)} />
       </label>
       {options}
       <div className="toolbar-actions">
-        <button type="button" className="button-secondary" onClick={onRefresh} disabled={!choice.env}>
+        <button type="button" className="button-secondary" onClick={onRefresh} disabled={choice ? !choice.env : undefined}>
           Refresh
         </button>
         {actions}

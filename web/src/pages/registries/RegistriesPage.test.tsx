@@ -1,9 +1,9 @@
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
-import { HOSTILE } from "../../test/resourcePages";
+import { HOSTILE, resetPage, rowOf, twoTeams } from "../../test/resourcePages";
 import RegistriesPage from "./RegistriesPage";
 
 const UPDATED = new Date(Date.now() - 2 * 3600_000).toISOString();
@@ -38,15 +38,7 @@ function server(extra?: (call: Call) => Response | Promise<Response> | undefined
     const answer = extra?.(call);
     if (answer) return answer;
     if (call.method === "GET" && call.url === LIST) return json(200, { items: REGISTRIES, next_cursor: null });
-    if (call.method === "GET" && call.url === "/api/v1/teams") {
-      return json(200, {
-        items: [
-          { id: "team-a", name: "Alpha", org_id: "o-1" },
-          { id: "team-b", name: "Beta", org_id: "o-1" },
-        ],
-        next_cursor: null,
-      });
-    }
+    if (call.method === "GET" && call.url === "/api/v1/teams") return twoTeams();
     if (call.method === "GET" && call.url === "/api/v1/organizations") {
       return json(200, { items: [{ id: "o-1", name: "acme", display_name: "Acme" }], next_cursor: null });
     }
@@ -54,17 +46,9 @@ function server(extra?: (call: Call) => Response | Promise<Response> | undefined
   };
 }
 
-const rowOf = (name: string) => screen.getByRole("rowheader", { name }).closest("tr")!;
-
-function reset() {
-  cleanup();
-  vi.unstubAllGlobals();
-  window.location.hash = "";
-}
-
 describe("RegistriesPage", () => {
   beforeEach(() => window.history.replaceState(null, "", "#/registries"));
-  afterEach(reset);
+  afterEach(resetPage);
 
   it("lists the registries with address, plain HTTP, scope and user, each linking to its page", async () => {
     renderPage(<RegistriesPage section="" id="" />, server());
@@ -123,7 +107,7 @@ describe("RegistriesPage", () => {
 
 describe("CreateRegistryPage", () => {
   beforeEach(() => window.history.replaceState(null, "", "#/registries/new"));
-  afterEach(reset);
+  afterEach(resetPage);
 
   it("checks the fields, stores the registry for the scope chosen and opens its page", async () => {
     const user = userEvent.setup();
@@ -192,7 +176,7 @@ describe("CreateRegistryPage", () => {
 describe("RegistryDetailPage", () => {
   const ONE = "/api/v1/registries/r-1";
   beforeEach(() => window.history.replaceState(null, "", "#/registries/view?id=r-1"));
-  afterEach(reset);
+  afterEach(resetPage);
 
   it("tests the connection and says how it went", async () => {
     const user = userEvent.setup();

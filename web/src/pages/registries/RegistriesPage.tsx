@@ -13,7 +13,7 @@ import { Link, navigate, useRoute } from "../../lib/router";
 import { useSession } from "../../lib/session";
 import { useTeamNames } from "../../lib/teams";
 import { PlaceholderPage } from "../PlaceholderPage";
-import { matches, OutcomeNotice } from "../networks/ResourceParts";
+import { matches, OutcomeNotice, ResourceToolbar } from "../networks/ResourceParts";
 import CreateRegistryPage from "./CreateRegistryPage";
 import RegistryDetailPage from "./RegistryDetailPage";
 import { InsecureBadge, registryHref } from "./RegistryParts";
@@ -83,22 +83,19 @@ function RegistryListPage() {
     <section aria-labelledby="page-title">
       <h1 id="page-title">Registries</h1>
       <p className="muted">Container registries and the login the engines present to them when they pull, kept for an organization or one of its teams.</p>
-      <form className="toolbar" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label className="inline-label">
-          <span>Filter</span>
-          <input type="search" value={filter} maxLength={200} placeholder="Name, address, scope, user" onChange={(e) => setFilter(e.target.value)} />
-        </label>
-        <div className="toolbar-actions">
-          <button type="button" className="button-secondary" onClick={list.reload}>
-            Refresh
-          </button>
-          {canCreate ? (
+      <ResourceToolbar
+        filter={filter}
+        onFilter={setFilter}
+        placeholder="Name, address, scope, user"
+        onRefresh={list.reload}
+        actions={
+          canCreate ? (
             <Link to="/registries/new" className="button-link">
               New registry
             </Link>
-          ) : null}
-        </div>
-      </form>
+          ) : null
+        }
+      />
       {removed ? <OutcomeNotice title={`Removed the registry ${removed}.`} onDismiss={dismissRemoved} /> : null}
       <ErrorNotice error={list.error} prefix="Could not load the registries" />
       <ErrorNotice error={teams.error} prefix="Could not load the teams" />

@@ -1,8 +1,7 @@
 // Pieces the registry pages share: where a registry's page is, the "plain HTTP" badge, the scope
 // select of the create form and a labelled checkbox with its hint.
 
-import { useId, type ReactNode } from "react";
-import { SelectField } from "../../components/Field";
+import { CheckField as SharedCheckField, SelectField, type CheckFieldProps } from "../../components/Field";
 import { hrefFor } from "../../lib/router";
 import type { ScopeOption } from "../../lib/registries";
 import "../networks/resources.css";
@@ -63,37 +62,6 @@ export function ScopeSelect({
 }
 
 /** A checkbox with its label and a hint tied to it. */
-export function CheckField({
-  label,
-  checked,
-  onChange,
-  hint,
-  disabled,
-}: {
-  label: string;
-  checked: boolean;
-  onChange: (checked: boolean) => void;
-  hint?: ReactNode;
-  disabled?: boolean;
-}) {
-  const id = useId();
-  return (
-    <div className="registry-check">
-      <label className="check-label">
-        <input
-          type="checkbox"
-          checked={checked}
-          disabled={disabled}
-          aria-describedby={hint ? `${id}-hint` : undefined}
-          onChange={(e) => onChange(e.target.checked)}
-        />
-        <span>{label}</span>
-      </label>
-      {hint ? (
-        <p className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-    </div>
-  );
+export function CheckField(props: Omit<CheckFieldProps, "className">) {
+  return <SharedCheckField {...props} className="registry-check" />;
 }

@@ -4,10 +4,10 @@
 // server keeps only a hash of its token. Afterwards the tab shows who issued it and when it was
 // last used; issuing again replaces it, and revoking ends it.
 
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorNotice, InfoNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { formatRelative, formatTime } from "../../lib/format";
 import { useAction, useConfirmed, useLoad } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
@@ -39,50 +39,20 @@ function HookFacts({ hook }: { hook: StackHook }) {
 /** The URL just issued, with a Copy button and an example call: shown this once. */
 function IssuedHook({ issued, onDone }: { issued: IssuedStackHook; onDone: () => void }) {
   const address = hookAddress(window.location.origin, issued.url);
-  const [copyNote, setCopyNote] = useState("");
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(
-    () => () => {
-      if (timer.current !== null) clearTimeout(timer.current);
-    },
-    [],
-  );
-
-  const copy = async () => {
-    try {
-      if (!navigator.clipboard) throw new Error("no clipboard");
-      await navigator.clipboard.writeText(address);
-      setCopyNote("Copied.");
-    } catch {
-      setCopyNote("Copying is not available here; select the URL and copy it.");
-    }
-    if (timer.current !== null) clearTimeout(timer.current);
-    timer.current = setTimeout(() => setCopyNote(""), 5000);
-  };
-
   return (
-    <div className="stack-hook-issued">
-      <p className="notice notice-error">
-        <strong>Copy the URL now: it will not be shown again.</strong> Anyone who has it can redeploy the stack; keep it as a secret (in your CI
-        system's secret variables, for example).
-      </p>
-      <Field
-        label="Webhook URL"
-        value={address}
-        readOnly
-        className="mono stack-hook-url"
-        spellCheck={false}
-        autoComplete="off"
-        onFocus={(e) => e.currentTarget.select()}
-      />
-      <div className="row-actions">
-        <button type="button" className="button-secondary" onClick={() => void copy()}>
-          Copy
-        </button>
-        <span role="status" className="muted small">
-          {copyNote}
-        </span>
-      </div>
+    <OneTimeSecret
+      className="stack-hook-issued"
+      notice={
+        <>
+          <strong>Copy the URL now: it will not be shown again.</strong> Anyone who has it can redeploy the stack; keep it as a secret (in your CI
+          system's secret variables, for example).
+        </>
+      }
+      label="Webhook URL"
+      value={address}
+      fieldClassName="mono stack-hook-url"
+      noun="URL"
+    >
       <p>Call it with POST, for example from a CI job once it has pushed a new image:</p>
       <pre className="stack-hook-example">{hookCurlCommand(address)}</pre>
       <div className="form-actions">
@@ -90,7 +60,7 @@ function IssuedHook({ issued, onDone }: { issued: IssuedStackHook; onDone: () =>
           Done
         </button>
       </div>
-    </div>
+    </OneTimeSecret>
   );
 }
 

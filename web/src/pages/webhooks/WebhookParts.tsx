@@ -2,9 +2,10 @@
 // badges, the event chips, the scope select and the event checkboxes of the forms, and the panel
 // that shows a secret once with Copy and how a receiver checks the signature.
 
-import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field, FieldError, SelectField } from "../../components/Field";
+import { CheckField as SharedCheckField, FieldError, SelectField, type CheckFieldProps } from "../../components/Field";
+import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { hrefFor } from "../../lib/router";
 import { deliveryStateClass, eventHint, orderedEvents, toggleEvent, verificationExample, type ScopeOption } from "../../lib/webhooks";
 import "../networks/resources.css";
@@ -140,21 +141,8 @@ export function EventsField({
 }
 
 /** A checkbox with its label and a hint tied to it. */
-export function CheckField({ label, checked, onChange, hint }: { label: string; checked: boolean; onChange: (checked: boolean) => void; hint?: ReactNode }) {
-  const id = useId();
-  return (
-    <div className="webhook-check">
-      <label className="check-label">
-        <input type="checkbox" checked={checked} aria-describedby={hint ? `${id}-hint` : undefined} onChange={(e) => onChange(e.target.checked)} />
-        <span>{label}</span>
-      </label>
-      {hint ? (
-        <p className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-    </div>
-  );
+export function CheckField(props: Omit<CheckFieldProps, "className" | "disabled">) {
+  return <SharedCheckField {...props} className="webhook-check" />;
 }
 
 /**
@@ -163,50 +151,20 @@ export function CheckField({ label, checked, onChange, hint }: { label: string; 
  * shown again once the panel goes.
  */
 export function SecretPanel({ name, secret, children }: { name: string; secret: string; children?: ReactNode }) {
-  const [copyNote, setCopyNote] = useState("");
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(
-    () => () => {
-      if (timer.current !== null) clearTimeout(timer.current);
-    },
-    [],
-  );
-
-  const copy = async () => {
-    try {
-      if (!navigator.clipboard) throw new Error("no clipboard");
-      await navigator.clipboard.writeText(secret);
-      setCopyNote("Copied.");
-    } catch {
-      setCopyNote("Copying is not available here; select the secret and copy it.");
-    }
-    if (timer.current !== null) clearTimeout(timer.current);
-    timer.current = setTimeout(() => setCopyNote(""), 5000);
-  };
-
   return (
-    <div className="webhook-secret-panel">
-      <p className="notice notice-error">
-        <strong>Copy the secret now: it will not be shown again.</strong> Deliveries of <strong>{name}</strong> are signed with it; keep it where
-        only the receiver can read it.
-      </p>
-      <Field
-        label="Signing secret"
-        value={secret}
-        readOnly
-        className="mono webhook-secret"
-        spellCheck={false}
-        autoComplete="off"
-        onFocus={(e) => e.currentTarget.select()}
-      />
-      <div className="row-actions">
-        <button type="button" className="button-secondary" onClick={() => void copy()}>
-          Copy
-        </button>
-        <span role="status" className="muted small">
-          {copyNote}
-        </span>
-      </div>
+    <OneTimeSecret
+      className="webhook-secret-panel"
+      notice={
+        <>
+          <strong>Copy the secret now: it will not be shown again.</strong> Deliveries of <strong>{name}</strong> are signed with it; keep it where
+          only the receiver can read it.
+        </>
+      }
+      label="Signing secret"
+      value={secret}
+      fieldClassName="mono webhook-secret"
+      noun="secret"
+    >
       <h3>Checking a delivery</h3>
       <p>
         Each delivery is a <span className="mono">POST</span> of JSON with two headers: <span className="mono">X-Dokkerr-Timestamp</span> (unix
@@ -216,6 +174,6 @@ export function SecretPanel({ name, secret, children }: { name: string; secret: 
       </p>
       <pre className="webhook-example">{verificationExample()}</pre>
       {children ? <div className="form-actions">{children}</div> : null}
-    </div>
+    </OneTimeSecret>
   );
 }

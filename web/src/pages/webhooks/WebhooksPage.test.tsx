@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, noContent, problem, type Call } from "../../test/fakeFetch";
 import { memberPermissions, renderPage } from "../../test/renderPage";
-import { HOSTILE } from "../../test/resourcePages";
+import { HOSTILE, resetPage, rowOf, twoTeams } from "../../test/resourcePages";
 import WebhooksPage from "./WebhooksPage";
 
 const CREATED = new Date(Date.now() - 2 * 3600_000).toISOString();
@@ -41,30 +41,14 @@ function server(extra?: (call: Call) => Response | Promise<Response> | undefined
     if (call.method === "GET" && call.url === `${LIST}/events`) return json(200, { items: EVENTS });
     if (call.method === "GET" && call.url === ONE) return json(200, CI);
     if (call.method === "GET" && call.url.startsWith(`${ONE}/deliveries`)) return json(200, { items: [] });
-    if (call.method === "GET" && call.url === "/api/v1/teams") {
-      return json(200, {
-        items: [
-          { id: "team-a", name: "Alpha", org_id: "o-1" },
-          { id: "team-b", name: "Beta", org_id: "o-1" },
-        ],
-        next_cursor: null,
-      });
-    }
+    if (call.method === "GET" && call.url === "/api/v1/teams") return twoTeams();
     return problem(404, "route_not_found", `No route for ${call.method} ${call.url}`);
   };
 }
 
-const rowOf = (name: string) => screen.getByRole("rowheader", { name }).closest("tr")!;
-
-function reset() {
-  cleanup();
-  vi.unstubAllGlobals();
-  window.location.hash = "";
-}
-
 describe("WebhooksPage", () => {
   beforeEach(() => window.history.replaceState(null, "", "#/webhooks"));
-  afterEach(reset);
+  afterEach(resetPage);
 
   it("lists the webhooks with URL, team or Platform, events and state, each linking to its page", async () => {
     renderPage(<WebhooksPage section="" id="" />, server());
@@ -128,7 +112,7 @@ describe("WebhooksPage", () => {
 
 describe("CreateWebhookPage", () => {
   beforeEach(() => window.history.replaceState(null, "", "#/webhooks/new"));
-  afterEach(reset);
+  afterEach(resetPage);
 
   it("checks the fields, makes a platform webhook and shows its secret once with Copy", async () => {
     const user = userEvent.setup();
@@ -236,7 +220,7 @@ describe("CreateWebhookPage", () => {
 
 describe("WebhookDetailPage", () => {
   beforeEach(() => window.history.replaceState(null, "", "#/webhooks/view?id=w-1"));
-  afterEach(reset);
+  afterEach(resetPage);
 
   const delivery = (id: string, state: string, overrides: Record<string, unknown> = {}) => ({
     id,

@@ -12,7 +12,7 @@ import { useSession } from "../../lib/session";
 import { useTeamNames } from "../../lib/teams";
 import { mayCreateWebhook, scopeText, useWebhooksApi, type Webhook } from "../../lib/webhooks";
 import { PlaceholderPage } from "../PlaceholderPage";
-import { matches, OutcomeNotice } from "../networks/ResourceParts";
+import { matches, OutcomeNotice, ResourceToolbar } from "../networks/ResourceParts";
 import CreateWebhookPage from "./CreateWebhookPage";
 import WebhookDetailPage from "./WebhookDetailPage";
 import { EnabledBadge, EventChips, webhookHref } from "./WebhookParts";
@@ -66,22 +66,19 @@ function WebhookListPage() {
         Subscriptions to platform events: each event is posted as JSON to the subscription's URL, signed with its secret. A team's subscription hears
         the team's events; a platform one every event.
       </p>
-      <form className="toolbar" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label className="inline-label">
-          <span>Filter</span>
-          <input type="search" value={filter} maxLength={200} placeholder="Name, URL, team, event" onChange={(e) => setFilter(e.target.value)} />
-        </label>
-        <div className="toolbar-actions">
-          <button type="button" className="button-secondary" onClick={list.reload}>
-            Refresh
-          </button>
-          {canCreate ? (
+      <ResourceToolbar
+        filter={filter}
+        onFilter={setFilter}
+        placeholder="Name, URL, team, event"
+        onRefresh={list.reload}
+        actions={
+          canCreate ? (
             <Link to="/webhooks/new" className="button-link">
               New webhook
             </Link>
-          ) : null}
-        </div>
-      </form>
+          ) : null
+        }
+      />
       {removed ? <OutcomeNotice title={`Deleted the webhook ${removed}.`} onDismiss={dismissRemoved} /> : null}
       <ErrorNotice error={list.error} prefix="Could not load the webhooks" />
       <ErrorNotice error={teams.error} prefix="Could not load the teams" />

@@ -63,12 +63,7 @@ asio::awaitable<void> ImageUpdateJob::update_stacks() {
       }
     }
     const auto& images = newer[stack.environment];
-    std::vector<std::string> pulled;
-    try {
-      pulled = stacks::StackService::pulled_images(stack);
-    } catch (const Error&) {
-      continue;  // a file that no longer parses is reported by its next deploy
-    }
+    const auto pulled = stacks_.images_of(stack);
     std::string found;
     for (const auto& image : pulled) {
       if (images.contains(image)) found = image;

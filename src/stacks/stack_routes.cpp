@@ -34,19 +34,11 @@ bj::object strings_of(const std::map<std::string, std::string>& values, bool nam
   return out;
 }
 
-// Variables and env files hold passwords: answers name them, never show their values.
-// The images the services pull, for clients to match with image update results.
-bj::array images_of(const Stack& stack) {
-  bj::array out;
-  try {
-    for (auto& image : StackService::pulled_images(stack)) out.emplace_back(std::move(image));
-  } catch (const Error&) {
-    // A file that no longer parses (a stricter parser than the one that deployed it) names none.
-  }
-  return out;
-}
-
-bj::object to_json(const Stack& stack) {
+// Variables and env files hold passwords: answers name them, never show their values. The
+// images the services pull are named for clients to match with image update results.
+bj::object to_json(StackService& stacks, const Stack& stack) {
+  bj::array images;
+  for (auto& image : stacks.images_of(stack)) images.emplace_back(std::move(image));
   bj::array variables;
   for (const auto& [key, value] : stack.source.variables) variables.emplace_back(key);
   bj::array env_files;
@@ -67,14 +59,14 @@ bj::object to_json(const Stack& stack) {
                                                    {"path", stack.git->path},
                                                    {"commit", stack.git_commit}})
                             : bj::value(nullptr)},
-          {"images", images_of(stack)},
+          {"images", std::move(images)},
           {"created_by", stack.created_by},
           {"created_at", stack.created_at},
           {"updated_at", stack.updated_at}};
 }
 
-bj::object to_json(const StackView& view) {
-  auto out = to_json(view.stack);
+bj::object to_json(StackService& stacks, const StackView& view) {
+  auto out = to_json(stacks, view.stack);
   bj::array containers;
   for (const auto& c : view.containers) {
     containers.push_back(bj::object{{"id", c.id},
@@ -138,7 +130,7 @@ StackSource source_of(const bj::object& body) {
 asio::awaitable<http::Reply> list_stacks(StackService& stacks, RequestContext& c) {
   const auto items = co_await stacks.list(c.caller(), c.param("env"));
   bj::array out;
-  for (const auto& stack : items) out.push_back(to_json(stack));
+  for (const auto& stack : items) out.push_back(to_json(stacks, stack));
   co_return http::ok(bj::serialize(bj::object{{"items", std::move(out)}}));
 }
 
@@ -152,12 +144,12 @@ asio::awaitable<http::Reply> create_stack(StackService& stacks, RequestContext& 
       co_await stacks.create(c.caller(), c.param("env"), json::required_string(body, "name"),
                              json::optional_string(body, "team"), std::move(source),
                              std::move(git));
-  co_return http::created(bj::serialize(to_json(view)));
+  co_return http::created(bj::serialize(to_json(stacks, view)));
 }
 
 asio::awaitable<http::Reply> get_stack(StackService& stacks, RequestContext& c) {
   const auto view = co_await stacks.get(c.caller(), c.param("env"), c.param("name"));
-  co_return http::ok(bj::serialize(to_json(view)));
+  co_return http::ok(bj::serialize(to_json(stacks, view)));
 }
 
 asio::awaitable<http::Reply> update_stack(StackService& stacks, RequestContext& c) {
@@ -177,7 +169,7 @@ asio::awaitable<http::Reply> update_stack(StackService& stacks, RequestContext& 
   }
   const auto view = co_await stacks.update(c.caller(), c.param("env"), c.param("name"),
                                            std::move(source), kept, std::move(git));
-  co_return http::ok(bj::serialize(to_json(view)));
+  co_return http::ok(bj::serialize(to_json(stacks, view)));
 }
 
 asio::awaitable<http::Reply> delete_stack(StackService& stacks, RequestContext& c) {
@@ -187,12 +179,12 @@ asio::awaitable<http::Reply> delete_stack(StackService& stacks, RequestContext& 
 
 asio::awaitable<http::Reply> stop_stack(StackService& stacks, RequestContext& c) {
   const auto view = co_await stacks.stop(c.caller(), c.param("env"), c.param("name"));
-  co_return http::ok(bj::serialize(to_json(view)));
+  co_return http::ok(bj::serialize(to_json(stacks, view)));
 }
 
 asio::awaitable<http::Reply> start_stack(StackService& stacks, RequestContext& c) {
   const auto view = co_await stacks.start(c.caller(), c.param("env"), c.param("name"));
-  co_return http::ok(bj::serialize(to_json(view)));
+  co_return http::ok(bj::serialize(to_json(stacks, view)));
 }
 
 asio::awaitable<http::Reply> stack_history(StackService& stacks, RequestContext& c) {
@@ -218,7 +210,7 @@ asio::awaitable<http::Reply> rollback_stack(StackService& stacks, RequestContext
   }
   const auto view = co_await stacks.rollback(c.caller(), c.param("env"), c.param("name"),
                                              static_cast<int>(*version));
-  co_return http::ok(bj::serialize(to_json(view)));
+  co_return http::ok(bj::serialize(to_json(stacks, view)));
 }
 
 asio::awaitable<http::Reply> stack_logs(StackService& stacks, RequestContext& c) {
@@ -238,14 +230,14 @@ asio::awaitable<http::Reply> stack_logs(StackService& stacks, RequestContext& c)
 
 asio::awaitable<http::Reply> sync_stack_git(StackService& stacks, RequestContext& c) {
   const auto sync = co_await stacks.sync_git(c.caller(), c.param("env"), c.param("name"));
-  auto out = to_json(sync.view);
+  auto out = to_json(stacks, sync.view);
   out["changed"] = sync.changed;
   co_return http::ok(bj::serialize(out));
 }
 
 asio::awaitable<http::Reply> redeploy_stack(StackService& stacks, RequestContext& c) {
   const auto view = co_await stacks.redeploy(c.caller(), c.param("env"), c.param("name"));
-  co_return http::ok(bj::serialize(to_json(view)));
+  co_return http::ok(bj::serialize(to_json(stacks, view)));
 }
 
 asio::awaitable<http::Reply> set_auto_update(StackService& stacks, RequestContext& c) {
@@ -255,7 +247,7 @@ asio::awaitable<http::Reply> set_auto_update(StackService& stacks, RequestContex
   if (!enabled) throw Error::invalid("invalid_body", "Field 'enabled' is required.");
   const auto view =
       co_await stacks.set_auto_update(c.caller(), c.param("env"), c.param("name"), *enabled);
-  co_return http::ok(bj::serialize(to_json(view)));
+  co_return http::ok(bj::serialize(to_json(stacks, view)));
 }
 
 std::string hook_url(std::string_view token) {

@@ -274,6 +274,23 @@ asio::awaitable<StackView> StackService::set_auto_update(const Principal& caller
   co_return co_await view(caller, std::move(stack));
 }
 
+std::vector<std::string> StackService::images_of(const Stack& stack) {
+  {
+    const std::lock_guard lock(images_mutex_);
+    const auto known = images_.find(stack.id);
+    if (known != images_.end() && known->second.first == stack.version) return known->second.second;
+  }
+  std::vector<std::string> images;
+  try {
+    images = pulled_images(stack);
+  } catch (const Error&) {
+    // A stricter parser than the one that deployed it: no images to name.
+  }
+  const std::lock_guard lock(images_mutex_);
+  images_[stack.id] = {stack.version, images};
+  return images;
+}
+
 std::vector<std::string> StackService::pulled_images(const Stack& stack) {
   const ComposeInputs inputs{stack.name, stack.source.variables, stack.source.env_files};
   std::vector<std::string> out;
@@ -600,6 +617,8 @@ asio::awaitable<void> StackService::remove(const Principal& caller, std::string 
   }
   auto drop = [this, &stack] { store_.remove(stack.id); };
   co_await pool_.run(drop);
+  const std::lock_guard lock(images_mutex_);
+  images_.erase(stack.id);
 }
 
 asio::awaitable<std::vector<Stack>> StackService::list(const Principal& caller, std::string env) {

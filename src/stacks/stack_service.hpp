@@ -21,6 +21,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -113,6 +114,9 @@ class StackService {
                                                     std::string name, bool enabled);
   // The images the stack's services pull (not pull_policy: never), as the file names them.
   [[nodiscard]] static std::vector<std::string> pulled_images(const Stack& stack);
+  // pulled_images remembered per stack version, so that answers listing stacks do not parse
+  // every file again; a file that no longer parses names none.
+  [[nodiscard]] std::vector<std::string> images_of(const Stack& stack);
   boost::asio::awaitable<StackView> stop(const Principal& caller, std::string env,
                                          std::string name);
   boost::asio::awaitable<StackView> start(const Principal& caller, std::string env,
@@ -203,6 +207,8 @@ class StackService {
   EventSink* events_ = nullptr;
   GitRepositories* git_ = nullptr;
   AddressSet git_allowed_;
+  std::mutex images_mutex_;
+  std::map<std::string, std::pair<int, std::vector<std::string>>, std::less<>> images_;
   std::mutex busy_mutex_;
   std::set<std::string, std::less<>> busy_;
 };

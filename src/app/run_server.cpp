@@ -40,6 +40,7 @@
 #include "containers/environment_service.hpp"
 #include "containers/image_service.hpp"
 #include "containers/network_service.hpp"
+#include "containers/swarm_service.hpp"
 #include "containers/owner_reconciler.hpp"
 #include "containers/registry_guard.hpp"
 #include "containers/resource_lookup.hpp"
@@ -413,6 +414,7 @@ int run_server(ServerConfig config) {
   containers::ContainerService container_service(environments, tenancy, &image_service,
                                                  &collected_stats);
   containers::NetworkService network_service(environments, tenancy);
+  containers::SwarmService swarm_service(environments, tenancy);
   containers::VolumeService volume_service(environments, tenancy);
   containers::SystemService system_service(environments, tenancy);
 
@@ -480,6 +482,7 @@ int run_server(ServerConfig config) {
   containers::add_container_routes(router, container_service, tenancy);
   containers::add_image_routes(router, image_service, config.max_upload_bytes);
   containers::add_network_routes(router, network_service, tenancy);
+  containers::add_swarm_routes(router, swarm_service);
   containers::add_volume_routes(router, volume_service, tenancy);
   containers::add_system_routes(router, system_service);
   http::RequestMetrics request_metrics;

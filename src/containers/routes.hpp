@@ -12,6 +12,7 @@ class ContainerService;
 class EnvironmentService;
 class ImageService;
 class NetworkService;
+class SwarmService;
 class SystemService;
 class TenancyService;
 class VolumeService;
@@ -23,6 +24,7 @@ void add_image_routes(http::Router& router, ImageService& service, std::size_t m
 void add_network_routes(http::Router& router, NetworkService& service, TenancyService& tenancy);
 void add_volume_routes(http::Router& router, VolumeService& service, TenancyService& tenancy);
 void add_system_routes(http::Router& router, SystemService& service);
+void add_swarm_routes(http::Router& router, SwarmService& service);
 
 // The access rule of a route under /api/v1/environments/{env}: the permission, and the
 // environment the caller must have been granted.

@@ -100,6 +100,11 @@ Error map_engine_error(unsigned status, std::string_view body, std::string_view 
   if ((status == 400 || status == 500) && contains_nocase(message, "invalid reference format")) {
     return {ErrorKind::invalid, "invalid_reference", std::move(message), std::move(internal)};
   }
+  // Swarm routes on an engine that is not a swarm manager (not in a swarm, or a worker).
+  if (status == 503 && contains_nocase(message, "not a swarm manager")) {
+    return {ErrorKind::conflict, "not_swarm_manager",
+            "The environment's engine is not a swarm manager.", std::move(internal)};
+  }
   switch (status) {
     case 304:
       return {ErrorKind::conflict, "not_modified", std::move(message), std::move(internal)};

@@ -1,0 +1,109 @@
+#pragma once
+// Swarm on an environment whose engine is a swarm manager: services (create, rolling update,
+// scale, rollback, remove, tasks), nodes (list; availability for admins), and secrets and configs
+// (values go to the engine, which keeps them encrypted in its raft log, and never come back).
+//
+// Tenancy as for containers: what Dokkerr creates for a team carries the team label (services,
+// their tasks' containers, secrets, configs, the team's overlay network), and a caller sees and
+// acts on what its teams own; anything else is the same 404 as what does not exist. A non-admin's
+// service references only its team's secrets, configs, networks and volumes, and runs on its
+// team's own overlay network unless it names networks of the team. Teams whose policy sets
+// container quotas cannot create services: the engine places tasks on its own, and a quota
+// Dokkerr cannot hold is a quota it must not pretend to hold.
+#include "core/principal.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dokkerr::containers {
+
+class Engine;
+class EnvironmentService;
+class TenancyService;
+struct CheckedServiceSpec;
+struct EngineReferences;
+
+enum class SwarmObjectKind { secret, config };
+
+class SwarmService {
+ public:
+  SwarmService(EnvironmentService& environments, TenancyService& tenancy)
+      : environments_(environments), tenancy_(tenancy) {}
+
+  // The engine's swarm membership: {state, manager, node_id, cluster_id, nodes, managers}.
+  boost::asio::awaitable<boost::json::object> status(std::string env);
+
+  boost::asio::awaitable<boost::json::array> list_services(const Principal& caller, std::string env);
+  // One service, with "previous_spec" (what a rollback returns to; null when none).
+  boost::asio::awaitable<boost::json::object> inspect_service(const Principal& caller,
+                                                              std::string env, std::string ref);
+  boost::asio::awaitable<boost::json::object> create_service(const Principal& caller,
+                                                             std::string env,
+                                                             std::optional<std::string> team,
+                                                             std::string body);
+  // Replaces the service's specification (the engine rolls it out by its update settings).
+  boost::asio::awaitable<boost::json::object> update_service(const Principal& caller,
+                                                             std::string env, std::string ref,
+                                                             std::string body);
+  boost::asio::awaitable<boost::json::object> scale_service(const Principal& caller,
+                                                            std::string env, std::string ref,
+                                                            std::int64_t replicas);
+  boost::asio::awaitable<boost::json::object> rollback_service(const Principal& caller,
+                                                               std::string env, std::string ref);
+  boost::asio::awaitable<void> remove_service(const Principal& caller, std::string env,
+                                              std::string ref);
+  // The service's tasks, newest first within each slot, with the node each runs on.
+  boost::asio::awaitable<boost::json::array> tasks(const Principal& caller, std::string env,
+                                                   std::string ref);
+
+  boost::asio::awaitable<boost::json::array> nodes(std::string env);
+  // "active", "pause" or "drain".
+  boost::asio::awaitable<boost::json::object> set_node_availability(std::string env,
+                                                                    std::string ref,
+                                                                    std::string availability);
+
+  boost::asio::awaitable<boost::json::array> list_objects(const Principal& caller, std::string env,
+                                                          SwarmObjectKind kind);
+  // body {name, data, labels?}; data is text of at most 500 KiB (the engine's limit).
+  boost::asio::awaitable<boost::json::object> create_object(const Principal& caller,
+                                                            std::string env, SwarmObjectKind kind,
+                                                            std::optional<std::string> team,
+                                                            std::string body);
+  boost::asio::awaitable<void> remove_object(const Principal& caller, std::string env,
+                                             SwarmObjectKind kind, std::string ref);
+
+ private:
+  struct OwnedService {
+    boost::json::object document;  // the engine's
+    std::string id, team;
+  };
+  boost::asio::awaitable<OwnedService> service_of(const Principal& caller, const std::string& env,
+                                                  Engine& engine, const std::string& ref,
+                                                  std::string_view permission);
+  boost::asio::awaitable<EngineReferences> references_for(const Principal& caller,
+                                                          const std::string& env, Engine& engine,
+                                                          const CheckedServiceSpec& checked,
+                                                          const std::string& team);
+  boost::asio::awaitable<std::string> team_overlay(const std::string& env, Engine& engine,
+                                                   const std::string& team);
+  boost::asio::awaitable<boost::json::object> summary_of(Engine& engine, const std::string& id,
+                                                         bool with_previous);
+  boost::asio::awaitable<void> update_engine_service(Engine& engine, const OwnedService& service,
+                                                     boost::json::object spec,
+                                                     bool rollback = false);
+  // The team owning an object with these labels when the caller may act on it with
+  // `permission`; Error not_found "<what>_not_found" otherwise.
+  std::string owner_for(const Principal& caller, const std::string& env,
+                        const boost::json::object& labels, std::string_view permission,
+                        std::string_view what) const;
+
+  EnvironmentService& environments_;
+  TenancyService& tenancy_;
+};
+
+}  // namespace dokkerr::containers

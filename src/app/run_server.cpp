@@ -414,7 +414,7 @@ int run_server(ServerConfig config) {
   containers::ContainerService container_service(environments, tenancy, &image_service,
                                                  &collected_stats);
   containers::NetworkService network_service(environments, tenancy);
-  containers::SwarmService swarm_service(environments, tenancy);
+  containers::SwarmService swarm_service(environments, tenancy, &registry_guard, &registry_logins);
   containers::VolumeService volume_service(environments, tenancy);
   containers::SystemService system_service(environments, tenancy);
 

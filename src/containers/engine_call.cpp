@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <openssl/evp.h>
 
 #include <algorithm>
 
@@ -14,6 +15,19 @@ namespace dokkerr::containers {
 
 std::string encode(std::string_view text) {
   return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
+
+std::string base64(std::string_view data, bool url) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  const auto length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(data.data()),
+                                      static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(length));
+  if (url) {
+    std::replace(out.begin(), out.end(), '+', '-');
+    std::replace(out.begin(), out.end(), '/', '_');
+  }
+  return out;
 }
 
 std::string object_path(std::string_view collection, std::string_view ref, std::string_view what,

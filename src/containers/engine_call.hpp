@@ -16,6 +16,9 @@ namespace dokkerr::containers {
 
 // Percent-encodes one path segment or query value.
 std::string encode(std::string_view text);
+// RFC 4648 base64 with padding, as the engine takes secret and config data; `url` gives the
+// URL-safe alphabet its X-Registry-Auth header wants.
+std::string base64(std::string_view data, bool url = false);
 
 // "/<collection>/<encoded ref>" for an engine object addressed by a client. The engine's router
 // decodes and cleans paths, so a reference with "." or ".." segments (or any '/' where names have

@@ -14,7 +14,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -29,34 +28,6 @@ std::string image_path(const std::string& ref) {
   return object_path("images", ref, "image", true);  // "registry:5000/team/app:tag"
 }
 
-// The engine's X-Registry-Auth header: base64url of the JSON credentials.
-std::string base64url(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const auto length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(data.data()),
-                                      static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(length));
-  for (auto& c : out) {
-    if (c == '+')
-      c = '-';
-    else if (c == '/')
-      c = '_';
-  }
-  return out;
-}
-
-std::string registry_auth(const RegistryCredentials& credentials) {
-  boost::json::object object;
-  const std::pair<const char*, const std::optional<std::string>*> fields[] = {
-      {"username", &credentials.username},
-      {"password", &credentials.password},
-      {"serveraddress", &credentials.serveraddress},
-      {"identitytoken", &credentials.identitytoken}};
-  for (const auto& [key, value] : fields) {
-    if (*value) object[key] = **value;
-  }
-  return base64url(boost::json::serialize(object));
-}
 
 // Repository names as the engine accepts them: optional registry host[:port]/, then lowercase
 // path components of [a-z0-9] joined by '.', '_', '__' or '-'. Checked here so that a bad name
@@ -168,7 +139,7 @@ asio::awaitable<std::unique_ptr<docker::EngineStream>> ImageService::pull(const 
     request.auth = co_await logins_->login_for(caller, request.team, registry_of(request.image));
   }
   docker::Headers headers;
-  if (request.auth) headers.emplace_back("X-Registry-Auth", registry_auth(*request.auth));
+  if (request.auth) headers.emplace_back("X-Registry-Auth", registry_auth_header(*request.auth));
   std::string no_body;
   co_return co_await open_stream(*engine, docker::Verb::post, std::move(target), "image",
                                  std::move(no_body), std::move(headers));
@@ -214,7 +185,7 @@ asio::awaitable<std::unique_ptr<docker::EngineStream>> ImageService::push(const 
   }
   // The engine refuses a push without the header, even to a registry that needs no login.
   docker::Headers headers;
-  headers.emplace_back("X-Registry-Auth", registry_auth(login.value_or(RegistryCredentials{})));
+  headers.emplace_back("X-Registry-Auth", registry_auth_header(login.value_or(RegistryCredentials{})));
   std::string target = image_path(request.image) + "/push";
   if (!request.tag.empty()) target += "?tag=" + encode(request.tag);
   std::string no_body;

@@ -17,6 +17,9 @@ struct RegistryCredentials {
   std::optional<std::string> username, password, serveraddress, identitytoken;
 };
 
+// The X-Registry-Auth header the engine takes for these credentials (base64url of their JSON).
+[[nodiscard]] std::string registry_auth_header(const RegistryCredentials& credentials);
+
 class RegistryLogins {
  public:
   virtual ~RegistryLogins() = default;

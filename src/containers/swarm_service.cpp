@@ -2,6 +2,8 @@
 
 #include "containers/engine_call.hpp"
 #include "containers/environment_service.hpp"
+#include "containers/registry_guard.hpp"
+#include "containers/registry_logins.hpp"
 #include "containers/swarm_spec.hpp"
 #include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
@@ -10,7 +12,6 @@
 #include "policy/policy.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <map>
@@ -59,15 +60,6 @@ std::string collection(SwarmObjectKind kind) {
 }
 
 std::string noun(SwarmObjectKind kind) { return kind == SwarmObjectKind::secret ? "secret" : "config"; }
-
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const auto length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(data.data()),
-                                      static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
-}
 
 std::string filters_query(std::string_view key, const std::string& value) {
   const bj::object filters{{key, bj::array{bj::value(value)}}};
@@ -395,23 +387,42 @@ asio::awaitable<bj::object> SwarmService::create_service(const Principal& caller
   }
   const auto checked = check_service_spec(body, {caller.is_admin, policy});
   auto engine = environments_.engine_up(env);
+  auto headers = co_await pull_headers(caller, checked, creation.team);
   auto references = co_await references_for(caller, env, *engine, checked, creation.team);
   if (!caller.is_admin) references.pids_limit = policy.max_pids;
   const auto spec = build_engine_spec(checked, references);
-  auto created = co_await call_json(*engine, docker::Verb::post, "/services/create", "service",
-                                    bj::serialize(spec));
-  const auto id = created.is_object() ? string_at(created.as_object(), "ID") : std::string();
+  const auto answer = co_await call(*engine, docker::Verb::post, "/services/create", "service",
+                                    bj::serialize(spec), std::move(headers));
+  const auto created = json::parse_object(answer, true);
+  const auto id = string_at(created, "ID");
   co_return co_await summary_of(*engine, id, true);
 }
 
 asio::awaitable<void> SwarmService::update_engine_service(Engine& engine,
                                                           const OwnedService& service,
-                                                          bj::object spec, bool rollback) {
+                                                          bj::object spec, bool rollback,
+                                                          docker::Headers headers) {
   const auto version = int_at(object_at(service.document, "Version"), "Index");
   auto target = object_path("services", service.id, "service") +
                 "/update?version=" + std::to_string(version);
   if (rollback) target += "&rollback=previous";
-  co_await call_json(engine, docker::Verb::post, std::move(target), "service", bj::serialize(spec));
+  co_await call(engine, docker::Verb::post, std::move(target), "service", bj::serialize(spec),
+                std::move(headers));
+}
+
+asio::awaitable<docker::Headers> SwarmService::pull_headers(const Principal& caller,
+                                                            const CheckedServiceSpec& checked,
+                                                            const std::string& team) {
+  // Every node's engine pulls the image itself when it starts a task: the registry is checked
+  // here as for a pull, and the team's stored login goes with the spec.
+  const auto image = string_at(checked.spec, "image");
+  if (registries_ != nullptr) co_await registries_->check(caller, image);
+  docker::Headers headers;
+  if (logins_ != nullptr) {
+    auto login = co_await logins_->login_for(caller, team, registry_of(image));
+    if (login) headers.emplace_back("X-Registry-Auth", registry_auth_header(*login));
+  }
+  co_return headers;
 }
 
 asio::awaitable<bj::object> SwarmService::update_service(const Principal& caller, std::string env,
@@ -424,10 +435,11 @@ asio::awaitable<bj::object> SwarmService::update_service(const Principal& caller
   if (string_at(checked.spec, "name") != string_at(current, "Name")) {
     throw Error::invalid("invalid_body", "Field 'name': a service keeps its name.");
   }
+  auto headers = co_await pull_headers(caller, checked, service.team);
   auto references = co_await references_for(caller, env, *engine, checked, service.team);
   if (!caller.is_admin) references.pids_limit = policy.max_pids;
   auto spec = merged_spec(current, build_engine_spec(checked, references));
-  co_await update_engine_service(*engine, service, std::move(spec));
+  co_await update_engine_service(*engine, service, std::move(spec), false, std::move(headers));
   co_return co_await summary_of(*engine, service.id, true);
 }
 

@@ -11,6 +11,7 @@
 // container quotas cannot create services: the engine places tasks on its own, and a quota
 // Dokkerr cannot hold is a quota it must not pretend to hold.
 #include "core/principal.hpp"
+#include "docker/client.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/array.hpp>
@@ -24,6 +25,8 @@ namespace dokkerr::containers {
 
 class Engine;
 class EnvironmentService;
+class RegistryGuard;
+class RegistryLogins;
 class TenancyService;
 struct CheckedServiceSpec;
 struct EngineReferences;
@@ -32,8 +35,11 @@ enum class SwarmObjectKind { secret, config };
 
 class SwarmService {
  public:
-  SwarmService(EnvironmentService& environments, TenancyService& tenancy)
-      : environments_(environments), tenancy_(tenancy) {}
+  // `registries` checks the registry of a non-admin's image; `logins` gives the stored login the
+  // engine presents for it. Either may be absent (no checks, anonymous pulls).
+  SwarmService(EnvironmentService& environments, TenancyService& tenancy,
+               const RegistryGuard* registries = nullptr, RegistryLogins* logins = nullptr)
+      : environments_(environments), tenancy_(tenancy), registries_(registries), logins_(logins) {}
 
   // The engine's swarm membership: {state, manager, node_id, cluster_id, nodes, managers}.
   boost::asio::awaitable<boost::json::object> status(std::string env);
@@ -95,7 +101,11 @@ class SwarmService {
                                                          bool with_previous);
   boost::asio::awaitable<void> update_engine_service(Engine& engine, const OwnedService& service,
                                                      boost::json::object spec,
-                                                     bool rollback = false);
+                                                     bool rollback = false,
+                                                     docker::Headers headers = {});
+  boost::asio::awaitable<docker::Headers> pull_headers(const Principal& caller,
+                                                       const CheckedServiceSpec& checked,
+                                                       const std::string& team);
   // The team owning an object with these labels when the caller may act on it with
   // `permission`; Error not_found "<what>_not_found" otherwise.
   std::string owner_for(const Principal& caller, const std::string& env,
@@ -104,6 +114,8 @@ class SwarmService {
 
   EnvironmentService& environments_;
   TenancyService& tenancy_;
+  const RegistryGuard* registries_;
+  RegistryLogins* logins_;
 };
 
 }  // namespace dokkerr::containers

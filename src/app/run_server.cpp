@@ -7,6 +7,7 @@
 #include "app/private_engine.hpp"
 #include "app/process_routes.hpp"
 #include "app/server_config.hpp"
+#include "app/swarm_stack_host.hpp"
 #include "app/git_stacks_job.hpp"
 #include "app/image_update_job.hpp"
 #include "app/periodic_task.hpp"
@@ -483,6 +484,8 @@ int run_server(ServerConfig config) {
   containers::add_image_routes(router, image_service, config.max_upload_bytes);
   containers::add_network_routes(router, network_service, tenancy);
   containers::add_swarm_routes(router, swarm_service);
+  ServiceSwarmStackHost swarm_stack_host(swarm_service);
+  stacks::add_swarm_stack_routes(router, swarm_stack_host);
   containers::add_volume_routes(router, volume_service, tenancy);
   containers::add_system_routes(router, system_service);
   http::RequestMetrics request_metrics;

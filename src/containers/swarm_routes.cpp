@@ -84,6 +84,16 @@ asio::awaitable<Reply> node_availability(SwarmService& service, RequestContext& 
   co_return http::ok(boost::json::serialize(node));
 }
 
+asio::awaitable<Reply> list_stacks(SwarmService& service, RequestContext& c) {
+  auto stacks = co_await service.list_stacks(c.caller(), c.param("env"));
+  co_return http::ok(http::list_body(std::move(stacks)));
+}
+
+asio::awaitable<Reply> delete_stack(SwarmService& service, RequestContext& c) {
+  co_await service.remove_stack(c.caller(), c.param("env"), c.param("name"));
+  co_return http::no_content();
+}
+
 template <SwarmObjectKind kind>
 asio::awaitable<Reply> list_objects(SwarmService& service, RequestContext& c) {
   auto objects = co_await service.list_objects(c.caller(), c.param("env"), kind);
@@ -111,6 +121,7 @@ void add_swarm_routes(http::Router& router, SwarmService& service) {
   // GET
   router.add(Verb::get, path("/swarm"), with(service, swarm_status), on_environment(perm::environments_read));
   router.add(Verb::get, path("/swarm/nodes"), with(service, list_nodes), on_environment(perm::environments_read));
+  router.add(Verb::get, path("/swarm/stacks"), with(service, list_stacks), on_environment(perm::containers_read));
   router.add(Verb::get, path("/services"), with(service, list_services), on_environment(perm::containers_read));
   router.add(Verb::get, path("/services/{id}"), with(service, inspect_service), on_environment(perm::containers_read));
   router.add(Verb::get, path("/services/{id}/tasks"), with(service, service_tasks), on_environment(perm::containers_read));
@@ -130,6 +141,7 @@ void add_swarm_routes(http::Router& router, SwarmService& service) {
 
   // DELETE
   router.add(Verb::delete_, path("/services/{id}"), with(service, delete_service), on_environment(perm::containers_delete).audited("services.delete"));
+  router.add(Verb::delete_, path("/swarm/stacks/{name}"), with(service, delete_stack), on_environment(perm::containers_delete).audited("swarm_stacks.delete"));
   router.add(Verb::delete_, path("/secrets/{id}"), with(service, delete_object<secret>), on_environment(perm::containers_delete).audited("secrets.delete"));
   router.add(Verb::delete_, path("/configs/{id}"), with(service, delete_object<config>), on_environment(perm::containers_delete).audited("configs.delete"));
   // clang-format on

@@ -11,10 +11,15 @@
 #include "core/permissions.hpp"
 #include "policy/policy.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <set>
 
 namespace dokkerr::containers {
 namespace {
@@ -185,6 +190,24 @@ bj::object node_summary(const bj::object& node) {
           {"engine_version", string_at(object_at(description, "Engine"), "EngineVersion")}};
 }
 
+void refuse_under_quota(const Principal& caller, const policy::Policy& policy) {
+  if (!caller.is_admin &&
+      (policy.max_containers > 0 || policy.max_total_memory_bytes > 0 || policy.max_total_nano_cpus > 0)) {
+    throw Error(ErrorKind::forbidden, "policy_denied",
+                "The team's container quotas cannot bound the tasks a swarm places; an admin must "
+                "lift them before the team runs services.");
+  }
+}
+
+constexpr std::string_view kStackLabel = "com.docker.stack.namespace";
+// How long removing a stack waits for its tasks to let go of its networks.
+constexpr auto kNetworkReleaseAttempts = 60;
+constexpr auto kNetworkReleaseInterval = std::chrono::milliseconds(500);
+
+std::string stack_filter(const std::string& stack) {
+  return filters_query("label", std::string(kStackLabel) + "=" + stack);
+}
+
 // Secrets and configs are few per swarm; listing them all finds one by exact name (the engine's
 // name filter matches prefixes).
 asio::awaitable<std::map<std::string, bj::object>> objects_by_name(Engine& engine,
@@ -294,36 +317,44 @@ asio::awaitable<bj::object> SwarmService::inspect_service(const Principal& calle
 
 asio::awaitable<std::string> SwarmService::team_overlay(const std::string& env, Engine& engine,
                                                         const std::string& team) {
-  const auto name = TenancyService::team_network_name(team) + "-swarm";
+  bj::object labels{{policy::kTeamNetworkLabel, kSwarmNetworkMark}};
+  co_return co_await ensure_overlay(env, engine, TenancyService::team_network_name(team) + "-swarm",
+                                    team, std::move(labels), false, "team_network_taken");
+}
+
+asio::awaitable<std::string> SwarmService::ensure_overlay(const std::string& env, Engine& engine,
+                                                          const std::string& name,
+                                                          const std::string& team,
+                                                          bj::object labels, bool internal,
+                                                          std::string_view conflict_code) {
   const auto path = object_path("networks", name, "network");
+  if (!team.empty()) labels[policy::kTeamLabel] = team;
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       auto found = co_await call_json(engine, docker::Verb::get, path, "network");
       const auto& network = found.as_object();
       if (label_team(object_at(network, "Labels")) != team) {
-        throw Error(ErrorKind::conflict, "team_network_taken",
+        throw Error(ErrorKind::conflict, std::string(conflict_code),
                     "A network named '" + name + "' belongs to someone else; an admin must remove it.");
       }
       co_return string_at(network, "Id");
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::not_found || attempt > 0) throw;
     }
-    const bj::object body{{"Name", name},
-                          {"Driver", "overlay"},
-                          {"CheckDuplicate", true},
-                          {"Labels", bj::object{{policy::kTeamLabel, team},
-                                                {policy::kTeamNetworkLabel, kSwarmNetworkMark}}}};
+    const bj::object body{{"Name", name},           {"Driver", "overlay"},
+                          {"CheckDuplicate", true}, {"Internal", internal},
+                          {"Labels", labels}};
     try {
       auto created = co_await call_json(engine, docker::Verb::post, "/networks/create", "network",
                                         bj::serialize(body));
       const auto id = string_at(created.as_object(), "Id");
-      co_await tenancy_.record_owner(env, ResourceKind::network, id, team);
+      if (!team.empty()) co_await tenancy_.record_owner(env, ResourceKind::network, id, team);
       co_return id;
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::conflict) throw;  // made meanwhile: look again
     }
   }
-  throw Error::internal_error("team overlay network neither found nor made");
+  throw Error::internal_error("overlay network neither found nor made");
 }
 
 asio::awaitable<EngineReferences> SwarmService::references_for(const Principal& caller,
@@ -379,12 +410,7 @@ asio::awaitable<bj::object> SwarmService::create_service(const Principal& caller
                                                          std::string body) {
   const auto creation = co_await tenancy_.creation(caller, env, std::move(team), perm::containers_create);
   const auto& policy = creation.policy;
-  if (!caller.is_admin &&
-      (policy.max_containers > 0 || policy.max_total_memory_bytes > 0 || policy.max_total_nano_cpus > 0)) {
-    throw Error(ErrorKind::forbidden, "policy_denied",
-                "The team's container quotas cannot bound the tasks a swarm places; an admin must "
-                "lift them before the team runs services.");
-  }
+  refuse_under_quota(caller, policy);
   const auto checked = check_service_spec(body, {caller.is_admin, policy});
   auto engine = environments_.engine_up(env);
   auto headers = co_await pull_headers(caller, checked, creation.team);
@@ -530,6 +556,152 @@ asio::awaitable<bj::array> SwarmService::tasks(const Principal& caller, std::str
   });
   if (out.size() > kMaxTasksShown) out.resize(kMaxTasksShown);
   co_return out;
+}
+
+asio::awaitable<bj::array> SwarmService::stack_services(Engine& engine, const std::string& stack) {
+  auto listed = co_await call_json(engine, docker::Verb::get,
+                                   "/services?status=true&" + stack_filter(stack), "service");
+  co_return array_of(std::move(listed));
+}
+
+asio::awaitable<bj::array> SwarmService::deploy_stack(const Principal& caller, std::string env,
+                                                      std::optional<std::string> team,
+                                                      SwarmStackDeployment stack) {
+  const auto creation = co_await tenancy_.creation(caller, env, std::move(team), perm::containers_create);
+  refuse_under_quota(caller, creation.policy);
+  const ServiceRules rules{caller.is_admin, creation.policy};
+  std::vector<CheckedServiceSpec> services;
+  std::set<std::string, std::less<>> names;
+  for (const auto& body : stack.services) {
+    auto checked = check_service_spec(body, rules);
+    const auto name = string_at(checked.spec, "name");
+    if (!name.starts_with(stack.name + "_") || !names.insert(name).second) {
+      throw Error::invalid("invalid_body", "A stack's services are named <stack>_<service>, once each.");
+    }
+    services.push_back(std::move(checked));
+  }
+  auto engine = environments_.engine_up(env);
+  // The services the stack has now; all of them must be the deploying team's.
+  std::map<std::string, bj::object, std::less<>> current;
+  auto existing = co_await stack_services(*engine, stack.name);
+  for (auto& item : existing) {
+    if (!item.is_object()) continue;
+    auto& service = item.as_object();
+    const auto& spec = object_at(service, "Spec");
+    if (label_team(object_at(spec, "Labels")) != creation.team) {
+      throw Error::conflict("swarm_stack_taken", "A stack named '" + stack.name + "' belongs to someone else.");
+    }
+    current.emplace(string_at(spec, "Name"), std::move(service));
+  }
+  for (const auto& network : stack.networks) {
+    if (network.external) continue;  // a service's reference to it is checked as any other
+    bj::object labels{{kStackLabel, stack.name}};
+    co_await ensure_overlay(env, *engine, network.name, creation.team, std::move(labels),
+                            network.internal, "swarm_stack_taken");
+  }
+  for (const auto& checked : services) {
+    auto headers = co_await pull_headers(caller, checked, creation.team);
+    auto references = co_await references_for(caller, env, *engine, checked, creation.team);
+    if (!caller.is_admin) references.pids_limit = creation.policy.max_pids;
+    auto spec = build_engine_spec(checked, references);
+    const auto found = current.find(string_at(checked.spec, "name"));
+    if (found == current.end()) {
+      co_await call(*engine, docker::Verb::post, "/services/create", "service", bj::serialize(spec),
+                    std::move(headers));
+      continue;
+    }
+    OwnedService service{found->second, string_at(found->second, "ID"), creation.team};
+    auto merged = merged_spec(object_at(found->second, "Spec"), std::move(spec));
+    co_await update_engine_service(*engine, service, std::move(merged), false, std::move(headers));
+  }
+  // What the file no longer names goes, as its containers go from a Compose stack.
+  for (const auto& [name, service] : current) {
+    if (names.contains(name)) continue;
+    co_await call(*engine, docker::Verb::delete_,
+                  object_path("services", string_at(service, "ID"), "service"), "service");
+  }
+  const auto network_ids = co_await network_names(*engine);
+  const auto deployed = co_await stack_services(*engine, stack.name);
+  bj::array out;
+  for (const auto& item : deployed) {
+    if (item.is_object()) out.push_back(service_summary(item.as_object(), network_ids, false));
+  }
+  co_return out;
+}
+
+asio::awaitable<bj::array> SwarmService::list_stacks(const Principal& caller, std::string env) {
+  auto engine = environments_.engine_up(env);
+  auto listed = co_await call_json(*engine, docker::Verb::get, "/services?status=true", "service");
+  const auto teams = tenancy_.visible_teams(caller, env, perm::containers_read);
+  std::map<std::string, bj::object, std::less<>> stacks;
+  for (const auto& item : array_of(std::move(listed))) {
+    if (!item.is_object()) continue;
+    const auto& service = item.as_object();
+    const auto& labels = object_at(object_at(service, "Spec"), "Labels");
+    const auto stack = string_at(labels, kStackLabel);
+    const auto team = label_team(labels);
+    if (stack.empty() || (teams && (team.empty() || !teams->contains(team)))) continue;
+    auto& entry = stacks[stack];
+    if (entry.empty()) {
+      entry = bj::object{{"name", stack}, {"team", team_or_null(team)}, {"services", 0},
+                         {"running", 0}, {"desired", 0}};
+    }
+    const auto& status = object_at(service, "ServiceStatus");
+    entry["services"] = entry["services"].as_int64() + 1;
+    entry["running"] = entry["running"].as_int64() + int_at(status, "RunningTasks");
+    entry["desired"] = entry["desired"].as_int64() + int_at(status, "DesiredTasks");
+  }
+  bj::array out;
+  for (auto& [name, entry] : stacks) out.push_back(std::move(entry));
+  co_return out;
+}
+
+asio::awaitable<void> SwarmService::remove_stack(const Principal& caller, std::string env,
+                                                 std::string name) {
+  auto engine = environments_.engine_up(env);
+  const auto teams = tenancy_.visible_teams(caller, env, perm::containers_delete);
+  const auto mine = [&](const bj::object& labels) {
+    const auto team = label_team(labels);
+    return !teams || (!team.empty() && teams->contains(team));
+  };
+  std::vector<std::string> services;
+  const auto listed = co_await stack_services(*engine, name);
+  for (const auto& item : listed) {
+    if (!item.is_object()) continue;
+    const auto& spec = object_at(item.as_object(), "Spec");
+    if (mine(object_at(spec, "Labels"))) services.push_back(string_at(item.as_object(), "ID"));
+  }
+  auto networks = co_await call_json(*engine, docker::Verb::get, "/networks?" + stack_filter(name), "network");
+  std::vector<std::string> network_ids;
+  for (const auto& item : array_of(std::move(networks))) {
+    if (item.is_object() && mine(object_at(item.as_object(), "Labels"))) {
+      network_ids.push_back(string_at(item.as_object(), "Id"));
+    }
+  }
+  if (services.empty() && network_ids.empty()) {
+    throw Error::not_found("stack_not_found", "No such stack.");
+  }
+  for (const auto& id : services) {
+    co_await call(*engine, docker::Verb::delete_, object_path("services", id, "service"), "service");
+  }
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (const auto& id : network_ids) {
+    // The engine takes the tasks down after the services go; their endpoints hold the network
+    // until then.
+    for (int attempt = 1;; ++attempt) {
+      std::optional<Error> refused;
+      try {
+        co_await call(*engine, docker::Verb::delete_, object_path("networks", id, "network"), "network");
+      } catch (const Error& error) {
+        refused = error;
+      }
+      if (!refused || refused->kind() == ErrorKind::not_found) break;
+      if (refused->kind() != ErrorKind::conflict || attempt >= kNetworkReleaseAttempts) throw *refused;
+      timer.expires_after(kNetworkReleaseInterval);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    co_await tenancy_.forget(env, ResourceKind::network, id);
+  }
 }
 
 asio::awaitable<bj::array> SwarmService::nodes(std::string env) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dokkerr::containers {
 
@@ -32,6 +33,19 @@ struct CheckedServiceSpec;
 struct EngineReferences;
 
 enum class SwarmObjectKind { secret, config };
+
+// A stack as `docker stack deploy` makes one: overlay networks and services (in Dokkerr's service
+// form) that carry the label com.docker.stack.namespace=<name>.
+struct SwarmStackDeployment {
+  struct Network {
+    std::string name;
+    bool internal = false;
+    bool external = false;
+  };
+  std::string name;
+  std::vector<Network> networks;
+  std::vector<std::string> services;  // service form bodies, each named "<name>_<service>"
+};
 
 class SwarmService {
  public:
@@ -67,6 +81,19 @@ class SwarmService {
   boost::asio::awaitable<boost::json::array> tasks(const Principal& caller, std::string env,
                                                    std::string ref);
 
+  // Makes the stack's networks, creates or updates its services (the engine rolls out only what
+  // changed) and removes its services the deployment no longer names. Every service is checked
+  // before anything is changed. A stack belongs to one team: 409 swarm_stack_taken when the name
+  // is another's. The stack's services, as listed.
+  boost::asio::awaitable<boost::json::array> deploy_stack(const Principal& caller, std::string env,
+                                                          std::optional<std::string> team,
+                                                          SwarmStackDeployment stack);
+  // {"items":[{name, team, services, running, desired}]}: the stacks the caller may see.
+  boost::asio::awaitable<boost::json::array> list_stacks(const Principal& caller, std::string env);
+  // The stack's services, then its networks (once their tasks have let go of them).
+  boost::asio::awaitable<void> remove_stack(const Principal& caller, std::string env,
+                                            std::string name);
+
   boost::asio::awaitable<boost::json::array> nodes(std::string env);
   // "active", "pause" or "drain".
   boost::asio::awaitable<boost::json::object> set_node_availability(std::string env,
@@ -97,6 +124,15 @@ class SwarmService {
                                                           const std::string& team);
   boost::asio::awaitable<std::string> team_overlay(const std::string& env, Engine& engine,
                                                    const std::string& team);
+  // The id of the overlay network `name` of `team`, made with `labels` when missing; 409
+  // `conflict_code` when a network of that name is someone else's.
+  boost::asio::awaitable<std::string> ensure_overlay(const std::string& env, Engine& engine,
+                                                     const std::string& name,
+                                                     const std::string& team,
+                                                     boost::json::object labels, bool internal,
+                                                     std::string_view conflict_code);
+  boost::asio::awaitable<boost::json::array> stack_services(Engine& engine,
+                                                            const std::string& stack);
   boost::asio::awaitable<boost::json::object> summary_of(Engine& engine, const std::string& id,
                                                          bool with_previous);
   boost::asio::awaitable<void> update_engine_service(Engine& engine, const OwnedService& service,

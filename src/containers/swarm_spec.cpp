@@ -244,10 +244,10 @@ void check_service_name(std::string_view name, std::string_view field) {
   const bool ok = !name.empty() && name.size() <= 63 && letter_or_digit(name.front()) &&
                   letter_or_digit(name.back()) &&
                   std::all_of(name.begin(), name.end(),
-                              [](char c) { return letter_or_digit(c) || c == '-'; });
+                              [](char c) { return letter_or_digit(c) || c == '-' || c == '_'; });
   if (!ok) {
     bad(std::string(field),
-        "must be 1 to 63 letters, digits and '-', starting and ending with a letter or digit.");
+        "must be 1 to 63 letters, digits, '-' and '_', starting and ending with a letter or digit.");
   }
 }
 
@@ -368,12 +368,35 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
   }
   if (!mounts.empty()) spec["mounts"] = std::move(mounts);
 
-  if (auto networks = top.strings("networks", kMaxListEntries)) {
-    for (const auto& network : *networks) {
-      if (network.empty() || network.size() > 128) bad("networks", "has an empty or too long name.");
+  if (const auto* items = top.array("networks", kMaxListEntries)) {
+    bj::array networks;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const auto field = "networks[" + std::to_string(i) + "]";
+      const auto& item = (*items)[i];
+      std::string network_name;
+      std::vector<std::string> aliases;
+      if (item.is_string()) {
+        network_name = item.as_string();
+      } else if (item.is_object()) {
+        const Fields network(item.as_object(), field, {"name", "aliases"});
+        network_name = network.text("name").value_or("");
+        aliases = network.strings("aliases", kMaxListEntries).value_or(std::vector<std::string>{});
+        for (const auto& alias : aliases) {
+          if (alias.empty() || alias.size() > 128) bad(network.name("aliases"), "has an empty or too long name.");
+        }
+      } else {
+        bad(field, "must be a network name or {name, aliases}.");
+      }
+      if (network_name.empty() || network_name.size() > 128) bad(field, "needs a network name of 1 to 128 characters.");
+      if (aliases.empty()) {
+        networks.emplace_back(network_name);
+      } else {
+        networks.push_back(bj::object{{"name", network_name}, {"aliases", json::string_array(aliases)}});
+      }
+      checked.networks.push_back(std::move(network_name));
+      checked.network_aliases.push_back(std::move(aliases));
     }
-    checked.networks = *networks;
-    if (!networks->empty()) spec["networks"] = json::string_array(*networks);
+    if (!networks.empty()) spec["networks"] = std::move(networks);
   }
   bj::array secrets;
   checked.secrets = check_file_refs(top, "secrets", secrets);
@@ -559,8 +582,13 @@ boost::json::object build_engine_spec(const CheckedServiceSpec& checked,
   }
   const auto name = string_at(ours, "name");
   bj::array networks;
-  for (const auto& id : references.network_ids) {
-    networks.push_back(bj::object{{"Target", id}, {"Aliases", bj::array{name}}});
+  for (std::size_t i = 0; i < references.network_ids.size(); ++i) {
+    bj::object attachment{{"Target", references.network_ids[i]}};
+    // The service's own name resolves on every network it joins; aliases are further names.
+    if (i < checked.network_aliases.size() && !checked.network_aliases[i].empty()) {
+      attachment["Aliases"] = json::string_array(checked.network_aliases[i]);
+    }
+    networks.push_back(std::move(attachment));
   }
   if (!networks.empty()) task["Networks"] = std::move(networks);
 
@@ -650,8 +678,14 @@ boost::json::object spec_from_engine(const boost::json::object& engine_spec,
   for (const auto& item : array_at(task, "Networks")) {
     if (!item.is_object()) continue;
     const auto target = string_at(item.as_object(), "Target");
-    const auto name = string_at(network_names, target);
-    networks.emplace_back(name.empty() ? target : name);
+    auto name = string_at(network_names, target);
+    if (name.empty()) name = target;
+    const auto& aliases = array_at(item.as_object(), "Aliases");
+    if (aliases.empty()) {
+      networks.emplace_back(name);
+    } else {
+      networks.push_back(bj::object{{"name", name}, {"aliases", aliases}});
+    }
   }
   if (!networks.empty()) ours["networks"] = std::move(networks);
   const auto file_refs = [](const bj::array& refs, std::string_view name_key) {

@@ -33,6 +33,7 @@ struct CheckedServiceSpec {
   boost::json::object spec;
   std::vector<SwarmFileRef> secrets, configs;
   std::vector<std::string> networks;  // overlay network names
+  std::vector<std::vector<std::string>> network_aliases;  // per network, its extra DNS names
   std::vector<std::string> volumes;   // named volumes mounted
 };
 
@@ -65,8 +66,9 @@ boost::json::object build_engine_spec(const CheckedServiceSpec& checked,
 boost::json::object spec_from_engine(const boost::json::object& engine_spec,
                                      const boost::json::object& network_names);
 
-// A swarm object name as the engine takes it (services: DNS label; secrets and configs: up to 64
-// of letters, digits, '-', '_', '.'). Throws invalid "invalid_body" naming `field`.
+// A swarm object name as the engine takes it (services: up to 63 letters, digits, '-' and '_';
+// secrets and configs: up to 64 of letters, digits, '-', '_', '.'). Throws invalid
+// "invalid_body" naming `field`.
 void check_service_name(std::string_view name, std::string_view field);
 void check_swarm_object_name(std::string_view name, std::string_view field);
 

@@ -657,10 +657,84 @@ class ServiceParser {
         s_.replicas = static_cast<int>(r_.integer(v, at, 0, 100));
       } else if (key == "resources") {
         parse_resources(r_, v, at, s_);
+      } else if (!r_.inputs().swarm) {
+        fail(line_of(v), at,
+             key == "mode" || key == "update_config" || key == "rollback_config" ||
+                     key == "restart_policy" || key == "placement" || key == "labels"
+                 ? "is for Swarm stacks only"
+                 : "is not supported");
+      } else if (key == "mode") {
+        const auto mode = r_.text(v, at);
+        if (mode != "replicated" && mode != "global") fail(line_of(v), at, "must be replicated or global");
+        s_.swarm.global = mode == "global";
+      } else if (key == "update_config") {
+        s_.swarm.update_config = parse_update_settings(v, at);
+      } else if (key == "rollback_config") {
+        s_.swarm.rollback_config = parse_update_settings(v, at);
+      } else if (key == "restart_policy") {
+        RestartPolicy policy;
+        r_.each(v, at, [&](const std::string& setting, const YAML::Node& n) {
+          const auto here = at + "." + setting;
+          if (setting == "condition") {
+            const auto condition = r_.text(n, here);
+            if (condition != "none" && condition != "on-failure" && condition != "any") {
+              fail(line_of(n), here, "must be none, on-failure or any");
+            }
+            policy.condition = condition;
+          } else if (setting == "delay") {
+            policy.delay_ns = r_.duration(n, here);
+          } else if (setting == "max_attempts") {
+            policy.max_attempts = r_.integer(n, here, 0, 1000);
+          } else {
+            fail(line_of(n), here, "is not supported");
+          }
+        });
+        s_.swarm.restart_policy = policy;
+      } else if (key == "placement") {
+        r_.each(v, at, [&](const std::string& setting, const YAML::Node& n) {
+          const auto here = at + "." + setting;
+          if (setting != "constraints") fail(line_of(n), here, "is not supported");
+          s_.swarm.constraints = r_.strings(n, here);
+        });
+      } else if (key == "labels") {
+        s_.swarm.labels = r_.pairs(v, at, [](const std::string&) { return std::string(); });
       } else {
         fail(line_of(v), at, "is not supported");
       }
     });
+  }
+
+  UpdateSettings parse_update_settings(const YAML::Node& value, const std::string& where) {
+    UpdateSettings settings;
+    r_.each(value, where, [&](const std::string& key, const YAML::Node& v) {
+      const auto at = where + "." + key;
+      if (key == "parallelism") {
+        settings.parallelism = r_.integer(v, at, 0, 100);
+      } else if (key == "delay") {
+        settings.delay_ns = r_.duration(v, at);
+      } else if (key == "monitor") {
+        settings.monitor_ns = r_.duration(v, at);
+      } else if (key == "failure_action") {
+        const auto action = r_.text(v, at);
+        if (action != "pause" && action != "continue" && action != "rollback") {
+          fail(line_of(v), at, "must be pause, continue or rollback");
+        }
+        settings.failure_action = action;
+      } else if (key == "order") {
+        const auto order = r_.text(v, at);
+        if (order != "stop-first" && order != "start-first") {
+          fail(line_of(v), at, "must be stop-first or start-first");
+        }
+        settings.order = order;
+      } else if (key == "max_failure_ratio") {
+        const auto ratio = to_number(r_.text(v, at));
+        if (!ratio || *ratio < 0 || *ratio > 1) fail(line_of(v), at, "must be a number from 0 to 1");
+        settings.max_failure_ratio = *ratio;
+      } else {
+        fail(line_of(v), at, "is not supported");
+      }
+    });
+    return settings;
   }
 
   // Settings that map one to one onto the engine's create body.

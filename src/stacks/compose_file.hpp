@@ -60,6 +60,29 @@ struct HealthCheck {
   std::optional<int> retries;
 };
 
+// deploy.update_config / rollback_config: how Swarm replaces a service's tasks.
+struct UpdateSettings {
+  std::optional<std::int64_t> parallelism, delay_ns, monitor_ns;
+  std::optional<double> max_failure_ratio;
+  std::optional<std::string> failure_action, order;
+};
+
+// deploy.restart_policy (Swarm's; a container's restart: is another setting).
+struct RestartPolicy {
+  std::optional<std::string> condition;  // none, on-failure, any
+  std::optional<std::int64_t> delay_ns, max_attempts;
+};
+
+// The deploy: settings only Swarm reads. Parsed for Swarm stacks only (ComposeInputs::swarm);
+// elsewhere they are refused by name.
+struct SwarmDeploy {
+  bool global = false;  // mode: global
+  std::optional<UpdateSettings> update_config, rollback_config;
+  std::optional<RestartPolicy> restart_policy;
+  std::vector<std::string> constraints;   // placement.constraints
+  std::map<std::string, std::string> labels;  // the service's labels (deploy.labels)
+};
+
 struct ServiceSpec {
   std::string name;
   int line = 0;  // where the service is declared (1-based)
@@ -77,6 +100,7 @@ struct ServiceSpec {
   int replicas = 1;
   std::optional<std::int64_t> nano_cpus, memory_bytes, pids_limit;
   std::optional<std::int64_t> memory_reservation_bytes;
+  SwarmDeploy swarm;
   std::string user, working_dir, hostname, stop_signal, network_mode, pid, ipc;
   std::optional<std::int64_t> stop_grace_period_ns;
   std::optional<std::string> container_name;
@@ -113,6 +137,7 @@ struct ComposeInputs {
   std::string project;  // the stack's name: [a-z0-9][a-z0-9_-]*, at most 63
   std::map<std::string, std::string> variables;  // for interpolation
   std::map<std::string, std::string> env_files;  // name → dotenv text, for env_file:
+  bool swarm = false;  // read deploy:'s Swarm-only settings (mode, update_config, placement, …)
 };
 
 ComposeProject parse_compose(std::string_view yaml, const ComposeInputs& inputs,

@@ -8,6 +8,7 @@
 #include "http/router.hpp"
 #include "stacks/stack_hooks.hpp"
 #include "stacks/stack_service.hpp"
+#include "stacks/swarm_stack.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -293,6 +294,22 @@ http::Handler with(StackHooks& hooks,
   return [&hooks, handler](RequestContext& c) { return handler(hooks, c); };
 }
 
+// PUT …/swarm/stacks/{name} {compose, team?, variables?, env_files?}: `docker stack deploy`.
+asio::awaitable<http::Reply> deploy_swarm_stack(SwarmStackHost& host, RequestContext& c) {
+  const auto body = json::parse_object(c.request.body());
+  json::only_fields(body, {"compose", "team", "variables", "env_files"});
+  ComposeInputs inputs;
+  inputs.project = c.param("name");
+  inputs.variables = string_map(body, "variables");
+  inputs.env_files = string_map(body, "env_files");
+  inputs.swarm = true;
+  auto plan = swarm_stack_plan(parse_compose(json::required_string(body, "compose"), inputs));
+  auto services = co_await host.deploy(c.caller(), c.param("env"),
+                                       json::optional_string(body, "team"), std::move(plan));
+  co_return http::ok(
+      bj::serialize(bj::object{{"name", c.param("name")}, {"services", std::move(services)}}));
+}
+
 http::Handler with(StackService& stacks,
                    asio::awaitable<http::Reply> (*handler)(StackService&, RequestContext&)) {
   return [&stacks, handler](RequestContext& c) { return handler(stacks, c); };
@@ -322,5 +339,11 @@ void add_stack_routes(http::Router& router, StackService& stacks, StackHooks& ho
   router.add(Verb::post, "/api/v1/hooks/stacks/{token}", with(hooks, fire_hook), http::needs(http::access::kPublic).limited_as(http::RateClass::sign_in));
 }
 // clang-format on
+
+void add_swarm_stack_routes(http::Router& router, SwarmStackHost& host) {
+  router.add(http::Verb::put, "/api/v1/environments/{env}/swarm/stacks/{name}",
+             [&host](RequestContext& c) { return deploy_swarm_stack(host, c); },
+             on_environment(perm::containers_create).audited("swarm_stacks.put"));
+}
 
 }  // namespace dokkerr::stacks

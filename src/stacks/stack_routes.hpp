@@ -9,7 +9,10 @@ namespace dokkerr::stacks {
 
 class StackHooks;
 class StackService;
+class SwarmStackHost;
 
 void add_stack_routes(http::Router& router, StackService& stacks, StackHooks& hooks);
+// PUT /api/v1/environments/{env}/swarm/stacks/{name}: a Compose file deployed as Swarm services.
+void add_swarm_stack_routes(http::Router& router, SwarmStackHost& host);
 
 }  // namespace dokkerr::stacks

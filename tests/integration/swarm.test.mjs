@@ -307,6 +307,78 @@ describe('swarm', { timeout: 540_000 }, () => {
     await waitRunning(`${P}-web`, 3, 'the tasks back on the node');
   });
 
+  test('a Compose file deployed as a Swarm stack, updated in place, seen by the docker CLI, removed', async () => {
+    const stack = `${P}-shop`.toLowerCase();
+    const compose = (greeting) => `services:
+  web:
+    image: ${TEST_IMAGE}
+    command: ["sleep", "600"]
+    environment: {GREETING: ${greeting}}
+    deploy:
+      replicas: 2
+      update_config: {parallelism: 2, delay: 0s, monitor: 1s}
+  worker:
+    image: ${TEST_IMAGE}
+    command: ["sleep", "600"]
+    deploy: {labels: {tier: back}}
+`;
+    const put = (body, tenant = A) => server.api('PUT', envPath(`swarm/stacks/${stack}`), as(tenant, { body }));
+    const deployed = await put({ compose: compose('one') });
+    expectStatus(assert, deployed, 200);
+    assert.deepEqual(deployed.json.services.map((s) => s.name).sort(), [`${stack}_web`, `${stack}_worker`]);
+    assert.ok(deployed.json.services.every((s) => s.team === A.teamId));
+    const web = deployed.json.services.find((s) => s.name === `${stack}_web`);
+    assert.deepEqual(web.spec.networks, [{ name: `${stack}_default`, aliases: ['web'] }]);
+    await waitRunning(`${stack}_web`, 2, 'the stack web tasks');
+    await waitRunning(`${stack}_worker`, 1, 'the stack worker task');
+    const network = (await engine.ok('GET', `/networks/${stack}_default`)).json;
+    assert.equal(network.Driver, 'overlay');
+    assert.equal(network.Labels['com.docker.stack.namespace'], stack);
+    assert.equal(network.Labels['io.dokkerr.team'], A.teamId);
+
+    // The docker CLI sees it as one of its own stacks.
+    const { stdout } = await execFileP('docker', ['-H', engine.dockerHost, 'stack', 'ls', '--format', '{{.Name}} {{.Services}}']);
+    assert.ok(stdout.split('\n').includes(`${stack} 2`), stdout);
+    const listed = await server.api('GET', envPath('swarm/stacks'), as(A));
+    expectStatus(assert, listed, 200);
+    assert.deepEqual(listed.json.items.find((x) => x.name === stack), { name: stack, team: A.teamId, services: 2, running: 3, desired: 3 });
+    assert.ok(!(await server.api('GET', envPath('swarm/stacks'), as(B))).json.items.some((x) => x.name === stack));
+
+    // Another team can neither take the name over nor remove it.
+    expectProblem(assert, await put({ compose: compose('one') }, B), 409, 'swarm_stack_taken');
+    expectProblem(assert, await server.api('DELETE', envPath(`swarm/stacks/${stack}`), as(B)), 404, 'stack_not_found');
+    // A stack can smuggle nothing a service could not: checked before anything changes.
+    const bind = `services:\n  web:\n    image: ${TEST_IMAGE}\n    volumes: ["/etc:/host-etc"]\n`;
+    expectProblem(assert, await put({ compose: bind }), 403, 'policy_denied');
+    expectProblem(assert, await put({ compose: `services:\n  web:\n    image: ${TEST_IMAGE}\n    privileged: true\n` }), 400, 'invalid_compose');
+    expectProblem(assert, await put({ compose: compose('one'), extra: 1 }), 400, 'unknown_field');
+
+    // Only the changed service's tasks are replaced.
+    const workerBefore = await runningContainers(`${stack}_worker`);
+    const updated = await put({ compose: compose('two') });
+    expectStatus(assert, updated, 200);
+    await waitFor(async () => {
+      const ids = await runningContainers(`${stack}_web`);
+      const envs = await Promise.all(ids.map(async (id) => (await engine.inspectContainer(id))?.Config.Env ?? []));
+      return ids.length === 2 && envs.every((e) => e.includes('GREETING=two'));
+    }, 90_000, { intervalMs: 500, what: 'the web tasks with the new environment' });
+    assert.deepEqual(await runningContainers(`${stack}_worker`), workerBefore, 'the unchanged service kept its task');
+
+    // A service the file no longer names goes.
+    const webOnly = compose('two').split('  worker:')[0];
+    expectStatus(assert, await put({ compose: webOnly }), 200);
+    expectProblem(assert, await server.api('GET', svc(`/${stack}_worker`), as(A)), 404, 'service_not_found');
+
+    expectStatus(assert, await server.api('DELETE', envPath(`swarm/stacks/${stack}`), as(A)), 204);
+    expectProblem(assert, await server.api('GET', svc(`/${stack}_web`), as(A)), 404, 'service_not_found');
+    // The manager removed it from the swarm; the node lets its own copy go once the tasks are down.
+    await waitFor(async () => (await engine.call('GET', `/networks/${stack}_default`)).status === 404, 30_000, {
+      intervalMs: 500,
+      what: 'the stack network to be gone',
+    });
+    expectProblem(assert, await server.api('DELETE', envPath(`swarm/stacks/${stack}`), as(A)), 404, 'stack_not_found');
+  });
+
   test('remove the service, then its secret and config', async () => {
     expectStatus(assert, await server.api('DELETE', svc(`/${P}-web`), as(A)), 204);
     expectProblem(assert, await server.api('GET', svc(`/${P}-web`), as(A)), 404, 'service_not_found');

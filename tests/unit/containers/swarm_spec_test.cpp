@@ -56,7 +56,12 @@ TEST(SwarmSpec, BoundsEveryValue) {
   EXPECT_EQ(refusal(with(R"("replicas":1.5)")), "invalid_body");
   EXPECT_EQ(refusal(with(R"("mode":"global","replicas":2)")), "invalid_body");
   EXPECT_EQ(refusal(R"({"name":"-web","image":"b"})"), "invalid_body");
-  EXPECT_EQ(refusal(R"({"name":"web_1","image":"b"})"), "invalid_body");
+  EXPECT_EQ(refusal(R"({"name":"web.1","image":"b"})"), "invalid_body");
+  EXPECT_EQ(refusal(R"({"name":"web_","image":"b"})"), "invalid_body");
+  EXPECT_EQ(refusal(R"({"name":"shop_web-1","image":"b"})"), "accepted");
+  EXPECT_EQ(refusal(with(R"("networks":[{"name":"n","aliases":[""]}])")), "invalid_body");
+  EXPECT_EQ(refusal(with(R"("networks":[{"name":"n","driver":"overlay"}])")), "unknown_field");
+  EXPECT_EQ(refusal(with(R"("networks":[7])")), "invalid_body");
   EXPECT_EQ(refusal(R"({"name":")" + std::string(64, 'a') + R"(","image":"b"})"), "invalid_body");
   EXPECT_EQ(refusal(with(R"("ports":[{"target":0}])")), "invalid_body");
   EXPECT_EQ(refusal(with(R"("ports":[{"target":80,"protocol":"icmp"}])"), kAdmin), "invalid_body");
@@ -115,7 +120,7 @@ TEST(SwarmSpec, BuildsTheEngineSpecWithTheTeamLabelEverywhere) {
       with(R"("command":["sleep","600"],"env":{"A":"1"},"replicas":3,
               "mounts":[{"type":"volume","source":"data","target":"/data","read_only":true}],
               "secrets":[{"name":"db","target":"pw"}],"configs":[{"name":"conf"}],
-              "networks":["backend"],"constraints":["node.role==worker"],
+              "networks":["backend",{"name":"front","aliases":["www"]}],"constraints":["node.role==worker"],
               "limits":{"nano_cpus":500000000,"memory_bytes":67108864},
               "restart":{"condition":"on-failure","delay_seconds":2.5,"max_attempts":3},
               "update":{"parallelism":2,"delay_seconds":10,"failure_action":"rollback","order":"start-first"},
@@ -123,12 +128,12 @@ TEST(SwarmSpec, BuildsTheEngineSpecWithTheTeamLabelEverywhere) {
               "user":"1000","workdir":"/srv")"),
       kDeveloper);
   EXPECT_EQ(checked.volumes, std::vector<std::string>{"data"});
-  EXPECT_EQ(checked.networks, std::vector<std::string>{"backend"});
+  EXPECT_EQ(checked.networks, (std::vector<std::string>{"backend", "front"}));
   ASSERT_EQ(checked.secrets.size(), 1U);
   EXPECT_EQ(checked.secrets[0].target, "pw");
   EXPECT_EQ(checked.configs[0].target, "conf");
 
-  const auto spec = build_engine_spec(checked, {"team-1", {"sid"}, {"cid"}, {"nid"}, 4096});
+  const auto spec = build_engine_spec(checked, {"team-1", {"sid"}, {"cid"}, {"nid", "fid"}, 4096});
   const auto& task = spec.at("TaskTemplate").as_object();
   const auto& container = task.at("ContainerSpec").as_object();
   EXPECT_EQ(spec.at("Labels").as_object().at("io.dokkerr.team"), "team-1");
@@ -144,7 +149,8 @@ TEST(SwarmSpec, BuildsTheEngineSpecWithTheTeamLabelEverywhere) {
   EXPECT_EQ(container.at("Configs").as_array()[0].as_object().at("ConfigName"), "conf");
   EXPECT_EQ(task.at("Resources").as_object().at("Limits").as_object().at("Pids").as_int64(), 4096);
   EXPECT_EQ(task.at("RestartPolicy").as_object().at("Delay").as_int64(), 2'500'000'000);
-  EXPECT_EQ(bj::serialize(task.at("Networks")), R"([{"Target":"nid","Aliases":["web"]}])");
+  EXPECT_EQ(bj::serialize(task.at("Networks")),
+            R"([{"Target":"nid"},{"Target":"fid","Aliases":["www"]}])");
   EXPECT_EQ(spec.at("Mode").as_object().at("Replicated").as_object().at("Replicas").as_int64(), 3);
   EXPECT_EQ(spec.at("UpdateConfig").as_object().at("Delay").as_int64(), 10'000'000'000);
   EXPECT_EQ(spec.at("UpdateConfig").as_object().at("FailureAction"), "rollback");
@@ -152,17 +158,17 @@ TEST(SwarmSpec, BuildsTheEngineSpecWithTheTeamLabelEverywhere) {
             R"({"Mode":"vip","Ports":[{"Protocol":"tcp","TargetPort":80,"PublishMode":"host","PublishedPort":8080}]})");
 
   // Read back, the form is what was asked (networks and secrets by name).
-  auto ours = spec_from_engine(spec, bj::object{{"nid", "backend"}});
+  auto ours = spec_from_engine(spec, bj::object{{"nid", "backend"}, {"fid", "front"}});
   EXPECT_EQ(ours.at("name"), "web");
   EXPECT_EQ(ours.at("replicas").as_int64(), 3);
-  EXPECT_EQ(bj::serialize(ours.at("networks")), R"(["backend"])");
+  EXPECT_EQ(bj::serialize(ours.at("networks")), R"(["backend",{"name":"front","aliases":["www"]}])");
   EXPECT_EQ(bj::serialize(ours.at("secrets")), R"([{"name":"db","target":"pw"}])");
   EXPECT_FALSE(ours.at("labels").as_object().contains("io.dokkerr.team"));
   EXPECT_EQ(ours.at("restart").as_object().at("delay_seconds").as_double(), 2.5);
   EXPECT_EQ(ours.at("update").as_object().at("delay_seconds").as_int64(), 10);
   // …and checks again as it is: the edit form round-trips.
   const auto again = check_service_spec(bj::serialize(ours), kDeveloper);
-  EXPECT_EQ(bj::serialize(build_engine_spec(again, {"team-1", {"sid"}, {"cid"}, {"nid"}, 4096})),
+  EXPECT_EQ(bj::serialize(build_engine_spec(again, {"team-1", {"sid"}, {"cid"}, {"nid", "fid"}, 4096})),
             bj::serialize(spec));
 }
 

@@ -5,6 +5,7 @@
 #include "containers/registry_guard.hpp"
 #include "containers/registry_logins.hpp"
 #include "containers/swarm_spec.hpp"
+#include "containers/engine_fields.hpp"
 #include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -26,6 +27,10 @@ namespace {
 
 namespace asio = boost::asio;
 namespace bj = boost::json;
+using fields::array_at;
+using fields::int_at;
+using fields::object_at;
+using fields::string_at;
 
 // The engine keeps secrets and configs in its raft log, which it bounds at 500 KiB an object.
 constexpr std::size_t kMaxObjectBytes = 500 * 1024;
@@ -33,24 +38,8 @@ constexpr std::size_t kMaxTasksShown = 200;
 // The team's overlay network marks itself, as the bridge network Dokkerr makes for a team does.
 constexpr std::string_view kSwarmNetworkMark = "swarm";
 
-const bj::object& object_at(const bj::object& object, std::string_view key) {
-  static const bj::object empty;
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_object() ? value->as_object() : empty;
-}
 
-std::string string_at(const bj::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
-}
 
-std::int64_t int_at(const bj::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (value == nullptr) return 0;
-  if (value->is_int64()) return value->as_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->as_uint64());
-  return 0;
-}
 
 bj::value team_or_null(const std::string& team) {
   return team.empty() ? bj::value(nullptr) : bj::value(team);

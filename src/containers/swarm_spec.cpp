@@ -1,5 +1,6 @@
 #include "containers/swarm_spec.hpp"
 
+#include "containers/engine_fields.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 
@@ -11,6 +12,10 @@ namespace dokkerr::containers {
 namespace {
 
 namespace bj = boost::json;
+using fields::array_at;
+using fields::int_at;
+using fields::object_at;
+using fields::string_at;
 
 constexpr std::size_t kMaxListEntries = 100;
 constexpr std::size_t kMaxEnvEntries = 1000;
@@ -438,31 +443,9 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
 
 namespace {
 
-const bj::object& object_at(const bj::object& object, std::string_view key) {
-  static const bj::object empty;
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_object() ? value->as_object() : empty;
-}
 
-const bj::array& array_at(const bj::object& object, std::string_view key) {
-  static const bj::array empty;
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_array() ? value->as_array() : empty;
-}
 
-std::string string_at(const bj::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
-}
 
-std::int64_t int_at(const bj::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (value == nullptr) return 0;
-  if (value->is_int64()) return value->as_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->as_uint64());
-  if (value->is_double()) return static_cast<std::int64_t>(value->as_double());
-  return 0;
-}
 
 double seconds_at(const bj::object& object, std::string_view key) {
   const auto* value = object.if_contains(key);

@@ -1,6 +1,7 @@
 // Compose stacks in the web UI end to end, in Debian's Chromium (headless, playwright-core)
 // against a real server and the private engine: an admin deploys a one-service stack from the
-// form and sees it running with its container; edits the file, reviews the line diff and deploys
+// form, watches the engine's events for its container (created, started) while the deploy runs,
+// and sees it running with its container and that list; edits the file, reviews the line diff and deploys
 // version 2; rolls back to version 1 from the history (version 3); reads the logs; issues the
 // stack's redeploy webhook, calls its URL without credentials and revokes it; pulls and
 // redeploys from the page; deletes the stack with its volumes. A file with an impossible port is refused with the server's detail,
@@ -15,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM, WEB_DIST, accessibilityViolations, clean, goTo, openPage, shot, signInAdmin } from './lib/browser.mjs';
-import { Engine, TEST_IMAGE, envPath, startServer, uniquePrefix } from './lib/harness.mjs';
+import { Engine, TEST_IMAGE, ensureEngine, envPath, releaseEngine, startServer, uniquePrefix } from './lib/harness.mjs';
 
 const P = uniquePrefix();
 const STACK = `${P}-web`;
@@ -49,7 +50,8 @@ async function waitForVersion(page, version) {
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(WEB_DIST, 'index.html')), `no ${WEB_DIST}/index.html: build it (cd web && npm ci && npm run build)`);
-  engine = new Engine(process.env.DOKKERR_TEST_DOCKER_HOST);
+  // The given engine, or the private test engine started for this file (and stopped after it).
+  engine = new Engine(await ensureEngine());
   server = await startServer({ args: ['--web-dir', WEB_DIST] });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -70,7 +72,11 @@ after(async () => {
         // …and anything else named with the prefix.
         if (engine) await engine.cleanup(P);
       } finally {
-        if (server) await server.stop();
+        try {
+          if (server) await server.stop();
+        } finally {
+          await releaseEngine();
+        }
       }
     }
   }
@@ -91,6 +97,19 @@ describe('compose stacks in the web UI', { timeout: 400_000 }, () => {
     await page.getByLabel('Name', { exact: true }).fill(STACK);
     await page.getByLabel('Compose file').fill(COMPOSE_V1);
     await page.getByRole('button', { name: 'Deploy' }).click();
+    // While the deploy runs (a service without a health check is watched for a few seconds before
+    // the server answers), the engine's events for the stack's container show as they come.
+    const progress = page.getByRole('log', { name: `Deploy progress of ${STACK}` });
+    await progress.getByRole('listitem').filter({ hasText: /app-1 started$/ }).waitFor({ timeout: DEPLOY_MS });
+    const during = await progress.getByRole('listitem').allTextContents();
+    assert.ok(
+      during.findIndex((t) => /^\d\d:\d\d:\d\d app-1 created$/.test(t)) >= 0 &&
+        during.findIndex((t) => /app-1 created$/.test(t)) < during.findIndex((t) => /app-1 started$/.test(t)),
+      `created, then started: ${JSON.stringify(during)}`,
+    );
+    // The deploy may end (and the stack's page open) at any moment now: the count is read from
+    // whichever page shows it, the form or the stack's page that keeps the list.
+    await page.getByText(/^(Finished: )?1 of 1 service started\.$/).first().waitFor();
     // The deploy answers once the service is up; the stack's page follows.
     await page.getByRole('heading', { name: `Stack ${STACK}`, level: 1 }).waitFor({ timeout: DEPLOY_MS });
     await page.locator('.detail-head .state').filter({ hasText: /^running$/ }).waitFor();
@@ -100,7 +119,23 @@ describe('compose stacks in the web UI', { timeout: 400_000 }, () => {
     await row.waitFor();
     assert.match(await row.textContent(), /app/);
     assert.match(await row.textContent(), /running/);
+    // The stack's page keeps the list of the deploy that made it, until hidden.
+    await page.getByText('Finished: 1 of 1 service started.').waitFor();
+    const kept = await progress.getByRole('listitem').allTextContents();
+    assert.ok(kept.some((t) => /app-1 started$/.test(t)), JSON.stringify(kept));
     await shot(page, 'stack-running');
+    const theme = page.locator('.shell-header').getByLabel('Theme');
+    const chosenTheme = await theme.inputValue();
+    const found = [];
+    for (const name of ['light', 'dark']) {
+      await theme.selectOption(name);
+      for (const line of await accessibilityViolations(page)) found.push(`${name}: ${line}`);
+    }
+    assert.deepEqual(found, [], 'no accessibility violation with the deploy progress shown');
+    await shot(page, 'stack-deploy-progress-dark');
+    await theme.selectOption(chosenTheme);
+    await page.getByRole('button', { name: 'Hide the deploy progress' }).click();
+    assert.equal(await progress.count(), 0);
 
     // Edit: add an environment variable, review the diff, deploy → version 2.
     await page.getByRole('tab', { name: 'Edit' }).click();
@@ -116,8 +151,13 @@ describe('compose stacks in the web UI', { timeout: 400_000 }, () => {
     await page.getByText('0 lines removed, 2 added.').waitFor();
     await shot(page, 'stack-review');
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    // A changed environment recreates the container: the old one goes, a new one starts.
+    await progress.getByRole('listitem').filter({ hasText: /app-1 started$/ }).waitFor({ timeout: DEPLOY_MS });
     await waitForVersion(page, 2);
     await page.getByText(`Deployed version 2 of ${STACK}.`).waitFor();
+    const edited = await progress.getByRole('listitem').allTextContents();
+    assert.ok(edited.some((t) => /app-1 removed$/.test(t)), JSON.stringify(edited));
+    assert.ok(edited.findIndex((t) => /app-1 removed$/.test(t)) < edited.findIndex((t) => /app-1 started$/.test(t)), JSON.stringify(edited));
 
     // History: both versions; roll back to 1 → version 3.
     await page.getByRole('tab', { name: 'History' }).click();
@@ -130,6 +170,8 @@ describe('compose stacks in the web UI', { timeout: 400_000 }, () => {
     await confirm.getByRole('button', { name: 'Roll back' }).click();
     await waitForVersion(page, 3);
     await page.getByText(`Rolled back to version 1: ${STACK} is now at version 3.`).waitFor();
+    // The rollback's events stay above the versions once its question has closed.
+    await progress.getByRole('listitem').filter({ hasText: /app-1 started$/ }).waitFor();
     await versions.getByRole('rowheader', { name: 'Version 3' }).waitFor();
     await shot(page, 'stack-history');
 

@@ -1,7 +1,8 @@
 // A new Compose stack: its name, team, file and variables. The file is written here or read from
 // a Git repository (its URL, branch or tag, and path). The deploy answers once every service is up
 // (health checks and one-shot jobs included), which can take a while: the button says so and stays
-// disabled until then. The server checks the file, whose problem names the line, and the Git
+// disabled until then, and the engine's events for the stack's containers show meanwhile (kept for
+// the stack's page, which opens once it is deployed). The server checks the file, whose problem names the line, and the Git
 // location, whose problems are shown at the field they concern.
 
 import { useId, useState, type FormEvent } from "react";
@@ -15,6 +16,7 @@ import { Link, navigate } from "../../lib/router";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
 import {
+  composeServiceNames,
   gitFields,
   gitLocation,
   gitLocationProblems,
@@ -25,7 +27,9 @@ import {
 } from "../../lib/stacks";
 import { useTeamNames } from "../../lib/teams";
 import { teamOptions, TeamSelect } from "../networks/ResourceParts";
+import { DeployProgress } from "./DeployProgress";
 import { ComposeEditor, GitLocationEditor, VariablesEditor } from "./StackParts";
+import { composeImages, useStackProgress } from "./useStackProgress";
 import "./stacks.css";
 
 export const EXAMPLE_COMPOSE = `services:
@@ -109,6 +113,7 @@ function CreateStackForm({ env }: { env: string }) {
   const [teamError, setTeamError] = useState<string | null>(null);
   const [gitProblems, setGitProblems] = useState<Partial<Record<GitField, string>>>({});
   const { busy, error, run } = useAction();
+  const progress = useStackProgress(env);
 
   const fileError = source === "inline" && isApiError(error) && FILE_PROBLEMS.has(error.code) ? error : null;
   // A problem with the Git location goes to its field (the URL, the branch or tag, the path).
@@ -129,12 +134,20 @@ function CreateStackForm({ env }: { env: string }) {
     setGitProblems(badGit);
     if (badName || "error" in parsed || (!admin && !team) || Object.keys(badGit).length > 0) return;
     await run(async () => {
-      const created = await stacks.create(env, {
-        name: trimmed,
-        team: team || undefined,
-        ...(source === "git" ? { git: gitLocation(git) } : { compose }),
-        variables: Object.keys(parsed.variables).length > 0 ? parsed.variables : undefined,
-      });
+      // A file read from Git is not known here: its services and images are not counted.
+      const inline = source === "inline";
+      const created = await progress.track(
+        trimmed,
+        () =>
+          stacks.create(env, {
+            name: trimmed,
+            team: team || undefined,
+            ...(source === "git" ? { git: gitLocation(git) } : { compose }),
+            variables: Object.keys(parsed.variables).length > 0 ? parsed.variables : undefined,
+          }),
+        { services: inline ? composeServiceNames(compose) : null, images: inline ? composeImages(compose) : [] },
+      );
+      progress.handOver(env);
       navigate("/stacks/view", { env, name: created.name || trimmed });
     });
   };
@@ -191,6 +204,7 @@ function CreateStackForm({ env }: { env: string }) {
           {busy ? "Deploying…" : "Deploy"}
         </button>
       </div>
+      <DeployProgress progress={progress} level={2} />
     </form>
   );
 }

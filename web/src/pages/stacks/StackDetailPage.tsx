@@ -5,7 +5,10 @@
 // to deploy the commit its branch or tag names now; with tabs to edit the file (reviewing the line
 // diff before deploying; a Git stack's location instead), to roll back to an earlier version, to
 // read the merged log and to manage the stack's redeploy webhook. The tab is in the address
-// (replaced, not pushed), so a reload or a shared link opens the same tab.
+// (replaced, not pushed), so a reload or a shared link opens the same tab. Every deploy started
+// here (pull and redeploy, sync, an edit, a rollback) shows the engine's events for the stack's
+// containers while it runs: the page holds that progress, so it outlives the tab's form, which
+// starts again from each new version.
 
 import { useEffect, useId, useMemo, useState } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
@@ -21,14 +24,16 @@ import { imagesWithUpdates, updatesByImage, useImageUpdatesApi, type ImageUpdate
 import { Link, navigate } from "../../lib/router";
 import { useServices } from "../../lib/services";
 import { useSession } from "../../lib/session";
-import { shortCommit, type StackContainer, type StackView } from "../../lib/stacks";
+import { composeServiceNames, shortCommit, type StackContainer, type StackView } from "../../lib/stacks";
 import { useTeamNames } from "../../lib/teams";
 import { OutcomeNotice } from "../networks/ResourceParts";
+import { DeployProgress } from "./DeployProgress";
 import { StackEditTab } from "./StackEditTab";
 import { StackHistoryTab } from "./StackHistoryTab";
 import { StackLogsTab } from "./StackLogsTab";
 import { GitFacts } from "./StackParts";
 import { StackWebhookTab } from "./StackWebhookTab";
+import { useStackProgress } from "./useStackProgress";
 import "../containers/containers.css";
 import "../images/updates.css";
 import "./stacks.css";
@@ -159,6 +164,7 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
   const byImage = useMemo(() => updatesByImage(updates.data ?? []), [updates.data]);
 
   const [busy, setBusy] = useState<Busy>(null);
+  const progress = useStackProgress(env, name);
   const [failure, setFailure] = useState<{ what: string; error: unknown } | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [confirmRemove, setConfirmRemove] = useState(false);
@@ -201,7 +207,10 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
     setFailure(null);
     setOutcome(null);
     try {
-      const view = await stacks.redeploy(env, name);
+      const view = await progress.track(name, () => stacks.redeploy(env, name), {
+        services: stack ? composeServiceNames(stack.compose) : null,
+        images: stack?.images,
+      });
       setOutcome(`Pulled and redeployed ${name}: ${view.status}.`);
     } catch (error) {
       setFailure({ what: `Could not pull and redeploy ${name}`, error });
@@ -218,7 +227,8 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
     setFailure(null);
     setOutcome(null);
     try {
-      const view = await stacks.syncGit(env, name);
+      // The commit deployed may name other services: they are not counted.
+      const view = await progress.track(name, () => stacks.syncGit(env, name), { images: stack?.images });
       const short = shortCommit(view.git?.commit ?? "");
       setOutcome(
         view.changed ? `Deployed commit ${short}: ${name} is now at version ${view.version}.` : `Already at ${short}: nothing new to deploy.`,
@@ -369,6 +379,7 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
               which can take a while.
             </p>
           ) : null}
+          <DeployProgress progress={progress} level={2} />
           <AutoUpdateSwitch
             checked={autoUpdate ?? !!stack.auto_update}
             canChange={canOperate}
@@ -385,6 +396,7 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
                 key={`${stack.name}-${stack.version}-${stack.git ? "git" : "inline"}`}
                 env={env}
                 stack={stack}
+                progress={progress}
                 onDeployed={(view, what) =>
                   changed(
                     what ??
@@ -398,6 +410,7 @@ export default function StackDetailPage({ env: requestedEnv, name, tab }: { env:
                 env={env}
                 stack={stack}
                 canRollBack={canOperate}
+                progress={progress}
                 onRolledBack={(from, view) => changed(`Rolled back to version ${from}: ${name} is now at version ${view.version}.`)}
               />
             ) : null}

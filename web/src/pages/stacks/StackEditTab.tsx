@@ -3,6 +3,8 @@
 // editor starts with their names only: what the person types is what the new version gets.
 // A Git stack's file is not edited here: the tab says where it comes from, and offers to change
 // that location or to switch the stack to an inline file (the file deployed now, after a question).
+// A deploy's progress belongs to the page, not to this tab: the tab starts again from the version a
+// deploy makes, and the progress of that deploy must stay.
 
 import { useMemo, useState, type FormEvent } from "react";
 import { ConfirmDialog } from "../../components/Dialog";
@@ -11,6 +13,7 @@ import { isApiError } from "../../lib/api";
 import { useAction } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
 import {
+  composeServiceNames,
   diffLines,
   gitFields,
   gitLocation,
@@ -23,13 +26,17 @@ import {
   type StackGit,
   type StackView,
 } from "../../lib/stacks";
+import { DeployProgress } from "./DeployProgress";
 import { ComposeEditor, DiffView, GitLocationEditor, VariablesEditor } from "./StackParts";
+import { composeImages, type StackProgress } from "./useStackProgress";
 
 type Step = "write" | "review";
 
 interface EditTabProps {
   env: string;
   stack: StackView;
+  /** The page's deploy progress: deploys from this tab show theirs in it. */
+  progress: StackProgress;
   /** After a deploy, with what to say about it when the page's usual words do not fit. */
   onDeployed: (view: StackView, what?: string) => void;
 }
@@ -39,7 +46,7 @@ export function StackEditTab(props: EditTabProps) {
 }
 
 /** A Git stack: where its file comes from, a form to change that, and the way back to an inline file. */
-function GitEditTab({ env, stack, git, onDeployed }: EditTabProps & { git: StackGit }) {
+function GitEditTab({ env, stack, git, progress, onDeployed }: EditTabProps & { git: StackGit }) {
   const { stacks } = useServices();
   const [editing, setEditing] = useState(false);
   const [fields, setFields] = useState(() => gitFields(git));
@@ -57,7 +64,10 @@ function GitEditTab({ env, stack, git, onDeployed }: EditTabProps & { git: Stack
     setProblems(found);
     if (Object.keys(found).length > 0) return;
     // Variables and env files left out keep the deployed ones.
-    await run(async () => onDeployed(await stacks.update(env, stack.name, { git: gitLocation(fields) })));
+    // The file at the new location is not known here: its services are not counted.
+    await run(async () =>
+      onDeployed(await progress.track(stack.name, () => stacks.update(env, stack.name, { git: gitLocation(fields) }), { at: "edit", images: stack.images })),
+    );
   };
 
   const switchToInline = () =>
@@ -127,6 +137,7 @@ function GitEditTab({ env, stack, git, onDeployed }: EditTabProps & { git: Stack
           </button>
         </div>
       )}
+      <DeployProgress progress={progress} at="edit" />
       <ConfirmDialog
         open={confirmSwitch}
         title={`Switch ${stack.name} to an inline file?`}
@@ -147,7 +158,7 @@ function GitEditTab({ env, stack, git, onDeployed }: EditTabProps & { git: Stack
 }
 
 /** An inline file: written here, then reviewed as a line diff before it is deployed. */
-function InlineEditTab({ env, stack, onDeployed }: EditTabProps) {
+function InlineEditTab({ env, stack, progress, onDeployed }: EditTabProps) {
   const { stacks } = useServices();
   const [step, setStep] = useState<Step>("write");
   const [compose, setCompose] = useState(stack.compose);
@@ -172,7 +183,11 @@ function InlineEditTab({ env, stack, onDeployed }: EditTabProps) {
   const deploy = () =>
     run(
       async () => {
-        const view = await stacks.update(env, stack.name, { compose, variables: parsed });
+        const view = await progress.track(stack.name, () => stacks.update(env, stack.name, { compose, variables: parsed }), {
+          at: "edit",
+          services: composeServiceNames(compose),
+          images: composeImages(compose),
+        });
         onDeployed(view);
       },
       (cause) => {
@@ -210,6 +225,7 @@ function InlineEditTab({ env, stack, onDeployed }: EditTabProps) {
             {busy ? "Deploying…" : "Deploy"}
           </button>
         </div>
+        <DeployProgress progress={progress} at="edit" />
       </div>
     );
   }
@@ -246,6 +262,7 @@ function InlineEditTab({ env, stack, onDeployed }: EditTabProps) {
       <div className="form-actions">
         <button type="submit">Review changes</button>
       </div>
+      <DeployProgress progress={progress} at="edit" />
     </form>
   );
 }

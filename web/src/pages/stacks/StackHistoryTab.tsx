@@ -1,5 +1,7 @@
 // A stack's versions, newest first, each with its file; rolling back deploys an earlier version's
 // file and values (kept by the server) again as a new version, after a look at what changes.
+// The rollback's progress shows in the question while it runs (the rest of the page is inert
+// behind it), and above the versions once the question has closed.
 
 import { useMemo } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
@@ -8,8 +10,10 @@ import { ErrorNotice } from "../../components/ErrorNotice";
 import { formatRelative, formatTime } from "../../lib/format";
 import { useConfirmed, useLoad } from "../../lib/hooks";
 import { useServices } from "../../lib/services";
-import { diffLines, type StackVersion, type StackView } from "../../lib/stacks";
+import { composeServiceNames, diffLines, type StackVersion, type StackView } from "../../lib/stacks";
+import { DeployProgress } from "./DeployProgress";
 import { DiffView } from "./StackParts";
+import { composeImages, type StackProgress } from "./useStackProgress";
 
 function RollbackDiff({ from, to }: { from: string; to: StackVersion }) {
   const diff = useMemo(() => diffLines(from, to.compose), [from, to.compose]);
@@ -20,18 +24,25 @@ export function StackHistoryTab({
   env,
   stack,
   canRollBack,
+  progress,
   onRolledBack,
 }: {
   env: string;
   stack: StackView;
   canRollBack: boolean;
+  /** The page's deploy progress: a rollback shows its own in it. */
+  progress: StackProgress;
   onRolledBack: (from: number, view: StackView) => void;
 }) {
   const { stacks } = useServices();
   // Read again whenever the stack's version moves (a deploy or a rollback elsewhere on the page).
   const history = useLoad((signal) => stacks.history(env, stack.name, signal), [stacks, env, stack.name, stack.version]);
   const rollback = useConfirmed(async (version: StackVersion) => {
-    const view = await stacks.rollback(env, stack.name, version.version);
+    const view = await progress.track(stack.name, () => stacks.rollback(env, stack.name, version.version), {
+      at: "rollback",
+      services: composeServiceNames(version.compose),
+      images: composeImages(version.compose),
+    });
     onRolledBack(version.version, view);
   });
 
@@ -90,6 +101,7 @@ export function StackHistoryTab({
     <>
       <ErrorNotice error={history.error} prefix="Could not load the history" />
       {history.loading && !history.data ? <p role="status">Loading the history…</p> : null}
+      {rollback.subject === null ? <DeployProgress progress={progress} at="rollback" level={2} /> : null}
       <DataTable
         caption={`Versions of ${stack.name}`}
         columns={columns}
@@ -117,6 +129,8 @@ export function StackHistoryTab({
           </p>
         ) : null}
         <ErrorNotice error={rollback.error} prefix="Could not roll back" />
+        {/* Only once confirmed: a new question does not show the last rollback's events. */}
+        {rollback.busy || rollback.error ? <DeployProgress progress={progress} at="rollback" /> : null}
       </ConfirmDialog>
     </>
   );

@@ -249,7 +249,7 @@ describe("CreateStackPage", () => {
     await user.click(screen.getByRole("button", { name: "Deploy" }));
     expect(screen.getByText("Give the repository's URL.")).toBeTruthy();
     expect(screen.getByLabelText("Repository URL").getAttribute("aria-invalid")).toBe("true");
-    expect(calls.some((c) => c.method === "POST")).toBe(false);
+    expect(calls.some((c) => c.method === "POST" && c.url === LIST)).toBe(false);
 
     await user.type(screen.getByLabelText("Repository URL"), "https://git.example/team/shop.git");
     await user.clear(screen.getByLabelText("Branch or tag"));
@@ -265,7 +265,7 @@ describe("CreateStackPage", () => {
     expect(refProblem.textContent).toContain("git_ref_not_found");
     expect(ref.getAttribute("aria-describedby")).toContain(refProblem.id);
     expect(screen.getByLabelText("Repository URL").getAttribute("aria-invalid")).toBeNull();
-    expect(calls.find((c) => c.method === "POST")!.body).toEqual({
+    expect(calls.find((c) => c.method === "POST" && c.url === LIST)!.body).toEqual({
       name: "shop",
       git: { url: "https://git.example/team/shop.git", ref: "mian", path: "deploy/compose.yml" },
       variables: { GREETING: "hi" },
@@ -289,7 +289,7 @@ describe("CreateStackPage", () => {
 
     await user.click(screen.getByRole("button", { name: "Deploy" }));
     await waitFor(() => expect(window.location.hash).toBe("#/stacks/view?env=local&name=shop"));
-    expect(calls.filter((c) => c.method === "POST")).toHaveLength(6);
+    expect(calls.filter((c) => c.method === "POST" && c.url === LIST)).toHaveLength(6);
   });
 
   it("keeps the written file when the source is switched back, and sends only it", async () => {
@@ -307,8 +307,8 @@ describe("CreateStackPage", () => {
     expect((screen.getByLabelText("Compose file") as HTMLTextAreaElement).value).toBe("services:\n  a:\n    image: x\n");
     await user.type(screen.getByLabelText("Name"), "shop");
     await user.click(screen.getByRole("button", { name: "Deploy" }));
-    await waitFor(() => expect(calls.some((c) => c.method === "POST")).toBe(true));
-    expect(calls.find((c) => c.method === "POST")!.body).toEqual({ name: "shop", compose: "services:\n  a:\n    image: x\n" });
+    await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.url === LIST)).toBe(true));
+    expect(calls.find((c) => c.method === "POST" && c.url === LIST)!.body).toEqual({ name: "shop", compose: "services:\n  a:\n    image: x\n" });
   });
 });
 

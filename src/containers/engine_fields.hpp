@@ -10,7 +10,8 @@
 
 namespace dokkerr::containers::fields {
 
-inline const boost::json::object& object_at(const boost::json::object& object, std::string_view key) {
+inline const boost::json::object& object_at(const boost::json::object& object,
+                                            std::string_view key) {
   static const boost::json::object empty;
   const auto* value = object.if_contains(key);
   return value != nullptr && value->is_object() ? value->as_object() : empty;

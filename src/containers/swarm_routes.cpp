@@ -41,8 +41,8 @@ asio::awaitable<Reply> create_service(SwarmService& service, RequestContext& c) 
 }
 
 asio::awaitable<Reply> update_service(SwarmService& service, RequestContext& c) {
-  const auto updated = co_await service.update_service(c.caller(), c.param("env"), c.param("id"),
-                                                       c.request.body());
+  const auto updated =
+      co_await service.update_service(c.caller(), c.param("env"), c.param("id"), c.request.body());
   co_return http::ok(boost::json::serialize(updated));
 }
 
@@ -51,7 +51,8 @@ asio::awaitable<Reply> scale_service(SwarmService& service, RequestContext& c) {
   json::only_fields(body, {"replicas"});
   const auto replicas = json::optional_int(body, "replicas");
   if (!replicas) throw Error::invalid("invalid_body", "Field 'replicas' is required.");
-  const auto scaled = co_await service.scale_service(c.caller(), c.param("env"), c.param("id"), *replicas);
+  const auto scaled =
+      co_await service.scale_service(c.caller(), c.param("env"), c.param("id"), *replicas);
   co_return http::ok(boost::json::serialize(scaled));
 }
 

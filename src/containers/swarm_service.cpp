@@ -1,168 +1,36 @@
 #include "containers/swarm_service.hpp"
 
 #include "containers/engine_call.hpp"
+#include "containers/engine_fields.hpp"
 #include "containers/environment_service.hpp"
 #include "containers/registry_guard.hpp"
 #include "containers/registry_logins.hpp"
 #include "containers/swarm_spec.hpp"
-#include "containers/engine_fields.hpp"
+#include "containers/swarm_support.hpp"
 #include "containers/tenancy_service.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/permissions.hpp"
 #include "policy/policy.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
-#include <set>
 
 namespace dokkerr::containers {
 namespace {
 
 namespace asio = boost::asio;
 namespace bj = boost::json;
-using fields::array_at;
 using fields::int_at;
 using fields::object_at;
 using fields::string_at;
+using namespace swarm;
 
-// The engine keeps secrets and configs in its raft log, which it bounds at 500 KiB an object.
-constexpr std::size_t kMaxObjectBytes = 500 * 1024;
 constexpr std::size_t kMaxTasksShown = 200;
 // The team's overlay network marks itself, as the bridge network Dokkerr makes for a team does.
 constexpr std::string_view kSwarmNetworkMark = "swarm";
-
-
-
-
-bj::value team_or_null(const std::string& team) {
-  return team.empty() ? bj::value(nullptr) : bj::value(team);
-}
-
-std::string label_team(const bj::object& labels) {
-  return string_at(labels, policy::kTeamLabel);
-}
-
-std::string collection(SwarmObjectKind kind) {
-  return kind == SwarmObjectKind::secret ? "secrets" : "configs";
-}
-
-std::string noun(SwarmObjectKind kind) { return kind == SwarmObjectKind::secret ? "secret" : "config"; }
-
-std::string filters_query(std::string_view key, const std::string& value) {
-  const bj::object filters{{key, bj::array{bj::value(value)}}};
-  return "filters=" + encode(bj::serialize(filters));
-}
-
-// Network ids to names, for showing a service's networks by name.
-asio::awaitable<bj::object> network_names(Engine& engine) {
-  auto networks = co_await call_json(engine, docker::Verb::get, "/networks", "network");
-  bj::object names;
-  for (const auto& item : array_of(std::move(networks))) {
-    if (!item.is_object()) continue;
-    names[string_at(item.as_object(), "Id")] = string_at(item.as_object(), "Name");
-  }
-  co_return names;
-}
-
-bj::object service_summary(const bj::object& service, const bj::object& names, bool with_previous) {
-  const auto& spec = object_at(service, "Spec");
-  auto ours = spec_from_engine(spec, names);
-  const auto& status = object_at(service, "ServiceStatus");
-  const bool global = object_at(spec, "Mode").contains("Global");
-  const auto desired = status.contains("DesiredTasks")
-                           ? int_at(status, "DesiredTasks")
-                           : int_at(object_at(object_at(spec, "Mode"), "Replicated"), "Replicas");
-  bj::object out{
-      {"id", string_at(service, "ID")},
-      {"name", string_at(spec, "Name")},
-      {"image", string_at(object_at(object_at(spec, "TaskTemplate"), "ContainerSpec"), "Image")},
-      {"mode", global ? "global" : "replicated"},
-      {"replicas", bj::object{{"desired", desired}, {"running", int_at(status, "RunningTasks")}}},
-      {"ports", ours.contains("ports") ? ours.at("ports") : bj::array{}},
-      {"team", team_or_null(label_team(object_at(spec, "Labels")))},
-      {"created", string_at(service, "CreatedAt")},
-      {"updated", string_at(service, "UpdatedAt")},
-      {"version", int_at(object_at(service, "Version"), "Index")},
-  };
-  if (const auto& update = object_at(service, "UpdateStatus"); !update.empty()) {
-    out["update_status"] = bj::object{{"state", string_at(update, "State")},
-                                      {"message", string_at(update, "Message")}};
-  } else {
-    out["update_status"] = nullptr;
-  }
-  out["spec"] = std::move(ours);
-  if (with_previous) {
-    const auto& previous = object_at(service, "PreviousSpec");
-    out["previous_spec"] = previous.empty() ? bj::value(nullptr) : bj::value(spec_from_engine(previous, names));
-  }
-  return out;
-}
-
-// The fields of an engine spec that Dokkerr's form covers, replaced by the new spec's; the rest
-// (what the docker CLI or another tool set on a service an admin manages here) is kept.
-bj::object merged_spec(bj::object current, bj::object fresh) {
-  for (const auto* key : {"Name", "Labels", "Mode", "UpdateConfig", "RollbackConfig", "EndpointSpec"}) {
-    if (auto* value = fresh.if_contains(key)) current[key] = std::move(*value);
-  }
-  auto& task_value = current["TaskTemplate"];
-  if (!task_value.is_object()) task_value = bj::object{};
-  auto& task = task_value.as_object();
-  auto& fresh_task = fresh["TaskTemplate"].as_object();
-  for (const auto* key : {"Resources", "RestartPolicy", "Networks"}) {
-    if (auto* value = fresh_task.if_contains(key)) {
-      task[key] = std::move(*value);
-    } else {
-      task.erase(key);
-    }
-  }
-  auto& placement_value = task["Placement"];
-  if (!placement_value.is_object()) placement_value = bj::object{};
-  if (auto* constraints = object_at(fresh_task, "Placement").if_contains("Constraints")) {
-    placement_value.as_object()["Constraints"] = *constraints;
-  } else {
-    placement_value.as_object().erase("Constraints");
-  }
-  auto& container_value = task["ContainerSpec"];
-  if (!container_value.is_object()) container_value = bj::object{};
-  auto& container = container_value.as_object();
-  auto& fresh_container = fresh_task["ContainerSpec"].as_object();
-  // The engine pinned the digest it resolved for the image; an update that names the same image
-  // keeps running what runs now, as `docker service update` does.
-  const auto current_image = string_at(container, "Image");
-  const auto fresh_image = string_at(fresh_container, "Image");
-  if (current_image.starts_with(fresh_image + "@sha256:")) fresh_container["Image"] = current_image;
-  for (const auto* key : {"Image", "Command", "Args", "Env", "Labels", "User", "Dir", "Mounts",
-                          "Secrets", "Configs"}) {
-    if (auto* value = fresh_container.if_contains(key)) {
-      container[key] = std::move(*value);
-    } else {
-      container.erase(key);
-    }
-  }
-  return current;
-}
-
-bj::object object_summary(const bj::object& object) {
-  const auto& spec = object_at(object, "Spec");
-  bj::object labels;
-  for (const auto& member : object_at(spec, "Labels")) {
-    if (!member.key().starts_with(policy::kReservedLabelPrefix)) labels[member.key()] = member.value();
-  }
-  // Never the Data: a config's comes back from the engine, and neither is ever echoed.
-  return {{"id", string_at(object, "ID")},
-          {"name", string_at(spec, "Name")},
-          {"team", team_or_null(label_team(object_at(spec, "Labels")))},
-          {"created", string_at(object, "CreatedAt")},
-          {"updated", string_at(object, "UpdatedAt")},
-          {"labels", std::move(labels)}};
-}
 
 bj::object node_summary(const bj::object& node) {
   const auto& spec = object_at(node, "Spec");
@@ -177,38 +45,6 @@ bj::object node_summary(const bj::object& node) {
           {"address", string_at(status, "Addr")},
           {"leader", leader != nullptr && leader->is_bool() && leader->as_bool()},
           {"engine_version", string_at(object_at(description, "Engine"), "EngineVersion")}};
-}
-
-void refuse_under_quota(const Principal& caller, const policy::Policy& policy) {
-  if (!caller.is_admin &&
-      (policy.max_containers > 0 || policy.max_total_memory_bytes > 0 || policy.max_total_nano_cpus > 0)) {
-    throw Error(ErrorKind::forbidden, "policy_denied",
-                "The team's container quotas cannot bound the tasks a swarm places; an admin must "
-                "lift them before the team runs services.");
-  }
-}
-
-constexpr std::string_view kStackLabel = "com.docker.stack.namespace";
-// How long removing a stack waits for its tasks to let go of its networks.
-constexpr auto kNetworkReleaseAttempts = 60;
-constexpr auto kNetworkReleaseInterval = std::chrono::milliseconds(500);
-
-std::string stack_filter(const std::string& stack) {
-  return filters_query("label", std::string(kStackLabel) + "=" + stack);
-}
-
-// Secrets and configs are few per swarm; listing them all finds one by exact name (the engine's
-// name filter matches prefixes).
-asio::awaitable<std::map<std::string, bj::object>> objects_by_name(Engine& engine,
-                                                                   SwarmObjectKind kind) {
-  auto listed = co_await call_json(engine, docker::Verb::get, "/" + collection(kind), noun(kind));
-  std::map<std::string, bj::object> out;
-  for (auto& item : array_of(std::move(listed))) {
-    if (!item.is_object()) continue;
-    auto name = string_at(object_at(item.as_object(), "Spec"), "Name");
-    out.emplace(std::move(name), std::move(item.as_object()));
-  }
-  co_return out;
 }
 
 }  // namespace
@@ -262,8 +98,8 @@ asio::awaitable<SwarmService::OwnedService> SwarmService::service_of(const Princ
                                                                      Engine& engine,
                                                                      const std::string& ref,
                                                                      std::string_view permission) {
-  auto found = co_await call_json(engine, docker::Verb::get, object_path("services", ref, "service"),
-                                  "service");
+  auto found = co_await call_json(engine, docker::Verb::get,
+                                  object_path("services", ref, "service"), "service");
   if (!found.is_object()) throw Error::not_found("service_not_found", "No such service.");
   OwnedService service;
   service.document = std::move(found.as_object());
@@ -323,15 +159,18 @@ asio::awaitable<std::string> SwarmService::ensure_overlay(const std::string& env
       auto found = co_await call_json(engine, docker::Verb::get, path, "network");
       const auto& network = found.as_object();
       if (label_team(object_at(network, "Labels")) != team) {
-        throw Error(ErrorKind::conflict, std::string(conflict_code),
-                    "A network named '" + name + "' belongs to someone else; an admin must remove it.");
+        throw Error(
+            ErrorKind::conflict, std::string(conflict_code),
+            "A network named '" + name + "' belongs to someone else; an admin must remove it.");
       }
       co_return string_at(network, "Id");
     } catch (const Error& error) {
       if (error.kind() != ErrorKind::not_found || attempt > 0) throw;
     }
-    const bj::object body{{"Name", name},           {"Driver", "overlay"},
-                          {"CheckDuplicate", true}, {"Internal", internal},
+    const bj::object body{{"Name", name},
+                          {"Driver", "overlay"},
+                          {"CheckDuplicate", true},
+                          {"Internal", internal},
                           {"Labels", labels}};
     try {
       auto created = co_await call_json(engine, docker::Verb::post, "/networks/create", "network",
@@ -365,7 +204,8 @@ asio::awaitable<EngineReferences> SwarmService::references_for(const Principal& 
                           (!checked_owner || label_team(object_at(object_at(found->second, "Spec"),
                                                                   "Labels")) == team);
       if (!usable) {
-        throw Error::not_found(noun(kind) + "_not_found", "No such " + noun(kind) + ": " + ref.name + ".");
+        throw Error::not_found(noun(kind) + "_not_found",
+                               "No such " + noun(kind) + ": " + ref.name + ".");
       }
       ids.push_back(string_at(found->second, "ID"));
     }
@@ -397,7 +237,8 @@ asio::awaitable<EngineReferences> SwarmService::references_for(const Principal& 
 asio::awaitable<bj::object> SwarmService::create_service(const Principal& caller, std::string env,
                                                          std::optional<std::string> team,
                                                          std::string body) {
-  const auto creation = co_await tenancy_.creation(caller, env, std::move(team), perm::containers_create);
+  const auto creation =
+      co_await tenancy_.creation(caller, env, std::move(team), perm::containers_create);
   const auto& policy = creation.policy;
   refuse_under_quota(caller, policy);
   const auto checked = check_service_spec(body, {caller.is_admin, policy});
@@ -418,8 +259,8 @@ asio::awaitable<void> SwarmService::update_engine_service(Engine& engine,
                                                           bj::object spec, bool rollback,
                                                           docker::Headers headers) {
   const auto version = int_at(object_at(service.document, "Version"), "Index");
-  auto target = object_path("services", service.id, "service") +
-                "/update?version=" + std::to_string(version);
+  auto target =
+      object_path("services", service.id, "service") + "/update?version=" + std::to_string(version);
   if (rollback) target += "&rollback=previous";
   co_await call(engine, docker::Verb::post, std::move(target), "service", bj::serialize(spec),
                 std::move(headers));
@@ -469,7 +310,8 @@ asio::awaitable<bj::object> SwarmService::scale_service(const Principal& caller,
   auto spec = object_at(service.document, "Spec");
   auto* mode = spec.if_contains("Mode");
   if (mode == nullptr || !mode->is_object() || !mode->as_object().contains("Replicated")) {
-    throw Error::conflict("service_not_replicated", "A global service runs one task on every node.");
+    throw Error::conflict("service_not_replicated",
+                          "A global service runs one task on every node.");
   }
   mode->as_object()["Replicated"] = bj::object{{"Replicas", replicas}};
   co_await update_engine_service(*engine, service, std::move(spec));
@@ -481,7 +323,8 @@ asio::awaitable<bj::object> SwarmService::rollback_service(const Principal& call
   auto engine = environments_.engine_up(env);
   const auto service = co_await service_of(caller, env, *engine, ref, perm::containers_update);
   if (object_at(service.document, "PreviousSpec").empty()) {
-    throw Error::conflict("no_previous_spec", "The service has not been updated; there is nothing to roll back to.");
+    throw Error::conflict("no_previous_spec",
+                          "The service has not been updated; there is nothing to roll back to.");
   }
   // The engine swaps in its PreviousSpec: what it returns to was checked when it was deployed.
   co_await update_engine_service(*engine, service, object_at(service.document, "Spec"), true);
@@ -531,7 +374,7 @@ asio::awaitable<bj::array> SwarmService::tasks(const Principal& caller, std::str
         {"created", string_at(task, "CreatedAt")},
         {"updated", string_at(task, "UpdatedAt")},
         {"exit_code", container.contains("ExitCode") ? bj::value(int_at(container, "ExitCode"))
-                                                      : bj::value(nullptr)}};
+                                                     : bj::value(nullptr)}};
     out.push_back(std::move(entry));
   }
   std::sort(out.begin(), out.end(), [](const bj::value& a, const bj::value& b) {
@@ -547,152 +390,6 @@ asio::awaitable<bj::array> SwarmService::tasks(const Principal& caller, std::str
   co_return out;
 }
 
-asio::awaitable<bj::array> SwarmService::stack_services(Engine& engine, const std::string& stack) {
-  auto listed = co_await call_json(engine, docker::Verb::get,
-                                   "/services?status=true&" + stack_filter(stack), "service");
-  co_return array_of(std::move(listed));
-}
-
-asio::awaitable<bj::array> SwarmService::deploy_stack(const Principal& caller, std::string env,
-                                                      std::optional<std::string> team,
-                                                      SwarmStackDeployment stack) {
-  const auto creation = co_await tenancy_.creation(caller, env, std::move(team), perm::containers_create);
-  refuse_under_quota(caller, creation.policy);
-  const ServiceRules rules{caller.is_admin, creation.policy};
-  std::vector<CheckedServiceSpec> services;
-  std::set<std::string, std::less<>> names;
-  for (const auto& body : stack.services) {
-    auto checked = check_service_spec(body, rules);
-    const auto name = string_at(checked.spec, "name");
-    if (!name.starts_with(stack.name + "_") || !names.insert(name).second) {
-      throw Error::invalid("invalid_body", "A stack's services are named <stack>_<service>, once each.");
-    }
-    services.push_back(std::move(checked));
-  }
-  auto engine = environments_.engine_up(env);
-  // The services the stack has now; all of them must be the deploying team's.
-  std::map<std::string, bj::object, std::less<>> current;
-  auto existing = co_await stack_services(*engine, stack.name);
-  for (auto& item : existing) {
-    if (!item.is_object()) continue;
-    auto& service = item.as_object();
-    const auto& spec = object_at(service, "Spec");
-    if (label_team(object_at(spec, "Labels")) != creation.team) {
-      throw Error::conflict("swarm_stack_taken", "A stack named '" + stack.name + "' belongs to someone else.");
-    }
-    current.emplace(string_at(spec, "Name"), std::move(service));
-  }
-  for (const auto& network : stack.networks) {
-    if (network.external) continue;  // a service's reference to it is checked as any other
-    bj::object labels{{kStackLabel, stack.name}};
-    co_await ensure_overlay(env, *engine, network.name, creation.team, std::move(labels),
-                            network.internal, "swarm_stack_taken");
-  }
-  for (const auto& checked : services) {
-    auto headers = co_await pull_headers(caller, checked, creation.team);
-    auto references = co_await references_for(caller, env, *engine, checked, creation.team);
-    if (!caller.is_admin) references.pids_limit = creation.policy.max_pids;
-    auto spec = build_engine_spec(checked, references);
-    const auto found = current.find(string_at(checked.spec, "name"));
-    if (found == current.end()) {
-      co_await call(*engine, docker::Verb::post, "/services/create", "service", bj::serialize(spec),
-                    std::move(headers));
-      continue;
-    }
-    OwnedService service{found->second, string_at(found->second, "ID"), creation.team};
-    auto merged = merged_spec(object_at(found->second, "Spec"), std::move(spec));
-    co_await update_engine_service(*engine, service, std::move(merged), false, std::move(headers));
-  }
-  // What the file no longer names goes, as its containers go from a Compose stack.
-  for (const auto& [name, service] : current) {
-    if (names.contains(name)) continue;
-    co_await call(*engine, docker::Verb::delete_,
-                  object_path("services", string_at(service, "ID"), "service"), "service");
-  }
-  const auto network_ids = co_await network_names(*engine);
-  const auto deployed = co_await stack_services(*engine, stack.name);
-  bj::array out;
-  for (const auto& item : deployed) {
-    if (item.is_object()) out.push_back(service_summary(item.as_object(), network_ids, false));
-  }
-  co_return out;
-}
-
-asio::awaitable<bj::array> SwarmService::list_stacks(const Principal& caller, std::string env) {
-  auto engine = environments_.engine_up(env);
-  auto listed = co_await call_json(*engine, docker::Verb::get, "/services?status=true", "service");
-  const auto teams = tenancy_.visible_teams(caller, env, perm::containers_read);
-  std::map<std::string, bj::object, std::less<>> stacks;
-  for (const auto& item : array_of(std::move(listed))) {
-    if (!item.is_object()) continue;
-    const auto& service = item.as_object();
-    const auto& labels = object_at(object_at(service, "Spec"), "Labels");
-    const auto stack = string_at(labels, kStackLabel);
-    const auto team = label_team(labels);
-    if (stack.empty() || (teams && (team.empty() || !teams->contains(team)))) continue;
-    auto& entry = stacks[stack];
-    if (entry.empty()) {
-      entry = bj::object{{"name", stack}, {"team", team_or_null(team)}, {"services", 0},
-                         {"running", 0}, {"desired", 0}};
-    }
-    const auto& status = object_at(service, "ServiceStatus");
-    entry["services"] = entry["services"].as_int64() + 1;
-    entry["running"] = entry["running"].as_int64() + int_at(status, "RunningTasks");
-    entry["desired"] = entry["desired"].as_int64() + int_at(status, "DesiredTasks");
-  }
-  bj::array out;
-  for (auto& [name, entry] : stacks) out.push_back(std::move(entry));
-  co_return out;
-}
-
-asio::awaitable<void> SwarmService::remove_stack(const Principal& caller, std::string env,
-                                                 std::string name) {
-  auto engine = environments_.engine_up(env);
-  const auto teams = tenancy_.visible_teams(caller, env, perm::containers_delete);
-  const auto mine = [&](const bj::object& labels) {
-    const auto team = label_team(labels);
-    return !teams || (!team.empty() && teams->contains(team));
-  };
-  std::vector<std::string> services;
-  const auto listed = co_await stack_services(*engine, name);
-  for (const auto& item : listed) {
-    if (!item.is_object()) continue;
-    const auto& spec = object_at(item.as_object(), "Spec");
-    if (mine(object_at(spec, "Labels"))) services.push_back(string_at(item.as_object(), "ID"));
-  }
-  auto networks = co_await call_json(*engine, docker::Verb::get, "/networks?" + stack_filter(name), "network");
-  std::vector<std::string> network_ids;
-  for (const auto& item : array_of(std::move(networks))) {
-    if (item.is_object() && mine(object_at(item.as_object(), "Labels"))) {
-      network_ids.push_back(string_at(item.as_object(), "Id"));
-    }
-  }
-  if (services.empty() && network_ids.empty()) {
-    throw Error::not_found("stack_not_found", "No such stack.");
-  }
-  for (const auto& id : services) {
-    co_await call(*engine, docker::Verb::delete_, object_path("services", id, "service"), "service");
-  }
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (const auto& id : network_ids) {
-    // The engine takes the tasks down after the services go; their endpoints hold the network
-    // until then.
-    for (int attempt = 1;; ++attempt) {
-      std::optional<Error> refused;
-      try {
-        co_await call(*engine, docker::Verb::delete_, object_path("networks", id, "network"), "network");
-      } catch (const Error& error) {
-        refused = error;
-      }
-      if (!refused || refused->kind() == ErrorKind::not_found) break;
-      if (refused->kind() != ErrorKind::conflict || attempt >= kNetworkReleaseAttempts) throw *refused;
-      timer.expires_after(kNetworkReleaseInterval);
-      co_await timer.async_wait(asio::use_awaitable);
-    }
-    co_await tenancy_.forget(env, ResourceKind::network, id);
-  }
-}
-
 asio::awaitable<bj::array> SwarmService::nodes(std::string env) {
   auto engine = environments_.engine_up(env);
   auto listed = co_await call_json(*engine, docker::Verb::get, "/nodes", "node");
@@ -706,7 +403,8 @@ asio::awaitable<bj::array> SwarmService::nodes(std::string env) {
 asio::awaitable<bj::object> SwarmService::set_node_availability(std::string env, std::string ref,
                                                                 std::string availability) {
   if (availability != "active" && availability != "pause" && availability != "drain") {
-    throw Error::invalid("invalid_body", "Field 'availability' must be one of: active, pause, drain.");
+    throw Error::invalid("invalid_body",
+                         "Field 'availability' must be one of: active, pause, drain.");
   }
   auto engine = environments_.engine_up(env);
   const auto path = object_path("nodes", ref, "node");
@@ -720,88 +418,6 @@ asio::awaitable<bj::object> SwarmService::set_node_availability(std::string env,
                 "node", bj::serialize(spec));
   auto updated = co_await call_json(*engine, docker::Verb::get, id_path, "node");
   co_return node_summary(updated.as_object());
-}
-
-asio::awaitable<bj::array> SwarmService::list_objects(const Principal& caller, std::string env,
-                                                      SwarmObjectKind kind) {
-  auto engine = environments_.engine_up(env);
-  auto listed = co_await call_json(*engine, docker::Verb::get, "/" + collection(kind), noun(kind));
-  const auto teams = tenancy_.visible_teams(caller, env, perm::containers_read);
-  bj::array out;
-  for (const auto& item : array_of(std::move(listed))) {
-    if (!item.is_object()) continue;
-    const auto team = label_team(object_at(object_at(item.as_object(), "Spec"), "Labels"));
-    if (teams && (team.empty() || !teams->contains(team))) continue;
-    out.push_back(object_summary(item.as_object()));
-  }
-  std::sort(out.begin(), out.end(), [](const bj::value& a, const bj::value& b) {
-    return a.as_object().at("name").as_string() < b.as_object().at("name").as_string();
-  });
-  co_return out;
-}
-
-asio::awaitable<bj::object> SwarmService::create_object(const Principal& caller, std::string env,
-                                                        SwarmObjectKind kind,
-                                                        std::optional<std::string> team,
-                                                        std::string body) {
-  const auto given = json::parse_object(body);
-  json::only_fields(given, {"name", "data", "labels"});
-  const auto name = json::required_string(given, "name");
-  check_swarm_object_name(name, "name");
-  const auto data = json::required_string(given, "data");
-  if (data.empty() || data.size() > kMaxObjectBytes) {
-    throw Error::invalid("invalid_body", "Field 'data' must be 1 byte to 500 KiB.");
-  }
-  bj::object labels;
-  if (const auto* given_labels = json::optional_object(given, "labels")) {
-    if (given_labels->size() > 100) throw Error::invalid("invalid_body", "Field 'labels' has more than 100 entries.");
-    for (const auto& member : *given_labels) {
-      std::string key(member.key());
-      std::transform(key.begin(), key.end(), key.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (key.starts_with(policy::kReservedLabelPrefix)) {
-        throw Error::invalid("reserved_label", "Labels under io.dokkerr. are Dokkerr's own.");
-      }
-      if (!member.value().is_string()) {
-        throw Error::invalid("invalid_body", "Field 'labels." + std::string(member.key()) + "' must be a string.");
-      }
-      labels[member.key()] = member.value();
-    }
-  }
-  const auto owner = tenancy_.creation_team(caller, env, team, perm::containers_create);
-  if (!owner.empty()) labels[policy::kTeamLabel] = owner;
-  auto engine = environments_.engine_up(env);
-  const bj::object spec{{"Name", name}, {"Labels", std::move(labels)}, {"Data", base64(data)}};
-  auto created = co_await call_json(*engine, docker::Verb::post, "/" + collection(kind) + "/create",
-                                    noun(kind), bj::serialize(spec));
-  const auto id = created.is_object() ? string_at(created.as_object(), "ID") : std::string();
-  auto found = co_await call_json(*engine, docker::Verb::get,
-                                  object_path(collection(kind), id, noun(kind)), noun(kind));
-  co_return object_summary(found.as_object());
-}
-
-asio::awaitable<void> SwarmService::remove_object(const Principal& caller, std::string env,
-                                                  SwarmObjectKind kind, std::string ref) {
-  auto engine = environments_.engine_up(env);
-  const auto path = object_path(collection(kind), ref, noun(kind));
-  auto found = co_await call_json(*engine, docker::Verb::get, path, noun(kind));
-  const auto& object = found.as_object();
-  owner_for(caller, env, object_at(object_at(object, "Spec"), "Labels"), perm::containers_delete, noun(kind));
-  const auto id_path = object_path(collection(kind), string_at(object, "ID"), noun(kind));
-  std::optional<Error> refused;
-  try {
-    co_await call(*engine, docker::Verb::delete_, id_path, noun(kind));
-  } catch (const Error& error) {
-    refused = error;
-  }
-  if (refused) {
-    // The engine answers "in use by the following service" as a bad request.
-    if (refused->kind() == ErrorKind::invalid && refused->internal().find("in use") != std::string::npos) {
-      throw Error::conflict(noun(kind) + "_in_use", "A service uses the " + noun(kind) +
-                                                        "; remove it from the service first.");
-    }
-    throw *refused;
-  }
 }
 
 }  // namespace dokkerr::containers

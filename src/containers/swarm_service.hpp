@@ -58,7 +58,8 @@ class SwarmService {
   // The engine's swarm membership: {state, manager, node_id, cluster_id, nodes, managers}.
   boost::asio::awaitable<boost::json::object> status(std::string env);
 
-  boost::asio::awaitable<boost::json::array> list_services(const Principal& caller, std::string env);
+  boost::asio::awaitable<boost::json::array> list_services(const Principal& caller,
+                                                           std::string env);
   // One service, with "previous_spec" (what a rollback returns to; null when none).
   boost::asio::awaitable<boost::json::object> inspect_service(const Principal& caller,
                                                               std::string env, std::string ref);

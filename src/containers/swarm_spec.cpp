@@ -34,7 +34,8 @@ constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 // Typed access to one object of the body, every error naming the field by its full path.
 class Fields {
  public:
-  Fields(const bj::object& object, std::string path, std::initializer_list<std::string_view> allowed)
+  Fields(const bj::object& object, std::string path,
+         std::initializer_list<std::string_view> allowed)
       : object_(object), path_(std::move(path)) {
     for (const auto& member : object) {
       const std::string_view key = member.key();
@@ -94,8 +95,8 @@ class Fields {
     if (!value->is_bool()) bad(name(key), "must be true or false.");
     return value->as_bool();
   }
-  [[nodiscard]] std::optional<std::string> choice(std::string_view key,
-                                                  std::initializer_list<std::string_view> allowed) const {
+  [[nodiscard]] std::optional<std::string> choice(
+      std::string_view key, std::initializer_list<std::string_view> allowed) const {
     auto value = text(key);
     if (!value) return std::nullopt;
     if (std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
@@ -144,7 +145,8 @@ class Fields {
     }
     for (const auto& member : *map) {
       const auto field = name(key) + "." + std::string(member.key());
-      if (member.key().empty() || member.key().size() > 256) bad(name(key), "has an empty or too long key.");
+      if (member.key().empty() || member.key().size() > 256)
+        bad(name(key), "has an empty or too long key.");
       if (!member.value().is_string()) bad(field, "must be a string.");
       if (member.value().as_string().size() > kMaxStringBytes) bad(field, "is too long.");
     }
@@ -219,8 +221,7 @@ bj::object check_resources(const Fields& top, std::string_view key) {
   return out;
 }
 
-std::vector<SwarmFileRef> check_file_refs(const Fields& top, std::string_view key,
-                                          bj::array& out) {
+std::vector<SwarmFileRef> check_file_refs(const Fields& top, std::string_view key, bj::array& out) {
   std::vector<SwarmFileRef> refs;
   const auto* items = top.array(key, kMaxListEntries);
   if (items == nullptr) return refs;
@@ -247,12 +248,13 @@ std::vector<SwarmFileRef> check_file_refs(const Fields& top, std::string_view ke
 
 void check_service_name(std::string_view name, std::string_view field) {
   const bool ok = !name.empty() && name.size() <= 63 && letter_or_digit(name.front()) &&
-                  letter_or_digit(name.back()) &&
-                  std::all_of(name.begin(), name.end(),
-                              [](char c) { return letter_or_digit(c) || c == '-' || c == '_'; });
+                  letter_or_digit(name.back()) && std::all_of(name.begin(), name.end(), [](char c) {
+                    return letter_or_digit(c) || c == '-' || c == '_';
+                  });
   if (!ok) {
     bad(std::string(field),
-        "must be 1 to 63 letters, digits, '-' and '_', starting and ending with a letter or digit.");
+        "must be 1 to 63 letters, digits, '-' and '_', starting and ending with a letter or "
+        "digit.");
   }
 }
 
@@ -269,10 +271,11 @@ void check_swarm_object_name(std::string_view name, std::string_view field) {
 
 CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules& rules) {
   const auto given = json::parse_object(body);
-  const Fields top(given, "",
-                   {"name", "image", "command", "args", "env", "labels", "mode", "replicas",
-                    "ports", "mounts", "networks", "secrets", "configs", "constraints", "limits",
-                    "reservations", "restart", "update", "rollback", "user", "workdir"});
+  const Fields top(
+      given, "",
+      {"name",     "image",        "command", "args",     "env",      "labels",  "mode",
+       "replicas", "ports",        "mounts",  "networks", "secrets",  "configs", "constraints",
+       "limits",   "reservations", "restart", "update",   "rollback", "user",    "workdir"});
   const auto& policy = rules.policy;
   CheckedServiceSpec checked;
   auto& spec = checked.spec;
@@ -282,7 +285,8 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
   check_service_name(*name, "name");
   spec["name"] = *name;
   const auto image = top.text("image");
-  if (!image || image->empty() || image->size() > 512) bad("image", "is required (1 to 512 characters).");
+  if (!image || image->empty() || image->size() > 512)
+    bad("image", "is required (1 to 512 characters).");
   spec["image"] = *image;
   if (auto v = top.strings("command", kMaxListEntries)) spec["command"] = json::string_array(*v);
   if (auto v = top.strings("args", kMaxListEntries)) spec["args"] = json::string_array(*v);
@@ -308,7 +312,8 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
     for (std::size_t i = 0; i < items->size(); ++i) {
       const auto field = "ports[" + std::to_string(i) + "]";
       if (!(*items)[i].is_object()) bad(field, "must be an object.");
-      const Fields port((*items)[i].as_object(), field, {"target", "published", "protocol", "mode"});
+      const Fields port((*items)[i].as_object(), field,
+                        {"target", "published", "protocol", "mode"});
       const auto target = port.integer("target", 1, 65535);
       if (!target) bad(port.name("target"), "is required.");
       const auto published = port.integer("published", 0, 65535).value_or(0);
@@ -329,8 +334,8 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
         }
         if (published < policy.min_host_port || published > policy.max_host_port) {
           denied(port.name("published"), "the policy allows host ports " +
-                                              std::to_string(policy.min_host_port) + " to " +
-                                              std::to_string(policy.max_host_port) + ".");
+                                             std::to_string(policy.min_host_port) + " to " +
+                                             std::to_string(policy.max_host_port) + ".");
         }
       }
       bj::object out{{"target", *target}, {"protocol", protocol}, {"mode", publish_mode}};
@@ -361,8 +366,10 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
         }
       }
       if (*type == "volume") {
-        if (source.empty()) bad(mount.name("source"), "names the volume (anonymous ones are not kept track of).");
-        if (source.find('/') != std::string::npos) bad(mount.name("source"), "must be a volume name.");
+        if (source.empty())
+          bad(mount.name("source"), "names the volume (anonymous ones are not kept track of).");
+        if (source.find('/') != std::string::npos)
+          bad(mount.name("source"), "must be a volume name.");
         checked.volumes.push_back(source);
       }
       bj::object out{{"type", *type}, {"target", *target}};
@@ -387,16 +394,19 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
         network_name = network.text("name").value_or("");
         aliases = network.strings("aliases", kMaxListEntries).value_or(std::vector<std::string>{});
         for (const auto& alias : aliases) {
-          if (alias.empty() || alias.size() > 128) bad(network.name("aliases"), "has an empty or too long name.");
+          if (alias.empty() || alias.size() > 128)
+            bad(network.name("aliases"), "has an empty or too long name.");
         }
       } else {
         bad(field, "must be a network name or {name, aliases}.");
       }
-      if (network_name.empty() || network_name.size() > 128) bad(field, "needs a network name of 1 to 128 characters.");
+      if (network_name.empty() || network_name.size() > 128)
+        bad(field, "needs a network name of 1 to 128 characters.");
       if (aliases.empty()) {
         networks.emplace_back(network_name);
       } else {
-        networks.push_back(bj::object{{"name", network_name}, {"aliases", json::string_array(aliases)}});
+        networks.push_back(
+            bj::object{{"name", network_name}, {"aliases", json::string_array(aliases)}});
       }
       checked.networks.push_back(std::move(network_name));
       checked.network_aliases.push_back(std::move(aliases));
@@ -429,7 +439,8 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
     if (auto v = fields.integer("max_attempts", 0, 1000)) out["max_attempts"] = *v;
     if (!out.empty()) spec["restart"] = std::move(out);
   }
-  if (auto update = check_update(top, "update"); !update.empty()) spec["update"] = std::move(update);
+  if (auto update = check_update(top, "update"); !update.empty())
+    spec["update"] = std::move(update);
   if (auto rollback = check_update(top, "rollback"); !rollback.empty()) {
     spec["rollback"] = std::move(rollback);
   }
@@ -443,24 +454,22 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
 
 namespace {
 
-
-
-
-
 double seconds_at(const bj::object& object, std::string_view key) {
   const auto* value = object.if_contains(key);
   return value != nullptr && value->is_number() ? value->to_number<double>() : 0.0;
 }
 
 bj::object engine_update_config(const bj::object& ours) {
-  bj::object out{{"Parallelism", ours.contains("parallelism") ? int_at(ours, "parallelism") : 1},
-                 {"FailureAction", ours.contains("failure_action")
-                                       ? string_at(ours, "failure_action")
-                                       : std::string("pause")},
-                 {"Order", ours.contains("order") ? string_at(ours, "order") : std::string("stop-first")}};
+  bj::object out{
+      {"Parallelism", ours.contains("parallelism") ? int_at(ours, "parallelism") : 1},
+      {"FailureAction",
+       ours.contains("failure_action") ? string_at(ours, "failure_action") : std::string("pause")},
+      {"Order", ours.contains("order") ? string_at(ours, "order") : std::string("stop-first")}};
   if (ours.contains("delay_seconds")) out["Delay"] = nanos(seconds_at(ours, "delay_seconds"));
-  out["Monitor"] = nanos(ours.contains("monitor_seconds") ? seconds_at(ours, "monitor_seconds") : 5.0);
-  if (ours.contains("max_failure_ratio")) out["MaxFailureRatio"] = seconds_at(ours, "max_failure_ratio");
+  out["Monitor"] =
+      nanos(ours.contains("monitor_seconds") ? seconds_at(ours, "monitor_seconds") : 5.0);
+  if (ours.contains("max_failure_ratio"))
+    out["MaxFailureRatio"] = seconds_at(ours, "max_failure_ratio");
   return out;
 }
 
@@ -470,7 +479,8 @@ bj::object our_update_config(const bj::object& engine) {
   if (engine.contains("Delay")) out["delay_seconds"] = seconds_of(int_at(engine, "Delay"));
   if (auto v = string_at(engine, "FailureAction"); !v.empty()) out["failure_action"] = v;
   if (engine.contains("Monitor")) out["monitor_seconds"] = seconds_of(int_at(engine, "Monitor"));
-  if (engine.contains("MaxFailureRatio")) out["max_failure_ratio"] = seconds_at(engine, "MaxFailureRatio");
+  if (engine.contains("MaxFailureRatio"))
+    out["max_failure_ratio"] = seconds_at(engine, "MaxFailureRatio");
   if (auto v = string_at(engine, "Order"); !v.empty()) out["order"] = v;
   return out;
 }
@@ -532,15 +542,19 @@ boost::json::object build_engine_spec(const CheckedServiceSpec& checked,
       out.push_back(bj::object{
           {id_key, ids[i]},
           {name_key, string_at(ref, "name")},
-          {"File", bj::object{{"Name", string_at(ref, "target")}, {"UID", "0"}, {"GID", "0"}, {"Mode", 0444}}}});
+          {"File",
+           bj::object{
+               {"Name", string_at(ref, "target")}, {"UID", "0"}, {"GID", "0"}, {"Mode", 0444}}}});
     }
     return out;
   };
   if (ours.contains("secrets")) {
-    container["Secrets"] = file_refs(array_at(ours, "secrets"), references.secret_ids, "SecretID", "SecretName");
+    container["Secrets"] =
+        file_refs(array_at(ours, "secrets"), references.secret_ids, "SecretID", "SecretName");
   }
   if (ours.contains("configs")) {
-    container["Configs"] = file_refs(array_at(ours, "configs"), references.config_ids, "ConfigID", "ConfigName");
+    container["Configs"] =
+        file_refs(array_at(ours, "configs"), references.config_ids, "ConfigID", "ConfigName");
   }
 
   bj::object task{{"ContainerSpec", std::move(container)}};
@@ -548,7 +562,8 @@ boost::json::object build_engine_spec(const CheckedServiceSpec& checked,
   if (references.pids_limit > 0) limits["Pids"] = references.pids_limit;
   bj::object resources;
   if (!limits.empty()) resources["Limits"] = std::move(limits);
-  if (auto reservations = engine_resources(object_at(ours, "reservations")); !reservations.empty()) {
+  if (auto reservations = engine_resources(object_at(ours, "reservations"));
+      !reservations.empty()) {
     resources["Reservations"] = std::move(reservations);
   }
   if (!resources.empty()) task["Resources"] = std::move(resources);
@@ -556,7 +571,8 @@ boost::json::object build_engine_spec(const CheckedServiceSpec& checked,
     const auto& restart = object_at(ours, "restart");
     bj::object out;
     if (restart.contains("condition")) out["Condition"] = string_at(restart, "condition");
-    if (restart.contains("delay_seconds")) out["Delay"] = nanos(seconds_at(restart, "delay_seconds"));
+    if (restart.contains("delay_seconds"))
+      out["Delay"] = nanos(seconds_at(restart, "delay_seconds"));
     if (restart.contains("max_attempts")) out["MaxAttempts"] = int_at(restart, "max_attempts");
     task["RestartPolicy"] = std::move(out);
   }
@@ -636,11 +652,12 @@ boost::json::object spec_from_engine(const boost::json::object& engine_spec,
   for (const auto& item : array_at(object_at(engine_spec, "EndpointSpec"), "Ports")) {
     if (!item.is_object()) continue;
     const auto& port = item.as_object();
-    bj::object out{{"target", int_at(port, "TargetPort")},
-                   {"protocol", string_at(port, "Protocol").empty() ? std::string("tcp")
-                                                                     : string_at(port, "Protocol")},
-                   {"mode", string_at(port, "PublishMode").empty() ? std::string("ingress")
-                                                                    : string_at(port, "PublishMode")}};
+    bj::object out{
+        {"target", int_at(port, "TargetPort")},
+        {"protocol",
+         string_at(port, "Protocol").empty() ? std::string("tcp") : string_at(port, "Protocol")},
+        {"mode", string_at(port, "PublishMode").empty() ? std::string("ingress")
+                                                        : string_at(port, "PublishMode")}};
     if (int_at(port, "PublishedPort") != 0) out["published"] = int_at(port, "PublishedPort");
     ports.push_back(std::move(out));
   }
@@ -651,7 +668,8 @@ boost::json::object spec_from_engine(const boost::json::object& engine_spec,
     const auto& mount = item.as_object();
     bj::object out{{"type", string_at(mount, "Type")}, {"target", string_at(mount, "Target")}};
     if (auto source = string_at(mount, "Source"); !source.empty()) out["source"] = source;
-    if (const auto* ro = mount.if_contains("ReadOnly"); ro != nullptr && ro->is_bool() && ro->as_bool()) {
+    if (const auto* ro = mount.if_contains("ReadOnly");
+        ro != nullptr && ro->is_bool() && ro->as_bool()) {
       out["read_only"] = true;
     }
     mounts.push_back(std::move(out));
@@ -694,7 +712,8 @@ boost::json::object spec_from_engine(const boost::json::object& engine_spec,
   if (auto limits = our_resources(object_at(resources, "Limits")); !limits.empty()) {
     ours["limits"] = std::move(limits);
   }
-  if (auto reservations = our_resources(object_at(resources, "Reservations")); !reservations.empty()) {
+  if (auto reservations = our_resources(object_at(resources, "Reservations"));
+      !reservations.empty()) {
     ours["reservations"] = std::move(reservations);
   }
   if (const auto& restart = object_at(task, "RestartPolicy"); !restart.empty()) {

@@ -32,9 +32,9 @@ struct SwarmFileRef {
 struct CheckedServiceSpec {
   boost::json::object spec;
   std::vector<SwarmFileRef> secrets, configs;
-  std::vector<std::string> networks;  // overlay network names
+  std::vector<std::string> networks;                      // overlay network names
   std::vector<std::vector<std::string>> network_aliases;  // per network, its extra DNS names
-  std::vector<std::string> volumes;   // named volumes mounted
+  std::vector<std::string> volumes;                       // named volumes mounted
 };
 
 struct ServiceRules {
@@ -50,10 +50,10 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
 // What build_engine_spec needs beyond the checked spec: the owning team and the engine ids of
 // what the service references, in the order check_service_spec listed them.
 struct EngineReferences {
-  std::string team;                             // "" for none
+  std::string team;  // "" for none
   std::vector<std::string> secret_ids, config_ids;
-  std::vector<std::string> network_ids;         // the spec's networks, or the team's network
-  std::int64_t pids_limit = 0;                  // 0: none
+  std::vector<std::string> network_ids;  // the spec's networks, or the team's network
+  std::int64_t pids_limit = 0;           // 0: none
 };
 
 // The engine's ServiceSpec for a checked spec. Labels get the team label on the service and on

@@ -11,7 +11,8 @@ namespace {
 namespace bj = boost::json;
 
 [[noreturn]] void refuse(const ServiceSpec& service, std::string_view key, std::string_view why) {
-  std::string detail = service.line > 0 ? "line " + std::to_string(service.line) + ", " : std::string();
+  std::string detail =
+      service.line > 0 ? "line " + std::to_string(service.line) + ", " : std::string();
   detail += "services." + service.name + "." + std::string(key) + ": " + std::string(why);
   throw Error::invalid("invalid_compose", std::move(detail));
 }
@@ -33,8 +34,10 @@ void check_swarm_compatible(const ServiceSpec& service) {
   if (!service.extra_hosts.empty()) refuse(service, "extra_hosts", kNotCarried);
   if (!service.dns.empty()) refuse(service, "dns", kNotCarried);
   if (service.healthcheck) refuse(service, "healthcheck", kNotCarried);
-  if (!service.labels.empty()) refuse(service, "labels", "use deploy.labels for a Swarm service's labels");
-  if (service.restart != "no") refuse(service, "restart", "use deploy.restart_policy in a Swarm stack");
+  if (!service.labels.empty())
+    refuse(service, "labels", "use deploy.labels for a Swarm service's labels");
+  if (service.restart != "no")
+    refuse(service, "restart", "use deploy.restart_policy in a Swarm stack");
   if (service.pids_limit) refuse(service, "pids_limit", kNotCarried);
   if (!service.hostname.empty()) refuse(service, "hostname", kNotCarried);
   if (!service.stop_signal.empty()) refuse(service, "stop_signal", kNotCarried);
@@ -42,9 +45,11 @@ void check_swarm_compatible(const ServiceSpec& service) {
   if (service.read_only || service.tty || service.stdin_open || service.init) {
     refuse(service, "read_only/tty/stdin_open/init", kNotCarried);
   }
-  if (service.pull_policy != "missing") refuse(service, "pull_policy", "Swarm nodes pull what they miss");
+  if (service.pull_policy != "missing")
+    refuse(service, "pull_policy", "Swarm nodes pull what they miss");
   for (const auto& port : service.ports) {
-    if (!port.host_ip.empty()) refuse(service, "ports", "Swarm publishes on every address of a node");
+    if (!port.host_ip.empty())
+      refuse(service, "ports", "Swarm publishes on every address of a node");
   }
 }
 
@@ -91,7 +96,8 @@ std::string service_form(const ComposeProject& project, const ServiceSpec& servi
   bj::object form{{"name", project.name + "_" + service.name}, {"image", service.image}};
   // Compose's entrypoint replaces the image's ENTRYPOINT (the engine's Command for a task) and
   // its command the CMD (the task's Args), as docker stack deploy maps them.
-  if (service.entrypoint) form["command"] = bj::array(service.entrypoint->begin(), service.entrypoint->end());
+  if (service.entrypoint)
+    form["command"] = bj::array(service.entrypoint->begin(), service.entrypoint->end());
   if (service.command) form["args"] = bj::array(service.command->begin(), service.command->end());
   if (!service.environment.empty()) form["env"] = string_object(service.environment);
   auto labels = string_object(service.swarm.labels);
@@ -115,7 +121,8 @@ std::string service_form(const ComposeProject& project, const ServiceSpec& servi
     switch (mount.type) {
       case Mount::Type::volume:
         if (mount.source.empty()) {
-          refuse(service, "volumes", "an anonymous volume is not kept track of in a Swarm stack; name it");
+          refuse(service, "volumes",
+                 "an anonymous volume is not kept track of in a Swarm stack; name it");
         }
         out["type"] = "volume";
         out["source"] = volume_name(project, mount.source);
@@ -137,11 +144,13 @@ std::string service_form(const ComposeProject& project, const ServiceSpec& servi
     // Other services reach this one by its name in the file, as in docker stack deploy.
     bj::array aliases{bj::value(service.name)};
     for (const auto& alias : network.aliases) aliases.emplace_back(alias);
-    networks.push_back(bj::object{{"name", network_name(project, network.key)}, {"aliases", std::move(aliases)}});
+    networks.push_back(
+        bj::object{{"name", network_name(project, network.key)}, {"aliases", std::move(aliases)}});
   }
   if (!networks.empty()) form["networks"] = std::move(networks);
   if (!service.swarm.constraints.empty()) {
-    form["constraints"] = bj::array(service.swarm.constraints.begin(), service.swarm.constraints.end());
+    form["constraints"] =
+        bj::array(service.swarm.constraints.begin(), service.swarm.constraints.end());
   }
   bj::object limits;
   if (service.nano_cpus) limits["nano_cpus"] = *service.nano_cpus;
@@ -172,18 +181,21 @@ SwarmStackPlan swarm_stack_plan(const ComposeProject& project) {
   for (const auto& network : project.networks) {
     // A Compose file's networks are bridges on one engine; on a swarm they span the nodes.
     if (network.driver != "bridge" && network.driver != "overlay") {
-      throw Error::invalid("invalid_compose", "networks." + network.key +
-                                                  ".driver: a Swarm stack's networks are overlay networks");
+      throw Error::invalid(
+          "invalid_compose",
+          "networks." + network.key + ".driver: a Swarm stack's networks are overlay networks");
     }
     plan.networks.push_back({network.name, network.internal, network.external});
   }
   for (const auto& volume : project.volumes) {
     if (volume.driver != "local" || !volume.driver_opts.empty()) {
-      throw Error::invalid("invalid_compose", "volumes." + volume.key +
-                                                  ": a Swarm stack's volumes are local volumes each node makes");
+      throw Error::invalid(
+          "invalid_compose",
+          "volumes." + volume.key + ": a Swarm stack's volumes are local volumes each node makes");
     }
   }
-  for (const auto& service : project.services) plan.services.push_back(service_form(project, service));
+  for (const auto& service : project.services)
+    plan.services.push_back(service_form(project, service));
   return plan;
 }
 

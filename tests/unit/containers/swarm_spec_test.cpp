@@ -41,8 +41,9 @@ TEST(SwarmSpec, FillsInTheDefaults) {
 TEST(SwarmSpec, RefusesWhatTheFormDoesNotOffer) {
   EXPECT_EQ(refusal(with(R"("Privileged":true)")), "unknown_field");
   EXPECT_EQ(refusal(with(R"("TaskTemplate":{})")), "unknown_field");
-  EXPECT_EQ(refusal(with(R"("mounts":[{"type":"volume","source":"v","target":"/d","driver":"x"}])")),
-            "unknown_field");
+  EXPECT_EQ(
+      refusal(with(R"("mounts":[{"type":"volume","source":"v","target":"/d","driver":"x"}])")),
+      "unknown_field");
   EXPECT_EQ(refusal(with(R"("update":{"parallelism":1,"x":1})")), "unknown_field");
   EXPECT_EQ(refusal("[]"), "invalid_body");
   EXPECT_EQ(refusal("{"), "invalid_json");
@@ -70,9 +71,12 @@ TEST(SwarmSpec, BoundsEveryValue) {
   EXPECT_EQ(refusal(with(R"("limits":{"memory_bytes":1024})")), "invalid_body");
   EXPECT_EQ(refusal(with(R"("env":{"A=B":"c"})")), "invalid_body");
   EXPECT_EQ(refusal(with(R"("mounts":[{"type":"volume","target":"/d"}])")), "invalid_body");
-  EXPECT_EQ(refusal(with(R"("mounts":[{"type":"volume","source":"v","target":"/"}])")), "invalid_body");
-  EXPECT_EQ(refusal(with(R"("mounts":[{"type":"tmpfs","source":"x","target":"/t"}])")), "invalid_body");
-  EXPECT_EQ(refusal(with(R"("secrets":[{"name":"s","target":"../../etc/shadow"}])")), "invalid_body");
+  EXPECT_EQ(refusal(with(R"("mounts":[{"type":"volume","source":"v","target":"/"}])")),
+            "invalid_body");
+  EXPECT_EQ(refusal(with(R"("mounts":[{"type":"tmpfs","source":"x","target":"/t"}])")),
+            "invalid_body");
+  EXPECT_EQ(refusal(with(R"("secrets":[{"name":"s","target":"../../etc/shadow"}])")),
+            "invalid_body");
   EXPECT_EQ(refusal(with(R"("secrets":[{"name":"../s"}])")), "invalid_body");
   EXPECT_EQ(refusal(with(R"("workdir":"relative")")), "invalid_body");
   std::string many = R"("constraints":[)";
@@ -93,16 +97,19 @@ TEST(SwarmSpec, TheTeamPolicyDecidesHostPathsAndPorts) {
   relaxed.policy.allow_host_binds = true;
   EXPECT_EQ(refusal(bind, relaxed), "accepted");
 
-  EXPECT_EQ(refusal(with(R"("ports":[{"target":80,"published":8080,"mode":"ingress"}])")), "policy_denied");
+  EXPECT_EQ(refusal(with(R"("ports":[{"target":80,"published":8080,"mode":"ingress"}])")),
+            "policy_denied");
   EXPECT_EQ(refusal(with(R"("ports":[{"target":80,"published":80}])")), "policy_denied");
   EXPECT_EQ(refusal(with(R"("ports":[{"target":80}])")), "policy_denied");
   EXPECT_EQ(refusal(with(R"("ports":[{"target":80,"published":8080}])")), "accepted");
   ServiceRules loopback_only = kDeveloper;
   loopback_only.policy.allowed_host_ips = {"127.0.0.1"};
-  EXPECT_EQ(refusal(with(R"("ports":[{"target":80,"published":8080}])"), loopback_only), "policy_denied");
+  EXPECT_EQ(refusal(with(R"("ports":[{"target":80,"published":8080}])"), loopback_only),
+            "policy_denied");
 
   // A developer's port defaults to the node's own; an admin's to the ingress mesh, as Docker's.
-  const auto mine = check_service_spec(with(R"("ports":[{"target":80,"published":8080}])"), kDeveloper);
+  const auto mine =
+      check_service_spec(with(R"("ports":[{"target":80,"published":8080}])"), kDeveloper);
   EXPECT_EQ(mine.spec.at("ports").as_array()[0].as_object().at("mode"), "host");
   const auto admins = check_service_spec(with(R"("ports":[{"target":80}])"), kAdmin);
   EXPECT_EQ(admins.spec.at("ports").as_array()[0].as_object().at("mode"), "ingress");
@@ -116,8 +123,8 @@ TEST(SwarmSpec, ATeamWithADefaultMemoryLimitGetsIt) {
 }
 
 TEST(SwarmSpec, BuildsTheEngineSpecWithTheTeamLabelEverywhere) {
-  const auto checked = check_service_spec(
-      with(R"("command":["sleep","600"],"env":{"A":"1"},"replicas":3,
+  const auto checked =
+      check_service_spec(with(R"("command":["sleep","600"],"env":{"A":"1"},"replicas":3,
               "mounts":[{"type":"volume","source":"data","target":"/data","read_only":true}],
               "secrets":[{"name":"db","target":"pw"}],"configs":[{"name":"conf"}],
               "networks":["backend",{"name":"front","aliases":["www"]}],"constraints":["node.role==worker"],
@@ -126,7 +133,7 @@ TEST(SwarmSpec, BuildsTheEngineSpecWithTheTeamLabelEverywhere) {
               "update":{"parallelism":2,"delay_seconds":10,"failure_action":"rollback","order":"start-first"},
               "ports":[{"target":80,"published":8080}],"labels":{"app":"web"},
               "user":"1000","workdir":"/srv")"),
-      kDeveloper);
+                         kDeveloper);
   EXPECT_EQ(checked.volumes, std::vector<std::string>{"data"});
   EXPECT_EQ(checked.networks, (std::vector<std::string>{"backend", "front"}));
   ASSERT_EQ(checked.secrets.size(), 1U);
@@ -154,27 +161,31 @@ TEST(SwarmSpec, BuildsTheEngineSpecWithTheTeamLabelEverywhere) {
   EXPECT_EQ(spec.at("Mode").as_object().at("Replicated").as_object().at("Replicas").as_int64(), 3);
   EXPECT_EQ(spec.at("UpdateConfig").as_object().at("Delay").as_int64(), 10'000'000'000);
   EXPECT_EQ(spec.at("UpdateConfig").as_object().at("FailureAction"), "rollback");
-  EXPECT_EQ(bj::serialize(spec.at("EndpointSpec")),
-            R"({"Mode":"vip","Ports":[{"Protocol":"tcp","TargetPort":80,"PublishMode":"host","PublishedPort":8080}]})");
+  EXPECT_EQ(
+      bj::serialize(spec.at("EndpointSpec")),
+      R"({"Mode":"vip","Ports":[{"Protocol":"tcp","TargetPort":80,"PublishMode":"host","PublishedPort":8080}]})");
 
   // Read back, the form is what was asked (networks and secrets by name).
   auto ours = spec_from_engine(spec, bj::object{{"nid", "backend"}, {"fid", "front"}});
   EXPECT_EQ(ours.at("name"), "web");
   EXPECT_EQ(ours.at("replicas").as_int64(), 3);
-  EXPECT_EQ(bj::serialize(ours.at("networks")), R"(["backend",{"name":"front","aliases":["www"]}])");
+  EXPECT_EQ(bj::serialize(ours.at("networks")),
+            R"(["backend",{"name":"front","aliases":["www"]}])");
   EXPECT_EQ(bj::serialize(ours.at("secrets")), R"([{"name":"db","target":"pw"}])");
   EXPECT_FALSE(ours.at("labels").as_object().contains("io.dokkerr.team"));
   EXPECT_EQ(ours.at("restart").as_object().at("delay_seconds").as_double(), 2.5);
   EXPECT_EQ(ours.at("update").as_object().at("delay_seconds").as_int64(), 10);
   // …and checks again as it is: the edit form round-trips.
   const auto again = check_service_spec(bj::serialize(ours), kDeveloper);
-  EXPECT_EQ(bj::serialize(build_engine_spec(again, {"team-1", {"sid"}, {"cid"}, {"nid", "fid"}, 4096})),
-            bj::serialize(spec));
+  EXPECT_EQ(
+      bj::serialize(build_engine_spec(again, {"team-1", {"sid"}, {"cid"}, {"nid", "fid"}, 4096})),
+      bj::serialize(spec));
 }
 
 TEST(SwarmSpec, TheFormShowsTheImageAsAskedWithoutThePinnedDigest) {
   const auto engine = bj::parse(R"({"Name":"web","TaskTemplate":{"ContainerSpec":
-      {"Image":"busybox:1@sha256:0123456789abcdef"}},"Mode":{"Global":{}}})").as_object();
+      {"Image":"busybox:1@sha256:0123456789abcdef"}},"Mode":{"Global":{}}})")
+                          .as_object();
   const auto ours = spec_from_engine(engine, {});
   EXPECT_EQ(ours.at("image"), "busybox:1");
   EXPECT_EQ(ours.at("mode"), "global");

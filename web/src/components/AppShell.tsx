@@ -26,6 +26,7 @@ const AccountPage = lazy(() => import("../pages/account/AccountPage"));
 const MonitoringPage = lazy(() => import("../pages/monitoring/MonitoringPage"));
 const RegistriesPage = lazy(() => import("../pages/registries/RegistriesPage"));
 const WebhooksPage = lazy(() => import("../pages/webhooks/WebhooksPage"));
+const SwarmPage = lazy(() => import("../pages/swarm/SwarmPage"));
 
 interface NavItem {
   path: string;
@@ -38,6 +39,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: "/", label: "Dashboard" },
   { path: "/containers", label: "Containers" },
   { path: "/stacks", label: "Stacks" },
+  { path: "/swarm", label: "Swarm" },
   { path: "/images", label: "Images" },
   { path: "/registries", label: "Registries" },
   { path: "/networks", label: "Networks" },
@@ -100,6 +102,8 @@ function Page({ route, user }: { route: Route; user: User | undefined }): ReactN
       return <RegistriesPage section={subpathOf(route.path)} id={route.query.get("id") ?? ""} />;
     case "/webhooks":
       return <WebhooksPage section={subpathOf(route.path)} id={route.query.get("id") ?? ""} />;
+    case "/swarm":
+      return <SwarmPage section={subpathOf(route.path)} id={route.query.get("id") ?? ""} tab={route.query.get("tab") ?? ""} />;
   }
   return <PlaceholderPage title="Page not found" message="There is no page at this address." />;
 }

@@ -244,6 +244,24 @@ std::vector<SwarmFileRef> check_file_refs(const Fields& top, std::string_view ke
   return refs;
 }
 
+// A task's health check, as Compose and the engine write it: the test is ["CMD", …],
+// ["CMD-SHELL", "…"] or ["NONE"]; rolling updates wait for a new task to be healthy.
+bj::object check_healthcheck(const Fields& fields) {
+  const auto test = fields.strings("test", kMaxListEntries);
+  if (!test || test->empty()) bad(fields.name("test"), "is required.");
+  const auto& kind = test->front();
+  const bool shaped = (kind == "NONE" && test->size() == 1) ||
+                      ((kind == "CMD" || kind == "CMD-SHELL") && test->size() >= 2);
+  if (!shaped) bad(fields.name("test"), "must be [\"CMD\", …], [\"CMD-SHELL\", \"…\"] or [\"NONE\"].");
+  bj::object out{{"test", json::string_array(*test)}};
+  for (const auto* key : {"interval_seconds", "timeout_seconds", "start_period_seconds"}) {
+    // The engine's own minimum for a set interval is 1 ms; below a second is a probe storm.
+    if (auto v = fields.number(key, 1, kMaxSeconds)) out[key] = *v;
+  }
+  if (auto v = fields.integer("retries", 0, 100)) out["retries"] = *v;
+  return out;
+}
+
 }  // namespace
 
 void check_service_name(std::string_view name, std::string_view field) {
@@ -275,7 +293,8 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
       given, "",
       {"name",     "image",        "command", "args",     "env",      "labels",  "mode",
        "replicas", "ports",        "mounts",  "networks", "secrets",  "configs", "constraints",
-       "limits",   "reservations", "restart", "update",   "rollback", "user",    "workdir"});
+       "limits",   "reservations", "restart", "update",   "rollback", "user",    "workdir",
+       "healthcheck"});
   const auto& policy = rules.policy;
   CheckedServiceSpec checked;
   auto& spec = checked.spec;
@@ -444,6 +463,11 @@ CheckedServiceSpec check_service_spec(std::string_view body, const ServiceRules&
   if (auto rollback = check_update(top, "rollback"); !rollback.empty()) {
     spec["rollback"] = std::move(rollback);
   }
+  if (const auto* health = top.object("healthcheck")) {
+    spec["healthcheck"] = check_healthcheck(Fields(*health, "healthcheck",
+                                                   {"test", "interval_seconds", "timeout_seconds",
+                                                    "start_period_seconds", "retries"}));
+  }
   if (auto v = top.text("user"); v && !v->empty()) spec["user"] = *v;
   if (auto v = top.text("workdir"); v && !v->empty()) {
     if (!v->starts_with('/')) bad("workdir", "must be an absolute path.");
@@ -518,6 +542,17 @@ boost::json::object build_engine_spec(const CheckedServiceSpec& checked,
   }
   if (!env.empty()) container["Env"] = std::move(env);
   container["Labels"] = with_team({}, references.team);
+  if (ours.contains("healthcheck")) {
+    const auto& health = object_at(ours, "healthcheck");
+    bj::object out{{"Test", health.at("test")}};
+    if (health.contains("interval_seconds")) out["Interval"] = nanos(seconds_at(health, "interval_seconds"));
+    if (health.contains("timeout_seconds")) out["Timeout"] = nanos(seconds_at(health, "timeout_seconds"));
+    if (health.contains("start_period_seconds")) {
+      out["StartPeriod"] = nanos(seconds_at(health, "start_period_seconds"));
+    }
+    if (health.contains("retries")) out["Retries"] = int_at(health, "retries");
+    container["Healthcheck"] = std::move(out);
+  }
   if (ours.contains("user")) container["User"] = string_at(ours, "user");
   if (ours.contains("workdir")) container["Dir"] = string_at(ours, "workdir");
   bj::array mounts;
@@ -728,6 +763,16 @@ boost::json::object spec_from_engine(const boost::json::object& engine_spec,
   }
   if (engine_spec.contains("RollbackConfig")) {
     ours["rollback"] = our_update_config(object_at(engine_spec, "RollbackConfig"));
+  }
+  if (const auto& health = object_at(container, "Healthcheck"); !array_at(health, "Test").empty()) {
+    bj::object out{{"test", array_at(health, "Test")}};
+    if (int_at(health, "Interval") != 0) out["interval_seconds"] = seconds_of(int_at(health, "Interval"));
+    if (int_at(health, "Timeout") != 0) out["timeout_seconds"] = seconds_of(int_at(health, "Timeout"));
+    if (int_at(health, "StartPeriod") != 0) {
+      out["start_period_seconds"] = seconds_of(int_at(health, "StartPeriod"));
+    }
+    if (health.contains("Retries")) out["retries"] = int_at(health, "Retries");
+    ours["healthcheck"] = std::move(out);
   }
   if (auto v = string_at(container, "User"); !v.empty()) ours["user"] = v;
   if (auto v = string_at(container, "Dir"); !v.empty()) ours["workdir"] = v;

@@ -114,7 +114,7 @@ bj::object merged_spec(bj::object current, bj::object fresh) {
   const auto fresh_image = string_at(fresh_container, "Image");
   if (current_image.starts_with(fresh_image + "@sha256:")) fresh_container["Image"] = current_image;
   for (const auto* key : {"Image", "Command", "Args", "Env", "Labels", "User", "Dir", "Mounts",
-                          "Secrets", "Configs"}) {
+                          "Secrets", "Configs", "Healthcheck"}) {
     if (auto* value = fresh_container.if_contains(key)) {
       container[key] = std::move(*value);
     } else {

@@ -33,7 +33,6 @@ void check_swarm_compatible(const ServiceSpec& service) {
   if (!service.security_opt.empty()) refuse(service, "security_opt", kNotCarried);
   if (!service.extra_hosts.empty()) refuse(service, "extra_hosts", kNotCarried);
   if (!service.dns.empty()) refuse(service, "dns", kNotCarried);
-  if (service.healthcheck) refuse(service, "healthcheck", kNotCarried);
   if (!service.labels.empty())
     refuse(service, "labels", "use deploy.labels for a Swarm service's labels");
   if (service.restart != "no")
@@ -168,6 +167,14 @@ std::string service_form(const ComposeProject& project, const ServiceSpec& servi
   }
   if (service.swarm.update_config) form["update"] = update_form(*service.swarm.update_config);
   if (service.swarm.rollback_config) form["rollback"] = update_form(*service.swarm.rollback_config);
+  if (const auto& health = service.healthcheck) {
+    bj::object out{{"test", bj::array(health->test.begin(), health->test.end())}};
+    if (health->interval_ns) out["interval_seconds"] = seconds(*health->interval_ns);
+    if (health->timeout_ns) out["timeout_seconds"] = seconds(*health->timeout_ns);
+    if (health->start_period_ns) out["start_period_seconds"] = seconds(*health->start_period_ns);
+    if (health->retries) out["retries"] = *health->retries;
+    form["healthcheck"] = std::move(out);
+  }
   if (!service.user.empty()) form["user"] = service.user;
   if (!service.working_dir.empty()) form["workdir"] = service.working_dir;
   return bj::serialize(form);

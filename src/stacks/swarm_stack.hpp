@@ -38,7 +38,7 @@ struct SwarmStackPlan {
 
 // The plan for a parsed file (parse_compose with ComposeInputs::swarm). What Swarm cannot run
 // (privileged, devices, host namespaces, a container name, …) and what the service form does not
-// carry (health checks, container labels, anonymous volumes) is invalid "invalid_compose" naming
+// carry (container labels, anonymous volumes) is invalid "invalid_compose" naming
 // the line and key, never dropped.
 SwarmStackPlan swarm_stack_plan(const ComposeProject& project);
 

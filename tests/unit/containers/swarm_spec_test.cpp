@@ -84,6 +84,25 @@ TEST(SwarmSpec, BoundsEveryValue) {
   EXPECT_EQ(refusal(with(many + "]")), "invalid_body");
 }
 
+TEST(SwarmSpec, AHealthCheckRoundTrips) {
+  EXPECT_EQ(refusal(with(R"("healthcheck":{"test":["CMD"]})")), "invalid_body");
+  EXPECT_EQ(refusal(with(R"("healthcheck":{"test":["SHELL","x"]})")), "invalid_body");
+  EXPECT_EQ(refusal(with(R"("healthcheck":{"test":["NONE"],"interval_seconds":0.001})")),
+            "invalid_body");
+  EXPECT_EQ(refusal(with(R"("healthcheck":{"test":["NONE"],"every":1})")), "unknown_field");
+  const auto checked = check_service_spec(
+      with(R"("healthcheck":{"test":["CMD-SHELL","wget -q localhost"],"interval_seconds":2,)"
+           R"("timeout_seconds":1.5,"start_period_seconds":10,"retries":3})"),
+      kDeveloper);
+  const auto spec = build_engine_spec(checked, {});
+  const auto& container = spec.at("TaskTemplate").as_object().at("ContainerSpec").as_object();
+  EXPECT_EQ(bj::serialize(container.at("Healthcheck")),
+            R"({"Test":["CMD-SHELL","wget -q localhost"],"Interval":2000000000,)"
+            R"("Timeout":1500000000,"StartPeriod":10000000000,"Retries":3})");
+  const auto again = check_service_spec(bj::serialize(spec_from_engine(spec, {})), kDeveloper);
+  EXPECT_EQ(bj::serialize(build_engine_spec(again, {})), bj::serialize(spec));
+}
+
 TEST(SwarmSpec, LabelsUnderTheReservedPrefixAreRefusedInAnyCase) {
   EXPECT_EQ(refusal(with(R"("labels":{"IO.DOKKERR.team":"t"})")), "reserved_label");
   EXPECT_EQ(refusal(with(R"("labels":{"io.dokkerr.team":"t"})"), kAdmin), "reserved_label");

@@ -29,7 +29,6 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxExecOutput = 1024U * 1024U;
-constexpr std::size_t kMaxLogBytes = 16U * 1024U * 1024U;
 
 std::string_view action_path(ContainerAction action) {
   switch (action) {
@@ -68,17 +67,6 @@ void check_name(const std::string& name) {
                          "Container names are 2-128 characters of [a-zA-Z0-9_.-], starting with a "
                          "letter or digit.");
   }
-}
-
-std::string log_query(const LogOptions& options, bool follow) {
-  std::string query = "?stdout=" + std::string(options.stdout_ ? "1" : "0") +
-                      "&stderr=" + std::string(options.stderr_ ? "1" : "0") +
-                      "&tail=" + encode(options.tail) +
-                      "&timestamps=" + std::string(options.timestamps ? "1" : "0") +
-                      "&follow=" + std::string(follow ? "1" : "0");
-  if (options.since) query += "&since=" + encode(*options.since);
-  if (options.until) query += "&until=" + encode(*options.until);
-  return query;
 }
 
 // Whether the container runs with a TTY: its log is then raw bytes rather than frames.
@@ -395,22 +383,7 @@ asio::awaitable<Logs> ContainerService::logs(const Principal& caller, std::strin
   auto engine = environments_.engine_up(env);
   const bool tty = co_await has_tty(*engine, container.id);
   auto target = container_path(container.id) + "/logs" + log_query(options, false);
-  auto stream = co_await open_stream(*engine, docker::Verb::get, std::move(target), "container");
-  OutputDecoder decoder(tty);
-  Logs logs;
-  std::size_t bytes = 0;
-  for (;;) {
-    auto chunk = co_await stream->read_some();
-    if (!chunk) break;
-    bytes += chunk->size();
-    if (bytes > kMaxLogBytes) {
-      logs.truncated = true;
-      break;
-    }
-    for (auto& frame : decoder.feed(*chunk)) logs.entries.push_back(std::move(frame));
-  }
-  stream->close();
-  co_return logs;
+  co_return co_await read_logs(*engine, std::move(target), "container", tty);
 }
 
 asio::awaitable<LogFeed> ContainerService::follow_logs(const Principal& caller, std::string env,

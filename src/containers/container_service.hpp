@@ -4,6 +4,7 @@
 // Lists come from the event-synchronized model; every mutation refreshes the model before it
 // answers. Engine documents are served with Docker's own field names, so they stay JSON values.
 #include "containers/container_model.hpp"
+#include "containers/engine_logs.hpp"
 #include "containers/exec_session.hpp"
 #include "containers/image_service.hpp"
 #include "containers/live_stats.hpp"
@@ -59,18 +60,6 @@ struct ContainerCreate {
 struct RemoveOptions {
   bool force = false;
   bool volumes = false;  // anonymous volumes too
-};
-
-struct LogOptions {
-  std::string tail = "all";
-  std::optional<std::string> since, until;
-  bool timestamps = false, stdout_ = true, stderr_ = true;
-};
-
-// The log so far, bounded: `truncated` when it was longer than the service returns.
-struct Logs {
-  std::vector<docker::Frame> entries;
-  bool truncated = false;
 };
 
 // The log as it grows (follow): frames for a TTY-less container, raw bytes for a TTY.

@@ -1,3 +1,4 @@
+#include "containers/container_json.hpp"
 #include "containers/routes.hpp"
 #include "containers/swarm_service.hpp"
 #include "core/error.hpp"
@@ -71,6 +72,12 @@ asio::awaitable<Reply> service_tasks(SwarmService& service, RequestContext& c) {
   co_return http::ok(http::list_body(std::move(tasks)));
 }
 
+asio::awaitable<Reply> service_logs(SwarmService& service, RequestContext& c) {
+  const auto logs = co_await service.logs(c.caller(), c.param("env"), c.param("id"),
+                                          log_options_from(c.query));
+  co_return http::ok(boost::json::serialize(to_json(logs)));
+}
+
 asio::awaitable<Reply> list_nodes(SwarmService& service, RequestContext& c) {
   auto nodes = co_await service.nodes(c.param("env"));
   co_return http::ok(http::list_body(std::move(nodes)));
@@ -126,6 +133,7 @@ void add_swarm_routes(http::Router& router, SwarmService& service) {
   router.add(Verb::get, path("/services"), with(service, list_services), on_environment(perm::containers_read));
   router.add(Verb::get, path("/services/{id}"), with(service, inspect_service), on_environment(perm::containers_read));
   router.add(Verb::get, path("/services/{id}/tasks"), with(service, service_tasks), on_environment(perm::containers_read));
+  router.add(Verb::get, path("/services/{id}/logs"), with(service, service_logs), on_environment(perm::containers_logs));
   router.add(Verb::get, path("/secrets"), with(service, list_objects<secret>), on_environment(perm::containers_read));
   router.add(Verb::get, path("/configs"), with(service, list_objects<config>), on_environment(perm::containers_read));
 

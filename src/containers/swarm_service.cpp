@@ -390,6 +390,19 @@ asio::awaitable<bj::array> SwarmService::tasks(const Principal& caller, std::str
   co_return out;
 }
 
+asio::awaitable<Logs> SwarmService::logs(const Principal& caller, std::string env, std::string ref,
+                                         LogOptions options) {
+  auto engine = environments_.engine_up(env);
+  const auto service = co_await service_of(caller, env, *engine, ref, perm::containers_logs);
+  const auto& container = object_at(
+      object_at(object_at(service.document, "Spec"), "TaskTemplate"), "ContainerSpec");
+  const auto* tty = container.if_contains("TTY");
+  auto target =
+      object_path("services", service.id, "service") + "/logs" + log_query(options, false);
+  co_return co_await read_logs(*engine, std::move(target), "service",
+                               tty != nullptr && tty->is_bool() && tty->as_bool());
+}
+
 asio::awaitable<bj::array> SwarmService::nodes(std::string env) {
   auto engine = environments_.engine_up(env);
   auto listed = co_await call_json(*engine, docker::Verb::get, "/nodes", "node");

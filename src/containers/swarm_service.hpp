@@ -10,6 +10,7 @@
 // team's own overlay network unless it names networks of the team. Teams whose policy sets
 // container quotas cannot create services: the engine places tasks on its own, and a quota
 // Dokkerr cannot hold is a quota it must not pretend to hold.
+#include "containers/engine_logs.hpp"
 #include "core/principal.hpp"
 #include "docker/client.hpp"
 
@@ -81,6 +82,10 @@ class SwarmService {
   // The service's tasks, newest first within each slot, with the node each runs on.
   boost::asio::awaitable<boost::json::array> tasks(const Principal& caller, std::string env,
                                                    std::string ref);
+  // The log of every task of the service so far (the engine merges them), bounded as a
+  // container's.
+  boost::asio::awaitable<Logs> logs(const Principal& caller, std::string env, std::string ref,
+                                    LogOptions options);
 
   // Makes the stack's networks, creates or updates its services (the engine rolls out only what
   // changed) and removes its services the deployment no longer names. Every service is checked

@@ -48,6 +48,7 @@ function spec(extra = {}) {
     update: { parallelism: 1, delay_seconds: 0, monitor_seconds: 1, order: 'stop-first' },
     rollback: { parallelism: 2, monitor_seconds: 1 },
     restart: { condition: 'any', delay_seconds: 1 },
+    healthcheck: { test: ['CMD', 'true'], interval_seconds: 1, retries: 2 },
     ...extra,
   };
 }
@@ -197,6 +198,7 @@ describe('swarm', { timeout: 540_000 }, () => {
     assert.equal(inspect.Spec.Labels['io.dokkerr.team'], A.teamId);
     assert.equal(inspect.Spec.TaskTemplate.ContainerSpec.Labels['io.dokkerr.team'], A.teamId);
     assert.ok(inspect.Spec.TaskTemplate.Resources.Limits.Pids > 0, 'the pids cap of the policy');
+    assert.deepEqual(inspect.Spec.TaskTemplate.ContainerSpec.Healthcheck, { Test: ['CMD', 'true'], Interval: 1e9, Retries: 2 });
     const overlay = (await engine.ok('GET', `/networks/dokkerr-team-${A.teamId}-swarm`)).json;
     assert.equal(overlay.Driver, 'overlay');
     assert.equal(overlay.Labels['io.dokkerr.team'], A.teamId);
@@ -224,12 +226,25 @@ describe('swarm', { timeout: 540_000 }, () => {
   });
 
   test("a developer's port is published on the node, not through the shared ingress mesh", async () => {
-    const body = spec({ name: `${P}-port`, replicas: 1, ports: [{ target: 8080, published: 18080 }] });
+    const body = spec({
+      name: `${P}-port`,
+      replicas: 1,
+      command: ['sh', '-c', 'echo hello-from-$((40 + 2)); sleep 600'],
+      ports: [{ target: 8080, published: 18080 }],
+    });
     const created = await server.api('POST', svc(), as(A, { body }));
     expectStatus(assert, created, 201);
     assert.deepEqual(created.json.ports, [{ target: 8080, protocol: 'tcp', mode: 'host', published: 18080 }]);
     const onEngine = (await engine.ok('GET', `/services/${P}-port`)).json;
     assert.deepEqual(onEngine.Spec.EndpointSpec.Ports, [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 18080, PublishMode: 'host' }]);
+    // The service's log: every task's, merged by the engine; another team's is as missing.
+    const logs = await waitFor(async () => {
+      const res = await server.api('GET', svc(`/${P}-port/logs?tail=10`), as(A));
+      expectStatus(assert, res, 200);
+      return res.json.items.some((e) => e.data.includes('hello-from-42')) ? res.json : null;
+    }, 60_000, { intervalMs: 500, what: "the task's output in the service log" });
+    assert.equal(logs.truncated, false);
+    expectProblem(assert, await server.api('GET', svc(`/${P}-port/logs`), as(B)), 404, 'service_not_found');
     expectStatus(assert, await server.api('DELETE', svc(`/${P}-port`), as(A)), 204);
   });
 
@@ -314,6 +329,7 @@ describe('swarm', { timeout: 540_000 }, () => {
     image: ${TEST_IMAGE}
     command: ["sleep", "600"]
     environment: {GREETING: ${greeting}}
+    healthcheck: {test: ["CMD", "true"], interval: 1s}
     deploy:
       replicas: 2
       update_config: {parallelism: 2, delay: 0s, monitor: 1s}
@@ -329,6 +345,7 @@ describe('swarm', { timeout: 540_000 }, () => {
     assert.ok(deployed.json.services.every((s) => s.team === A.teamId));
     const web = deployed.json.services.find((s) => s.name === `${stack}_web`);
     assert.deepEqual(web.spec.networks, [{ name: `${stack}_default`, aliases: ['web'] }]);
+    assert.deepEqual(web.spec.healthcheck, { test: ['CMD', 'true'], interval_seconds: 1 });
     await waitRunning(`${stack}_web`, 2, 'the stack web tasks');
     await waitRunning(`${stack}_worker`, 1, 'the stack worker task');
     const network = (await engine.ok('GET', `/networks/${stack}_default`)).json;

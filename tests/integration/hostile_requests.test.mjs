@@ -101,12 +101,15 @@ describe('Docker routes Dokkerr does not expose', { timeout: 120_000 }, () => {
     ['GET', '/plugins'],
     ['POST', '/plugins/pull?remote=evil/plugin'],
     ['POST', '/swarm/init'],
+    ['POST', '/swarm/join'],
+    ['POST', '/swarm/leave?force=1'],
+    ['POST', '/swarm/unlock'],
     ['POST', '/build?t=evil'],
     ['POST', '/session'],
     ['PUT', '/containers/x/archive?path=/'],
     ['POST', '/containers/x/attach?stream=1'],
     ['POST', '/commit?container=x'],
-    ['GET', '/secrets'],
+    ['GET', '/secrets/x/json'],
   ];
 
   test('answer 404 for everyone, admin included, and the engine never hears of them', async () => {

@@ -2,7 +2,7 @@
 // server whose environment is a single-node swarm: a private engine in a network namespace of its
 // own (dockerd.sh start-netns swarm-web), initialized as a swarm manager here. An admin opens
 // Swarm → Services, creates a service of the test image running `sleep 600` from the form, sees
-// its one task run (1/1), scales it to two and sees 2/2, opens Nodes and finds the node with its
+// its one task run (1/1) and its Logs tab read its (empty) log, scales it to two and sees 2/2, opens Nodes and finds the node with its
 // Drain action, and stores a secret that is listed without its value (which the page, the API
 // and the list never show). It then deploys a stack from a Compose file of one service, sees it
 // listed with its task running (1/1), opens it to find its service, and removes it. Every page must run without a Content-Security-Policy violation or a
@@ -159,6 +159,17 @@ describe('Swarm in the web UI', { timeout: 480_000 }, () => {
     assert.equal(await page.getByRole('group', { name: `Actions for ${SERVICE}` }).getByRole('button', { name: 'Roll back' }).isDisabled(), true);
     await shot(page, 'swarm-service');
 
+    // Logs: `sleep 600` prints nothing, so the view is there with nothing in it.
+    await page.getByRole('tab', { name: 'Logs', exact: true }).click();
+    const log = page.getByRole('log', { name: `Log of ${SERVICE}` });
+    await log.waitFor();
+    await page.getByRole('status').filter({ hasText: "The service's tasks have logged nothing." }).waitFor();
+    assert.equal(await log.locator('.log-line').count(), 0);
+    assert.equal(await page.getByRole('alert').count(), 0, 'the log was read');
+    await shot(page, 'swarm-service-logs');
+    await page.getByRole('tab', { name: 'Tasks', exact: true }).click();
+    await tasks.waitFor();
+
     // Scale to two: the page follows the second task until it runs.
     const scale = page.getByRole('form', { name: `Scale ${SERVICE}` });
     await scale.getByLabel('Replicas', { exact: true }).fill('2');
@@ -310,6 +321,11 @@ describe('Swarm in the web UI', { timeout: 480_000 }, () => {
       await page.getByRole('button', { name: 'Update service' }).waitFor();
       await settled(page);
       for (const line of await accessibilityViolations(page)) found.push(`${theme} edit: ${line}`);
+      // The service's Logs tab, read.
+      await go(page, `/swarm/services/view?env=local&id=${encodeURIComponent(stored.id)}&tab=logs`, `Service ${name}`);
+      await page.getByRole('log', { name: `Log of ${name}` }).waitFor();
+      await page.getByRole('status').filter({ hasText: "The service's tasks have logged nothing." }).waitFor();
+      for (const line of await accessibilityViolations(page)) found.push(`${theme} logs: ${line}`);
       // A refused deploy: the file's problem at the file.
       await go(page, '/swarm/stacks/new?env=local', 'Deploy stack');
       await page.getByLabel('Name', { exact: true }).fill(stack);

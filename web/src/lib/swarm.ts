@@ -4,6 +4,7 @@
 
 import { useMemo } from "react";
 import type { ApiClient } from "./api";
+import type { Permissions } from "./permissions";
 import { useServices } from "./services";
 
 const enc = encodeURIComponent;
@@ -193,6 +194,30 @@ interface Items<T> {
   items?: T[] | null;
 }
 
+/** One piece of a task's output as the engine handed it over: usually a whole line with its newline. */
+export interface ServiceLogEntry {
+  stream: "stdout" | "stderr";
+  data: string;
+}
+
+export interface ServiceLogs {
+  items: ServiceLogEntry[];
+  /** The server stopped reading at its size bound: the newest lines asked for are missing. */
+  truncated: boolean;
+}
+
+/** The query of a container's logs; `tail` counts the lines of each task. */
+export interface ServiceLogOptions {
+  tail?: number | "all";
+  timestamps?: boolean;
+  since?: string;
+  until?: string;
+  /** Both streams unless one is turned off. */
+  stdout?: boolean;
+  stderr?: boolean;
+  signal?: AbortSignal;
+}
+
 export class SwarmApi {
   constructor(readonly api: ApiClient) {}
 
@@ -245,6 +270,24 @@ export class SwarmApi {
   async tasks(env: string, id: string, signal?: AbortSignal): Promise<Task[]> {
     const page = await this.api.get<Items<Task>>(`${this.service(env, id)}/tasks`, { signal });
     return page.items ?? [];
+  }
+
+  /** Every task's log so far, merged by the engine. 404 service_not_found without containers:logs in the service's team. */
+  async logs(env: string, id: string, options: ServiceLogOptions = {}): Promise<ServiceLogs> {
+    const { signal, ...query } = options;
+    const page = await this.api.get<Items<ServiceLogEntry> & { truncated?: boolean }>(`${this.service(env, id)}/logs`, {
+      query: {
+        tail: query.tail,
+        timestamps: query.timestamps,
+        since: query.since,
+        until: query.until,
+        // The server reads an absent stream as wanted, so only a turned-off one is sent.
+        stdout: query.stdout === false ? "0" : undefined,
+        stderr: query.stderr === false ? "0" : undefined,
+      },
+      signal,
+    });
+    return { items: page.items ?? [], truncated: page.truncated === true };
   }
 
   // Stacks
@@ -346,6 +389,22 @@ export interface ServicePermissions {
 export function servicePermissions(canIn: (permission: string, env: string) => boolean, env: string): ServicePermissions {
   if (!env) return { create: false, change: false, remove: false };
   return { create: canIn("containers:create", env), change: canIn("containers:update", env), remove: canIn("containers:delete", env) };
+}
+
+/**
+ * Whether the caller may read the logs of a service of `team`: the server answers 404 to anyone
+ * without containers:logs in that very team, so holding it in another team is not enough. A
+ * service of no team is for platform admins.
+ */
+export function mayReadServiceLogs(
+  permissions: Permissions | undefined,
+  teamsWith: (permission: string, env?: string) => string[],
+  env: string,
+  team: string | null,
+): boolean {
+  if (!env || !permissions) return false;
+  if (permissions.is_admin || permissions.platform.includes("containers:logs")) return true;
+  return !!team && teamsWith("containers:logs", env).includes(team);
 }
 
 /** Draining, pausing and activating nodes changes the whole Swarm: platform-wide environments:manage. */

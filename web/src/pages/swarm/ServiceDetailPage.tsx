@@ -1,9 +1,9 @@
-// One Swarm service: what it runs and where its last rolling update is, its tasks, and for those
-// who may change it Scale, Edit (the service form from its spec; saving starts a rolling
-// update), Roll back (to the spec before the last update) and Remove. While an update or a
-// rollback rolls, or fewer tasks run than wanted, the page reads the service and its tasks again
-// every two seconds so that the rollout shows as it goes. The tab is in the address (replaced,
-// not pushed), so a reload or a shared link opens the same tab.
+// One Swarm service: what it runs and where its last rolling update is, its tasks, its log for
+// those who may read it, and for those who may change it Scale, Edit (the service form from its
+// spec; saving starts a rolling update), Roll back (to the spec before the last update) and
+// Remove. While an update or a rollback rolls, or fewer tasks run than wanted, the page reads the
+// service and its tasks again every two seconds so that the rollout shows as it goes. The tab is
+// in the address (replaced, not pushed), so a reload or a shared link opens the same tab.
 
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { DataTable, type Column } from "../../components/DataTable";
@@ -17,20 +17,32 @@ import { shortId } from "../../lib/format";
 import { useAction, useLoad } from "../../lib/hooks";
 import { Link, navigate } from "../../lib/router";
 import { useSession } from "../../lib/session";
-import { isSettling, servicePermissions, stackOf, updateStateText, useSwarmApi, type Service, type ServiceSpec, type Task } from "../../lib/swarm";
+import {
+  isSettling,
+  mayReadServiceLogs,
+  servicePermissions,
+  stackOf,
+  updateStateText,
+  useSwarmApi,
+  type Service,
+  type ServiceSpec,
+  type Task,
+} from "../../lib/swarm";
 import { useTeamNames } from "../../lib/teams";
 import { Facts, OutcomeNotice } from "../networks/ResourceParts";
 import { parseWhole, MAX_REPLICAS } from "./serviceForm";
 import { ServiceForm } from "./ServiceForm";
+import { ServiceLogsTab } from "./ServiceLogsTab";
 import { PortList, ReplicasText, RolloutBadge, stackHref, When, type SectionProps } from "./SwarmParts";
 import "../containers/containers.css";
 
 /** How often a service on its way somewhere is read again. */
 export const POLL_MS = 2000;
 
-const TABS: (TabItem & { change?: boolean })[] = [
+const TABS: (TabItem & { needs?: "logs" | "change" })[] = [
   { id: "tasks", label: "Tasks" },
-  { id: "edit", label: "Edit", change: true },
+  { id: "logs", label: "Logs", needs: "logs" },
+  { id: "edit", label: "Edit", needs: "change" },
 ];
 
 type Busy = "scale" | "rollback" | "remove" | null;
@@ -169,7 +181,8 @@ export default function ServiceDetailPage({ env, id, tab }: SectionProps & { id:
   const [confirm, setConfirm] = useState<"rollback" | "remove" | null>(null);
   const edit = useAction();
 
-  const tabs = TABS.filter((t) => !t.change || may.change);
+  const mayReadLogs = mayReadServiceLogs(session.permissions, session.teamsWith, env, service?.team ?? null);
+  const tabs = TABS.filter((t) => (t.needs === "change" ? may.change : t.needs === "logs" ? mayReadLogs : true));
   const current = tabs.some((t) => t.id === tab) ? tab : "tasks";
   const selectTab = (next: string) => navigate("/swarm/services/view", { env, id, tab: next }, true);
 
@@ -342,6 +355,7 @@ export default function ServiceDetailPage({ env, id, tab }: SectionProps & { id:
                 <TasksTable name={name} tasks={tasks.data ?? []} />
               </>
             ) : null}
+            {current === "logs" ? <ServiceLogsTab env={env} id={service.id} name={name} /> : null}
             {current === "edit" ? (
               <ServiceForm
                 key={service.id}

@@ -1,4 +1,4 @@
-// Test support for the Swarm page tests: services, stacks, tasks, nodes and secrets as the server sends
+// Test support for the Swarm page tests: services, stacks, tasks, logs, nodes and secrets as the server sends
 // them, a server answering the requests the pages make in environment "local", and the page
 // rendered from the address as the shell does (so that links and tabs move it).
 
@@ -6,7 +6,7 @@ import { json, problem, type Call } from "../../test/fakeFetch";
 import { renderPage, type PageOptions } from "../../test/renderPage";
 import { twoTeams } from "../../test/resourcePages";
 import { useRoute } from "../../lib/router";
-import { STACK_LABEL, type Service, type ServiceSpec, type SwarmFile, type SwarmNode, type SwarmStack, type SwarmStatus, type Task } from "../../lib/swarm";
+import { STACK_LABEL, type Service, type ServiceLogs, type ServiceSpec, type SwarmFile, type SwarmNode, type SwarmStack, type SwarmStatus, type Task } from "../../lib/swarm";
 import SwarmPage from "./SwarmPage";
 
 export const BASE = "/api/v1/environments/local";
@@ -99,6 +99,8 @@ export interface SwarmState {
   services?: Service[];
   stacks?: SwarmStack[];
   tasks?: Task[];
+  /** What every service's log answers. */
+  logs?: ServiceLogs;
   nodes?: SwarmNode[];
   secrets?: SwarmFile[];
   configs?: SwarmFile[];
@@ -118,10 +120,11 @@ export function swarmServer(state: SwarmState = {}, extra?: (call: Call) => Resp
     if (call.method === "GET" && path === `${BASE}/swarm/nodes`) return json(200, { items: state.nodes ?? [] });
     if (call.method === "GET" && path === `${BASE}/secrets`) return json(200, { items: state.secrets ?? [] });
     if (call.method === "GET" && path === `${BASE}/configs`) return json(200, { items: state.configs ?? [] });
-    const one = /^\/api\/v1\/environments\/local\/services\/([^/]+)(\/tasks)?$/.exec(path);
+    const one = /^\/api\/v1\/environments\/local\/services\/([^/]+)(\/tasks|\/logs)?$/.exec(path);
     if (call.method === "GET" && one) {
       const found = (state.services ?? []).find((s) => s.id === decodeURIComponent(one[1]!));
       if (!found) return problem(404, "service_not_found", "There is no such service.");
+      if (one[2] === "/logs") return json(200, state.logs ?? { items: [], truncated: false });
       return one[2] ? json(200, { items: state.tasks ?? [] }) : json(200, found);
     }
     return problem(404, "route_not_found", `No route for ${call.method} ${call.url}`);

@@ -1,8 +1,8 @@
 // Pieces the stack pages share: the compose file and variables editors, a Git location's fields
 // and facts, the line diff, and where a stack's page is.
 
-import { useId, type ReactNode } from "react";
-import { Field, FieldError } from "../../components/Field";
+import type { ReactNode } from "react";
+import { Field, TextAreaField } from "../../components/Field";
 import { hrefFor } from "../../lib/router";
 import {
   DEFAULT_GIT_PATH,
@@ -23,60 +23,9 @@ export function stackHref(env: string, name: string, tab?: string): string {
   return hrefFor("/stacks/view", { env, name, tab });
 }
 
-/** A labelled multi-line editor (monospace), with its problem and hint tied to it. */
-function TextEditor({
-  label,
-  value,
-  onChange,
-  rows,
-  error,
-  hint,
-  className,
-  maxLength,
-  placeholder,
-}: {
-  label: string;
-  value: string;
-  onChange: (text: string) => void;
-  rows: number;
-  error?: unknown;
-  hint?: ReactNode;
-  className: string;
-  maxLength: number;
-  placeholder?: string;
-}) {
-  const id = useId();
-  const describedBy = [error ? `${id}-problem` : "", hint ? `${id}-hint` : ""].filter(Boolean).join(" ");
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        className={`${className} mono`}
-        rows={rows}
-        value={value}
-        maxLength={maxLength}
-        placeholder={placeholder}
-        spellCheck={false}
-        autoComplete="off"
-        autoCapitalize="off"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      <FieldError id={`${id}-problem`} error={error} alert />
-      {hint ? (
-        <p className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
 export function ComposeEditor({ value, onChange, error }: { value: string; onChange: (text: string) => void; error?: unknown }) {
   return (
-    <TextEditor
+    <TextAreaField alertError
       label="Compose file"
       value={value}
       onChange={onChange}
@@ -91,7 +40,7 @@ export function ComposeEditor({ value, onChange, error }: { value: string; onCha
 
 export function VariablesEditor({ value, onChange, error, hint }: { value: string; onChange: (text: string) => void; error?: unknown; hint?: ReactNode }) {
   return (
-    <TextEditor
+    <TextAreaField alertError
       label="Variables"
       value={value}
       onChange={onChange}

@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from "react";
 import { EnvironmentSelect } from "../../components/EnvironmentSelect";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { Field, TextAreaField } from "../../components/Field";
 import { isApiError } from "../../lib/api";
 import { useAction, useFocusInvalid, useLoad } from "../../lib/hooks";
 import { Link, navigate } from "../../lib/router";
@@ -15,7 +15,7 @@ import { parseVariables, stackNameProblem } from "../../lib/stacks";
 import { servicePermissions, useSwarmApi, type SwarmStack } from "../../lib/swarm";
 import { useTeamNames } from "../../lib/teams";
 import { teamOptions, TeamSelect } from "../networks/ResourceParts";
-import { TextAreaField, type SectionProps } from "./SwarmParts";
+import type { SectionProps } from "./SwarmParts";
 
 /** The server's bound on a Compose file. */
 export const MAX_COMPOSE_BYTES = 256 * 1024;
@@ -162,6 +162,7 @@ function StackForm({ env, stack }: { env: string; stack?: SwarmStack }) {
           }
         />
         <TextAreaField
+          className="swarm-text"
           label="Variables"
           value={variables}
           onChange={setVariables}

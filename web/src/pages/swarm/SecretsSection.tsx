@@ -7,7 +7,7 @@ import { useMemo, useState } from "react";
 import { type Column } from "../../components/DataTable";
 import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field } from "../../components/Field";
+import { Field, TextAreaField } from "../../components/Field";
 import { FormDialog } from "../../components/FormDialog";
 import { Tabs } from "../../components/Tabs";
 import { useAction, useLoad } from "../../lib/hooks";
@@ -25,7 +25,7 @@ import {
   useTeamOwnedForm,
   type Outcome,
 } from "../networks/ResourceParts";
-import { TextAreaField, When, type SectionProps } from "./SwarmParts";
+import { When, type SectionProps } from "./SwarmParts";
 
 /** The managers keep secrets and configs alike in their raft log, which bounds an object at 500 KiB. */
 const MAX_VALUE_BYTES = 500 * 1024;

@@ -5,7 +5,7 @@
 
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { Field, SelectField } from "../../components/Field";
+import { Field, SelectField, TextAreaField } from "../../components/Field";
 import { useFocusInvalid, useLoad } from "../../lib/hooks";
 import { useSession } from "../../lib/session";
 import { defaultPublishMode, useSwarmApi, type FailureAction, type FileKind, type FileReference, type ServiceMode, type ServiceSpec, type UpdateOrder } from "../../lib/swarm";
@@ -22,7 +22,6 @@ import {
   type Problems,
   type ServiceForm as FormState,
 } from "./serviceForm";
-import { TextAreaField } from "./SwarmParts";
 
 const NOUN: Record<FileKind, { one: string; many: string; title: string; where: string }> = {
   secrets: { one: "secret", many: "secrets", title: "Secrets", where: "/run/secrets/NAME" },
@@ -218,6 +217,7 @@ export function ServiceForm({
           ) : null}
         </div>
         <TextAreaField
+          className="swarm-text"
           label="Placement constraints"
           value={form.constraints}
           onChange={(constraints) => set({ constraints })}
@@ -231,6 +231,7 @@ export function ServiceForm({
       <fieldset>
         <legend>Environment and ports</legend>
         <TextAreaField
+          className="swarm-text"
           label="Environment variables"
           value={form.env}
           onChange={(env) => set({ env })}
@@ -241,6 +242,7 @@ export function ServiceForm({
           hint="One KEY=value a line. They are part of the service's spec and shown to whoever may read it: keep passwords in secrets."
         />
         <TextAreaField
+          className="swarm-text"
           label="Published ports"
           value={form.ports}
           onChange={(ports) => set({ ports })}

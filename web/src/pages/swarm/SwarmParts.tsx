@@ -2,8 +2,6 @@
 // rollout and of a stack, the replica count, published ports, a labelled multi-line editor and the word on an
 // environment whose engine does not manage a Swarm.
 
-import { useId, type ReactNode } from "react";
-import { FieldError } from "../../components/Field";
 import type { EnvironmentChoice } from "../../lib/environments";
 import { formatRelative, formatTime } from "../../lib/format";
 import { hrefFor } from "../../lib/router";
@@ -84,62 +82,6 @@ export function When({ at }: { at: string | null | undefined }) {
     <time dateTime={at} title={formatTime(at)}>
       {formatRelative(at)}
     </time>
-  );
-}
-
-/** A labelled multi-line editor in a monospace font, with its problem and hint tied to it. */
-export function TextAreaField({
-  label,
-  value,
-  onChange,
-  rows = 3,
-  error,
-  hint,
-  placeholder,
-  maxLength,
-  className = "swarm-text",
-  autoComplete = "off",
-  alertError,
-}: {
-  label: string;
-  value: string;
-  onChange: (text: string) => void;
-  rows?: number;
-  error?: unknown;
-  hint?: ReactNode;
-  placeholder?: string;
-  maxLength: number;
-  className?: string;
-  autoComplete?: string;
-  /** Announces the problem as it appears: for one the server sent back. */
-  alertError?: boolean;
-}) {
-  const id = useId();
-  const describedBy = [error ? `${id}-problem` : "", hint ? `${id}-hint` : ""].filter(Boolean).join(" ");
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        className={`${className} mono`}
-        rows={rows}
-        value={value}
-        maxLength={maxLength}
-        placeholder={placeholder}
-        spellCheck={false}
-        autoComplete={autoComplete}
-        autoCapitalize="off"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy || undefined}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      <FieldError id={`${id}-problem`} error={error} alert={alertError} />
-      {hint ? (
-        <p className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-    </div>
   );
 }
 
